@@ -1,0 +1,238 @@
+// The component's inputs: the typed Args users pass, the defaults applied in
+// this one place, and the validation that turns bad input into one clear error
+// at preview time, before any object is created.
+
+import { FLAVORS, FLAVOR_SPECS, Flavor } from "./flavors";
+import { parseQuantity } from "./quantity";
+
+export interface MySqlClusterArgs {
+  /** Namespace every object is created in. Default "default". */
+  namespace?: string;
+  /** Number of pods: ordinal 0 is the primary, the rest are read-only replicas. Default 3. */
+  replicas?: number;
+  /** "mysql" (MySQL 8.4 LTS + XtraBackup 8.4) or "mariadb" (MariaDB 11.4 LTS). Default "mysql". */
+  flavor?: Flavor;
+  /** Server image. Default: the flavor's (mysql:8.4 or mariadb:11.4). */
+  image?: string;
+  /** Image for the clone init step and the sidecar. Default: the flavor's (percona/percona-xtrabackup:8.4 or mariadb:11.4). */
+  backupImage?: string;
+  /** Size of each pod's data volume (a Kubernetes quantity). Default "10Gi". Can grow later, never shrink. */
+  storageSize?: string;
+  /** StorageClass of the data volumes. Default: the cluster's default class. Fixed at creation. */
+  storageClass?: string;
+  /** Access mode of the data volumes: "ReadWriteOnce" or "ReadWriteOncePod". Default "ReadWriteOnce". Fixed at creation. */
+  storageAccessMode?: "ReadWriteOnce" | "ReadWriteOncePod";
+  /** CPU request of the database container. Default "500m". */
+  cpuRequest?: string;
+  /** CPU limit of the database container. Default: none. */
+  cpuLimit?: string;
+  /** Memory request of the database container. Default "1Gi". */
+  memoryRequest?: string;
+  /** Memory limit of the database container; the InnoDB buffer pool is half of it. Default "1Gi". */
+  memoryLimit?: string;
+  /** Database created for the application. Default: none. */
+  appDatabase?: string;
+  /** Application user, granted everything on appDatabase only. Needs appDatabase. Default: none. */
+  appUser?: string;
+  /** Name of an existing Secret holding the passwords (keys as in README) instead of generated ones. Fixed at creation. Default: generate. */
+  existingSecret?: string;
+  /** The cluster's DNS domain, for the fully qualified endpoints. Default "cluster.local". */
+  clusterDomain?: string;
+  /** A replica lagging more than this many seconds (or with replication stopped) is taken out of the read Service. Default 10. */
+  maxReadLagSeconds?: number;
+  /** Threads the hot backup uses to copy data files when a replica is cloned. Default 4. */
+  backupParallelism?: number;
+}
+
+/** Args with every default applied and every value checked. */
+export interface ResolvedArgs {
+  name: string;
+  namespace: string;
+  replicas: number;
+  flavor: Flavor;
+  image: string;
+  backupImage: string;
+  storageSize: string;
+  storageClass?: string;
+  storageAccessMode: "ReadWriteOnce" | "ReadWriteOncePod";
+  cpuRequest: string;
+  cpuLimit?: string;
+  memoryRequest: string;
+  memoryLimit: string;
+  appDatabase?: string;
+  appUser?: string;
+  existingSecret?: string;
+  clusterDomain: string;
+  maxReadLagSeconds: number;
+  backupParallelism: number;
+}
+
+export const DEFAULTS = {
+  namespace: "default",
+  replicas: 3,
+  flavor: "mysql" as Flavor,
+  storageSize: "10Gi",
+  storageAccessMode: "ReadWriteOnce" as const,
+  cpuRequest: "500m",
+  memoryRequest: "1Gi",
+  memoryLimit: "1Gi",
+  clusterDomain: "cluster.local",
+  maxReadLagSeconds: 10,
+  backupParallelism: 4,
+};
+
+export const MAX_REPLICAS = 99;
+/**
+ * StatefulSet pods carry a controller-revision-hash label "<name>-<10 chars>",
+ * and label values stop at 63 characters, so the name stops at 52.
+ */
+export const MAX_NAME_LENGTH = 52;
+/** Users the cluster manages itself; the application user must not take one of them. */
+export const RESERVED_USERS = ["root", "replicator", "backup", "monitor", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema"];
+export const RESERVED_DATABASES = ["mysql", "sys", "information_schema", "performance_schema", "cluster_meta"];
+
+/** Thrown for invalid settings; its message names each bad setting and what it accepts. */
+export class MySqlClusterConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid MySqlCluster settings:\n  - ${problems.join("\n  - ")}`);
+    this.name = "MySqlClusterConfigError";
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IMAGE_REF = /^[^\s]+$/;
+
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+/** Applies the defaults and checks every setting; throws one MySqlClusterConfigError listing every problem. */
+export function resolveArgs(name: string, args: MySqlClusterArgs = {}): ResolvedArgs {
+  const problems: string[] = [];
+  const bad = (setting: string, value: unknown, accepted: string) =>
+    problems.push(`setting "${setting}": got ${shown(value)}; expected ${accepted}`);
+
+  if (typeof name !== "string" || !DNS_1035_LABEL.test(name) || name.length > MAX_NAME_LENGTH) {
+    bad("name", name, `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`);
+  }
+
+  const namespace = args.namespace ?? DEFAULTS.namespace;
+  if (typeof namespace !== "string" || !DNS_LABEL.test(namespace) || namespace.length > 63) {
+    bad("namespace", namespace, "a DNS label of at most 63 characters (lower-case letters, digits and \"-\")");
+  }
+
+  const replicas = args.replicas ?? DEFAULTS.replicas;
+  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+    bad("replicas", replicas, `a whole number from 1 to ${MAX_REPLICAS} (1 primary plus replicas-1 read replicas)`);
+  }
+
+  const flavor = args.flavor ?? DEFAULTS.flavor;
+  const knownFlavor = FLAVORS.includes(flavor);
+  if (!knownFlavor) bad("flavor", flavor, `one of ${FLAVORS.map((f) => `"${f}"`).join(", ")}`);
+  const spec = FLAVOR_SPECS[knownFlavor ? flavor : DEFAULTS.flavor];
+
+  const image = args.image ?? spec.serverImage;
+  if (typeof image !== "string" || !IMAGE_REF.test(image)) bad("image", image, "an image reference without spaces, e.g. \"mysql:8.4\"");
+  const backupImage = args.backupImage ?? spec.backupImage;
+  if (typeof backupImage !== "string" || !IMAGE_REF.test(backupImage)) {
+    bad("backupImage", backupImage, "an image reference without spaces, e.g. \"percona/percona-xtrabackup:8.4\"");
+  }
+
+  const storageSize = args.storageSize ?? DEFAULTS.storageSize;
+  const storageBytes = typeof storageSize === "string" ? parseQuantity(storageSize) : undefined;
+  if (storageBytes === undefined || storageBytes < 2 ** 20) {
+    bad("storageSize", storageSize, "a Kubernetes quantity of at least 1Mi, e.g. \"10Gi\" or \"500Gi\"");
+  }
+
+  if (args.storageClass !== undefined && (typeof args.storageClass !== "string" || !DNS_SUBDOMAIN.test(args.storageClass) || args.storageClass.length > 253)) {
+    bad("storageClass", args.storageClass, "the name of a StorageClass (a DNS subdomain), or unset for the cluster's default");
+  }
+
+  const storageAccessMode = args.storageAccessMode ?? DEFAULTS.storageAccessMode;
+  if (storageAccessMode !== "ReadWriteOnce" && storageAccessMode !== "ReadWriteOncePod") {
+    bad("storageAccessMode", storageAccessMode, "\"ReadWriteOnce\" or \"ReadWriteOncePod\"");
+  }
+
+  const cpuRequest = args.cpuRequest ?? DEFAULTS.cpuRequest;
+  const cpuRequestCores = typeof cpuRequest === "string" ? parseQuantity(cpuRequest) : undefined;
+  if (cpuRequestCores === undefined || cpuRequestCores <= 0) bad("cpuRequest", cpuRequest, "a CPU quantity above zero, e.g. \"500m\" or \"2\"");
+  if (args.cpuLimit !== undefined) {
+    const cpuLimitCores = typeof args.cpuLimit === "string" ? parseQuantity(args.cpuLimit) : undefined;
+    if (cpuLimitCores === undefined || cpuLimitCores <= 0) bad("cpuLimit", args.cpuLimit, "a CPU quantity above zero, e.g. \"2\", or unset for no limit");
+    else if (cpuRequestCores !== undefined && cpuLimitCores < cpuRequestCores) bad("cpuLimit", args.cpuLimit, `at least cpuRequest (${cpuRequest})`);
+  }
+
+  const memoryRequest = args.memoryRequest ?? DEFAULTS.memoryRequest;
+  const memoryRequestBytes = typeof memoryRequest === "string" ? parseQuantity(memoryRequest) : undefined;
+  if (memoryRequestBytes === undefined || memoryRequestBytes < 256 * 2 ** 20) {
+    bad("memoryRequest", memoryRequest, "a memory quantity of at least 256Mi, e.g. \"1Gi\"");
+  }
+  const memoryLimit = args.memoryLimit ?? DEFAULTS.memoryLimit;
+  const memoryLimitBytes = typeof memoryLimit === "string" ? parseQuantity(memoryLimit) : undefined;
+  if (memoryLimitBytes === undefined || memoryLimitBytes < 256 * 2 ** 20) {
+    bad("memoryLimit", memoryLimit, "a memory quantity of at least 256Mi, e.g. \"2Gi\"");
+  } else if (memoryRequestBytes !== undefined && memoryLimitBytes < memoryRequestBytes) {
+    bad("memoryLimit", memoryLimit, `at least memoryRequest (${memoryRequest})`);
+  }
+
+  const { appDatabase, appUser } = args;
+  if (appDatabase !== undefined) {
+    if (typeof appDatabase !== "string" || !SQL_IDENTIFIER.test(appDatabase) || appDatabase.length > 64) {
+      bad("appDatabase", appDatabase, "1 to 64 letters, digits or \"_\", not starting with a digit");
+    } else if (RESERVED_DATABASES.includes(appDatabase.toLowerCase())) {
+      bad("appDatabase", appDatabase, `a name other than the system databases ${RESERVED_DATABASES.join(", ")}`);
+    }
+  }
+  if (appUser !== undefined) {
+    if (typeof appUser !== "string" || !SQL_IDENTIFIER.test(appUser) || appUser.length > 32) {
+      bad("appUser", appUser, "1 to 32 letters, digits or \"_\", not starting with a digit");
+    } else if (RESERVED_USERS.includes(appUser.toLowerCase())) {
+      bad("appUser", appUser, `a name other than the cluster's own users ${RESERVED_USERS.join(", ")}`);
+    }
+    if (appDatabase === undefined) bad("appUser", appUser, "appDatabase to be set too: the application user gets its own database");
+  }
+
+  if (args.existingSecret !== undefined && (typeof args.existingSecret !== "string" || !DNS_SUBDOMAIN.test(args.existingSecret) || args.existingSecret.length > 253)) {
+    bad("existingSecret", args.existingSecret, "the name of a Secret in the same namespace (a DNS subdomain), or unset to generate passwords");
+  }
+
+  const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
+  if (typeof clusterDomain !== "string" || !DNS_SUBDOMAIN.test(clusterDomain)) bad("clusterDomain", clusterDomain, "a DNS domain, e.g. \"cluster.local\"");
+
+  const maxReadLagSeconds = args.maxReadLagSeconds ?? DEFAULTS.maxReadLagSeconds;
+  if (typeof maxReadLagSeconds !== "number" || !Number.isInteger(maxReadLagSeconds) || maxReadLagSeconds < 1 || maxReadLagSeconds > 86400) {
+    bad("maxReadLagSeconds", maxReadLagSeconds, "a whole number of seconds from 1 to 86400");
+  }
+
+  const backupParallelism = args.backupParallelism ?? DEFAULTS.backupParallelism;
+  if (typeof backupParallelism !== "number" || !Number.isInteger(backupParallelism) || backupParallelism < 1 || backupParallelism > 64) {
+    bad("backupParallelism", backupParallelism, "a whole number from 1 to 64");
+  }
+
+  if (problems.length > 0) throw new MySqlClusterConfigError(problems);
+
+  return {
+    name,
+    namespace,
+    replicas,
+    flavor,
+    image,
+    backupImage,
+    storageSize,
+    storageClass: args.storageClass,
+    storageAccessMode,
+    cpuRequest,
+    cpuLimit: args.cpuLimit,
+    memoryRequest,
+    memoryLimit,
+    appDatabase,
+    appUser,
+    existingSecret: args.existingSecret,
+    clusterDomain,
+    maxReadLagSeconds,
+    backupParallelism,
+  };
+}

@@ -1,0 +1,38 @@
+// The headless Service gives every pod a stable DNS name (<sts>-N.<svc>) and
+// publishes pods before they are ready, so peers resolve during bootstrap and
+// cloning. The read Service spreads reads over ready pods only; readiness drops
+// a replica that lags, so the read endpoint serves fresh enough data.
+
+import { ResolvedArgs } from "../args";
+import { ClusterNames, PORTS } from "../names";
+import { ServiceObject } from "./types";
+
+export function buildHeadlessService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: names.headlessService, namespace: args.namespace, labels: names.labels },
+    spec: {
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+      selector: names.selectorLabels,
+      ports: [
+        { name: "mysql", port: PORTS.mysql, targetPort: "mysql" },
+        { name: "backup", port: PORTS.backup, targetPort: "backup" },
+      ],
+    },
+  };
+}
+
+export function buildReadService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: names.readService, namespace: args.namespace, labels: names.labels },
+    spec: {
+      type: "ClusterIP",
+      selector: names.selectorLabels,
+      ports: [{ name: "mysql", port: PORTS.mysql, targetPort: "mysql" }],
+    },
+  };
+}

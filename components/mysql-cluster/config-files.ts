@@ -1,0 +1,58 @@
+// The ConfigMap's content: the server configuration shared by every pod
+// (rendered from the args), the role files, and the pod scripts, read from
+// the real files in this directory so they can be linted and run on their own.
+
+import * as fs from "fs";
+import * as path from "path";
+import { ResolvedArgs } from "./args";
+import { FLAVOR_SPECS } from "./flavors";
+import { parseQuantity } from "./quantity";
+
+const SCRIPTS_DIR = path.join(__dirname, "scripts");
+const CONF_DIR = path.join(__dirname, "conf");
+
+/** InnoDB buffer pool: half the memory limit, in whole MiB, at least 128 MiB. */
+export function bufferPoolBytes(memoryLimit: string): number {
+  const limit = parseQuantity(memoryLimit) ?? 0;
+  return Math.max(128, Math.floor(limit / 2 / 2 ** 20)) * 2 ** 20;
+}
+
+export function serverConfig(args: ResolvedArgs): string {
+  return `# Shared by every pod; init-config.sh appends the role file and the server id.
+[mysqld]
+datadir = /var/lib/mysql/data
+socket = /run/mysqld/mysqld.sock
+pid_file = /run/mysqld/mysqld.pid
+tmpdir = /tmp
+port = 3306
+bind_address = *
+skip_name_resolve = ON
+character_set_server = utf8mb4
+max_connections = 500
+innodb_buffer_pool_size = ${bufferPoolBytes(args.memoryLimit)}
+# Durability: a commit acknowledged to a client is on disk, in the binlog too.
+innodb_flush_log_at_trx_commit = 1
+sync_binlog = 1
+# Every pod writes a binlog (replicas log what they apply), so any pod can
+# serve as a clone source and GTID positions agree across the cluster.
+log_bin = binlog
+binlog_format = ROW
+binlog_expire_logs_seconds = 604800
+relay_log = relay-bin
+relay_log_recovery = ON
+${FLAVOR_SPECS[args.flavor].serverConfig}
+
+[client]
+socket = /run/mysqld/mysqld.sock
+`;
+}
+
+/** Every file the ConfigMap holds, by key (which is also the file name under /scripts). */
+export function configMapData(args: ResolvedArgs): Record<string, string> {
+  const data: Record<string, string> = { "server.cnf": serverConfig(args) };
+  for (const file of fs.readdirSync(CONF_DIR).sort()) data[file] = fs.readFileSync(path.join(CONF_DIR, file), "utf8");
+  for (const file of fs.readdirSync(SCRIPTS_DIR).sort()) {
+    if (file.endsWith(".sh")) data[file] = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+  }
+  return data;
+}

@@ -1,0 +1,61 @@
+// The two database flavors differ only in images, program names and a few
+// SQL words. Everything else (scripts, objects, probes) is shared, so what the
+// MariaDB runs on this machine prove covers as much of the MySQL flavor as it can.
+
+export type Flavor = "mysql" | "mariadb";
+
+export const FLAVORS: readonly Flavor[] = ["mysql", "mariadb"];
+
+export interface FlavorSpec {
+  /** Image that runs the database server and the first-start initialisation. */
+  serverImage: string;
+  /** Image that runs the clone init step and the backup/replication sidecar. */
+  backupImage: string;
+  /** Server program, started explicitly (no image entrypoint). */
+  serverCommand: string;
+  /** SQL client program. */
+  clientCommand: string;
+  /** Physical hot-backup program. */
+  backupCommand: string;
+  /** Extractor for the backup's xbstream format. */
+  streamCommand: string;
+  /** The flavor-specific lines of the server configuration. */
+  serverConfig: string;
+}
+
+export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
+  mysql: {
+    serverImage: "mysql:8.4",
+    // The mysql:8.4 image has no physical backup tool and no transport
+    // (../shared/images.md), so clone and sidecar run in XtraBackup's image.
+    backupImage: "percona/percona-xtrabackup:8.4",
+    serverCommand: "mysqld",
+    clientCommand: "mysql",
+    backupCommand: "xtrabackup",
+    streamCommand: "xbstream",
+    serverConfig: [
+      "gtid_mode = ON",
+      "enforce_gtid_consistency = ON",
+      "log_replica_updates = ON",
+      "replica_parallel_workers = 4",
+      "replica_preserve_commit_order = ON",
+      "mysqlx = OFF",
+    ].join("\n"),
+  },
+  mariadb: {
+    serverImage: "mariadb:11.4",
+    // The mariadb image ships mariadb-backup, mbstream and socat in versions
+    // that match its server, so one image serves every container.
+    backupImage: "mariadb:11.4",
+    serverCommand: "mariadbd",
+    clientCommand: "mariadb",
+    backupCommand: "mariadb-backup",
+    streamCommand: "mbstream",
+    serverConfig: [
+      "gtid_strict_mode = ON",
+      "log_slave_updates = ON",
+      "slave_parallel_threads = 4",
+      "slave_parallel_mode = optimistic",
+    ].join("\n"),
+  },
+};

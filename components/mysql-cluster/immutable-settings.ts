@@ -1,0 +1,40 @@
+// Settings a running cluster cannot take in place. Kubernetes would replace the
+// StatefulSet (delete, then create: an outage) or lose track of data for these,
+// so a change fails at preview with a message saying what to do instead. Pure,
+// so it is tested directly; settings-guard.ts runs it inside `pulumi preview`.
+
+import { parseQuantity } from "./quantity";
+
+export interface ImmutableSettings {
+  flavor: string;
+  storageClass: string;
+  storageAccessMode: string;
+  storageSize: string;
+  existingSecret: string;
+  namespace: string;
+}
+
+/** The problems with moving a running cluster from `olds` to `news`; empty when the change is safe. */
+export function immutableSettingProblems(olds: Partial<ImmutableSettings>, news: ImmutableSettings): string[] {
+  const problems: string[] = [];
+  const fixed: { key: keyof ImmutableSettings; why: string }[] = [
+    { key: "flavor", why: "the data directory of one flavor cannot be served by the other; migrate with a logical dump into a new cluster" },
+    { key: "storageClass", why: "existing volumes keep their class; create a new cluster on the new class and move the data" },
+    { key: "storageAccessMode", why: "existing volumes keep their access mode; create a new cluster and move the data" },
+    { key: "existingSecret", why: "the servers hold the passwords they were created with; keep the setting and change the passwords in the Secret instead" },
+    { key: "namespace", why: "volumes cannot move between namespaces; create a new cluster in the new namespace and move the data" },
+  ];
+  for (const { key, why } of fixed) {
+    if (olds[key] !== undefined && olds[key] !== news[key]) {
+      problems.push(`setting "${key}" cannot change on a running cluster (from ${JSON.stringify(olds[key])} to ${JSON.stringify(news[key])}): ${why}. Set it back to ${JSON.stringify(olds[key])}.`);
+    }
+  }
+  if (olds.storageSize !== undefined) {
+    const before = parseQuantity(olds.storageSize) ?? 0;
+    const after = parseQuantity(news.storageSize) ?? 0;
+    if (after < before) {
+      problems.push(`setting "storageSize" can only grow (from ${JSON.stringify(olds.storageSize)} to ${JSON.stringify(news.storageSize)}): volumes cannot shrink. Set it to ${JSON.stringify(olds.storageSize)} or more.`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,107 @@
+// MySqlCluster: registers the rendered objects as Pulumi resources under one
+// component, generates the passwords, guards settings that cannot change in
+// place, grows volumes in place, and exposes the endpoints and credentials.
+
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "./args";
+import { requiredSecretKeys } from "./builders/credentials-secret";
+import { clusterNames, endpoints, SECRET_KEYS } from "./names";
+import { renderManifests } from "./render";
+import { SettingsGuard } from "./settings-guard";
+
+export class MySqlCluster extends pulumi.ComponentResource {
+  /** Fully qualified DNS name of the primary (ordinal 0): send writes here. */
+  readonly writeEndpoint: pulumi.Output<string>;
+  /** Fully qualified DNS name of the read Service: spreads reads over ready, caught-up pods. */
+  readonly readEndpoint: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Name of the Secret holding every password. */
+  readonly secretName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+  readonly appDatabase: pulumi.Output<string | undefined>;
+  readonly appUser: pulumi.Output<string | undefined>;
+  /** The application user's password (a Pulumi secret); undefined without appUser or with an existingSecret. */
+  readonly appPassword: pulumi.Output<string | undefined>;
+  /** The root password (a Pulumi secret); undefined with an existingSecret. */
+  readonly rootPassword: pulumi.Output<string | undefined>;
+  readonly statefulSet: k8s.apps.v1.StatefulSet;
+  readonly args: ResolvedArgs;
+
+  constructor(name: string, args: MySqlClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("mysql-cluster:index:MySqlCluster", name, {}, opts);
+    // Validation throws before any child exists, so bad input creates nothing.
+    const resolved = resolveArgs(name, args);
+    this.args = resolved;
+    const names = clusterNames(resolved);
+    const parent = { parent: this };
+
+    new SettingsGuard(`${name}-settings-guard`, {
+      flavor: resolved.flavor,
+      storageClass: resolved.storageClass ?? "",
+      storageAccessMode: resolved.storageAccessMode,
+      storageSize: resolved.storageSize,
+      existingSecret: resolved.existingSecret ?? "",
+      namespace: resolved.namespace,
+    }, parent);
+
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    if (!resolved.existingSecret) {
+      for (const key of requiredSecretKeys(resolved)) {
+        // Letters and digits only: 32 of them carry ~190 bits and need no quoting in SQL or option files.
+        passwords[key] = new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, parent).result;
+      }
+    }
+    const manifests = renderManifests(resolved, (key) => passwords[key]);
+
+    const secret = manifests.secret ? new k8s.core.v1.Secret(`${name}-credentials`, manifests.secret, parent) : undefined;
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, parent);
+    const headlessService = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, parent);
+    const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, parent);
+    this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, manifests.statefulSet, {
+      parent: this,
+      dependsOn: [configMap, headlessService, ...(secret ? [secret] : [])],
+      // A changed volumeClaimTemplate would make the provider delete and
+      // re-create the StatefulSet. Size changes go through the PVC patches
+      // below instead, and the guard refuses the changes that cannot be made.
+      ignoreChanges: ["spec.volumeClaimTemplates"],
+    });
+
+    // Volume expansion in place: each pod's claim is patched to the current size.
+    // retainOnDelete: scaling down must leave the claims (and their size) alone.
+    for (let ordinal = 0; ordinal < resolved.replicas; ordinal++) {
+      new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${ordinal}`, {
+        metadata: {
+          name: `${names.dataClaim}-${names.statefulSet}-${ordinal}`,
+          namespace: resolved.namespace,
+          annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: { resources: { requests: { storage: resolved.storageSize } } },
+      }, { parent: this, dependsOn: [this.statefulSet], retainOnDelete: true });
+    }
+
+    const ends = endpoints(resolved);
+    this.writeEndpoint = pulumi.output(ends.write);
+    this.readEndpoint = pulumi.output(readService.metadata.name).apply(() => ends.read);
+    this.port = pulumi.output(ends.port);
+    this.secretName = secret ? secret.metadata.name : pulumi.output(names.secret);
+    this.namespace = pulumi.output(resolved.namespace);
+    this.appDatabase = pulumi.output(resolved.appDatabase);
+    this.appUser = pulumi.output(resolved.appUser);
+    this.appPassword = pulumi.secret(passwords[SECRET_KEYS.app] ?? pulumi.output(undefined));
+    this.rootPassword = pulumi.secret(passwords[SECRET_KEYS.root] ?? pulumi.output(undefined));
+
+    this.registerOutputs({
+      writeEndpoint: this.writeEndpoint,
+      readEndpoint: this.readEndpoint,
+      port: this.port,
+      secretName: this.secretName,
+      namespace: this.namespace,
+      appDatabase: this.appDatabase,
+      appUser: this.appUser,
+      appPassword: this.appPassword,
+      rootPassword: this.rootPassword,
+    });
+  }
+}

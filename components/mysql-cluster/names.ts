@@ -1,0 +1,61 @@
+// Every Kubernetes name and label is derived from the cluster name here, so two
+// clusters can share a namespace and pod DNS names are known before deploy.
+
+import { ResolvedArgs } from "./args";
+
+export const PORTS = { mysql: 3306, backup: 3307 } as const;
+
+/** Keys of the credentials Secret; an existingSecret must hold the same keys. */
+export const SECRET_KEYS = {
+  root: "root-password",
+  replication: "replication-password",
+  backup: "backup-password",
+  monitor: "monitor-password",
+  app: "app-password",
+} as const;
+
+/** The cluster's own database users (the application user comes from the args). */
+export const USERS = { replication: "replicator", backup: "backup", monitor: "monitor" } as const;
+
+export interface ClusterNames {
+  statefulSet: string;
+  headlessService: string;
+  readService: string;
+  secret: string;
+  /** Prefix of the ConfigMap's name; the content hash follows it. */
+  configMapPrefix: string;
+  /** Name of the data volumeClaimTemplate; PVCs are "<claim>-<sts>-<N>". */
+  dataClaim: string;
+  selectorLabels: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret">): ClusterNames {
+  const selectorLabels = {
+    "app.kubernetes.io/name": "mysql-cluster",
+    "app.kubernetes.io/instance": args.name,
+  };
+  return {
+    statefulSet: args.name,
+    headlessService: args.name,
+    readService: `${args.name}-read`,
+    secret: args.existingSecret ?? `${args.name}-credentials`,
+    configMapPrefix: `${args.name}-config`,
+    dataClaim: "data",
+    selectorLabels,
+    labels: { ...selectorLabels, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/component": "database" },
+  };
+}
+
+/** Fully qualified DNS name of pod `ordinal`, stable across restarts. */
+export function podFqdn(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, ordinal: number): string {
+  return `${args.name}-${ordinal}.${args.name}.${args.namespace}.svc.${args.clusterDomain}`;
+}
+
+export function endpoints(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">) {
+  return {
+    write: podFqdn(args, 0),
+    read: `${args.name}-read.${args.namespace}.svc.${args.clusterDomain}`,
+    port: PORTS.mysql,
+  };
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Creates or updates, on the primary, the cluster's users with least privilege,
+# the application database and user, and the heartbeat that replicas measure
+# their lag by. Idempotent: run at bootstrap and at every primary start, so
+# changed settings and passwords in the Secret take effect.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+for var in ROOT_PASSWORD REPLICATION_PASSWORD BACKUP_PASSWORD MONITOR_PASSWORD; do require_password "$var"; done
+
+case $FLAVOR in
+  mariadb)
+    monitor_privileges="PROCESS, BINLOG MONITOR, SLAVE MONITOR"
+    backup_privileges="RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR"
+    backup_extra_grants=""
+    ;;
+  mysql)
+    monitor_privileges="PROCESS, REPLICATION CLIENT"
+    backup_privileges="BACKUP_ADMIN, RELOAD, PROCESS, LOCK TABLES, REPLICATION CLIENT"
+    backup_extra_grants="GRANT SELECT ON performance_schema.log_status TO 'backup'@'localhost';
+GRANT SELECT ON performance_schema.keyring_component_status TO 'backup'@'localhost';
+GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localhost';"
+    ;;
+  *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
+esac
+
+app_sql=""
+if [[ -n ${APP_DATABASE:-} ]]; then
+  app_sql="CREATE DATABASE IF NOT EXISTS \`$APP_DATABASE\`;"
+  if [[ -n ${APP_USER:-} ]]; then
+    require_password APP_PASSWORD app-password
+    app_sql+="
+CREATE USER IF NOT EXISTS '$APP_USER'@'%' IDENTIFIED BY '$APP_PASSWORD';
+ALTER USER '$APP_USER'@'%' IDENTIFIED BY '$APP_PASSWORD';
+GRANT ALL PRIVILEGES ON \`$APP_DATABASE\`.* TO '$APP_USER'@'%';"
+  fi
+fi
+
+# The SQL goes in on stdin, never as an argument.
+sql_local root ROOT_PASSWORD <<SQL
+CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY '$REPLICATION_PASSWORD';
+ALTER USER 'replicator'@'%' IDENTIFIED BY '$REPLICATION_PASSWORD';
+GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'%';
+CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY '$BACKUP_PASSWORD';
+ALTER USER 'backup'@'localhost' IDENTIFIED BY '$BACKUP_PASSWORD';
+GRANT $backup_privileges ON *.* TO 'backup'@'localhost';
+$backup_extra_grants
+CREATE DATABASE IF NOT EXISTS cluster_meta;
+CREATE TABLE IF NOT EXISTS cluster_meta.heartbeat (id INT PRIMARY KEY, ts DATETIME(6) NOT NULL) ENGINE=InnoDB;
+REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
+CREATE EVENT IF NOT EXISTS cluster_meta.heartbeat ON SCHEDULE EVERY 1 SECOND
+  DO REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
+CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY '$MONITOR_PASSWORD';
+ALTER USER 'monitor'@'%' IDENTIFIED BY '$MONITOR_PASSWORD';
+GRANT $monitor_privileges ON *.* TO 'monitor'@'%';
+GRANT SELECT ON cluster_meta.* TO 'monitor'@'%';
+$app_sql
+SQL
+log "users, application database and heartbeat are in place"

@@ -1,0 +1,107 @@
+# shellcheck shell=bash disable=SC2034  # constants for the scripts that source this file
+# Shared by every pod script: the paths the pod spec mounts, logging, the
+# pod's identity, and SQL clients that take credentials from the environment
+# (filled from the Secret) through an option file on a pipe, so no password
+# ever reaches a command line or a file on disk.
+
+readonly DATA_ROOT=/var/lib/mysql            # the data PVC
+readonly DATADIR=$DATA_ROOT/data             # a complete, usable data directory, or nothing
+readonly STAGING=$DATA_ROOT/clone.tmp        # a clone or initialisation in progress
+readonly DATA_OLD=$DATA_ROOT/data.old        # the previous data directory during a re-clone swap
+readonly RECLONE_MARKER=$DATA_ROOT/reclone-requested
+readonly CONF=/etc/mysql-cluster/my.cnf      # assembled by init-config.sh
+readonly SOCKET=/run/mysqld/mysqld.sock
+readonly SCRIPTS=/scripts
+readonly BACKUP_PORT=3307
+readonly MYSQL_PORT=3306
+readonly STREAM_END_MARKER=CLONE_STREAM_COMPLETE   # last file of every backup stream
+readonly PREPARED_MARKER=.clone-prepared           # a staged clone is prepared and whole
+readonly CLONE_GTID_FILE=.clone-gtid               # replication position of a clone
+readonly REPLICATION_DONE=.replication-configured  # replication was set up once on this data
+
+log() { printf '%s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${POD_NAME:-pod}" "${0##*/}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# The pod's ordinal, from the StatefulSet pod name "<sts>-<N>".
+ordinal() {
+  local n=${POD_NAME##*-}
+  [[ $n =~ ^[0-9]+$ ]] || die "POD_NAME \"${POD_NAME:-}\" does not end in -<ordinal>"
+  printf '%s\n' "$n"
+}
+
+peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE" "$POD_NAMESPACE" "$CLUSTER_DOMAIN"; }
+primary_host() { peer_host 0; }
+
+# Fails with a line naming the variable and the Secret key behind it when a
+# password is missing or holds characters that cannot go into SQL and option files safely.
+require_password() {
+  local var=$1 key=${2:-$1}
+  [[ -n ${!var:-} ]] || die "password $var is empty or missing: set key \"$key\" in Secret ${SECRET_NAME:-?}"
+  [[ ${!var} =~ ^[A-Za-z0-9_.~+=@%^:,/-]+$ ]] ||
+    die "password $var (Secret key \"$key\") has characters outside A-Z a-z 0-9 _.~+=@%^:,/-"
+}
+
+# Option file text for a client connection; printf is a shell builtin, so the
+# password stays inside this process and the pipe that carries it.
+client_options() {
+  local user=$1 password=$2 group
+  for group in client mysqldump xtrabackup mariadb-backup; do
+    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$user" "$password"
+  done
+}
+
+# sql_local USER PASSWORD_VAR [client options...]: SQL on stdin or -e, over the local socket.
+sql_local() {
+  local user=$1 var=$2; shift 2
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "${!var}") \
+    --socket="${SQL_SOCKET:-$SOCKET}" --batch --skip-column-names --connect-timeout=5 "$@"
+}
+
+# sql_remote HOST USER PASSWORD_VAR [client options...]: SQL on another pod.
+sql_remote() {
+  local host=$1 user=$2 var=$3; shift 3
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "${!var}") \
+    --host="$host" --port="$MYSQL_PORT" --protocol=TCP --batch --skip-column-names --connect-timeout=5 "$@"
+}
+
+# Replication state of a server, as "io sql lag source errno" on one line,
+# the same for both flavors (MariaDB says Slave_/Master_, MySQL Replica_/Source_).
+# lag is the age in seconds of the newest heartbeat row the primary wrote, so it
+# grows even while a cut network leaves the threads believing they are connected.
+# Arguments: a sql_local or sql_remote invocation prefix.
+replication_state() {
+  local status lag
+  status=$("$@" --vertical -e 'SHOW REPLICA STATUS') || return 1
+  lag=$("$@" -e 'SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6)) DIV 1000000 FROM cluster_meta.heartbeat WHERE id = 1') || return 1
+  awk -v lag="${lag:-none}" '
+    { sub(/^ +/, ""); key = $1; sub(/:$/, "", key); value = $0; sub(/^[^:]*: ?/, "", value)
+      gsub(/Slave_/, "Replica_", key); gsub(/Master_/, "Source_", key); field[key] = value }
+    END { printf "%s %s %s %s %s\n", (field["Replica_IO_Running"] == "" ? "none" : field["Replica_IO_Running"]),
+                 (field["Replica_SQL_Running"] == "" ? "none" : field["Replica_SQL_Running"]), lag,
+                 (field["Source_Host"] == "" ? "none" : field["Source_Host"]),
+                 (field["Last_IO_Errno"] == "" ? 0 : field["Last_IO_Errno"]) }' <<<"$status"
+}
+
+# wait_until SECONDS WHAT COMMAND...: polls COMMAND once a second until it succeeds.
+wait_until() {
+  local limit=$1 what=$2 waited=0; shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( waited++ < limit )) || die "gave up after ${limit}s waiting for $what"
+    sleep 1
+  done
+}
+
+# Finishes or undoes a re-clone swap that a crash interrupted, so that DATADIR
+# is always either the old complete data or the new complete clone.
+recover_interrupted_swap() {
+  [[ -d $DATA_OLD ]] || return 0
+  if [[ -d $DATADIR ]]; then
+    rm -rf "$DATA_OLD"
+  elif [[ -f $STAGING/$PREPARED_MARKER ]]; then
+    log "finishing an interrupted re-clone swap"
+    mv "$STAGING" "$DATADIR" && rm -rf "$DATA_OLD"
+  else
+    log "undoing an interrupted re-clone swap"
+    mv "$DATA_OLD" "$DATADIR"
+  fi
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Replaces a replica's data with a fresh clone when it can no longer catch up
+# (the primary purged the binary logs it needs). The marker keeps the server
+# container from starting while the data is swapped, and survives a pod
+# restart, where the clone-data init step finishes the job instead.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+(( $(ordinal) > 0 )) || die "the primary is never re-cloned"
+require_password ROOT_PASSWORD root-password
+touch "$RECLONE_MARKER"
+log "re-cloning this replica: stopping the server"
+sql_local root ROOT_PASSWORD -e 'SHUTDOWN' || true
+server_stopped() { [[ ! -e /run/mysqld/mysqld.pid ]]; }
+wait_until 600 "the server to shut down before the re-clone" server_stopped
+bash "$SCRIPTS/clone-data.sh"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs once per connection to the backup port (socat EXEC): streams a hot
+# physical backup of this server to the connection, then an end marker file,
+# so the receiver can tell a whole stream from one cut short.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+require_password BACKUP_PASSWORD backup-password
+[[ -d $DATADIR ]] || die "no data directory to back up"
+work=$(mktemp -d /tmp/serve-backup.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/target" "$work/marker"
+peer=${SOCAT_PEERADDR:-unknown}
+log "streaming a backup to $peer"
+
+"$BACKUP_TOOL" --defaults-extra-file=<(client_options backup "$BACKUP_PASSWORD") --backup --stream=xbstream \
+  --target-dir="$work/target" --datadir="$DATADIR" --socket="$SOCKET" --parallel="$BACKUP_PARALLELISM" \
+  --slave-info 2>"$work/backup.log" || die "backup for $peer failed: $(tail -5 "$work/backup.log")"
+date -u +%Y-%m-%dT%H:%M:%SZ >"$work/marker/$STREAM_END_MARKER"
+(cd "$work/marker" && "$STREAM_TOOL" -c "$STREAM_END_MARKER")
+log "backup streamed to $peer"

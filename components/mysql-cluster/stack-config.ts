@@ -1,0 +1,49 @@
+// Stack settings (`pulumi config set <key> <value>`) and how each becomes a
+// component argument. One table serves the stack program, `npm run render`
+// (which reads Pulumi.<stack>.yaml without the CLI) and the test that keeps
+// Pulumi.yaml and the README in step with it.
+
+import { DEFAULTS, MySqlClusterArgs } from "./args";
+
+export interface StackSetting {
+  key: string;
+  type: "string" | "integer";
+  default?: string | number;
+  description: string;
+}
+
+export const STACK_SETTINGS: StackSetting[] = [
+  { key: "clusterName", type: "string", default: "mysql", description: "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secret). Fixed at creation." },
+  { key: "namespace", type: "string", default: DEFAULTS.namespace, description: "Kubernetes namespace of every object. Fixed at creation." },
+  { key: "replicas", type: "integer", default: DEFAULTS.replicas, description: "Number of pods: 1 primary plus replicas-1 read-only replicas (1 to 99). Change it to scale." },
+  { key: "flavor", type: "string", default: DEFAULTS.flavor, description: "\"mysql\" (MySQL 8.4 LTS + XtraBackup 8.4) or \"mariadb\" (MariaDB 11.4 LTS). Fixed at creation." },
+  { key: "image", type: "string", description: "Server image; default mysql:8.4 or mariadb:11.4 by flavor. A change rolls the pods, primary last." },
+  { key: "backupImage", type: "string", description: "Image of the clone step and sidecar; default percona/percona-xtrabackup:8.4 or mariadb:11.4 by flavor." },
+  { key: "storageSize", type: "string", default: DEFAULTS.storageSize, description: "Data volume size per pod (Kubernetes quantity). Can grow (volume expansion), never shrink." },
+  { key: "storageClass", type: "string", description: "StorageClass of the data volumes; default: the cluster's default class. Fixed at creation." },
+  { key: "storageAccessMode", type: "string", default: DEFAULTS.storageAccessMode, description: "\"ReadWriteOnce\" or \"ReadWriteOncePod\". Fixed at creation." },
+  { key: "cpuRequest", type: "string", default: DEFAULTS.cpuRequest, description: "CPU request of the database container." },
+  { key: "cpuLimit", type: "string", description: "CPU limit of the database container; default none." },
+  { key: "memoryRequest", type: "string", default: DEFAULTS.memoryRequest, description: "Memory request of the database container (at least 256Mi)." },
+  { key: "memoryLimit", type: "string", default: DEFAULTS.memoryLimit, description: "Memory limit of the database container; the InnoDB buffer pool is half of it." },
+  { key: "appDatabase", type: "string", description: "Database created for the application; default none." },
+  { key: "appUser", type: "string", description: "Application user with every privilege on appDatabase only; needs appDatabase. Default none." },
+  { key: "existingSecret", type: "string", description: "Use this existing Secret's passwords instead of generating them (keys in the README). Fixed at creation." },
+  { key: "clusterDomain", type: "string", default: DEFAULTS.clusterDomain, description: "The cluster's DNS domain, for the fully qualified endpoints." },
+  { key: "maxReadLagSeconds", type: "integer", default: DEFAULTS.maxReadLagSeconds, description: "A replica lagging more than this (or with replication stopped) leaves the read Service until it catches up." },
+  { key: "backupParallelism", type: "integer", default: DEFAULTS.backupParallelism, description: "Threads the hot backup uses to copy data files when a replica is cloned (1 to 64)." },
+];
+
+/** Stack config as the component's name and args. `get` returns the raw string value of a key, or undefined. */
+export function argsFromConfig(get: (key: string) => string | undefined): { name: string; args: MySqlClusterArgs } {
+  const values: Record<string, unknown> = {};
+  for (const setting of STACK_SETTINGS) {
+    const raw = get(setting.key);
+    if (raw === undefined || raw === "") continue;
+    // A value that is not a number is passed on as it is, so that validation
+    // reports it by setting name with what is accepted.
+    values[setting.key] = setting.type === "integer" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  }
+  const { clusterName, ...args } = values;
+  return { name: (clusterName as string | undefined) ?? "mysql", args: args as MySqlClusterArgs };
+}
