@@ -50,6 +50,16 @@ client_options() {
   done
 }
 
+# The backup tools read their option files more than once, which a pipe cannot
+# serve; they get a private file (mode 0600) on the pod's memory-backed run
+# volume instead. The caller removes it (its path is printed).
+private_option_file() {
+  local file
+  file=$(umask 077 && mktemp /run/mysqld/client.XXXXXX.cnf)
+  client_options "$1" "${!2}" >"$file"
+  printf '%s\n' "$file"
+}
+
 # sql_local USER PASSWORD_VAR [client options...]: SQL on stdin or -e, over the local socket.
 sql_local() {
   local user=$1 var=$2; shift 2

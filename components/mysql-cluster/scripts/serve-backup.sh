@@ -9,12 +9,13 @@ source "$(dirname "$0")/lib.sh"
 require_password BACKUP_PASSWORD backup-password
 [[ -d $DATADIR ]] || die "no data directory to back up"
 work=$(mktemp -d /tmp/serve-backup.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+credentials=$(private_option_file backup BACKUP_PASSWORD)
+trap 'rm -rf "$work" "$credentials"' EXIT
 mkdir "$work/target" "$work/marker"
 peer=${SOCAT_PEERADDR:-unknown}
 log "streaming a backup to $peer"
 
-"$BACKUP_TOOL" --defaults-extra-file=<(client_options backup "$BACKUP_PASSWORD") --backup --stream=xbstream \
+"$BACKUP_TOOL" --defaults-extra-file="$credentials" --backup --stream=xbstream \
   --target-dir="$work/target" --datadir="$DATADIR" --socket="$SOCKET" --parallel="$BACKUP_PARALLELISM" \
   --slave-info 2>"$work/backup.log" || die "backup for $peer failed: $(tail -5 "$work/backup.log")"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/marker/$STREAM_END_MARKER"
