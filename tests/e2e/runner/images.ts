@@ -1,0 +1,121 @@
+// Stand-ins for container images. There is no container runtime here, so a
+// container runs host binaries, but it may only *find* the commands its real
+// image ships: PATH points at a per-image dir of symlinks to an allowlist. A
+// script that calls a tool the image lacks then fails here ("command not
+// found") instead of in production. Each image also gets the few filesystem
+// paths that differ between the image and this host (its /etc/mysql, a private
+// /run/mysqld, /var/lib/mysql and /tmp), so pods never share host state.
+import * as fs from "fs";
+import * as path from "path";
+import { imageRepository } from "./k8s";
+import { HOST_PATH } from "./sh";
+
+const BASE = (
+  "bash sh env cat cp mv rm mkdir rmdir ls ln chmod chown touch sleep date echo printf test [ true false " +
+  "head tail wc tr cut sort uniq tee sed grep awk find xargs basename dirname readlink realpath stat du df id " +
+  "kill timeout mktemp sync seq expr od sha256sum md5sum gzip"
+).split(" ");
+
+/** Commands per image repository (tag and registry ignored). */
+export const IMAGE_COMMANDS: Record<string, string[]> = {
+  // mariadb:11.4 (official). The mysql* names are the aliases the image ships.
+  mariadb: [
+    ...BASE,
+    ..."mariadbd mariadb mariadb-admin mariadb-install-db mariadb-backup mbstream mariadb-dump mysql mysqladmin mysqld socat tar zstd my_print_defaults resolveip".split(" "),
+  ],
+  // mysql:8.4 (official). No host mysqld exists; missing host binaries are simply not linked.
+  mysql: [...BASE, ..."mysqld mysql mysqladmin mysqldump openssl zstd".split(" ")],
+  "percona/percona-xtrabackup": [...BASE, ..."xtrabackup xbstream xbcloud socat mysql ps hostname tar zstd lz4".split(" ")],
+};
+
+export function commandsForImage(image: string): string[] {
+  const repo = imageRepository(image);
+  const cmds = IMAGE_COMMANDS[repo];
+  if (!cmds) {
+    throw new Error(`image ${image} has no local stand-in (known: ${Object.keys(IMAGE_COMMANDS).join(", ")})`);
+  }
+  return cmds;
+}
+
+function hostBinary(cmd: string): string | undefined {
+  for (const dir of HOST_PATH.split(":")) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where the image's command dir is mounted inside the container, and the
+ * container's whole PATH. /usr/local/bin exists on every Debian host, so it
+ * needs no mount point of ours, and it is not under /tmp (shadowed per
+ * container).
+ */
+export const CONTAINER_PATH = "/usr/local/bin";
+
+export interface ImageLayout {
+  /** Host dir of symlinks; mounted at CONTAINER_PATH, the only PATH entry a container gets. */
+  binDir: string;
+  /** Read-only paths shared by all containers of the image: container path -> host dir. */
+  sharedDirs: Record<string, string>;
+  /** Paths every container gets a fresh private writable copy of (its "writable layer"). */
+  privateDirs: { path: string; mode: number; mysqlOwned: boolean }[];
+}
+
+/** Build (once per workDir) the bin dir and config tree of an image. */
+export function prepareImage(workDir: string, image: string): ImageLayout {
+  const repo = imageRepository(image);
+  const cmds = commandsForImage(image);
+  const root = path.join(workDir, "images", repo.replace(/\//g, "_"));
+  const binDir = path.join(root, "bin");
+  if (!fs.existsSync(binDir)) {
+    fs.mkdirSync(binDir, { recursive: true, mode: 0o755 });
+    for (const cmd of cmds) {
+      const target = hostBinary(cmd);
+      if (target) fs.symlinkSync(target, path.join(binDir, cmd));
+    }
+  }
+  const sharedDirs: Record<string, string> = {};
+  if (repo === "mariadb") sharedDirs["/etc/mysql"] = mariadbEtc(root);
+  return {
+    binDir,
+    sharedDirs,
+    privateDirs: [
+      { path: "/tmp", mode: 0o1777, mysqlOwned: false },
+      // The official images create these owned by mysql; /run/mysqld is 1777 there.
+      { path: "/run/mysqld", mode: 0o1777, mysqlOwned: true },
+      { path: "/var/lib/mysql", mode: 0o755, mysqlOwned: true },
+    ],
+  };
+}
+
+/**
+ * The official mariadb image's /etc/mysql: the distribution config with the
+ * edits its Dockerfile makes (bind-address/log/user commented out, name
+ * resolution off). Copied from the host's Debian package, which is the same
+ * layout.
+ */
+function mariadbEtc(root: string): string {
+  const dir = path.join(root, "etc-mysql");
+  if (fs.existsSync(dir)) return dir;
+  fs.cpSync("/etc/mysql", dir, { recursive: true, dereference: true });
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".cnf")) {
+        const text = fs.readFileSync(p, "utf8");
+        fs.writeFileSync(p, text.replace(/^(bind-address|log|user\s)/gm, "#$1"));
+      }
+    }
+  };
+  walk(dir);
+  fs.mkdirSync(path.join(dir, "mariadb.conf.d"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "mariadb.conf.d", "05-skipcache.cnf"), "[mariadb]\nhost-cache-size=0\nskip-name-resolve\n");
+  return dir;
+}

@@ -1,0 +1,227 @@
+// Volumes the way the kubelet provides them: PVC dirs that outlive the pod,
+// emptyDirs that die with it, ConfigMap/Secret dirs with the right file modes.
+// It also turns a container's volumeMounts into a bind-mount plan, and creates
+// on the host the mount points that only exist inside the image (e.g.
+// /scripts): bind mounts need an existing target, and without a container
+// root filesystem the target has to be on the host. Those paths are recorded
+// so teardown can remove them again.
+import * as fs from "fs";
+import * as path from "path";
+import { K8sObject, ObjectStore } from "./k8s";
+
+export const MYSQL_UID_NAME = "mysql";
+
+export interface HostUser {
+  uid: number;
+  gid: number;
+}
+
+/** Host mysql user: what a container with a non-zero runAsUser runs as. */
+export function hostMysqlUser(): HostUser {
+  const line = fs
+    .readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${MYSQL_UID_NAME}:`));
+  if (!line) throw new Error("host user mysql does not exist");
+  const f = line.split(":");
+  return { uid: Number(f[2]), gid: Number(f[3]) };
+}
+
+export interface MountEntry {
+  source: string; // host path (under workDir)
+  target: string; // path inside the container
+  readOnly: boolean;
+  isFile: boolean;
+}
+
+export interface PodVolumeContext {
+  workDir: string;
+  podName: string;
+  stsName: string;
+  ordinal: number;
+  podSpec: K8sObject;
+  claimTemplates: string[];
+  store: ObjectStore;
+  /** Pod runs something as the mysql user or has an fsGroup: writable volumes go to mysql. */
+  owner?: HostUser;
+  fsGroup?: HostUser;
+}
+
+export function podDir(workDir: string, podName: string): string {
+  return path.join(workDir, "pods", podName);
+}
+
+/** Host dir backing each pod volume, by volume name. */
+export function volumeSource(ctx: PodVolumeContext, vol: K8sObject): string {
+  const pd = podDir(ctx.workDir, ctx.podName);
+  if (ctx.claimTemplates.includes(vol.name)) return path.join(ctx.workDir, "pvc", `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
+  if (vol.persistentVolumeClaim) return path.join(ctx.workDir, "pvc", vol.persistentVolumeClaim.claimName);
+  if (vol.emptyDir) return path.join(pd, "emptydir", vol.name);
+  if (vol.configMap || vol.secret) return path.join(pd, "volumes", vol.name);
+  throw new Error(`volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`);
+}
+
+/** All volumes of the pod, including the implicit ones from volumeClaimTemplates. */
+export function podVolumes(ctx: PodVolumeContext): K8sObject[] {
+  const declared: K8sObject[] = ctx.podSpec.volumes ?? [];
+  const names = new Set(declared.map((v) => v.name));
+  return [...declared, ...ctx.claimTemplates.filter((n) => !names.has(n)).map((name) => ({ name }))];
+}
+
+/**
+ * Create/refresh the pod's volume dirs. Called when the pod is (re)created:
+ * emptyDirs start empty, PVC dirs are kept, ConfigMap/Secret dirs rewritten.
+ * Throws (like a pod stuck in ContainerCreating) if a referenced object or key is missing.
+ */
+export function preparePodVolumes(ctx: PodVolumeContext): void {
+  for (const vol of podVolumes(ctx)) {
+    const dir = volumeSource(ctx, vol);
+    if (vol.emptyDir) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o777); // emptyDirs are world-writable in Kubernetes
+      applyOwnership(dir, ctx);
+    } else if (vol.configMap || vol.secret) {
+      writeProjection(ctx, vol, dir);
+    } else {
+      const fresh = !fs.existsSync(dir);
+      fs.mkdirSync(dir, { recursive: true });
+      if (fresh) fs.chmodSync(dir, 0o777);
+      applyOwnership(dir, ctx);
+    }
+  }
+}
+
+/** Rewrite ConfigMap/Secret volumes of a running pod after the objects changed (the kubelet syncs them too). */
+export function refreshProjections(ctx: PodVolumeContext): void {
+  for (const vol of podVolumes(ctx)) {
+    if (vol.configMap || vol.secret) {
+      try {
+        writeProjection(ctx, vol, volumeSource(ctx, vol));
+      } catch {
+        /* a running pod keeps its old files if the new object is broken */
+      }
+    }
+  }
+}
+
+function applyOwnership(dir: string, ctx: PodVolumeContext): void {
+  const owner = ctx.owner;
+  if (owner) fs.chownSync(dir, owner.uid, ctx.fsGroup?.gid ?? owner.gid);
+  else if (ctx.fsGroup) fs.chownSync(dir, 0, ctx.fsGroup.gid);
+  if (ctx.fsGroup) fs.chmodSync(dir, (fs.statSync(dir).mode & 0o7777) | 0o2070); // setgid + group rwx, as the kubelet does
+}
+
+function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): void {
+  const src = vol.configMap ?? vol.secret;
+  const kind = vol.configMap ? "configmap" : "secret";
+  const name: string = vol.configMap ? src.name : src.secretName;
+  const data = vol.configMap ? ctx.store.configMapData(name) : ctx.store.secretData(name);
+  if (!data && !src.optional) throw new Error(`${kind} "${name}" not found (volume ${vol.name})`);
+  const defaultMode: number = src.defaultMode ?? 0o644;
+  const files: { rel: string; content: Buffer; mode: number }[] = [];
+  if (src.items) {
+    for (const item of src.items) {
+      const content = data?.[item.key];
+      if (content === undefined) {
+        if (src.optional) continue;
+        throw new Error(`${kind} "${name}" has no key ${item.key} (volume ${vol.name})`);
+      }
+      files.push({ rel: item.path, content, mode: item.mode ?? defaultMode });
+    }
+  } else {
+    for (const [k, content] of Object.entries(data ?? {})) files.push({ rel: k, content, mode: defaultMode });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
+  for (const old of fs.readdirSync(dir)) if (!wanted.has(old)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+  for (const f of files) {
+    const p = path.join(dir, f.rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    // Write-then-rename: a subPath mount keeps seeing the old file, like in Kubernetes.
+    const tmp = `${p}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, f.content);
+    // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
+    const mode = ctx.fsGroup ? f.mode | 0o440 : f.mode;
+    fs.chmodSync(tmp, mode & 0o7777);
+    if (ctx.fsGroup) fs.chownSync(tmp, 0, ctx.fsGroup.gid);
+    fs.renameSync(tmp, p);
+  }
+  fs.chmodSync(dir, 0o755);
+  if (ctx.fsGroup) fs.chownSync(dir, 0, ctx.fsGroup.gid);
+}
+
+/** Expand $(VAR) in subPathExpr with the container's env. */
+function expandVars(s: string, env: Record<string, string>): string {
+  return s.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
+}
+
+/** Bind mounts for one container's volumeMounts (creating subPath dirs like the kubelet). */
+export function containerMounts(ctx: PodVolumeContext, container: K8sObject, env: Record<string, string>): MountEntry[] {
+  const vols = new Map<string, K8sObject>(podVolumes(ctx).map((v) => [v.name, v]));
+  const out: MountEntry[] = [];
+  for (const vm of container.volumeMounts ?? []) {
+    const vol = vols.get(vm.name);
+    if (!vol) throw new Error(`container ${container.name}: volumeMount ${vm.name} has no volume`);
+    let source = volumeSource(ctx, vol);
+    const sub: string | undefined = vm.subPath ?? (vm.subPathExpr ? expandVars(vm.subPathExpr, env) : undefined);
+    if (sub) {
+      if (sub.split("/").includes("..") || path.isAbsolute(sub)) throw new Error(`subPath ${sub} must be relative without ..`);
+      source = path.join(source, sub);
+      if (!fs.existsSync(source)) {
+        fs.mkdirSync(source, { recursive: true });
+        if (ctx.owner) fs.chownSync(source, ctx.owner.uid, ctx.fsGroup?.gid ?? ctx.owner.gid);
+      }
+    }
+    out.push({ source, target: path.posix.normalize(vm.mountPath), readOnly: !!vm.readOnly, isFile: fs.statSync(source).isFile() });
+  }
+  return out;
+}
+
+/**
+ * Make sure every mount target that lies on the host filesystem exists there.
+ * Targets below another mount of the same container are created by the setup
+ * script inside that mount instead. Returns the host paths this created.
+ */
+export function ensureHostMountpoints(entries: MountEntry[]): string[] {
+  const created: string[] = [];
+  const targets = entries.map((e) => e.target);
+  for (const e of entries) {
+    const nested = targets.some((t) => t !== e.target && (t === "/" || e.target.startsWith(t + "/")));
+    if (nested || fs.existsSync(e.target)) continue;
+    // Record the topmost missing component: that is what teardown removes.
+    let top = e.target;
+    while (!fs.existsSync(path.dirname(top))) top = path.dirname(top);
+    if (e.isFile) {
+      fs.mkdirSync(path.dirname(e.target), { recursive: true });
+      fs.writeFileSync(e.target, "", { flag: "a" });
+    } else {
+      fs.mkdirSync(e.target, { recursive: true });
+    }
+    created.push(top);
+  }
+  return created;
+}
+
+/** Remove mount points we created on the host, if they are still empty. */
+export function removeHostMountpoints(paths: string[]): void {
+  const removeEmpty = (p: string): void => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) removeEmpty(path.join(p, e));
+      try {
+        fs.rmdirSync(p);
+      } catch {
+        /* not empty: someone put something there, keep it */
+      }
+    } else if (st.isFile() && st.size === 0) {
+      fs.rmSync(p, { force: true });
+    }
+  };
+  for (const p of [...new Set(paths)].sort((a, b) => b.length - a.length)) removeEmpty(p);
+}
