@@ -16,8 +16,10 @@ trap 'kill "$listener" 2>/dev/null || true; exit 0' TERM INT
 log "serving backups on port $BACKUP_PORT"
 
 users_applied=no
+last_error=""
 while kill -0 "$listener" 2>/dev/null; do
-  if sql_local root ROOT_PASSWORD -e 'SELECT 1' >/dev/null 2>&1; then
+  if error=$(sql_local root ROOT_PASSWORD -e 'SELECT 1' 2>&1 >/dev/null); then
+    last_error=""
     if (( ord == 0 )); then
       if [[ $users_applied == no ]] && bash "$SCRIPTS/ensure-users.sh"; then users_applied=yes; fi
     else
@@ -25,7 +27,11 @@ while kill -0 "$listener" 2>/dev/null; do
       bash "$SCRIPTS/configure-replication.sh" || status=$?
       if (( status == 3 )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
     fi
+  elif [[ $error == *"Access denied"* && $error != "$last_error" ]]; then
+    # Said once, not every loop: the Secret and the server disagree on root's password.
+    log "ERROR: the server refuses ROOT_PASSWORD (Secret $SECRET_NAME, key root-password): $error"
+    last_error=$error
   fi
-  sleep 5 & wait $!
+  sleep 2 & wait $!
 done
 die "the backup listener exited"

@@ -1,0 +1,136 @@
+// Shared by the end-to-end tests: renders a cluster with the component's own
+// builders and freshly generated passwords, runs it with the local pod runner,
+// and gives SQL access from the host as a client application would have it.
+
+import { randomBytes } from "crypto";
+import * as mysql from "mysql2/promise";
+import { MySqlClusterArgs, renderObjects, resolveArgs } from "../../components/mysql-cluster";
+import { LocalCluster } from "./runner/cluster";
+
+export const APP = { database: "shop", user: "shop" };
+
+/** Settings every e2e cluster shares: MariaDB (the flavor this machine can run), small memory. */
+export const E2E_ARGS: MySqlClusterArgs = {
+  flavor: "mariadb",
+  memoryRequest: "256Mi",
+  memoryLimit: "512Mi",
+  appDatabase: APP.database,
+  appUser: APP.user,
+  maxReadLagSeconds: 5,
+};
+
+export class TestCluster {
+  readonly passwords: Record<string, string> = {};
+  readonly runner: LocalCluster;
+  private readonly connections: mysql.Connection[] = [];
+
+  constructor(readonly name: string, readonly args: MySqlClusterArgs, passwords: Record<string, string> = {}) {
+    for (const key of ["root-password", "replication-password", "backup-password", "monitor-password", "app-password"]) {
+      this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
+    }
+    this.runner = new LocalCluster({
+      objects: this.render(args.replicas ?? 3) as never,
+      clusterId: name.replace(/[^a-z0-9]/g, "").slice(0, 6),
+      log: process.env.E2E_VERBOSE ? (line) => console.log(`      [${name}] ${line}`) : undefined,
+      readyTimeoutMs: 300_000,
+    });
+  }
+
+  render(replicas: number): object[] {
+    return renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key]);
+  }
+
+  async up(): Promise<this> {
+    await this.runner.up();
+    return this;
+  }
+
+  async scale(replicas: number): Promise<void> {
+    await this.runner.apply(this.render(replicas) as never);
+  }
+
+  /** A connection from the host to pod `ordinal` as the application user (or monitor). */
+  async connect(ordinal: number, as: "app" | "monitor" = "app"): Promise<mysql.Connection> {
+    const connection = await mysql.createConnection({
+      host: this.runner.podIp(ordinal),
+      port: 3306,
+      user: as === "app" ? APP.user : "monitor",
+      password: this.passwords[as === "app" ? "app-password" : "monitor-password"],
+      database: as === "app" ? APP.database : undefined,
+      connectTimeout: 5000,
+      multipleStatements: false,
+    });
+    this.connections.push(connection);
+    return connection;
+  }
+
+  /** One query on a fresh connection, closed afterwards. */
+  async query<T = mysql.RowDataPacket[]>(ordinal: number, sql: string, as: "app" | "monitor" = "app"): Promise<T> {
+    const connection = await this.connect(ordinal, as);
+    try {
+      const [rows] = await connection.query(sql);
+      return rows as T;
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  }
+
+  /** SQL as root, inside pod `ordinal`'s sidecar over the local socket (root cannot log in from the network). */
+  async rootSql(ordinal: number, sql: string): Promise<string> {
+    const result = await this.runner.exec(ordinal, "sidecar", ["bash", "-c", "source /scripts/lib.sh && sql_local root ROOT_PASSWORD"], { stdin: sql, timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`root SQL on pod ${ordinal} failed (${result.code}): ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** CHECKSUM TABLE for every table of the app database, as "table=checksum" lines. */
+  async checksums(ordinal: number): Promise<string> {
+    const tables = await this.query<{ TABLE_NAME: string }[]>(ordinal,
+      `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${APP.database}' ORDER BY TABLE_NAME`);
+    const lines: string[] = [];
+    for (const { TABLE_NAME } of tables) {
+      const [row] = await this.query<{ Checksum: number }[]>(ordinal, `CHECKSUM TABLE \`${TABLE_NAME}\``);
+      lines.push(`${TABLE_NAME}=${row.Checksum}`);
+    }
+    return lines.join(" ");
+  }
+
+  /** Replication state of a replica as the monitor user sees it. */
+  async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string }> {
+    const [row] = await this.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
+    return { io: row?.Slave_IO_Running ?? "none", sql: row?.Slave_SQL_Running ?? "none", error: row?.Last_IO_Error ?? "" };
+  }
+
+  /** Polls until every pod in `ordinals` has the same app checksums as the primary. */
+  async waitConsistent(ordinals: number[], timeoutMs = 120_000): Promise<string> {
+    let expected = "";
+    let last: Record<number, string> = {};
+    await this.runner.waitFor(`pods ${ordinals.join(",")} to match the primary's checksums (last seen: ${JSON.stringify(last)})`, async () => {
+      expected = await this.checksums(0);
+      last = {};
+      for (const ordinal of ordinals) last[ordinal] = await this.checksums(ordinal).catch((e) => `error: ${e.message}`);
+      return ordinals.every((o) => last[o] === expected);
+    }, timeoutMs);
+    return expected;
+  }
+
+  async down(): Promise<void> {
+    for (const connection of this.connections) connection.destroy();
+    await this.runner.down();
+  }
+}
+
+/** Inserts about `megabytes` MB of rows into table `table` of the app database through the primary. */
+export async function writeBulk(cluster: TestCluster, table: string, megabytes: number): Promise<void> {
+  const connection = await cluster.connect(0);
+  try {
+    await connection.query(`CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`);
+    const rowsPerBatch = 1000;
+    const batches = Math.ceil((megabytes * 1024) / rowsPerBatch);
+    for (let i = 0; i < batches; i++) {
+      const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
+      await connection.query(`INSERT INTO \`${table}\` (payload) VALUES ?`, [values]);
+    }
+  } finally {
+    await connection.end();
+  }
+}
