@@ -1,0 +1,166 @@
+// Pulumi unit-test mocks shared by the component and example tests. Records
+// every resource the program registers (type, name, inputs, parent URN and the
+// resource options the mock monitor sees), makes RandomPassword return a
+// recognisable "pw-<name>", and lets a test serve StackReference outputs.
+
+import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** Inputs as the provider would receive them, secret values unwrapped. */
+  inputs: Record<string, unknown>;
+  /** Inputs with secrets still wrapped in Pulumi's secret envelope. */
+  rawInputs: Record<string, unknown>;
+  /** URN of the parent resource, "" for none. */
+  parent: string;
+  ignoreChanges: string[];
+  retainOnDelete: boolean;
+  dependencies: string[];
+  custom: boolean;
+}
+
+export interface MockOptions {
+  /** Outputs served by every StackReference ("pulumi:pulumi:StackReference"). */
+  stackOutputs?: Record<string, unknown>;
+  /** Names of the StackReference outputs the "engine" reports as secret. */
+  secretOutputNames?: string[];
+}
+
+export const MOCK_PROJECT = "mysql-cluster";
+export const MOCK_STACK = "unit";
+
+/** The value the mocked RandomPassword named `name` generates. */
+export function mockPassword(name: string): string {
+  return `pw-${name}`;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getIgnorechangesList(): string[];
+  getRetainondelete?(): boolean;
+  getDependenciesList(): string[];
+}
+
+type MonitorLike = {
+  registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void>;
+};
+
+/** Replaces every secret envelope ({sig: secret, value}) with its value. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[specialSigKey] === specialSecretSig) return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** Whether a value (or anything inside it) is wrapped as a secret. */
+export function containsSecret(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return record[specialSigKey] === specialSecretSig || Object.values(record).some(containsSecret);
+  }
+  return false;
+}
+
+export class MockRecorder {
+  readonly resources: RecordedResource[] = [];
+  private readonly options = new Map<string, Pick<RecordedResource, "parent" | "ignoreChanges" | "retainOnDelete" | "dependencies">>();
+
+  constructor(private readonly opts: MockOptions) {}
+
+  /** Forgets every resource recorded so far (call before each program run). */
+  reset(): void {
+    this.resources.length = 0;
+    this.options.clear();
+  }
+
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  one(type: string, name?: string): RecordedResource {
+    const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) {
+      throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${this.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+    }
+    return found[0];
+  }
+
+  /** @internal */
+  mocks(): pulumi.runtime.Mocks {
+    return {
+      newResource: (args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult => {
+        const key = `${args.type}::${args.name}`;
+        const options = this.options.get(key) ?? { parent: "", ignoreChanges: [], retainOnDelete: false, dependencies: [] };
+        // The URN the mock monitor gives it: the parent's type qualifies the type.
+        const parentType = options.parent ? options.parent.split("::")[2].split("$").pop() : undefined;
+        const urn = `urn:pulumi:${MOCK_STACK}::${MOCK_PROJECT}::${parentType ? `${parentType}$` : ""}${args.type}::${args.name}`;
+        this.resources.push({ type: args.type, name: args.name, urn, inputs: unwrapSecrets(args.inputs) as Record<string, unknown>, rawInputs: args.inputs, custom: args.custom ?? true, ...options });
+        const id = `${args.name}-id`;
+        switch (args.type) {
+          case "random:index/randomPassword:RandomPassword":
+            return { id, state: { ...args.inputs, result: mockPassword(args.name) } };
+          case "pulumi:pulumi:StackReference":
+            return {
+              id: args.inputs.name ?? args.name,
+              state: { ...args.inputs, outputs: this.opts.stackOutputs ?? {}, secretOutputNames: this.opts.secretOutputNames ?? [] },
+            };
+          default:
+            return { id, state: args.inputs };
+        }
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    };
+  }
+
+  /** @internal: wraps the mock monitor so the recorder also sees parent and options. */
+  observe(monitor: MonitorLike): void {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+      this.options.set(`${req.getType()}::${req.getName()}`, {
+        parent: req.getParent(),
+        ignoreChanges: req.getIgnorechangesList(),
+        retainOnDelete: req.getRetainondelete?.() ?? false,
+        dependencies: req.getDependenciesList(),
+      });
+      return register(req, callback);
+    };
+  }
+}
+
+/** Installs fresh mocks for the whole process and returns their recorder. */
+export async function installMocks(opts: MockOptions = {}): Promise<MockRecorder> {
+  const recorder = new MockRecorder(opts);
+  await pulumi.runtime.setMocks(recorder.mocks(), MOCK_PROJECT, MOCK_STACK, false);
+  recorder.observe(pulumi.runtime.getMonitor() as unknown as MonitorLike);
+  return recorder;
+}
+
+/** Waits until every registration the program started has reached the mocks. */
+export async function settle(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  for (let i = 0; i < 3; i++) {
+    if (runtime.waitForRPCs) await runtime.waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The value of an Output (undefined while unknown), for assertions. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
