@@ -144,9 +144,9 @@ export class LocalCluster {
     for (let ord = 0; ord < replicas; ord++) {
       if (this.pods.has(ord)) continue;
       await this.createPod(ord);
-      if (!parallel) await this.waitReady(ord, deadline - Date.now());
+      if (!parallel) await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
     }
-    if (parallel) for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now());
+    if (parallel) for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
     // Rolling update.
     const strategy = spec.updateStrategy ?? {};
     if (strategy.type === "OnDelete") return;
@@ -158,7 +158,7 @@ export class LocalCluster {
       this.log(`${pod.name}: rolling update`);
       await this.deletePod(ord, false);
       await this.createPod(ord);
-      await this.waitReady(ord, deadline - Date.now());
+      await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
     }
   }
 
@@ -209,8 +209,12 @@ export class LocalCluster {
     return p;
   }
 
-  /** Wait until the pod is Ready; the error names the pod, its phase and its logs' tails. */
-  async waitReady(ord: number, timeoutMs = this.timeoutMs): Promise<void> {
+  /**
+   * Wait until the pod is Ready; the error names the pod, its phase and its
+   * logs' tails. boundMs is the overall bound to report when timeoutMs is what
+   * is left of it.
+   */
+  async waitReady(ord: number, timeoutMs = this.timeoutMs, boundMs?: number): Promise<void> {
     try {
       await pollUntil(
         `${this.stsName}-${ord} to be Ready`,
@@ -224,7 +228,9 @@ export class LocalCluster {
     } catch (e) {
       const p = this.pods.get(ord);
       const detail = p ? this.describe(p) : "pod does not exist";
-      throw new Error(`${(e as Error).message}\n${detail}`);
+      let msg = (e as Error).message;
+      if (boundMs !== undefined) msg = msg.replace(/^timed out after [\d.]+s/, `timed out after ${boundMs / 1000}s`);
+      throw new Error(`${msg}\n${detail}`);
     }
   }
 

@@ -34,6 +34,9 @@ export interface PodDeps {
   recordHostPaths: (paths: string[]) => void;
 }
 
+/** runOnce() result for a container that could not be created (CreateContainerConfigError). */
+const NOT_STARTED = "not-started";
+
 /** A pod that can never start (unknown image, no command): retrying would not help. */
 class FatalPodError extends Error {}
 
@@ -167,6 +170,10 @@ export class Pod {
         if (this.deleting) return;
         const st = await this.runOnce(c);
         if (this.deleting) return;
+        if (st === NOT_STARTED) {
+          await this.backoff(failures);
+          continue;
+        }
         if (st.code === 0) {
           c.reason = "Completed";
           this.deps.progress(`${this.name}: ${c.name} ok`);
@@ -190,10 +197,13 @@ export class Pod {
       const started = Date.now();
       const st = await this.runOnce(c);
       if (this.deleting) return;
-      c.restartCount++;
-      this.deps.event(`${this.name} container ${c.name} exited ${st.code} (restart ${c.restartCount})`);
-      if (Date.now() - started > 60_000) failures = 1; // a container that ran a while starts a fresh backoff
-      c.reason = "CrashLoopBackOff";
+      // A container that never started (config error) is retried but is not a restart.
+      if (st !== NOT_STARTED) {
+        c.restartCount++;
+        this.deps.event(`${this.name} container ${c.name} exited ${st.code} (restart ${c.restartCount})`);
+        if (Date.now() - started > 60_000) failures = 1; // a container that ran a while starts a fresh backoff
+        c.reason = "CrashLoopBackOff";
+      }
       await this.backoff(failures);
     }
   }
@@ -219,7 +229,7 @@ export class Pod {
   }
 
   /** Start the container once and wait for it to exit. Config errors count as a failed start. */
-  private async runOnce(c: ContainerState): Promise<ExitStatus> {
+  private async runOnce(c: ContainerState): Promise<ExitStatus | typeof NOT_STARTED> {
     const logFile = path.join(this.logDir(), `${c.name}.log`);
     const image = this.image(c.spec);
     c.binDir = image.binDir;
@@ -232,7 +242,7 @@ export class Pod {
       c.state = "waiting";
       c.reason = "CreateContainerConfigError";
       this.deps.event(`${this.name} container ${c.name}: CreateContainerConfigError: ${e.message}`);
-      return { code: 128, signal: null };
+      return NOT_STARTED;
     }
     if (!c.spec.command) throw new FatalPodError(`container ${c.name} has no command (image entrypoints are not emulated)`);
     c.runAsMysql = this.runsAsMysql(c.spec);

@@ -1,0 +1,211 @@
+// Tests of the local StatefulSet runner itself (tests/e2e/runner), with a
+// tiny socat StatefulSet instead of MySQL. Needs root (namespaces, bridge).
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import { LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
+import { netnsPids } from "./runner/network";
+import { hostMysqlUser } from "./runner/volumes";
+import { runnerFixture } from "./runner-fixture";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+let seq = 0;
+function opts(objects: any[], extra: Partial<LocalClusterOptions> = {}): LocalClusterOptions {
+  return {
+    objects,
+    clusterId: `rt${process.pid % 1000}${seq++}`.slice(0, 6),
+    readyTimeoutMs: 60_000,
+    ...extra,
+  };
+}
+
+/** Connect from the host, return what the server sends before closing (socat serves the pod name). */
+function fetchName(host: string, port: number, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host, port });
+    let data = "";
+    s.setTimeout(timeoutMs, () => {
+      s.destroy();
+      reject(new Error(`timeout connecting to ${host}:${port}`));
+    });
+    s.on("data", (d) => (data += d.toString()));
+    s.on("error", reject);
+    s.on("close", () => resolve(data.trim()));
+  });
+}
+
+/** From inside a pod: read what host:port sends, using only bash (no getent/nc in the image). */
+function readFromPod(c: LocalCluster, ord: number, host: string, port: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return c.exec(ord, "server", ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}; cat <&3`], { timeoutMs: 10_000 });
+}
+
+describe("local StatefulSet runner", function () {
+  this.timeout(120_000);
+
+  it("starts pods in order (OrderedReady), each with its own hostname, address and env", async () => {
+    const lines: string[] = [];
+    await withCluster(opts(runnerFixture({ replicas: 2 }), { log: (l) => lines.push(l) }), async (c) => {
+      const ready0 = lines.findIndex((l) => l.startsWith("web-0: Ready"));
+      const created1 = lines.findIndex((l) => l.startsWith("web-1: created"));
+      assert.ok(ready0 >= 0 && created1 > ready0, `web-1 created before web-0 was Ready:\n${lines.join("\n")}`);
+      for (const ord of [0, 1]) {
+        const r = await c.exec(ord, "server", ["bash", "-c", "echo $HOSTNAME $(cat /proc/sys/kernel/hostname) $POD_IP $MEM_MB $(id -u)"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim(), `web-${ord} web-${ord} ${c.podIp(ord)} 256 ${hostMysqlUser().uid}`);
+        assert.strictEqual(await fetchName(c.podIp(ord), 8080), `web-${ord}`);
+      }
+      assert.match(c.logs(1, "init-config"), /init on web-1 boot 1 as mysql/);
+    });
+  });
+
+  it("resolves the StatefulSet's pod DNS names and Service names across pods", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 2 })), async (c) => {
+      for (const name of ["web-1.web", "web-1.web.default.svc", "web-1.web.default.svc.cluster.local"]) {
+        const r = await readFromPod(c, 0, name, 8080);
+        assert.strictEqual(r.stdout.trim(), "web-1", `${name}: ${r.stderr}`);
+      }
+      const svc = await readFromPod(c, 1, "web-read.default.svc.cluster.local", 80);
+      assert.match(svc.stdout.trim(), /^web-[01]$/, svc.stderr);
+      // As in Kubernetes, another pod's bare name is not resolvable; only its own is.
+      const bare = await readFromPod(c, 0, "web-1", 8080);
+      assert.notStrictEqual(bare.code, 0);
+      const resolv = await c.exec(0, "server", ["cat", "/etc/resolv.conf"]);
+      assert.match(resolv.stdout, /nameserver 127\.0\.0\.1/);
+    });
+  });
+
+  it("keeps a PVC dir across a pod restart and starts the pod with an empty emptyDir", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
+      const w = await c.exec(0, "server", ["bash", "-c", "echo keep > /data/file && echo gone > /work/marker"]);
+      assert.strictEqual(w.code, 0, w.stderr);
+      await c.restartPod(0);
+      await c.waitReady(0, 30_000);
+      const r = await c.exec(0, "server", ["bash", "-c", "cat /data/file /data/boot-count; ls -A /work"]);
+      assert.strictEqual(r.stdout, "keep\n2\n");
+      assert.doesNotMatch(c.logs(0, "init-config"), /emptyDir survived/);
+      assert.match(c.logs(0, "init-config"), /boot 2/);
+      assert.ok(fs.existsSync(`${c.pvcDir("data", 0)}/file`));
+    });
+  });
+
+  it("keeps an emptyDir when only a container restarts, and restarts a killed container", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
+      await c.exec(0, "server", ["bash", "-c", "echo here > /work/marker"]);
+      await c.killContainer(0, "server");
+      await c.waitFor("server to be restarted", () => c.events().some((e) => e === "web-0 container server exited 137 (restart 1)"), 10_000);
+      await c.waitReady(0, 20_000);
+      const r = await c.exec(0, "server", ["cat", "/work/marker"]);
+      assert.strictEqual(r.stdout, "here\n");
+      assert.match(c.logs(0, "server"), /server start \(restart 1\)/);
+    });
+  });
+
+  it("fails a command that is not in the image's allowlist with 'command not found'", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
+      const inScript = await c.exec(0, "server", ["bash", "-c", "ncat --version"]);
+      assert.strictEqual(inScript.code, 127);
+      assert.match(inScript.stderr, /ncat: command not found/);
+      const direct = await c.exec(0, "server", ["pv"]);
+      assert.strictEqual(direct.code, 127);
+      assert.match(direct.stderr, /executable file not found/);
+      const allowed = await c.exec(0, "server", ["bash", "-c", "command -v mariadb-backup socat"]);
+      assert.strictEqual(allowed.stdout, "/usr/local/bin/mariadb-backup\n/usr/local/bin/socat\n");
+    });
+  });
+
+  it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }), async (c) => {
+      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -c %a /scripts/init.sh"]);
+      assert.strictEqual(r.stdout, "overridden\ntoktoken\n755\n");
+    });
+    await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
+      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD"]);
+      assert.strictEqual(r.stdout, "from-object\n");
+    });
+  });
+
+  it("reports a missing secret key as a container config error and names the pod when up() gives up", async () => {
+    const bad = runnerFixture({ replicas: 1, env: [{ name: "X", valueFrom: { secretKeyRef: { name: "web-secret", key: "nope" } } }] });
+    const c = new LocalCluster(opts(bad, { readyTimeoutMs: 3000 }));
+    try {
+      await assert.rejects(c.up(), (e: Error) => {
+        assert.match(e.message, /timed out after 3s waiting for web-0 to be Ready/);
+        assert.match(e.message, /pod web-0 phase CreateContainerConfigError/);
+        return true;
+      });
+      assert.ok(c.events().some((e) => e.includes("secret web-secret has no key nope")), c.events().join("\n"));
+    } finally {
+      await c.down();
+    }
+  });
+
+  it("spreads read Service connections over Ready pods and skips not-ready ones", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 2 })), async (c) => {
+      const { host, port } = c.readServiceAddress();
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) seen.add(await fetchName(host, port));
+      assert.deepStrictEqual([...seen].sort(), ["web-0", "web-1"]);
+      await c.exec(1, "server", ["touch", "/work/not-ready"]);
+      await c.waitFor("web-1 to become not ready", () => !c.isReady(1), 10_000);
+      for (let i = 0; i < 4; i++) assert.strictEqual(await fetchName(host, port), "web-0");
+      await c.exec(0, "server", ["touch", "/work/not-ready"]);
+      await c.waitFor("web-0 to become not ready", () => !c.isReady(0), 10_000);
+      // No endpoints: the connection is closed without data.
+      assert.strictEqual(await fetchName(host, port), "");
+    });
+  });
+
+  it("makes a pod unreachable with cutNetwork while it keeps running, and reachable again with restoreNetwork", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 2 })), async (c) => {
+      await c.cutNetwork(1);
+      await assert.rejects(fetchName(c.podIp(1), 8080, 1000));
+      const fromPeer = await readFromPod(c, 0, "web-1.web", 8080);
+      assert.notStrictEqual(fromPeer.stdout.trim(), "web-1");
+      // Still running: its own loopback works.
+      const local = await readFromPod(c, 1, "127.0.0.1", 8080);
+      assert.strictEqual(local.stdout.trim(), "web-1");
+      await c.restoreNetwork(1);
+      assert.strictEqual(await fetchName(c.podIp(1), 8080), "web-1");
+    });
+  });
+
+  it("scales up and down in order, keeps PVC dirs of removed pods, and rolls a changed template highest ordinal first", async () => {
+    const lines: string[] = [];
+    await withCluster(opts(runnerFixture({ replicas: 1 }), { log: (l) => lines.push(l) }), async (c) => {
+      await c.apply(runnerFixture({ replicas: 3 }));
+      assert.ok(c.isReady(1) && c.isReady(2));
+      await c.apply(runnerFixture({ replicas: 2 }));
+      assert.ok(!c.isReady(2));
+      assert.ok(fs.existsSync(c.pvcDir("data", 2)));
+      lines.length = 0;
+      await c.apply(runnerFixture({ replicas: 2, annotations: { rev: "2" } }));
+      const order = lines.filter((l) => /rolling update/.test(l));
+      assert.deepStrictEqual(order, ["web-1: rolling update", "web-0: rolling update"]);
+      assert.match((await c.exec(0, "server", ["cat", "/data/boot-count"])).stdout, /^2\n$/);
+    });
+  });
+
+  it("leaves no namespaces, processes, mounts, bridge or created host paths after down()", async () => {
+    const o = opts(runnerFixture({ replicas: 2 }));
+    const optWebExisted = fs.existsSync("/opt/web");
+    let pids: number[] = [];
+    let workDir = "";
+    await withCluster(o, async (c) => {
+      workDir = c.workDir;
+      pids = [...(await netnsPids(`mc${c.clusterId}-0`)), ...(await netnsPids(`mc${c.clusterId}-1`))];
+      assert.ok(pids.length >= 2, "expected processes in the pod namespaces");
+    });
+    const alive = pids.filter((p) => fs.existsSync(`/proc/${p}`));
+    assert.deepStrictEqual(alive, []);
+    const netns = execFileSync("ip", ["netns", "list"]).toString();
+    assert.doesNotMatch(netns, new RegExp(`mc${o.clusterId}-`));
+    const links = execFileSync("ip", ["-o", "link", "show"]).toString();
+    assert.doesNotMatch(links, new RegExp(`mc(br)?${o.clusterId}`));
+    assert.doesNotMatch(fs.readFileSync("/proc/mounts", "utf8"), new RegExp(workDir));
+    assert.ok(!fs.existsSync(workDir));
+    assert.ok(!fs.existsSync(`/etc/netns/mc${o.clusterId}-0`));
+    if (!optWebExisted) assert.ok(!fs.existsSync("/opt/web"), "created mount point /opt/web was left behind");
+  });
+});
