@@ -1,0 +1,75 @@
+// immutableSettingProblems: what the settings guard refuses at preview, and
+// what it lets through (first deploy, unchanged settings, storage growth).
+
+import * as assert from "assert";
+import { ImmutableSettings, immutableSettingProblems } from "../../../components/mysql-cluster/immutable-settings";
+
+const deployed: ImmutableSettings = {
+  flavor: "mariadb",
+  storageClass: "",
+  storageAccessMode: "ReadWriteOnce",
+  storageSize: "10Gi",
+  existingSecret: "",
+  namespace: "databases",
+};
+
+describe("immutableSettingProblems", function () {
+  it("allows the first deploy (no previous settings)", function () {
+    assert.deepStrictEqual(immutableSettingProblems({}, deployed), []);
+    assert.deepStrictEqual(immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s" }), []);
+  });
+
+  it("allows a deploy with unchanged settings", function () {
+    assert.deepStrictEqual(immutableSettingProblems({ ...deployed }, deployed), []);
+  });
+
+  const refused: [keyof ImmutableSettings, string, RegExp][] = [
+    ["flavor", "mysql", /logical dump into a new cluster/],
+    ["storageClass", "fast-ssd", /new cluster on the new class/],
+    ["storageAccessMode", "ReadWriteOncePod", /create a new cluster/],
+    ["existingSecret", "my-passwords", /change the passwords in the Secret instead/],
+    ["namespace", "other", /new cluster in the new namespace/],
+  ];
+  for (const [key, to, advice] of refused) {
+    it(`refuses a change of ${key}, naming it and saying what to do instead`, function () {
+      const problems = immutableSettingProblems(deployed, { ...deployed, [key]: to });
+      assert.strictEqual(problems.length, 1, problems.join("\n"));
+      const [problem] = problems;
+      assert.ok(problem.startsWith(`setting "${key}" cannot change on a running cluster`), problem);
+      assert.ok(problem.includes(`from ${JSON.stringify(deployed[key])} to ${JSON.stringify(to)}`), problem);
+      assert.match(problem, advice);
+      assert.ok(problem.includes(`Set it back to ${JSON.stringify(deployed[key])}`), problem);
+    });
+  }
+
+  it("refuses unsetting an existingSecret that was set", function () {
+    const problems = immutableSettingProblems({ ...deployed, existingSecret: "my-passwords" }, deployed);
+    assert.strictEqual(problems.length, 1);
+    assert.match(problems[0], /^setting "existingSecret"/);
+  });
+
+  it("lists every refused change at once", function () {
+    const problems = immutableSettingProblems(deployed, { ...deployed, flavor: "mysql", namespace: "other", storageSize: "5Gi" });
+    assert.deepStrictEqual(problems.map((p) => /^setting "(\w+)"/.exec(p)?.[1]), ["flavor", "namespace", "storageSize"]);
+  });
+
+  it("allows storage to grow", function () {
+    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "20Gi" }), []);
+    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "1Ti" }), []);
+  });
+
+  it("treats the same size in other units as no change", function () {
+    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10240Mi" }), []);
+  });
+
+  it("refuses storage shrinking, naming storageSize and the smallest size allowed", function () {
+    const problems = immutableSettingProblems(deployed, { ...deployed, storageSize: "5Gi" });
+    assert.strictEqual(problems.length, 1);
+    assert.ok(problems[0].startsWith('setting "storageSize" can only grow (from "10Gi" to "5Gi")'), problems[0]);
+    assert.match(problems[0], /Set it to "10Gi" or more/);
+  });
+
+  it("refuses a shrink hidden by a unit change", function () {
+    assert.strictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10000M" }).length, 1);
+  });
+});

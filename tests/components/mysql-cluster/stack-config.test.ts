@@ -1,0 +1,101 @@
+// argsFromConfig and the STACK_SETTINGS table, kept in step with Pulumi.yaml
+// (the settings the CLI accepts) and Pulumi.dev.yaml (the example stack).
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { resolveArgs, MySqlClusterConfigError } from "../../../components/mysql-cluster/args";
+import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
+import { readStackConfig } from "../../../tools/stack-file";
+
+const ROOT = path.join(__dirname, "../../..");
+
+function fromMap(values: Record<string, string>) {
+  return argsFromConfig((key) => values[key]);
+}
+
+describe("argsFromConfig", function () {
+  it("uses the name \"mysql\" and no args when nothing is set", function () {
+    assert.deepStrictEqual(fromMap({}), { name: "mysql", args: {} });
+  });
+
+  it("takes the cluster name from clusterName and passes the other strings through", function () {
+    const { name, args } = fromMap({ clusterName: "orders", flavor: "mariadb", storageSize: "20Gi", namespace: "db", appDatabase: "shop", appUser: "shop", existingSecret: "s" });
+    assert.strictEqual(name, "orders");
+    assert.deepStrictEqual(args, { flavor: "mariadb", storageSize: "20Gi", namespace: "db", appDatabase: "shop", appUser: "shop", existingSecret: "s" });
+    assert.ok(!("clusterName" in args));
+  });
+
+  it("parses the integer settings into numbers", function () {
+    const { args } = fromMap({ replicas: "5", maxReadLagSeconds: "30", backupParallelism: "8" });
+    assert.strictEqual(args.replicas, 5);
+    assert.strictEqual(args.maxReadLagSeconds, 30);
+    assert.strictEqual(args.backupParallelism, 8);
+  });
+
+  it("treats an empty string as unset", function () {
+    assert.deepStrictEqual(fromMap({ replicas: "", storageClass: "" }).args, {});
+  });
+
+  it("hands a non-numeric replicas string to validation, which reports it by name", function () {
+    const { name, args } = fromMap({ replicas: "three" });
+    assert.strictEqual(args.replicas as unknown, "three");
+    assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && /setting "replicas": got "three"; expected a whole number/.test(e.message));
+  });
+
+  it("reports a fractional replicas value by name", function () {
+    const { name, args } = fromMap({ replicas: "2.5" });
+    assert.throws(() => resolveArgs(name, args), /setting "replicas": got 2.5/);
+  });
+
+  it("ignores settings that are not in STACK_SETTINGS", function () {
+    assert.deepStrictEqual(fromMap({ unknownSetting: "x" } as Record<string, string>).args, {});
+  });
+});
+
+describe("Pulumi.yaml", function () {
+  const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+
+  it("declares exactly the settings in STACK_SETTINGS", function () {
+    assert.deepStrictEqual(Object.keys(project.config).sort(), STACK_SETTINGS.map((s) => s.key).sort());
+  });
+
+  for (const setting of STACK_SETTINGS) {
+    it(`declares "${setting.key}" with type ${setting.type}${setting.default === undefined ? " and no default" : ` and default ${JSON.stringify(setting.default)}`}`, function () {
+      const decl = project.config[setting.key];
+      assert.ok(decl, `${setting.key} missing from Pulumi.yaml`);
+      assert.strictEqual(decl.type, setting.type);
+      assert.strictEqual(decl.default, setting.default);
+      assert.strictEqual(decl.description, setting.description);
+    });
+  }
+
+  it("has defaults that resolve without error", function () {
+    const { name, args } = argsFromConfig((key) => readStackConfig(ROOT, "no-such-stack")[key]);
+    assert.doesNotThrow(() => resolveArgs(name, args));
+  });
+});
+
+describe("Pulumi.dev.yaml", function () {
+  const stack = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+
+  it("sets only settings the project declares", function () {
+    for (const key of Object.keys(stack.config)) {
+      const [namespace, setting] = key.split(":");
+      assert.strictEqual(namespace, "mysql-cluster", key);
+      assert.ok(STACK_SETTINGS.some((s) => s.key === setting), `${key} is not a declared setting`);
+    }
+  });
+
+  it("resolves without error to 3 replicas", function () {
+    const config = readStackConfig(ROOT, "dev");
+    const { name, args } = argsFromConfig((key) => config[key]);
+    const resolved = resolveArgs(name, args);
+    assert.strictEqual(resolved.replicas, 3);
+    assert.strictEqual(resolved.flavor, "mariadb");
+    assert.strictEqual(resolved.namespace, "databases");
+    assert.strictEqual(resolved.appDatabase, "shop");
+    assert.strictEqual(resolved.appUser, "shop");
+  });
+});
