@@ -1,0 +1,121 @@
+// `tools/render.ts` as users run it: a child process that prints the stack's
+// objects as YAML, never a password, and fails with the setting's name on a
+// bad stack file.
+
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { PASSWORD_PLACEHOLDER } from "../../components/mysql-cluster/render";
+
+const ROOT = path.join(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+interface RenderResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tsx tools/render.ts ARGS` from the repository root. */
+function render(...args: string[]): Promise<RenderResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, ["tools/render.ts", ...args], { cwd: ROOT, timeout: 60_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("tools/render.ts", function () {
+  this.timeout(60_000);
+  const badStack = `render-test-${process.pid}`;
+  const badStackFile = path.join(ROOT, `Pulumi.${badStack}.yaml`);
+  // Each run starts tsx (a few seconds), so all runs start at once.
+  let dev: RenderResult;
+  let bad: RenderResult;
+  let missing: RenderResult;
+
+  before(async function () {
+    fs.writeFileSync(badStackFile, "config:\n  mysql-cluster:replicas: 0\n");
+    [dev, bad, missing] = await Promise.all([render(), render("--stack", badStack), render("--stack", "no-such-stack")]);
+  });
+
+  after(function () {
+    fs.rmSync(badStackFile, { force: true });
+  });
+
+  describe("for the dev stack", function () {
+    let result: RenderResult;
+    let objects: AnyObject[];
+
+    before(function () {
+      result = dev;
+      const docs = parseAllDocuments(result.stdout);
+      for (const doc of docs) assert.deepStrictEqual(doc.errors, [], "render printed invalid YAML");
+      objects = docs.map((d) => d.toJS());
+    });
+
+    it("exits 0 with nothing on stderr", function () {
+      assert.strictEqual(result.status, 0, result.stderr);
+      assert.strictEqual(result.stderr, "");
+    });
+
+    it("prints one YAML document for each of the Secret, ConfigMap, two Services and StatefulSet", function () {
+      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "ConfigMap", "Service", "Service", "StatefulSet"]);
+      assert.deepStrictEqual(new Set(objects.map((o) => o.kind)).size, 4);
+      for (const o of objects) assert.strictEqual(o.metadata.namespace, "databases");
+    });
+
+    it("renders the dev stack's settings: 3 MariaDB replicas with a 20Gi volume each", function () {
+      const sts = objects.find((o) => o.kind === "StatefulSet")!;
+      assert.strictEqual(sts.spec.replicas, 3);
+      assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
+      assert.ok(sts.spec.template.spec.containers.every((c: AnyObject) => c.image === "mariadb:11.4"));
+    });
+
+    it("prints only the placeholder as the value of every secret key", function () {
+      const secret = objects.find((o) => o.kind === "Secret")!;
+      assert.ok(!("data" in secret), "the Secret has base64 data");
+      const keys = Object.keys(secret.stringData);
+      assert.deepStrictEqual(keys.sort(), ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
+      for (const key of keys) assert.strictEqual(secret.stringData[key], PASSWORD_PLACEHOLDER, key);
+    });
+
+    it("prints no value for a password variable outside the Secret", function () {
+      for (const o of objects.filter((x) => x.kind !== "Secret")) {
+        const text = JSON.stringify(o);
+        assert.ok(!text.includes(PASSWORD_PLACEHOLDER), `${o.kind} contains the placeholder`);
+      }
+      const sts = objects.find((o) => o.kind === "StatefulSet")!;
+      const pod = sts.spec.template.spec;
+      for (const c of [...pod.initContainers, ...pod.containers]) {
+        for (const e of c.env ?? []) {
+          if (/PASSWORD/.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef && !("value" in e), `${c.name} ${e.name} has a literal value`);
+        }
+      }
+    });
+  });
+
+  describe("for an invalid stack file", function () {
+    it("exits non-zero, naming \"replicas\" and what it accepts", function () {
+      assert.notStrictEqual(bad.status, 0);
+      assert.match(bad.stderr, /setting "replicas": got 0; expected a whole number from 1 to 99/);
+    });
+
+    it("prints no objects", function () {
+      assert.strictEqual(bad.stdout, "");
+    });
+  });
+
+  it("exits non-zero, naming the file, for a stack that does not exist", function () {
+    assert.notStrictEqual(missing.status, 0);
+    assert.match(missing.stderr, /no stack file Pulumi\.no-such-stack\.yaml/);
+  });
+});
