@@ -14,6 +14,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** Inputs with secrets still wrapped in Pulumi's secret envelope. */
   rawInputs: Record<string, unknown>;
+  /** The state the mocks returned for it (its outputs). */
+  state: Record<string, unknown>;
   /** URN of the parent resource, "" for none. */
   parent: string;
   ignoreChanges: string[];
@@ -23,6 +25,10 @@ export interface RecordedResource {
 }
 
 export interface MockOptions {
+  /** Project name the program sees (config keys are "<project>:<key>"). Default MOCK_PROJECT. */
+  project?: string;
+  /** Stack config, by full key ("<project>:<key>"). */
+  config?: Record<string, string>;
   /** Outputs served by every StackReference ("pulumi:pulumi:StackReference"). */
   stackOutputs?: Record<string, unknown>;
   /** Names of the StackReference outputs the "engine" reports as secret. */
@@ -104,23 +110,37 @@ export class MockRecorder {
         const options = this.options.get(key) ?? { parent: "", ignoreChanges: [], retainOnDelete: false, dependencies: [] };
         // The URN the mock monitor gives it: the parent's type qualifies the type.
         const parentType = options.parent ? options.parent.split("::")[2].split("$").pop() : undefined;
-        const urn = `urn:pulumi:${MOCK_STACK}::${MOCK_PROJECT}::${parentType ? `${parentType}$` : ""}${args.type}::${args.name}`;
-        this.resources.push({ type: args.type, name: args.name, urn, inputs: unwrapSecrets(args.inputs) as Record<string, unknown>, rawInputs: args.inputs, custom: args.custom ?? true, ...options });
-        const id = `${args.name}-id`;
-        switch (args.type) {
-          case "random:index/randomPassword:RandomPassword":
-            return { id, state: { ...args.inputs, result: mockPassword(args.name) } };
-          case "pulumi:pulumi:StackReference":
-            return {
-              id: args.inputs.name ?? args.name,
-              state: { ...args.inputs, outputs: this.opts.stackOutputs ?? {}, secretOutputNames: this.opts.secretOutputNames ?? [] },
-            };
-          default:
-            return { id, state: args.inputs };
-        }
+        const urn = `urn:pulumi:${MOCK_STACK}::${this.opts.project ?? MOCK_PROJECT}::${parentType ? `${parentType}$` : ""}${args.type}::${args.name}`;
+        const state = this.stateFor(args);
+        this.resources.push({
+          type: args.type,
+          name: args.name,
+          urn,
+          inputs: unwrapSecrets(args.inputs) as Record<string, unknown>,
+          rawInputs: args.inputs,
+          state: unwrapSecrets(state) as Record<string, unknown>,
+          custom: args.custom ?? true,
+          ...options,
+        });
+        return { id: args.type === "pulumi:pulumi:StackReference" ? (args.inputs.name ?? args.name) : `${args.name}-id`, state };
       },
       call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
     };
+  }
+
+  private stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    switch (args.type) {
+      case "random:index/randomPassword:RandomPassword":
+        return { ...args.inputs, result: mockPassword(args.name) };
+      case "pulumi:pulumi:StackReference":
+        return { ...args.inputs, outputs: this.opts.stackOutputs ?? {}, secretOutputNames: this.opts.secretOutputNames ?? [] };
+      default:
+        // Kubernetes objects without a name get one from the provider: "<resource name>-<suffix>".
+        if (args.type.startsWith("kubernetes:") && args.inputs.metadata && !args.inputs.metadata.name) {
+          return { ...args.inputs, metadata: { ...args.inputs.metadata, name: `${args.name}-a1b2c3d4` } };
+        }
+        return args.inputs;
+    }
   }
 
   /** @internal: wraps the mock monitor so the recorder also sees parent and options. */
@@ -141,7 +161,8 @@ export class MockRecorder {
 /** Installs fresh mocks for the whole process and returns their recorder. */
 export async function installMocks(opts: MockOptions = {}): Promise<MockRecorder> {
   const recorder = new MockRecorder(opts);
-  await pulumi.runtime.setMocks(recorder.mocks(), MOCK_PROJECT, MOCK_STACK, false);
+  await pulumi.runtime.setMocks(recorder.mocks(), opts.project ?? MOCK_PROJECT, MOCK_STACK, false);
+  pulumi.runtime.setAllConfig(opts.config ?? {});
   recorder.observe(pulumi.runtime.getMonitor() as unknown as MonitorLike);
   return recorder;
 }
