@@ -1,0 +1,95 @@
+// The stack program (index.ts) under Pulumi mocks with the dev stack's config,
+// as `pulumi up` would run it: the outputs application stacks read, and the
+// passwords among them kept secret.
+
+import * as assert from "assert";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackConfig } from "../../tools/stack-file";
+import { installMocks, isSecret, MockRecorder, mockPassword, settle, valueOf } from "../components/pulumi-mocks";
+
+const ROOT = path.join(__dirname, "../..");
+const PROGRAM = path.join(ROOT, "index.ts");
+
+type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Stack config as the CLI hands it to the program: "mysql-cluster:<key>" -> string. */
+function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const values = { ...readStackConfig(ROOT, stack), ...overrides };
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`mysql-cluster:${k}`, v]));
+}
+
+/** Runs index.ts afresh (it reads config when loaded). */
+function runProgram(): AnyObject {
+  delete require.cache[require.resolve(PROGRAM)];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(PROGRAM);
+}
+
+describe("stack program index.ts", function () {
+  describe("with the dev stack's config", function () {
+    let mocks: MockRecorder;
+    let outputs: AnyObject;
+
+    before(async function () {
+      mocks = await installMocks({ config: stackConfig("dev") });
+      outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+    });
+
+    it("exports exactly the documented outputs", function () {
+      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
+      for (const [key, value] of Object.entries(outputs)) assert.ok(pulumi.Output.isInstance(value), `${key} is not an Output`);
+    });
+
+    it("exports the endpoints, port, namespace and app user of the dev cluster", async function () {
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-0.mysql.databases.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.readEndpoint), "mysql-read.databases.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.port), 3306);
+      assert.strictEqual(await valueOf(outputs.namespace), "databases");
+      assert.strictEqual(await valueOf(outputs.secretName), "mysql-credentials");
+      assert.strictEqual(await valueOf(outputs.appDatabase), "shop");
+      assert.strictEqual(await valueOf(outputs.appUser), "shop");
+    });
+
+    it("exports the app and root passwords as secrets, and nothing else as a secret", async function () {
+      assert.strictEqual(await valueOf(outputs.appPassword), mockPassword("mysql-app-password"));
+      for (const [key, value] of Object.entries(outputs)) {
+        assert.strictEqual(await isSecret(value), key === "appPassword" || key === "rootPassword", `${key} secret-ness`);
+      }
+    });
+
+    it("deploys 3 MariaDB pods with 20Gi volumes, as Pulumi.dev.yaml says", function () {
+      const sts = mocks.one("kubernetes:apps/v1:StatefulSet").inputs as AnyObject;
+      assert.strictEqual(sts.spec.replicas, 3);
+      assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
+      assert.ok(sts.spec.template.spec.containers.every((c: AnyObject) => c.image === "mariadb:11.4"));
+      assert.strictEqual(mocks.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch").length, 3);
+    });
+  });
+
+  describe("with a scaled replica count", function () {
+    it("deploys as many pods and claim patches as `replicas` says", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { replicas: "5" }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual((mocks.one("kubernetes:apps/v1:StatefulSet").inputs as AnyObject).spec.replicas, 5);
+      assert.strictEqual(mocks.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch").length, 5);
+    });
+  });
+
+  describe("with an invalid setting", function () {
+    it("fails naming the setting and registers no Kubernetes object", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { replicas: "many" }) });
+      assert.throws(() => runProgram(), /setting "replicas": got "many"; expected a whole number from 1 to 99/);
+      await settle();
+      assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("kubernetes:")), []);
+    });
+  });
+
+  after(function () {
+    delete require.cache[require.resolve(PROGRAM)];
+  });
+});
