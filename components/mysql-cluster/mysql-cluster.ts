@@ -30,9 +30,9 @@ export class MySqlCluster extends pulumi.ComponentResource {
   readonly args: ResolvedArgs;
 
   constructor(name: string, args: MySqlClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("mysql-cluster:index:MySqlCluster", name, {}, opts);
-    // Validation throws before any child exists, so bad input creates nothing.
+    // Validation throws before anything is registered, so bad input creates nothing.
     const resolved = resolveArgs(name, args);
+    super("mysql-cluster:index:MySqlCluster", name, {}, opts);
     this.args = resolved;
     const names = clusterNames(resolved);
     const parent = { parent: this };

@@ -1,0 +1,48 @@
+// The primary killed hard while a client writes: every commit the client saw
+// acknowledged survives on the primary and reaches every replica, and the
+// replicas reconnect by themselves.
+
+import * as assert from "assert";
+import { E2E_ARGS, TestCluster } from "./helpers";
+
+describe("the primary killed hard under writes", function () {
+  this.timeout(600_000);
+  let cluster: TestCluster;
+
+  before(async () => {
+    cluster = await new TestCluster("crash", { ...E2E_ARGS, replicas: 3 }).up();
+    await cluster.query(0, "CREATE TABLE acks (id INT PRIMARY KEY)");
+  });
+  after(async () => cluster?.down());
+
+  it("keeps every acknowledged commit on the primary and every replica", async () => {
+    const acknowledged: number[] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let id = 1; !stop; id++) {
+        try {
+          await cluster.query(0, `INSERT INTO acks VALUES (${id})`);
+          acknowledged.push(id);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    })();
+    await cluster.runner.waitFor("some acknowledged writes before the crash", () => acknowledged.length >= 50, 60_000);
+    await cluster.runner.killPod(0);
+    const ackedBeforeCrash = acknowledged.length;
+    await cluster.runner.waitReady(0, 300_000);
+    await cluster.runner.waitFor("writes acknowledged after the restart", () => acknowledged.length >= ackedBeforeCrash + 20, 120_000);
+    stop = true;
+    await writer;
+
+    const onPrimary = new Set((await cluster.query<{ id: number }[]>(0, "SELECT id FROM acks")).map((r) => r.id));
+    const lost = acknowledged.filter((id) => !onPrimary.has(id));
+    assert.deepStrictEqual(lost, [], `acknowledged commits missing on the primary after the crash`);
+    await cluster.waitConsistent([1, 2]);
+    for (const ordinal of [1, 2]) {
+      const status = await cluster.replicaStatus(ordinal);
+      assert.deepStrictEqual([status.io, status.sql], ["Yes", "Yes"], `replica ${ordinal} did not reconnect: ${status.error}`);
+    }
+  });
+});
