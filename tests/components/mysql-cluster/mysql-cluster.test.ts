@@ -381,7 +381,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(mocks.resources.filter((r) => r.type !== T.component).map((r) => `${r.type}/${r.name}`), []);
     });
 
-    // Needs validation before super() in MySqlCluster's constructor (reported).
+    // Validation runs before super(), so not even the component reaches the engine.
     it("registers nothing at all, not even the component, for invalid settings", async function () {
       mocks.reset();
       assert.throws(() => new MySqlCluster("bad", { storageSize: "abc", flavor: "postgres" as never }), /setting "storageSize"/);
