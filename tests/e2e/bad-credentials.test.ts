@@ -10,10 +10,9 @@ describe("a Secret with missing or wrong passwords", function () {
   this.timeout(300_000);
 
   it("reports a missing Secret key in an event naming the Secret and the key", async () => {
-    const cluster = new TestCluster("nokey", { ...E2E_ARGS, replicas: 1 });
-    const objects = cluster.render(1);
-    delete (objects.find((o) => (o as SecretObject).kind === "Secret") as SecretObject).stringData["monitor-password"];
-    await cluster.runner.apply(objects as never).catch(() => undefined);
+    const cluster = new TestCluster("nokey", { ...E2E_ARGS, replicas: 1 }, {}, (objects) => {
+      delete (objects.find((o) => (o as SecretObject).kind === "Secret") as SecretObject).stringData["monitor-password"];
+    });
     const starting = cluster.up().catch((error: Error) => error);
     try {
       await cluster.runner.waitFor("an event about the missing key", () =>

@@ -24,7 +24,16 @@ export class TestCluster {
   readonly runner: LocalCluster;
   private readonly connections: mysql.Connection[] = [];
 
-  constructor(readonly name: string, readonly args: MySqlClusterArgs, passwords: Record<string, string> = {}) {
+  /**
+   * `passwords` fixes some Secret values; `mutate` edits the rendered objects
+   * (e.g. drops a Secret key) to stage a misconfiguration.
+   */
+  constructor(
+    readonly name: string,
+    readonly args: MySqlClusterArgs,
+    passwords: Record<string, string> = {},
+    private readonly mutate: (objects: object[]) => void = () => undefined,
+  ) {
     for (const key of ["root-password", "replication-password", "backup-password", "monitor-password", "app-password"]) {
       this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
     }
@@ -37,7 +46,9 @@ export class TestCluster {
   }
 
   render(replicas: number): object[] {
-    return renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key]);
+    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key]);
+    this.mutate(objects);
+    return objects;
   }
 
   async up(): Promise<this> {
