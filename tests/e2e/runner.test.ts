@@ -190,14 +190,24 @@ describe("local StatefulSet runner", function () {
   it("leaves no namespaces, processes, mounts, bridge or created host paths after down()", async () => {
     const o = opts(runnerFixture({ replicas: 2 }));
     const optWebExisted = fs.existsSync("/opt/web");
-    let pids: number[] = [];
+    // A pid may be reused after down(); a survivor is a pid still in one of the pods' network namespaces.
+    const procs: { pid: number; netns: string }[] = [];
     let workDir = "";
     await withCluster(o, async (c) => {
       workDir = c.workDir;
-      pids = [...(await netnsPids(`mc${c.clusterId}-0`)), ...(await netnsPids(`mc${c.clusterId}-1`))];
-      assert.ok(pids.length >= 2, "expected processes in the pod namespaces");
+      for (const ns of [`mc${c.clusterId}-0`, `mc${c.clusterId}-1`]) {
+        const netns = `net:[${fs.statSync(`/run/netns/${ns}`).ino}]`;
+        for (const pid of await netnsPids(ns)) procs.push({ pid, netns });
+      }
+      assert.ok(procs.length >= 2, "expected processes in the pod namespaces");
     });
-    const alive = pids.filter((p) => fs.existsSync(`/proc/${p}`));
+    const alive = procs.filter((p) => {
+      try {
+        return fs.readlinkSync(`/proc/${p.pid}/ns/net`) === p.netns;
+      } catch {
+        return false;
+      }
+    });
     assert.deepStrictEqual(alive, []);
     const netns = execFileSync("ip", ["netns", "list"]).toString();
     assert.doesNotMatch(netns, new RegExp(`mc${o.clusterId}-`));

@@ -5,13 +5,13 @@
 // (network.ts), containers are namespaced host processes (container.ts).
 import * as fs from "fs";
 import * as path from "path";
-import { STAGE_DIR } from "./container";
+import { stageDir } from "./container";
 import { K8sObject, ObjectStore, SecretValues, selectorMatches } from "./k8s";
-import { PodNetwork } from "./network";
+import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
 import { pollUntil, RunResult, tryRun } from "./sh";
-import { HostUser, hostMysqlUser, refreshProjections, removeHostMountpoints } from "./volumes";
+import { HostUser, hostMysqlUser, recordHostPaths, refreshProjections, removeRecordedHostPaths } from "./volumes";
 
 export interface LocalClusterOptions {
   /** Rendered objects: Secret, ConfigMap(s), Services, one StatefulSet. */
@@ -52,7 +52,6 @@ export class LocalCluster {
   private readonly sandboxes = new Set<number>();
   private proxies: ServiceProxy[] = [];
   private readonly eventList: string[] = [];
-  private hostPaths: string[] = [];
   private readonly wasReady = new Map<string, boolean>();
   private readonly hostsCache = new Map<number, string>();
   private mysqlUser?: HostUser;
@@ -97,8 +96,7 @@ export class LocalCluster {
     for (let d = this.workDir; d !== "/"; d = path.dirname(d)) {
       if ((fs.statSync(d).mode & 0o001) === 0) throw new Error(`${d} is not searchable by other users; the mysql user could not reach its volumes`);
     }
-    this.saveState();
-    fs.mkdirSync(STAGE_DIR, { recursive: true });
+    fs.mkdirSync(stageDir(this.clusterId), { recursive: true });
     this.log(`cluster ${this.clusterId}: network ${this.network.bridge}, workDir ${this.workDir}`);
     await this.network.create();
     await this.syncServices();
@@ -178,11 +176,7 @@ export class LocalCluster {
       event: (m) => this.event(m),
       progress: (m) => this.log(m),
       onStatusChange: () => this.onStatusChange(),
-      recordHostPaths: (p) => {
-        if (p.length === 0) return;
-        this.hostPaths.push(...p);
-        this.saveState();
-      },
+      recordHostPaths: (p) => recordHostPaths(p),
     });
     this.pods.set(ord, pod);
     this.log(`${pod.name}: created (${this.network.podIp(ord)})`);
@@ -339,6 +333,17 @@ export class LocalCluster {
     return this.pod(ord).defaultContainer();
   }
 
+  /** Proxied Services and where they listen. */
+  services(): { name: string; host: string; port: number }[] {
+    return this.proxies.map((p) => ({ name: p.name, host: p.vip, port: p.ports()[0] }));
+  }
+
+  /** Remove what a crashed run with this clusterId left behind (no objects needed). */
+  static async cleanup(clusterId: string, workDir?: string, log?: (line: string) => void): Promise<void> {
+    const placeholder = { kind: "StatefulSet", metadata: { name: "cleanup" }, spec: {} };
+    await new LocalCluster({ objects: [placeholder], clusterId, workDir, log }).down();
+  }
+
   private endpoints(): Endpoint[] {
     return [...this.pods.values()].map((p) => ({
       name: p.name,
@@ -429,19 +434,6 @@ export class LocalCluster {
     }
   }
 
-  /** Host paths we created survive a crashed supervisor: a later down() with the same id still finds them. */
-  private stateFile(): string {
-    return path.join(this.workDir, "state.json");
-  }
-
-  private saveState(): void {
-    try {
-      fs.writeFileSync(this.stateFile(), JSON.stringify({ hostPaths: this.hostPaths }));
-    } catch {
-      /* workDir gone: nothing to remember */
-    }
-  }
-
   private installSignalHandlers(): void {
     const handler = (): void => {
       void this.down().finally(() => process.exit(130));
@@ -472,25 +464,22 @@ export class LocalCluster {
     this.sandboxes.clear();
     await step("network", () => this.network.destroy());
     await step("mounts", () => this.unmountLeftovers());
-    await step("host mount points", () => {
-      try {
-        const saved = JSON.parse(fs.readFileSync(this.stateFile(), "utf8"));
-        this.hostPaths.push(...(saved.hostPaths ?? []));
-      } catch {
-        /* no state file */
-      }
-      removeHostMountpoints(this.hostPaths);
+    await step("host mount points", async () => {
+      // Removing a dir another cluster's containers have mounted would detach their mounts: the last one out cleans up.
+      const others = await otherClustersRunning(this.clusterId);
+      if (others.length) this.log(`down: leaving created mount points to running cluster(s) ${others.join(", ")}`);
+      else removeRecordedHostPaths();
     });
     await step("stage dir", () => {
       try {
-        fs.rmdirSync(STAGE_DIR);
+        fs.rmdirSync(stageDir(this.clusterId));
       } catch {
-        /* in use by another cluster, or gone */
+        /* gone */
       }
     });
     await step("workDir", () => {
       if (!this.opts.keepVolumes) fs.rmSync(this.workDir, { recursive: true, force: true });
-      else for (const d of ["pods", "images", "state.json"]) fs.rmSync(path.join(this.workDir, d), { recursive: true, force: true });
+      else for (const d of ["pods", "images"]) fs.rmSync(path.join(this.workDir, d), { recursive: true, force: true });
       try {
         fs.rmdirSync(path.dirname(this.workDir)); // /tmp/mysql-local, if nothing else is in it
       } catch {
@@ -508,7 +497,7 @@ export class LocalCluster {
   private async unmountLeftovers(): Promise<void> {
     const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]).filter(Boolean);
     for (const m of mounts.reverse()) {
-      if (m.startsWith(this.workDir + "/") || m === STAGE_DIR) await tryRun("umount", ["-l", m]);
+      if (m.startsWith(this.workDir + "/") || m === stageDir(this.clusterId)) await tryRun("umount", ["-l", m]);
     }
   }
 

@@ -15,13 +15,18 @@ import { MountEntry } from "./volumes";
 /**
  * Bind mount sources all live under workDir, and a container may mount over
  * /tmp (where workDir usually is). So the setup script first binds workDir
- * here, takes every source from this stage, then unmounts it. The directory
- * exists on the host only as an empty mount point.
+ * onto this stage, takes every source from there, then unmounts it. The
+ * directory exists on the host only as an empty mount point, one per cluster
+ * so one cluster's teardown cannot pull it from under another's.
  */
-export const STAGE_DIR = "/run/mysql-local-stage";
+export function stageDir(clusterId: string): string {
+  return `/run/mysql-local-stage-${clusterId}`;
+}
 
 export interface LaunchSpec {
   workDir: string;
+  /** Empty host dir used as the mount stage (stageDir()). */
+  stage: string;
   netns: string;
   podName: string;
   /** Per-container scratch dir: setup script and the private "writable layer" dirs. */
@@ -76,7 +81,8 @@ function prepareLayer(spec: LaunchSpec): MountEntry[] {
 }
 
 function setupScript(spec: LaunchSpec, mounts: MountEntry[]): string {
-  const lines = ["set -e", `/usr/bin/mount --bind ${shq(spec.workDir)} ${STAGE_DIR}`];
+  const stage = shq(spec.stage);
+  const lines = ["set -e", `/usr/bin/mount --bind ${shq(spec.workDir)} ${stage}`];
   // Parents before children so a mount inside another mount is not hidden by it.
   const ordered = mounts
     .map((m, i) => ({ m, i }))
@@ -90,11 +96,11 @@ function setupScript(spec: LaunchSpec, mounts: MountEntry[]): string {
       m.isFile
         ? `[ -e ${t} ] || { /usr/bin/mkdir -p "$(/usr/bin/dirname ${t})"; : > ${t}; }`
         : `[ -d ${t} ] || /usr/bin/mkdir -p ${t}`,
-      `/usr/bin/mount --bind ${shq(path.join(STAGE_DIR, rel))} ${t}`,
+      `/usr/bin/mount --bind ${shq(path.join(spec.stage, rel))} ${t}`,
     );
     if (m.readOnly) lines.push(`/usr/bin/mount -o remount,bind,ro ${t}`);
   }
-  lines.push(`/usr/bin/umount ${STAGE_DIR}`, `/usr/bin/hostname ${shq(spec.podName)}`);
+  lines.push(`/usr/bin/umount ${stage}`, `/usr/bin/hostname ${shq(spec.podName)}`);
   lines.push(`cd ${shq(spec.workingDir)}`);
   // Tell the runner the sandbox is complete (fd 3 is a pipe to it), and keep fd 3 out of the container.
   lines.push("echo started >&3", "exec 3>&-");
@@ -125,6 +131,7 @@ export class ContainerProcess {
 
   static async launch(spec: LaunchSpec): Promise<ContainerProcess> {
     fs.mkdirSync(spec.containerDir, { recursive: true });
+    fs.mkdirSync(spec.stage, { recursive: true });
     const mounts = [...prepareLayer(spec), ...spec.mounts];
     const script = path.join(spec.containerDir, "start.sh");
     fs.writeFileSync(script, setupScript(spec, mounts), { mode: 0o700 });

@@ -128,6 +128,14 @@ export class PodNetwork {
   }
 }
 
+/** Ids of other local clusters that still have pods (a namespace named mc<id>-N). */
+export async function otherClustersRunning(ownId: string): Promise<string[]> {
+  const list = (await tryRun("ip", ["netns", "list"])).stdout;
+  const ids = new Set<string>();
+  for (const m of list.matchAll(/^mc([a-z0-9]{1,6})-\d+/gm)) if (m[1] !== ownId) ids.add(m[1]);
+  return [...ids];
+}
+
 /** Processes in a network namespace, whatever pid/mount namespace they are in. */
 export async function netnsPids(ns: string): Promise<number[]> {
   const r = await tryRun("ip", ["netns", "pids", ns]);

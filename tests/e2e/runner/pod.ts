@@ -6,7 +6,7 @@
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ContainerProcess, ExecOptions, execInContainer, ExitStatus, resolveCommand } from "./container";
+import { ContainerProcess, ExecOptions, execInContainer, ExitStatus, resolveCommand, stageDir } from "./container";
 import { ContainerConfigError, containerEnv, expand, PodFacts } from "./env";
 import { CONTAINER_PATH, ImageLayout, prepareImage } from "./images";
 import { K8sObject, ObjectStore } from "./k8s";
@@ -261,6 +261,7 @@ export class Pod {
     this.deps.recordHostPaths(ensureHostMountpoints(mounts));
     const proc = await ContainerProcess.launch({
       workDir: this.deps.workDir,
+      stage: stageDir(this.deps.network.clusterId),
       netns: this.deps.network.nsName(this.ordinal),
       podName: this.name,
       containerDir: path.join(podDir(this.deps.workDir, this.name), "containers", c.name),
@@ -389,8 +390,9 @@ export class Pod {
     return c;
   }
 
+  /** What kubectl exec/logs pick without -c. */
   defaultContainer(): string {
-    return this.containers[0]?.name;
+    return this.template.metadata?.annotations?.["kubectl.kubernetes.io/default-container"] ?? this.containers[0]?.name;
   }
 
   private execContainer(c: ContainerState, argv: string[], opts: ExecOptions): Promise<RunResult> {

@@ -203,8 +203,32 @@ export function ensureHostMountpoints(entries: MountEntry[]): string[] {
   return created;
 }
 
+/**
+ * Host paths created as mount points, shared by all clusters on the machine:
+ * one cluster may create /scripts and another use it, so whoever tears down
+ * last removes them all. Survives a crashed runner, so a later down() still
+ * finds them.
+ */
+const HOST_PATH_REGISTRY = "/run/mysql-local-host-paths";
+
+export function recordHostPaths(paths: string[]): void {
+  if (paths.length) fs.appendFileSync(HOST_PATH_REGISTRY, paths.map((p) => p + "\n").join(""));
+}
+
+/** Remove every recorded mount point that is still empty; call only when no cluster runs. */
+export function removeRecordedHostPaths(): void {
+  let text = "";
+  try {
+    text = fs.readFileSync(HOST_PATH_REGISTRY, "utf8");
+  } catch {
+    return;
+  }
+  removeHostMountpoints(text.split("\n").filter((p) => p.startsWith("/") && p !== "/"));
+  fs.rmSync(HOST_PATH_REGISTRY, { force: true });
+}
+
 /** Remove mount points we created on the host, if they are still empty. */
-export function removeHostMountpoints(paths: string[]): void {
+function removeHostMountpoints(paths: string[]): void {
   const removeEmpty = (p: string): void => {
     let st: fs.Stats;
     try {
