@@ -4,6 +4,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const INIT = `set -eu
+if [ -n "\${FAIL_ONCE:-}" ] && [ ! -e /data/failed-once ]; then touch /data/failed-once; echo "failing on purpose"; exit 3; fi
 n=$(cat /data/boot-count 2>/dev/null || echo 0)
 echo $((n + 1)) > /data/boot-count
 if [ -e /work/marker ]; then echo "emptyDir survived"; fi
@@ -21,6 +22,8 @@ export interface FixtureOptions {
   env?: any[];
   podManagementPolicy?: "OrderedReady" | "Parallel";
   annotations?: Record<string, string>;
+  /** The init container fails its first run (per PVC). */
+  initFailsOnce?: boolean;
 }
 
 export function runnerFixture(o: FixtureOptions = {}): any[] {
@@ -69,6 +72,7 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
                 name: "init-config",
                 image: "docker.io/library/mariadb:11.4",
                 command: ["bash", "/scripts/init.sh"],
+                env: o.initFailsOnce ? [{ name: "FAIL_ONCE", value: "1" }] : [],
                 volumeMounts: [
                   { name: "scripts", mountPath: "/scripts" },
                   { name: "data", mountPath: "/data" },
@@ -91,6 +95,8 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
                 ],
                 resources: { limits: { memory: "256Mi" } },
                 readinessProbe: { exec: { command: ["bash", "-c", "test ! -e /work/not-ready"] }, periodSeconds: 1, failureThreshold: 1 },
+                // /tmp is the container's own writable layer: a restart clears the marker.
+                livenessProbe: { exec: { command: ["bash", "-c", "test ! -e /tmp/dead"] }, periodSeconds: 1, failureThreshold: 2 },
                 volumeMounts: [
                   { name: "scripts", mountPath: "/scripts" },
                   { name: "data", mountPath: "/data" },

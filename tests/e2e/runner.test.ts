@@ -102,6 +102,23 @@ describe("local StatefulSet runner", function () {
     });
   });
 
+  it("retries a failing init container with backoff and records it as an event", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1, initFailsOnce: true })), async (c) => {
+      assert.ok(c.events().includes("web-0 init container init-config exited 3 (restart 1)"), c.events().join("\n"));
+      assert.match(c.logs(0, "init-config"), /failing on purpose[\s\S]*init on web-0 boot 1/);
+    });
+  });
+
+  it("restarts a container whose liveness probe fails, with a fresh writable layer", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
+      await c.exec(0, "server", ["touch", "/tmp/dead"]);
+      await c.waitFor("the liveness restart", () => c.events().some((e) => /web-0 container server failed liveness probe/.test(e)), 10_000);
+      await c.waitFor("server to run again", () => c.events().includes("web-0 container server exited 143 (restart 1)") && c.isReady(0), 15_000);
+      const r = await c.exec(0, "server", ["ls", "-A", "/tmp"]);
+      assert.strictEqual(r.stdout, "");
+    });
+  });
+
   it("fails a command that is not in the image's allowlist with 'command not found'", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       const inScript = await c.exec(0, "server", ["bash", "-c", "ncat --version"]);
