@@ -148,8 +148,11 @@ async function up(p: Parsed): Promise<number> {
   await sleep(300);
   follower.stop();
   if (result === "ready") {
-    printStatus((await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0]);
-    console.log(`\nsupervisor log: ${logFile}\ntry: npm run local -- exec mysql-0 -- mariadb -uroot -p"$ROOT" -e 'select 1'`);
+    const status = (await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0];
+    printStatus(status);
+    console.log(`\nsupervisor log: ${logFile}`);
+    const pw = status.passwords["root-password"];
+    if (pw && status.pods[0]) console.log(`try: npm run local -- exec ${status.pods[0].name} -- mariadb -uroot -p'${pw}' -e 'select 1'`);
     return 0;
   }
   if (!result) console.error(`supervisor exited early; see ${logFile}`);
