@@ -81,7 +81,7 @@ sql_remote() {
 # Arguments: a sql_local or sql_remote invocation prefix.
 replication_state() {
   local status lag
-  status=$("$@" --vertical -e 'SHOW REPLICA STATUS') || return 1
+  status=$("$@" --column-names --vertical -e 'SHOW REPLICA STATUS') || return 1
   lag=$("$@" -e 'SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6)) DIV 1000000 FROM cluster_meta.heartbeat WHERE id = 1') || return 1
   awk -v lag="${lag:-none}" '
     { sub(/^ +/, ""); key = $1; sub(/:$/, "", key); value = $0; sub(/^[^:]*: ?/, "", value)
