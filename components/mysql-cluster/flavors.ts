@@ -39,6 +39,8 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "log_replica_updates = ON",
       "replica_parallel_workers = 4",
       "replica_preserve_commit_order = ON",
+      // Reconnect after 10 s without a heartbeat, not the default 60.
+      "replica_net_timeout = 10",
       "mysqlx = OFF",
     ].join("\n"),
   },
@@ -56,6 +58,8 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "log_slave_updates = ON",
       "slave_parallel_threads = 4",
       "slave_parallel_mode = optimistic",
+      // Reconnect after 10 s without a heartbeat, not the default 60.
+      "slave_net_timeout = 10",
     ].join("\n"),
   },
 };
