@@ -21,3 +21,5 @@ export const appUser = cluster.appUser;
 /** Secret outputs: shown only with `pulumi stack output --show-secrets`. */
 export const appPassword = cluster.appPassword;
 export const rootPassword = cluster.rootPassword;
+/** CA certificate that clients verify the servers with. */
+export const caCertificate = cluster.caCertificate;

@@ -42,6 +42,18 @@ export interface MySqlClusterArgs {
   maxReadLagSeconds?: number;
   /** Threads the hot backup uses to copy data files when a replica is cloned. Default 4. */
   backupParallelism?: number;
+  /** Refuse every unencrypted client connection (require_secure_transport). Replication and backups always use TLS. Default true. */
+  requireTls?: boolean;
+  /** Name of an existing Secret with tls.crt, tls.key and ca.crt instead of the generated CA and certificate. Default: generate. */
+  tlsSecret?: string;
+  /** Create a NetworkPolicy that admits only the cluster's own pods and the named clients. Default true. */
+  networkPolicy?: boolean;
+  /** Labels ("key=value,key2=value2") of client pods allowed to reach the database port. Default: none. */
+  clientPodSelector?: string;
+  /** Labels ("key=value,...") of namespaces whose pods may reach the database port. Default: none (only clientPodSelector in the cluster's namespace). */
+  clientNamespaceSelector?: string;
+  /** Bump to generate new passwords; the pods apply them without downtime. Default 0. */
+  passwordRotation?: number;
 }
 
 /** Args with every default applied and every value checked. */
@@ -65,6 +77,12 @@ export interface ResolvedArgs {
   clusterDomain: string;
   maxReadLagSeconds: number;
   backupParallelism: number;
+  requireTls: boolean;
+  tlsSecret?: string;
+  networkPolicy: boolean;
+  clientPodSelector?: Record<string, string>;
+  clientNamespaceSelector?: Record<string, string>;
+  passwordRotation: number;
 }
 
 export const DEFAULTS = {
@@ -79,6 +97,9 @@ export const DEFAULTS = {
   clusterDomain: "cluster.local",
   maxReadLagSeconds: 10,
   backupParallelism: 4,
+  requireTls: true,
+  networkPolicy: true,
+  passwordRotation: 0,
 };
 
 export const MAX_REPLICAS = 99;
@@ -104,6 +125,20 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_REF = /^[^\s]+$/;
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** "k=v,k2=v2" as a label map, or undefined when it is not one. */
+export function parseLabelSelector(text: string): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const [key, value, ...rest] = pair.trim().split("=");
+    if (rest.length > 0 || value === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) return undefined;
+    labels[key] = value;
+  }
+  return Object.keys(labels).length > 0 ? labels : undefined;
+}
 
 function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -212,6 +247,30 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     bad("backupParallelism", backupParallelism, "a whole number from 1 to 64");
   }
 
+  const requireTls = args.requireTls ?? DEFAULTS.requireTls;
+  if (typeof requireTls !== "boolean") bad("requireTls", requireTls, "true or false");
+  const networkPolicy = args.networkPolicy ?? DEFAULTS.networkPolicy;
+  if (typeof networkPolicy !== "boolean") bad("networkPolicy", networkPolicy, "true or false");
+
+  if (args.tlsSecret !== undefined && (typeof args.tlsSecret !== "string" || !DNS_SUBDOMAIN.test(args.tlsSecret) || args.tlsSecret.length > 253)) {
+    bad("tlsSecret", args.tlsSecret, "the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them");
+  }
+
+  const selector = (setting: "clientPodSelector" | "clientNamespaceSelector") => {
+    const text = args[setting];
+    if (text === undefined) return undefined;
+    const labels = typeof text === "string" ? parseLabelSelector(text) : undefined;
+    if (!labels) bad(setting, text, "labels as \"key=value\" pairs separated by commas, e.g. \"app=shop,tier=web\"");
+    return labels;
+  };
+  const clientPodSelector = selector("clientPodSelector");
+  const clientNamespaceSelector = selector("clientNamespaceSelector");
+
+  const passwordRotation = args.passwordRotation ?? DEFAULTS.passwordRotation;
+  if (typeof passwordRotation !== "number" || !Number.isInteger(passwordRotation) || passwordRotation < 0) {
+    bad("passwordRotation", passwordRotation, "a whole number from 0 up; raise it by one to rotate every password");
+  }
+
   if (problems.length > 0) throw new MySqlClusterConfigError(problems);
 
   return {
@@ -234,5 +293,11 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     clusterDomain,
     maxReadLagSeconds,
     backupParallelism,
+    requireTls,
+    tlsSecret: args.tlsSecret,
+    networkPolicy,
+    clientPodSelector,
+    clientNamespaceSelector,
+    passwordRotation,
   };
 }

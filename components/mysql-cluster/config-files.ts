@@ -40,6 +40,11 @@ binlog_format = ROW
 binlog_expire_logs_seconds = 604800
 relay_log = relay-bin
 relay_log_recovery = ON
+# TLS for clients and replication; the files come from the TLS Secret.
+ssl_cert = /etc/mysql-tls/tls.crt
+ssl_key = /etc/mysql-tls/tls.key
+ssl_ca = /etc/mysql-tls/ca.crt
+require_secure_transport = ${args.requireTls ? "ON" : "OFF"}
 ${FLAVOR_SPECS[args.flavor].serverConfig}
 
 [client]

@@ -15,6 +15,8 @@ export interface FlavorSpec {
   serverCommand: string;
   /** SQL client program. */
   clientCommand: string;
+  /** Administration client, for credential-free liveness pings. */
+  adminCommand: string;
   /** Physical hot-backup program. */
   backupCommand: string;
   /** Extractor for the backup's xbstream format. */
@@ -31,6 +33,7 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
     backupImage: "percona/percona-xtrabackup:8.4",
     serverCommand: "mysqld",
     clientCommand: "mysql",
+    adminCommand: "mysqladmin",
     backupCommand: "xtrabackup",
     streamCommand: "xbstream",
     serverConfig: [
@@ -51,6 +54,7 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
     backupImage: "mariadb:11.4",
     serverCommand: "mariadbd",
     clientCommand: "mariadb",
+    adminCommand: "mariadb-admin",
     backupCommand: "mariadb-backup",
     streamCommand: "mbstream",
     serverConfig: [

@@ -11,6 +11,7 @@ export interface ImmutableSettings {
   storageAccessMode: string;
   storageSize: string;
   existingSecret: string;
+  tlsSecret: string;
   namespace: string;
 }
 
@@ -22,6 +23,7 @@ export function immutableSettingProblems(olds: Partial<ImmutableSettings>, news:
     { key: "storageClass", why: "existing volumes keep their class; create a new cluster on the new class and move the data" },
     { key: "storageAccessMode", why: "existing volumes keep their access mode; create a new cluster and move the data" },
     { key: "existingSecret", why: "the servers hold the passwords they were created with; keep the setting and change the passwords in the Secret instead" },
+    { key: "tlsSecret", why: "clients and replicas trust the current CA; move to your own certificates by adding them to a new cluster" },
     { key: "namespace", why: "volumes cannot move between namespaces; create a new cluster in the new namespace and move the data" },
   ];
   for (const { key, why } of fixed) {

@@ -10,6 +10,7 @@ import { requiredSecretKeys } from "./builders/credentials-secret";
 import { clusterNames, endpoints, SECRET_KEYS } from "./names";
 import { renderManifests } from "./render";
 import { SettingsGuard } from "./settings-guard";
+import { generateCertificates } from "./certificates";
 
 export class MySqlCluster extends pulumi.ComponentResource {
   /** Fully qualified DNS name of the primary (ordinal 0): send writes here. */
@@ -26,6 +27,8 @@ export class MySqlCluster extends pulumi.ComponentResource {
   readonly appPassword: pulumi.Output<string | undefined>;
   /** The root password (a Pulumi secret); undefined with an existingSecret. */
   readonly rootPassword: pulumi.Output<string | undefined>;
+  /** The CA certificate clients use to verify the servers; undefined with a tlsSecret. */
+  readonly caCertificate: pulumi.Output<string | undefined>;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly args: ResolvedArgs;
 
@@ -43,6 +46,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
       storageAccessMode: resolved.storageAccessMode,
       storageSize: resolved.storageSize,
       existingSecret: resolved.existingSecret ?? "",
+      tlsSecret: resolved.tlsSecret ?? "",
       namespace: resolved.namespace,
     }, parent);
 
@@ -50,18 +54,26 @@ export class MySqlCluster extends pulumi.ComponentResource {
     if (!resolved.existingSecret) {
       for (const key of requiredSecretKeys(resolved)) {
         // Letters and digits only: 32 of them carry ~190 bits and need no quoting in SQL or option files.
-        passwords[key] = new random.RandomPassword(`${name}-${key}`, { length: 32, special: false }, parent).result;
+        // keepers: raising passwordRotation replaces every password with a new one.
+        passwords[key] = new random.RandomPassword(`${name}-${key}`, {
+          length: 32,
+          special: false,
+          keepers: { rotation: String(resolved.passwordRotation) },
+        }, parent).result;
       }
     }
-    const manifests = renderManifests(resolved, (key) => passwords[key]);
+    const certificates = resolved.tlsSecret ? undefined : generateCertificates(resolved, this);
+    const manifests = renderManifests(resolved, (key) => passwords[key], certificates);
 
     const secret = manifests.secret ? new k8s.core.v1.Secret(`${name}-credentials`, manifests.secret, parent) : undefined;
+    const tlsSecret = manifests.tlsSecret ? new k8s.core.v1.Secret(`${name}-tls`, manifests.tlsSecret, parent) : undefined;
+    if (manifests.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, manifests.networkPolicy, parent);
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, parent);
     const headlessService = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, parent);
     const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, parent);
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, manifests.statefulSet, {
       parent: this,
-      dependsOn: [configMap, headlessService, ...(secret ? [secret] : [])],
+      dependsOn: [configMap, headlessService, ...(secret ? [secret] : []), ...(tlsSecret ? [tlsSecret] : [])],
       // A changed volumeClaimTemplate would make the provider delete and
       // re-create the StatefulSet. Size changes go through the PVC patches
       // below instead, and the guard refuses the changes that cannot be made.
@@ -91,6 +103,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
     this.appUser = pulumi.output(resolved.appUser);
     this.appPassword = pulumi.secret(passwords[SECRET_KEYS.app] ?? pulumi.output(undefined));
     this.rootPassword = pulumi.secret(passwords[SECRET_KEYS.root] ?? pulumi.output(undefined));
+    this.caCertificate = certificates ? certificates.ca : pulumi.output(undefined);
 
     this.registerOutputs({
       writeEndpoint: this.writeEndpoint,
@@ -102,6 +115,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
       appUser: this.appUser,
       appPassword: this.appPassword,
       rootPassword: this.rootPassword,
+      caCertificate: this.caCertificate,
     });
   }
 }

@@ -5,6 +5,9 @@ import { ResolvedArgs } from "./args";
 
 export const PORTS = { mysql: 3306, backup: 3307 } as const;
 
+/** Keys of the TLS Secret; a tlsSecret must hold the same keys. */
+export const TLS_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
+
 /** Keys of the credentials Secret; an existingSecret must hold the same keys. */
 export const SECRET_KEYS = {
   root: "root-password",
@@ -22,6 +25,8 @@ export interface ClusterNames {
   headlessService: string;
   readService: string;
   secret: string;
+  tlsSecret: string;
+  networkPolicy: string;
   /** Prefix of the ConfigMap's name; the content hash follows it. */
   configMapPrefix: string;
   /** Name of the data volumeClaimTemplate; PVCs are "<claim>-<sts>-<N>". */
@@ -30,7 +35,7 @@ export interface ClusterNames {
   labels: Record<string, string>;
 }
 
-export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret">): ClusterNames {
+export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" | "tlsSecret">): ClusterNames {
   const selectorLabels = {
     "app.kubernetes.io/name": "mysql-cluster",
     "app.kubernetes.io/instance": args.name,
@@ -40,6 +45,8 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret">
     headlessService: args.name,
     readService: `${args.name}-read`,
     secret: args.existingSecret ?? `${args.name}-credentials`,
+    tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
+    networkPolicy: args.name,
     configMapPrefix: `${args.name}-config`,
     dataClaim: "data",
     selectorLabels,
@@ -50,6 +57,15 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret">
 /** Fully qualified DNS name of pod `ordinal`, stable across restarts. */
 export function podFqdn(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, ordinal: number): string {
   return `${args.name}-${ordinal}.${args.name}.${args.namespace}.svc.${args.clusterDomain}`;
+}
+
+/** DNS names the server certificate must cover: every pod, the read Service, and localhost. */
+export function certificateDnsNames(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">): string[] {
+  const names: string[] = [];
+  for (const suffix of ["", `.${args.namespace}`, `.${args.namespace}.svc`, `.${args.namespace}.svc.${args.clusterDomain}`]) {
+    names.push(`*.${args.name}${suffix}`, `${args.name}-read${suffix}`);
+  }
+  return [...names, "localhost"];
 }
 
 export function endpoints(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">) {

@@ -5,34 +5,43 @@
 import { ResolvedArgs } from "./args";
 import { buildConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
+import { buildNetworkPolicy } from "./builders/network-policy";
 import { buildHeadlessService, buildReadService } from "./builders/services";
 import { buildStatefulSet } from "./builders/statefulset";
+import { buildTlsSecret, TlsMaterial } from "./builders/tls-secret";
 import { clusterNames } from "./names";
 
 /** Shown in place of generated passwords wherever real values are not wanted. */
 export const PASSWORD_PLACEHOLDER = "<generated at deploy time>";
+/** Shown in place of generated certificates and keys. */
+export const TLS_PLACEHOLDER = "<generated at deploy time>";
 
 /**
- * The cluster's objects in apply order. `passwords` fills the generated Secret
- * (placeholders by default); with an existingSecret no Secret is rendered.
+ * The cluster's objects in apply order. `passwords` fills the generated
+ * credentials Secret and `tls` the generated TLS Secret (placeholders by
+ * default); with existingSecret / tlsSecret that Secret is not rendered.
  */
 export function renderManifests<V = string>(
   args: ResolvedArgs,
   passwords: (key: string) => V = () => PASSWORD_PLACEHOLDER as unknown as V,
+  tls: TlsMaterial<V> = { cert: TLS_PLACEHOLDER, key: TLS_PLACEHOLDER, ca: TLS_PLACEHOLDER } as unknown as TlsMaterial<V>,
 ) {
   const names = clusterNames(args);
   const configMap = buildConfigMap(args, names);
   return {
     secret: args.existingSecret ? undefined : buildCredentialsSecret(args, names, passwords),
+    tlsSecret: args.tlsSecret ? undefined : buildTlsSecret(args, names, tls),
     configMap,
     headlessService: buildHeadlessService(args, names),
     readService: buildReadService(args, names),
+    networkPolicy: args.networkPolicy ? buildNetworkPolicy(args, names) : undefined,
     statefulSet: buildStatefulSet(args, names, configMap.metadata.name),
   };
 }
 
 /** The same objects as a list, for printing and for the pod runner. */
-export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string): object[] {
-  const m = renderManifests<string>(args, passwords);
-  return [m.secret, m.configMap, m.headlessService, m.readService, m.statefulSet].filter((o): o is NonNullable<typeof o> => o !== undefined);
+export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
+  const m = renderManifests<string>(args, passwords, tls);
+  return [m.secret, m.tlsSecret, m.configMap, m.headlessService, m.readService, m.networkPolicy, m.statefulSet]
+    .filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

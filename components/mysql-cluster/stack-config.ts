@@ -7,8 +7,8 @@ import { DEFAULTS, MySqlClusterArgs } from "./args";
 
 export interface StackSetting {
   key: string;
-  type: "string" | "integer";
-  default?: string | number;
+  type: "string" | "integer" | "boolean";
+  default?: string | number | boolean;
   description: string;
 }
 
@@ -32,6 +32,12 @@ export const STACK_SETTINGS: StackSetting[] = [
   { key: "clusterDomain", type: "string", default: DEFAULTS.clusterDomain, description: "The cluster's DNS domain, for the fully qualified endpoints." },
   { key: "maxReadLagSeconds", type: "integer", default: DEFAULTS.maxReadLagSeconds, description: "A replica lagging more than this (or with replication stopped) leaves the read Service until it catches up." },
   { key: "backupParallelism", type: "integer", default: DEFAULTS.backupParallelism, description: "Threads the hot backup uses to copy data files when a replica is cloned (1 to 64)." },
+  { key: "requireTls", type: "boolean", default: DEFAULTS.requireTls, description: "Refuse unencrypted client connections. Replication and clone streams always use TLS." },
+  { key: "tlsSecret", type: "string", description: "Existing Secret with tls.crt, tls.key and ca.crt to use instead of the generated CA and certificate. Fixed at creation." },
+  { key: "networkPolicy", type: "boolean", default: DEFAULTS.networkPolicy, description: "Create a NetworkPolicy admitting only the cluster's pods and the named clients (needs a policy engine)." },
+  { key: "clientPodSelector", type: "string", description: "Labels (key=value,...) of the client pods allowed to reach the database port." },
+  { key: "clientNamespaceSelector", type: "string", description: "Labels (key=value,...) of namespaces whose pods may reach the database port (with clientPodSelector: only those pods there)." },
+  { key: "passwordRotation", type: "integer", default: DEFAULTS.passwordRotation, description: "Raise by one to generate new passwords; the pods apply them without downtime." },
 ];
 
 /** Stack config as the component's name and args. `get` returns the raw string value of a key, or undefined. */
@@ -42,7 +48,10 @@ export function argsFromConfig(get: (key: string) => string | undefined): { name
     if (raw === undefined || raw === "") continue;
     // A value that is not a number is passed on as it is, so that validation
     // reports it by setting name with what is accepted.
-    values[setting.key] = setting.type === "integer" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+    const text = raw.trim();
+    if (setting.type === "integer" && /^-?\d+(\.\d+)?$/.test(text)) values[setting.key] = Number(text);
+    else if (setting.type === "boolean" && (text === "true" || text === "false")) values[setting.key] = text === "true";
+    else values[setting.key] = raw;
   }
   const { clusterName, ...args } = values;
   return { name: (clusterName as string | undefined) ?? "mysql", args: args as MySqlClusterArgs };

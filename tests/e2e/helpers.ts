@@ -5,7 +5,9 @@
 import { randomBytes } from "crypto";
 import * as mysql from "mysql2/promise";
 import { MySqlClusterArgs, renderObjects, resolveArgs } from "../../components/mysql-cluster";
+import { TlsMaterial } from "../../components/mysql-cluster/builders/tls-secret";
 import { LocalCluster } from "./runner/cluster";
+import { testCertificates } from "./tls";
 
 export const APP = { database: "shop", user: "shop" };
 
@@ -21,6 +23,7 @@ export const E2E_ARGS: MySqlClusterArgs = {
 
 export class TestCluster {
   readonly passwords: Record<string, string> = {};
+  readonly tls: TlsMaterial<string>;
   readonly runner: LocalCluster;
   private readonly connections: mysql.Connection[] = [];
 
@@ -37,6 +40,7 @@ export class TestCluster {
     for (const key of ["root-password", "replication-password", "backup-password", "monitor-password", "app-password"]) {
       this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
     }
+    this.tls = testCertificates(resolveArgs(name, args));
     this.runner = new LocalCluster({
       objects: this.render(args.replicas ?? 3) as never,
       clusterId: name.replace(/[^a-z0-9]/g, "").slice(0, 6),
@@ -46,7 +50,7 @@ export class TestCluster {
   }
 
   render(replicas: number): object[] {
-    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key]);
+    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key], this.tls);
     this.mutate(objects);
     return objects;
   }
@@ -70,6 +74,8 @@ export class TestCluster {
       database: as === "app" ? APP.database : undefined,
       connectTimeout: 5000,
       multipleStatements: false,
+      // Verified against the cluster's CA (by IP, so the name is not checked).
+      ssl: { ca: this.tls.ca, rejectUnauthorized: true },
     });
     this.connections.push(connection);
     return connection;
@@ -88,7 +94,7 @@ export class TestCluster {
 
   /** SQL as root, inside pod `ordinal`'s sidecar over the local socket (root cannot log in from the network). */
   async rootSql(ordinal: number, sql: string): Promise<string> {
-    const result = await this.runner.exec(ordinal, "sidecar", ["bash", "-c", "source /scripts/lib.sh && sql_local root ROOT_PASSWORD"], { stdin: sql, timeoutMs: 60_000 });
+    const result = await this.runner.exec(ordinal, "sidecar", ["bash", "-c", "source /scripts/lib.sh && sql_root"], { stdin: sql, timeoutMs: 60_000 });
     if (result.code !== 0) throw new Error(`root SQL on pod ${ordinal} failed (${result.code}): ${result.stderr}`);
     return result.stdout;
   }

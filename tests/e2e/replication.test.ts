@@ -40,7 +40,9 @@ describe("a 3-pod cluster on real servers", function () {
     const { host, port } = cluster.runner.readServiceAddress();
     const seen = new Set<number>();
     for (let i = 0; i < 12; i++) {
-      const connection = await mysql.createConnection({ host, port, user: "shop", password: cluster.passwords["app-password"], database: "shop" });
+      const connection = await mysql.createConnection({
+        host, port, user: "shop", password: cluster.passwords["app-password"], database: "shop", ssl: { ca: cluster.tls.ca },
+      });
       const [rows] = await connection.query("SELECT @@server_id AS id");
       seen.add((rows as { id: number }[])[0].id);
       await connection.end();

@@ -5,7 +5,7 @@
 
 import { ResolvedArgs } from "../args";
 import { FLAVOR_SPECS } from "../flavors";
-import { ClusterNames, PORTS, SECRET_KEYS } from "../names";
+import { ClusterNames, PORTS } from "../names";
 import { ContainerObject, EnvVarObject, StatefulSetObject } from "./types";
 
 /** The image's mysql user; both official server images run as uid/gid 999. */
@@ -18,16 +18,9 @@ export const MOUNTS = {
   conf: "/etc/mysql-cluster",
   run: "/run/mysqld",
   tmp: "/tmp",
+  secrets: "/etc/mysql-secrets",
+  tls: "/etc/mysql-tls",
 } as const;
-
-type PasswordVar = "ROOT_PASSWORD" | "REPLICATION_PASSWORD" | "BACKUP_PASSWORD" | "MONITOR_PASSWORD" | "APP_PASSWORD";
-const PASSWORD_KEYS: Record<PasswordVar, string> = {
-  ROOT_PASSWORD: SECRET_KEYS.root,
-  REPLICATION_PASSWORD: SECRET_KEYS.replication,
-  BACKUP_PASSWORD: SECRET_KEYS.backup,
-  MONITOR_PASSWORD: SECRET_KEYS.monitor,
-  APP_PASSWORD: SECRET_KEYS.app,
-};
 
 function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
   const flavor = FLAVOR_SPECS[args.flavor];
@@ -41,6 +34,7 @@ function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
     { name: "SECRET_NAME", value: names.secret },
     { name: "DB_SERVER", value: flavor.serverCommand },
     { name: "DB_CLIENT", value: flavor.clientCommand },
+    { name: "DB_ADMIN", value: flavor.adminCommand },
     { name: "BACKUP_TOOL", value: flavor.backupCommand },
     { name: "STREAM_TOOL", value: flavor.streamCommand },
     { name: "MAX_READ_LAG_SECONDS", value: String(args.maxReadLagSeconds) },
@@ -51,12 +45,6 @@ function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
   return env;
 }
 
-function passwordEnv(args: ResolvedArgs, names: ClusterNames, vars: PasswordVar[]): EnvVarObject[] {
-  return vars
-    .filter((v) => v !== "APP_PASSWORD" || args.appUser)
-    .map((v) => ({ name: v, valueFrom: { secretKeyRef: { name: names.secret, key: PASSWORD_KEYS[v] } } }));
-}
-
 const containerSecurity = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
@@ -65,7 +53,7 @@ const containerSecurity = {
 };
 
 function mounts(...which: (keyof typeof MOUNTS)[]) {
-  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: name === "scripts" }));
+  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: name === "scripts" || name === "secrets" || name === "tls" }));
 }
 
 function script(name: string): string[] {
@@ -97,8 +85,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "clone-data",
       image: args.backupImage,
       command: script("clone-data.sh"),
-      env: [...env, ...passwordEnv(args, names, ["MONITOR_PASSWORD"])],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp"),
+      env,
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -106,8 +94,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "init-data",
       image: args.image,
       command: script("init-data.sh"),
-      env: [...env, ...passwordEnv(args, names, ["ROOT_PASSWORD", "REPLICATION_PASSWORD", "BACKUP_PASSWORD", "MONITOR_PASSWORD", "APP_PASSWORD"])],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp"),
+      env,
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -118,9 +106,10 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "mysql",
       image: args.image,
       command: script("run-server.sh"),
-      env: [...env, ...passwordEnv(args, names, ["MONITOR_PASSWORD"])],
+      env,
       ports: [{ name: "mysql", containerPort: PORTS.mysql }],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp"),
+      // No password reaches the server container: its probes need none.
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "tls"),
       resources: serverResources,
       securityContext: containerSecurity,
       // Crash recovery of a large server can take long: allow up to an hour to start.
@@ -132,9 +121,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "sidecar",
       image: args.backupImage,
       command: script("sidecar.sh"),
-      env: [...env, ...passwordEnv(args, names, ["ROOT_PASSWORD", "REPLICATION_PASSWORD", "BACKUP_PASSWORD", "MONITOR_PASSWORD", "APP_PASSWORD"])],
+      env,
       ports: [{ name: "backup", containerPort: PORTS.backup }],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp"),
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
@@ -178,6 +167,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             { name: "conf", emptyDir: {} },
             { name: "run", emptyDir: { medium: "Memory" } },
             { name: "tmp", emptyDir: {} },
+            // Files, not env: a rotated password reaches running pods without a restart.
+            { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440 } },
+            { name: "tls", secret: { secretName: names.tlsSecret, defaultMode: 0o440 } },
           ],
         },
       },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Init step 2 (backup image), and the sidecar's re-clone: on a replica's first
-# start, stream a hot physical backup from a healthy peer, check that the
+# start, stream a hot physical backup from a healthy peer over mutual TLS
+# (only pods holding the cluster's certificate are served), check that the
 # stream arrived whole (its last file is an end marker the sender adds only
 # after the backup succeeded), prepare it, and only then rename it into place.
 # A clone cut off at any point leaves only the staging directory, which the
@@ -19,14 +20,14 @@ if (( ord == 0 )); then
   log "the primary is initialised by init-data, not cloned"
   exit 0
 fi
-require_password MONITOR_PASSWORD monitor-password
+require_password monitor-password
 
 # Prefer the nearest lower ordinal that is a running, caught-up replica, so the
 # primary is spared the backup's load; fall back to the primary.
 choose_source() {
   local candidate state io sql lag
   for (( candidate = ord - 1; candidate >= 1; candidate-- )); do
-    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor MONITOR_PASSWORD 2>/dev/null); then
+    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor monitor-password 2>/dev/null); then
       log "not cloning from ordinal $candidate: it does not answer"
       continue
     fi
@@ -46,7 +47,7 @@ rm -rf "$STAGING"
 mkdir -p "$STAGING"
 log "cloning from $source_host"
 started=$(date +%s)
-socat -u "TCP:$source_host:$BACKUP_PORT,connect-timeout=10" STDOUT | "$STREAM_TOOL" -x -C "$STAGING" ||
+socat -u "OPENSSL:$source_host:$BACKUP_PORT,$(stream_tls_options),connect-timeout=10" STDOUT | "$STREAM_TOOL" -x -C "$STAGING" ||
   die "the backup stream from $source_host broke off; the partial copy will be discarded on the next attempt"
 [[ -f $STAGING/$STREAM_END_MARKER ]] ||
   die "the backup stream from $source_host ended before its end marker; the partial copy will be discarded on the next attempt"

@@ -7,7 +7,10 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-for var in ROOT_PASSWORD REPLICATION_PASSWORD BACKUP_PASSWORD MONITOR_PASSWORD; do require_password "$var"; done
+for key in replication-password backup-password monitor-password; do require_password "$key"; done
+replication_password=$(password replication-password)
+backup_password=$(password backup-password)
+monitor_password=$(password monitor-password)
 
 case $FLAVOR in
   mariadb)
@@ -29,21 +32,22 @@ app_sql=""
 if [[ -n ${APP_DATABASE:-} ]]; then
   app_sql="CREATE DATABASE IF NOT EXISTS \`$APP_DATABASE\`;"
   if [[ -n ${APP_USER:-} ]]; then
-    require_password APP_PASSWORD app-password
+    require_password app-password
+    app_password=$(password app-password)
     app_sql+="
-CREATE USER IF NOT EXISTS '$APP_USER'@'%' IDENTIFIED BY '$APP_PASSWORD';
-ALTER USER '$APP_USER'@'%' IDENTIFIED BY '$APP_PASSWORD';
+CREATE USER IF NOT EXISTS '$APP_USER'@'%' IDENTIFIED BY '$app_password';
+ALTER USER '$APP_USER'@'%' IDENTIFIED BY '$app_password';
 GRANT ALL PRIVILEGES ON \`$APP_DATABASE\`.* TO '$APP_USER'@'%';"
   fi
 fi
 
 # The SQL goes in on stdin, never as an argument.
-sql_local root ROOT_PASSWORD <<SQL
-CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY '$REPLICATION_PASSWORD';
-ALTER USER 'replicator'@'%' IDENTIFIED BY '$REPLICATION_PASSWORD';
+sql_root <<SQL
+CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY '$replication_password';
+ALTER USER 'replicator'@'%' IDENTIFIED BY '$replication_password';
 GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'%';
-CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY '$BACKUP_PASSWORD';
-ALTER USER 'backup'@'localhost' IDENTIFIED BY '$BACKUP_PASSWORD';
+CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY '$backup_password';
+ALTER USER 'backup'@'localhost' IDENTIFIED BY '$backup_password';
 GRANT $backup_privileges ON *.* TO 'backup'@'localhost';
 $backup_extra_grants
 CREATE DATABASE IF NOT EXISTS cluster_meta;
@@ -51,10 +55,13 @@ CREATE TABLE IF NOT EXISTS cluster_meta.heartbeat (id INT PRIMARY KEY, ts DATETI
 REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
 CREATE EVENT IF NOT EXISTS cluster_meta.heartbeat ON SCHEDULE EVERY 1 SECOND
   DO REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
-CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY '$MONITOR_PASSWORD';
-ALTER USER 'monitor'@'%' IDENTIFIED BY '$MONITOR_PASSWORD';
+CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY '$monitor_password';
+ALTER USER 'monitor'@'%' IDENTIFIED BY '$monitor_password';
 GRANT $monitor_privileges ON *.* TO 'monitor'@'%';
 GRANT SELECT ON cluster_meta.* TO 'monitor'@'%';
+-- The cluster's network users only ever connect over TLS.
+ALTER USER 'replicator'@'%' REQUIRE SSL;
+ALTER USER 'monitor'@'%' REQUIRE SSL;
 $app_sql
 SQL
 log "users, application database and heartbeat are in place"

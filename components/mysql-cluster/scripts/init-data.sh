@@ -14,7 +14,7 @@ if [[ -d $DATADIR ]]; then
 fi
 ord=$(ordinal)
 (( ord == 0 )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
-for var in ROOT_PASSWORD REPLICATION_PASSWORD BACKUP_PASSWORD MONITOR_PASSWORD; do require_password "$var"; done
+for key in root-password replication-password backup-password monitor-password; do require_password "$key"; done
 
 rm -rf "$STAGING"
 mkdir -p "$STAGING"
@@ -41,11 +41,12 @@ accounts=$("$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" --batc
 {
   # Only root@localhost may log in as root; anonymous and networked root accounts go.
   while read -r account; do [[ -n $account ]] && printf 'DROP USER %s;\n' "$account"; done <<<"$accounts"
-  printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$ROOT_PASSWORD"
+  printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$(password root-password)"
 } | "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket"
 
+save_root_password "$(password root-password)"
 SQL_SOCKET=$init_socket bash "$SCRIPTS/ensure-users.sh"
-SQL_SOCKET=$init_socket sql_local root ROOT_PASSWORD -e 'SHUTDOWN'
+SQL_SOCKET=$init_socket sql_root -e 'SHUTDOWN'
 wait "$server_pid" || die "the bootstrap server did not shut down cleanly"
 trap - EXIT
 

@@ -1,8 +1,8 @@
 # shellcheck shell=bash disable=SC2034  # constants for the scripts that source this file
 # Shared by every pod script: the paths the pod spec mounts, logging, the
-# pod's identity, and SQL clients that take credentials from the environment
-# (filled from the Secret) through an option file on a pipe, so no password
-# ever reaches a command line or a file on disk.
+# pod's identity, and SQL clients. Passwords are files of the Secret volume,
+# read by the shell and handed to clients through an option file on a pipe,
+# so no password reaches a command line, an environment or a log.
 
 readonly DATA_ROOT=/var/lib/mysql            # the data PVC
 readonly DATADIR=$DATA_ROOT/data             # a complete, usable data directory, or nothing
@@ -10,7 +10,12 @@ readonly STAGING=$DATA_ROOT/clone.tmp        # a clone or initialisation in prog
 readonly DATA_OLD=$DATA_ROOT/data.old        # the previous data directory during a re-clone swap
 readonly RECLONE_MARKER=$DATA_ROOT/reclone-requested
 readonly CONF=/etc/mysql-cluster/my.cnf      # assembled by init-config.sh
-readonly SOCKET=/run/mysqld/mysqld.sock
+readonly SECRETS_DIR=/etc/mysql-secrets      # the credentials Secret, one file per key
+readonly TLS_DIR=/etc/mysql-tls              # tls.crt, tls.key, ca.crt
+readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers
+readonly SOCKET=$RUN_DIR/mysqld.sock
+readonly ROOT_CNF=$RUN_DIR/root.cnf          # root's password as last seen working (mode 0600)
+readonly READINESS_FILE=$RUN_DIR/readiness   # the sidecar's verdict, read by the readiness probe
 readonly SCRIPTS=/scripts
 readonly BACKUP_PORT=3307
 readonly MYSQL_PORT=3306
@@ -32,13 +37,17 @@ ordinal() {
 peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE" "$POD_NAMESPACE" "$CLUSTER_DOMAIN"; }
 primary_host() { peer_host 0; }
 
-# Fails with a line naming the variable and the Secret key behind it when a
-# password is missing or holds characters that cannot go into SQL and option files safely.
+# password KEY: the value of Secret key KEY ($(<file) is read by the shell itself).
+password() { printf '%s' "$(<"$SECRETS_DIR/$1")"; }
+
+# Fails with a line naming the Secret key when a password is missing or holds
+# characters that cannot go into SQL and option files safely.
 require_password() {
-  local var=$1 key=${2:-$1}
-  [[ -n ${!var:-} ]] || die "password $var is empty or missing: set key \"$key\" in Secret ${SECRET_NAME:-?}"
-  [[ ${!var} =~ ^[A-Za-z0-9_.~+=@%^:,/-]+$ ]] ||
-    die "password $var (Secret key \"$key\") has characters outside A-Z a-z 0-9 _.~+=@%^:,/-"
+  local key=$1 value=""
+  [[ -r $SECRETS_DIR/$key ]] && value=$(password "$key")
+  [[ -n $value ]] || die "password \"$key\" is empty or missing: set key \"$key\" in Secret ${SECRET_NAME:-?}"
+  [[ $value =~ ^[A-Za-z0-9_.~+=@%^:,/-]+$ ]] ||
+    die "password \"$key\" in Secret ${SECRET_NAME:-?} has characters outside A-Z a-z 0-9 _.~+=@%^:,/-"
 }
 
 # Option file text for a client connection; printf is a shell builtin, so the
@@ -55,30 +64,60 @@ client_options() {
 # volume instead. The caller removes it (its path is printed).
 private_option_file() {
   local file
-  file=$(umask 077 && mktemp /run/mysqld/client.XXXXXX.cnf)
-  client_options "$1" "${!2}" >"$file"
+  file=$(umask 077 && mktemp "$RUN_DIR/client.XXXXXX.cnf")
+  client_options "$1" "$(password "$2")" >"$file"
   printf '%s\n' "$file"
 }
 
-# sql_local USER PASSWORD_VAR [client options...]: SQL on stdin or -e, over the local socket.
-sql_local() {
-  local user=$1 var=$2; shift 2
-  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "${!var}") \
+# sql_as USER KEY [client options...]: SQL on stdin or -e, over the local socket.
+sql_as() {
+  local user=$1 key=$2; shift 2
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$(password "$key")") \
     --socket="${SQL_SOCKET:-$SOCKET}" --batch --skip-column-names --connect-timeout=5 "$@"
 }
 
-# sql_remote HOST USER PASSWORD_VAR [client options...]: SQL on another pod.
-sql_remote() {
-  local host=$1 user=$2 var=$3; shift 3
-  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "${!var}") \
-    --host="$host" --port="$MYSQL_PORT" --protocol=TCP --batch --skip-column-names --connect-timeout=5 "$@"
+# sql_root [client options...]: SQL as root with the password last seen working
+# (kept by the sidecar and init-data), so a rotation can use the old one once.
+sql_root() {
+  [[ -r $ROOT_CNF ]] || { echo "root's password is not known to this pod yet" >&2; return 1; }
+  "$DB_CLIENT" --defaults-extra-file="$ROOT_CNF" --socket="${SQL_SOCKET:-$SOCKET}" \
+    --batch --skip-column-names --connect-timeout=5 "$@"
 }
+
+# Records PASSWORD as root's working password for this pod's scripts.
+save_root_password() {
+  (umask 077 && client_options root "$1" >"$ROOT_CNF.tmp") && mv "$ROOT_CNF.tmp" "$ROOT_CNF"
+}
+
+# The root password ROOT_CNF holds.
+saved_root_password() { sed -n 's/^password=//p' "$ROOT_CNF" | head -n 1; }
+
+# Client options for a verified TLS connection to another pod.
+remote_tls_options() {
+  case $FLAVOR in
+    mariadb) printf '%s\n' --ssl --ssl-ca="$TLS_DIR/ca.crt" --ssl-verify-server-cert ;;
+    *) printf '%s\n' --ssl-mode=VERIFY_IDENTITY --ssl-ca="$TLS_DIR/ca.crt" ;;
+  esac
+}
+
+# sql_remote HOST USER KEY [client options...]: SQL on another pod, over TLS
+# with the server's certificate checked against the cluster's CA and name.
+sql_remote() {
+  local host=$1 user=$2 key=$3 tls; shift 3
+  mapfile -t tls < <(remote_tls_options)
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$(password "$key")") \
+    --host="$host" --port="$MYSQL_PORT" --protocol=TCP "${tls[@]}" --batch --skip-column-names --connect-timeout=5 "$@"
+}
+
+# socat address options that make the backup stream mutual TLS: each side
+# proves membership with the cluster's certificate, and checks the other's.
+stream_tls_options() { printf 'cert=%s,key=%s,cafile=%s,verify=1' "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key" "$TLS_DIR/ca.crt"; }
 
 # Replication state of a server, as "io sql lag source errno" on one line,
 # the same for both flavors (MariaDB says Slave_/Master_, MySQL Replica_/Source_).
 # lag is the age in seconds of the newest heartbeat row the primary wrote, so it
 # grows even while a cut network leaves the threads believing they are connected.
-# Arguments: a sql_local or sql_remote invocation prefix.
+# Arguments: a sql_root, sql_as or sql_remote invocation prefix.
 replication_state() {
   local status lag
   status=$("$@" --column-names --vertical -e 'SHOW REPLICA STATUS') || return 1

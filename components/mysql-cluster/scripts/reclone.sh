@@ -8,10 +8,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 (( $(ordinal) > 0 )) || die "the primary is never re-cloned"
-require_password ROOT_PASSWORD root-password
 touch "$RECLONE_MARKER"
 log "re-cloning this replica: stopping the server"
-sql_local root ROOT_PASSWORD -e 'SHUTDOWN' || true
-server_stopped() { [[ ! -e /run/mysqld/mysqld.pid ]]; }
+sql_root -e 'SHUTDOWN' || true
+server_stopped() { [[ ! -e $RUN_DIR/mysqld.pid ]]; }
 wait_until 600 "the server to shut down before the re-clone" server_stopped
 bash "$SCRIPTS/clone-data.sh"

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs once per connection to the backup port (socat EXEC): streams a hot
+# Runs once per connection to the backup port, after socat has checked the
+# peer's certificate against the cluster's CA (see sidecar.sh): streams a hot
 # physical backup of this server to the connection, then an end marker file,
 # so the receiver can tell a whole stream from one cut short.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-require_password BACKUP_PASSWORD backup-password
+require_password backup-password
 [[ -d $DATADIR ]] || die "no data directory to back up"
 work=$(mktemp -d /tmp/serve-backup.XXXXXX)
-credentials=$(private_option_file backup BACKUP_PASSWORD)
+credentials=$(private_option_file backup backup-password)
 trap 'rm -rf "$work" "$credentials"' EXIT
 mkdir "$work/target" "$work/marker"
 peer=${SOCAT_PEERADDR:-unknown}

@@ -1,37 +1,74 @@
 #!/usr/bin/env bash
-# The sidecar (backup image): serves hot backups to pods that clone from this
-# one, and keeps this pod's role set up: on the primary it applies the users
-# and settings once the server is up; on a replica it configures replication,
-# again after any restart until it has completed, and re-clones when the
-# primary no longer has the binary logs the replica needs.
+# The sidecar (backup image): serves hot backups over mutual TLS to pods that
+# clone from this one, and keeps this pod's role set up: on the primary it
+# applies users and passwords (again whenever the Secret's files change); on a
+# replica it configures replication, again after any restart until it has
+# completed, and re-clones when the primary purged the binary logs it needs.
+# It also keeps root's password in step with the Secret and writes the
+# readiness verdict the readiness probe reads.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 ord=$(ordinal)
-require_password ROOT_PASSWORD root-password
-socat "TCP-LISTEN:$BACKUP_PORT,reuseaddr,fork" EXEC:"bash $SCRIPTS/serve-backup.sh" &
+require_password root-password
+socat "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
 trap 'kill "$listener" 2>/dev/null || true; exit 0' TERM INT
-log "serving backups on port $BACKUP_PORT"
+log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate"
 
-users_applied=no
+# Makes ROOT_CNF hold a root password the server accepts, and the Secret's:
+# when the Secret's password changed (rotation), the one that still works
+# sets the new one. Root's password is per pod (not replicated), so each pod
+# rotates its own. Prints the server's complaint when neither works.
+sync_root_password() {
+  local wanted error
+  wanted=$(password root-password)
+  if [[ -f $ROOT_CNF ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
+    [[ $(saved_root_password) == "$wanted" ]] && return 0
+    case $FLAVOR in
+      mysql) sql_root -e "SET @ro = @@global.super_read_only; SET GLOBAL super_read_only = OFF; SET sql_log_bin = 0;
+                          ALTER USER 'root'@'localhost' IDENTIFIED BY '$wanted'; SET GLOBAL super_read_only = @ro" ;;
+      *) sql_root -e "SET sql_log_bin = 0; ALTER USER 'root'@'localhost' IDENTIFIED BY '$wanted'" ;;
+    esac
+    save_root_password "$wanted"
+    log "root's password now follows the Secret (rotated)"
+    return 0
+  fi
+  if error=$(sql_as root root-password -e 'SELECT 1' 2>&1 >/dev/null); then
+    save_root_password "$wanted"
+    return 0
+  fi
+  printf '%s\n' "$error"
+  return 1
+}
+
+# A digest of every password file, to notice a rotation. Never logged.
+secrets_digest() { cat "$SECRETS_DIR"/* | sha256sum; }
+
+applied_digest=""
 last_error=""
 while kill -0 "$listener" 2>/dev/null; do
-  if error=$(sql_local root ROOT_PASSWORD -e 'SELECT 1' 2>&1 >/dev/null); then
+  if error=$(sync_root_password); then
     last_error=""
     if (( ord == 0 )); then
-      if [[ $users_applied == no ]] && bash "$SCRIPTS/ensure-users.sh"; then users_applied=yes; fi
+      digest=$(secrets_digest)
+      if [[ $digest != "$applied_digest" ]] && bash "$SCRIPTS/ensure-users.sh"; then applied_digest=$digest; fi
     else
       status=0
       bash "$SCRIPTS/configure-replication.sh" || status=$?
       if (( status == 3 )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
     fi
-  elif [[ $error == *"Access denied"* && $error != "$last_error" ]]; then
-    # Said once, not every loop: the Secret and the server disagree on root's password.
-    log "ERROR: the server refuses ROOT_PASSWORD (Secret $SECRET_NAME, key root-password): $error"
-    last_error=$error
+    verdict=$(bash "$SCRIPTS/readiness-verdict.sh" 2>&1) || true
+  else
+    verdict="not ready: the sidecar cannot log in as root"
+    if [[ $error == *"Access denied"* && $error != "$last_error" ]]; then
+      # Said once, not every loop: the Secret and the server disagree on root's password.
+      log "ERROR: the server refuses root's password from Secret $SECRET_NAME, key root-password: $error"
+      last_error=$error
+    fi
   fi
+  printf '%s\n' "$verdict" >"$READINESS_FILE.tmp" && mv "$READINESS_FILE.tmp" "$READINESS_FILE"
   sleep 2 & wait $!
 done
 die "the backup listener exited"

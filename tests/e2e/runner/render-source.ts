@@ -5,6 +5,8 @@ import { randomBytes } from "crypto";
 import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { Flavor } from "../../../components/mysql-cluster/flavors";
 import { renderObjects } from "../../../components/mysql-cluster/render";
+import { TlsMaterial } from "../../../components/mysql-cluster/builders/tls-secret";
+import { testCertificates } from "../tls";
 
 export interface RenderedForLocal {
   /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
@@ -17,6 +19,7 @@ export interface RenderedForLocal {
 
 /** Same passwords for every render of one supervisor: scaling must not rotate them. */
 const passwords: Record<string, string> = {};
+let certificates: TlsMaterial<string> | undefined;
 
 export function renderForLocal(opts: { replicas: number; flavor?: string; name?: string }): RenderedForLocal {
   const args = resolveArgs(opts.name ?? "mysql", {
@@ -25,6 +28,7 @@ export function renderForLocal(opts: { replicas: number; flavor?: string; name?:
     memoryRequest: "256Mi",
     memoryLimit: "512Mi",
   });
-  const objects = renderObjects(args, (key) => (passwords[key] ??= randomBytes(18).toString("base64url").replace(/-/g, "x")));
+  certificates ??= testCertificates(args, "local");
+  const objects = renderObjects(args, (key) => (passwords[key] ??= randomBytes(18).toString("base64url").replace(/-/g, "x")), certificates);
   return { objects, secretValues: {}, passwords: { ...passwords } };
 }
