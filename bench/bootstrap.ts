@@ -1,0 +1,203 @@
+// Question 1 (and the backupParallelism part of 4): how long a new replica
+// takes to clone, prepare, start and become Ready, per data size, against the
+// physical limit measured on the same two pods in the same run: a plain
+// `tar | socat` copy of the source's data directory. Each repetition removes
+// the replica and its volume, so every bootstrap is a first clone.
+
+import * as fs from "fs";
+import * as path from "path";
+import { benchCluster, BenchCluster, BenchOptions, dirBytes, dropCaches, largestFiles, loadData, now, purgeBinlogs, sleep, withCluster } from "./common";
+
+export interface BootstrapPhases {
+  /** Pod created -> clone-data logs "cloning from" (sandbox, init-config, source choice). */
+  init: number;
+  /** "cloning from" -> "stream complete": backup streamed and unpacked. */
+  stream: number;
+  /** "stream complete" -> "cloned from": mariadb-backup --prepare and the rename. */
+  prepare: number;
+  /** "cloned from" -> sidecar logs "replication configured": server start, sidecar poll, CHANGE MASTER. */
+  start: number;
+  /** "replication configured" -> pod Ready: catch-up and the readiness probe (every 2 s). */
+  readiness: number;
+  /** scale() called -> pod Ready. */
+  total: number;
+}
+
+export interface BootstrapRun {
+  sizeMB: number;
+  rep: number;
+  parallelism: number;
+  /** Bytes of the source's data directory (binary logs purged). */
+  dataBytes: number;
+  /** Bytes of the clone's data directory right after it turned Ready (redo log recreated at its configured size). */
+  cloneBytes?: number;
+  source: string;
+  phases: BootstrapPhases;
+  /** What clone-data itself logged (whole seconds). */
+  scriptStreamSeconds?: number;
+  scriptCloneSeconds?: number;
+  copy?: PlainCopy;
+}
+
+export interface PlainCopy {
+  seconds: number;
+  bytes: number;
+}
+
+export interface BootstrapResults {
+  sizesMB: number[];
+  runs: BootstrapRun[];
+  /** backupParallelism compared at this size (the default's runs are those of `runs` at this size). */
+  parallelismSizeMB: number;
+  parallelismRuns: BootstrapRun[];
+  defaultParallelism: number;
+  /** Per size: the source's data directory's largest files. */
+  dataFiles: Record<number, { file: string; bytes: number }[]>;
+}
+
+const COPY_PORT = 3399;
+const COPY_DIR = "/var/lib/mysql/plaincopy";
+/**
+ * Files of the data directory a clone does not carry, left out of the plain
+ * copy too so both move the same data: the redo log (a backup carries only the
+ * redo written while it ran), the temporary tablespace, binary and relay logs.
+ */
+export const NOT_CLONED = ["ib_logfile*", "ibtmp1", "binlog.*", "relay-bin.*", "*.pid", "*.sock"];
+const TIMEOUT_MS = 900_000;
+
+/** The part of a container log written by runs that started at or after `since` (ISO time); the runner heads each run "----- <ISO> <container> start". */
+export function freshLog(text: string, container: string, since: string): string {
+  const re = new RegExp(`^----- (\\S+) ${container} start`, "gm");
+  for (let m = re.exec(text); m; m = re.exec(text)) if (m[1] >= since) return text.slice(m.index);
+  return "";
+}
+
+/** Scales 1 -> 2 and times pod 1's way to Ready from its logs, polled every 100 ms. */
+export async function bootstrapOnce(c: BenchCluster, ord: number): Promise<Omit<BootstrapRun, "sizeMB" | "rep" | "parallelism" | "dataBytes">> {
+  dropCaches();
+  const marks: Record<string, number> = {};
+  const since = new Date().toISOString();
+  const t0 = now();
+  let failure: unknown;
+  const scaling = c.scale(ord + 1).catch((e) => {
+    failure = e;
+  });
+  // A recreated pod appends to its predecessor's logs: read only the runs that started after t0.
+  const logOf = (container: string): string => {
+    try {
+      return freshLog(c.runner.logs(ord, container), container, since);
+    } catch {
+      return "";
+    }
+  };
+  const sample = (): void => {
+    const at = now() - t0;
+    const clone = logOf("clone-data");
+    const set = (key: string, re: RegExp, text: string): void => {
+      if (marks[key] === undefined && re.test(text)) marks[key] = at;
+    };
+    set("cloning", /cloning from/, clone);
+    set("streamed", /stream complete after/, clone);
+    set("cloned", /cloned from/, clone);
+    set("replicating", /replication configured/, logOf("sidecar"));
+  };
+  while (!c.runner.isReady(ord)) {
+    if (failure) throw failure;
+    if (now() - t0 > TIMEOUT_MS) throw new Error(`pod ${ord} not Ready after ${TIMEOUT_MS / 1000}s`);
+    sample();
+    await sleep(100);
+  }
+  sample();
+  marks.ready = now() - t0;
+  await scaling;
+  if (failure) throw failure;
+  for (const k of ["cloning", "streamed", "cloned", "replicating"]) {
+    if (marks[k] === undefined) throw new Error(`pod ${ord} became Ready without logging its "${k}" step:\n${logOf("clone-data")}`);
+  }
+  const clone = logOf("clone-data");
+  const s = (ms: number): number => ms / 1000;
+  return {
+    source: /cloning from (\S+)/.exec(clone)?.[1]?.split(".")[0] ?? "?",
+    phases: {
+      init: s(marks.cloning),
+      stream: s(marks.streamed - marks.cloning),
+      prepare: s(marks.cloned - marks.streamed),
+      start: s(marks.replicating - marks.cloned),
+      readiness: s(marks.ready - marks.replicating),
+      total: s(marks.ready),
+    },
+    scriptStreamSeconds: Number(/stream complete after (\d+)s/.exec(clone)?.[1]),
+    scriptCloneSeconds: Number(/cloned from \S+ at GTID \S+ in (\d+)s/.exec(clone)?.[1]),
+  };
+}
+
+/**
+ * The physical limit: the source's data directory as a plain tar stream over
+ * socat from pod `from`'s sidecar into pod `to`'s volume, cold page cache, the
+ * same containers and network path the clone uses.
+ */
+export async function plainCopy(c: BenchCluster, from: number, to: number): Promise<PlainCopy> {
+  const exec = async (ord: number, script: string, ok = [0]): Promise<void> => {
+    const r = await c.runner.exec(ord, "sidecar", ["bash", "-c", script], { timeoutMs: TIMEOUT_MS });
+    if (!ok.includes(r.code)) throw new Error(`pod ${ord}: ${script} exited ${r.code}: ${r.stderr}`);
+  };
+  await exec(to, `rm -rf ${COPY_DIR} && mkdir ${COPY_DIR}`);
+  dropCaches();
+  const t0 = now();
+  // Receiver first; the sender retries its connect every 50 ms until the listener is up.
+  const receive = exec(to, `set -o pipefail; socat -u TCP-LISTEN:${COPY_PORT},reuseaddr STDOUT | tar -x -C ${COPY_DIR}`);
+  // tar exits 1 when a live InnoDB file changed while it was read; the bytes still went through.
+  const send = exec(from, `tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -u STDIN TCP:${c.runner.podIp(to)}:${COPY_PORT},retry=200,interval=0.05`);
+  await Promise.all([receive, send]);
+  const seconds = (now() - t0) / 1000;
+  const bytes = dirBytes(path.join(c.runner.pvcDir("data", to), "plaincopy"));
+  await exec(to, `rm -rf ${COPY_DIR}`);
+  return { seconds, bytes };
+}
+
+/** Removes replica `ord` and its volume, so the next scale-up clones from scratch. */
+async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
+  await c.scale(ord);
+  fs.rmSync(c.runner.pvcDir("data", ord), { recursive: true, force: true });
+}
+
+export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResults> {
+  const sizesMB = opts.quick ? [64] : [256, 1024, 2048];
+  const defaultParallelism = 4;
+  const variants = [1, 8];
+  const results: BootstrapResults = { sizesMB, runs: [], parallelismSizeMB: sizesMB[sizesMB.length - 1], parallelismRuns: [], defaultParallelism, dataFiles: {} };
+  const c = benchCluster("benchb", { replicas: 1, backupParallelism: defaultParallelism, storageSize: "20Gi" });
+  await withCluster(c, async () => {
+    await c.up();
+    let loaded = 0;
+    let dataBytes = 0;
+    for (const sizeMB of sizesMB) {
+      const t = now();
+      await loadData(c, sizeMB - loaded);
+      loaded = sizeMB;
+      await purgeBinlogs(c);
+      dataBytes = dirBytes(path.join(c.runner.pvcDir("data", 0), "data"));
+      results.dataFiles[sizeMB] = largestFiles(path.join(c.runner.pvcDir("data", 0), "data"));
+      opts.log(`bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`);
+      for (let rep = 1; rep <= opts.reps; rep++) {
+        const run = await bootstrapOnce(c, 1);
+        const cloneBytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
+        const copy = await plainCopy(c, 0, 1);
+        await removeReplica(c, 1);
+        results.runs.push({ sizeMB, rep, parallelism: defaultParallelism, dataBytes, cloneBytes, ...run, copy });
+        opts.log(`bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s`);
+      }
+    }
+    for (const parallelism of variants) {
+      c.setArgs({ backupParallelism: parallelism });
+      await c.reapply(1); // rolls pod 0 so its sidecar serves backups with the new setting
+      for (let rep = 1; rep <= opts.reps; rep++) {
+        const run = await bootstrapOnce(c, 1);
+        await removeReplica(c, 1);
+        results.parallelismRuns.push({ sizeMB: loaded, rep, parallelism, dataBytes, ...run });
+        opts.log(`bootstrap ${loaded} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`);
+      }
+    }
+  });
+  return results;
+}

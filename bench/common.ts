@@ -1,0 +1,178 @@
+// Shared by every benchmark module: a TestCluster whose component args can be
+// changed between applies (to compare settings on the same pods), cleanup that
+// runs even when a measurement fails, statistics (median and min–max), and the
+// small host-side helpers (timing, polling, page-cache drop) the modules need.
+
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { MySqlClusterArgs, renderObjects, resolveArgs } from "../components/mysql-cluster";
+import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Repetitions of every measured figure. */
+  reps: number;
+  log: (line: string) => void;
+}
+
+/** A TestCluster whose args can be overridden later (e.g. backupParallelism), so a setting can be compared on the same data. */
+export class BenchCluster extends TestCluster {
+  private overrides: Partial<MySqlClusterArgs> = {};
+
+  setArgs(overrides: Partial<MySqlClusterArgs>): void {
+    this.overrides = { ...this.overrides, ...overrides };
+  }
+
+  /** Renders as TestCluster does, with the overrides applied (the base constructor calls this before they exist). */
+  override render(replicas: number): object[] {
+    const args = { ...this.args, ...(this.overrides ?? {}), replicas };
+    return renderObjects(resolveArgs(this.name, args), (key) => this.passwords[key]);
+  }
+
+  /** Apply the current args at the current replica count (rolls changed pods, primary last). */
+  async reapply(replicas: number): Promise<void> {
+    await this.runner.apply(this.render(replicas) as never);
+  }
+}
+
+/** Bench clusters are named bench<letter>: clusterId = name, so they never collide with the e2e tests' ids. */
+export function benchCluster(name: string, args: Partial<MySqlClusterArgs> = {}): BenchCluster {
+  if (!/^bench[a-z0-9]$/.test(name)) throw new Error(`bench cluster names are bench<letter>, got ${name}`);
+  return new BenchCluster(name, { ...E2E_ARGS, ...args });
+}
+
+/** Clusters up right now, so an interrupted run (Ctrl-C) can still take them down. */
+export const activeClusters = new Set<BenchCluster>();
+
+/** Runs fn on a fresh cluster (not yet up); down() always runs afterwards. */
+export async function withCluster<T>(cluster: BenchCluster, fn: (c: BenchCluster) => Promise<T>): Promise<T> {
+  activeClusters.add(cluster);
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.down();
+    activeClusters.delete(cluster);
+  }
+}
+
+export const now = (): number => performance.now();
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const seconds = (ms: number): number => Math.round(ms) / 1000;
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+  values: number[];
+}
+
+export function spread(values: number[]): Spread {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return { median: NaN, min: NaN, max: NaN, n: 0, values: [] };
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  return { median, min: v[0], max: v[v.length - 1], n: v.length, values };
+}
+
+/** "12.3 (11.9–13.0)" with the given number of decimals. */
+export function fmt(s: Spread | undefined, digits = 1, unit = ""): string {
+  if (!s || !s.n) return "n/a";
+  const f = (x: number): string => x.toFixed(digits);
+  const u = unit ? ` ${unit}` : "";
+  return s.n === 1 ? `${f(s.median)}${u} (n=1)` : `${f(s.median)}${u} (${f(s.min)}–${f(s.max)})`;
+}
+
+/** Empties the page cache so every copy reads its source from disk, as on a node that did not just write it. */
+export function dropCaches(): void {
+  execFileSync("sync");
+  fs.writeFileSync("/proc/sys/vm/drop_caches", "3\n");
+}
+
+/** Polls fn every intervalMs until it returns true; returns the elapsed ms at success. */
+export async function pollFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
+  const start = now();
+  for (;;) {
+    if (await fn()) return now() - start;
+    if (now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has files to spread over). */
+export async function loadData(cluster: TestCluster, megabytes: number, tables = 4, prefix = "bulk"): Promise<void> {
+  const per = megabytes / tables;
+  await Promise.all(Array.from({ length: tables }, (_, i) => writeBulk(cluster, `${prefix}_${i}`, per)));
+}
+
+/**
+ * Leaves only the current binary log on the primary, so the data directory
+ * holds what a backup copies. MariaDB keeps a log until its binlog checkpoint
+ * (and any dump thread) has moved past it, so this retries for a while.
+ */
+export async function purgeBinlogs(cluster: TestCluster, timeoutMs = 60_000): Promise<void> {
+  const start = now();
+  for (;;) {
+    await cluster.rootSql(0, "FLUSH BINARY LOGS");
+    const current = (await cluster.rootSql(0, "SHOW MASTER STATUS")).split("\t")[0];
+    await cluster.rootSql(0, `PURGE BINARY LOGS TO '${current}'`);
+    if ((await cluster.rootSql(0, "SHOW BINARY LOGS")).trim().split("\n").length === 1) return;
+    if (now() - start > timeoutMs) throw new Error(`the primary still keeps older binary logs after ${timeoutMs / 1000}s`);
+    await sleep(2000);
+  }
+}
+
+/** The largest files under a host directory, for the report (what the bytes are). */
+export function largestFiles(dir: string, count = 8): { file: string; bytes: number }[] {
+  const out = execFileSync("du", ["-ab", dir], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t"))
+    .filter(([, f]) => fs.statSync(f).isFile())
+    .map(([b, f]) => ({ file: f.slice(dir.length + 1), bytes: Number(b) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, count);
+}
+
+/** Bytes under a host directory (du -sb). */
+export function dirBytes(dir: string): number {
+  return Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);
+}
+
+/** Heavy jobs on this machine that are not ours: e2e test runs and database servers outside our bench pods' namespaces. */
+export function foreignHeavyJobs(): string[] {
+  let out = "";
+  try {
+    out = execFileSync("pgrep", ["-af", "mocha|mariadbd"], { encoding: "utf8" });
+  } catch {
+    return [];
+  }
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .filter((line) => {
+      const pid = line.split(" ")[0];
+      try {
+        const ns = execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8" }).trim();
+        return !/^mcbench[a-z0-9]-\d+$/.test(ns);
+      } catch {
+        return true; // gone or unreadable: count it, the next poll will tell
+      }
+    });
+}
+
+/** Waits (polling) until no other heavy job runs, so CPU contention does not skew the figures. */
+export async function waitQuiet(log: (l: string) => void, maxWaitMs = 3_600_000): Promise<void> {
+  const start = now();
+  let said = "";
+  for (;;) {
+    const jobs = foreignHeavyJobs();
+    if (!jobs.length) return;
+    const msg = `waiting for other heavy jobs to finish: ${jobs.map((j) => j.slice(0, 100)).join(" | ")}`;
+    if (msg !== said) log(msg);
+    said = msg;
+    if (now() - start > maxWaitMs) throw new Error(`other heavy jobs still running after ${maxWaitMs / 60000} min`);
+    await sleep(10_000);
+  }
+}

@@ -1,0 +1,168 @@
+// `npm run bench`: orchestrates the measurements on the local pod runner and
+// writes the raw results (JSON), the plots and BENCHMARKS.md. Separate from the
+// test suite on purpose: figures depend on the machine, tests must not.
+//
+//   npm run bench                       full run (~30 min), writes bench/results/, bench/*.png, BENCHMARKS.md
+//   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
+//   npm run bench -- --only=bootstrap,ready,lag   a subset (the report shows what was measured)
+//   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
+//   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
+//   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
+//                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>
+//                                       with this bench/ and runs there; outputs still land here
+
+import { execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { benchBootstrap, BootstrapResults } from "./bootstrap";
+import { activeClusters, BenchOptions, waitQuiet } from "./common";
+import { benchLag, LagResults } from "./lag";
+import { MachineInfo, machineInfo } from "./machine";
+import { writePlots } from "./plot";
+import { writeReport } from "./report";
+import { benchTimeToReady, TimeToReadyResults } from "./time-to-ready";
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  quick: boolean;
+  reps: number;
+  machine: MachineInfo;
+  /** The component that was measured: a commit, and whether components/ had uncommitted changes. */
+  source: { commit: string; dirty: boolean };
+  bootstrap?: BootstrapResults;
+  timeToReady?: TimeToReadyResults;
+  lag?: LagResults;
+  errors: { step: string; message: string }[];
+}
+
+/** Where outputs go: this checkout, or the one that started us with --at. */
+const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
+const BENCH_DIR = path.join(ROOT, "bench");
+
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; report?: string; wait: boolean; at?: string } {
+  const out = { quick: false, only: ["bootstrap", "ready", "lag"], report: undefined as string | undefined, wait: true, at: undefined as string | undefined };
+  for (const a of argv) {
+    if (a === "--quick") out.quick = true;
+    else if (a.startsWith("--at=")) out.at = a.slice(5);
+    else if (a === "--no-wait") out.wait = false;
+    else if (a.startsWith("--only=")) out.only = a.slice(7).split(",");
+    else if (a.startsWith("--report=")) out.report = a.slice(9);
+    else throw new Error(`unknown argument ${a} (see the header of bench/run.ts)`);
+  }
+  return out;
+}
+
+function outputs(quick: boolean): { resultsDir: string; plotDir: string; reportFile: string } {
+  return quick
+    ? { resultsDir: path.join(BENCH_DIR, "out"), plotDir: path.join(BENCH_DIR, "out"), reportFile: path.join(BENCH_DIR, "out", "BENCHMARKS.quick.md") }
+    : { resultsDir: path.join(BENCH_DIR, "results"), plotDir: BENCH_DIR, reportFile: path.join(ROOT, "BENCHMARKS.md") };
+}
+
+function render(results: BenchResults, resultsFile: string): void {
+  const { plotDir, reportFile } = outputs(results.quick);
+  fs.mkdirSync(plotDir, { recursive: true });
+  const plots = writePlots(results, plotDir);
+  writeReport(results, { reportFile, resultsFile, plots });
+  console.log(`report: ${path.relative(ROOT, reportFile)}; plots: ${plots.map((p) => path.relative(ROOT, p)).join(", ") || "none"}`);
+}
+
+function git(args: string[], cwd = path.dirname(__dirname)): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+}
+
+function sourceInfo(): { commit: string; dirty: boolean } {
+  if (process.env.BENCH_SOURCE_COMMIT) return { commit: process.env.BENCH_SOURCE_COMMIT, dirty: false };
+  try {
+    return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--", "components"]) !== "" };
+  } catch {
+    return { commit: "unknown", dirty: true };
+  }
+}
+
+/** --at: export the commit, put this bench/ into it, and run there so edits in the working tree cannot change the pods mid-run. */
+async function runAt(rev: string, rest: string[]): Promise<number> {
+  const here = path.dirname(__dirname);
+  const commit = git(["rev-parse", "--verify", `${rev}^{commit}`]);
+  const dir = `/tmp/bench-src-${commit.slice(0, 12)}`;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", here, commit, dir]);
+  fs.rmSync(path.join(dir, "bench"), { recursive: true, force: true });
+  fs.cpSync(__dirname, path.join(dir, "bench"), { recursive: true, filter: (src) => !/\/bench\/(out|results)(\/|$)/.test(src) });
+  fs.symlinkSync(path.join(here, "node_modules"), path.join(dir, "node_modules"));
+  console.log(`measuring commit ${commit} from ${dir}`);
+  const child = spawn(path.join(here, "node_modules", ".bin", "tsx"), ["bench/run.ts", ...rest], {
+    cwd: dir,
+    stdio: "inherit",
+    env: { ...process.env, BENCH_OUTPUT_ROOT: ROOT, BENCH_SOURCE_COMMIT: commit },
+  });
+  const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return code;
+}
+
+function installSignalHandlers(log: (l: string) => void): void {
+  const handler = (sig: string): void => {
+    log(`${sig}: taking ${activeClusters.size} cluster(s) down`);
+    void Promise.allSettled([...activeClusters].map((c) => c.down())).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", () => handler("SIGINT"));
+  process.once("SIGTERM", () => handler("SIGTERM"));
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  if (args.at) {
+    process.exitCode = await runAt(args.at, argv.filter((a) => !a.startsWith("--at=")));
+    return;
+  }
+  if (args.report) {
+    const results = JSON.parse(fs.readFileSync(args.report, "utf8")) as BenchResults;
+    render(results, path.resolve(args.report));
+    return;
+  }
+  if (process.getuid?.() !== 0) throw new Error("the local pod runner needs root");
+  const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  installSignalHandlers(log);
+  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log };
+  const { resultsDir } = outputs(args.quick);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
+  const resultsFile = path.join(resultsDir, `${args.quick ? "quick-" : ""}${stamp}.json`);
+  const results: BenchResults = { startedAt: new Date().toISOString(), quick: args.quick, reps: opts.reps, machine: machineInfo(), source: sourceInfo(), errors: [] };
+  const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
+
+  const steps: [string, () => Promise<void>][] = [
+    ["bootstrap", async () => void (results.bootstrap = await benchBootstrap(opts))],
+    ["ready", async () => void (results.timeToReady = await benchTimeToReady(opts))],
+    ["lag", async () => void (results.lag = await benchLag(opts))],
+  ];
+  for (const [name, step] of steps) {
+    if (!args.only.includes(name)) continue;
+    if (args.wait) await waitQuiet(log);
+    log(`--- ${name}`);
+    try {
+      await step();
+    } catch (e) {
+      // One failed measurement (its cluster is already down) must not lose the others.
+      log(`${name} failed: ${(e as Error).stack ?? e}`);
+      results.errors.push({ step: name, message: (e as Error).message });
+    }
+    save();
+  }
+  results.finishedAt = new Date().toISOString();
+  save();
+  log(`results: ${path.relative(ROOT, resultsFile)}`);
+  render(results, resultsFile);
+  if (results.errors.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
