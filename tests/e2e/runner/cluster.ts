@@ -106,22 +106,11 @@ export class LocalCluster {
   /** Reconcile to newly rendered objects: scale, then roll changed pod templates highest ordinal first. */
   async apply(objects: K8sObject[]): Promise<void> {
     this.store = new ObjectStore(objects, this.opts.secretValues);
-    for (const pod of this.pods.values()) refreshProjections(this.volumeContextFor(pod));
+    // The same context the pod mounted with, so refreshed files keep its owner and fsGroup.
+    for (const pod of this.pods.values()) refreshProjections(pod.volumeContext());
     await this.syncServices();
     this.onStatusChange();
     await this.reconcile(Date.now() + this.timeoutMs);
-  }
-
-  private volumeContextFor(pod: Pod): Parameters<typeof refreshProjections>[0] {
-    return {
-      workDir: this.workDir,
-      podName: pod.name,
-      stsName: this.stsName,
-      ordinal: pod.ordinal,
-      podSpec: pod.template.spec ?? {},
-      claimTemplates: this.claimTemplates(),
-      store: this.store,
-    };
   }
 
   private claimTemplates(): string[] {

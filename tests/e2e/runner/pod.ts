@@ -105,7 +105,8 @@ export class Pod {
     return path.join(podDir(this.deps.workDir, this.name), "logs");
   }
 
-  private volumeContext(): PodVolumeContext {
+  /** How this pod's volumes are laid out and owned; also used to refresh them after an apply. */
+  volumeContext(): PodVolumeContext {
     const spec = this.podSpec;
     const all = [...this.initContainers, ...this.containers];
     const anyNonRoot = all.some((c) => this.runsAsMysql(c.spec));
