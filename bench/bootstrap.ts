@@ -37,6 +37,8 @@ export interface BootstrapRun {
   scriptStreamSeconds?: number;
   scriptCloneSeconds?: number;
   copy?: PlainCopy;
+  /** The same copy through socat with the clone stream's mutual-TLS options. */
+  copyTls?: PlainCopy;
 }
 
 export interface PlainCopy {
@@ -136,7 +138,7 @@ export async function bootstrapOnce(c: BenchCluster, ord: number): Promise<Omit<
  * socat from pod `from`'s sidecar into pod `to`'s volume, cold page cache, the
  * same containers and network path the clone uses.
  */
-export async function plainCopy(c: BenchCluster, from: number, to: number): Promise<PlainCopy> {
+export async function plainCopy(c: BenchCluster, from: number, to: number, tls = false): Promise<PlainCopy> {
   const exec = async (ord: number, script: string, ok = [0]): Promise<void> => {
     const r = await c.runner.exec(ord, "sidecar", ["bash", "-c", script], { timeoutMs: TIMEOUT_MS });
     if (!ok.includes(r.code)) throw new Error(`pod ${ord}: ${script} exited ${r.code}: ${r.stderr}`);
@@ -145,9 +147,12 @@ export async function plainCopy(c: BenchCluster, from: number, to: number): Prom
   dropCaches();
   const t0 = now();
   // Receiver first; the sender retries its connect every 50 ms until the listener is up.
-  const receive = exec(to, `set -o pipefail; socat -u TCP-LISTEN:${COPY_PORT},reuseaddr STDOUT | tar -x -C ${COPY_DIR}`);
+  // tls: the same mutual-TLS socat options the clone's stream uses (lib.sh), to the peer's DNS name as clone-data connects.
+  const listen = tls ? `OPENSSL-LISTEN:${COPY_PORT},reuseaddr,$(stream_tls_options)` : `TCP-LISTEN:${COPY_PORT},reuseaddr`;
+  const connect = tls ? `OPENSSL:$(peer_host ${to}):${COPY_PORT},$(stream_tls_options)` : `TCP:${c.runner.podIp(to)}:${COPY_PORT}`;
+  const receive = exec(to, `source /scripts/lib.sh; set -o pipefail; socat -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`);
   // tar exits 1 when a live InnoDB file changed while it was read; the bytes still went through.
-  const send = exec(from, `tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -u STDIN TCP:${c.runner.podIp(to)}:${COPY_PORT},retry=200,interval=0.05`);
+  const send = exec(from, `source /scripts/lib.sh; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -u STDIN ${connect},retry=200,interval=0.05`);
   await Promise.all([receive, send]);
   const seconds = (now() - t0) / 1000;
   const bytes = dirBytes(path.join(c.runner.pvcDir("data", to), "plaincopy"));
@@ -183,9 +188,10 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         const run = await bootstrapOnce(c, 1);
         const cloneBytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
         const copy = await plainCopy(c, 0, 1);
+        const copyTls = await plainCopy(c, 0, 1, true);
         await removeReplica(c, 1);
-        results.runs.push({ sizeMB, rep, parallelism: defaultParallelism, dataBytes, cloneBytes, ...run, copy });
-        opts.log(`bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s`);
+        results.runs.push({ sizeMB, rep, parallelism: defaultParallelism, dataBytes, cloneBytes, ...run, copy, copyTls });
+        opts.log(`bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`);
       }
     }
     for (const parallelism of variants) {

@@ -5,7 +5,7 @@
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import { MySqlClusterArgs, renderObjects, resolveArgs } from "../components/mysql-cluster";
+import { MySqlClusterArgs } from "../components/mysql-cluster";
 import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
 
 export interface BenchOptions {
@@ -15,18 +15,11 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-/** A TestCluster whose args can be overridden later (e.g. backupParallelism), so a setting can be compared on the same data. */
+/** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */
 export class BenchCluster extends TestCluster {
-  private overrides: Partial<MySqlClusterArgs> = {};
-
+  /** TestCluster renders from `args` on every scale(); replacing it keeps every other part of its rendering (TLS, passwords). */
   setArgs(overrides: Partial<MySqlClusterArgs>): void {
-    this.overrides = { ...this.overrides, ...overrides };
-  }
-
-  /** Renders as TestCluster does, with the overrides applied (the base constructor calls this before they exist). */
-  override render(replicas: number): object[] {
-    const args = { ...this.args, ...(this.overrides ?? {}), replicas };
-    return renderObjects(resolveArgs(this.name, args), (key) => this.passwords[key]);
+    (this as unknown as { args: MySqlClusterArgs }).args = { ...this.args, ...overrides };
   }
 
   /** Apply the current args at the current replica count (rolls changed pods, primary last). */

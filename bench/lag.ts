@@ -111,7 +111,7 @@ async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Pro
     return await new Promise<string>((resolve, reject) => {
       const child = spawn("sysbench", [
         "oltp_write_only", `--config-file=${config}`, "--db-driver=mysql", `--mysql-host=${c.runner.podIp(0)}`, "--mysql-port=3306",
-        `--mysql-user=${APP.user}`, `--mysql-db=${APP.database}`, ...args,
+        `--mysql-user=${APP.user}`, `--mysql-db=${APP.database}`, `--mysql-ssl=${c.args.requireTls === false ? "off" : "on"}`, ...args,
       ], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));

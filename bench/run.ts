@@ -10,6 +10,7 @@
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
 //                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>
 //                                       with this bench/ and runs there; outputs still land here
+//   npm run bench -- --at=worktree      the same with a snapshot of the working tree as it is now
 
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -72,7 +73,7 @@ function git(args: string[], cwd = path.dirname(__dirname)): string {
 }
 
 function sourceInfo(): { commit: string; dirty: boolean } {
-  if (process.env.BENCH_SOURCE_COMMIT) return { commit: process.env.BENCH_SOURCE_COMMIT, dirty: false };
+  if (process.env.BENCH_SOURCE_COMMIT) return { commit: process.env.BENCH_SOURCE_COMMIT, dirty: !!process.env.BENCH_SOURCE_DIRTY };
   try {
     return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--", "components"]) !== "" };
   } catch {
@@ -83,11 +84,18 @@ function sourceInfo(): { commit: string; dirty: boolean } {
 /** --at: export the commit, put this bench/ into it, and run there so edits in the working tree cannot change the pods mid-run. */
 async function runAt(rev: string, rest: string[]): Promise<number> {
   const here = path.dirname(__dirname);
-  const commit = git(["rev-parse", "--verify", `${rev}^{commit}`]);
-  const dir = `/tmp/bench-src-${commit.slice(0, 12)}`;
+  const worktree = rev === "worktree";
+  const commit = git(["rev-parse", "--verify", `${worktree ? "HEAD" : rev}^{commit}`]);
+  const dir = `/tmp/bench-src-${worktree ? "worktree" : commit.slice(0, 12)}`;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", here, commit, dir]);
+  if (worktree) {
+    // Tracked and untracked files, not ignored ones, as they are right now.
+    execFileSync("bash", ["-c", `cd "$1" && git ls-files -co --exclude-standard -z | tar --null -T - -c | tar -x -C "$2"`, "_", here, dir]);
+  } else {
+    execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", here, commit, dir]);
+  }
+  const dirty = worktree && git(["status", "--porcelain", "--", "components", "tests"]) !== "";
   fs.rmSync(path.join(dir, "bench"), { recursive: true, force: true });
   fs.cpSync(__dirname, path.join(dir, "bench"), { recursive: true, filter: (src) => !/\/bench\/(out|results)(\/|$)/.test(src) });
   fs.symlinkSync(path.join(here, "node_modules"), path.join(dir, "node_modules"));
@@ -95,7 +103,7 @@ async function runAt(rev: string, rest: string[]): Promise<number> {
   const child = spawn(path.join(here, "node_modules", ".bin", "tsx"), ["bench/run.ts", ...rest], {
     cwd: dir,
     stdio: "inherit",
-    env: { ...process.env, BENCH_OUTPUT_ROOT: ROOT, BENCH_SOURCE_COMMIT: commit },
+    env: { ...process.env, BENCH_OUTPUT_ROOT: ROOT, BENCH_SOURCE_COMMIT: commit, BENCH_SOURCE_DIRTY: dirty ? "1" : "" },
   });
   const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
   process.on("SIGINT", forward);
