@@ -102,17 +102,25 @@ class Sampler {
   }
 }
 
-/** sysbench with the app password in a private config file, never on the command line. */
+/**
+ * sysbench with the app password in a private config file, never on the
+ * command line. With --mysql-ssl=on sysbench 1.0 reads cacert.pem,
+ * client-cert.pem and client-key.pem from its working directory: the cluster's
+ * CA and certificate go there.
+ */
 async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-sysbench-"));
   const config = path.join(dir, "sysbench.cfg");
   fs.writeFileSync(config, `mysql-password=${c.passwords["app-password"]}\n`, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, "cacert.pem"), c.tls.ca);
+  fs.writeFileSync(path.join(dir, "client-cert.pem"), c.tls.cert);
+  fs.writeFileSync(path.join(dir, "client-key.pem"), c.tls.key, { mode: 0o600 });
   try {
     return await new Promise<string>((resolve, reject) => {
       const child = spawn("sysbench", [
         "oltp_write_only", `--config-file=${config}`, "--db-driver=mysql", `--mysql-host=${c.runner.podIp(0)}`, "--mysql-port=3306",
         `--mysql-user=${APP.user}`, `--mysql-db=${APP.database}`, `--mysql-ssl=${c.args.requireTls === false ? "off" : "on"}`, ...args,
-      ], { stdio: ["ignore", "pipe", "pipe"] });
+      ], { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
