@@ -1,10 +1,11 @@
 // Example application stack: reads a mysql-cluster stack's outputs through a
 // StackReference and runs an application whose pods get the connection
-// settings from a Secret (the password never appears in the Deployment).
+// settings from a Secret (the password never appears in the Deployment) and
+// the cluster's CA certificate as a file (DB_SSL_CA), to verify the server.
 
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { databaseConnection, databaseEnv, databaseSecretData } from "./database-env";
+import { databaseCaVolume, databaseCaVolumeMount, databaseConnection, databaseEnv, databaseSecretData } from "./database-env";
 
 const config = new pulumi.Config();
 const namespace = config.get("namespace") ?? "default";
@@ -36,9 +37,11 @@ const deployment = new k8s.apps.v1.Deployment("shop", {
             name: "shop",
             image,
             env: databaseEnv(dbSecret.metadata.name),
+            volumeMounts: [databaseCaVolumeMount],
             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
           },
         ],
+        volumes: [databaseCaVolume(dbSecret.metadata.name)],
       },
     },
   },

@@ -1,7 +1,8 @@
 // Pulumi unit-test mocks shared by the component and example tests. Records
 // every resource the program registers (type, name, inputs, parent URN and the
 // resource options the mock monitor sees), makes RandomPassword return a
-// recognisable "pw-<name>", and lets a test serve StackReference outputs.
+// recognisable "pw-<name>" and the @pulumi/tls resources "KEY-<name>" /
+// "CERT-<name>" / "CSR-<name>", and lets a test serve StackReference outputs.
 
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
@@ -41,6 +42,16 @@ export const MOCK_STACK = "unit";
 /** The value the mocked RandomPassword named `name` generates. */
 export function mockPassword(name: string): string {
   return `pw-${name}`;
+}
+
+/** The PEM the mocked tls.PrivateKey named `name` generates. */
+export function mockPrivateKey(name: string): string {
+  return `KEY-${name}`;
+}
+
+/** The PEM the mocked tls.SelfSignedCert or tls.LocallySignedCert named `name` issues. */
+export function mockCertificate(name: string): string {
+  return `CERT-${name}`;
 }
 
 interface RegisterRequest {
@@ -132,6 +143,13 @@ export class MockRecorder {
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":
         return { ...args.inputs, result: mockPassword(args.name) };
+      case "tls:index/privateKey:PrivateKey":
+        return { ...args.inputs, privateKeyPem: mockPrivateKey(args.name), publicKeyPem: `PUBLIC-${args.name}` };
+      case "tls:index/selfSignedCert:SelfSignedCert":
+      case "tls:index/locallySignedCert:LocallySignedCert":
+        return { ...args.inputs, certPem: mockCertificate(args.name) };
+      case "tls:index/certRequest:CertRequest":
+        return { ...args.inputs, certRequestPem: `CSR-${args.name}` };
       case "pulumi:pulumi:StackReference":
         return { ...args.inputs, outputs: this.opts.stackOutputs ?? {}, secretOutputNames: this.opts.secretOutputNames ?? [] };
       default:

@@ -1,6 +1,7 @@
 // The example application stack (examples/app-stack) under Pulumi mocks, with
 // the database stack's outputs served by a mocked StackReference: the app gets
-// the endpoints, and the password stays a secret that only the Secret holds.
+// the endpoints and the CA certificate it verifies the server with, and the
+// password stays a secret that only the Secret holds.
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +22,7 @@ const DATABASE_OUTPUTS = {
   appUser: "shop",
   appPassword: APP_PASSWORD,
   rootPassword: "pw-root-password",
+  caCertificate: "CERT-mysql-ca",
 };
 
 /** Resolves with the Output's value, or rejects with the error its computation threw. */
@@ -67,10 +69,16 @@ describe("examples/app-stack", function () {
       assert.strictEqual(await isSecret(connection.user), false);
     });
 
-    it("puts every setting in the Secret data, the password as a secret, and the port as a string", async function () {
+    it("reads the CA certificate, in plain (it is public)", async function () {
+      assert.strictEqual(await valueOf(connection.caCertificate), DATABASE_OUTPUTS.caCertificate);
+      assert.strictEqual(await isSecret(connection.caCertificate), false);
+    });
+
+    it("puts every setting and the CA (as ca.crt) in the Secret data, the password as a secret, and the port as a string", async function () {
       const { databaseSecretData } = loadDatabaseEnv();
       const data = databaseSecretData(connection);
-      assert.deepStrictEqual(Object.keys(data).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_USER"]);
+      assert.deepStrictEqual(Object.keys(data).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_USER", "ca.crt"]);
+      assert.strictEqual(await valueOf(data["ca.crt"]), DATABASE_OUTPUTS.caCertificate);
       assert.strictEqual(await valueOf(data.DB_HOST), DATABASE_OUTPUTS.writeEndpoint);
       assert.strictEqual(await valueOf(data.DB_READ_HOST), DATABASE_OUTPUTS.readEndpoint);
       assert.strictEqual(await valueOf(data.DB_PORT), "3306");
@@ -78,14 +86,26 @@ describe("examples/app-stack", function () {
       assert.strictEqual(await isSecret(data.DB_PASSWORD), true);
     });
 
-    it("builds container env that takes every setting from the Secret by key", function () {
-      const { databaseEnv } = loadDatabaseEnv();
+    it("builds container env that takes every connection setting from the Secret by key, and DB_SSL_CA as the CA file's path", function () {
+      const { databaseEnv, CA_FILE } = loadDatabaseEnv();
       const env = databaseEnv("shop-db") as AnyObject[];
-      assert.deepStrictEqual(env.map((e) => e.name).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_USER"]);
-      for (const e of env) {
+      assert.deepStrictEqual(env.map((e) => e.name).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_SSL_CA", "DB_USER"]);
+      for (const e of env.filter((x) => x.name !== "DB_SSL_CA")) {
         assert.ok(!("value" in e), `${e.name} has a literal value`);
         assert.deepStrictEqual(e.valueFrom.secretKeyRef, { name: "shop-db", key: e.name });
       }
+      assert.deepStrictEqual(env.find((e) => e.name === "DB_SSL_CA"), { name: "DB_SSL_CA", value: CA_FILE });
+      assert.strictEqual(CA_FILE, "/etc/db-tls/ca.crt");
+    });
+
+    it("mounts only ca.crt from the Secret, read-only, where DB_SSL_CA points", function () {
+      const { databaseCaVolume, databaseCaVolumeMount, CA_FILE } = loadDatabaseEnv();
+      const volume = databaseCaVolume("shop-db") as AnyObject;
+      assert.deepStrictEqual(volume.secret.items, [{ key: "ca.crt", path: "ca.crt" }]);
+      assert.strictEqual(volume.secret.secretName, "shop-db");
+      assert.strictEqual(databaseCaVolumeMount.name, volume.name);
+      assert.strictEqual(databaseCaVolumeMount.readOnly, true);
+      assert.strictEqual(`${databaseCaVolumeMount.mountPath}/${volume.secret.items[0].path}`, CA_FILE);
     });
   });
 
@@ -114,7 +134,23 @@ describe("examples/app-stack", function () {
       const connection = databaseConnection(new pulumi.StackReference(DATABASE_STACK));
       await assert.rejects(settled(connection.user), /no "appUser" output: set appDatabase and appUser/);
       await assert.rejects(settled(connection.password), /no "appPassword" output/);
+      assert.strictEqual(await valueOf(connection.caCertificate), DATABASE_OUTPUTS.caCertificate);
       assert.strictEqual(await valueOf(connection.host), DATABASE_OUTPUTS.writeEndpoint);
+      await settle();
+    });
+  });
+
+  describe("databaseConnection, for a database stack with a tlsSecret (no caCertificate output)", function () {
+    before(async function () {
+      const { caCertificate: _ca, ...outputs } = DATABASE_OUTPUTS;
+      await installMocks({ project: "app-stack", stackOutputs: outputs, secretOutputNames: ["appPassword"] });
+    });
+
+    it("fails naming the missing caCertificate output and what to do", async function () {
+      const { databaseConnection } = loadDatabaseEnv();
+      const connection = databaseConnection(new pulumi.StackReference(DATABASE_STACK));
+      await assert.rejects(settled(connection.caCertificate), /no "caCertificate" output: a cluster with a tlsSecret exports no CA; give the app that Secret's ca.crt instead/);
+      assert.strictEqual(await valueOf(connection.user), "shop");
       await settle();
     });
   });
@@ -151,6 +187,7 @@ describe("examples/app-stack", function () {
         DB_NAME: "shop",
         DB_USER: "shop",
         DB_PASSWORD: APP_PASSWORD,
+        "ca.crt": DATABASE_OUTPUTS.caCertificate,
       });
       assert.ok(containsSecret(secret.rawInputs.stringData), "the Secret's data is not sent as a Pulumi secret");
     });
@@ -160,11 +197,25 @@ describe("examples/app-stack", function () {
       const secretName = (mocks.one("kubernetes:core/v1:Secret").state as AnyObject).metadata.name;
       assert.match(secretName, /^shop-db-/);
       const container = (deployment.inputs as AnyObject).spec.template.spec.containers[0];
-      const byName = Object.fromEntries(container.env.map((e: AnyObject) => [e.name, e.valueFrom.secretKeyRef]));
+      const byName = Object.fromEntries(container.env.map((e: AnyObject) => [e.name, e.valueFrom?.secretKeyRef]));
       assert.deepStrictEqual(byName.DB_PASSWORD, { name: secretName, key: "DB_PASSWORD" });
       assert.deepStrictEqual(byName.DB_HOST, { name: secretName, key: "DB_HOST" });
       assert.ok(!JSON.stringify(deployment.inputs).includes(APP_PASSWORD), "the Deployment contains the password");
       assert.ok(!JSON.stringify(deployment.inputs).includes("pw-"), "the Deployment contains a password");
+    });
+
+    it("mounts the CA from that Secret where DB_SSL_CA points, so the app verifies the server's certificate", function () {
+      const pod = (mocks.one("kubernetes:apps/v1:Deployment").inputs as AnyObject).spec.template.spec;
+      const secretName = (mocks.one("kubernetes:core/v1:Secret").state as AnyObject).metadata.name;
+      const container = pod.containers[0];
+      const caPath = container.env.find((e: AnyObject) => e.name === "DB_SSL_CA").value;
+      const mount = container.volumeMounts.find((m: AnyObject) => caPath.startsWith(`${m.mountPath}/`));
+      assert.ok(mount, `no volume mounted at ${caPath}`);
+      assert.strictEqual(mount.readOnly, true);
+      const volume = pod.volumes.find((v: AnyObject) => v.name === mount.name);
+      assert.strictEqual(volume.secret.secretName, secretName);
+      assert.deepStrictEqual(volume.secret.items, [{ key: "ca.crt", path: caPath.slice(mount.mountPath.length + 1) }]);
+      assert.ok(!JSON.stringify(pod).includes(DATABASE_OUTPUTS.caCertificate), "the CA is inlined in the pod spec");
     });
 
     it("exports the endpoints, not the password", async function () {

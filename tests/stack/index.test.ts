@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../../tools/stack-file";
-import { installMocks, isSecret, MockRecorder, mockPassword, settle, valueOf } from "../components/pulumi-mocks";
+import { installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, settle, valueOf } from "../components/pulumi-mocks";
 
 const ROOT = path.join(__dirname, "../..");
 const PROGRAM = path.join(ROOT, "index.ts");
@@ -39,7 +39,7 @@ describe("stack program index.ts", function () {
     });
 
     it("exports exactly the documented outputs", function () {
-      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
+      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "caCertificate", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
       for (const [key, value] of Object.entries(outputs)) assert.ok(pulumi.Output.isInstance(value), `${key} is not an Output`);
     });
 
@@ -51,6 +51,18 @@ describe("stack program index.ts", function () {
       assert.strictEqual(await valueOf(outputs.secretName), "mysql-credentials");
       assert.strictEqual(await valueOf(outputs.appDatabase), "shop");
       assert.strictEqual(await valueOf(outputs.appUser), "shop");
+    });
+
+    it("exports the generated CA certificate, in plain, for clients to verify the servers", async function () {
+      assert.strictEqual(await valueOf(outputs.caCertificate), mockCertificate("mysql-ca"));
+      assert.strictEqual(await isSecret(outputs.caCertificate), false);
+    });
+
+    it("deploys the NetworkPolicy admitting app=shop, and TLS with require_secure_transport", function () {
+      const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as AnyObject;
+      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
+      const configMap = mocks.one("kubernetes:core/v1:ConfigMap").inputs as AnyObject;
+      assert.match(configMap.data["server.cnf"], /^require_secure_transport = ON$/m);
     });
 
     it("exports the app and root passwords as secrets, and nothing else as a secret", async function () {
@@ -80,12 +92,41 @@ describe("stack program index.ts", function () {
     });
   });
 
+  describe("with a tlsSecret", function () {
+    it("exports no CA certificate", async function () {
+      await installMocks({ config: stackConfig("dev", { tlsSecret: "corp-db-tls" }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual(await valueOf(outputs.caCertificate), undefined);
+    });
+  });
+
+  describe("with passwordRotation set", function () {
+    it("hands the rotation to every generated password as its keepers", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { passwordRotation: "4" }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      const passwords = mocks.ofType("random:index/randomPassword:RandomPassword");
+      assert.strictEqual(passwords.length, 5);
+      for (const p of passwords) assert.deepStrictEqual((p.inputs as AnyObject).keepers, { rotation: "4" }, p.name);
+    });
+  });
+
   describe("with an invalid setting", function () {
     it("fails naming the setting and registers no Kubernetes object", async function () {
       const mocks = await installMocks({ config: stackConfig("dev", { replicas: "many" }) });
       assert.throws(() => runProgram(), /setting "replicas": got "many"; expected a whole number from 1 to 99/);
       await settle();
       assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("kubernetes:")), []);
+    });
+
+    it("fails naming requireTls for a value that is not true or false, and registers nothing", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { requireTls: "yes" }) });
+      assert.throws(() => runProgram(), /setting "requireTls": got "yes"; expected true or false/);
+      await settle();
+      assert.deepStrictEqual(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
     });
   });
 

@@ -1,13 +1,13 @@
 // `tools/render.ts` as users run it: a child process that prints the stack's
-// objects as YAML, never a password, and fails with the setting's name on a
-// bad stack file.
+// objects as YAML, never a password, key or certificate, and fails with the
+// setting's name on a bad stack file.
 
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { PASSWORD_PLACEHOLDER } from "../../components/mysql-cluster/render";
+import { PASSWORD_PLACEHOLDER, TLS_PLACEHOLDER } from "../../components/mysql-cluster/render";
 
 const ROOT = path.join(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -67,9 +67,9 @@ describe("tools/render.ts", function () {
       assert.strictEqual(result.stderr, "");
     });
 
-    it("prints one YAML document for each of the Secret, ConfigMap, two Services and StatefulSet", function () {
-      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "ConfigMap", "Service", "Service", "StatefulSet"]);
-      assert.deepStrictEqual(new Set(objects.map((o) => o.kind)).size, 4);
+    it("prints one YAML document for each of the two Secrets, ConfigMap, two Services, NetworkPolicy and StatefulSet", function () {
+      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "Service", "Service", "NetworkPolicy", "StatefulSet"]);
+      assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["mysql-credentials", "mysql-tls"]);
       for (const o of objects) assert.strictEqual(o.metadata.namespace, "databases");
     });
 
@@ -80,26 +80,49 @@ describe("tools/render.ts", function () {
       assert.ok(sts.spec.template.spec.containers.every((c: AnyObject) => c.image === "mariadb:11.4"));
     });
 
-    it("prints only the placeholder as the value of every secret key", function () {
-      const secret = objects.find((o) => o.kind === "Secret")!;
+    it("prints only the placeholder as the value of every password", function () {
+      const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-credentials")!;
       assert.ok(!("data" in secret), "the Secret has base64 data");
       const keys = Object.keys(secret.stringData);
       assert.deepStrictEqual(keys.sort(), ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
       for (const key of keys) assert.strictEqual(secret.stringData[key], PASSWORD_PLACEHOLDER, key);
     });
 
-    it("prints no value for a password variable outside the Secret", function () {
+    it("prints only the placeholder for the TLS certificate, key and CA", function () {
+      const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-tls")!;
+      assert.strictEqual(secret.type, "kubernetes.io/tls");
+      assert.ok(!("data" in secret), "the TLS Secret has base64 data");
+      assert.deepStrictEqual(secret.stringData, { "tls.crt": TLS_PLACEHOLDER, "tls.key": TLS_PLACEHOLDER, "ca.crt": TLS_PLACEHOLDER });
+    });
+
+    it("prints no secret value: no PEM block anywhere, and placeholders only as Secret data", function () {
+      assert.ok(!/-----BEGIN|PRIVATE KEY/.test(dev.stdout), "render printed a PEM block");
       for (const o of objects.filter((x) => x.kind !== "Secret")) {
         const text = JSON.stringify(o);
-        assert.ok(!text.includes(PASSWORD_PLACEHOLDER), `${o.kind} contains the placeholder`);
+        assert.ok(!text.includes(PASSWORD_PLACEHOLDER) && !text.includes(TLS_PLACEHOLDER), `${o.kind} contains a placeholder`);
       }
+      for (const secret of objects.filter((x) => x.kind === "Secret")) {
+        const { stringData, ...rest } = secret;
+        assert.ok(!JSON.stringify(rest).includes(PASSWORD_PLACEHOLDER), `${secret.metadata.name} has a placeholder outside its data`);
+        for (const value of Object.values(stringData)) assert.ok(value === PASSWORD_PLACEHOLDER || value === TLS_PLACEHOLDER, `${secret.metadata.name} holds a value`);
+      }
+    });
+
+    it("prints no password variable and no secretKeyRef in the StatefulSet: passwords are Secret files", function () {
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
+      assert.ok(!JSON.stringify(sts).includes("secretKeyRef"), "the StatefulSet takes a value from a Secret by key");
       const pod = sts.spec.template.spec;
       for (const c of [...pod.initContainers, ...pod.containers]) {
-        for (const e of c.env ?? []) {
-          if (/PASSWORD/.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef && !("value" in e), `${c.name} ${e.name} has a literal value`);
-        }
+        for (const e of c.env ?? []) assert.ok(!/PASSWORD/.test(e.name), `${c.name} has env ${e.name}`);
       }
+      const secretVolumes = pod.volumes.filter((v: AnyObject) => v.secret).map((v: AnyObject) => v.secret.secretName).sort();
+      assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-tls"]);
+    });
+
+    it("prints the dev stack's NetworkPolicy, admitting app=shop to port 3306", function () {
+      const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
+      assert.deepStrictEqual(policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)), [[3306, 3307], [3306]]);
+      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
     });
   });
 

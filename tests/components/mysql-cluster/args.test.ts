@@ -2,7 +2,7 @@
 // input that names each bad setting and says what it accepts.
 
 import * as assert from "assert";
-import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, resolveArgs } from "../../../components/mysql-cluster/args";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 
 function errorFor(name: string, args: MySqlClusterArgs): MySqlClusterConfigError {
@@ -45,6 +45,22 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["backupParallelism", { backupParallelism: 0 }, "db", /from 1 to 64/],
   ["image", { image: "has space" }, "db", /image reference without spaces/],
   ["clusterDomain", { clusterDomain: "bad domain" }, "db", /DNS domain/],
+  ["requireTls", { requireTls: "yes" as never }, "db", /true or false/],
+  ["requireTls", { requireTls: "false" as never }, "db", /true or false/],
+  ["networkPolicy", { networkPolicy: 1 as never }, "db", /true or false/],
+  ["networkPolicy", { networkPolicy: "off" as never }, "db", /true or false/],
+  ["clientPodSelector", { clientPodSelector: "app" }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: "a=b=c" }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: "=x" }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: "app=shop," }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: "app=has space" }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: "" }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: "bad key!=v" }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: `team=${"v".repeat(64)}` }, "db", /"key=value" pairs separated by commas/],
+  ["tlsSecret", { tlsSecret: "Bad_Secret" }, "db", /Secret with tls.crt, tls.key and ca.crt/],
+  ["passwordRotation", { passwordRotation: -1 }, "db", /whole number from 0 up/],
+  ["passwordRotation", { passwordRotation: 1.5 }, "db", /whole number from 0 up/],
+  ["passwordRotation", { passwordRotation: "1" as never }, "db", /whole number from 0 up/],
 ];
 
 function describeCase(setting: string, args: MySqlClusterArgs, name: string): string {
@@ -74,7 +90,20 @@ describe("resolveArgs", function () {
         clusterDomain: "cluster.local",
         maxReadLagSeconds: 10,
         backupParallelism: 4,
+        requireTls: true,
+        tlsSecret: undefined,
+        networkPolicy: true,
+        clientPodSelector: undefined,
+        clientNamespaceSelector: undefined,
+        passwordRotation: 0,
       });
+    });
+
+    it("is secure by default: TLS required, a NetworkPolicy, generated certificates", function () {
+      const resolved = resolveArgs("db");
+      assert.strictEqual(resolved.requireTls, true);
+      assert.strictEqual(resolved.networkPolicy, true);
+      assert.strictEqual(resolved.tlsSecret, undefined);
     });
 
     it("picks the MariaDB images for the mariadb flavor", function () {
@@ -103,8 +132,18 @@ describe("resolveArgs", function () {
         clusterDomain: "k8s.example.com",
         maxReadLagSeconds: 86400,
         backupParallelism: 64,
+        requireTls: false,
+        tlsSecret: "shop-db-tls",
+        networkPolicy: false,
+        passwordRotation: 12,
       };
-      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), { name: "a".repeat(52), ...args });
+      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), { name: "a".repeat(52), ...args, clientPodSelector: undefined, clientNamespaceSelector: undefined });
+    });
+
+    it("parses the client selectors into label maps", function () {
+      const resolved = resolveArgs("db", { clientPodSelector: "app=shop, tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" });
+      assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
+      assert.deepStrictEqual(resolved.clientNamespaceSelector, { "kubernetes.io/metadata.name": "shop" });
     });
 
     it("exposes the same defaults it applies", function () {
@@ -117,7 +156,36 @@ describe("resolveArgs", function () {
     });
   });
 
+  describe("parseLabelSelector", function () {
+    const valid: [string, Record<string, string>][] = [
+      ["app=shop", { app: "shop" }],
+      ["app=shop,tier=web", { app: "shop", tier: "web" }],
+      ["app=shop, tier=web", { app: "shop", tier: "web" }],
+      ["example.com/team=payments", { "example.com/team": "payments" }],
+      ["app=", { app: "" }],
+      ["a.b_c-d=V.1_x-Y", { "a.b_c-d": "V.1_x-Y" }],
+    ];
+    for (const [text, labels] of valid) {
+      it(`reads ${JSON.stringify(text)} as ${JSON.stringify(labels)}`, function () {
+        assert.deepStrictEqual(parseLabelSelector(text), labels);
+      });
+    }
+
+    for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x"]) {
+      it(`rejects ${JSON.stringify(text.length > 30 ? `${text.slice(0, 12)}...` : text)}`, function () {
+        assert.strictEqual(parseLabelSelector(text), undefined);
+      });
+    }
+  });
+
   describe("invalid settings, one at a time", function () {
+    it("covers at least 30 invalid configurations, including every new security setting", function () {
+      assert.ok(INVALID.length >= 30, `${INVALID.length} cases`);
+      for (const setting of ["requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation"]) {
+        assert.ok(INVALID.some(([s]) => s === setting), setting);
+      }
+    });
+
 
     for (const [setting, args, name, accepted] of INVALID) {
       it(`rejects ${describeCase(setting, args, name)}, naming "${setting}" and what it accepts`, function () {
@@ -140,9 +208,12 @@ describe("resolveArgs", function () {
 
   describe("several invalid settings at once", function () {
     it("lists every bad setting in one error", function () {
-      const error = errorFor("My_DB", { replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain" });
+      const error = errorFor("My_DB", {
+        replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain",
+        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: "app", clientNamespaceSelector: "=x", tlsSecret: "Bad_Secret", passwordRotation: -1,
+      });
       const settings = error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
-      for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain"]) {
+      for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation"]) {
         assert.ok(settings.includes(setting), `${setting} not reported: ${error.message}`);
         assert.ok(error.message.includes(`setting "${setting}"`), `${setting} missing from the message`);
       }

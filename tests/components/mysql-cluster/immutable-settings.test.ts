@@ -10,13 +10,14 @@ const deployed: ImmutableSettings = {
   storageAccessMode: "ReadWriteOnce",
   storageSize: "10Gi",
   existingSecret: "",
+  tlsSecret: "",
   namespace: "databases",
 };
 
 describe("immutableSettingProblems", function () {
   it("allows the first deploy (no previous settings)", function () {
     assert.deepStrictEqual(immutableSettingProblems({}, deployed), []);
-    assert.deepStrictEqual(immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s" }), []);
+    assert.deepStrictEqual(immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s", tlsSecret: "t" }), []);
   });
 
   it("allows a deploy with unchanged settings", function () {
@@ -28,6 +29,7 @@ describe("immutableSettingProblems", function () {
     ["storageClass", "fast-ssd", /new cluster on the new class/],
     ["storageAccessMode", "ReadWriteOncePod", /create a new cluster/],
     ["existingSecret", "my-passwords", /change the passwords in the Secret instead/],
+    ["tlsSecret", "corp-db-tls", /clients and replicas trust the current CA/],
     ["namespace", "other", /new cluster in the new namespace/],
   ];
   for (const [key, to, advice] of refused) {
@@ -48,9 +50,20 @@ describe("immutableSettingProblems", function () {
     assert.match(problems[0], /^setting "existingSecret"/);
   });
 
+  it("refuses unsetting a tlsSecret that was set (going back to a generated CA)", function () {
+    const problems = immutableSettingProblems({ ...deployed, tlsSecret: "corp-db-tls" }, deployed);
+    assert.strictEqual(problems.length, 1);
+    assert.ok(problems[0].startsWith('setting "tlsSecret" cannot change on a running cluster (from "corp-db-tls" to "")'), problems[0]);
+  });
+
+  it("allows a state written before tlsSecret existed (no previous tlsSecret)", function () {
+    const { tlsSecret: _tlsSecret, ...older } = deployed;
+    assert.deepStrictEqual(immutableSettingProblems(older, deployed), []);
+  });
+
   it("lists every refused change at once", function () {
-    const problems = immutableSettingProblems(deployed, { ...deployed, flavor: "mysql", namespace: "other", storageSize: "5Gi" });
-    assert.deepStrictEqual(problems.map((p) => /^setting "(\w+)"/.exec(p)?.[1]), ["flavor", "namespace", "storageSize"]);
+    const problems = immutableSettingProblems(deployed, { ...deployed, flavor: "mysql", tlsSecret: "corp-db-tls", namespace: "other", storageSize: "5Gi" });
+    assert.deepStrictEqual(problems.map((p) => /^setting "(\w+)"/.exec(p)?.[1]), ["flavor", "tlsSecret", "namespace", "storageSize"]);
   });
 
   it("allows storage to grow", function () {

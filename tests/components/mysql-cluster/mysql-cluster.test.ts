@@ -1,12 +1,13 @@
 // MySqlCluster under Pulumi mocks: which resources it registers, how they
-// refer to each other (names, labels, volumes, scripts, secret keys), what it
-// outputs, and that passwords only ever travel through the Secret.
+// refer to each other (names, labels, volumes, scripts, Secrets), the CA and
+// certificate it generates, what it outputs, and that passwords and the TLS
+// key only ever travel through their Secrets.
 
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
-import { containsSecret, installMocks, isSecret, MockRecorder, mockPassword, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import { containsSecret, installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, mockPrivateKey, RecordedResource, settle, valueOf } from "../pulumi-mocks";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -21,8 +22,15 @@ const T = {
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   password: "random:index/randomPassword:RandomPassword",
   pvcPatch: "kubernetes:core/v1:PersistentVolumeClaimPatch",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   guard: "pulumi-nodejs:dynamic:Resource",
+  privateKey: "tls:index/privateKey:PrivateKey",
+  selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+  certRequest: "tls:index/certRequest:CertRequest",
+  locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
 };
+
+const TLS_TYPES = [T.privateKey, T.selfSignedCert, T.certRequest, T.locallySignedCert];
 
 /** The constants lib.sh declares as `readonly NAME=value`, with $VAR references expanded. */
 function libShConstants(): Record<string, string> {
@@ -37,6 +45,27 @@ function libShConstants(): Record<string, string> {
 function allContainers(sts: AnyObject): AnyObject[] {
   const pod = sts.spec.template.spec;
   return [...(pod.initContainers ?? []), ...pod.containers];
+}
+
+/** The pod's volumes backed by a Secret, by volume name. */
+function secretVolumes(sts: AnyObject): Record<string, AnyObject> {
+  const volumes: AnyObject[] = sts.spec.template.spec.volumes;
+  return Object.fromEntries(volumes.filter((v) => v.secret).map((v) => [v.name, v.secret]));
+}
+
+/** Names of the containers that mount volume `volume`. */
+function containersMounting(sts: AnyObject, volume: string): string[] {
+  return allContainers(sts).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume)).map((c) => c.name);
+}
+
+/** Every secretKeyRef anywhere in an object. */
+function secretKeyRefs(value: unknown): AnyObject[] {
+  if (Array.isArray(value)) return value.flatMap(secretKeyRefs);
+  if (value && typeof value === "object") {
+    const record = value as AnyObject;
+    return [...(record.secretKeyRef ? [record.secretKeyRef] : []), ...Object.values(record).flatMap(secretKeyRefs)];
+  }
+  return [];
 }
 
 describe("MySqlCluster component (Pulumi mocks)", function () {
@@ -66,6 +95,9 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   const services = () => mocks.ofType(T.service).map(inputs);
   const headless = () => services().find((s) => s.spec.clusterIP === "None")!;
   const readService = () => services().find((s) => s.spec.clusterIP !== "None")!;
+  const secretNamed = (name: string) => mocks.ofType(T.secret).find((r) => inputs(r).metadata.name === name);
+  const credentialsSecret = (cluster = "shopdb") => secretNamed(`${cluster}-credentials`)!;
+  const tlsSecret = (cluster = "shopdb") => secretNamed(`${cluster}-tls`)!;
 
   describe("with generated passwords and an application user", function () {
     let cluster: Cluster;
@@ -73,8 +105,13 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       cluster = await deploy("shopdb", { namespace: "shop", replicas: 3, appDatabase: "shop", appUser: "shop" });
     });
 
-    it("registers the Secret, ConfigMap, two Services, StatefulSet, passwords, a PVC patch per pod and the settings guard", function () {
-      assert.strictEqual(mocks.ofType(T.secret).length, 1);
+    it("registers the credentials and TLS Secrets, ConfigMap, two Services, NetworkPolicy, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard", function () {
+      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name).sort(), ["shopdb-credentials", "shopdb-tls"]);
+      assert.strictEqual(mocks.ofType(T.networkPolicy).length, 1);
+      assert.deepStrictEqual(mocks.ofType(T.privateKey).map((r) => r.name).sort(), ["shopdb-ca-key", "shopdb-tls-key"]);
+      assert.deepStrictEqual(mocks.ofType(T.selfSignedCert).map((r) => r.name), ["shopdb-ca"]);
+      assert.deepStrictEqual(mocks.ofType(T.certRequest).map((r) => r.name), ["shopdb-tls-request"]);
+      assert.deepStrictEqual(mocks.ofType(T.locallySignedCert).map((r) => r.name), ["shopdb-tls"]);
       assert.strictEqual(mocks.ofType(T.configMap).length, 1);
       assert.strictEqual(mocks.ofType(T.service).length, 2);
       assert.strictEqual(mocks.ofType(T.statefulSet).length, 1);
@@ -89,12 +126,15 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      assert.strictEqual(children.length, 1 + 1 + 2 + 1 + 5 + 3 + 1);
+      // 2 Secrets, ConfigMap, 2 Services, NetworkPolicy, StatefulSet, 5 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
+      assert.strictEqual(children.length, 2 + 1 + 2 + 1 + 1 + 5 + 3 + 1 + 5);
       for (const child of children) assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
 
     it("names every Kubernetes object deterministically from the cluster name", function () {
-      assert.strictEqual(inputs(mocks.one(T.secret)).metadata.name, "shopdb-credentials");
+      assert.ok(credentialsSecret(), "no Secret shopdb-credentials");
+      assert.ok(tlsSecret(), "no Secret shopdb-tls");
+      assert.strictEqual(inputs(mocks.one(T.networkPolicy)).metadata.name, "shopdb");
       assert.strictEqual(statefulSet().metadata.name, "shopdb");
       assert.strictEqual(headless().metadata.name, "shopdb");
       assert.strictEqual(readService().metadata.name, "shopdb-read");
@@ -211,19 +251,52 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       }
     });
 
-    it("refers only to the Secret it creates, and only to keys that Secret holds", function () {
-      const secret = inputs(mocks.one(T.secret));
-      const keys = Object.keys(secret.stringData);
-      const refs = allContainers(statefulSet()).flatMap((c) => (c.env ?? []).filter((e: AnyObject) => e.valueFrom?.secretKeyRef).map((e: AnyObject) => e.valueFrom.secretKeyRef));
-      assert.ok(refs.length > 0);
-      for (const ref of refs) {
-        assert.strictEqual(ref.name, secret.metadata.name);
-        assert.ok(keys.includes(ref.key), `secret key ${ref.key} is not in the Secret (${keys.join(", ")})`);
+    it("mounts only the credentials and TLS Secrets it creates, as read-only files with mode 0440, and takes no value from a Secret by secretKeyRef", function () {
+      const sts = statefulSet();
+      assert.deepStrictEqual(secretVolumes(sts), {
+        secrets: { secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440 },
+        tls: { secretName: inputs(tlsSecret()).metadata.name, defaultMode: 0o440 },
+      });
+      for (const container of allContainers(sts)) {
+        for (const mount of (container.volumeMounts ?? []).filter((m: AnyObject) => m.name in secretVolumes(sts))) {
+          assert.strictEqual(mount.readOnly, true, `${container.name} mounts ${mount.name} writable`);
+        }
+      }
+      assert.deepStrictEqual(secretKeyRefs(sts), []);
+    });
+
+    it("mounts the passwords in clone-data, init-data and the sidecar only, never in the server container", function () {
+      const sts = statefulSet();
+      assert.deepStrictEqual(containersMounting(sts, "secrets").sort(), ["clone-data", "init-data", "sidecar"]);
+      assert.ok(!containersMounting(sts, "secrets").includes("mysql"));
+      const lib = libShConstants();
+      const mount = allContainers(sts).flatMap((c) => c.volumeMounts ?? []).find((m: AnyObject) => m.name === "secrets");
+      assert.strictEqual(mount.mountPath, lib.SECRETS_DIR);
+    });
+
+    it("mounts the TLS Secret in clone-data, init-data, the server and the sidecar, where lib.sh and server.cnf look for it", function () {
+      const sts = statefulSet();
+      assert.deepStrictEqual(containersMounting(sts, "tls").sort(), ["clone-data", "init-data", "mysql", "sidecar"]);
+      const lib = libShConstants();
+      const mount = allContainers(sts).flatMap((c) => c.volumeMounts ?? []).find((m: AnyObject) => m.name === "tls");
+      assert.strictEqual(mount.mountPath, lib.TLS_DIR);
+      const cnf: string = configMap().data["server.cnf"];
+      assert.match(cnf, new RegExp(`^ssl_cert = ${lib.TLS_DIR}/tls.crt$`, "m"));
+      assert.match(cnf, new RegExp(`^ssl_key = ${lib.TLS_DIR}/tls.key$`, "m"));
+      assert.match(cnf, new RegExp(`^ssl_ca = ${lib.TLS_DIR}/ca.crt$`, "m"));
+    });
+
+    it("puts no password into any container's environment", function () {
+      for (const container of allContainers(statefulSet())) {
+        for (const e of container.env ?? []) {
+          assert.ok(!/PASSWORD/.test(e.name), `${container.name} has env ${e.name}`);
+          assert.ok(!("valueFrom" in e) || !e.valueFrom.secretKeyRef, `${container.name} env ${e.name} comes from a Secret`);
+        }
       }
     });
 
-    it("fills the Secret with the generated passwords, sent as a Pulumi secret", function () {
-      const secret = mocks.one(T.secret);
+    it("fills the credentials Secret with the generated passwords, sent as a Pulumi secret", function () {
+      const secret = credentialsSecret();
       assert.deepStrictEqual(inputs(secret).stringData, {
         "root-password": mockPassword("shopdb-root-password"),
         "replication-password": mockPassword("shopdb-replication-password"),
@@ -241,12 +314,27 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       }
     });
 
-    it("puts no password value into the ConfigMap, StatefulSet or Services", function () {
-      const passwords = mocks.ofType(T.password).map((r) => mockPassword(r.name));
-      for (const r of [...mocks.ofType(T.configMap), ...mocks.ofType(T.statefulSet), ...mocks.ofType(T.service), ...mocks.ofType(T.pvcPatch), ...mocks.ofType(T.guard)]) {
+    it("puts no password or private key into the ConfigMap, StatefulSet, Services, NetworkPolicy, PVC patches or guard", function () {
+      const secrets = [...mocks.ofType(T.password).map((r) => mockPassword(r.name)), ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name))];
+      assert.strictEqual(secrets.length, 7);
+      const others = [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.pvcPatch, T.guard].flatMap((t) => mocks.ofType(t));
+      assert.strictEqual(others.length, 1 + 1 + 2 + 1 + 3 + 1);
+      for (const r of others) {
         const text = JSON.stringify(r.inputs);
-        for (const pw of passwords) assert.ok(!text.includes(pw), `${r.type} ${r.name} contains ${pw}`);
-        assert.ok(!/pw-/.test(text), `${r.type} ${r.name} contains a password`);
+        for (const value of secrets) assert.ok(!text.includes(value), `${r.type} ${r.name} contains ${value}`);
+        assert.ok(!/pw-|KEY-/.test(text), `${r.type} ${r.name} contains a password or key`);
+      }
+    });
+
+    it("puts each password only into the credentials Secret and the private key only into the TLS Secret", function () {
+      const passwords = mocks.ofType(T.password).map((r) => mockPassword(r.name));
+      const serverKey = mockPrivateKey("shopdb-tls-key");
+      for (const r of mocks.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+        const text = JSON.stringify(r.inputs);
+        const name = inputs(r).metadata.name;
+        for (const pw of passwords) assert.strictEqual(text.includes(pw), name === "shopdb-credentials", `${r.type} ${name} and ${pw}`);
+        assert.strictEqual(text.includes(serverKey), name === "shopdb-tls", `${r.type} ${name} and the server key`);
+        assert.ok(!text.includes(mockPrivateKey("shopdb-ca-key")), `${r.type} ${name} contains the CA's key`);
       }
     });
 
@@ -259,6 +347,15 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         assert.deepStrictEqual(p.exec.command, ["bash", "/scripts/probe.sh", mode]);
         assert.ok(!/pw-|password/i.test(JSON.stringify(p)), `${probe} mentions a password`);
       }
+    });
+
+    it("gives the probes no credentials: probe.sh reads no password and the server container has no Secret files", function () {
+      const probeScript = fs.readFileSync(path.join(SCRIPTS_DIR, "probe.sh"), "utf8");
+      assert.ok(!/\b(password|require_password|sql_as|sql_root|sql_remote)\b|-password\b/.test(probeScript.replace(/^\s*#.*$/gm, "")), "probe.sh uses credentials");
+      const mysql = statefulSet().spec.template.spec.containers.find((c: AnyObject) => c.name === "mysql");
+      assert.ok(!(mysql.volumeMounts as AnyObject[]).some((m) => m.name === "secrets"));
+      const dbAdmin = (mysql.env as AnyObject[]).find((e) => e.name === "DB_ADMIN");
+      assert.strictEqual(dbAdmin?.value, "mysqladmin");
     });
 
     it("outputs the primary's pod DNS name as writeEndpoint and the read Service's as readEndpoint, on port 3306", async function () {
@@ -283,18 +380,164 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(mocks.one(T.statefulSet).ignoreChanges, ["spec.volumeClaimTemplates"]);
     });
 
-    it("creates the StatefulSet after its ConfigMap, headless Service and Secret", function () {
+    it("creates the StatefulSet after its ConfigMap, headless Service and both Secrets", function () {
       const deps = mocks.one(T.statefulSet).dependencies;
-      for (const type of [T.configMap, T.secret]) assert.ok(deps.includes(mocks.one(type).urn), `StatefulSet does not depend on ${type}`);
+      assert.ok(deps.includes(mocks.one(T.configMap).urn), "StatefulSet does not depend on the ConfigMap");
+      for (const secret of [credentialsSecret(), tlsSecret()]) assert.ok(deps.includes(secret.urn), `StatefulSet does not depend on Secret ${inputs(secret).metadata.name}`);
       assert.ok(deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn), "StatefulSet does not depend on the headless Service");
     });
 
     it("hands the settings that cannot change in place to the settings guard", function () {
       const guard = inputs(mocks.one(T.guard));
       assert.deepStrictEqual(
-        { flavor: guard.flavor, storageClass: guard.storageClass, storageAccessMode: guard.storageAccessMode, storageSize: guard.storageSize, existingSecret: guard.existingSecret, namespace: guard.namespace },
-        { flavor: "mysql", storageClass: "", storageAccessMode: "ReadWriteOnce", storageSize: "10Gi", existingSecret: "", namespace: "shop" },
+        { flavor: guard.flavor, storageClass: guard.storageClass, storageAccessMode: guard.storageAccessMode, storageSize: guard.storageSize, existingSecret: guard.existingSecret, tlsSecret: guard.tlsSecret, namespace: guard.namespace },
+        { flavor: "mysql", storageClass: "", storageAccessMode: "ReadWriteOnce", storageSize: "10Gi", existingSecret: "", tlsSecret: "", namespace: "shop" },
       );
+    });
+
+    describe("TLS", function () {
+      it("generates a CA from its own key, marked as a CA that signs certificates", function () {
+        const ca = inputs(mocks.one(T.selfSignedCert));
+        assert.strictEqual(ca.isCaCertificate, true);
+        assert.strictEqual(ca.privateKeyPem, mockPrivateKey("shopdb-ca-key"));
+        assert.ok(ca.allowedUses.includes("cert_signing"), ca.allowedUses.join(", "));
+      });
+
+      it("requests the certificate with the server's own key, not the CA's", function () {
+        assert.strictEqual(inputs(mocks.one(T.certRequest)).privateKeyPem, mockPrivateKey("shopdb-tls-key"));
+      });
+
+      it("signs the certificate with the CA's key and certificate", function () {
+        const cert = inputs(mocks.one(T.locallySignedCert));
+        assert.strictEqual(cert.caPrivateKeyPem, mockPrivateKey("shopdb-ca-key"));
+        assert.strictEqual(cert.caCertPem, mockCertificate("shopdb-ca"));
+        assert.strictEqual(cert.certRequestPem, "CSR-shopdb-tls-request");
+      });
+
+      it("covers every pod (*.<name>.<ns>.svc.cluster.local) and the read Service in the certificate's DNS names", async function () {
+        const dnsNames: string[] = inputs(mocks.one(T.certRequest)).dnsNames;
+        const read = readService().metadata.name;
+        for (const name of ["*.shopdb.shop.svc.cluster.local", `${read}.shop.svc.cluster.local`, `${read}.shop.svc`, `${read}.shop`, read, "*.shopdb.shop.svc", "localhost"]) {
+          assert.ok(dnsNames.includes(name), `${name} is not among ${dnsNames.join(", ")}`);
+        }
+        // A wildcard covers exactly one leftmost label (RFC 6125).
+        const covers = (host: string) => dnsNames.some((n) => n === host || (n.startsWith("*.") && host.slice(host.indexOf(".") + 1) === n.slice(2)));
+        const pods = [0, 1, 2].map((ordinal) => `shopdb-${ordinal}.${headless().metadata.name}.shop.svc.cluster.local`);
+        for (const host of [...pods, await valueOf(cluster.writeEndpoint), await valueOf(cluster.readEndpoint)]) {
+          assert.ok(covers(host), `the certificate does not cover ${host}`);
+        }
+      });
+
+      it("allows the certificate for server_auth and client_auth (the backup stream is mutual TLS)", function () {
+        const allowedUses: string[] = inputs(mocks.one(T.locallySignedCert)).allowedUses;
+        for (const use of ["server_auth", "client_auth", "digital_signature"]) assert.ok(allowedUses.includes(use), `${use} not in ${allowedUses.join(", ")}`);
+      });
+
+      it("fills the kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt from the generated certificate, key and CA", function () {
+        const secret = inputs(tlsSecret());
+        assert.strictEqual(secret.type, "kubernetes.io/tls");
+        assert.deepStrictEqual(secret.stringData, {
+          "tls.crt": mockCertificate("shopdb-tls"),
+          "tls.key": mockPrivateKey("shopdb-tls-key"),
+          "ca.crt": mockCertificate("shopdb-ca"),
+        });
+      });
+
+      it("sends the TLS Secret's data, with the private key, as a Pulumi secret", function () {
+        assert.ok(containsSecret(tlsSecret().rawInputs.stringData), "the TLS Secret's stringData is not marked secret");
+      });
+
+      it("outputs the CA certificate in plain (it is public), and not the key", async function () {
+        assert.strictEqual(await valueOf(cluster.caCertificate), mockCertificate("shopdb-ca"));
+        assert.strictEqual(await isSecret(cluster.caCertificate), false);
+      });
+
+      it("requires TLS from clients by default (require_secure_transport = ON)", function () {
+        assert.match(configMap().data["server.cnf"], /^require_secure_transport = ON$/m);
+      });
+    });
+
+    describe("NetworkPolicy", function () {
+      it("selects the StatefulSet's pods and admits them on the database and backup ports", function () {
+        const policy = inputs(mocks.one(T.networkPolicy));
+        const selector = statefulSet().spec.selector.matchLabels;
+        assert.deepStrictEqual(policy.spec.podSelector, { matchLabels: selector });
+        assert.deepStrictEqual(policy.spec.policyTypes, ["Ingress"]);
+        assert.deepStrictEqual(policy.spec.ingress, [
+          { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: 3306 }, { protocol: "TCP", port: 3307 }] },
+        ]);
+      });
+    });
+  });
+
+  describe("with a tlsSecret", function () {
+    let cluster: Cluster;
+    before(async function () {
+      cluster = await deploy("owntls", { tlsSecret: "corp-db-tls" });
+    });
+
+    it("generates no key, CA or certificate and creates no TLS Secret", function () {
+      for (const type of TLS_TYPES) assert.deepStrictEqual(mocks.ofType(type).map((r) => r.name), [], type);
+      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name), ["owntls-credentials"]);
+    });
+
+    it("mounts the user's Secret as the tls volume", function () {
+      assert.deepStrictEqual(secretVolumes(statefulSet()).tls, { secretName: "corp-db-tls", defaultMode: 0o440 });
+    });
+
+    it("outputs no CA certificate", async function () {
+      assert.strictEqual(await valueOf(cluster.caCertificate), undefined);
+    });
+
+    it("tells the settings guard about the tlsSecret", function () {
+      assert.strictEqual(inputs(mocks.one(T.guard)).tlsSecret, "corp-db-tls");
+    });
+  });
+
+  describe("with requireTls false", function () {
+    it("sets require_secure_transport = OFF and still generates the certificate for replication and backups", async function () {
+      await deploy("lax", { requireTls: false });
+      assert.match(configMap().data["server.cnf"], /^require_secure_transport = OFF$/m);
+      assert.ok(!/^require_secure_transport = ON$/m.test(configMap().data["server.cnf"]));
+      assert.strictEqual(mocks.ofType(T.locallySignedCert).length, 1);
+      assert.ok(tlsSecret("lax"));
+    });
+  });
+
+  describe("with networkPolicy false", function () {
+    it("registers no NetworkPolicy", async function () {
+      await deploy("open", { networkPolicy: false, clientPodSelector: "app=shop" });
+      assert.strictEqual(mocks.ofType(T.networkPolicy).length, 0);
+    });
+  });
+
+  describe("passwordRotation", function () {
+    const keepers = () => Object.fromEntries(mocks.ofType(T.password).map((r) => [r.name, inputs(r).keepers]));
+
+    it("gives every generated password the keepers {rotation: \"0\"} by default", async function () {
+      await deploy("rot", { appDatabase: "app", appUser: "app" });
+      const all = keepers();
+      assert.strictEqual(Object.keys(all).length, 5);
+      for (const [name, k] of Object.entries(all)) assert.deepStrictEqual(k, { rotation: "0" }, name);
+    });
+
+    it("changes every password's keepers when passwordRotation changes, so Pulumi generates new ones", async function () {
+      await deploy("rot", { appDatabase: "app", appUser: "app", passwordRotation: 1 });
+      const first = keepers();
+      await deploy("rot", { appDatabase: "app", appUser: "app", passwordRotation: 2 });
+      const second = keepers();
+      assert.deepStrictEqual(Object.keys(second).sort(), Object.keys(first).sort());
+      for (const name of Object.keys(first)) {
+        assert.deepStrictEqual(first[name], { rotation: "1" }, name);
+        assert.deepStrictEqual(second[name], { rotation: "2" }, name);
+      }
+    });
+
+    it("keeps the keepers, and so the passwords, when other settings change", async function () {
+      await deploy("rot", { passwordRotation: 3, replicas: 2 });
+      const first = keepers();
+      await deploy("rot", { passwordRotation: 3, replicas: 5, memoryLimit: "2Gi" });
+      assert.deepStrictEqual(keepers(), first);
     });
   });
 
@@ -306,7 +549,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("generates no app password and leaves the app outputs undefined", async function () {
       assert.ok(!mocks.ofType(T.password).some((r) => r.name.endsWith("app-password")));
-      assert.ok(!("app-password" in inputs(mocks.one(T.secret)).stringData));
+      assert.ok(!("app-password" in inputs(credentialsSecret("plain")).stringData));
       assert.strictEqual(await valueOf(cluster.appUser), undefined);
       assert.strictEqual(await valueOf(cluster.appPassword), undefined);
       assert.ok(!JSON.stringify(statefulSet()).includes("APP_PASSWORD"));
@@ -324,16 +567,20 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       cluster = await deploy("ext", { existingSecret: "my-db-passwords", appDatabase: "app", appUser: "app", clusterDomain: "k8s.example" });
     });
 
-    it("creates no Secret and generates no password", function () {
-      assert.strictEqual(mocks.ofType(T.secret).length, 0);
+    it("creates no credentials Secret and generates no password, but still the TLS Secret", function () {
+      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name), ["ext-tls"]);
       assert.strictEqual(mocks.ofType(T.password).length, 0);
     });
 
-    it("reads every password from the existing Secret", function () {
-      const refs = allContainers(statefulSet()).flatMap((c) => (c.env ?? []).filter((e: AnyObject) => e.valueFrom?.secretKeyRef).map((e: AnyObject) => e.valueFrom.secretKeyRef));
-      assert.ok(refs.length > 0);
-      for (const ref of refs) assert.strictEqual(ref.name, "my-db-passwords");
-      assert.ok(refs.some((r: AnyObject) => r.key === "app-password"));
+    it("mounts the existing Secret as the password files", function () {
+      const sts = statefulSet();
+      assert.deepStrictEqual(secretVolumes(sts).secrets, { secretName: "my-db-passwords", defaultMode: 0o440 });
+      assert.deepStrictEqual(secretKeyRefs(sts), []);
+      assert.ok((sts.spec.template.spec.containers as AnyObject[]).find((c) => c.name === "sidecar")!.env.some((e: AnyObject) => e.name === "SECRET_NAME" && e.value === "my-db-passwords"));
+    });
+
+    it("covers the configured cluster domain in the certificate", function () {
+      assert.ok((inputs(mocks.one(T.certRequest)).dnsNames as string[]).includes("*.ext.default.svc.k8s.example"));
     });
 
     it("outputs the existing Secret's name, no password values, and endpoints in the configured domain", async function () {

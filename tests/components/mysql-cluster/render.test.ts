@@ -1,18 +1,24 @@
 // renderObjects without Pulumi: every object validates against the Kubernetes
 // schema (kubernetes-models), names are valid Kubernetes names, the pod meets
-// the "restricted" Pod Security Standard, and every container gets the
-// environment its scripts read, for fixed configurations and random valid ones.
+// the "restricted" Pod Security Standard with read-only root filesystems, every
+// container gets the environment and Secret files its scripts read (and only
+// those), and no password or private key shows up outside its own Secret, for
+// fixed configurations and random valid ones.
 
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
-import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
-import { PASSWORD_PLACEHOLDER, renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
+import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
+import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
+import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
+import { PASSWORD_PLACEHOLDER, renderManifests, renderObjects, TLS_PLACEHOLDER } from "../../../components/mysql-cluster/render";
 import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { readStackConfig } from "../../../tools/stack-file";
 
@@ -26,12 +32,15 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/ConfigMap": ConfigMap,
   "v1/Service": Service,
   "apps/v1/StatefulSet": StatefulSet,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -72,12 +81,23 @@ function validateNames(obj: AnyObject): void {
   if (obj.kind === "Service") {
     for (const p of obj.spec.ports) assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
   }
+  if (obj.kind === "NetworkPolicy") {
+    labelSets.push(obj.spec.podSelector.matchLabels ?? {});
+    for (const rule of obj.spec.ingress) {
+      for (const peer of rule.from) {
+        if (peer.podSelector) labelSets.push(peer.podSelector.matchLabels ?? {});
+        if (peer.namespaceSelector) labelSets.push(peer.namespaceSelector.matchLabels ?? {});
+      }
+    }
+  }
   if (obj.kind === "ConfigMap" || obj.kind === "Secret") {
     for (const key of Object.keys(obj.data ?? obj.stringData ?? {})) assert.match(key, /^[-._a-zA-Z0-9]+$/, `${where}: key ${key}`);
   }
   for (const labels of labelSets) {
     for (const [k, v] of Object.entries(labels)) {
       assert.ok(v.length <= 63 && LABEL_VALUE.test(v), `${where}: label ${k}=${v}`);
+      const [prefix, label] = k.includes("/") ? k.split("/") : [undefined, k];
+      assert.ok(LABEL_NAME.test(label) && (prefix === undefined || (DNS_SUBDOMAIN.test(prefix) && prefix.length <= 253)), `${where}: label key ${k}`);
     }
   }
 }
@@ -110,6 +130,11 @@ function restrictedViolations(pod: AnyObject): string[] {
   return problems;
 }
 
+/** Containers whose root filesystem is writable: every write must go to a volume. */
+function writableRootFilesystems(pod: AnyObject): string[] {
+  return [...(pod.initContainers ?? []), ...(pod.containers ?? [])].filter((c) => c.securityContext?.readOnlyRootFilesystem !== true).map((c) => c.name);
+}
+
 function checkAll(objects: AnyObject[]): void {
   for (const obj of objects) {
     validateSchema(obj);
@@ -117,6 +142,7 @@ function checkAll(objects: AnyObject[]): void {
   }
   const sts = objects.find((o) => o.kind === "StatefulSet")!;
   assert.deepStrictEqual(restrictedViolations(sts.spec.template.spec), []);
+  assert.deepStrictEqual(writableRootFilesystems(sts.spec.template.spec), [], "containers without readOnlyRootFilesystem");
 }
 
 // ---- What the pod scripts read from the environment ----
@@ -135,7 +161,8 @@ function containerScripts(container: AnyObject): string[] {
       if (m) start.push(m[1]);
     }
   }
-  const seen = new Set<string>(["lib.sh"]);
+  // Every script sources lib.sh; a container that runs none (an image's own program) reads nothing of ours.
+  const seen = new Set<string>(start.length > 0 ? ["lib.sh"] : []);
   const queue = [...start];
   while (queue.length > 0) {
     const file = queue.shift()!;
@@ -159,28 +186,161 @@ function requiredEnv(files: string[]): Set<string> {
     for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]*)(:?[-+=?])?/g)) {
       if (!m[2] && !assigned.has(m[1])) required.add(m[1]);
     }
-    // Passwords are checked by name: require_password VAR, or a loop over the names.
-    for (const m of text.matchAll(/\b((?:ROOT|REPLICATION|BACKUP|MONITOR|APP)_PASSWORD)\b/g)) required.add(m[1]);
   }
   return required;
 }
 
-function checkContainerEnv(objects: AnyObject[], args: { appUser?: string; appDatabase?: string }): void {
+/** Script text without comment lines. */
+function code(file: string): string {
+  return fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8").replace(/^\s*#.*$/gm, "");
+}
+
+/** lib.sh's functions by name, with their bodies (one-line "f() { ...; }" or up to a closing "}" line). */
+function libFunctions(): Map<string, string> {
+  const functions = new Map<string, string>();
+  const lines = code("lib.sh").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([a-z_]+)\(\) \{(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    if (m[2].trimEnd().endsWith("}")) {
+      functions.set(m[1], m[2]);
+      continue;
+    }
+    const body: string[] = [];
+    while (++i < lines.length && lines[i] !== "}") body.push(lines[i]);
+    functions.set(m[1], body.join("\n"));
+  }
+  return functions;
+}
+
+/** A script's code plus the bodies of the lib.sh functions it calls, transitively. */
+function codeWithLibCalls(file: string): string {
+  const functions = libFunctions();
+  const texts = [code(file)];
+  const called = new Set<string>();
+  for (let i = 0; i < texts.length; i++) {
+    for (const [name, body] of functions) {
+      if (!called.has(name) && new RegExp(`(^|[^\\w-])${name}($|[^\\w-])`, "m").test(texts[i])) {
+        called.add(name);
+        texts.push(body);
+      }
+    }
+  }
+  return texts.join("\n");
+}
+
+/**
+ * Keys of the credentials Secret the scripts read as files: every key name
+ * their code, or a lib.sh function they call, mentions (`password KEY`,
+ * `require_password KEY`, `sql_as USER KEY`, `sql_remote HOST USER KEY`,
+ * `private_option_file USER KEY`, loops over keys). `required` leaves out the
+ * keys read only when present: app-password without APP_USER (ensure-users.sh
+ * checks), and any key whose file the code tests for first (`-r $SECRETS_DIR/KEY`).
+ */
+function passwordKeysRead(files: string[], args: { appUser?: string }): { all: Set<string>; required: Set<string> } {
+  const all = new Set<string>();
+  const optional = new Set<string>();
+  const known = Object.values(SECRET_KEYS) as string[];
+  for (const file of files.filter((f) => f !== "lib.sh")) {
+    const text = codeWithLibCalls(file);
+    for (const m of text.matchAll(/\b([a-z]+-password)\b/g)) {
+      assert.ok(known.includes(m[1]), `${file} reads "${m[1]}", which is not a key of SECRET_KEYS`);
+      all.add(m[1]);
+    }
+    for (const m of text.matchAll(/-[refs] "?\$\{?SECRETS_DIR\}?\/([a-z]+-password)/g)) optional.add(m[1]);
+  }
+  if (!args.appUser) all.delete(SECRET_KEYS.app);
+  return { all, required: new Set([...all].filter((k) => !optional.has(k))) };
+}
+
+/** Whether the scripts (lib.sh aside, which every script sources) read the Secret files directly. */
+function readsSecretDirectory(files: string[]): boolean {
+  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?SECRETS_DIR\b/.test(code(f)));
+}
+
+/** Whether the scripts need the TLS files: a TLS connection to a peer, the backup stream, or a server started with server.cnf. */
+function needsTls(files: string[]): boolean {
+  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(code(f)));
+}
+
+/** The keys of the mounted credentials Secret: the generated one's, or the documented keys an existingSecret must hold. */
+function credentialKeys(objects: AnyObject[], args: ResolvedArgs): string[] {
+  const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === clusterNames(args).secret);
+  if (args.existingSecret) {
+    assert.strictEqual(secret, undefined, "an existingSecret is rendered");
+    return requiredSecretKeys(args);
+  }
+  assert.ok(secret, "no credentials Secret");
+  return Object.keys(secret.stringData);
+}
+
+/**
+ * Every container gets the environment its scripts read, the password files
+ * they read are keys of the mounted Secret, only containers whose scripts
+ * read passwords mount them (never the server container), and only containers
+ * that need TLS mount the TLS Secret.
+ */
+function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   const sts = objects.find((o) => o.kind === "StatefulSet")!;
   const pod = sts.spec.template.spec;
+  const names = clusterNames(args);
+  const volumes = Object.fromEntries((pod.volumes as AnyObject[]).map((v) => [v.name, v]));
+  assert.strictEqual(volumes.secrets?.secret?.secretName, names.secret, "the secrets volume does not name the credentials Secret");
+  assert.strictEqual(volumes.tls?.secret?.secretName, names.tlsSecret, "the tls volume does not name the TLS Secret");
+  const secretVolumes = (pod.volumes as AnyObject[]).filter((v) => v.secret).map((v) => v.name).sort();
+  assert.deepStrictEqual(secretVolumes, ["secrets", "tls"]);
+  const available = credentialKeys(objects, args);
+  const readByAny = new Set<string>();
+
   for (const container of [...pod.initContainers, ...pod.containers]) {
     const files = containerScripts(container);
     const env = new Set<string>((container.env ?? []).map((e: AnyObject) => e.name));
     const required = requiredEnv(files);
-    if (!args.appUser) required.delete("APP_PASSWORD");
     // APP_DATABASE / APP_USER are read only when set (ensure-users.sh checks them).
-    for (const optional of ["APP_USER", "APP_DATABASE"]) if (!(args as AnyObject)[optional === "APP_USER" ? "appUser" : "appDatabase"]) required.delete(optional);
+    if (!args.appUser) required.delete("APP_USER");
+    if (!args.appDatabase) required.delete("APP_DATABASE");
     const missing = [...required].filter((v) => !env.has(v));
     assert.deepStrictEqual(missing, [], `container ${container.name} runs ${files.join(", ")} but lacks ${missing.join(", ")}`);
-    // Least privilege: a container holds only the passwords its scripts use.
-    const extraPasswords = [...env].filter((v) => v.endsWith("_PASSWORD") && !required.has(v));
-    assert.deepStrictEqual(extraPasswords, [], `container ${container.name} holds passwords its scripts never use`);
+    assert.ok(![...env].some((v) => /PASSWORD/.test(v)), `container ${container.name} has a password variable`);
+    assert.ok(!(container.env ?? []).some((e: AnyObject) => e.valueFrom?.secretKeyRef), `container ${container.name} takes env from a Secret`);
+
+    const mounted = new Set<string>((container.volumeMounts ?? []).map((m: AnyObject) => m.name));
+    const { all: keys, required: requiredKeys } = passwordKeysRead(files, args);
+    keys.forEach((k) => readByAny.add(k));
+    const unknown = [...requiredKeys].filter((k) => !available.includes(k));
+    assert.deepStrictEqual(unknown, [], `container ${container.name} reads password files the Secret lacks`);
+    const readsPasswords = keys.size > 0 || readsSecretDirectory(files);
+    // Least privilege: the password files only where a script reads them.
+    assert.strictEqual(mounted.has("secrets"), readsPasswords,
+      `container ${container.name} runs ${files.join(", ")}, ${readsPasswords ? `reads ${[...keys].join(", ")} but does not mount` : "reads no password but mounts"} the secrets volume`);
+    assert.strictEqual(mounted.has("tls"), needsTls(files), `container ${container.name}: the tls volume is ${mounted.has("tls") ? "mounted but not needed" : "needed but not mounted"}`);
   }
+  const server = pod.containers.find((c: AnyObject) => c.name === "mysql");
+  assert.ok(!server.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "the server container mounts the passwords");
+  // Every password the Secret holds is used by some container (no stray credentials).
+  const unread = available.filter((k) => !readByAny.has(k));
+  assert.deepStrictEqual(unread, [], "passwords in the Secret that no container reads");
+}
+
+/**
+ * Where each value occurs as (part of) a string anywhere in the objects,
+ * as "<Kind>/<name>:<path>".
+ */
+function occurrences(objects: AnyObject[], value: string): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, where: string) => {
+    if (typeof node === "string") {
+      if (node.includes(value)) found.push(where);
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, `${where}[${i}]`));
+    } else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) walk(v, where.endsWith(":") ? `${where}${k}` : `${where}.${k}`);
+      // Keys count too: a value must not become a key either.
+      for (const k of Object.keys(node)) if (k.includes(value)) found.push(`${where} (key ${k})`);
+    }
+  };
+  for (const obj of objects) walk(obj, `${obj.kind}/${obj.metadata.name}:`);
+  return found;
 }
 
 // ---- Configurations ----
@@ -197,19 +357,28 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["a single replica with a CPU limit", "solo", { replicas: 1, cpuRequest: "250m", cpuLimit: "1", memoryRequest: "512Mi", memoryLimit: "2Gi" }],
   ["an appDatabase without an appUser", "reports", { flavor: "mariadb", appDatabase: "reports" }],
   ["the longest name and 99 replicas", "a".repeat(52), { replicas: 99 }],
+  ["a tlsSecret and requireTls false", "owntls", { tlsSecret: "corp-db-tls", requireTls: false, flavor: "mariadb" }],
+  ["client pod and namespace selectors", "clients", { clientPodSelector: "app=shop,tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" }],
+  ["no NetworkPolicy and a password rotation", "open", { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" }],
 ];
+
+/** Recognisable secret values, so a leak is easy to find. */
+const PASSWORD_OF = (key: string) => `pw-xyz-${key}`;
+const TLS_MATERIAL = { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" };
 
 describe("renderObjects", function () {
   describe("the dev stack (Pulumi.dev.yaml)", function () {
     const { name, args } = devStackArgs();
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
-    it("renders the Secret, ConfigMap, both Services and the StatefulSet in apply order", function () {
+    it("renders both Secrets, ConfigMap, both Services, NetworkPolicy and the StatefulSet in apply order", function () {
       assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")), [
         "Secret/mysql-credentials",
+        "Secret/mysql-tls",
         "ConfigMap/mysql-config-<hash>",
         "Service/mysql",
         "Service/mysql-read",
+        "NetworkPolicy/mysql",
         "StatefulSet/mysql",
       ]);
     });
@@ -221,24 +390,33 @@ describe("renderObjects", function () {
       }
     });
 
-    it("meets the restricted Pod Security Standard", function () {
+    it("meets the restricted Pod Security Standard, with a read-only root filesystem in every container", function () {
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       assert.deepStrictEqual(restrictedViolations(sts.spec.template.spec), []);
+      assert.deepStrictEqual(writableRootFilesystems(sts.spec.template.spec), []);
     });
 
-    it("gives every container the environment and only the passwords its scripts use", function () {
-      checkContainerEnv(objects, args);
+    it("gives every container the environment its scripts read, and the password files only where scripts read them", function () {
+      checkContainerInputs(objects, resolveArgs(name, args));
     });
 
-    it("shows placeholders, not passwords, in the Secret by default", function () {
-      const secret = objects.find((o) => o.kind === "Secret")!;
-      for (const value of Object.values(secret.stringData)) assert.strictEqual(value, PASSWORD_PLACEHOLDER);
+    it("admits the dev stack's clients (app=shop) to the database port", function () {
+      const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
+      assert.deepStrictEqual(policy.spec.ingress[1], { from: [{ podSelector: { matchLabels: { app: "shop" } } }], ports: [{ protocol: "TCP", port: 3306 }] });
     });
 
-    it("fills the Secret from the passwords function when one is given", function () {
-      const secret = renderManifests(resolveArgs(name, args), (key) => `value-of-${key}`).secret!;
-      assert.strictEqual(secret.stringData["root-password"], "value-of-root-password");
-      assert.strictEqual(secret.stringData["app-password"], "value-of-app-password");
+    it("shows placeholders, not passwords or keys, in both Secrets by default", function () {
+      const secrets = objects.filter((o) => o.kind === "Secret");
+      assert.strictEqual(secrets.length, 2);
+      assert.deepStrictEqual(Object.values(secrets[0].stringData).filter((v) => v !== PASSWORD_PLACEHOLDER), []);
+      assert.deepStrictEqual(Object.values(secrets[1].stringData).filter((v) => v !== TLS_PLACEHOLDER), []);
+    });
+
+    it("fills the Secrets from the passwords function and TLS material when given", function () {
+      const manifests = renderManifests(resolveArgs(name, args), (key) => `value-of-${key}`, TLS_MATERIAL);
+      assert.strictEqual(manifests.secret!.stringData["root-password"], "value-of-root-password");
+      assert.strictEqual(manifests.secret!.stringData["app-password"], "value-of-app-password");
+      assert.deepStrictEqual(manifests.tlsSecret!.stringData, { "tls.crt": "CERT-xyz", "tls.key": "KEY-xyz", "ca.crt": "CA-xyz" });
     });
   });
 
@@ -246,19 +424,49 @@ describe("renderObjects", function () {
     describe(`with ${description}`, function () {
       const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
-      it("validates every object against the Kubernetes schema and meets the restricted Pod Security Standard", function () {
+      it("validates every object against the Kubernetes schema and meets the restricted Pod Security Standard with read-only root filesystems", function () {
         checkAll(objects);
       });
 
-      it("gives every container the environment and only the passwords its scripts use", function () {
-        checkContainerEnv(objects, args);
+      it("gives every container the environment its scripts read, and the password files only where scripts read them", function () {
+        checkContainerInputs(objects, resolveArgs(name, args));
       });
     });
   }
 
-  it("renders no Secret with an existingSecret", function () {
+  it("renders no credentials Secret with an existingSecret, and still the TLS Secret", function () {
     const objects = renderObjects(resolveArgs("db", { existingSecret: "mine" })) as AnyObject[];
-    assert.deepStrictEqual(objects.map((o) => o.kind), ["ConfigMap", "Service", "Service", "StatefulSet"]);
+    assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")), [
+      "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "NetworkPolicy/db", "StatefulSet/db",
+    ]);
+  });
+
+  it("renders no TLS Secret with a tlsSecret, and mounts the user's Secret instead", function () {
+    const objects = renderObjects(resolveArgs("db", { tlsSecret: "corp-db-tls" })) as AnyObject[];
+    assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["db-credentials"]);
+    const sts = objects.find((o) => o.kind === "StatefulSet")!;
+    const tls = sts.spec.template.spec.volumes.find((v: AnyObject) => v.name === "tls");
+    assert.deepStrictEqual(tls.secret, { secretName: "corp-db-tls", defaultMode: 0o440 });
+  });
+
+  it("renders the TLS Secret as type kubernetes.io/tls with exactly tls.crt, tls.key and ca.crt", function () {
+    const secret = renderManifests(resolveArgs("db"), undefined, TLS_MATERIAL).tlsSecret!;
+    assert.strictEqual(secret.type, "kubernetes.io/tls");
+    assert.deepStrictEqual(Object.keys(secret.stringData).sort(), [TLS_KEYS.ca, TLS_KEYS.cert, TLS_KEYS.key].sort());
+    assert.deepStrictEqual(Object.keys(secret.stringData).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+  });
+
+  it("sets require_secure_transport from requireTls (ON by default)", function () {
+    const cnf = (args: MySqlClusterArgs) => renderManifests(resolveArgs("db", args)).configMap.data["server.cnf"];
+    assert.match(cnf({}), /^require_secure_transport = ON$/m);
+    assert.match(cnf({ requireTls: true }), /^require_secure_transport = ON$/m);
+    assert.match(cnf({ requireTls: false }), /^require_secure_transport = OFF$/m);
+    assert.strictEqual(cnf({ requireTls: false }).match(/require_secure_transport/g)!.length, 1);
+    for (const args of [{}, { requireTls: false }]) {
+      for (const option of ["ssl_cert = /etc/mysql-tls/tls.crt", "ssl_key = /etc/mysql-tls/tls.key", "ssl_ca = /etc/mysql-tls/ca.crt"]) {
+        assert.match(cnf(args), new RegExp(`^${option}$`, "m"), `${option} with ${JSON.stringify(args)}`);
+      }
+    }
   });
 
   it("sets storageClassName only when a storageClass is given", function () {
@@ -267,9 +475,52 @@ describe("renderObjects", function () {
     assert.strictEqual(claim({ storageClass: "gold" }).storageClassName, "gold");
   });
 
+  describe("secret values (recognisable passwords and TLS key)", function () {
+    const cases: [string, string, MySqlClusterArgs][] = [
+      ["the dev stack", devStackArgs().name, devStackArgs().args],
+      ...CONFIGURATIONS.filter(([, , args]) => !args.existingSecret),
+    ];
+    for (const [description, name, args] of cases) {
+      it(`appear only in their own Secret's data, for ${description}`, function () {
+        const resolved = resolveArgs(name, args);
+        const names = clusterNames(resolved);
+        const objects = renderObjects(resolved, PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
+        const expected: [string, string][] = requiredSecretKeys(resolved).map((key) => [PASSWORD_OF(key), `Secret/${names.secret}:stringData.${key}`]);
+        if (!resolved.tlsSecret) expected.push([TLS_MATERIAL.key, `Secret/${names.tlsSecret}:stringData.${TLS_KEYS.key}`]);
+        assert.ok(expected.length >= 4);
+        for (const [value, where] of expected) assert.deepStrictEqual(occurrences(objects, value), [where], `where ${value} occurs`);
+        // Nothing that looks like one of them either, in any object but the Secrets.
+        for (const obj of objects.filter((o) => o.kind !== "Secret")) {
+          const text = JSON.stringify(obj);
+          assert.ok(!/pw-xyz|KEY-xyz/.test(text), `${obj.kind} ${obj.metadata.name} contains a secret value`);
+        }
+      });
+    }
+
+    it("stay out of the ConfigMap, StatefulSet (env, args, command), Services and NetworkPolicy of every kind rendered", function () {
+      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: "app=x" }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
+      assert.deepStrictEqual(objects.map((o) => o.kind).sort(), ["ConfigMap", "NetworkPolicy", "Secret", "Secret", "Service", "Service", "StatefulSet"]);
+      const sts = objects.find((o) => o.kind === "StatefulSet")!;
+      const pod = sts.spec.template.spec;
+      for (const c of [...pod.initContainers, ...pod.containers]) {
+        const exposed = JSON.stringify([c.env, c.args, c.command, c.startupProbe, c.livenessProbe, c.readinessProbe]);
+        assert.ok(!/pw-xyz|KEY-xyz|CERT-xyz|CA-xyz/.test(exposed), `${c.name} exposes a secret value`);
+      }
+    });
+  });
+
   describe("for random valid settings (fast-check)", function () {
     const quantity = (units: string[], max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.constantFrom(...units)).map(([n, u]) => `${n}${u}`);
     const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
+    const labelKey = fc.tuple(
+      fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?(\.[a-z]{2,5})?$/), { nil: undefined }),
+      fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/),
+    ).map(([prefix, label]) => (prefix ? `${prefix}/${label}` : label));
+    const labelValue = fc.stringMatching(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?)?$/);
+    const selector = fc.option(
+      fc.uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(",")),
+      { nil: undefined },
+    );
     const argsArb = fc.record(
       {
         name: fc.stringMatching(/^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$/),
@@ -285,6 +536,12 @@ describe("renderObjects", function () {
         existingSecret: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/), { nil: undefined }),
         maxReadLagSeconds: fc.integer({ min: 1, max: 86400 }),
         backupParallelism: fc.integer({ min: 1, max: 64 }),
+        requireTls: fc.option(fc.boolean(), { nil: undefined }),
+        tlsSecret: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).map((n) => `tls.${n}`), { nil: undefined }),
+        networkPolicy: fc.option(fc.boolean(), { nil: undefined }),
+        clientPodSelector: selector,
+        clientNamespaceSelector: selector,
+        passwordRotation: fc.option(fc.nat(), { nil: undefined }),
       },
       { requiredKeys: ["name", "replicas", "flavor", "storageSize", "storageAccessMode", "memoryGi", "cpuMillis"] },
     ).map((r) => {
@@ -301,6 +558,12 @@ describe("renderObjects", function () {
         existingSecret: r.existingSecret,
         maxReadLagSeconds: r.maxReadLagSeconds,
         backupParallelism: r.backupParallelism,
+        requireTls: r.requireTls,
+        tlsSecret: r.tlsSecret,
+        networkPolicy: r.networkPolicy,
+        clientPodSelector: r.clientPodSelector,
+        clientNamespaceSelector: r.clientNamespaceSelector,
+        passwordRotation: r.passwordRotation,
       };
       if (r.app) {
         const [database, user] = r.app;
@@ -311,15 +574,39 @@ describe("renderObjects", function () {
       return { name: r.name, args };
     });
 
-    it("renders objects that validate, with a pod meeting the restricted Pod Security Standard", function () {
+    it("renders objects that validate, with a pod meeting the restricted Pod Security Standard and read-only root filesystems", function () {
       fc.assert(
         fc.property(argsArb, ({ name, args }) => {
-          const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
+          const resolved = resolveArgs(name, args);
+          const objects = renderObjects(resolved) as AnyObject[];
           checkAll(objects);
           const sts = objects.find((o) => o.kind === "StatefulSet")!;
           assert.strictEqual(sts.spec.replicas, args.replicas);
-          assert.strictEqual(objects.some((o) => o.kind === "Secret"), args.existingSecret === undefined);
-          checkContainerEnv(objects, args);
+          const secrets = objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name);
+          assert.deepStrictEqual(secrets, [
+            ...(args.existingSecret === undefined ? [`${name}-credentials`] : []),
+            ...(args.tlsSecret === undefined ? [`${name}-tls`] : []),
+          ]);
+          assert.strictEqual(objects.some((o) => o.kind === "NetworkPolicy"), args.networkPolicy !== false);
+          checkContainerInputs(objects, resolved);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it("never lets a password or the TLS key out of its Secret", function () {
+      fc.assert(
+        fc.property(argsArb, ({ name, args }) => {
+          const resolved = resolveArgs(name, args);
+          const objects = renderObjects(resolved, PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
+          for (const obj of objects) {
+            const mine = obj.kind === "Secret";
+            assert.ok(mine || !/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
+          }
+          const tls = objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-tls`);
+          if (tls) assert.ok(!/pw-xyz/.test(JSON.stringify(tls)), "the TLS Secret holds a password");
+          const credentials = objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`);
+          if (credentials) assert.ok(!/KEY-xyz/.test(JSON.stringify(credentials)), "the credentials Secret holds the TLS key");
         }),
         { numRuns: 50 },
       );

@@ -1,5 +1,6 @@
 // argsFromConfig and the STACK_SETTINGS table, kept in step with Pulumi.yaml
-// (the settings the CLI accepts) and Pulumi.dev.yaml (the example stack).
+// (the settings the CLI accepts), Pulumi.dev.yaml (the example stack) and the
+// README's settings table.
 
 import * as assert from "assert";
 import * as fs from "fs";
@@ -28,10 +29,47 @@ describe("argsFromConfig", function () {
   });
 
   it("parses the integer settings into numbers", function () {
-    const { args } = fromMap({ replicas: "5", maxReadLagSeconds: "30", backupParallelism: "8" });
+    const { args } = fromMap({ replicas: "5", maxReadLagSeconds: "30", backupParallelism: "8", passwordRotation: "2" });
     assert.strictEqual(args.replicas, 5);
     assert.strictEqual(args.maxReadLagSeconds, 30);
     assert.strictEqual(args.backupParallelism, 8);
+    assert.strictEqual(args.passwordRotation, 2);
+  });
+
+  it("parses \"true\" and \"false\" into booleans for the boolean settings", function () {
+    assert.deepStrictEqual(fromMap({ requireTls: "false", networkPolicy: "false" }).args, { requireTls: false, networkPolicy: false });
+    assert.deepStrictEqual(fromMap({ requireTls: "true", networkPolicy: " true " }).args, { requireTls: true, networkPolicy: true });
+  });
+
+  for (const [key, raw] of [["requireTls", "yes"], ["networkPolicy", "1"], ["requireTls", "TRUE"], ["networkPolicy", "off"]]) {
+    it(`hands ${key}=${JSON.stringify(raw)} to validation as it is, which reports it by name`, function () {
+      const { name, args } = fromMap({ [key]: raw });
+      assert.strictEqual((args as Record<string, unknown>)[key], raw);
+      assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && e.message.includes(`setting "${key}": got ${JSON.stringify(raw)}; expected true or false`));
+    });
+  }
+
+  it("passes the selectors and tlsSecret through as strings", function () {
+    const { name, args } = fromMap({ clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+    assert.deepStrictEqual(args, { clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+    const resolved = resolveArgs(name, args);
+    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop" });
+    assert.deepStrictEqual(resolved.clientNamespaceSelector, { team: "web" });
+  });
+
+  it("reports a negative or fractional passwordRotation by name", function () {
+    for (const raw of ["-1", "1.5"]) {
+      const { name, args } = fromMap({ passwordRotation: raw });
+      assert.throws(() => resolveArgs(name, args), new RegExp(`setting "passwordRotation": got ${raw.replace(".", "\\.")}; expected a whole number from 0 up`));
+    }
+  });
+
+  it("declares the types the parsing relies on", function () {
+    const types = Object.fromEntries(STACK_SETTINGS.map((s) => [s.key, s.type]));
+    assert.deepStrictEqual(
+      { requireTls: types.requireTls, networkPolicy: types.networkPolicy, passwordRotation: types.passwordRotation, tlsSecret: types.tlsSecret, clientPodSelector: types.clientPodSelector, clientNamespaceSelector: types.clientNamespaceSelector },
+      { requireTls: "boolean", networkPolicy: "boolean", passwordRotation: "integer", tlsSecret: "string", clientPodSelector: "string", clientNamespaceSelector: "string" },
+    );
   });
 
   it("treats an empty string as unset", function () {
@@ -97,5 +135,40 @@ describe("Pulumi.dev.yaml", function () {
     assert.strictEqual(resolved.namespace, "databases");
     assert.strictEqual(resolved.appDatabase, "shop");
     assert.strictEqual(resolved.appUser, "shop");
+  });
+
+  it("admits the app=shop pods through the NetworkPolicy, with TLS required", function () {
+    const config = readStackConfig(ROOT, "dev");
+    const { name, args } = argsFromConfig((key) => config[key]);
+    const resolved = resolveArgs(name, args);
+    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop" });
+    assert.strictEqual(resolved.networkPolicy, true);
+    assert.strictEqual(resolved.requireTls, true);
+  });
+});
+
+/** Setting names in the first column of the README's settings table (rows "| `key` | ..."). */
+function readmeSettings(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = /^## Settings$([\s\S]*?)(?=^#{1,3} )/m.exec(readme);
+  assert.ok(section, "README.md has no \"## Settings\" section");
+  const keys: string[] = [];
+  for (const row of section[1].matchAll(/^\| ((?:`[A-Za-z]+`(?:, )?)+) \|/gm)) {
+    for (const key of row[1].matchAll(/`([A-Za-z]+)`/g)) keys.push(key[1]);
+  }
+  return keys;
+}
+
+describe("README.md settings table", function () {
+  it("lists every STACK_SETTINGS key", function () {
+    const listed = readmeSettings();
+    assert.ok(listed.length > 0, "no rows found in the settings table");
+    const missing = STACK_SETTINGS.map((s) => s.key).filter((key) => !listed.includes(key));
+    assert.deepStrictEqual(missing, [], `README.md's settings table lacks ${missing.join(", ")}`);
+  });
+
+  it("lists no setting the stack does not read", function () {
+    const unknown = readmeSettings().filter((key) => !STACK_SETTINGS.some((s) => s.key === key));
+    assert.deepStrictEqual(unknown, []);
   });
 });
