@@ -54,6 +54,24 @@ export interface MySqlClusterArgs {
   clientNamespaceSelector?: string;
   /** Bump to generate new passwords; the pods apply them without downtime. Default 0. */
   passwordRotation?: number;
+  /** Spread pods across zones (topology.kubernetes.io/zone) as well as nodes. Default false. */
+  spreadAcrossZones?: boolean;
+  /** Make the spread a scheduling requirement instead of a preference (pods stay Pending rather than share a node or zone). Default false. */
+  hardSpread?: boolean;
+  /** PriorityClass of the pods. Default: none. */
+  priorityClassName?: string;
+  /** Tolerations of the pods, as a JSON array of Kubernetes Toleration objects. Default: none. */
+  tolerations?: string;
+  /** Semi-synchronous replication: the primary acknowledges a commit only once a replica has it. Default true. */
+  semiSync?: boolean;
+  /** How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms. Default 10000. */
+  semiSyncTimeoutMs?: number;
+  /** Run a Prometheus exporter sidecar and a metrics Service. Default true. */
+  metrics?: boolean;
+  /** Exporter image. Default "prom/mysqld-exporter:v0.16.0". */
+  exporterImage?: string;
+  /** Create a ServiceMonitor for the Prometheus Operator (needs its CRDs). Default false. */
+  serviceMonitor?: boolean;
 }
 
 /** Args with every default applied and every value checked. */
@@ -83,6 +101,15 @@ export interface ResolvedArgs {
   clientPodSelector?: Record<string, string>;
   clientNamespaceSelector?: Record<string, string>;
   passwordRotation: number;
+  spreadAcrossZones: boolean;
+  hardSpread: boolean;
+  priorityClassName?: string;
+  tolerations?: Record<string, unknown>[];
+  semiSync: boolean;
+  semiSyncTimeoutMs: number;
+  metrics: boolean;
+  exporterImage: string;
+  serviceMonitor: boolean;
 }
 
 export const DEFAULTS = {
@@ -100,6 +127,13 @@ export const DEFAULTS = {
   requireTls: true,
   networkPolicy: true,
   passwordRotation: 0,
+  spreadAcrossZones: false,
+  hardSpread: false,
+  semiSync: true,
+  semiSyncTimeoutMs: 10000,
+  metrics: true,
+  exporterImage: "prom/mysqld-exporter:v0.16.0",
+  serviceMonitor: false,
 };
 
 export const MAX_REPLICAS = 99;
@@ -138,6 +172,25 @@ export function parseLabelSelector(text: string): Record<string, string> | undef
     labels[key] = value;
   }
   return Object.keys(labels).length > 0 ? labels : undefined;
+}
+
+const TOLERATION_FIELDS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
+
+/** A JSON array of tolerations, or undefined when it is not one. */
+export function parseTolerations(text: string): Record<string, unknown>[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const valid = parsed.every((t) =>
+    t !== null && typeof t === "object" && !Array.isArray(t) &&
+    Object.keys(t).every((k) => TOLERATION_FIELDS.has(k)) &&
+    ["Exists", "Equal", undefined].includes((t as Record<string, unknown>).operator as string | undefined) &&
+    ["NoSchedule", "PreferNoSchedule", "NoExecute", undefined].includes((t as Record<string, unknown>).effect as string | undefined));
+  return valid ? (parsed as Record<string, unknown>[]) : undefined;
 }
 
 function shown(value: unknown): string {
@@ -256,6 +309,14 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     bad("tlsSecret", args.tlsSecret, "the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them");
   }
 
+  // One Secret cannot be both: the generated one would overwrite the user's.
+  if (args.existingSecret && args.existingSecret === (args.tlsSecret ?? `${name}-tls`)) {
+    bad("existingSecret", args.existingSecret, "a Secret other than the TLS Secret");
+  }
+  if (args.tlsSecret && !args.existingSecret && args.tlsSecret === `${name}-credentials`) {
+    bad("tlsSecret", args.tlsSecret, `a Secret other than the generated credentials Secret "${name}-credentials"`);
+  }
+
   const selector = (setting: "clientPodSelector" | "clientNamespaceSelector") => {
     const text = args[setting];
     if (text === undefined) return undefined;
@@ -270,6 +331,36 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   if (typeof passwordRotation !== "number" || !Number.isInteger(passwordRotation) || passwordRotation < 0) {
     bad("passwordRotation", passwordRotation, "a whole number from 0 up; raise it by one to rotate every password");
   }
+
+  const flag = (setting: "spreadAcrossZones" | "hardSpread" | "semiSync" | "metrics" | "serviceMonitor") => {
+    const value = args[setting] ?? DEFAULTS[setting];
+    if (typeof value !== "boolean") bad(setting, value, "true or false");
+    return value;
+  };
+  const spreadAcrossZones = flag("spreadAcrossZones");
+  const hardSpread = flag("hardSpread");
+  const semiSync = flag("semiSync");
+  const metrics = flag("metrics");
+  const serviceMonitor = flag("serviceMonitor");
+  if (serviceMonitor === true && metrics === false) bad("serviceMonitor", serviceMonitor, "false when metrics is false: there is nothing to scrape");
+
+  if (args.priorityClassName !== undefined && (typeof args.priorityClassName !== "string" || !DNS_SUBDOMAIN.test(args.priorityClassName))) {
+    bad("priorityClassName", args.priorityClassName, "the name of a PriorityClass (a DNS subdomain), or unset");
+  }
+  let tolerations: Record<string, unknown>[] | undefined;
+  if (args.tolerations !== undefined) {
+    tolerations = parseTolerations(args.tolerations);
+    if (!tolerations) {
+      bad("tolerations", args.tolerations, "a JSON array of tolerations, e.g. [{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]");
+    }
+  }
+
+  const semiSyncTimeoutMs = args.semiSyncTimeoutMs ?? DEFAULTS.semiSyncTimeoutMs;
+  if (typeof semiSyncTimeoutMs !== "number" || !Number.isInteger(semiSyncTimeoutMs) || semiSyncTimeoutMs < 100 || semiSyncTimeoutMs > 3_600_000) {
+    bad("semiSyncTimeoutMs", semiSyncTimeoutMs, "a whole number of milliseconds from 100 to 3600000");
+  }
+  const exporterImage = args.exporterImage ?? DEFAULTS.exporterImage;
+  if (typeof exporterImage !== "string" || !IMAGE_REF.test(exporterImage)) bad("exporterImage", exporterImage, "an image reference without spaces, e.g. \"prom/mysqld-exporter:v0.16.0\"");
 
   if (problems.length > 0) throw new MySqlClusterConfigError(problems);
 
@@ -299,5 +390,14 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     clientPodSelector,
     clientNamespaceSelector,
     passwordRotation,
+    spreadAcrossZones,
+    hardSpread,
+    priorityClassName: args.priorityClassName,
+    tolerations,
+    semiSync,
+    semiSyncTimeoutMs,
+    metrics,
+    exporterImage,
+    serviceMonitor,
   };
 }

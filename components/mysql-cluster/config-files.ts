@@ -17,6 +17,35 @@ export function bufferPoolBytes(memoryLimit: string): number {
   return Math.max(128, Math.floor(limit / 2 / 2 ** 20)) * 2 ** 20;
 }
 
+/**
+ * Semi-synchronous replication, enabled on every pod (each side only acts in
+ * its role). With no replica connected the primary does not wait: a lone
+ * primary stays writable; with replicas, a commit waits up to the timeout.
+ */
+function semiSyncConfig(args: ResolvedArgs): string {
+  const timeout = args.semiSyncTimeoutMs;
+  if (args.flavor === "mariadb") {
+    return [
+      "# semi-synchronous replication (setting semiSync)",
+      "rpl_semi_sync_master_enabled = ON",
+      "rpl_semi_sync_slave_enabled = ON",
+      `rpl_semi_sync_master_timeout = ${timeout}`,
+      "rpl_semi_sync_master_wait_no_slave = OFF",
+      "rpl_semi_sync_master_wait_point = AFTER_SYNC",
+    ].join("\n");
+  }
+  return [
+    "# semi-synchronous replication (setting semiSync)",
+    "plugin_load_add = semisync_source.so",
+    "plugin_load_add = semisync_replica.so",
+    "loose_rpl_semi_sync_source_enabled = ON",
+    "loose_rpl_semi_sync_replica_enabled = ON",
+    `loose_rpl_semi_sync_source_timeout = ${timeout}`,
+    "loose_rpl_semi_sync_source_wait_no_replica = OFF",
+    "loose_rpl_semi_sync_source_wait_point = AFTER_SYNC",
+  ].join("\n");
+}
+
 export function serverConfig(args: ResolvedArgs): string {
   return `# Shared by every pod; init-config.sh appends the role file and the server id.
 [mysqld]
@@ -46,6 +75,7 @@ ssl_key = /etc/mysql-tls/tls.key
 ssl_ca = /etc/mysql-tls/ca.crt
 require_secure_transport = ${args.requireTls ? "ON" : "OFF"}
 ${FLAVOR_SPECS[args.flavor].serverConfig}
+${args.semiSync ? semiSyncConfig(args) : "# semi-synchronous replication: off (setting semiSync)"}
 
 [client]
 socket = /run/mysqld/mysqld.sock

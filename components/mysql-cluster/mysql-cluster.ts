@@ -68,6 +68,9 @@ export class MySqlCluster extends pulumi.ComponentResource {
     const secret = manifests.secret ? new k8s.core.v1.Secret(`${name}-credentials`, manifests.secret, parent) : undefined;
     const tlsSecret = manifests.tlsSecret ? new k8s.core.v1.Secret(`${name}-tls`, manifests.tlsSecret, parent) : undefined;
     if (manifests.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, manifests.networkPolicy, parent);
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, manifests.disruptionBudget, parent);
+    if (manifests.metricsService) new k8s.core.v1.Service(`${name}-metrics`, manifests.metricsService, parent);
+    if (manifests.serviceMonitor) new k8s.apiextensions.CustomResource(`${name}-service-monitor`, manifests.serviceMonitor, parent);
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, parent);
     const headlessService = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, parent);
     const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, parent);

@@ -3,7 +3,7 @@
 
 import { ResolvedArgs } from "./args";
 
-export const PORTS = { mysql: 3306, backup: 3307 } as const;
+export const PORTS = { mysql: 3306, backup: 3307, metrics: 9104 } as const;
 
 /** Keys of the TLS Secret; a tlsSecret must hold the same keys. */
 export const TLS_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
@@ -14,6 +14,7 @@ export const SECRET_KEYS = {
   replication: "replication-password",
   backup: "backup-password",
   monitor: "monitor-password",
+  exporter: "exporter-password",
   app: "app-password",
 } as const;
 
@@ -24,6 +25,7 @@ export interface ClusterNames {
   statefulSet: string;
   headlessService: string;
   readService: string;
+  metricsService: string;
   secret: string;
   tlsSecret: string;
   networkPolicy: string;
@@ -44,6 +46,7 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" 
     statefulSet: args.name,
     headlessService: args.name,
     readService: `${args.name}-read`,
+    metricsService: `${args.name}-metrics`,
     secret: args.existingSecret ?? `${args.name}-credentials`,
     tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
     networkPolicy: args.name,

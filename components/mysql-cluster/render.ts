@@ -6,7 +6,8 @@ import { ResolvedArgs } from "./args";
 import { buildConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildNetworkPolicy } from "./builders/network-policy";
-import { buildHeadlessService, buildReadService } from "./builders/services";
+import { buildDisruptionBudget } from "./builders/disruption-budget";
+import { buildHeadlessService, buildMetricsService, buildReadService, buildServiceMonitor } from "./builders/services";
 import { buildStatefulSet } from "./builders/statefulset";
 import { buildTlsSecret, TlsMaterial } from "./builders/tls-secret";
 import { clusterNames } from "./names";
@@ -34,7 +35,10 @@ export function renderManifests<V = string>(
     configMap,
     headlessService: buildHeadlessService(args, names),
     readService: buildReadService(args, names),
+    metricsService: args.metrics ? buildMetricsService(args, names) : undefined,
+    serviceMonitor: args.serviceMonitor ? buildServiceMonitor(args, names) : undefined,
     networkPolicy: args.networkPolicy ? buildNetworkPolicy(args, names) : undefined,
+    disruptionBudget: buildDisruptionBudget(args, names),
     statefulSet: buildStatefulSet(args, names, configMap.metadata.name),
   };
 }
@@ -42,6 +46,7 @@ export function renderManifests<V = string>(
 /** The same objects as a list, for printing and for the pod runner. */
 export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
   const m = renderManifests<string>(args, passwords, tls);
-  return [m.secret, m.tlsSecret, m.configMap, m.headlessService, m.readService, m.networkPolicy, m.statefulSet]
+  return [m.secret, m.tlsSecret, m.configMap, m.headlessService, m.readService, m.metricsService, m.serviceMonitor,
+    m.networkPolicy, m.disruptionBudget, m.statefulSet]
     .filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

@@ -37,6 +37,15 @@ export const STACK_SETTINGS: StackSetting[] = [
   { key: "networkPolicy", type: "boolean", default: DEFAULTS.networkPolicy, description: "Create a NetworkPolicy admitting only the cluster's pods and the named clients (needs a policy engine)." },
   { key: "clientPodSelector", type: "string", description: "Labels (key=value,...) of the client pods allowed to reach the database port." },
   { key: "clientNamespaceSelector", type: "string", description: "Labels (key=value,...) of namespaces whose pods may reach the database port (with clientPodSelector: only those pods there)." },
+  { key: "spreadAcrossZones", type: "boolean", default: DEFAULTS.spreadAcrossZones, description: "Spread pods across zones as well as nodes." },
+  { key: "hardSpread", type: "boolean", default: DEFAULTS.hardSpread, description: "Require the spread (pods stay Pending rather than share a node or zone) instead of preferring it." },
+  { key: "priorityClassName", type: "string", description: "PriorityClass of the pods; default none." },
+  { key: "tolerations", type: "string", description: "Tolerations of the pods as a JSON array, e.g. [{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]." },
+  { key: "semiSync", type: "boolean", default: DEFAULTS.semiSync, description: "Semi-synchronous replication: a commit is acknowledged only once a replica has it." },
+  { key: "semiSyncTimeoutMs", type: "integer", default: DEFAULTS.semiSyncTimeoutMs, description: "How long a commit waits for a replica before the primary falls back to asynchronous replication (ms)." },
+  { key: "metrics", type: "boolean", default: DEFAULTS.metrics, description: "Run a Prometheus mysqld exporter sidecar and a metrics Service (port 9104)." },
+  { key: "exporterImage", type: "string", default: DEFAULTS.exporterImage, description: "Image of the metrics exporter." },
+  { key: "serviceMonitor", type: "boolean", default: DEFAULTS.serviceMonitor, description: "Create a ServiceMonitor for the Prometheus Operator (needs its CRDs)." },
   { key: "passwordRotation", type: "integer", default: DEFAULTS.passwordRotation, description: "Raise by one to generate new passwords; the pods apply them without downtime." },
 ];
 

@@ -10,6 +10,7 @@ import { SecretObject } from "./types";
 export function requiredSecretKeys(args: ResolvedArgs): string[] {
   const keys: string[] = [SECRET_KEYS.root, SECRET_KEYS.replication, SECRET_KEYS.backup, SECRET_KEYS.monitor];
   if (args.appUser) keys.push(SECRET_KEYS.app);
+  if (args.metrics) keys.push(SECRET_KEYS.exporter);
   return keys;
 }
 

@@ -1,6 +1,6 @@
 // The NetworkPolicy: the backup port admits only the cluster's own pods; the
-// database port admits those and the clients named in the settings; nothing
-// else reaches the pods. Needs a policy engine in the cluster to take effect.
+// database port admits those and the clients named in the settings; the
+// metrics port admits any pod; nothing else reaches the pods. Needs a policy engine in the cluster to take effect.
 
 import { ResolvedArgs } from "../args";
 import { ClusterNames, PORTS } from "../names";
@@ -24,6 +24,8 @@ export function buildNetworkPolicy(args: ResolvedArgs, names: ClusterNames) {
       ingress: [
         { from: [members], ports: [{ protocol: "TCP", port: PORTS.mysql }, { protocol: "TCP", port: PORTS.backup }] },
         ...(clients.length > 0 ? [{ from: clients, ports: [{ protocol: "TCP", port: PORTS.mysql }] }] : []),
+        // Metrics carry no data: any pod in the cluster (a Prometheus) may scrape them.
+        ...(args.metrics ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: PORTS.metrics }] }] : []),
       ],
     },
   };

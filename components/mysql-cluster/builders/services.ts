@@ -24,6 +24,33 @@ export function buildHeadlessService(args: ResolvedArgs, names: ClusterNames): S
   };
 }
 
+/** Scrape target of the exporter sidecars (and of the ServiceMonitor). */
+export function buildMetricsService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: names.metricsService, namespace: args.namespace, labels: { ...names.labels, "app.kubernetes.io/component": "metrics" } },
+    spec: {
+      type: "ClusterIP",
+      selector: names.selectorLabels,
+      ports: [{ name: "metrics", port: PORTS.metrics, targetPort: "metrics" }],
+    },
+  };
+}
+
+/** The Prometheus Operator's ServiceMonitor for the metrics Service. */
+export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
+  return {
+    apiVersion: "monitoring.coreos.com/v1" as const,
+    kind: "ServiceMonitor" as const,
+    metadata: { name: names.metricsService, namespace: args.namespace, labels: names.labels },
+    spec: {
+      selector: { matchLabels: { ...names.selectorLabels, "app.kubernetes.io/component": "metrics" } },
+      endpoints: [{ port: "metrics", interval: "30s" }],
+    },
+  };
+}
+
 export function buildReadService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
   return {
     apiVersion: "v1",

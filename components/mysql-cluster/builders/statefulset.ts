@@ -64,6 +64,44 @@ function probe(mode: string, periodSeconds: number, failureThreshold: number) {
   return { exec: { command: script("probe.sh").concat(mode) }, periodSeconds, timeoutSeconds: 5, failureThreshold };
 }
 
+/** Pods prefer (or, with hardSpread, require) distinct nodes and, when asked, distinct zones. */
+function placement(args: ResolvedArgs, names: ClusterNames) {
+  const sameCluster = { labelSelector: { matchLabels: names.selectorLabels } };
+  const hostTerm = { topologyKey: "kubernetes.io/hostname", ...sameCluster };
+  return {
+    affinity: {
+      podAntiAffinity: args.hardSpread
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: hostTerm }] },
+    },
+    ...(args.spreadAcrossZones
+      ? {
+          topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: args.hardSpread ? "DoNotSchedule" : "ScheduleAnyway",
+            ...sameCluster,
+          }],
+        }
+      : {}),
+    ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
+    ...(args.tolerations ? { tolerations: args.tolerations } : {}),
+  };
+}
+
+/** The Prometheus exporter: reads the option file init-data and the sidecar keep in /run/mysqld. */
+function exporterContainer(args: ResolvedArgs): ContainerObject {
+  return {
+    name: "exporter",
+    image: args.exporterImage,
+    command: ["mysqld_exporter", `--config.my-cnf=${MOUNTS.run}/exporter.cnf`, `--web.listen-address=:${PORTS.metrics}`],
+    ports: [{ name: "metrics", containerPort: PORTS.metrics }],
+    volumeMounts: mounts("run"),
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+    securityContext: containerSecurity,
+  };
+}
+
 export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, configMapName: string): StatefulSetObject {
   const env = commonEnv(args, names);
   const serverResources = {
@@ -127,6 +165,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
+    ...(args.metrics ? [exporterContainer(args)] : []),
   ];
 
   return {
@@ -144,6 +183,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       template: {
         metadata: { labels: names.labels },
         spec: {
+          // SIGTERM is a clean shutdown: the primary flushes, a replica stops its threads at a
+          // transaction boundary. Give a large buffer pool time to do it before SIGKILL.
           terminationGracePeriodSeconds: 120,
           securityContext: {
             runAsUser: RUN_AS_USER,
@@ -153,13 +194,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
           },
-          affinity: {
-            podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: names.selectorLabels } } },
-              ],
-            },
-          },
+          ...placement(args, names),
           initContainers,
           containers,
           volumes: [

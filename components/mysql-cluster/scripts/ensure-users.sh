@@ -28,6 +28,21 @@ GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localh
   *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
 esac
 
+exporter_sql=""
+if [[ -r $SECRETS_DIR/exporter-password ]]; then
+  require_password exporter-password
+  exporter_password=$(password exporter-password)
+  case $FLAVOR in
+    mariadb) exporter_privileges="PROCESS, BINLOG MONITOR, SLAVE MONITOR" ;;
+    *) exporter_privileges="PROCESS, REPLICATION CLIENT" ;;
+  esac
+  exporter_sql="CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY '$exporter_password' WITH MAX_USER_CONNECTIONS 3;
+ALTER USER 'exporter'@'localhost' IDENTIFIED BY '$exporter_password';
+GRANT $exporter_privileges ON *.* TO 'exporter'@'localhost';
+GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';
+GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';"
+fi
+
 app_sql=""
 if [[ -n ${APP_DATABASE:-} ]]; then
   app_sql="CREATE DATABASE IF NOT EXISTS \`$APP_DATABASE\`;"
@@ -62,6 +77,7 @@ GRANT SELECT ON cluster_meta.* TO 'monitor'@'%';
 -- The cluster's network users only ever connect over TLS.
 ALTER USER 'replicator'@'%' REQUIRE SSL;
 ALTER USER 'monitor'@'%' REQUIRE SSL;
+$exporter_sql
 $app_sql
 SQL
 log "users, application database and heartbeat are in place"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Init step 3 (server image): on the primary's first start, initialise an
+# Init step 3 (server image): writes the metrics exporter's login, and on the
+# primary's first start initialises an
 # empty data directory with a root password and the cluster's users. The
 # server runs without networking meanwhile, so the moment root has no password
 # is never reachable from outside. Work happens in a staging directory that is
@@ -8,6 +9,8 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
+# Before the exporter container starts, so it does not crash-loop waiting.
+write_exporter_config
 if [[ -d $DATADIR ]]; then
   log "data directory present; nothing to initialise"
   exit 0

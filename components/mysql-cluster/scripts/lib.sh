@@ -16,6 +16,7 @@ readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod'
 readonly SOCKET=$RUN_DIR/mysqld.sock
 readonly ROOT_CNF=$RUN_DIR/root.cnf          # root's password as last seen working (mode 0600)
 readonly READINESS_FILE=$RUN_DIR/readiness   # the sidecar's verdict, read by the readiness probe
+readonly EXPORTER_CNF=$RUN_DIR/exporter.cnf  # the metrics exporter's login (mode 0600)
 readonly SCRIPTS=/scripts
 readonly BACKUP_PORT=3307
 readonly MYSQL_PORT=3306
@@ -91,6 +92,15 @@ save_root_password() {
 
 # The root password ROOT_CNF holds.
 saved_root_password() { sed -n 's/^password=//p' "$ROOT_CNF" | head -n 1; }
+
+# Writes the metrics exporter's option file (its image has no shell to do it),
+# when metrics are on (the Secret then has exporter-password). Over the socket,
+# which counts as secure transport.
+write_exporter_config() {
+  [[ -r $SECRETS_DIR/exporter-password ]] || return 0
+  (umask 077 && printf '[client]\nuser=exporter\npassword=%s\nsocket=%s\n' "$(password exporter-password)" "$SOCKET" >"$EXPORTER_CNF.tmp") &&
+    mv "$EXPORTER_CNF.tmp" "$EXPORTER_CNF"
+}
 
 # Client options for a verified TLS connection to another pod.
 remote_tls_options() {

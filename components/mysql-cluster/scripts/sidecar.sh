@@ -51,6 +51,7 @@ last_error=""
 while kill -0 "$listener" 2>/dev/null; do
   if error=$(sync_root_password); then
     last_error=""
+    write_exporter_config
     if (( ord == 0 )); then
       digest=$(secrets_digest)
       if [[ $digest != "$applied_digest" ]] && bash "$SCRIPTS/ensure-users.sh"; then applied_digest=$digest; fi

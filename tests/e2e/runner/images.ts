@@ -26,7 +26,12 @@ export const IMAGE_COMMANDS: Record<string, string[]> = {
   // mysql:8.4 (official). No host mysqld exists; missing host binaries are simply not linked.
   mysql: [...BASE, ..."mysqld mysql mysqladmin mysqldump openssl zstd".split(" ")],
   "percona/percona-xtrabackup": [...BASE, ..."xtrabackup xbstream xbcloud socat mysql ps hostname tar zstd lz4".split(" ")],
+  // prom/mysqld-exporter: the exporter binary (on a busybox base our pods never use).
+  "prom/mysqld-exporter": ["mysqld_exporter"],
 };
+
+/** Image command -> host binary, where Debian names the same program differently. */
+const HOST_NAMES: Record<string, string> = { mysqld_exporter: "prometheus-mysqld-exporter" };
 
 export function commandsForImage(image: string): string[] {
   const repo = imageRepository(image);
@@ -76,7 +81,7 @@ export function prepareImage(workDir: string, image: string): ImageLayout {
   if (!fs.existsSync(binDir)) {
     fs.mkdirSync(binDir, { recursive: true, mode: 0o755 });
     for (const cmd of cmds) {
-      const target = hostBinary(cmd);
+      const target = hostBinary(HOST_NAMES[cmd] ?? cmd);
       if (target) fs.symlinkSync(target, path.join(binDir, cmd));
     }
   }
