@@ -162,7 +162,7 @@ export async function waitQuiet(log: (l: string) => void, maxWaitMs = 3_600_000)
   for (;;) {
     const jobs = foreignHeavyJobs();
     if (!jobs.length) return;
-    const msg = `waiting for other heavy jobs to finish: ${jobs.map((j) => j.slice(0, 100)).join(" | ")}`;
+    const msg = `waiting for other heavy jobs to finish: ${jobs.map((j) => j.replace(/^\d+ /, "").slice(0, 100)).join(" | ")}`;
     if (msg !== said) log(msg);
     said = msg;
     if (now() - start > maxWaitMs) throw new Error(`other heavy jobs still running after ${maxWaitMs / 60000} min`);

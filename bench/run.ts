@@ -16,7 +16,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { benchBootstrap, BootstrapResults } from "./bootstrap";
-import { activeClusters, BenchOptions, waitQuiet } from "./common";
+import { activeClusters, BenchOptions, foreignHeavyJobs, waitQuiet } from "./common";
 import { benchLag, LagResults } from "./lag";
 import { MachineInfo, machineInfo } from "./machine";
 import { writePlots } from "./plot";
@@ -35,6 +35,8 @@ export interface BenchResults {
   timeToReady?: TimeToReadyResults;
   lag?: LagResults;
   errors: { step: string; message: string }[];
+  /** Per step: other heavy jobs (e2e runs, foreign mariadbd) seen while it ran, polled every 10 s; empty when none. */
+  contention?: Record<string, string[]>;
 }
 
 /** Where outputs go: this checkout, or the one that started us with --at. */
@@ -154,12 +156,20 @@ async function main(): Promise<void> {
     if (!args.only.includes(name)) continue;
     if (args.wait) await waitQuiet(log);
     log(`--- ${name}`);
+    const seen = new Set<string>();
+    const monitor = setInterval(() => {
+      for (const j of foreignHeavyJobs()) seen.add(j.replace(/^\d+ /, "").slice(0, 120));
+    }, 10_000);
     try {
       await step();
     } catch (e) {
       // One failed measurement (its cluster is already down) must not lose the others.
       log(`${name} failed: ${(e as Error).stack ?? e}`);
       results.errors.push({ step: name, message: (e as Error).message });
+    } finally {
+      clearInterval(monitor);
+      (results.contention ??= {})[name] = [...seen];
+      if (seen.size) log(`${name}: other heavy jobs ran during the measurement: ${[...seen].join(" | ")}`);
     }
     save();
   }
