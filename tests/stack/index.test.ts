@@ -72,11 +72,12 @@ describe("stack program index.ts", function () {
       }
     });
 
-    it("deploys 3 MariaDB pods with 20Gi volumes, as Pulumi.dev.yaml says", function () {
+    it("deploys 3 MariaDB pods with 20Gi volumes, as Pulumi.dev.yaml says, with the default exporter", function () {
       const sts = mocks.one("kubernetes:apps/v1:StatefulSet").inputs as AnyObject;
       assert.strictEqual(sts.spec.replicas, 3);
       assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
-      assert.ok(sts.spec.template.spec.containers.every((c: AnyObject) => c.image === "mariadb:11.4"));
+      assert.deepStrictEqual(sts.spec.template.spec.containers.map((c: AnyObject) => `${c.name}=${c.image}`),
+        ["mysql=mariadb:11.4", "sidecar=mariadb:11.4", "exporter=prom/mysqld-exporter:v0.16.0"]);
       assert.strictEqual(mocks.ofType("kubernetes:core/v1:PersistentVolumeClaimPatch").length, 3);
     });
   });
@@ -109,8 +110,36 @@ describe("stack program index.ts", function () {
       await valueOf(outputs.writeEndpoint);
       await settle();
       const passwords = mocks.ofType("random:index/randomPassword:RandomPassword");
-      assert.strictEqual(passwords.length, 5);
+      // root, replication, backup, monitor, exporter (metrics is on by default) and app.
+      assert.strictEqual(passwords.length, 6);
       for (const p of passwords) assert.deepStrictEqual((p.inputs as AnyObject).keepers, { rotation: "4" }, p.name);
+    });
+  });
+
+  describe("with the production settings from stack config strings", function () {
+    it("passes tolerations (JSON), priorityClassName, hardSpread, spreadAcrossZones, semiSync, metrics and serviceMonitor through to the objects", async function () {
+      const tolerations = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
+      const mocks = await installMocks({ config: stackConfig("dev", {
+        tolerations, priorityClassName: "db-critical", hardSpread: "true", spreadAcrossZones: "true", semiSync: "false", serviceMonitor: "true",
+      }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      const pod = (mocks.one("kubernetes:apps/v1:StatefulSet").inputs as AnyObject).spec.template.spec;
+      assert.deepStrictEqual(pod.tolerations, JSON.parse(tolerations));
+      assert.strictEqual(pod.priorityClassName, "db-critical");
+      assert.ok(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, "hardSpread did not require the node spread");
+      assert.strictEqual(pod.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
+      const cnf: string = (mocks.one("kubernetes:core/v1:ConfigMap").inputs as AnyObject).data["server.cnf"];
+      assert.ok(!/rpl_semi_sync/.test(cnf), "semiSync false still configures semi-sync");
+      assert.strictEqual(mocks.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").length, 1);
+    });
+
+    it("fails naming tolerations for a value that is not a JSON array, and registers no Kubernetes object", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { tolerations: "dedicated=db:NoSchedule" }) });
+      assert.throws(() => runProgram(), /setting "tolerations": got "dedicated=db:NoSchedule"; expected a JSON array of tolerations/);
+      await settle();
+      assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("kubernetes:")), []);
     });
   });
 

@@ -67,24 +67,26 @@ describe("tools/render.ts", function () {
       assert.strictEqual(result.stderr, "");
     });
 
-    it("prints one YAML document for each of the two Secrets, ConfigMap, two Services, NetworkPolicy and StatefulSet", function () {
-      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "Service", "Service", "NetworkPolicy", "StatefulSet"]);
+    it("prints one YAML document for each of the two Secrets, ConfigMap, three Services, NetworkPolicy, PodDisruptionBudget and StatefulSet", function () {
+      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet"]);
+      assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), ["mysql", "mysql-read", "mysql-metrics"]);
       assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["mysql-credentials", "mysql-tls"]);
       for (const o of objects) assert.strictEqual(o.metadata.namespace, "databases");
     });
 
-    it("renders the dev stack's settings: 3 MariaDB replicas with a 20Gi volume each", function () {
+    it("renders the dev stack's settings: 3 MariaDB replicas with a 20Gi volume each, and the default exporter", function () {
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       assert.strictEqual(sts.spec.replicas, 3);
       assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
-      assert.ok(sts.spec.template.spec.containers.every((c: AnyObject) => c.image === "mariadb:11.4"));
+      assert.deepStrictEqual(sts.spec.template.spec.containers.map((c: AnyObject) => `${c.name}=${c.image}`),
+        ["mysql=mariadb:11.4", "sidecar=mariadb:11.4", "exporter=prom/mysqld-exporter:v0.16.0"]);
     });
 
     it("prints only the placeholder as the value of every password", function () {
       const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-credentials")!;
       assert.ok(!("data" in secret), "the Secret has base64 data");
       const keys = Object.keys(secret.stringData);
-      assert.deepStrictEqual(keys.sort(), ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
+      assert.deepStrictEqual(keys.sort(), ["app-password", "backup-password", "exporter-password", "monitor-password", "replication-password", "root-password"]);
       for (const key of keys) assert.strictEqual(secret.stringData[key], PASSWORD_PLACEHOLDER, key);
     });
 
@@ -119,9 +121,10 @@ describe("tools/render.ts", function () {
       assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-tls"]);
     });
 
-    it("prints the dev stack's NetworkPolicy, admitting app=shop to port 3306", function () {
+    it("prints the dev stack's NetworkPolicy, admitting app=shop to port 3306 and any pod to the metrics port 9104", function () {
       const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
-      assert.deepStrictEqual(policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)), [[3306, 3307], [3306]]);
+      assert.deepStrictEqual(policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)), [[3306, 3307], [3306], [9104]]);
+      assert.deepStrictEqual(policy.spec.ingress[2].from, [{ namespaceSelector: {} }]);
       assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
     });
   });

@@ -2,7 +2,7 @@
 // input that names each bad setting and says what it accepts.
 
 import * as assert from "assert";
-import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, resolveArgs } from "../../../components/mysql-cluster/args";
+import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 
 function errorFor(name: string, args: MySqlClusterArgs): MySqlClusterConfigError {
@@ -61,6 +61,47 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["passwordRotation", { passwordRotation: -1 }, "db", /whole number from 0 up/],
   ["passwordRotation", { passwordRotation: 1.5 }, "db", /whole number from 0 up/],
   ["passwordRotation", { passwordRotation: "1" as never }, "db", /whole number from 0 up/],
+  // Production settings.
+  ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 50 }, "db", /whole number of milliseconds from 100 to 3600000/],
+  ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 3_600_001 }, "db", /whole number of milliseconds from 100 to 3600000/],
+  ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 150.5 }, "db", /whole number of milliseconds from 100 to 3600000/],
+  ["semiSyncTimeoutMs", { semiSyncTimeoutMs: "abc" as never }, "db", /whole number of milliseconds from 100 to 3600000/],
+  ["semiSync", { semiSync: "on" as never }, "db", /true or false/],
+  ["metrics", { metrics: "yes" as never }, "db", /true or false/],
+  ["serviceMonitor", { serviceMonitor: true, metrics: false }, "db", /false when metrics is false/],
+  ["serviceMonitor", { serviceMonitor: "true" as never }, "db", /true or false/],
+  ["exporterImage", { exporterImage: "a b" }, "db", /image reference without spaces/],
+  ["priorityClassName", { priorityClassName: "Bad_Name" }, "db", /name of a PriorityClass/],
+  ["priorityClassName", { priorityClassName: "" }, "db", /name of a PriorityClass/],
+  ["tolerations", { tolerations: "{}" }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: "[1]" }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: "not json" }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: "[null]" }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","color":"red"}]' }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: '[{"key":"a","operator":"In","value":"b"}]' }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","effect":"NoRun"}]' }, "db", /JSON array of tolerations/],
+  ["hardSpread", { hardSpread: "x" as never }, "db", /true or false/],
+  ["spreadAcrossZones", { spreadAcrossZones: 1 as never }, "db", /true or false/],
+  // One Secret named twice: a generated Secret would overwrite the user's.
+  ["existingSecret", { existingSecret: "db-tls" }, "db", /a Secret other than the TLS Secret/],
+  ["existingSecret", { existingSecret: "shared", tlsSecret: "shared" }, "db", /a Secret other than the TLS Secret/],
+  ["tlsSecret", { tlsSecret: "db-credentials" }, "db", /a Secret other than the generated credentials Secret "db-credentials"/],
+];
+
+/**
+ * Tolerations the Kubernetes API server refuses (ValidateTolerations): they
+ * must fail in resolveArgs like any bad setting, not half-way through
+ * `pulumi up` when the StatefulSet is created after the other objects.
+ */
+const TOLERATIONS_THE_API_REFUSES: [string, string][] = [
+  ["a value with operator Exists", '[{"key":"dedicated","operator":"Exists","value":"db"}]'],
+  ["no key with operator Equal (only Exists may match every key)", '[{"operator":"Equal","value":"db"}]'],
+  ["an empty toleration (no key, operator Equal by default)", "[{}]"],
+  ["tolerationSeconds without effect NoExecute", '[{"key":"a","operator":"Exists","effect":"NoSchedule","tolerationSeconds":60}]'],
+  ["a key that is not a string", '[{"key":5,"operator":"Exists"}]'],
+  ["a value that is not a string", '[{"key":"a","value":1}]'],
+  ["a fractional tolerationSeconds", '[{"key":"a","operator":"Exists","effect":"NoExecute","tolerationSeconds":1.5}]'],
+  ["a key that is not a label name", '[{"key":"bad key","operator":"Exists"}]'],
 ];
 
 function describeCase(setting: string, args: MySqlClusterArgs, name: string): string {
@@ -96,6 +137,15 @@ describe("resolveArgs", function () {
         clientPodSelector: undefined,
         clientNamespaceSelector: undefined,
         passwordRotation: 0,
+        spreadAcrossZones: false,
+        hardSpread: false,
+        priorityClassName: undefined,
+        tolerations: undefined,
+        semiSync: true,
+        semiSyncTimeoutMs: 10000,
+        metrics: true,
+        exporterImage: "prom/mysqld-exporter:v0.16.0",
+        serviceMonitor: false,
       });
     });
 
@@ -136,8 +186,40 @@ describe("resolveArgs", function () {
         tlsSecret: "shop-db-tls",
         networkPolicy: false,
         passwordRotation: 12,
+        spreadAcrossZones: true,
+        hardSpread: true,
+        priorityClassName: "database-critical",
+        tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]',
+        semiSync: false,
+        semiSyncTimeoutMs: 3_600_000,
+        metrics: true,
+        exporterImage: "registry.example/mysqld-exporter:v0.16.0",
+        serviceMonitor: true,
       };
-      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), { name: "a".repeat(52), ...args, clientPodSelector: undefined, clientNamespaceSelector: undefined });
+      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), {
+        name: "a".repeat(52),
+        ...args,
+        clientPodSelector: undefined,
+        clientNamespaceSelector: undefined,
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
+      });
+    });
+
+    it("keeps metrics false with serviceMonitor unset, and accepts the semiSyncTimeoutMs boundaries 100 and 3600000", function () {
+      const resolved = resolveArgs("db", { metrics: false });
+      assert.strictEqual(resolved.metrics, false);
+      assert.strictEqual(resolved.serviceMonitor, false);
+      assert.strictEqual(resolveArgs("db", { semiSyncTimeoutMs: 100 }).semiSyncTimeoutMs, 100);
+      assert.strictEqual(resolveArgs("db", { semiSyncTimeoutMs: 3_600_000 }).semiSyncTimeoutMs, 3_600_000);
+    });
+
+    it("accepts distinct Secrets: an existingSecret named <name>-credentials, a tlsSecret named <name>-tls, a tlsSecret named <name>-credentials beside an existingSecret", function () {
+      assert.strictEqual(resolveArgs("db", { existingSecret: "db-credentials" }).existingSecret, "db-credentials");
+      assert.strictEqual(resolveArgs("db", { tlsSecret: "db-tls" }).tlsSecret, "db-tls");
+      // With an existingSecret nothing generates "db-credentials", so nothing overwrites the user's TLS Secret.
+      const resolved = resolveArgs("db", { existingSecret: "mine", tlsSecret: "db-credentials" });
+      assert.deepStrictEqual([resolved.existingSecret, resolved.tlsSecret], ["mine", "db-credentials"]);
+      assert.doesNotThrow(() => resolveArgs("db", { existingSecret: "db-tls", tlsSecret: "corp-tls" }));
     });
 
     it("parses the client selectors into label maps", function () {
@@ -178,10 +260,34 @@ describe("resolveArgs", function () {
     }
   });
 
+  describe("parseTolerations", function () {
+    const valid: [string, Record<string, unknown>[]][] = [
+      ["[]", []],
+      ['[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]', [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]],
+      ['[{"key":"dedicated","value":"db"}]', [{ key: "dedicated", value: "db" }]],
+      ['[{"operator":"Exists"}]', [{ operator: "Exists" }]],
+      ['[{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+        [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }]],
+      ['[{"key":"a","operator":"Exists","effect":"PreferNoSchedule"},{"key":"b","operator":"Exists"}]', [{ key: "a", operator: "Exists", effect: "PreferNoSchedule" }, { key: "b", operator: "Exists" }]],
+    ];
+    for (const [text, tolerations] of valid) {
+      it(`reads ${text.length > 60 ? `${text.slice(0, 57)}...` : text} as that array`, function () {
+        assert.deepStrictEqual(parseTolerations(text), tolerations);
+      });
+    }
+
+    for (const text of ["", "not json", "{}", "null", "1", '"[]"', "[1]", "[null]", "[[]]", '[{"key":"a","color":"red"}]', '[{"key":"a","operator":"In"}]', '[{"key":"a","operator":"exists"}]', '[{"key":"a","operator":"Exists","effect":"NoRun"}]']) {
+      it(`rejects ${JSON.stringify(text)}`, function () {
+        assert.strictEqual(parseTolerations(text), undefined);
+      });
+    }
+  });
+
   describe("invalid settings, one at a time", function () {
-    it("covers at least 30 invalid configurations, including every new security setting", function () {
+    it("covers at least 30 invalid configurations, including every security and production setting", function () {
       assert.ok(INVALID.length >= 30, `${INVALID.length} cases`);
-      for (const setting of ["requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation"]) {
+      for (const setting of ["requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
+        "spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor", "existingSecret"]) {
         assert.ok(INVALID.some(([s]) => s === setting), setting);
       }
     });
@@ -200,6 +306,14 @@ describe("resolveArgs", function () {
       });
     }
 
+    for (const [description, tolerations] of TOLERATIONS_THE_API_REFUSES) {
+      it(`rejects tolerations with ${description}, naming "tolerations" (the API server would refuse the StatefulSet)`, function () {
+        const error = errorFor("db", { tolerations });
+        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
+        assert.ok(error.problems[0].startsWith(`setting "tolerations": got ${JSON.stringify(tolerations)}; expected `), error.problems[0]);
+      });
+    }
+
     it("shows the rejected value in the message", function () {
       assert.match(errorFor("db", { storageSize: "10GB" }).message, /got "10GB"/);
       assert.match(errorFor("db", { replicas: 100 }).message, /got 100/);
@@ -211,9 +325,11 @@ describe("resolveArgs", function () {
       const error = errorFor("My_DB", {
         replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain",
         requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: "app", clientNamespaceSelector: "=x", tlsSecret: "Bad_Secret", passwordRotation: -1,
+        semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: "not json", hardSpread: "x" as never,
       });
       const settings = error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
-      for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation"]) {
+      for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
+        "semiSyncTimeoutMs", "metrics", "exporterImage", "priorityClassName", "tolerations", "hardSpread"]) {
         assert.ok(settings.includes(setting), `${setting} not reported: ${error.message}`);
         assert.ok(error.message.includes(`setting "${setting}"`), `${setting} missing from the message`);
       }

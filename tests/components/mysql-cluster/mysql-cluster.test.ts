@@ -23,6 +23,8 @@ const T = {
   password: "random:index/randomPassword:RandomPassword",
   pvcPatch: "kubernetes:core/v1:PersistentVolumeClaimPatch",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+  serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
   guard: "pulumi-nodejs:dynamic:Resource",
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
@@ -94,7 +96,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   const configMap = () => inputs(mocks.one(T.configMap));
   const services = () => mocks.ofType(T.service).map(inputs);
   const headless = () => services().find((s) => s.spec.clusterIP === "None")!;
-  const readService = () => services().find((s) => s.spec.clusterIP !== "None")!;
+  const readService = () => services().find((s) => s.metadata.name.endsWith("-read"))!;
+  const metricsService = () => services().find((s) => s.metadata.name.endsWith("-metrics"));
   const secretNamed = (name: string) => mocks.ofType(T.secret).find((r) => inputs(r).metadata.name === name);
   const credentialsSecret = (cluster = "shopdb") => secretNamed(`${cluster}-credentials`)!;
   const tlsSecret = (cluster = "shopdb") => secretNamed(`${cluster}-tls`)!;
@@ -105,19 +108,21 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       cluster = await deploy("shopdb", { namespace: "shop", replicas: 3, appDatabase: "shop", appUser: "shop" });
     });
 
-    it("registers the credentials and TLS Secrets, ConfigMap, two Services, NetworkPolicy, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard", function () {
+    it("registers the credentials and TLS Secrets, ConfigMap, three Services (headless, read, metrics), NetworkPolicy, PodDisruptionBudget, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard, and no ServiceMonitor", function () {
       assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name).sort(), ["shopdb-credentials", "shopdb-tls"]);
       assert.strictEqual(mocks.ofType(T.networkPolicy).length, 1);
+      assert.deepStrictEqual(mocks.ofType(T.disruptionBudget).map((r) => r.name), ["shopdb-disruption-budget"]);
+      assert.deepStrictEqual(mocks.ofType(T.serviceMonitor).map((r) => r.name), []);
       assert.deepStrictEqual(mocks.ofType(T.privateKey).map((r) => r.name).sort(), ["shopdb-ca-key", "shopdb-tls-key"]);
       assert.deepStrictEqual(mocks.ofType(T.selfSignedCert).map((r) => r.name), ["shopdb-ca"]);
       assert.deepStrictEqual(mocks.ofType(T.certRequest).map((r) => r.name), ["shopdb-tls-request"]);
       assert.deepStrictEqual(mocks.ofType(T.locallySignedCert).map((r) => r.name), ["shopdb-tls"]);
       assert.strictEqual(mocks.ofType(T.configMap).length, 1);
-      assert.strictEqual(mocks.ofType(T.service).length, 2);
+      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["shopdb", "shopdb-metrics", "shopdb-read"]);
       assert.strictEqual(mocks.ofType(T.statefulSet).length, 1);
       assert.deepStrictEqual(
         mocks.ofType(T.password).map((r) => r.name).sort(),
-        ["shopdb-app-password", "shopdb-backup-password", "shopdb-monitor-password", "shopdb-replication-password", "shopdb-root-password"],
+        ["shopdb-app-password", "shopdb-backup-password", "shopdb-exporter-password", "shopdb-monitor-password", "shopdb-replication-password", "shopdb-root-password"],
       );
       assert.deepStrictEqual(mocks.ofType(T.pvcPatch).map((r) => r.name).sort(), ["shopdb-data-0", "shopdb-data-1", "shopdb-data-2"]);
       assert.deepStrictEqual(mocks.ofType(T.guard).map((r) => r.name), ["shopdb-settings-guard"]);
@@ -126,8 +131,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      // 2 Secrets, ConfigMap, 2 Services, NetworkPolicy, StatefulSet, 5 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
-      assert.strictEqual(children.length, 2 + 1 + 2 + 1 + 1 + 5 + 3 + 1 + 5);
+      // 2 Secrets, ConfigMap, 3 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
+      assert.strictEqual(children.length, 2 + 1 + 3 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
       for (const child of children) assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
 
@@ -138,6 +143,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(statefulSet().metadata.name, "shopdb");
       assert.strictEqual(headless().metadata.name, "shopdb");
       assert.strictEqual(readService().metadata.name, "shopdb-read");
+      assert.strictEqual(metricsService()?.metadata.name, "shopdb-metrics");
+      assert.strictEqual(inputs(mocks.one(T.disruptionBudget)).metadata.name, "shopdb");
       assert.match(configMap().metadata.name, /^shopdb-config-[0-9a-f]{10}$/);
       for (const r of mocks.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
         assert.strictEqual(inputs(r).metadata.namespace, "shop", `${r.type} ${r.name} namespace`);
@@ -170,7 +177,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const [k, v] of Object.entries(selector)) assert.strictEqual(podLabels[k], v, `selector ${k}`);
     });
 
-    it("has both Services select the StatefulSet's pods", function () {
+    it("has every Service (headless, read, metrics) select the StatefulSet's pods", function () {
       const podLabels: Record<string, string> = statefulSet().spec.template.metadata.labels;
       for (const svc of services()) {
         assert.ok(Object.keys(svc.spec.selector).length > 0, `${svc.metadata.name} selects something`);
@@ -184,7 +191,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(readService().spec.publishNotReadyAddresses ?? false, false);
     });
 
-    it("targets named container ports that exist from both Services", function () {
+    it("targets named container ports that exist from every Service", function () {
       const portNames = new Set(allContainers(statefulSet()).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => p.name)));
       for (const svc of services()) {
         for (const port of svc.spec.ports) assert.ok(portNames.has(port.targetPort), `${svc.metadata.name} targets port ${port.targetPort}`);
@@ -302,6 +309,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         "replication-password": mockPassword("shopdb-replication-password"),
         "backup-password": mockPassword("shopdb-backup-password"),
         "monitor-password": mockPassword("shopdb-monitor-password"),
+        "exporter-password": mockPassword("shopdb-exporter-password"),
         "app-password": mockPassword("shopdb-app-password"),
       });
       assert.ok(containsSecret(secret.rawInputs.stringData), "stringData is not marked secret");
@@ -314,11 +322,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       }
     });
 
-    it("puts no password or private key into the ConfigMap, StatefulSet, Services, NetworkPolicy, PVC patches or guard", function () {
+    it("puts no password or private key into the ConfigMap, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches or guard", function () {
       const secrets = [...mocks.ofType(T.password).map((r) => mockPassword(r.name)), ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name))];
-      assert.strictEqual(secrets.length, 7);
-      const others = [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.pvcPatch, T.guard].flatMap((t) => mocks.ofType(t));
-      assert.strictEqual(others.length, 1 + 1 + 2 + 1 + 3 + 1);
+      assert.strictEqual(secrets.length, 8);
+      const others = [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.disruptionBudget, T.pvcPatch, T.guard].flatMap((t) => mocks.ofType(t));
+      assert.strictEqual(others.length, 1 + 1 + 3 + 1 + 1 + 3 + 1);
       for (const r of others) {
         const text = JSON.stringify(r.inputs);
         for (const value of secrets) assert.ok(!text.includes(value), `${r.type} ${r.name} contains ${value}`);
@@ -465,6 +473,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         assert.deepStrictEqual(policy.spec.policyTypes, ["Ingress"]);
         assert.deepStrictEqual(policy.spec.ingress, [
           { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: 3306 }, { protocol: "TCP", port: 3307 }] },
+          { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9104 }] },
         ]);
       });
     });
@@ -517,7 +526,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("gives every generated password the keepers {rotation: \"0\"} by default", async function () {
       await deploy("rot", { appDatabase: "app", appUser: "app" });
       const all = keepers();
-      assert.strictEqual(Object.keys(all).length, 5);
+      assert.strictEqual(Object.keys(all).length, 6);
       for (const [name, k] of Object.entries(all)) assert.deepStrictEqual(k, { rotation: "0" }, name);
     });
 
@@ -617,6 +626,72 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(configMap().metadata.name, before);
       assert.strictEqual(statefulSet().spec.replicas, 5);
       assert.strictEqual(mocks.ofType(T.pvcPatch).length, 5);
+    });
+  });
+
+  describe("PodDisruptionBudget", function () {
+    it("registers one policy/v1 PodDisruptionBudget selecting the StatefulSet's pods with maxUnavailable 1", async function () {
+      await deploy("pdb", { namespace: "data", replicas: 3 });
+      const pdb = inputs(mocks.one(T.disruptionBudget));
+      assert.deepStrictEqual(pdb, {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: "pdb", namespace: "data", labels: statefulSet().metadata.labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: statefulSet().spec.selector.matchLabels } },
+      });
+    });
+
+    it("is registered with metrics false and networkPolicy false too", async function () {
+      await deploy("pdb", { metrics: false, networkPolicy: false, replicas: 1 });
+      assert.strictEqual(mocks.ofType(T.disruptionBudget).length, 1);
+    });
+  });
+
+  describe("metrics", function () {
+    it("registers the metrics Service and an exporter password by default, and no ServiceMonitor", async function () {
+      await deploy("mon");
+      assert.ok(metricsService(), "no metrics Service");
+      assert.ok(mocks.ofType(T.password).some((r) => r.name === "mon-exporter-password"));
+      assert.ok("exporter-password" in inputs(credentialsSecret("mon")).stringData);
+      assert.strictEqual(mocks.ofType(T.serviceMonitor).length, 0);
+    });
+
+    it("registers a ServiceMonitor (monitoring.coreos.com/v1) selecting the metrics Service's labels and port name, parented to the component, with serviceMonitor true", async function () {
+      const cluster = await deploy("mon", { namespace: "data", serviceMonitor: true });
+      const monitor = mocks.one(T.serviceMonitor);
+      assert.strictEqual(monitor.name, "mon-service-monitor");
+      assert.strictEqual(monitor.parent, await valueOf(cluster.urn));
+      const sm = inputs(monitor);
+      assert.strictEqual(sm.apiVersion, "monitoring.coreos.com/v1");
+      assert.strictEqual(sm.kind, "ServiceMonitor");
+      assert.deepStrictEqual([sm.metadata.name, sm.metadata.namespace], ["mon-metrics", "data"]);
+      const svc = metricsService()!;
+      for (const [k, v] of Object.entries<string>(sm.spec.selector.matchLabels)) assert.strictEqual(svc.metadata.labels[k], v, `ServiceMonitor selector ${k}`);
+      // It selects the metrics Service only, not the headless or read Service.
+      for (const other of [headless(), readService()]) {
+        assert.ok(!Object.entries<string>(sm.spec.selector.matchLabels).every(([k, v]) => other.metadata.labels[k] === v), `the ServiceMonitor selects ${other.metadata.name}`);
+      }
+      assert.deepStrictEqual(sm.spec.endpoints.map((e: AnyObject) => e.port), svc.spec.ports.map((p: AnyObject) => p.name));
+      assert.deepStrictEqual(sm.spec.endpoints.map((e: AnyObject) => e.port), ["metrics"]);
+    });
+
+    it("registers no metrics Service, ServiceMonitor, exporter password or exporter container with metrics false", async function () {
+      await deploy("quiet", { metrics: false, appDatabase: "app", appUser: "app" });
+      assert.strictEqual(metricsService(), undefined);
+      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["quiet", "quiet-read"]);
+      assert.strictEqual(mocks.ofType(T.serviceMonitor).length, 0);
+      assert.deepStrictEqual(mocks.ofType(T.password).map((r) => r.name).sort(),
+        ["quiet-app-password", "quiet-backup-password", "quiet-monitor-password", "quiet-replication-password", "quiet-root-password"]);
+      assert.deepStrictEqual(Object.keys(inputs(credentialsSecret("quiet")).stringData).sort(),
+        ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
+      assert.deepStrictEqual(statefulSet().spec.template.spec.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar"]);
+    });
+
+    it("throws naming serviceMonitor, and registers nothing, for serviceMonitor true with metrics false", async function () {
+      mocks.reset();
+      assert.throws(() => new MySqlCluster("bad", { metrics: false, serviceMonitor: true }), /setting "serviceMonitor": got true; expected false when metrics is false/);
+      await settle();
+      assert.deepStrictEqual(mocks.resources.map((r) => `${r.type}/${r.name}`), []);
     });
   });
 

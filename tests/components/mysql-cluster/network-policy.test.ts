@@ -1,7 +1,8 @@
 // The NetworkPolicy (on by default): it selects exactly the cluster's pods;
 // the backup port admits only the cluster's own pods; the database port
 // admits those and the clients named by clientPodSelector /
-// clientNamespaceSelector; nothing else. Checked on the rendered object and
+// clientNamespaceSelector; with metrics (the default) any pod may reach the
+// metrics port 9104, and only that port; nothing else. Checked on the rendered object and
 // against the Kubernetes schema (kubernetes-models networking/v1).
 
 import * as assert from "assert";
@@ -13,10 +14,11 @@ type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/
 
 const MYSQL_PORT = 3306;
 const BACKUP_PORT = 3307;
+const METRICS_PORT = 9104;
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
   const manifests = renderManifests(resolveArgs(name, { namespace: "data", ...args }));
-  return { policy: manifests.networkPolicy as AnyObject | undefined, sts: manifests.statefulSet as AnyObject, services: [manifests.headlessService, manifests.readService] as AnyObject[] };
+  return { policy: manifests.networkPolicy as AnyObject | undefined, sts: manifests.statefulSet as AnyObject, services: [manifests.headlessService, manifests.readService, manifests.metricsService].filter(Boolean) as AnyObject[] };
 }
 
 /** Does a label selector ({matchLabels}) select a set of labels? */
@@ -83,10 +85,24 @@ describe("NetworkPolicy", function () {
       assert.ok(!("egress" in policy!.spec));
     });
 
-    it("has exactly one rule: the cluster's own pods on the database and backup ports", function () {
+    it("has exactly two rules: the cluster's own pods on the database and backup ports, any pod on the metrics port 9104", function () {
       assert.deepStrictEqual(policy!.spec.ingress, [
         { from: [{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }], ports: [{ protocol: "TCP", port: MYSQL_PORT }, { protocol: "TCP", port: BACKUP_PORT }] },
+        { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: METRICS_PORT }] },
       ]);
+    });
+
+    it("admits any pod, in any namespace, to the metrics port 9104 only: never to the database or backup port", function () {
+      const metricsRules = policy!.spec.ingress.filter((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === METRICS_PORT));
+      assert.strictEqual(metricsRules.length, 1);
+      assert.deepStrictEqual(metricsRules[0].ports, [{ protocol: "TCP", port: METRICS_PORT }]);
+      const prometheus: Peer = { namespace: "monitoring", namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" }, podLabels: { app: "prometheus" } };
+      const neighbour: Peer = { namespace: "data", namespaceLabels: {}, podLabels: { app: "shop" } };
+      for (const peer of [prometheus, neighbour]) {
+        assert.ok(admits(policy!, peer, METRICS_PORT), `${peer.namespace}/${peer.podLabels.app} cannot scrape`);
+        assert.ok(!admits(policy!, peer, MYSQL_PORT), `${peer.namespace}/${peer.podLabels.app} reaches the database port`);
+        assert.ok(!admits(policy!, peer, BACKUP_PORT), `${peer.namespace}/${peer.podLabels.app} reaches the backup port`);
+      }
     });
 
     it("covers the ports the Services and containers expose, and no other", function () {
@@ -96,7 +112,7 @@ describe("NetworkPolicy", function () {
       assert.deepStrictEqual([...policyPorts].sort(), [...new Set([...containerPorts, ...servicePorts])].sort());
     });
 
-    it("admits a member pod on both ports, and no other pod on either", function () {
+    it("admits a member pod on both ports, and no other pod on either (the metrics port aside)", function () {
       const member: Peer = { namespace: "data", namespaceLabels: {}, podLabels: sts.spec.template.metadata.labels };
       assert.ok(admits(policy!, member, MYSQL_PORT));
       assert.ok(admits(policy!, member, BACKUP_PORT));
@@ -112,7 +128,7 @@ describe("NetworkPolicy", function () {
     const { policy, sts } = render({ clientPodSelector: "app=shop,tier=web" });
 
     it("adds one rule for those pods in the cluster's namespace, on the database port only", function () {
-      assert.strictEqual(policy!.spec.ingress.length, 2);
+      assert.strictEqual(policy!.spec.ingress.length, 3);
       assert.deepStrictEqual(policy!.spec.ingress[1], {
         from: [{ podSelector: { matchLabels: { app: "shop", tier: "web" } } }],
         ports: [{ protocol: "TCP", port: MYSQL_PORT }],
@@ -166,6 +182,24 @@ describe("NetworkPolicy", function () {
       assert.ok(!admits(policy!, { ...inTeam, podLabels: { app: "other" } }, MYSQL_PORT), "a non-client pod in a client namespace is admitted");
       assert.ok(!admits(policy!, { namespace: "x", namespaceLabels: { team: "ops" }, podLabels: { app: "shop" } }, MYSQL_PORT), "a client pod elsewhere is admitted");
       assert.ok(!admits(policy!, { ...inTeam, podLabels: { app: "shop" } }, BACKUP_PORT));
+    });
+  });
+
+  describe("with metrics false", function () {
+    const { policy, sts } = render({ metrics: false, clientPodSelector: "app=shop" });
+
+    it("has no metrics rule: no pod reaches port 9104, and the other rules are unchanged", function () {
+      assert.ok(!policy!.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === METRICS_PORT)));
+      assert.deepStrictEqual(policy!.spec.ingress, render({ clientPodSelector: "app=shop" }).policy!.spec.ingress.slice(0, 2));
+      assert.ok(!admits(policy!, { namespace: "monitoring", namespaceLabels: {}, podLabels: { app: "prometheus" } }, METRICS_PORT));
+      validate(policy!);
+    });
+
+    it("still covers exactly the ports the Services and containers expose (no 9104 anywhere)", function () {
+      const containerPorts = (sts.spec.template.spec.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => p.containerPort));
+      assert.ok(!containerPorts.includes(METRICS_PORT));
+      const policyPorts = new Set(policy!.spec.ingress.flatMap((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)));
+      assert.deepStrictEqual([...policyPorts].sort(), [MYSQL_PORT, BACKUP_PORT]);
     });
   });
 

@@ -44,8 +44,27 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
+/**
+ * The Prometheus Operator's ServiceMonitor has no kubernetes-models schema:
+ * checks the fields it uses against the CRD (monitoring.coreos.com/v1), and
+ * that nothing else is set.
+ */
+function validateServiceMonitor(obj: AnyObject): void {
+  const where = `ServiceMonitor ${obj.metadata?.name}`;
+  assert.deepStrictEqual(Object.keys(obj).sort(), ["apiVersion", "kind", "metadata", "spec"], where);
+  assert.deepStrictEqual(Object.keys(obj.spec).sort(), ["endpoints", "selector"], where);
+  assert.deepStrictEqual(Object.keys(obj.spec.selector), ["matchLabels"], where);
+  assert.ok(Object.keys(obj.spec.selector.matchLabels).length > 0, `${where} selects every Service`);
+  assert.ok(Array.isArray(obj.spec.endpoints) && obj.spec.endpoints.length > 0, where);
+  for (const e of obj.spec.endpoints) {
+    assert.strictEqual(typeof e.port, "string", `${where}: endpoint port is a port name`);
+    assert.match(e.interval, /^([0-9]+(ms|s|m|h))+$/, `${where}: interval is a Prometheus duration`);
+  }
+}
+
 /** Throws unless the object validates against the Kubernetes schema of its kind. */
 function validateSchema(obj: AnyObject): void {
+  if (obj.apiVersion === "monitoring.coreos.com/v1" && obj.kind === "ServiceMonitor") return validateServiceMonitor(obj);
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
   assert.ok(Model, `no schema model for ${obj.apiVersion}/${obj.kind}`);
   try {
@@ -90,6 +109,8 @@ function validateNames(obj: AnyObject): void {
       }
     }
   }
+  if (obj.kind === "PodDisruptionBudget") labelSets.push(obj.spec.selector.matchLabels);
+  if (obj.kind === "ServiceMonitor") labelSets.push(obj.spec.selector.matchLabels);
   if (obj.kind === "ConfigMap" || obj.kind === "Secret") {
     for (const key of Object.keys(obj.data ?? obj.stringData ?? {})) assert.match(key, /^[-._a-zA-Z0-9]+$/, `${where}: key ${key}`);
   }
@@ -360,6 +381,13 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["a tlsSecret and requireTls false", "owntls", { tlsSecret: "corp-db-tls", requireTls: false, flavor: "mariadb" }],
   ["client pod and namespace selectors", "clients", { clientPodSelector: "app=shop,tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" }],
   ["no NetworkPolicy and a password rotation", "open", { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" }],
+  ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, flavor: "mariadb" }],
+  ["a ServiceMonitor and its own exporter image", "watched", { serviceMonitor: true, exporterImage: "registry.example/mysqld-exporter@sha256:0123abcd" }],
+  ["hard node and zone spread, a priority class and tolerations", "placed", {
+    hardSpread: true, spreadAcrossZones: true, priorityClassName: "db-critical",
+    tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+  }],
+  ["soft zone spread, metrics with an existingSecret", "softzones", { spreadAcrossZones: true, existingSecret: "softzones-passwords", semiSyncTimeoutMs: 100 }],
 ];
 
 /** Recognisable secret values, so a leak is easy to find. */
@@ -371,14 +399,16 @@ describe("renderObjects", function () {
     const { name, args } = devStackArgs();
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
-    it("renders both Secrets, ConfigMap, both Services, NetworkPolicy and the StatefulSet in apply order", function () {
+    it("renders both Secrets, ConfigMap, the headless, read and metrics Services, NetworkPolicy, PodDisruptionBudget and the StatefulSet in apply order, and nothing else", function () {
       assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")), [
         "Secret/mysql-credentials",
         "Secret/mysql-tls",
         "ConfigMap/mysql-config-<hash>",
         "Service/mysql",
         "Service/mysql-read",
+        "Service/mysql-metrics",
         "NetworkPolicy/mysql",
+        "PodDisruptionBudget/mysql",
         "StatefulSet/mysql",
       ]);
     });
@@ -437,7 +467,18 @@ describe("renderObjects", function () {
   it("renders no credentials Secret with an existingSecret, and still the TLS Secret", function () {
     const objects = renderObjects(resolveArgs("db", { existingSecret: "mine" })) as AnyObject[];
     assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")), [
-      "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "NetworkPolicy/db", "StatefulSet/db",
+      "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
+    ]);
+  });
+
+  it("renders the ServiceMonitor after the metrics Service with serviceMonitor, and neither with metrics false", function () {
+    const list = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", args)) as AnyObject[]).map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, ""));
+    assert.deepStrictEqual(list({ serviceMonitor: true }), [
+      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "Service/db-metrics", "ServiceMonitor/db-metrics",
+      "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
+    ]);
+    assert.deepStrictEqual(list({ metrics: false, networkPolicy: false }), [
+      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "PodDisruptionBudget/db", "StatefulSet/db",
     ]);
   });
 
@@ -497,9 +538,11 @@ describe("renderObjects", function () {
       });
     }
 
-    it("stay out of the ConfigMap, StatefulSet (env, args, command), Services and NetworkPolicy of every kind rendered", function () {
-      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: "app=x" }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-      assert.deepStrictEqual(objects.map((o) => o.kind).sort(), ["ConfigMap", "NetworkPolicy", "Secret", "Secret", "Service", "Service", "StatefulSet"]);
+    it("stay out of the ConfigMap, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
+      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: "app=x", serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
+      assert.deepStrictEqual(objects.map((o) => o.kind).sort(),
+        ["ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
+      for (const obj of objects.filter((o) => o.kind !== "Secret")) assert.ok(!/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       const pod = sts.spec.template.spec;
       for (const c of [...pod.initContainers, ...pod.containers]) {
@@ -520,6 +563,13 @@ describe("renderObjects", function () {
     const selector = fc.option(
       fc.uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(",")),
       { nil: undefined },
+    );
+    // Tolerations the API server accepts: Exists without a value, Equal with a key; tolerationSeconds only with NoExecute.
+    const toleration = fc.oneof(
+      fc.record({ key: labelKey, operator: fc.constant("Equal"), value: labelValue, effect: fc.constantFrom("NoSchedule", "PreferNoSchedule") }),
+      fc.record({ key: labelKey, operator: fc.constant("Exists") }),
+      fc.record({ key: labelKey, operator: fc.constant("Exists"), effect: fc.constant("NoExecute"), tolerationSeconds: fc.nat({ max: 86400 }) }),
+      fc.constant({ operator: "Exists" }),
     );
     const argsArb = fc.record(
       {
@@ -542,9 +592,22 @@ describe("renderObjects", function () {
         clientPodSelector: selector,
         clientNamespaceSelector: selector,
         passwordRotation: fc.option(fc.nat(), { nil: undefined }),
+        spreadAcrossZones: fc.option(fc.boolean(), { nil: undefined }),
+        hardSpread: fc.option(fc.boolean(), { nil: undefined }),
+        priorityClassName: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/), { nil: undefined }),
+        tolerations: fc.option(fc.array(toleration, { maxLength: 3 }).map((t) => JSON.stringify(t)), { nil: undefined }),
+        semiSync: fc.option(fc.boolean(), { nil: undefined }),
+        semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+        metrics: fc.option(fc.boolean(), { nil: undefined }),
+        exporterImage: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9./]{0,30}[a-z0-9])?(:[a-z0-9][-a-z0-9._]{0,10})?$/), { nil: undefined }),
+        serviceMonitor: fc.option(fc.boolean(), { nil: undefined }),
       },
       { requiredKeys: ["name", "replicas", "flavor", "storageSize", "storageAccessMode", "memoryGi", "cpuMillis"] },
-    ).map((r) => {
+    )
+      // One Secret named twice is refused (tested in args.test.ts); so is a ServiceMonitor without metrics.
+      .filter((r) => r.existingSecret === undefined || (r.existingSecret !== r.tlsSecret && r.existingSecret !== `${r.name}-tls`))
+      .filter((r) => !(r.serviceMonitor === true && r.metrics === false))
+      .map((r) => {
       const args: MySqlClusterArgs = {
         namespace: r.namespace,
         replicas: r.replicas,
@@ -564,6 +627,15 @@ describe("renderObjects", function () {
         clientPodSelector: r.clientPodSelector,
         clientNamespaceSelector: r.clientNamespaceSelector,
         passwordRotation: r.passwordRotation,
+        spreadAcrossZones: r.spreadAcrossZones,
+        hardSpread: r.hardSpread,
+        priorityClassName: r.priorityClassName,
+        tolerations: r.tolerations,
+        semiSync: r.semiSync,
+        semiSyncTimeoutMs: r.semiSyncTimeoutMs,
+        metrics: r.metrics,
+        exporterImage: r.exporterImage,
+        serviceMonitor: r.serviceMonitor,
       };
       if (r.app) {
         const [database, user] = r.app;
@@ -589,6 +661,25 @@ describe("renderObjects", function () {
           ]);
           assert.strictEqual(objects.some((o) => o.kind === "NetworkPolicy"), args.networkPolicy !== false);
           checkContainerInputs(objects, resolved);
+          // The production objects follow their settings.
+          const pod = sts.spec.template.spec;
+          const metrics = args.metrics !== false;
+          assert.deepStrictEqual(objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec), [{ maxUnavailable: 1, selector: sts.spec.selector }]);
+          assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), [name, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])]);
+          assert.strictEqual(objects.some((o) => o.kind === "ServiceMonitor"), args.serviceMonitor === true);
+          assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar", ...(metrics ? ["exporter"] : [])]);
+          const policy = objects.find((o) => o.kind === "NetworkPolicy");
+          if (policy) assert.strictEqual(policy.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === 9104)), metrics);
+          assert.strictEqual(objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`)?.stringData["exporter-password"] !== undefined,
+            metrics && args.existingSecret === undefined);
+          const cnf: string = objects.find((o) => o.kind === "ConfigMap")!.data["server.cnf"];
+          const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map((m) => Number(m[1]));
+          assert.deepStrictEqual(timeouts, args.semiSync === false ? [] : [args.semiSyncTimeoutMs ?? 10000]);
+          assert.strictEqual(pod.priorityClassName, args.priorityClassName);
+          assert.deepStrictEqual(pod.tolerations, args.tolerations === undefined ? undefined : JSON.parse(args.tolerations));
+          const anti = pod.affinity.podAntiAffinity;
+          assert.deepStrictEqual(Object.keys(anti), [args.hardSpread ? "requiredDuringSchedulingIgnoredDuringExecution" : "preferredDuringSchedulingIgnoredDuringExecution"]);
+          assert.strictEqual(pod.topologySpreadConstraints?.length ?? 0, args.spreadAcrossZones ? 1 : 0);
         }),
         { numRuns: 50 },
       );

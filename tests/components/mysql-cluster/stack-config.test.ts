@@ -8,6 +8,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { resolveArgs, MySqlClusterConfigError } from "../../../components/mysql-cluster/args";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
+import { SECRET_KEYS } from "../../../components/mysql-cluster/names";
 import { readStackConfig } from "../../../tools/stack-file";
 
 const ROOT = path.join(__dirname, "../../..");
@@ -71,6 +72,31 @@ describe("argsFromConfig", function () {
       { requireTls: "boolean", networkPolicy: "boolean", passwordRotation: "integer", tlsSecret: "string", clientPodSelector: "string", clientNamespaceSelector: "string" },
     );
   });
+
+  it("parses the production settings: booleans, the integer semiSyncTimeoutMs, and tolerations / priorityClassName / exporterImage as strings", function () {
+    const tolerations = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
+    const { name, args } = fromMap({
+      spreadAcrossZones: "true", hardSpread: "false", semiSync: "false", semiSyncTimeoutMs: "2500", metrics: "true", serviceMonitor: "true",
+      priorityClassName: "db-critical", tolerations, exporterImage: "prom/mysqld-exporter:v0.16.0",
+    });
+    assert.deepStrictEqual(args, {
+      spreadAcrossZones: true, hardSpread: false, semiSync: false, semiSyncTimeoutMs: 2500, metrics: true, serviceMonitor: true,
+      priorityClassName: "db-critical", tolerations, exporterImage: "prom/mysqld-exporter:v0.16.0",
+    });
+    assert.deepStrictEqual(resolveArgs(name, args).tolerations, JSON.parse(tolerations));
+    const types = Object.fromEntries(STACK_SETTINGS.map((s) => [s.key, s.type]));
+    assert.deepStrictEqual(
+      ["spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor"].map((k) => types[k]),
+      ["boolean", "boolean", "string", "string", "boolean", "integer", "boolean", "string", "boolean"],
+    );
+  });
+
+  for (const [key, raw, accepted] of [["semiSyncTimeoutMs", "abc", /whole number of milliseconds/], ["semiSyncTimeoutMs", "50", /whole number of milliseconds/], ["metrics", "yes", /true or false/], ["hardSpread", "x", /true or false/]] as const) {
+    it(`reports ${key}=${JSON.stringify(raw)} from stack config by name`, function () {
+      const { name, args } = fromMap({ [key]: raw });
+      assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 1 && e.problems[0].startsWith(`setting "${key}": got `) && accepted.test(e.problems[0]));
+    });
+  }
 
   it("treats an empty string as unset", function () {
     assert.deepStrictEqual(fromMap({ replicas: "", storageClass: "" }).args, {});
@@ -158,6 +184,16 @@ function readmeSettings(): string[] {
   }
   return keys;
 }
+
+describe("README.md on existingSecret", function () {
+  it("names every key an existingSecret must hold, exporter-password (metrics, on by default) included", function () {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const paragraph = /^An `existingSecret` must hold[\s\S]*?(?=\n\n)/m.exec(readme);
+    assert.ok(paragraph, "README.md does not say what an existingSecret must hold");
+    const named = [...paragraph[0].matchAll(/`([a-z]+-password)`/g)].map((m) => m[1]).sort();
+    assert.deepStrictEqual(named, Object.values(SECRET_KEYS).sort());
+  });
+});
 
 describe("README.md settings table", function () {
   it("lists every STACK_SETTINGS key", function () {

@@ -1,0 +1,373 @@
+// The production objects and settings, on the rendered manifests: the
+// PodDisruptionBudget, node and zone spread, priorityClassName and
+// tolerations, semi-synchronous replication in server.cnf, the metrics
+// exporter sidecar with its Service, ServiceMonitor, NetworkPolicy rule and
+// Secret key, and ensure-users.sh creating the exporter user only when its
+// password file exists (run for real against a stub SQL client).
+
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { Service } from "kubernetes-models/v1/Service";
+import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
+import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
+import { renderManifests } from "../../../components/mysql-cluster/render";
+
+type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
+
+function render(args: MySqlClusterArgs = {}, name = "db") {
+  const m = renderManifests(resolveArgs(name, { namespace: "data", ...args }), (key) => `pw-xyz-${key}`, { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" });
+  return {
+    m,
+    sts: m.statefulSet as AnyObject,
+    pod: (m.statefulSet as AnyObject).spec.template.spec as AnyObject,
+    cnf: m.configMap.data["server.cnf"] as string,
+  };
+}
+
+/** Does {matchLabels} select these labels? */
+function selects(selector: AnyObject, labels: Record<string, string>): boolean {
+  const entries = Object.entries<string>(selector.matchLabels ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+function validate(Model: new (data: never) => { validate(): void }, obj: AnyObject): void {
+  try {
+    new Model(obj as never).validate();
+  } catch (error) {
+    assert.fail(`${obj.kind} ${obj.metadata?.name} does not validate: ${String(error)}`);
+  }
+}
+
+/** The [mysqld] section of server.cnf (up to the next section). */
+function mysqldSection(cnf: string): string {
+  const m = /^\[mysqld\]$([\s\S]*?)(?=^\[)/m.exec(cnf);
+  assert.ok(m, "server.cnf has no [mysqld] section followed by another");
+  return m[1];
+}
+
+describe("PodDisruptionBudget", function () {
+  const { m, sts } = render({ replicas: 3 });
+  const pdb = m.disruptionBudget as AnyObject;
+
+  it("validates against the policy/v1 schema (kubernetes-models)", function () {
+    validate(PodDisruptionBudget, pdb);
+  });
+
+  it("selects exactly the cluster's pods (the StatefulSet's selector) with maxUnavailable 1 and nothing else in its spec", function () {
+    assert.deepStrictEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: sts.spec.selector.matchLabels } });
+    assert.ok(selects(pdb.spec.selector, sts.spec.template.metadata.labels));
+    assert.ok(!selects(pdb.spec.selector, render({}, "other").sts.spec.template.metadata.labels), "the budget selects another cluster's pods");
+  });
+
+  it("is named after the cluster, in its namespace, with the cluster's labels", function () {
+    assert.deepStrictEqual(pdb.metadata, { name: "db", namespace: "data", labels: sts.metadata.labels });
+  });
+
+  it("is rendered for one replica and with metrics and networkPolicy off as well", function () {
+    for (const args of [{ replicas: 1 }, { metrics: false, networkPolicy: false }]) {
+      assert.deepStrictEqual((render(args).m.disruptionBudget as AnyObject).spec.maxUnavailable, 1, JSON.stringify(args));
+    }
+  });
+});
+
+describe("placement", function () {
+  const hostTerm = (sts: AnyObject) => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: sts.spec.selector.matchLabels } });
+
+  it("by default prefers distinct nodes (weight 100), with no zone spread, priority class or tolerations", function () {
+    const { sts, pod } = render();
+    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: hostTerm(sts) }] } });
+    for (const field of ["topologySpreadConstraints", "priorityClassName", "tolerations"]) assert.ok(!(field in pod), `${field} is set by default`);
+  });
+
+  it("with hardSpread requires distinct nodes, and prefers nothing", function () {
+    const { sts, pod } = render({ hardSpread: true });
+    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] } });
+    assert.ok(!("topologySpreadConstraints" in pod));
+  });
+
+  it("with spreadAcrossZones adds a soft zone spread (maxSkew 1, ScheduleAnyway) over the cluster's pods, keeping the soft node preference", function () {
+    const { sts, pod } = render({ spreadAcrossZones: true });
+    assert.deepStrictEqual(pod.topologySpreadConstraints, [{
+      maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: sts.spec.selector.matchLabels },
+    }]);
+    assert.deepStrictEqual(Object.keys(pod.affinity.podAntiAffinity), ["preferredDuringSchedulingIgnoredDuringExecution"]);
+  });
+
+  it("with spreadAcrossZones and hardSpread requires both: DoNotSchedule across zones and distinct nodes", function () {
+    const { sts, pod } = render({ spreadAcrossZones: true, hardSpread: true });
+    assert.deepStrictEqual(pod.topologySpreadConstraints, [{
+      maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: sts.spec.selector.matchLabels },
+    }]);
+    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] } });
+  });
+
+  it("spreads only against the cluster's own pods, not another cluster's", function () {
+    const { pod } = render({ spreadAcrossZones: true, hardSpread: true });
+    const other = render({}, "other").sts.spec.template.metadata.labels;
+    assert.ok(!selects(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector, other));
+    assert.ok(!selects(pod.topologySpreadConstraints[0].labelSelector, other));
+  });
+
+  it("passes priorityClassName and the parsed tolerations through to the pod, and the StatefulSet still validates", function () {
+    const tolerations = [
+      { key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" },
+      { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
+    ];
+    const { sts, pod } = render({ priorityClassName: "db-critical", tolerations: JSON.stringify(tolerations), hardSpread: true, spreadAcrossZones: true });
+    assert.strictEqual(pod.priorityClassName, "db-critical");
+    assert.deepStrictEqual(pod.tolerations, tolerations);
+    validate(StatefulSet, sts);
+  });
+
+  it("changes only the pod template's placement fields for the placement settings", function () {
+    const plain = render().pod;
+    const placed = render({ priorityClassName: "p", tolerations: '[{"operator":"Exists"}]', hardSpread: true, spreadAcrossZones: true }).pod;
+    const strip = (pod: AnyObject) => {
+      const { affinity: _a, topologySpreadConstraints: _t, priorityClassName: _p, tolerations: _o, ...rest } = pod;
+      return rest;
+    };
+    assert.deepStrictEqual(strip(placed), strip(plain));
+  });
+});
+
+describe("semi-synchronous replication (server.cnf)", function () {
+  const MYSQL_LINES = (timeout: number) => [
+    "plugin_load_add = semisync_source.so",
+    "plugin_load_add = semisync_replica.so",
+    "loose_rpl_semi_sync_source_enabled = ON",
+    "loose_rpl_semi_sync_replica_enabled = ON",
+    `loose_rpl_semi_sync_source_timeout = ${timeout}`,
+    "loose_rpl_semi_sync_source_wait_no_replica = OFF",
+    "loose_rpl_semi_sync_source_wait_point = AFTER_SYNC",
+  ];
+  const MARIADB_LINES = (timeout: number) => [
+    "rpl_semi_sync_master_enabled = ON",
+    "rpl_semi_sync_slave_enabled = ON",
+    `rpl_semi_sync_master_timeout = ${timeout}`,
+    "rpl_semi_sync_master_wait_no_slave = OFF",
+    "rpl_semi_sync_master_wait_point = AFTER_SYNC",
+  ];
+  /** Every line of server.cnf that configures semi-sync. */
+  const semiSyncLines = (cnf: string) => cnf.split("\n").filter((l) => /semi_?sync/i.test(l) && !l.startsWith("#"));
+
+  it("is on by default for mysql: the source and replica plugins (8.0.26+ names), enabled, 10000 ms timeout, no wait without replicas, AFTER_SYNC, in [mysqld]", function () {
+    const { cnf } = render();
+    assert.deepStrictEqual(semiSyncLines(cnf), MYSQL_LINES(10000));
+    for (const line of MYSQL_LINES(10000)) assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
+  });
+
+  it("is on by default for mariadb with the built-in master/slave variables: 10000 ms timeout, no wait without slaves, AFTER_SYNC, in [mysqld]", function () {
+    const { cnf } = render({ flavor: "mariadb" });
+    assert.deepStrictEqual(semiSyncLines(cnf), MARIADB_LINES(10000));
+    for (const line of MARIADB_LINES(10000)) assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
+    assert.ok(!/plugin_load|loose_|_source_|_replica_/.test(semiSyncLines(cnf).join("\n")), "MySQL names in the MariaDB configuration");
+  });
+
+  it("writes semiSyncTimeoutMs as the timeout for each flavor", function () {
+    assert.deepStrictEqual(semiSyncLines(render({ semiSyncTimeoutMs: 250 }).cnf), MYSQL_LINES(250));
+    assert.deepStrictEqual(semiSyncLines(render({ flavor: "mariadb", semiSyncTimeoutMs: 3_600_000 }).cnf), MARIADB_LINES(3_600_000));
+  });
+
+  it("is absent with semiSync false, for each flavor (a comment says it is off)", function () {
+    for (const flavor of ["mysql", "mariadb"] as const) {
+      const { cnf } = render({ flavor, semiSync: false, semiSyncTimeoutMs: 4321 });
+      assert.deepStrictEqual(semiSyncLines(cnf), [], flavor);
+      assert.ok(!cnf.includes("4321"), `${flavor}: the timeout is written with semiSync false`);
+      assert.match(cnf, /^# semi-synchronous replication: off/m);
+    }
+  });
+
+  it("changes the ConfigMap's name (so pods roll) when semiSync or the timeout changes", function () {
+    const name = (args: MySqlClusterArgs) => render(args).m.configMap.metadata.name;
+    assert.notStrictEqual(name({ semiSync: false }), name({}));
+    assert.notStrictEqual(name({ semiSyncTimeoutMs: 500 }), name({}));
+  });
+});
+
+describe("metrics exporter", function () {
+  const exporterOf = (pod: AnyObject) => (pod.containers as AnyObject[]).find((c) => c.name === "exporter");
+
+  describe("by default (metrics true)", function () {
+    const { m, sts, pod } = render({ appDatabase: "app", appUser: "app" });
+    const exporter = exporterOf(pod)!;
+
+    it("runs an exporter container with the default image, after the server and the sidecar", function () {
+      assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar", "exporter"]);
+      assert.strictEqual(exporter.image, "prom/mysqld-exporter:v0.16.0");
+    });
+
+    it("runs mysqld_exporter with the option file lib.sh writes (EXPORTER_CNF) and listens on 9104", function () {
+      const lib = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
+      assert.match(lib, /^readonly EXPORTER_CNF=\$RUN_DIR\/exporter\.cnf\b/m);
+      assert.match(lib, /^readonly RUN_DIR=\/run\/mysqld\b/m);
+      assert.deepStrictEqual(exporter.command, ["mysqld_exporter", "--config.my-cnf=/run/mysqld/exporter.cnf", "--web.listen-address=:9104"]);
+    });
+
+    it("exposes exactly port 9104, named \"metrics\"", function () {
+      assert.deepStrictEqual(exporter.ports, [{ name: "metrics", containerPort: 9104 }]);
+    });
+
+    it("mounts only the run volume (no Secret, TLS, data, scripts or configuration)", function () {
+      assert.deepStrictEqual(exporter.volumeMounts.map((v: AnyObject) => v.name), ["run"]);
+      assert.strictEqual(exporter.volumeMounts[0].mountPath, "/run/mysqld");
+    });
+
+    it("has no credentials in env, args or command: no env at all, no password, no secretKeyRef, no DSN", function () {
+      assert.ok(!("env" in exporter) && !("envFrom" in exporter) && !("args" in exporter), Object.keys(exporter).join(", "));
+      const text = JSON.stringify(exporter);
+      assert.ok(!/pw-xyz|KEY-xyz|password|secretKeyRef|DATA_SOURCE_NAME|@tcp\(/i.test(text), text);
+    });
+
+    it("runs restricted, with a read-only root filesystem, bounded memory and no privilege escalation", function () {
+      assert.strictEqual(exporter.securityContext.readOnlyRootFilesystem, true);
+      assert.strictEqual(exporter.securityContext.allowPrivilegeEscalation, false);
+      assert.deepStrictEqual(exporter.securityContext.capabilities.drop, ["ALL"]);
+      assert.ok(exporter.resources.limits.memory, "no memory limit");
+    });
+
+    it("puts exporter-password into the credentials Secret, next to the other keys", function () {
+      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(),
+        ["app-password", "backup-password", "exporter-password", "monitor-password", "replication-password", "root-password"]);
+      assert.ok(requiredSecretKeys(resolveArgs("db")).includes("exporter-password"));
+    });
+
+    it("renders a ClusterIP metrics Service <name>-metrics that selects the cluster's pods and targets the exporter's \"metrics\" port on 9104", function () {
+      const svc = m.metricsService as AnyObject;
+      validate(Service, svc);
+      assert.deepStrictEqual(svc.metadata, { name: "db-metrics", namespace: "data", labels: { ...sts.metadata.labels, "app.kubernetes.io/component": "metrics" } });
+      assert.deepStrictEqual(svc.spec, { type: "ClusterIP", selector: sts.spec.selector.matchLabels, ports: [{ name: "metrics", port: 9104, targetPort: "metrics" }] });
+      assert.ok(Object.entries<string>(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v));
+      const target = (pod.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => ({ container: c.name, ...p }))).filter((p) => p.name === svc.spec.ports[0].targetPort);
+      assert.deepStrictEqual(target, [{ container: "exporter", name: "metrics", containerPort: 9104 }]);
+    });
+
+    it("renders no ServiceMonitor unless asked", function () {
+      assert.strictEqual(m.serviceMonitor, undefined);
+    });
+  });
+
+  describe("with serviceMonitor true", function () {
+    const { m } = render({ serviceMonitor: true });
+    const sm = m.serviceMonitor as AnyObject;
+    const svc = m.metricsService as AnyObject;
+
+    it("renders a monitoring.coreos.com/v1 ServiceMonitor named like the metrics Service, in its namespace", function () {
+      assert.deepStrictEqual([sm.apiVersion, sm.kind, sm.metadata.name, sm.metadata.namespace], ["monitoring.coreos.com/v1", "ServiceMonitor", "db-metrics", "data"]);
+    });
+
+    it("selects the metrics Service by its labels, and not the headless or read Service (nor another cluster's metrics Service)", function () {
+      assert.ok(selects(sm.spec.selector, svc.metadata.labels));
+      assert.ok(!selects(sm.spec.selector, (m.headlessService as AnyObject).metadata.labels), "selects the headless Service");
+      assert.ok(!selects(sm.spec.selector, (m.readService as AnyObject).metadata.labels), "selects the read Service");
+      assert.ok(!selects(sm.spec.selector, (render({}, "other").m.metricsService as AnyObject).metadata.labels), "selects another cluster's metrics Service");
+    });
+
+    it("scrapes the metrics Service's port by its name, every 30s", function () {
+      assert.deepStrictEqual(sm.spec.endpoints, [{ port: svc.spec.ports[0].name, interval: "30s" }]);
+      assert.strictEqual(svc.spec.ports[0].name, "metrics");
+    });
+  });
+
+  describe("with metrics false", function () {
+    const { m, pod } = render({ metrics: false, appDatabase: "app", appUser: "app" });
+
+    it("runs no exporter container and exposes no port 9104", function () {
+      assert.strictEqual(exporterOf(pod), undefined);
+      assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar"]);
+      assert.ok(!JSON.stringify(pod).includes("9104"));
+    });
+
+    it("renders no metrics Service, no ServiceMonitor and no metrics rule in the NetworkPolicy", function () {
+      assert.strictEqual(m.metricsService, undefined);
+      assert.strictEqual(m.serviceMonitor, undefined);
+      assert.ok(!JSON.stringify(m.networkPolicy).includes("9104"));
+    });
+
+    it("leaves exporter-password out of the credentials Secret and the required keys", function () {
+      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(),
+        ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
+      assert.ok(!requiredSecretKeys(resolveArgs("db", { metrics: false })).includes("exporter-password"));
+    });
+  });
+
+  it("uses the exporterImage setting for the exporter container only", function () {
+    const { pod } = render({ exporterImage: "registry.example/mysqld-exporter:v0.16.0" });
+    assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.image), ["mysql:8.4", "percona/percona-xtrabackup:8.4", "registry.example/mysqld-exporter:v0.16.0"]);
+  });
+});
+
+describe("ensure-users.sh and the exporter user (run against a stub SQL client)", function () {
+  let work: string;
+
+  before(function () {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "ensure-users-"));
+  });
+
+  after(function () {
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs a copy of ensure-users.sh whose lib.sh points SECRETS_DIR and RUN_DIR
+   * into a temporary directory; DB_CLIENT is a stub that saves the SQL it gets.
+   * Keys in `empty` get empty files. Returns the SQL, or throws with the script's stderr.
+   */
+  function runEnsureUsers(keys: string[], flavor: string, env: Record<string, string> = {}, empty: string[] = []): string {
+    const dir = fs.mkdtempSync(path.join(work, "run-"));
+    const scripts = path.join(dir, "scripts");
+    const secrets = path.join(dir, "secrets");
+    const run = path.join(dir, "run");
+    for (const d of [scripts, secrets, run]) fs.mkdirSync(d);
+    for (const file of ["lib.sh", "ensure-users.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(scripts, file));
+    const lib = fs.readFileSync(path.join(scripts, "lib.sh"), "utf8");
+    const patched = lib.replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`).replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`);
+    assert.notStrictEqual(patched, lib);
+    fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
+    for (const key of keys) fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
+    fs.writeFileSync(path.join(run, "root.cnf"), "[client]\nuser=root\npassword=rootSecret1\n");
+    const sqlFile = path.join(dir, "sql.txt");
+    const stub = path.join(dir, "db-client");
+    fs.writeFileSync(stub, `#!/usr/bin/env bash\ncat >>${JSON.stringify(sqlFile)}\n`, { mode: 0o755 });
+    execFileSync("bash", [path.join(scripts, "ensure-users.sh")], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", FLAVOR: flavor, DB_CLIENT: stub, POD_NAME: "db-0", SECRET_NAME: "db-credentials", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return fs.readFileSync(sqlFile, "utf8");
+  }
+
+  const BASE_KEYS = ["root-password", "replication-password", "backup-password", "monitor-password"];
+
+  for (const flavor of ["mysql", "mariadb"]) {
+    it(`creates the exporter user (localhost, 3 connections, read-only grants) when exporter-password exists, for ${flavor}`, function () {
+      const sql = runEnsureUsers([...BASE_KEYS, "exporter-password"], flavor);
+      assert.match(sql, /^CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1' WITH MAX_USER_CONNECTIONS 3;$/m);
+      assert.match(sql, /^ALTER USER 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1';$/m);
+      const grants = sql.split("\n").filter((l) => /^GRANT .* TO 'exporter'@/.test(l));
+      const privileges = flavor === "mariadb" ? "PROCESS, BINLOG MONITOR, SLAVE MONITOR" : "PROCESS, REPLICATION CLIENT";
+      assert.deepStrictEqual(grants, [
+        `GRANT ${privileges} ON *.* TO 'exporter'@'localhost';`,
+        "GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';",
+        "GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';",
+      ]);
+      assert.ok(!/exporter'@'%'/.test(sql), "the exporter user is reachable over the network");
+    });
+
+    it(`creates no exporter user when the Secret has no exporter-password (metrics false), for ${flavor}`, function () {
+      const sql = runEnsureUsers(BASE_KEYS, flavor);
+      assert.ok(!/exporter/.test(sql), sql);
+      assert.match(sql, /^CREATE USER IF NOT EXISTS 'monitor'@'%'/m);
+    });
+  }
+
+  it("fails naming the key when exporter-password exists but is empty", function () {
+    assert.throws(() => runEnsureUsers([...BASE_KEYS, "exporter-password"], "mysql", {}, ["exporter-password"]),
+      (error: { stderr?: Buffer }) => /password "exporter-password" is empty or missing: set key "exporter-password" in Secret db-credentials/.test(String(error.stderr)));
+  });
+});
