@@ -176,7 +176,26 @@ export function parseLabelSelector(text: string): Record<string, string> | undef
 
 const TOLERATION_FIELDS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
 
-/** A JSON array of tolerations, or undefined when it is not one. */
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const TOLERATION_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/** Whether one toleration passes the API server's checks (its ValidateTolerations). */
+function validToleration(t: unknown): boolean {
+  if (t === null || typeof t !== "object" || Array.isArray(t)) return false;
+  const r = t as Record<string, unknown>;
+  if (!Object.keys(r).every((k) => TOLERATION_FIELDS.has(k))) return false;
+  const { key = "", operator = "Equal", value = "", effect = "", tolerationSeconds } = r;
+  if (typeof key !== "string" || typeof operator !== "string" || typeof value !== "string" || typeof effect !== "string") return false;
+  if (key !== "" && !QUALIFIED_NAME.test(key)) return false;
+  if (operator !== "Exists" && operator !== "Equal") return false;
+  if (key === "" && operator !== "Exists") return false; // only Exists may match every key
+  if (operator === "Exists" ? value !== "" : !TOLERATION_VALUE.test(value)) return false;
+  if (!["", "NoSchedule", "PreferNoSchedule", "NoExecute"].includes(effect)) return false;
+  if (tolerationSeconds !== undefined && (!Number.isInteger(tolerationSeconds) || effect !== "NoExecute")) return false;
+  return true;
+}
+
+/** A JSON array of tolerations the API server accepts, or undefined when it is not one. */
 export function parseTolerations(text: string): Record<string, unknown>[] | undefined {
   let parsed: unknown;
   try {
@@ -184,13 +203,8 @@ export function parseTolerations(text: string): Record<string, unknown>[] | unde
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parsed)) return undefined;
-  const valid = parsed.every((t) =>
-    t !== null && typeof t === "object" && !Array.isArray(t) &&
-    Object.keys(t).every((k) => TOLERATION_FIELDS.has(k)) &&
-    ["Exists", "Equal", undefined].includes((t as Record<string, unknown>).operator as string | undefined) &&
-    ["NoSchedule", "PreferNoSchedule", "NoExecute", undefined].includes((t as Record<string, unknown>).effect as string | undefined));
-  return valid ? (parsed as Record<string, unknown>[]) : undefined;
+  if (!Array.isArray(parsed) || !parsed.every(validToleration)) return undefined;
+  return parsed as Record<string, unknown>[];
 }
 
 function shown(value: unknown): string {

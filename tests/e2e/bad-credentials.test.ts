@@ -16,7 +16,7 @@ describe("a Secret with missing or wrong passwords", function () {
     const starting = cluster.up().catch((error: Error) => error);
     try {
       await cluster.runner.waitFor("init-data to name the missing key", () =>
-        /password "monitor-password" is empty or missing: set key "monitor-password" in Secret nokey-credentials/.test(cluster.runner.logs(0, "init-data")), 60_000);
+        /password "monitor-password" is empty or missing: set key "monitor-password" in Secret nokey-credentials/.test(cluster.logsSoFar(0, "init-data")), 60_000);
       assert.ok(!cluster.runner.isReady(0));
     } finally {
       await cluster.down();
@@ -29,7 +29,7 @@ describe("a Secret with missing or wrong passwords", function () {
     const starting = cluster.up().catch((error: Error) => error);
     try {
       await cluster.runner.waitFor("init-data to name the bad password", () =>
-        /password "root-password" in Secret badpw-credentials has characters outside/.test(cluster.runner.logs(0, "init-data")), 60_000);
+        /password "root-password" in Secret badpw-credentials has characters outside/.test(cluster.logsSoFar(0, "init-data")), 60_000);
       assert.ok(!cluster.runner.isReady(0));
     } finally {
       await cluster.down();

@@ -99,6 +99,15 @@ export class TestCluster {
     return result.stdout;
   }
 
+  /** A container's log so far, or "" while its pod does not exist yet. */
+  logsSoFar(ordinal: number, container: string): string {
+    try {
+      return this.runner.logs(ordinal, container);
+    } catch {
+      return "";
+    }
+  }
+
   /** CHECKSUM TABLE for every table of the app database, as "table=checksum" lines. */
   async checksums(ordinal: number): Promise<string> {
     const tables = await this.query<{ TABLE_NAME: string }[]>(ordinal,

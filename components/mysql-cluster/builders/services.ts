@@ -32,6 +32,8 @@ export function buildMetricsService(args: ResolvedArgs, names: ClusterNames): Se
     metadata: { name: names.metricsService, namespace: args.namespace, labels: { ...names.labels, "app.kubernetes.io/component": "metrics" } },
     spec: {
       type: "ClusterIP",
+      // A lagging (not ready) replica is the one whose metrics matter most.
+      publishNotReadyAddresses: true,
       selector: names.selectorLabels,
       ports: [{ name: "metrics", port: PORTS.metrics, targetPort: "metrics" }],
     },

@@ -39,6 +39,7 @@ function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
     { name: "STREAM_TOOL", value: flavor.streamCommand },
     { name: "MAX_READ_LAG_SECONDS", value: String(args.maxReadLagSeconds) },
     { name: "BACKUP_PARALLELISM", value: String(args.backupParallelism) },
+    { name: "METRICS", value: String(args.metrics) },
   ];
   if (args.appDatabase) env.push({ name: "APP_DATABASE", value: args.appDatabase });
   if (args.appUser) env.push({ name: "APP_USER", value: args.appUser });

@@ -29,7 +29,7 @@ GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localh
 esac
 
 exporter_sql=""
-if [[ -r $SECRETS_DIR/exporter-password ]]; then
+if [[ ${METRICS:-false} == true ]]; then
   require_password exporter-password
   exporter_password=$(password exporter-password)
   case $FLAVOR in

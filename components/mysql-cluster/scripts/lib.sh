@@ -94,10 +94,10 @@ save_root_password() {
 saved_root_password() { sed -n 's/^password=//p' "$ROOT_CNF" | head -n 1; }
 
 # Writes the metrics exporter's option file (its image has no shell to do it),
-# when metrics are on (the Secret then has exporter-password). Over the socket,
-# which counts as secure transport.
+# when metrics are on. Over the socket, which counts as secure transport.
 write_exporter_config() {
-  [[ -r $SECRETS_DIR/exporter-password ]] || return 0
+  [[ ${METRICS:-false} == true ]] || return 0
+  require_password exporter-password
   (umask 077 && printf '[client]\nuser=exporter\npassword=%s\nsocket=%s\n' "$(password exporter-password)" "$SOCKET" >"$EXPORTER_CNF.tmp") &&
     mv "$EXPORTER_CNF.tmp" "$EXPORTER_CNF"
 }
