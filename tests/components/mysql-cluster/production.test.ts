@@ -242,7 +242,9 @@ describe("metrics exporter", function () {
       const svc = m.metricsService as AnyObject;
       validate(Service, svc);
       assert.deepStrictEqual(svc.metadata, { name: "db-metrics", namespace: "data", labels: { ...sts.metadata.labels, "app.kubernetes.io/component": "metrics" } });
-      assert.deepStrictEqual(svc.spec, { type: "ClusterIP", selector: sts.spec.selector.matchLabels, ports: [{ name: "metrics", port: 9104, targetPort: "metrics" }] });
+      assert.deepStrictEqual(svc.spec, {
+        type: "ClusterIP", publishNotReadyAddresses: true, selector: sts.spec.selector.matchLabels, ports: [{ name: "metrics", port: 9104, targetPort: "metrics" }],
+      });
       assert.ok(Object.entries<string>(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v));
       const target = (pod.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => ({ container: c.name, ...p }))).filter((p) => p.name === svc.spec.ports[0].targetPort);
       assert.deepStrictEqual(target, [{ container: "exporter", name: "metrics", containerPort: 9104 }]);
@@ -345,8 +347,8 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
   const BASE_KEYS = ["root-password", "replication-password", "backup-password", "monitor-password"];
 
   for (const flavor of ["mysql", "mariadb"]) {
-    it(`creates the exporter user (localhost, 3 connections, read-only grants) when exporter-password exists, for ${flavor}`, function () {
-      const sql = runEnsureUsers([...BASE_KEYS, "exporter-password"], flavor);
+    it(`creates the exporter user (localhost, 3 connections, read-only grants) when metrics are on, for ${flavor}`, function () {
+      const sql = runEnsureUsers([...BASE_KEYS, "exporter-password"], flavor, { METRICS: "true" });
       assert.match(sql, /^CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1' WITH MAX_USER_CONNECTIONS 3;$/m);
       assert.match(sql, /^ALTER USER 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1';$/m);
       const grants = sql.split("\n").filter((l) => /^GRANT .* TO 'exporter'@/.test(l));
@@ -359,15 +361,15 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
       assert.ok(!/exporter'@'%'/.test(sql), "the exporter user is reachable over the network");
     });
 
-    it(`creates no exporter user when the Secret has no exporter-password (metrics false), for ${flavor}`, function () {
-      const sql = runEnsureUsers(BASE_KEYS, flavor);
+    it(`creates no exporter user when metrics are off, for ${flavor}`, function () {
+      const sql = runEnsureUsers(BASE_KEYS, flavor, { METRICS: "false" });
       assert.ok(!/exporter/.test(sql), sql);
       assert.match(sql, /^CREATE USER IF NOT EXISTS 'monitor'@'%'/m);
     });
   }
 
-  it("fails naming the key when exporter-password exists but is empty", function () {
-    assert.throws(() => runEnsureUsers([...BASE_KEYS, "exporter-password"], "mysql", {}, ["exporter-password"]),
+  it("fails naming the key when metrics are on and exporter-password is empty", function () {
+    assert.throws(() => runEnsureUsers([...BASE_KEYS, "exporter-password"], "mysql", { METRICS: "true" }, ["exporter-password"]),
       (error: { stderr?: Buffer }) => /password "exporter-password" is empty or missing: set key "exporter-password" in Secret db-credentials/.test(String(error.stderr)));
   });
 });

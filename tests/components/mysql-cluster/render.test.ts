@@ -256,9 +256,10 @@ function codeWithLibCalls(file: string): string {
  * `require_password KEY`, `sql_as USER KEY`, `sql_remote HOST USER KEY`,
  * `private_option_file USER KEY`, loops over keys). `required` leaves out the
  * keys read only when present: app-password without APP_USER (ensure-users.sh
- * checks), and any key whose file the code tests for first (`-r $SECRETS_DIR/KEY`).
+ * checks), exporter-password without metrics (METRICS=false skips it), and any
+ * key whose file the code tests for first (`-r $SECRETS_DIR/KEY`).
  */
-function passwordKeysRead(files: string[], args: { appUser?: string }): { all: Set<string>; required: Set<string> } {
+function passwordKeysRead(files: string[], args: { appUser?: string; metrics?: boolean }): { all: Set<string>; required: Set<string> } {
   const all = new Set<string>();
   const optional = new Set<string>();
   const known = Object.values(SECRET_KEYS) as string[];
@@ -271,6 +272,8 @@ function passwordKeysRead(files: string[], args: { appUser?: string }): { all: S
     for (const m of text.matchAll(/-[refs] "?\$\{?SECRETS_DIR\}?\/([a-z]+-password)/g)) optional.add(m[1]);
   }
   if (!args.appUser) all.delete(SECRET_KEYS.app);
+  // exporter-password is read only with METRICS=true, which the pod has exactly when metrics are on.
+  if (args.metrics === false) all.delete(SECRET_KEYS.exporter);
   return { all, required: new Set([...all].filter((k) => !optional.has(k))) };
 }
 
