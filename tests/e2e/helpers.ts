@@ -145,6 +145,33 @@ export class TestCluster {
   }
 }
 
+/**
+ * A client that inserts ids 1, 2, 3... into `table` on the primary, one
+ * autocommit statement at a time, and records every id whose commit was
+ * acknowledged; failed statements are retried with the next id. stop() ends it.
+ */
+export function startAcknowledgedWriter(cluster: TestCluster, table: string) {
+  const acknowledged: number[] = [];
+  let stopped = false;
+  const done = (async () => {
+    for (let id = 1; !stopped; id++) {
+      try {
+        await cluster.query(0, `INSERT INTO \`${table}\` VALUES (${id})`);
+        acknowledged.push(id);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  })();
+  return {
+    acknowledged,
+    async stop(): Promise<void> {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
 /** Inserts about `megabytes` MB of rows into table `table` of the app database through the primary. */
 export async function writeBulk(cluster: TestCluster, table: string, megabytes: number): Promise<void> {
   const connection = await cluster.connect(0);

@@ -4,7 +4,7 @@
 
 import * as assert from "assert";
 import * as http from "http";
-import { E2E_ARGS, TestCluster } from "./helpers";
+import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
 
 function fetchMetrics(host: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -45,25 +45,14 @@ describe("a cluster in production", function () {
   });
 
   it("keeps every acknowledged commit on a replica when the primary is killed and does not come back", async () => {
-    const acknowledged: number[] = [];
-    let stop = false;
-    const writer = (async () => {
-      for (let id = 1; !stop; id++) {
-        try {
-          await cluster.query(0, `INSERT INTO acks VALUES (${id})`);
-          acknowledged.push(id);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
-    })();
+    const writer = startAcknowledgedWriter(cluster, "acks");
+    const { acknowledged } = writer;
     await cluster.runner.waitFor("some acknowledged writes before the crash", () => acknowledged.length >= 100, 60_000);
     await cluster.runner.killPod(0);
     // The primary's restarted pod must not deliver anything more: whatever the
     // replicas hold now is all they will get from it.
     await cluster.runner.cutNetwork(0);
-    stop = true;
-    await writer;
+    await writer.stop();
     try {
       let missing: number[] = [];
       await cluster.runner.waitFor(`every acknowledged commit on a replica (missing: ${missing.length})`, async () => {

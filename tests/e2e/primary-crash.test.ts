@@ -3,7 +3,7 @@
 // replicas reconnect by themselves.
 
 import * as assert from "assert";
-import { E2E_ARGS, TestCluster } from "./helpers";
+import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
 
 describe("the primary killed hard under writes", function () {
   this.timeout(600_000);
@@ -16,25 +16,14 @@ describe("the primary killed hard under writes", function () {
   after(async () => cluster?.down());
 
   it("keeps every acknowledged commit on the primary and every replica", async () => {
-    const acknowledged: number[] = [];
-    let stop = false;
-    const writer = (async () => {
-      for (let id = 1; !stop; id++) {
-        try {
-          await cluster.query(0, `INSERT INTO acks VALUES (${id})`);
-          acknowledged.push(id);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
-    })();
+    const writer = startAcknowledgedWriter(cluster, "acks");
+    const { acknowledged } = writer;
     await cluster.runner.waitFor("some acknowledged writes before the crash", () => acknowledged.length >= 50, 60_000);
     await cluster.runner.killPod(0);
     const ackedBeforeCrash = acknowledged.length;
     await cluster.runner.waitReady(0, 300_000);
     await cluster.runner.waitFor("writes acknowledged after the restart", () => acknowledged.length >= ackedBeforeCrash + 20, 120_000);
-    stop = true;
-    await writer;
+    await writer.stop();
 
     const onPrimary = new Set((await cluster.query<{ id: number }[]>(0, "SELECT id FROM acks")).map((r) => r.id));
     const lost = acknowledged.filter((id) => !onPrimary.has(id));

@@ -9,7 +9,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CONTAINER_PATH, ImageLayout } from "./images";
-import { HOST_PATH, isAlive, killGroup, killPid, RunResult, shq, signalNumber, sleep } from "./sh";
+import { HOST_PATH, isAlive, killGroup, killPid, run, RunResult, shq, signalNumber, sleep } from "./sh";
 import { MountEntry } from "./volumes";
 
 /**
@@ -232,33 +232,9 @@ export function execInContainer(
   if (argv.length === 0 || !resolveCommand(argv[0], binDir)) {
     return Promise.resolve({ code: 127, stdout: "", stderr: `exec: "${argv[0] ?? ""}": executable file not found in $PATH\n` });
   }
-  return new Promise((resolve) => {
-    const child = spawn(
-      "/usr/bin/nsenter",
-      ["-t", String(pid1), "-m", "-u", "-n", "-p", "--wd", "--", ...userAndEnvPrefix(runAsMysql, env), ...argv],
-      { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { PATH: HOST_PATH } },
-    );
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = opts.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          killGroup(child.pid, "SIGKILL");
-        }, opts.timeoutMs)
-      : undefined;
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (timedOut) stderr += `command timed out after ${opts.timeoutMs}ms\n`;
-      resolve({ code: timedOut ? 124 : (code ?? 128 + signalNumber(signal)), stdout, stderr });
-    });
-    child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: 126, stdout, stderr: stderr + String(e) });
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.stdin ?? "");
-  });
+  return run(
+    "/usr/bin/nsenter",
+    ["-t", String(pid1), "-m", "-u", "-n", "-p", "--wd", "--", ...userAndEnvPrefix(runAsMysql, env), ...argv],
+    { input: opts.stdin, timeoutMs: opts.timeoutMs, allowFail: true },
+  );
 }

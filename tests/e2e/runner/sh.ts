@@ -46,7 +46,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      const rc = code ?? 128 + signalNumber(signal);
+      // 124 on a timeout, as timeout(1) and kubectl exec report it.
+      const rc = timedOut ? 124 : (code ?? 128 + signalNumber(signal));
       if (timedOut) stderr += `\n(timed out after ${opts.timeoutMs}ms)`;
       if (rc !== 0 && !opts.allowFail) {
         reject(new Error(`${cmd} ${args.join(" ")} exited ${rc}: ${stderr.trim()}`));
