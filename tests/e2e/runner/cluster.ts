@@ -202,6 +202,8 @@ export class LocalCluster {
       await pollUntil(
         `${this.stsName}-${ord} to be Ready`,
         () => {
+          // A teardown ends every wait at once, so up() never outlives down().
+          if (this.downPromise) throw new Error(`cluster ${this.clusterId} was torn down while waiting`);
           const p = this.pods.get(ord);
           if (p?.fatal) throw new Error(`pod ${p.name} cannot start: ${p.fatal}`);
           return !!p?.isReady();
