@@ -116,7 +116,6 @@ function printStatus(s: { pods: PodStatus[]; services: { name: string; host: str
     console.log(p.name.padEnd(14) + (p.ready ? "1/1" : "0/1").padEnd(7) + p.phase.slice(0, 27).padEnd(28) + String(p.restarts).padEnd(10) + `${p.ageSeconds}s`.padEnd(7) + p.ip);
   }
   for (const svc of s.services) console.log(`service ${svc.name}: ${svc.host}:${svc.port}`);
-  if (s.passwords["root-password"]) console.log(`root password: ${s.passwords["root-password"]}`);
 }
 
 async function up(p: Parsed): Promise<number> {
@@ -151,8 +150,10 @@ async function up(p: Parsed): Promise<number> {
     const status = (await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0];
     printStatus(status);
     console.log(`\nsupervisor log: ${logFile}`);
-    const pw = status.passwords["root-password"];
-    if (pw && status.pods[0]) console.log(`try: npm run local -- exec ${status.pods[0].name} -- mariadb -uroot -p'${pw}' -e 'select 1'`);
+    // No password is printed: root logs in over the pod's socket with the file the sidecar keeps.
+    if (status.pods[0]) {
+      console.log(`try: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`);
+    }
     return 0;
   }
   if (!result) console.error(`supervisor exited early; see ${logFile}`);
