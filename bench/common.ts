@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Repetitions of every measured figure. */
   reps: number;
   log: (line: string) => void;
+  /** Called before every repetition: waits while other heavy jobs run (a no-op with --no-wait). */
+  quiet: () => Promise<void>;
 }
 
 /** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */
@@ -147,7 +149,7 @@ export function foreignHeavyJobs(): string[] {
     .filter((line) => {
       const pid = line.split(" ")[0];
       try {
-        const ns = execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8" }).trim();
+        const ns = execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
         return !/^mcbench[a-z0-9]-\d+$/.test(ns);
       } catch {
         return true; // gone or unreadable: count it, the next poll will tell

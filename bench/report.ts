@@ -223,7 +223,7 @@ npm run bench -- --report=bench/results/<file>.json   # re-render this report an
 ## Method
 
 - Every measurement runs real pods on the local pod runner (tests/e2e/runner) with the component's own rendering (\`TestCluster\` from tests/e2e/helpers.ts with the e2e args: MariaDB, 512 Mi memory limit, so a 256 MiB buffer pool) and its own scripts; cluster ids start with \`bench\`. Each measurement takes its cluster down afterwards, also when it fails.
-- Before each measured block the harness waits until no other heavy job (mocha, a mariadbd outside its own pods) is running: the machine has ${r.machine.cores} cores and contention would skew the figures.
+- Before each repetition the harness waits until no other heavy job (mocha, a mariadbd outside its own pods) is running, and it polls for them every 10 s while it measures (reported above when seen): the machine has ${r.machine.cores} cores and contention would skew the figures.
 - Before each bootstrap and each plain copy the page cache is dropped (\`sync; echo 3 > /proc/sys/vm/drop_caches\`), so both read their source from disk as a fresh node would.
 - Times are taken by the harness (\`performance.now()\`) from observable events: log lines and Ready state polled every 100 ms, SQL samples once a second; the scripts' own log timestamps have one-second resolution and are kept in the JSON as a cross-check.
 

@@ -139,7 +139,9 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the local pod runner needs root");
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   installSignalHandlers(log);
-  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log };
+  // Other engineers' e2e runs may start at any time: check before every repetition, not only before each step.
+  const quiet = (): Promise<void> => (args.wait ? waitQuiet(log) : Promise.resolve());
+  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log, quiet };
   const { resultsDir } = outputs(args.quick);
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
   ];
   for (const [name, step] of steps) {
     if (!args.only.includes(name)) continue;
-    if (args.wait) await waitQuiet(log);
+    await quiet();
     log(`--- ${name}`);
     const seen = new Set<string>();
     const monitor = setInterval(() => {

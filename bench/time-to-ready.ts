@@ -85,6 +85,7 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
   const withDataMB = opts.quick ? 32 : 256;
   const results: TimeToReadyResults = { maxPods, empty: [], withDataMB, withData: [] };
   for (let rep = 1; rep <= opts.reps; rep++) {
+    await opts.quiet();
     const c = benchCluster("bencht", { replicas: maxPods });
     const run: ReadyRun = await withCluster(c, async () => {
       const r = await watch(c, maxPods, () => c.up().then(() => undefined));
@@ -99,6 +100,7 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
     await loadData(c, withDataMB);
     await purgeBinlogs(c);
     for (let rep = 1; rep <= opts.reps; rep++) {
+      await opts.quiet();
       const run = await watch(c, maxPods, () => c.scale(maxPods));
       run.createdAt[0] = 0;
       run.readyAt[0] = 0;
