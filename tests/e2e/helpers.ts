@@ -130,12 +130,16 @@ export class TestCluster {
   async waitConsistent(ordinals: number[], timeoutMs = 120_000): Promise<string> {
     let expected = "";
     let last: Record<number, string> = {};
-    await this.runner.waitFor(`pods ${ordinals.join(",")} to match the primary's checksums (last seen: ${JSON.stringify(last)})`, async () => {
-      expected = await this.checksums(0);
+    await this.runner.waitFor(`pods ${ordinals.join(",")} to match the primary's checksums`, async () => {
+      // The primary may be restarting: an error is "not yet", not a failure.
+      expected = await this.checksums(0).catch((e) => `error: ${e.message}`);
+      if (expected.startsWith("error:")) return false;
       last = {};
       for (const ordinal of ordinals) last[ordinal] = await this.checksums(ordinal).catch((e) => `error: ${e.message}`);
       return ordinals.every((o) => last[o] === expected);
-    }, timeoutMs);
+    }, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; primary: ${expected}; replicas: ${JSON.stringify(last)}`);
+    });
     return expected;
   }
 

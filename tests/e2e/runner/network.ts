@@ -62,6 +62,11 @@ export class PodNetwork {
     return ip;
   }
 
+  /** A locally administered MAC, unique per ordinal on this cluster's bridge. */
+  podMac(ordinal: number): string {
+    return `02:6d:63:00:${((ordinal >> 8) & 0xff).toString(16).padStart(2, "0")}:${(ordinal & 0xff).toString(16).padStart(2, "0")}`;
+  }
+
   async addPod(ordinal: number): Promise<void> {
     const ns = this.nsName(ordinal);
     const veth = this.vethName(ordinal);
@@ -71,6 +76,11 @@ export class PodNetwork {
     await run("ip", ["link", "set", veth, "master", this.bridge]);
     await run("ip", ["link", "set", veth, "up"]);
     await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
+    // The address stays the same across pod restarts, so the MAC must too: a new
+    // MAC behind an old address leaves the host's ARP entry pointing nowhere
+    // until it expires, and connections to the restarted pod time out meanwhile.
+    await run("ip", ["-n", ns, "link", "set", "eth0", "address", this.podMac(ordinal)]);
+    await tryRun("ip", ["neigh", "flush", "to", this.podIp(ordinal), "dev", this.bridge]);
     await run("ip", ["-n", ns, "addr", "add", `${this.podIp(ordinal)}/24`, "dev", "eth0"]);
     await run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
     fs.mkdirSync(path.join(NETNS_ETC, ns), { recursive: true });
