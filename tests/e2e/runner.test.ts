@@ -94,8 +94,8 @@ describe("local StatefulSet runner", function () {
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       await c.exec(0, "server", ["bash", "-c", "echo here > /work/marker"]);
       await c.killContainer(0, "server");
-      await c.waitFor("server to be restarted", () => c.events().some((e) => e === "web-0 container server exited 137 (restart 1)"), 10_000);
-      await c.waitReady(0, 20_000);
+      await c.waitFor("server to be restarted", () => c.events().some((e) => e === "web-0 container server exited 137 (restart 1)"), 60_000);
+      await c.waitReady(0, 60_000);
       const r = await c.exec(0, "server", ["cat", "/work/marker"]);
       assert.strictEqual(r.stdout, "here\n");
       assert.match(c.logs(0, "server"), /server start \(restart 1\)/);
@@ -112,8 +112,8 @@ describe("local StatefulSet runner", function () {
   it("restarts a container whose liveness probe fails, with a fresh writable layer", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       await c.exec(0, "server", ["touch", "/tmp/dead"]);
-      await c.waitFor("the liveness restart", () => c.events().some((e) => /web-0 container server failed liveness probe/.test(e)), 10_000);
-      await c.waitFor("server to run again", () => c.events().includes("web-0 container server exited 143 (restart 1)") && c.isReady(0), 15_000);
+      await c.waitFor("the liveness restart", () => c.events().some((e) => /web-0 container server failed liveness probe/.test(e)), 60_000);
+      await c.waitFor("server to run again", () => c.events().includes("web-0 container server exited 143 (restart 1)") && c.isReady(0), 60_000);
       const r = await c.exec(0, "server", ["ls", "-A", "/tmp"]);
       assert.strictEqual(r.stdout, "");
     });
@@ -165,10 +165,10 @@ describe("local StatefulSet runner", function () {
       for (let i = 0; i < 4; i++) seen.add(await fetchName(host, port));
       assert.deepStrictEqual([...seen].sort(), ["web-0", "web-1"]);
       await c.exec(1, "server", ["touch", "/work/not-ready"]);
-      await c.waitFor("web-1 to become not ready", () => !c.isReady(1), 10_000);
+      await c.waitFor("web-1 to become not ready", () => !c.isReady(1), 60_000);
       for (let i = 0; i < 4; i++) assert.strictEqual(await fetchName(host, port), "web-0");
       await c.exec(0, "server", ["touch", "/work/not-ready"]);
-      await c.waitFor("web-0 to become not ready", () => !c.isReady(0), 10_000);
+      await c.waitFor("web-0 to become not ready", () => !c.isReady(0), 60_000);
       // No endpoints: the connection is closed without data.
       assert.strictEqual(await fetchName(host, port), "");
     });
