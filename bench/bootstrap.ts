@@ -183,9 +183,11 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         c.setArgs({ backupParallelism: parallelism });
         await c.reapply(1); // rolls pod 0 so its sidecar serves backups with the new setting
         for (let rep = 1; rep <= opts.reps; rep++) {
-          await opts.quiet();
-          const run = await bootstrapOnce(c, 1);
-          await removeReplica(c, 1);
+          const run = await opts.measure(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`, async () => {
+            const r = await bootstrapOnce(c, 1);
+            await removeReplica(c, 1);
+            return r;
+          });
           results.parallelismRuns.push({ sizeMB, rep, parallelism, dataBytes, ...run });
           opts.log(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`);
         }
@@ -194,7 +196,6 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
       await c.reapply(1);
     };
     for (const sizeMB of sizesMB) {
-      await opts.quiet();
       const t = now();
       await loadData(c, sizeMB - loaded);
       loaded = sizeMB;
@@ -203,12 +204,14 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
       results.dataFiles[sizeMB] = largestFiles(path.join(c.runner.pvcDir("data", 0), "data"));
       opts.log(`bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`);
       for (let rep = 1; rep <= opts.reps; rep++) {
-        await opts.quiet();
-        const run = await bootstrapOnce(c, 1);
-        const cloneBytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
-        const copy = await plainCopy(c, 0, 1);
-        const copyTls = await plainCopy(c, 0, 1, true);
-        await removeReplica(c, 1);
+        const { run, cloneBytes, copy, copyTls } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, async () => {
+          const r = await bootstrapOnce(c, 1);
+          const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
+          const plain = await plainCopy(c, 0, 1);
+          const tls = await plainCopy(c, 0, 1, true);
+          await removeReplica(c, 1);
+          return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
+        });
         results.runs.push({ sizeMB, rep, parallelism: defaultParallelism, dataBytes, cloneBytes, ...run, copy, copyTls });
         opts.log(`bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`);
       }

@@ -13,8 +13,12 @@ export interface BenchOptions {
   /** Repetitions of every measured figure. */
   reps: number;
   log: (line: string) => void;
-  /** Called before every repetition: waits while other heavy jobs run (a no-op with --no-wait). */
-  quiet: () => Promise<void>;
+  /**
+   * Runs one repetition on a quiet machine: waits while other heavy jobs run,
+   * watches for them during the repetition, and repeats it (up to 3 times) when
+   * one showed up meanwhile. fn must leave the cluster as it found it.
+   */
+  measure: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */

@@ -236,8 +236,7 @@ export async function benchLag(opts: BenchOptions): Promise<LagResults> {
       const replicas = Array.from({ length: pods - 1 }, (_, i) => i + 1);
       const measure = async (clients: number, threads: number): Promise<void> => {
         for (let rep = 1; rep <= opts.reps; rep++) {
-          await opts.quiet();
-          const run = await loadRun(c, s, pods, { clients, threads, rep, seconds, tables, tableSize });
+          const run = await opts.measure(`lag ${clients} clients, ${threads} apply threads #${rep}`, () => loadRun(c, s, pods, { clients, threads, rep, seconds, tables, tableSize }));
           results.runs.push(run);
           opts.log(`lag ${clients} clients, ${threads} apply threads #${rep}: commit ${run.commitRate.toFixed(0)}/s, apply ${run.applyRate.map((r) => r.toFixed(0)).join("/")}/s, ` +
             `peak lag ${run.peakLag.map((x) => x.toFixed(2)).join("/")}s, end lag ${run.endLag.map((x) => x.toFixed(2)).join("/")}s, drain ${run.drainSeconds.map((x) => x.toFixed(1)).join("/")}s`);

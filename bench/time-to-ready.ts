@@ -85,11 +85,12 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
   const withDataMB = opts.quick ? 32 : 256;
   const results: TimeToReadyResults = { maxPods, empty: [], withDataMB, withData: [] };
   for (let rep = 1; rep <= opts.reps; rep++) {
-    await opts.quiet();
-    const c = benchCluster("bencht", { replicas: maxPods });
-    const run: ReadyRun = await withCluster(c, async () => {
-      const r = await watch(c, maxPods, () => c.up().then(() => undefined));
-      return { rep, ...r, idleCpu: await cpuBusy(10_000) };
+    const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () => {
+      const c = benchCluster("bencht", { replicas: maxPods });
+      return withCluster(c, async () => {
+        const r = await watch(c, maxPods, () => c.up().then(() => undefined));
+        return { rep, ...r, idleCpu: await cpuBusy(10_000) };
+      });
     });
     results.empty.push(run);
     opts.log(`time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}%`);
@@ -100,14 +101,16 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
     await loadData(c, withDataMB);
     await purgeBinlogs(c);
     for (let rep = 1; rep <= opts.reps; rep++) {
-      await opts.quiet();
-      const run = await watch(c, maxPods, () => c.scale(maxPods));
+      const run = await opts.measure(`time to ready with ${withDataMB} MB #${rep}`, async () => {
+        const r = await watch(c, maxPods, () => c.scale(maxPods));
+        await c.scale(1);
+        for (let ord = 1; ord < maxPods; ord++) fs.rmSync(c.runner.pvcDir("data", ord), { recursive: true, force: true });
+        return r;
+      });
       run.createdAt[0] = 0;
       run.readyAt[0] = 0;
       results.withData.push({ rep, ...run });
       opts.log(`time to ready with ${withDataMB} MB #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}`);
-      await c.scale(1);
-      for (let ord = 1; ord < maxPods; ord++) fs.rmSync(c.runner.pvcDir("data", ord), { recursive: true, force: true });
     }
   });
   return results;
