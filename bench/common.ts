@@ -141,17 +141,21 @@ export function dirBytes(dir: string): number {
 
 /** Heavy jobs on this machine that are not ours: e2e test runs and database servers outside our bench pods' namespaces. */
 export function foreignHeavyJobs(): string[] {
-  let out = "";
-  try {
-    out = execFileSync("pgrep", ["-af", "mocha|mariadbd"], { encoding: "utf8" });
-  } catch {
-    return [];
-  }
+  // Servers by process name (not -f: our own exec helpers carry "mariadbd" in their environment arguments), test runs by command line.
+  const pgrep = (args: string[]): string => {
+    try {
+      return execFileSync("pgrep", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      return "";
+    }
+  };
+  const out = pgrep(["-a", "-x", "mariadbd"]) + pgrep(["-af", "mocha"]);
   return out
     .split("\n")
     .filter(Boolean)
     .filter((line) => {
       const pid = line.split(" ")[0];
+      if (!/mariadbd/.test(line.split(" ")[1] ?? "")) return true;
       try {
         const ns = execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
         return !/^mcbench[a-z0-9]-\d+$/.test(ns);

@@ -6,6 +6,8 @@
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
 //   npm run bench -- --only=bootstrap,ready,lag   a subset (the report shows what was measured)
 //   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
+//   npm run bench -- --only=ready,lag --merge=bench/results/<file>.json
+//                                       measure some steps, take the others' results from an earlier run
 //   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
 //                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>
@@ -35,6 +37,8 @@ export interface BenchResults {
   timeToReady?: TimeToReadyResults;
   lag?: LagResults;
   errors: { step: string; message: string }[];
+  /** Steps whose results were taken from an earlier run (--merge), with that run's file and start time. */
+  merged?: { step: string; file: string; startedAt: string; commit: string }[];
   /** Repetitions that other heavy jobs (e2e runs, foreign mariadbd) overlapped in all 3 attempts, kept anyway. */
   contended?: { what: string; jobs: string[] }[];
 }
@@ -43,10 +47,11 @@ export interface BenchResults {
 const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
 const BENCH_DIR = path.join(ROOT, "bench");
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; report?: string; wait: boolean; at?: string } {
-  const out = { quick: false, only: ["bootstrap", "ready", "lag"], report: undefined as string | undefined, wait: true, at: undefined as string | undefined };
+function parseArgs(argv: string[]): { quick: boolean; only: string[]; report?: string; wait: boolean; at?: string; merge?: string } {
+  const out = { quick: false, only: ["bootstrap", "ready", "lag"], report: undefined as string | undefined, wait: true, at: undefined as string | undefined, merge: undefined as string | undefined };
   for (const a of argv) {
     if (a === "--quick") out.quick = true;
+    else if (a.startsWith("--merge=")) out.merge = path.resolve(a.slice(8));
     else if (a.startsWith("--at=")) out.at = a.slice(5);
     else if (a === "--no-wait") out.wait = false;
     else if (a.startsWith("--only=")) out.only = a.slice(7).split(",");
@@ -171,6 +176,16 @@ async function main(): Promise<void> {
   const resultsFile = path.join(resultsDir, `${args.quick ? "quick-" : ""}${stamp}.json`);
   const results: BenchResults = { startedAt: new Date().toISOString(), quick: args.quick, reps: opts.reps, machine: machineInfo(), source: sourceInfo(), errors: [] };
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
+  if (args.merge) {
+    const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
+    const fields: Record<string, "bootstrap" | "timeToReady" | "lag"> = { bootstrap: "bootstrap", ready: "timeToReady", lag: "lag" };
+    for (const [step, field] of Object.entries(fields)) {
+      if (args.only.includes(step) || !earlier[field]) continue;
+      (results as unknown as Record<string, unknown>)[field] = earlier[field];
+      (results.merged ??= []).push({ step, file: path.relative(ROOT, args.merge), startedAt: earlier.startedAt, commit: earlier.source?.commit ?? "?" });
+      for (const c of earlier.contended ?? []) if (c.what.startsWith(step === "ready" ? "time to ready" : step)) (results.contended ??= []).push(c);
+    }
+  }
 
   const steps: [string, () => Promise<void>][] = [
     ["bootstrap", async () => void (results.bootstrap = await benchBootstrap(opts))],
