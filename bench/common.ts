@@ -153,6 +153,7 @@ export function foreignHeavyJobs(): string[] {
   return out
     .split("\n")
     .filter(Boolean)
+    .filter((line) => !line.includes("<defunct>")) // a server that exited and awaits its parent's wait(): no load
     .filter((line) => {
       const pid = line.split(" ")[0];
       if (!/mariadbd/.test(line.split(" ")[1] ?? "")) return true;
