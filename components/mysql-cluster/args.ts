@@ -8,8 +8,14 @@ import { parseQuantity } from "./quantity";
 export interface MySqlClusterArgs {
   /** Namespace every object is created in. Default "default". */
   namespace?: string;
-  /** Number of pods: ordinal 0 is the primary, the rest are read-only replicas. Default 3. */
+  /** Number of pods: one primary (ordinal primaryOrdinal), the rest are read-only replicas. Default 3. */
   replicas?: number;
+  /**
+   * Ordinal of the pod that takes writes. Default 0. A new cluster starts with 0; changing it
+   * on a running cluster is a planned switchover (no acknowledged commit lost; the write
+   * Service follows). Must be below replicas.
+   */
+  primaryOrdinal?: number;
   /** "mysql" (MySQL 8.4 LTS + XtraBackup 8.4) or "mariadb" (MariaDB 11.4 LTS). Default "mysql". */
   flavor?: Flavor;
   /** Server image. Default: the flavor's (mysql:8.4 or mariadb:11.4). */
@@ -79,6 +85,7 @@ export interface ResolvedArgs {
   name: string;
   namespace: string;
   replicas: number;
+  primaryOrdinal: number;
   flavor: Flavor;
   image: string;
   backupImage: string;
@@ -115,6 +122,7 @@ export interface ResolvedArgs {
 export const DEFAULTS = {
   namespace: "default",
   replicas: 3,
+  primaryOrdinal: 0,
   flavor: "mysql" as Flavor,
   storageSize: "10Gi",
   storageAccessMode: "ReadWriteOnce" as const,
@@ -229,6 +237,12 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   const replicas = args.replicas ?? DEFAULTS.replicas;
   if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
     bad("replicas", replicas, `a whole number from 1 to ${MAX_REPLICAS} (1 primary plus replicas-1 read replicas)`);
+  }
+
+  const primaryOrdinal = args.primaryOrdinal ?? DEFAULTS.primaryOrdinal;
+  if (typeof primaryOrdinal !== "number" || !Number.isInteger(primaryOrdinal) || primaryOrdinal < 0 ||
+      (typeof replicas === "number" && primaryOrdinal >= replicas)) {
+    bad("primaryOrdinal", primaryOrdinal, `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${typeof replicas === "number" ? replicas - 1 : "?"}); to scale down past the primary, switch it to a lower ordinal first`);
   }
 
   const flavor = args.flavor ?? DEFAULTS.flavor;
@@ -382,6 +396,7 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     name,
     namespace,
     replicas,
+    primaryOrdinal,
     flavor,
     image,
     backupImage,

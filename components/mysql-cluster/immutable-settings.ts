@@ -13,6 +13,18 @@ export interface ImmutableSettings {
   existingSecret: string;
   tlsSecret: string;
   namespace: string;
+  /** Not fixed, but a new cluster must start with 0 (below). */
+  primaryOrdinal: number;
+}
+
+/**
+ * The problems with creating a cluster with `news`. The first pod initialises
+ * the data and every later pod clones from a lower one, so a new cluster's
+ * primary is ordinal 0; any other primary would wait for a pod that starts after it.
+ */
+export function creationProblems(news: ImmutableSettings): string[] {
+  if (news.primaryOrdinal === 0) return [];
+  return [`setting "primaryOrdinal" must be 0 when the cluster is created (got ${news.primaryOrdinal}): pod 0 initialises the data and the others clone from it. Create the cluster with 0, then change primaryOrdinal for a switchover.`];
 }
 
 /** The problems with moving a running cluster from `olds` to `news`; empty when the change is safe. */

@@ -13,7 +13,7 @@ import { SettingsGuard } from "./settings-guard";
 import { generateCertificates } from "./certificates";
 
 export class MySqlCluster extends pulumi.ComponentResource {
-  /** Fully qualified DNS name of the primary (ordinal 0): send writes here. */
+  /** Fully qualified DNS name of the write Service, which follows the primary: send writes here. */
   readonly writeEndpoint: pulumi.Output<string>;
   /** Fully qualified DNS name of the read Service: spreads reads over ready, caught-up pods. */
   readonly readEndpoint: pulumi.Output<string>;
@@ -48,6 +48,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
       existingSecret: resolved.existingSecret ?? "",
       tlsSecret: resolved.tlsSecret ?? "",
       namespace: resolved.namespace,
+      primaryOrdinal: resolved.primaryOrdinal,
     }, parent);
 
     const passwords: Record<string, pulumi.Output<string>> = {};
@@ -74,9 +75,11 @@ export class MySqlCluster extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, parent);
     const headlessService = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, parent);
     const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, parent);
+    const writeService = new k8s.core.v1.Service(`${name}-write`, manifests.writeService, parent);
+    const topology = new k8s.core.v1.ConfigMap(`${name}-topology`, manifests.topologyConfigMap, parent);
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, manifests.statefulSet, {
       parent: this,
-      dependsOn: [configMap, headlessService, ...(secret ? [secret] : []), ...(tlsSecret ? [tlsSecret] : [])],
+      dependsOn: [configMap, topology, headlessService, ...(secret ? [secret] : []), ...(tlsSecret ? [tlsSecret] : [])],
       // A changed volumeClaimTemplate would make the provider delete and
       // re-create the StatefulSet. Size changes go through the PVC patches
       // below instead, and the guard refuses the changes that cannot be made.
@@ -97,7 +100,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
     }
 
     const ends = endpoints(resolved);
-    this.writeEndpoint = pulumi.output(ends.write);
+    this.writeEndpoint = pulumi.output(writeService.metadata.name).apply(() => ends.write);
     this.readEndpoint = pulumi.output(readService.metadata.name).apply(() => ends.read);
     this.port = pulumi.output(ends.port);
     this.secretName = secret ? secret.metadata.name : pulumi.output(names.secret);

@@ -25,10 +25,14 @@ export interface ClusterNames {
   statefulSet: string;
   headlessService: string;
   readService: string;
+  /** ClusterIP Service selecting only the primary pod: the stable write endpoint. */
+  writeService: string;
   metricsService: string;
   secret: string;
   tlsSecret: string;
   networkPolicy: string;
+  /** ConfigMap naming the primary's ordinal; a fixed name, so a switchover rolls no pod. */
+  topologyConfigMap: string;
   /** Prefix of the ConfigMap's name; the content hash follows it. */
   configMapPrefix: string;
   /** Name of the data volumeClaimTemplate; PVCs are "<claim>-<sts>-<N>". */
@@ -46,10 +50,12 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" 
     statefulSet: args.name,
     headlessService: args.name,
     readService: `${args.name}-read`,
+    writeService: `${args.name}-write`,
     metricsService: `${args.name}-metrics`,
     secret: args.existingSecret ?? `${args.name}-credentials`,
     tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
     networkPolicy: args.name,
+    topologyConfigMap: `${args.name}-topology`,
     configMapPrefix: `${args.name}-config`,
     dataClaim: "data",
     selectorLabels,
@@ -62,18 +68,18 @@ export function podFqdn(args: Pick<ResolvedArgs, "name" | "namespace" | "cluster
   return `${args.name}-${ordinal}.${args.name}.${args.namespace}.svc.${args.clusterDomain}`;
 }
 
-/** DNS names the server certificate must cover: every pod, the read Service, and localhost. */
+/** DNS names the server certificate must cover: every pod, the write and read Services, and localhost. */
 export function certificateDnsNames(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">): string[] {
   const names: string[] = [];
   for (const suffix of ["", `.${args.namespace}`, `.${args.namespace}.svc`, `.${args.namespace}.svc.${args.clusterDomain}`]) {
-    names.push(`*.${args.name}${suffix}`, `${args.name}-read${suffix}`);
+    names.push(`*.${args.name}${suffix}`, `${args.name}-write${suffix}`, `${args.name}-read${suffix}`);
   }
   return [...names, "localhost"];
 }
 
 export function endpoints(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">) {
   return {
-    write: podFqdn(args, 0),
+    write: `${args.name}-write.${args.namespace}.svc.${args.clusterDomain}`,
     read: `${args.name}-read.${args.namespace}.svc.${args.clusterDomain}`,
     port: PORTS.mysql,
   };

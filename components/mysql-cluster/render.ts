@@ -3,11 +3,11 @@
 // render` prints them and the local pod runner runs them.
 
 import { ResolvedArgs } from "./args";
-import { buildConfigMap } from "./builders/config-map";
+import { buildConfigMap, buildTopologyConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildNetworkPolicy } from "./builders/network-policy";
 import { buildDisruptionBudget } from "./builders/disruption-budget";
-import { buildHeadlessService, buildMetricsService, buildReadService, buildServiceMonitor } from "./builders/services";
+import { buildHeadlessService, buildMetricsService, buildReadService, buildServiceMonitor, buildWriteService } from "./builders/services";
 import { buildStatefulSet } from "./builders/statefulset";
 import { buildTlsSecret, TlsMaterial } from "./builders/tls-secret";
 import { clusterNames } from "./names";
@@ -33,7 +33,9 @@ export function renderManifests<V = string>(
     secret: args.existingSecret ? undefined : buildCredentialsSecret(args, names, passwords),
     tlsSecret: args.tlsSecret ? undefined : buildTlsSecret(args, names, tls),
     configMap,
+    topologyConfigMap: buildTopologyConfigMap(args, names),
     headlessService: buildHeadlessService(args, names),
+    writeService: buildWriteService(args, names),
     readService: buildReadService(args, names),
     metricsService: args.metrics ? buildMetricsService(args, names) : undefined,
     serviceMonitor: args.serviceMonitor ? buildServiceMonitor(args, names) : undefined,
@@ -46,7 +48,7 @@ export function renderManifests<V = string>(
 /** The same objects as a list, for printing and for the pod runner. */
 export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
   const m = renderManifests<string>(args, passwords, tls);
-  return [m.secret, m.tlsSecret, m.configMap, m.headlessService, m.readService, m.metricsService, m.serviceMonitor,
+  return [m.secret, m.tlsSecret, m.configMap, m.topologyConfigMap, m.headlessService, m.writeService, m.readService, m.metricsService, m.serviceMonitor,
     m.networkPolicy, m.disruptionBudget, m.statefulSet]
     .filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

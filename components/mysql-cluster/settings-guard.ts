@@ -4,9 +4,15 @@
 // settings from state, which nothing else in the program can.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ImmutableSettings, immutableSettingProblems } from "./immutable-settings";
+import { creationProblems, ImmutableSettings, immutableSettingProblems } from "./immutable-settings";
 
 const guardProvider: pulumi.dynamic.ResourceProvider = {
+  // olds is empty when the guard (and so the cluster) is being created.
+  async check(olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
+    const problems = Object.keys(olds ?? {}).length === 0 ? creationProblems(news) : [];
+    if (problems.length > 0) throw new Error(problems.join("\n"));
+    return { inputs: news };
+  },
   async diff(_id: string, olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
     const problems = immutableSettingProblems(olds, news);
     if (problems.length > 0) throw new Error(problems.join("\n"));

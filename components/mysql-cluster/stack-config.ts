@@ -16,6 +16,7 @@ export const STACK_SETTINGS: StackSetting[] = [
   { key: "clusterName", type: "string", default: "mysql", description: "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secret). Fixed at creation." },
   { key: "namespace", type: "string", default: DEFAULTS.namespace, description: "Kubernetes namespace of every object. Fixed at creation." },
   { key: "replicas", type: "integer", default: DEFAULTS.replicas, description: "Number of pods: 1 primary plus replicas-1 read-only replicas (1 to 99). Change it to scale." },
+  { key: "primaryOrdinal", type: "integer", default: DEFAULTS.primaryOrdinal, description: "Ordinal of the pod that takes writes. 0 at creation; change it on a running cluster for a planned switchover (the write endpoint follows)." },
   { key: "flavor", type: "string", default: DEFAULTS.flavor, description: "\"mysql\" (MySQL 8.4 LTS + XtraBackup 8.4) or \"mariadb\" (MariaDB 11.4 LTS). Fixed at creation." },
   { key: "image", type: "string", description: "Server image; default mysql:8.4 or mariadb:11.4 by flavor. A change rolls the pods, primary last." },
   { key: "backupImage", type: "string", description: "Image of the clone step and sidecar; default percona/percona-xtrabackup:8.4 or mariadb:11.4 by flavor." },

@@ -25,6 +25,9 @@ export class TestCluster {
   readonly passwords: Record<string, string> = {};
   readonly tls: TlsMaterial<string>;
   readonly runner: LocalCluster;
+  /** The settings replicas and primaryOrdinal as last applied. */
+  private replicas: number;
+  primary: number;
   private readonly connections: mysql.Connection[] = [];
 
   /**
@@ -41,8 +44,10 @@ export class TestCluster {
       this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
     }
     this.tls = testCertificates(resolveArgs(name, args));
+    this.replicas = args.replicas ?? 3;
+    this.primary = args.primaryOrdinal ?? 0;
     this.runner = new LocalCluster({
-      objects: this.render(args.replicas ?? 3) as never,
+      objects: this.render(this.replicas) as never,
       clusterId: name.replace(/[^a-z0-9]/g, "").slice(0, 6),
       log: process.env.E2E_VERBOSE ? (line) => console.log(`      [${name}] ${line}`) : undefined,
       readyTimeoutMs: 300_000,
@@ -50,7 +55,7 @@ export class TestCluster {
   }
 
   render(replicas: number): object[] {
-    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas }), (key) => this.passwords[key], this.tls);
+    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas, primaryOrdinal: this.primary }), (key) => this.passwords[key], this.tls);
     this.mutate(objects);
     return objects;
   }
@@ -61,7 +66,30 @@ export class TestCluster {
   }
 
   async scale(replicas: number): Promise<void> {
+    this.replicas = replicas;
     await this.runner.apply(this.render(replicas) as never);
+  }
+
+  /** `pulumi up` with primaryOrdinal changed: applies the new objects (topology ConfigMap, write Service). */
+  async switchover(ordinal: number): Promise<void> {
+    this.primary = ordinal;
+    await this.runner.apply(this.render(this.replicas) as never);
+  }
+
+  /** One query as the application user through the write Service, as an application sends its writes. */
+  async queryWriteService<T = mysql.RowDataPacket[]>(sql: string): Promise<T> {
+    const service = this.runner.services().find((s) => s.name === `${this.name}-write`);
+    if (!service) throw new Error(`no Service ${this.name}-write is proxied`);
+    const connection = await mysql.createConnection({
+      host: service.host, port: service.port, user: APP.user, password: this.passwords["app-password"], database: APP.database,
+      connectTimeout: 5000, ssl: { ca: this.tls.ca, rejectUnauthorized: true },
+    });
+    try {
+      const [rows] = await connection.query(sql);
+      return rows as T;
+    } finally {
+      connection.destroy();
+    }
   }
 
   /** A connection from the host to pod `ordinal` as the application user (or monitor). */
@@ -121,18 +149,18 @@ export class TestCluster {
   }
 
   /** Replication state of a replica as the monitor user sees it. */
-  async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string }> {
+  async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string; source: string }> {
     const [row] = await this.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
-    return { io: row?.Slave_IO_Running ?? "none", sql: row?.Slave_SQL_Running ?? "none", error: row?.Last_IO_Error ?? "" };
+    return { io: row?.Slave_IO_Running ?? "none", sql: row?.Slave_SQL_Running ?? "none", error: row?.Last_IO_Error ?? "", source: row?.Master_Host ?? "none" };
   }
 
   /** Polls until every pod in `ordinals` has the same app checksums as the primary. */
-  async waitConsistent(ordinals: number[], timeoutMs = 120_000): Promise<string> {
+  async waitConsistent(ordinals: number[], timeoutMs = 120_000, primary = this.primary): Promise<string> {
     let expected = "";
     let last: Record<number, string> = {};
     await this.runner.waitFor(`pods ${ordinals.join(",")} to match the primary's checksums`, async () => {
       // The primary may be restarting: an error is "not yet", not a failure.
-      expected = await this.checksums(0).catch((e) => `error: ${e.message}`);
+      expected = await this.checksums(primary).catch((e) => `error: ${e.message}`);
       if (expected.startsWith("error:")) return false;
       last = {};
       for (const ordinal of ordinals) last[ordinal] = await this.checksums(ordinal).catch((e) => `error: ${e.message}`);
@@ -150,18 +178,22 @@ export class TestCluster {
 }
 
 /**
- * A client that inserts ids 1, 2, 3... into `table` on the primary, one
- * autocommit statement at a time, and records every id whose commit was
- * acknowledged; failed statements are retried with the next id. stop() ends it.
+ * A client that inserts ids 1, 2, 3... into `table` on the primary (pod 0, or
+ * through the write Service), one autocommit statement at a time, and records
+ * every id whose commit was acknowledged; failed statements are retried with
+ * the next id. stop() ends it.
  */
-export function startAcknowledgedWriter(cluster: TestCluster, table: string) {
+export function startAcknowledgedWriter(cluster: TestCluster, table: string, through: "pod0" | "writeService" = "pod0") {
   const acknowledged: number[] = [];
+  const acknowledgedAt: number[] = [];
   let stopped = false;
   const done = (async () => {
     for (let id = 1; !stopped; id++) {
       try {
-        await cluster.query(0, `INSERT INTO \`${table}\` VALUES (${id})`);
+        const sql = `INSERT INTO \`${table}\` VALUES (${id})`;
+        await (through === "pod0" ? cluster.query(0, sql) : cluster.queryWriteService(sql));
         acknowledged.push(id);
+        acknowledgedAt.push(Date.now());
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -169,6 +201,8 @@ export function startAcknowledgedWriter(cluster: TestCluster, table: string) {
   })();
   return {
     acknowledged,
+    /** When each acknowledgement arrived (ms since the epoch), in the same order. */
+    acknowledgedAt,
     async stop(): Promise<void> {
       stopped = true;
       await done;

@@ -1,4 +1,4 @@
-// The ConfigMap holding server configuration and pod scripts. Its name ends in
+// The ConfigMaps. The first holds server configuration and pod scripts. Its name ends in
 // a hash of its content: a change creates a new ConfigMap (create before delete,
 // so running pods never lose theirs) and the StatefulSet's pod template points
 // at it, which rolls the pods in the StatefulSet's order, primary last.
@@ -17,5 +17,19 @@ export function buildConfigMap(args: ResolvedArgs, names: ClusterNames): ConfigM
     kind: "ConfigMap",
     metadata: { name: `${names.configMapPrefix}-${hash}`, namespace: args.namespace, labels: names.labels },
     data,
+  };
+}
+
+/**
+ * The topology: which ordinal is the primary. Fixed name and not part of the pod
+ * template, so changing it rolls no pod: the kubelet refreshes the mounted file
+ * and each pod's sidecar moves its server to its new role (a switchover).
+ */
+export function buildTopologyConfigMap(args: ResolvedArgs, names: ClusterNames): ConfigMapObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: names.topologyConfigMap, namespace: args.namespace, labels: names.labels },
+    data: { "primary-ordinal": String(args.primaryOrdinal) },
   };
 }

@@ -7,6 +7,9 @@ import { ResolvedArgs } from "../args";
 import { ClusterNames, PORTS } from "../names";
 import { ServiceObject } from "./types";
 
+/** Set by the StatefulSet controller on every pod it creates. */
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+
 export function buildHeadlessService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
   return {
     apiVersion: "v1",
@@ -49,6 +52,21 @@ export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
     spec: {
       selector: { matchLabels: { ...names.selectorLabels, "app.kubernetes.io/component": "metrics" } },
       endpoints: [{ port: "metrics", interval: "30s" }],
+    },
+  };
+}
+
+/** The write endpoint: the primary pod only, and only while it takes writes (its readiness). */
+export function buildWriteService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: names.writeService, namespace: args.namespace, labels: names.labels },
+    spec: {
+      type: "ClusterIP",
+      // The StatefulSet controller labels each pod with its name; a switchover moves this selector.
+      selector: { ...names.selectorLabels, [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}` },
+      ports: [{ name: "mysql", port: PORTS.mysql, targetPort: "mysql" }],
     },
   };
 }

@@ -1,4 +1,4 @@
-// The StatefulSet: pod identity (ordinal -> role, server id, DNS name), the data
+// The StatefulSet: pod identity (ordinal -> server id, DNS name), the data
 // volume per pod, and the pod's steps: init-config, clone-data, init-data, then
 // the server and the sidecar side by side. Each step is a script from the
 // ConfigMap started by an explicit command, so the spec says everything that runs.
@@ -20,6 +20,7 @@ export const MOUNTS = {
   tmp: "/tmp",
   secrets: "/etc/mysql-secrets",
   tls: "/etc/mysql-tls",
+  topology: "/etc/mysql-topology",
 } as const;
 
 function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
@@ -54,7 +55,7 @@ const containerSecurity = {
 };
 
 function mounts(...which: (keyof typeof MOUNTS)[]) {
-  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: name === "scripts" || name === "secrets" || name === "tls" }));
+  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: name === "scripts" || name === "secrets" || name === "tls" || name === "topology" }));
 }
 
 function script(name: string): string[] {
@@ -116,7 +117,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.image,
       command: script("init-config.sh"),
       env,
-      volumeMounts: mounts("scripts", "conf"),
+      volumeMounts: mounts("scripts", "conf", "topology"),
       resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
       securityContext: containerSecurity,
     },
@@ -125,7 +126,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.backupImage,
       command: script("clone-data.sh"),
       env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -134,7 +135,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.image,
       command: script("init-data.sh"),
       env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -163,7 +164,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       command: script("sidecar.sh"),
       env,
       ports: [{ name: "backup", containerPort: PORTS.backup }],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls"),
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
@@ -207,6 +208,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             // Files, not env: a rotated password reaches running pods without a restart.
             { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440 } },
             { name: "tls", secret: { secretName: names.tlsSecret, defaultMode: 0o440 } },
+            // Which ordinal is the primary: read on every sidecar loop, so a switchover needs no restart.
+            { name: "topology", configMap: { name: names.topologyConfigMap, defaultMode: 0o444 } },
           ],
         },
       },

@@ -16,7 +16,8 @@ if [[ -d $DATADIR && ! -f $RECLONE_MARKER ]]; then
   log "data directory present; not cloning"
   exit 0
 fi
-if (( ord == 0 )); then
+primary=$(primary_ordinal)
+if (( ord == primary )); then
   log "the primary is initialised by init-data, not cloned"
   exit 0
 fi
@@ -26,7 +27,8 @@ require_password monitor-password
 # primary is spared the backup's load; fall back to the primary.
 choose_source() {
   local candidate state io sql lag
-  for (( candidate = ord - 1; candidate >= 1; candidate-- )); do
+  for (( candidate = ord - 1; candidate >= 0; candidate-- )); do
+    (( candidate == primary )) && continue
     if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor monitor-password 2>/dev/null); then
       log "not cloning from ordinal $candidate: it does not answer"
       continue
@@ -38,7 +40,7 @@ choose_source() {
     fi
     log "not cloning from ordinal $candidate: replication io=$io sql=$sql lag=${lag}s"
   done
-  printf '0\n'
+  printf '%s\n' "$primary"
 }
 
 source_ordinal=$(choose_source)

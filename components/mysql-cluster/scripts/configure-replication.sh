@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Points this replica at the primary with GTID auto-positioning over verified
-# TLS, starting from the position its clone recorded. Idempotent: once
-# configured it only restarts stopped threads, or takes a rotated replication
-# password once the primary accepts it, so the sidecar runs it on every loop.
-# Exit status 3 means the primary no longer has the binary logs this replica
-# needs: only a re-clone can bring it back.
+# Keeps this replica replicating from the primary the topology names, over
+# verified TLS with GTID auto-positioning. The sidecar runs it on every loop;
+# each run does only what is missing:
+# - a fresh clone starts from the position its backup recorded;
+# - a former primary (still writable) stops taking writes first, then follows
+#   the new primary from its own position;
+# - after a switchover, a replica follows the new primary once that one takes
+#   writes; a server holding transactions the new primary lacks (errant GTIDs)
+#   is never attached to it, but re-cloned (exit 3);
+# - otherwise it restarts stopped threads, or takes a rotated replication
+#   password once the primary accepts it.
+# Exit status 3 means only a re-clone can bring this replica back: the primary
+# purged the binary logs it needs, or it holds errant transactions.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 require_password replication-password
+require_password monitor-password
 primary=$(primary_host)
 replication_password=$(password replication-password)
 
@@ -24,11 +32,46 @@ source_settings() {
 }
 change_source() { [[ $FLAVOR == mariadb ]] && printf 'CHANGE MASTER TO' || printf 'CHANGE REPLICATION SOURCE TO'; }
 
-# The marker lives in the data directory, so a fresh clone (whose copied
-# replication metadata may point anywhere) is always set up from its own position.
+# A former primary stops taking writes before anything else. Scheduler first,
+# so no heartbeat slips in between; setting read_only waits for commits in flight.
+if is_writable sql_root; then
+  log "this pod is no longer the primary ($primary is): stopping writes"
+  case $FLAVOR in
+    mariadb) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL read_only = ON' ;;
+    *) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL super_read_only = ON' ;;
+  esac
+fi
+
+# Returns 0 when the new primary takes writes and holds every transaction this
+# server has; exits 3 when this server has transactions the primary lacks.
+primary_ready_to_follow() {
+  if ! is_writable sql_remote "$primary" monitor monitor-password; then
+    log "waiting for $primary to take writes before following it"
+    return 1
+  fi
+  local mine theirs errant
+  mine=$(executed_gtids sql_root) || return 1
+  theirs=$(executed_gtids sql_remote "$primary" monitor monitor-password) || return 1
+  errant=$(errant_gtids "$mine" "$theirs") || return 1
+  if [[ -n $errant ]]; then
+    log "this server holds transactions $primary lacks (errant GTIDs: $errant); it is re-cloned rather than attached to a diverged primary"
+    exit 3
+  fi
+}
+
 if [[ -f $DATADIR/$REPLICATION_DONE ]]; then
   state=$(replication_state sql_root) || die "cannot read the replication state"
-  read -r io sql _ _ errno <<<"$state"
+  read -r io sql _ source errno <<<"$state"
+  if [[ $source != "$primary" ]]; then
+    primary_ready_to_follow || exit 0
+    log "following the new primary $primary (was $source)"
+    sql_root <<SQL
+STOP REPLICA;
+$(change_source) $([[ $FLAVOR == mariadb ]] && printf MASTER_HOST || printf SOURCE_HOST) = '$primary';
+START REPLICA;
+SQL
+    exit 0
+  fi
   # ER_SOURCE_FATAL_ERROR_READING_BINLOG: the primary purged what we need.
   [[ $errno == 1236 ]] && { log "the primary no longer has the binary logs this replica needs"; exit 3; }
   # ER_ACCESS_DENIED_ERROR: the replication password was rotated. Take the
@@ -49,9 +92,17 @@ SQL
   exit 0
 fi
 
-[[ -f $DATADIR/$CLONE_GTID_FILE ]] || die "replication is not configured and $DATADIR/$CLONE_GTID_FILE (the clone's position) is missing"
-gtid=$(<"$DATADIR/$CLONE_GTID_FILE")
-log "starting replication from $primary at GTID $gtid"
+# Not set up on this data yet: a fresh clone starts where its backup was taken;
+# a former primary from its own binary log position, once it is sure it holds
+# nothing the new primary lacks.
+if [[ -f $DATADIR/$CLONE_GTID_FILE ]]; then
+  gtid=$(<"$DATADIR/$CLONE_GTID_FILE")
+  log "starting replication from $primary at the clone's GTID $gtid"
+else
+  primary_ready_to_follow || exit 0
+  gtid=$(sql_root -e 'SELECT @@global.gtid_binlog_pos')
+  log "a former primary following $primary from its own position"
+fi
 case $FLAVOR in
   mariadb)
     sql_root <<SQL
@@ -63,11 +114,13 @@ START SLAVE;
 SQL
     ;;
   mysql)
+    # A fresh clone's GTIDs are declared; a former primary keeps its own.
+    reset_gtids=""
+    [[ -f $DATADIR/$CLONE_GTID_FILE ]] && reset_gtids="RESET BINARY LOGS AND GTIDS; SET GLOBAL gtid_purged = '$gtid';"
     sql_root <<SQL
 STOP REPLICA;
 SET GLOBAL super_read_only = OFF;
-RESET BINARY LOGS AND GTIDS;
-SET GLOBAL gtid_purged = '$gtid';
+$reset_gtids
 SET GLOBAL super_read_only = ON;
 CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$primary', SOURCE_PORT = $MYSQL_PORT, $(source_settings),
   SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 5, SOURCE_HEARTBEAT_PERIOD = 2;

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Init step 1: derive the pod's role (ordinal 0 is the primary) and a unique
-# server id from its ordinal, and assemble the server configuration from the
-# ConfigMap's files. Written to a temporary file and renamed, so a crash never
-# leaves half a configuration.
+# Init step 1: assemble the server configuration from the ConfigMap's files,
+# with a unique server id from the pod's ordinal. Every server starts
+# read-only whatever its role: the sidecar opens the primary for writes only
+# once that is safe (promote.sh), so a restarted or demoted pod can never take
+# writes beside another primary. Written to a temporary file and renamed, so a
+# crash never leaves half a configuration.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 ord=$(ordinal)
-role=replica
-(( ord == 0 )) && role=primary
 conf_dir=$(dirname "$CONF")
 
 {
-  cat "$SCRIPTS/server.cnf" "$SCRIPTS/$role.cnf"
+  cat "$SCRIPTS/server.cnf" "$SCRIPTS/start-read-only.cnf"
   printf '\n[mysqld]\n# server ids start at 100 so that 0 (which disables replication) never occurs\nserver_id = %d\nreport_host = %s\n' \
     "$((100 + ord))" "$(peer_host "$ord")"
 } >"$conf_dir/my.cnf.tmp"
 mv "$conf_dir/my.cnf.tmp" "$CONF"
-log "configured as $role with server_id $((100 + ord))"
+log "configured with server_id $((100 + ord)); the primary is ordinal $(primary_ordinal)"

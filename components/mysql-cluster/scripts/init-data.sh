@@ -16,7 +16,7 @@ if [[ -d $DATADIR ]]; then
   exit 0
 fi
 ord=$(ordinal)
-(( ord == 0 )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
+(( ord == $(primary_ordinal) )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
 for key in root-password replication-password backup-password monitor-password; do require_password "$key"; done
 
 rm -rf "$STAGING"
@@ -31,7 +31,7 @@ esac
 
 init_socket=/run/mysqld/init.sock
 "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --skip-networking --socket="$init_socket" \
-  --pid-file=/run/mysqld/init.pid --skip-log-bin --event-scheduler=OFF &
+  --pid-file=/run/mysqld/init.pid --skip-log-bin --event-scheduler=OFF --read-only=OFF --loose-super-read-only=OFF &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 

@@ -12,6 +12,7 @@ readonly RECLONE_MARKER=$DATA_ROOT/reclone-requested
 readonly CONF=/etc/mysql-cluster/my.cnf      # assembled by init-config.sh
 readonly SECRETS_DIR=/etc/mysql-secrets      # the credentials Secret, one file per key
 readonly TLS_DIR=/etc/mysql-tls              # tls.crt, tls.key, ca.crt
+readonly TOPOLOGY_DIR=/etc/mysql-topology    # the topology ConfigMap: which ordinal is the primary
 readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers
 readonly SOCKET=$RUN_DIR/mysqld.sock
 readonly ROOT_CNF=$RUN_DIR/root.cnf          # root's password as last seen working (mode 0600)
@@ -36,7 +37,53 @@ ordinal() {
 }
 
 peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE" "$POD_NAMESPACE" "$CLUSTER_DOMAIN"; }
-primary_host() { peer_host 0; }
+
+# The ordinal the cluster wants as its primary (setting primaryOrdinal). Read
+# from the mounted topology ConfigMap on every call: the kubelet refreshes the
+# file when `pulumi up` changes it, which is how a switchover reaches the pods.
+primary_ordinal() {
+  local n=0
+  [[ -r $TOPOLOGY_DIR/primary-ordinal ]] && n=$(<"$TOPOLOGY_DIR/primary-ordinal")
+  [[ $n =~ ^[0-9]+$ ]] || die "$TOPOLOGY_DIR/primary-ordinal holds \"$n\", not an ordinal"
+  printf '%s\n' "$n"
+}
+primary_host() { peer_host "$(primary_ordinal)"; }
+is_wanted_primary() { (( $(ordinal) == $(primary_ordinal) )); }
+
+# Whether a server takes writes: its read_only is off. Arguments: a sql_root,
+# sql_as or sql_remote invocation prefix.
+is_writable() { [[ $("$@" -e 'SELECT @@global.read_only' 2>/dev/null) == 0 ]]; }
+
+# The set of transactions a server has executed, in the flavor's notation:
+# MySQL's gtid_executed; MariaDB's gtid_binlog_state (the last sequence number
+# per domain and server id, which is what tells whose transactions these are).
+executed_gtids() {
+  case $FLAVOR in
+    mariadb) "$@" -e 'SELECT @@global.gtid_binlog_state' ;;
+    *) "$@" -e 'SELECT @@global.gtid_executed' ;;
+  esac | tr -d '\n '
+}
+
+# errant_gtids MINE THEIRS: the transactions in MINE that THEIRS lacks, as
+# text ("" when none). MySQL computes it in SQL; for MariaDB a transaction is
+# ours alone when our own server id's sequence number in a domain is ahead of
+# what THEIRS holds for that server id (only the primary writes, so only a
+# server's own entries can be errant; what it applied came from a primary).
+errant_gtids() {
+  local mine=$1 theirs=$2
+  case $FLAVOR in
+    mariadb)
+      awk -v mine="$mine" -v theirs="$theirs" -v me="$((100 + $(ordinal)))" 'BEGIN {
+        n = split(theirs, t, ","); for (i = 1; i <= n; i++) { split(t[i], p, "-"); have[p[1] "-" p[2]] = p[3] + 0 }
+        n = split(mine, m, ","); out = ""
+        for (i = 1; i <= n; i++) {
+          split(m[i], p, "-"); key = p[1] "-" p[2]
+          if (p[2] == me && (!(key in have) || have[key] < p[3] + 0)) out = out (out == "" ? "" : ",") m[i]
+        }
+        printf "%s", out }' ;;
+    *) sql_root -e "SELECT GTID_SUBTRACT('$mine', '$theirs')" ;;
+  esac
+}
 
 # password KEY: the value of Secret key KEY ($(<file) is read by the shell itself).
 password() { printf '%s' "$(<"$SECRETS_DIR/$1")"; }

@@ -3,15 +3,15 @@
 # "not ready: <why>" (exit 0 / 1). The sidecar runs it on every loop with
 # root's working password and leaves the verdict where the readiness probe
 # reads it, so probes need no credentials and survive password rotation.
-# The primary must be writable; a replica must be replicating with its
-# heartbeat lag within MAX_READ_LAG_SECONDS.
+# The primary (the ordinal the topology names) must be writable; a replica
+# must be replicating with its heartbeat lag within MAX_READ_LAG_SECONDS.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-if (( $(ordinal) == 0 )); then
+if is_wanted_primary; then
   read_only=$(sql_root -e 'SELECT @@global.read_only') || { echo "not ready: the server does not answer"; exit 1; }
-  [[ $read_only == 0 ]] || { echo "not ready: the primary is read-only"; exit 1; }
+  [[ $read_only == 0 ]] || { echo "not ready: the primary does not take writes yet"; exit 1; }
   echo ready
   exit 0
 fi

@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-(( $(ordinal) > 0 )) || die "the primary is never re-cloned"
+is_wanted_primary && die "the primary is never re-cloned"
 touch "$RECLONE_MARKER"
 log "re-cloning this replica: stopping the server"
 sql_root -e 'SHUTDOWN' || true

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The sidecar (backup image): serves hot backups over mutual TLS to pods that
-# clone from this one, and keeps this pod's role set up: on the primary it
-# applies users and passwords (again whenever the Secret's files change); on a
-# replica it configures replication, again after any restart until it has
-# completed, and re-clones when the primary purged the binary logs it needs.
+# clone from this one, and keeps this pod in the role the topology ConfigMap
+# gives it: the primary is promoted (safely, see promote.sh) and applies users
+# and passwords (again whenever the Secret's files change); a replica follows
+# the primary (configure-replication.sh), again after any restart or
+# switchover, and is re-cloned when it cannot catch up or has diverged.
 # It also keeps root's password in step with the Secret and writes the
 # readiness verdict the readiness probe reads.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-ord=$(ordinal)
 require_password root-password
 socat "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
@@ -52,10 +52,13 @@ while kill -0 "$listener" 2>/dev/null; do
   if error=$(sync_root_password); then
     last_error=""
     write_exporter_config
-    if (( ord == 0 )); then
-      digest=$(secrets_digest)
-      if [[ $digest != "$applied_digest" ]] && bash "$SCRIPTS/ensure-users.sh"; then applied_digest=$digest; fi
+    if is_wanted_primary; then
+      if bash "$SCRIPTS/promote.sh"; then
+        digest=$(secrets_digest)
+        if [[ $digest != "$applied_digest" ]] && bash "$SCRIPTS/ensure-users.sh"; then applied_digest=$digest; fi
+      fi
     else
+      applied_digest=""
       status=0
       bash "$SCRIPTS/configure-replication.sh" || status=$?
       if (( status == 3 )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
@@ -70,10 +73,16 @@ while kill -0 "$listener" 2>/dev/null; do
     fi
   fi
   printf '%s\n' "$verdict" >"$READINESS_FILE.tmp" && mv "$READINESS_FILE.tmp" "$READINESS_FILE"
-  # Quick polls on the way to the pod's first Ready (server start, replication
-  # set-up, catch-up: each second saved is a second off a replica's bootstrap),
-  # then every 5 s, which keeps an idle cluster's sidecars cheap (BENCHMARKS.md).
-  [[ $verdict == ready ]] && ever_ready=yes
-  if [[ ${ever_ready:-no} == yes ]]; then sleep 5 & wait $!; else sleep 0.5 & wait $!; fi
+  # Quick rounds while the pod is not Ready (server start, replication set-up,
+  # catch-up, a switchover: each second saved is a second off a bootstrap or of
+  # write downtime), every 5 s once it is, which keeps an idle cluster's
+  # sidecars cheap (BENCHMARKS.md); a new topology starts a round at once.
+  rounds=1
+  [[ $verdict == ready ]] && rounds=10
+  seen=$(primary_ordinal)
+  for (( i = 0; i < rounds; i++ )); do
+    sleep 0.5 & wait $!
+    [[ $(primary_ordinal) == "$seen" ]] || break
+  done
 done
 die "the backup listener exited"

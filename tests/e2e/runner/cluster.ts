@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stageDir } from "./container";
-import { K8sObject, ObjectStore, SecretValues, selectorMatches } from "./k8s";
+import { K8sObject, ObjectStore, SecretValues, selectorMatches, selectsStatefulSetPods } from "./k8s";
 import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
@@ -355,7 +355,7 @@ export class LocalCluster {
   /** One proxy per ClusterIP Service selecting our pods; specs of existing ones are updated in place. */
   private async syncServices(): Promise<void> {
     const podLabels = this.sts.spec?.template?.metadata?.labels ?? {};
-    const wanted = this.store.ofKind("Service").filter((s) => isProxied(s) && selectorMatches(s.spec?.selector, podLabels));
+    const wanted = this.store.ofKind("Service").filter((s) => isProxied(s) && selectsStatefulSetPods(s.spec?.selector, podLabels, this.stsName));
     for (const p of [...this.proxies]) {
       const spec = wanted.find((s) => s.metadata.name === p.name);
       if (spec && JSON.stringify(spec.spec.ports) === JSON.stringify(p.spec.spec.ports)) p.spec = spec;

@@ -55,6 +55,19 @@ export class ObjectStore {
   }
 }
 
+/** Set by the StatefulSet controller on every pod it creates. */
+export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
+
+/**
+ * Whether a Service's selector can pick pods of StatefulSet `stsName` with
+ * template labels `labels`: a pod-name term must name one of its pods.
+ */
+export function selectsStatefulSetPods(selector: Record<string, string> | undefined, labels: Record<string, string>, stsName: string): boolean {
+  const podName = selector?.[POD_NAME_LABEL];
+  if (podName !== undefined && !new RegExp(`^${stsName}-[0-9]+$`).test(podName)) return false;
+  return selectorMatches(selector, podName === undefined ? labels : { ...labels, [POD_NAME_LABEL]: podName });
+}
+
 export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   if (!selector || Object.keys(selector).length === 0) return false; // a Service without selector has no endpoints
   return Object.entries(selector).every(([k, v]) => labels[k] === v);

@@ -9,7 +9,7 @@ import * as path from "path";
 import { ContainerProcess, ExecOptions, execInContainer, ExitStatus, resolveCommand, stageDir } from "./container";
 import { ContainerConfigError, containerEnv, expand, PodFacts } from "./env";
 import { CONTAINER_PATH, ImageLayout, prepareImage } from "./images";
-import { K8sObject, ObjectStore } from "./k8s";
+import { K8sObject, ObjectStore, POD_NAME_LABEL } from "./k8s";
 import { PodNetwork } from "./network";
 import { ProbeTarget, ProbeWorker } from "./probes";
 import { RunResult, sleep } from "./sh";
@@ -97,8 +97,9 @@ export class Pod {
     return this.deps.network.podIp(this.ordinal);
   }
 
+  /** The template's labels plus the one the StatefulSet controller adds to each pod. */
   get labels(): Record<string, string> {
-    return this.template.metadata?.labels ?? {};
+    return { ...(this.template.metadata?.labels ?? {}), [POD_NAME_LABEL]: this.name };
   }
 
   private logDir(): string {
