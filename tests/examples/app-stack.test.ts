@@ -13,7 +13,7 @@ type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/
 const DATABASE_STACK = "acme/mysql-cluster/dev";
 const APP_PASSWORD = "pw-shop-app-password";
 const DATABASE_OUTPUTS = {
-  writeEndpoint: "mysql-0.mysql.databases.svc.cluster.local",
+  writeEndpoint: "mysql-write.databases.svc.cluster.local",
   readEndpoint: "mysql-read.databases.svc.cluster.local",
   port: 3306,
   namespace: "databases",

@@ -19,6 +19,13 @@ function stackConfig(stack: string, overrides: Record<string, string> = {}): Rec
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [`mysql-cluster:${k}`, v]));
 }
 
+/** The inputs of the ConfigMap of scripts and server configuration, "mysql-config-<hash>" (the other is the topology). */
+function scriptsConfigMap(mocks: MockRecorder): AnyObject {
+  const found = mocks.ofType("kubernetes:core/v1:ConfigMap").map((r) => r.inputs as AnyObject).filter((c) => c.metadata.name.startsWith("mysql-config-"));
+  assert.strictEqual(found.length, 1, "scripts ConfigMaps");
+  return found[0];
+}
+
 /** Runs index.ts afresh (it reads config when loaded). */
 function runProgram(): AnyObject {
   delete require.cache[require.resolve(PROGRAM)];
@@ -44,7 +51,7 @@ describe("stack program index.ts", function () {
     });
 
     it("exports the endpoints, port, namespace and app user of the dev cluster", async function () {
-      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-0.mysql.databases.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.databases.svc.cluster.local");
       assert.strictEqual(await valueOf(outputs.readEndpoint), "mysql-read.databases.svc.cluster.local");
       assert.strictEqual(await valueOf(outputs.port), 3306);
       assert.strictEqual(await valueOf(outputs.namespace), "databases");
@@ -61,8 +68,7 @@ describe("stack program index.ts", function () {
     it("deploys the NetworkPolicy admitting app=shop, and TLS with require_secure_transport", function () {
       const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as AnyObject;
       assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
-      const configMap = mocks.one("kubernetes:core/v1:ConfigMap").inputs as AnyObject;
-      assert.match(configMap.data["server.cnf"], /^require_secure_transport = ON$/m);
+      assert.match(scriptsConfigMap(mocks).data["server.cnf"], /^require_secure_transport = ON$/m);
     });
 
     it("exports the app and root passwords as secrets, and nothing else as a secret", async function () {
@@ -130,7 +136,7 @@ describe("stack program index.ts", function () {
       assert.strictEqual(pod.priorityClassName, "db-critical");
       assert.ok(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, "hardSpread did not require the node spread");
       assert.strictEqual(pod.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
-      const cnf: string = (mocks.one("kubernetes:core/v1:ConfigMap").inputs as AnyObject).data["server.cnf"];
+      const cnf: string = scriptsConfigMap(mocks).data["server.cnf"];
       assert.ok(!/rpl_semi_sync/.test(cnf), "semiSync false still configures semi-sync");
       assert.strictEqual(mocks.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").length, 1);
     });

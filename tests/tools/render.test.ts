@@ -67,9 +67,10 @@ describe("tools/render.ts", function () {
       assert.strictEqual(result.stderr, "");
     });
 
-    it("prints one YAML document for each of the two Secrets, ConfigMap, three Services, NetworkPolicy, PodDisruptionBudget and StatefulSet", function () {
-      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet"]);
-      assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), ["mysql", "mysql-read", "mysql-metrics"]);
+    it("prints one YAML document for each of the two Secrets, two ConfigMaps (scripts, topology), four Services, NetworkPolicy, PodDisruptionBudget and StatefulSet", function () {
+      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "ConfigMap", "Service", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet"]);
+      assert.deepStrictEqual(objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")), ["mysql-config-<hash>", "mysql-topology"]);
+      assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), ["mysql", "mysql-write", "mysql-read", "mysql-metrics"]);
       assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["mysql-credentials", "mysql-tls"]);
       for (const o of objects) assert.strictEqual(o.metadata.namespace, "databases");
     });

@@ -22,6 +22,12 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["replicas", { replicas: 2.5 }, "db", /whole number from 1 to 99/],
   ["replicas", { replicas: "abc" as never }, "db", /whole number from 1 to 99/],
   ["replicas", { replicas: 100 }, "db", /whole number from 1 to 99/],
+  ["primaryOrdinal", { primaryOrdinal: 1.5 }, "db", /whole number from 0 to replicas-1 \(2\)/],
+  ["primaryOrdinal", { primaryOrdinal: -1 }, "db", /whole number from 0 to replicas-1 \(2\)/],
+  ["primaryOrdinal", { primaryOrdinal: "1" as never }, "db", /whole number from 0 to replicas-1 \(2\)/],
+  ["primaryOrdinal", { primaryOrdinal: 3 }, "db", /ordinal of an existing pod: a whole number from 0 to replicas-1 \(2\)/],
+  ["primaryOrdinal", { replicas: 5, primaryOrdinal: 5 }, "db", /whole number from 0 to replicas-1 \(4\)/],
+  ["primaryOrdinal", { replicas: 1, primaryOrdinal: 1 }, "db", /whole number from 0 to replicas-1 \(0\)/],
   ["storageSize", { storageSize: "10GB" }, "db", /Kubernetes quantity/],
   ["storageSize", { storageSize: "abc" }, "db", /Kubernetes quantity/],
   ["storageSize", { storageSize: "0" }, "db", /at least 1Mi/],
@@ -115,6 +121,7 @@ describe("resolveArgs", function () {
         name: "mysql",
         namespace: "default",
         replicas: 3,
+        primaryOrdinal: 0,
         flavor: "mysql",
         image: "mysql:8.4",
         backupImage: "percona/percona-xtrabackup:8.4",
@@ -166,6 +173,7 @@ describe("resolveArgs", function () {
       const args: MySqlClusterArgs = {
         namespace: "prod",
         replicas: 99,
+        primaryOrdinal: 98,
         flavor: "mariadb",
         image: "registry.example/mariadb:11.4.2",
         backupImage: "registry.example/mariadb:11.4.2",
@@ -286,7 +294,7 @@ describe("resolveArgs", function () {
   describe("invalid settings, one at a time", function () {
     it("covers at least 30 invalid configurations, including every security and production setting", function () {
       assert.ok(INVALID.length >= 30, `${INVALID.length} cases`);
-      for (const setting of ["requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
+      for (const setting of ["primaryOrdinal", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
         "spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor", "existingSecret"]) {
         assert.ok(INVALID.some(([s]) => s === setting), setting);
       }
@@ -317,6 +325,29 @@ describe("resolveArgs", function () {
     it("shows the rejected value in the message", function () {
       assert.match(errorFor("db", { storageSize: "10GB" }).message, /got "10GB"/);
       assert.match(errorFor("db", { replicas: 100 }).message, /got 100/);
+    });
+  });
+
+  describe("primaryOrdinal", function () {
+    it("accepts every ordinal from 0 to replicas-1", function () {
+      for (const replicas of [1, 3, 99]) {
+        for (const primaryOrdinal of [0, Math.floor((replicas - 1) / 2), replicas - 1]) {
+          assert.strictEqual(resolveArgs("db", { replicas, primaryOrdinal }).primaryOrdinal, primaryOrdinal, `${primaryOrdinal} of ${replicas}`);
+        }
+      }
+    });
+
+    it("says how to scale down past the primary when replicas would drop to or below it", function () {
+      const error = errorFor("db", { replicas: 2, primaryOrdinal: 2 });
+      assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["primaryOrdinal"]);
+      assert.match(error.problems[0], /^setting "primaryOrdinal": got 2; expected .*switch it to a lower ordinal first/);
+    });
+
+    it("blames only replicas, not the default primaryOrdinal, when replicas itself is invalid", function () {
+      for (const replicas of [0, -1, 2.5, 100, "abc" as never]) {
+        const error = errorFor("db", { replicas });
+        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["replicas"], error.message);
+      }
     });
   });
 

@@ -1,8 +1,9 @@
-// immutableSettingProblems: what the settings guard refuses at preview, and
-// what it lets through (first deploy, unchanged settings, storage growth).
+// immutableSettingProblems and creationProblems: what the settings guard
+// refuses at preview, and what it lets through (first deploy, unchanged
+// settings, storage growth, a switchover).
 
 import * as assert from "assert";
-import { ImmutableSettings, immutableSettingProblems } from "../../../components/mysql-cluster/immutable-settings";
+import { creationProblems, ImmutableSettings, immutableSettingProblems } from "../../../components/mysql-cluster/immutable-settings";
 
 const deployed: ImmutableSettings = {
   flavor: "mariadb",
@@ -12,6 +13,7 @@ const deployed: ImmutableSettings = {
   existingSecret: "",
   tlsSecret: "",
   namespace: "databases",
+  primaryOrdinal: 0,
 };
 
 describe("immutableSettingProblems", function () {
@@ -75,6 +77,16 @@ describe("immutableSettingProblems", function () {
     assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10240Mi" }), []);
   });
 
+  it("allows primaryOrdinal to change on a running cluster (a planned switchover), and back", function () {
+    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, primaryOrdinal: 2 }), []);
+    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, deployed), []);
+  });
+
+  it("allows a state written before primaryOrdinal existed (no previous primaryOrdinal)", function () {
+    const { primaryOrdinal: _primaryOrdinal, ...older } = deployed;
+    assert.deepStrictEqual(immutableSettingProblems(older, { ...deployed, primaryOrdinal: 1 }), []);
+  });
+
   it("refuses storage shrinking, naming storageSize and the smallest size allowed", function () {
     const problems = immutableSettingProblems(deployed, { ...deployed, storageSize: "5Gi" });
     assert.strictEqual(problems.length, 1);
@@ -85,4 +97,21 @@ describe("immutableSettingProblems", function () {
   it("refuses a shrink hidden by a unit change", function () {
     assert.strictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10000M" }).length, 1);
   });
+});
+
+describe("creationProblems", function () {
+  it("accepts a new cluster whose primary is ordinal 0", function () {
+    assert.deepStrictEqual(creationProblems(deployed), []);
+    assert.deepStrictEqual(creationProblems({ ...deployed, flavor: "mysql", storageClass: "fast", existingSecret: "s", tlsSecret: "t" }), []);
+  });
+
+  for (const primaryOrdinal of [1, 2, 98]) {
+    it(`refuses a new cluster whose primary is ordinal ${primaryOrdinal}, naming primaryOrdinal, the value and what to do instead`, function () {
+      const problems = creationProblems({ ...deployed, primaryOrdinal });
+      assert.strictEqual(problems.length, 1, problems.join("\n"));
+      const [problem] = problems;
+      assert.ok(problem.startsWith(`setting "primaryOrdinal" must be 0 when the cluster is created (got ${primaryOrdinal})`), problem);
+      assert.match(problem, /Create the cluster with 0, then change primaryOrdinal for a switchover/);
+    });
+  }
 });

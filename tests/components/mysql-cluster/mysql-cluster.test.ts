@@ -7,6 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
+import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
 import { containsSecret, installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, mockPrivateKey, RecordedResource, settle, valueOf } from "../pulumi-mocks";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
@@ -81,9 +82,13 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
+  /** Name of the cluster deploy() built last. */
+  let deployed = "";
+
   /** Builds a cluster from scratch and waits until every resource reached the mocks. */
   async function deploy(name: string, args: MySqlClusterArgs = {}): Promise<Cluster> {
     mocks.reset();
+    deployed = name;
     const cluster = new MySqlCluster(name, args);
     await valueOf(cluster.urn);
     await Promise.all([valueOf(cluster.writeEndpoint), valueOf(cluster.readEndpoint), valueOf(cluster.secretName)]);
@@ -93,10 +98,24 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
   const inputs = (r: RecordedResource) => r.inputs as AnyObject;
   const statefulSet = () => inputs(mocks.one(T.statefulSet));
-  const configMap = () => inputs(mocks.one(T.configMap));
+  /** The ConfigMap of scripts and server configuration: "<name>-config-<hash>". */
+  const configMapResource = () => {
+    const found = mocks.ofType(T.configMap).filter((r) => inputs(r).metadata.name.startsWith(`${deployed}-config-`));
+    assert.strictEqual(found.length, 1, `scripts ConfigMaps of ${deployed}: ${found.map((r) => inputs(r).metadata.name).join(", ")}`);
+    return found[0];
+  };
+  const configMap = () => inputs(configMapResource());
+  /** The ConfigMap naming the primary's ordinal: "<name>-topology". */
+  const topologyResource = () => {
+    const found = mocks.ofType(T.configMap).filter((r) => inputs(r).metadata.name === `${deployed}-topology`);
+    assert.strictEqual(found.length, 1, `topology ConfigMaps of ${deployed}`);
+    return found[0];
+  };
+  const topology = () => inputs(topologyResource());
   const services = () => mocks.ofType(T.service).map(inputs);
   const headless = () => services().find((s) => s.spec.clusterIP === "None")!;
   const readService = () => services().find((s) => s.metadata.name.endsWith("-read"))!;
+  const writeService = () => services().find((s) => s.metadata.name.endsWith("-write"))!;
   const metricsService = () => services().find((s) => s.metadata.name.endsWith("-metrics"));
   const secretNamed = (name: string) => mocks.ofType(T.secret).find((r) => inputs(r).metadata.name === name);
   const credentialsSecret = (cluster = "shopdb") => secretNamed(`${cluster}-credentials`)!;
@@ -108,7 +127,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       cluster = await deploy("shopdb", { namespace: "shop", replicas: 3, appDatabase: "shop", appUser: "shop" });
     });
 
-    it("registers the credentials and TLS Secrets, ConfigMap, three Services (headless, read, metrics), NetworkPolicy, PodDisruptionBudget, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard, and no ServiceMonitor", function () {
+    it("registers the credentials and TLS Secrets, the scripts and topology ConfigMaps, four Services (headless, write, read, metrics), NetworkPolicy, PodDisruptionBudget, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard, and no ServiceMonitor", function () {
       assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name).sort(), ["shopdb-credentials", "shopdb-tls"]);
       assert.strictEqual(mocks.ofType(T.networkPolicy).length, 1);
       assert.deepStrictEqual(mocks.ofType(T.disruptionBudget).map((r) => r.name), ["shopdb-disruption-budget"]);
@@ -117,8 +136,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(mocks.ofType(T.selfSignedCert).map((r) => r.name), ["shopdb-ca"]);
       assert.deepStrictEqual(mocks.ofType(T.certRequest).map((r) => r.name), ["shopdb-tls-request"]);
       assert.deepStrictEqual(mocks.ofType(T.locallySignedCert).map((r) => r.name), ["shopdb-tls"]);
-      assert.strictEqual(mocks.ofType(T.configMap).length, 1);
-      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["shopdb", "shopdb-metrics", "shopdb-read"]);
+      assert.deepStrictEqual(mocks.ofType(T.configMap).map((r) => inputs(r).metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")).sort(), ["shopdb-config-<hash>", "shopdb-topology"]);
+      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["shopdb", "shopdb-metrics", "shopdb-read", "shopdb-write"]);
       assert.strictEqual(mocks.ofType(T.statefulSet).length, 1);
       assert.deepStrictEqual(
         mocks.ofType(T.password).map((r) => r.name).sort(),
@@ -131,8 +150,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      // 2 Secrets, ConfigMap, 3 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
-      assert.strictEqual(children.length, 2 + 1 + 3 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
+      // 2 Secrets, 2 ConfigMaps, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
+      assert.strictEqual(children.length, 2 + 2 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
       for (const child of children) assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
 
@@ -143,9 +162,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(statefulSet().metadata.name, "shopdb");
       assert.strictEqual(headless().metadata.name, "shopdb");
       assert.strictEqual(readService().metadata.name, "shopdb-read");
+      assert.strictEqual(writeService().metadata.name, "shopdb-write");
       assert.strictEqual(metricsService()?.metadata.name, "shopdb-metrics");
       assert.strictEqual(inputs(mocks.one(T.disruptionBudget)).metadata.name, "shopdb");
       assert.match(configMap().metadata.name, /^shopdb-config-[0-9a-f]{10}$/);
+      assert.strictEqual(topology().metadata.name, "shopdb-topology");
       for (const r of mocks.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
         assert.strictEqual(inputs(r).metadata.namespace, "shop", `${r.type} ${r.name} namespace`);
       }
@@ -177,12 +198,16 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const [k, v] of Object.entries(selector)) assert.strictEqual(podLabels[k], v, `selector ${k}`);
     });
 
-    it("has every Service (headless, read, metrics) select the StatefulSet's pods", function () {
+    it("has every Service (headless, write, read, metrics) select the StatefulSet's pods, the write Service also by the pod-name label the StatefulSet controller sets", function () {
       const podLabels: Record<string, string> = statefulSet().spec.template.metadata.labels;
+      const selectorLabels: Record<string, string> = statefulSet().spec.selector.matchLabels;
       for (const svc of services()) {
-        assert.ok(Object.keys(svc.spec.selector).length > 0, `${svc.metadata.name} selects something`);
-        for (const [k, v] of Object.entries<string>(svc.spec.selector)) assert.strictEqual(podLabels[k], v, `${svc.metadata.name} selector ${k}`);
+        const { [POD_NAME_LABEL]: podName, ...labels } = svc.spec.selector as Record<string, string>;
+        assert.ok(Object.keys(labels).length > 0, `${svc.metadata.name} selects something`);
+        for (const [k, v] of Object.entries<string>(labels)) assert.strictEqual(podLabels[k], v, `${svc.metadata.name} selector ${k}`);
+        assert.strictEqual(podName !== undefined, svc.metadata.name === "shopdb-write", `${svc.metadata.name} selects by pod name: ${podName}`);
       }
+      assert.deepStrictEqual(writeService().spec.selector, { ...selectorLabels, [POD_NAME_LABEL]: "shopdb-0" });
     });
 
     it("uses the headless Service as the StatefulSet's serviceName and publishes not-ready pods", function () {
@@ -220,6 +245,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(mountPaths.get("conf"), path.posix.dirname(lib.CONF));
       assert.strictEqual(lib.SCRIPTS, "/scripts");
       assert.strictEqual(mountPaths.get("scripts"), lib.SCRIPTS);
+      assert.strictEqual(lib.TOPOLOGY_DIR, "/etc/mysql-topology");
+      assert.strictEqual(mountPaths.get("topology"), lib.TOPOLOGY_DIR);
     });
 
     it("points the scripts volume at the ConfigMap it creates", function () {
@@ -234,7 +261,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.match(cnf, new RegExp(`^socket = ${lib.SOCKET}$`, "m"));
     });
 
-    it("ships every script a container or probe runs, and the three server configuration files, in the ConfigMap", function () {
+    it("ships every script a container or probe runs, and the server configuration files server.cnf and start-read-only.cnf, in the ConfigMap", function () {
       const data: Record<string, string> = configMap().data;
       const referenced = new Set<string>();
       for (const container of allContainers(statefulSet())) {
@@ -252,7 +279,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const [file, text] of Object.entries(data).filter(([f]) => f.endsWith(".sh"))) {
         for (const match of text.matchAll(/\$SCRIPTS\/([\w.-]+\.(?:sh|cnf))/g)) assert.ok(match[1] in data, `${file} uses ${match[1]}`);
       }
-      for (const cnf of ["server.cnf", "primary.cnf", "replica.cnf"]) assert.ok(cnf in data, `${cnf} missing`);
+      assert.deepStrictEqual(Object.keys(data).filter((f) => f.endsWith(".cnf")).sort(), ["server.cnf", "start-read-only.cnf"]);
       for (const file of fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"))) {
         assert.strictEqual(data[file], fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), `${file} differs from the source file`);
       }
@@ -293,6 +320,19 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.match(cnf, new RegExp(`^ssl_ca = ${lib.TLS_DIR}/ca.crt$`, "m"));
     });
 
+    it("mounts the topology ConfigMap <name>-topology read-only where lib.sh reads it, in init-config, clone-data, init-data and the sidecar only", function () {
+      const sts = statefulSet();
+      const volume = sts.spec.template.spec.volumes.find((v: AnyObject) => v.name === "topology");
+      assert.deepStrictEqual(volume, { name: "topology", configMap: { name: topology().metadata.name, defaultMode: 0o444 } });
+      assert.strictEqual(volume.configMap.name, "shopdb-topology");
+      assert.deepStrictEqual(containersMounting(sts, "topology").sort(), ["clone-data", "init-config", "init-data", "sidecar"]);
+      for (const container of ["mysql", "exporter"]) assert.ok(!containersMounting(sts, "topology").includes(container), `${container} mounts the topology`);
+      const lib = libShConstants();
+      for (const mount of allContainers(sts).flatMap((c) => (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"))) {
+        assert.deepStrictEqual(mount, { name: "topology", mountPath: lib.TOPOLOGY_DIR, readOnly: true });
+      }
+    });
+
     it("puts no password into any container's environment", function () {
       for (const container of allContainers(statefulSet())) {
         for (const e of container.env ?? []) {
@@ -322,11 +362,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       }
     });
 
-    it("puts no password or private key into the ConfigMap, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches or guard", function () {
+    it("puts no password or private key into the ConfigMaps, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches or guard", function () {
       const secrets = [...mocks.ofType(T.password).map((r) => mockPassword(r.name)), ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name))];
       assert.strictEqual(secrets.length, 8);
       const others = [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.disruptionBudget, T.pvcPatch, T.guard].flatMap((t) => mocks.ofType(t));
-      assert.strictEqual(others.length, 1 + 1 + 3 + 1 + 1 + 3 + 1);
+      assert.strictEqual(others.length, 2 + 1 + 4 + 1 + 1 + 3 + 1);
       for (const r of others) {
         const text = JSON.stringify(r.inputs);
         for (const value of secrets) assert.ok(!text.includes(value), `${r.type} ${r.name} contains ${value}`);
@@ -366,8 +406,9 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(dbAdmin?.value, "mysqladmin");
     });
 
-    it("outputs the primary's pod DNS name as writeEndpoint and the read Service's as readEndpoint, on port 3306", async function () {
-      assert.strictEqual(await valueOf(cluster.writeEndpoint), "shopdb-0.shopdb.shop.svc.cluster.local");
+    it("outputs the write Service's DNS name as writeEndpoint and the read Service's as readEndpoint, on port 3306", async function () {
+      assert.strictEqual(await valueOf(cluster.writeEndpoint), "shopdb-write.shop.svc.cluster.local");
+      assert.strictEqual(await valueOf(cluster.writeEndpoint), `${writeService().metadata.name}.${writeService().metadata.namespace}.svc.cluster.local`);
       assert.strictEqual(await valueOf(cluster.readEndpoint), "shopdb-read.shop.svc.cluster.local");
       assert.strictEqual(await valueOf(cluster.port), 3306);
       assert.strictEqual(await valueOf(cluster.secretName), "shopdb-credentials");
@@ -388,9 +429,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(mocks.one(T.statefulSet).ignoreChanges, ["spec.volumeClaimTemplates"]);
     });
 
-    it("creates the StatefulSet after its ConfigMap, headless Service and both Secrets", function () {
+    it("creates the StatefulSet after its scripts and topology ConfigMaps, headless Service and both Secrets", function () {
       const deps = mocks.one(T.statefulSet).dependencies;
-      assert.ok(deps.includes(mocks.one(T.configMap).urn), "StatefulSet does not depend on the ConfigMap");
+      assert.ok(deps.includes(configMapResource().urn), "StatefulSet does not depend on the scripts ConfigMap");
+      assert.ok(deps.includes(topologyResource().urn), "StatefulSet does not depend on the topology ConfigMap");
       for (const secret of [credentialsSecret(), tlsSecret()]) assert.ok(deps.includes(secret.urn), `StatefulSet does not depend on Secret ${inputs(secret).metadata.name}`);
       assert.ok(deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn), "StatefulSet does not depend on the headless Service");
     });
@@ -398,8 +440,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("hands the settings that cannot change in place to the settings guard", function () {
       const guard = inputs(mocks.one(T.guard));
       assert.deepStrictEqual(
-        { flavor: guard.flavor, storageClass: guard.storageClass, storageAccessMode: guard.storageAccessMode, storageSize: guard.storageSize, existingSecret: guard.existingSecret, tlsSecret: guard.tlsSecret, namespace: guard.namespace },
-        { flavor: "mysql", storageClass: "", storageAccessMode: "ReadWriteOnce", storageSize: "10Gi", existingSecret: "", tlsSecret: "", namespace: "shop" },
+        { flavor: guard.flavor, storageClass: guard.storageClass, storageAccessMode: guard.storageAccessMode, storageSize: guard.storageSize, existingSecret: guard.existingSecret, tlsSecret: guard.tlsSecret, namespace: guard.namespace, primaryOrdinal: guard.primaryOrdinal },
+        { flavor: "mysql", storageClass: "", storageAccessMode: "ReadWriteOnce", storageSize: "10Gi", existingSecret: "", tlsSecret: "", namespace: "shop", primaryOrdinal: 0 },
       );
     });
 
@@ -422,10 +464,12 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         assert.strictEqual(cert.certRequestPem, "CSR-shopdb-tls-request");
       });
 
-      it("covers every pod (*.<name>.<ns>.svc.cluster.local) and the read Service in the certificate's DNS names", async function () {
+      it("covers every pod (*.<name>.<ns>.svc.cluster.local), the write Service and the read Service in the certificate's DNS names", async function () {
         const dnsNames: string[] = inputs(mocks.one(T.certRequest)).dnsNames;
         const read = readService().metadata.name;
-        for (const name of ["*.shopdb.shop.svc.cluster.local", `${read}.shop.svc.cluster.local`, `${read}.shop.svc`, `${read}.shop`, read, "*.shopdb.shop.svc", "localhost"]) {
+        const write = writeService().metadata.name;
+        for (const name of ["*.shopdb.shop.svc.cluster.local", `${read}.shop.svc.cluster.local`, `${read}.shop.svc`, `${read}.shop`, read,
+          `${write}.shop.svc.cluster.local`, `${write}.shop.svc`, `${write}.shop`, write, "*.shopdb.shop.svc", "localhost"]) {
           assert.ok(dnsNames.includes(name), `${name} is not among ${dnsNames.join(", ")}`);
         }
         // A wildcard covers exactly one leftmost label (RFC 6125).
@@ -566,7 +610,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("patches a single claim for a single pod and uses the default namespace", async function () {
       assert.deepStrictEqual(mocks.ofType(T.pvcPatch).map((p) => inputs(p).metadata.name), ["data-plain-0"]);
-      assert.strictEqual(await valueOf(cluster.writeEndpoint), "plain-0.plain.default.svc.cluster.local");
+      assert.strictEqual(await valueOf(cluster.writeEndpoint), "plain-write.default.svc.cluster.local");
     });
   });
 
@@ -596,7 +640,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(await valueOf(cluster.secretName), "my-db-passwords");
       assert.strictEqual(await valueOf(cluster.appPassword), undefined);
       assert.strictEqual(await valueOf(cluster.rootPassword), undefined);
-      assert.strictEqual(await valueOf(cluster.writeEndpoint), "ext-0.ext.default.svc.k8s.example");
+      assert.strictEqual(await valueOf(cluster.writeEndpoint), "ext-write.default.svc.k8s.example");
       assert.strictEqual(await valueOf(cluster.readEndpoint), "ext-read.default.svc.k8s.example");
     });
 
@@ -626,6 +670,57 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(configMap().metadata.name, before);
       assert.strictEqual(statefulSet().spec.replicas, 5);
       assert.strictEqual(mocks.ofType(T.pvcPatch).length, 5);
+    });
+  });
+
+  describe("primaryOrdinal (planned switchover)", function () {
+    const podNameSelected = () => writeService().spec.selector[POD_NAME_LABEL];
+
+    it("selects only the primary pod, <name>-<primaryOrdinal>, in the write Service, and moves the selector when primaryOrdinal changes", async function () {
+      await deploy("swo", { replicas: 3 });
+      const first = writeService().spec.selector;
+      assert.strictEqual(podNameSelected(), "swo-0");
+      await deploy("swo", { replicas: 3, primaryOrdinal: 2 });
+      assert.strictEqual(podNameSelected(), "swo-2");
+      const { [POD_NAME_LABEL]: _before, ...labelsBefore } = first;
+      const { [POD_NAME_LABEL]: _after, ...labelsAfter } = writeService().spec.selector;
+      assert.deepStrictEqual(labelsAfter, labelsBefore);
+      assert.deepStrictEqual(labelsAfter, statefulSet().spec.selector.matchLabels);
+    });
+
+    it("writes primaryOrdinal into the topology ConfigMap, whose name <name>-topology stays the same when it changes", async function () {
+      await deploy("swo", { replicas: 3 });
+      assert.deepStrictEqual([topology().metadata.name, topology().data], ["swo-topology", { "primary-ordinal": "0" }]);
+      await deploy("swo", { replicas: 3, primaryOrdinal: 1 });
+      assert.deepStrictEqual([topology().metadata.name, topology().data], ["swo-topology", { "primary-ordinal": "1" }]);
+    });
+
+    it("changes neither the scripts ConfigMap's name nor the StatefulSet when primaryOrdinal changes, so no pod rolls", async function () {
+      await deploy("swo", { replicas: 3 });
+      const configMapName = configMap().metadata.name;
+      const sts = statefulSet();
+      await deploy("swo", { replicas: 3, primaryOrdinal: 2 });
+      assert.strictEqual(configMap().metadata.name, configMapName);
+      assert.deepStrictEqual(statefulSet(), sts);
+    });
+
+    it("keeps writeEndpoint at the write Service's DNS name whatever primaryOrdinal is", async function () {
+      const first = await deploy("swo", { namespace: "data", replicas: 3 });
+      assert.strictEqual(await valueOf(first.writeEndpoint), "swo-write.data.svc.cluster.local");
+      const second = await deploy("swo", { namespace: "data", replicas: 3, primaryOrdinal: 2 });
+      assert.strictEqual(await valueOf(second.writeEndpoint), "swo-write.data.svc.cluster.local");
+    });
+
+    it("hands primaryOrdinal to the settings guard, which refuses a new cluster whose primary is not ordinal 0", async function () {
+      await deploy("swo", { replicas: 3, primaryOrdinal: 2 });
+      assert.strictEqual(inputs(mocks.one(T.guard)).primaryOrdinal, 2);
+    });
+
+    it("throws naming primaryOrdinal, and registers nothing, for a primaryOrdinal that is not the ordinal of a pod", async function () {
+      mocks.reset();
+      assert.throws(() => new MySqlCluster("bad", { replicas: 2, primaryOrdinal: 2 }), /setting "primaryOrdinal": got 2; expected /);
+      await settle();
+      assert.deepStrictEqual(mocks.resources.map((r) => `${r.type}/${r.name}`), []);
     });
   });
 
@@ -667,8 +762,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual([sm.metadata.name, sm.metadata.namespace], ["mon-metrics", "data"]);
       const svc = metricsService()!;
       for (const [k, v] of Object.entries<string>(sm.spec.selector.matchLabels)) assert.strictEqual(svc.metadata.labels[k], v, `ServiceMonitor selector ${k}`);
-      // It selects the metrics Service only, not the headless or read Service.
-      for (const other of [headless(), readService()]) {
+      // It selects the metrics Service only, not the headless, write or read Service.
+      for (const other of [headless(), writeService(), readService()]) {
         assert.ok(!Object.entries<string>(sm.spec.selector.matchLabels).every(([k, v]) => other.metadata.labels[k] === v), `the ServiceMonitor selects ${other.metadata.name}`);
       }
       assert.deepStrictEqual(sm.spec.endpoints.map((e: AnyObject) => e.port), svc.spec.ports.map((p: AnyObject) => p.name));
@@ -678,7 +773,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("registers no metrics Service, ServiceMonitor, exporter password or exporter container with metrics false", async function () {
       await deploy("quiet", { metrics: false, appDatabase: "app", appUser: "app" });
       assert.strictEqual(metricsService(), undefined);
-      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["quiet", "quiet-read"]);
+      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["quiet", "quiet-read", "quiet-write"]);
       assert.strictEqual(mocks.ofType(T.serviceMonitor).length, 0);
       assert.deepStrictEqual(mocks.ofType(T.password).map((r) => r.name).sort(),
         ["quiet-app-password", "quiet-backup-password", "quiet-monitor-password", "quiet-replication-password", "quiet-root-password"]);

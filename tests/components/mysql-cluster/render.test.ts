@@ -17,6 +17,7 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
+import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
 import { PASSWORD_PLACEHOLDER, renderManifests, renderObjects, TLS_PLACEHOLDER } from "../../../components/mysql-cluster/render";
 import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
@@ -98,6 +99,7 @@ function validateNames(obj: AnyObject): void {
     for (const v of pod.volumes) assert.ok(DNS_LABEL.test(v.name), `${where}: volume name ${v.name}`);
   }
   if (obj.kind === "Service") {
+    labelSets.push(obj.spec.selector ?? {});
     for (const p of obj.spec.ports) assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
   }
   if (obj.kind === "NetworkPolicy") {
@@ -287,6 +289,11 @@ function needsTls(files: string[]): boolean {
   return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(code(f)));
 }
 
+/** Whether the scripts read the topology (which ordinal is the primary), directly or through a lib.sh function. */
+function needsTopology(files: string[]): boolean {
+  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TOPOLOGY_DIR\b/.test(codeWithLibCalls(f)));
+}
+
 /** The keys of the mounted credentials Secret: the generated one's, or the documented keys an existingSecret must hold. */
 function credentialKeys(objects: AnyObject[], args: ResolvedArgs): string[] {
   const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === clusterNames(args).secret);
@@ -301,8 +308,9 @@ function credentialKeys(objects: AnyObject[], args: ResolvedArgs): string[] {
 /**
  * Every container gets the environment its scripts read, the password files
  * they read are keys of the mounted Secret, only containers whose scripts
- * read passwords mount them (never the server container), and only containers
- * that need TLS mount the TLS Secret.
+ * read passwords mount them (never the server container), only containers
+ * that need TLS mount the TLS Secret, and only containers whose scripts read
+ * the topology (which ordinal is the primary) mount the topology ConfigMap.
  */
 function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   const sts = objects.find((o) => o.kind === "StatefulSet")!;
@@ -313,6 +321,7 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   assert.strictEqual(volumes.tls?.secret?.secretName, names.tlsSecret, "the tls volume does not name the TLS Secret");
   const secretVolumes = (pod.volumes as AnyObject[]).filter((v) => v.secret).map((v) => v.name).sort();
   assert.deepStrictEqual(secretVolumes, ["secrets", "tls"]);
+  assert.strictEqual(volumes.topology?.configMap?.name, names.topologyConfigMap, "the topology volume does not name the topology ConfigMap");
   const available = credentialKeys(objects, args);
   const readByAny = new Set<string>();
 
@@ -338,6 +347,8 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
     assert.strictEqual(mounted.has("secrets"), readsPasswords,
       `container ${container.name} runs ${files.join(", ")}, ${readsPasswords ? `reads ${[...keys].join(", ")} but does not mount` : "reads no password but mounts"} the secrets volume`);
     assert.strictEqual(mounted.has("tls"), needsTls(files), `container ${container.name}: the tls volume is ${mounted.has("tls") ? "mounted but not needed" : "needed but not mounted"}`);
+    // Without the file, primary_ordinal would fall back to 0 and the pod would follow the wrong primary.
+    assert.strictEqual(mounted.has("topology"), needsTopology(files), `container ${container.name}: the topology volume is ${mounted.has("topology") ? "mounted but not needed" : "needed but not mounted"}`);
   }
   const server = pod.containers.find((c: AnyObject) => c.name === "mysql");
   assert.ok(!server.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "the server container mounts the passwords");
@@ -391,6 +402,7 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
     tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
   }],
   ["soft zone spread, metrics with an existingSecret", "softzones", { spreadAcrossZones: true, existingSecret: "softzones-passwords", semiSyncTimeoutMs: 100 }],
+  ["the primary switched to the last ordinal", "switched", { replicas: 3, primaryOrdinal: 2, flavor: "mariadb" }],
 ];
 
 /** Recognisable secret values, so a leak is easy to find. */
@@ -402,12 +414,14 @@ describe("renderObjects", function () {
     const { name, args } = devStackArgs();
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
-    it("renders both Secrets, ConfigMap, the headless, read and metrics Services, NetworkPolicy, PodDisruptionBudget and the StatefulSet in apply order, and nothing else", function () {
+    it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget and the StatefulSet in apply order, and nothing else", function () {
       assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")), [
         "Secret/mysql-credentials",
         "Secret/mysql-tls",
         "ConfigMap/mysql-config-<hash>",
+        "ConfigMap/mysql-topology",
         "Service/mysql",
+        "Service/mysql-write",
         "Service/mysql-read",
         "Service/mysql-metrics",
         "NetworkPolicy/mysql",
@@ -429,7 +443,7 @@ describe("renderObjects", function () {
       assert.deepStrictEqual(writableRootFilesystems(sts.spec.template.spec), []);
     });
 
-    it("gives every container the environment its scripts read, and the password files only where scripts read them", function () {
+    it("gives every container the environment its scripts read, and the password files and the topology only where scripts read them", function () {
       checkContainerInputs(objects, resolveArgs(name, args));
     });
 
@@ -461,7 +475,7 @@ describe("renderObjects", function () {
         checkAll(objects);
       });
 
-      it("gives every container the environment its scripts read, and the password files only where scripts read them", function () {
+      it("gives every container the environment its scripts read, and the password files and the topology only where scripts read them", function () {
         checkContainerInputs(objects, resolveArgs(name, args));
       });
     });
@@ -470,18 +484,18 @@ describe("renderObjects", function () {
   it("renders no credentials Secret with an existingSecret, and still the TLS Secret", function () {
     const objects = renderObjects(resolveArgs("db", { existingSecret: "mine" })) as AnyObject[];
     assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")), [
-      "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
+      "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
     ]);
   });
 
   it("renders the ServiceMonitor after the metrics Service with serviceMonitor, and neither with metrics false", function () {
     const list = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", args)) as AnyObject[]).map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, ""));
     assert.deepStrictEqual(list({ serviceMonitor: true }), [
-      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "Service/db-metrics", "ServiceMonitor/db-metrics",
+      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "ServiceMonitor/db-metrics",
       "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
     ]);
     assert.deepStrictEqual(list({ metrics: false, networkPolicy: false }), [
-      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "Service/db", "Service/db-read", "PodDisruptionBudget/db", "StatefulSet/db",
+      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "PodDisruptionBudget/db", "StatefulSet/db",
     ]);
   });
 
@@ -541,10 +555,10 @@ describe("renderObjects", function () {
       });
     }
 
-    it("stay out of the ConfigMap, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
+    it("stay out of the ConfigMaps, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
       const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: "app=x", serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
       assert.deepStrictEqual(objects.map((o) => o.kind).sort(),
-        ["ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
+        ["ConfigMap", "ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
       for (const obj of objects.filter((o) => o.kind !== "Secret")) assert.ok(!/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       const pod = sts.spec.template.spec;
@@ -579,6 +593,8 @@ describe("renderObjects", function () {
         name: fc.stringMatching(/^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$/),
         namespace: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/),
         replicas: fc.integer({ min: 1, max: 99 }),
+        // Reduced below replicas in the map.
+        primaryOrdinal: fc.option(fc.nat({ max: 98 }), { nil: undefined }),
         flavor: fc.constantFrom("mysql" as const, "mariadb" as const),
         storageSize: quantity(["Mi", "Gi", "Ti", "G"], 2000).filter((q) => !/^[0-9]+$/.test(q)),
         storageClass: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/), { nil: undefined }),
@@ -614,6 +630,7 @@ describe("renderObjects", function () {
       const args: MySqlClusterArgs = {
         namespace: r.namespace,
         replicas: r.replicas,
+        primaryOrdinal: r.primaryOrdinal === undefined ? undefined : r.primaryOrdinal % r.replicas,
         flavor: r.flavor,
         storageSize: r.storageSize,
         storageClass: r.storageClass,
@@ -668,14 +685,19 @@ describe("renderObjects", function () {
           const pod = sts.spec.template.spec;
           const metrics = args.metrics !== false;
           assert.deepStrictEqual(objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec), [{ maxUnavailable: 1, selector: sts.spec.selector }]);
-          assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), [name, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])]);
+          assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), [name, `${name}-write`, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])]);
+          // The write Service selects the primary pod only; the topology names it.
+          const primary = args.primaryOrdinal ?? 0;
+          const write = objects.find((o) => o.kind === "Service" && o.metadata.name === `${name}-write`)!;
+          assert.deepStrictEqual(write.spec.selector, { ...sts.spec.selector.matchLabels, [POD_NAME_LABEL]: `${name}-${primary}` });
+          assert.deepStrictEqual(objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${name}-topology`)?.data, { "primary-ordinal": String(primary) });
           assert.strictEqual(objects.some((o) => o.kind === "ServiceMonitor"), args.serviceMonitor === true);
           assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar", ...(metrics ? ["exporter"] : [])]);
           const policy = objects.find((o) => o.kind === "NetworkPolicy");
           if (policy) assert.strictEqual(policy.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === 9104)), metrics);
           assert.strictEqual(objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`)?.stringData["exporter-password"] !== undefined,
             metrics && args.existingSecret === undefined);
-          const cnf: string = objects.find((o) => o.kind === "ConfigMap")!.data["server.cnf"];
+          const cnf: string = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith(`${name}-config-`))!.data["server.cnf"];
           const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map((m) => Number(m[1]));
           assert.deepStrictEqual(timeouts, args.semiSync === false ? [] : [args.semiSyncTimeoutMs ?? 10000]);
           assert.strictEqual(pod.priorityClassName, args.priorityClassName);

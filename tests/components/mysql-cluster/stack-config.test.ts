@@ -37,6 +37,13 @@ describe("argsFromConfig", function () {
     assert.strictEqual(args.passwordRotation, 2);
   });
 
+  it("parses primaryOrdinal into a number, and validation reports one that names no pod by name", function () {
+    assert.deepStrictEqual(fromMap({ replicas: "3", primaryOrdinal: "2" }).args, { replicas: 3, primaryOrdinal: 2 });
+    const { name, args } = fromMap({ replicas: "3", primaryOrdinal: "3" });
+    assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 1 && e.problems[0].startsWith('setting "primaryOrdinal": got 3; expected '));
+    assert.strictEqual(STACK_SETTINGS.find((s) => s.key === "primaryOrdinal")?.type, "integer");
+  });
+
   it("parses \"true\" and \"false\" into booleans for the boolean settings", function () {
     assert.deepStrictEqual(fromMap({ requireTls: "false", networkPolicy: "false" }).args, { requireTls: false, networkPolicy: false });
     assert.deepStrictEqual(fromMap({ requireTls: "true", networkPolicy: " true " }).args, { requireTls: true, networkPolicy: true });
