@@ -78,6 +78,18 @@ export interface MySqlClusterArgs {
   exporterImage?: string;
   /** Create a ServiceMonitor for the Prometheus Operator (needs its CRDs). Default false. */
   serviceMonitor?: boolean;
+  /** Cron schedule (UTC, e.g. "0 3 * * *") of backups taken from a replica into the backup volume. Default: no backups. */
+  backupSchedule?: string;
+  /** How many complete backups to keep; older ones are deleted after each successful backup. Default 7. */
+  backupRetention?: number;
+  /** Size of the backup volume (a Kubernetes quantity); it must hold backupRetention backups of the data. Default "50Gi". */
+  backupStorageSize?: string;
+  /** StorageClass of the backup volume. Default: the cluster's default class. */
+  backupStorageClass?: string;
+  /** Name of a PVC in the namespace holding backups (another cluster's "<name>-backups"): a new cluster starts from one. Default: none. */
+  restoreFromClaim?: string;
+  /** Which backup restoreFromClaim restores: "latest" or a backup's name (its UTC time, e.g. "20261125T030000Z"). Default "latest". */
+  restoreBackup?: string;
 }
 
 /** Args with every default applied and every value checked. */
@@ -117,12 +129,21 @@ export interface ResolvedArgs {
   metrics: boolean;
   exporterImage: string;
   serviceMonitor: boolean;
+  backupSchedule?: string;
+  backupRetention: number;
+  backupStorageSize: string;
+  backupStorageClass?: string;
+  restoreFromClaim?: string;
+  restoreBackup: string;
 }
 
 export const DEFAULTS = {
   namespace: "default",
   replicas: 3,
   primaryOrdinal: 0,
+  backupRetention: 7,
+  backupStorageSize: "50Gi",
+  restoreBackup: "latest",
   flavor: "mysql" as Flavor,
   storageSize: "10Gi",
   storageAccessMode: "ReadWriteOnce" as const,
@@ -167,6 +188,8 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_REF = /^[^\s]+$/;
+/** Five cron fields of digits, names, "*", ",", "-" and "/", or one of the @ shorthands Kubernetes accepts. */
+const CRON_SCHEDULE = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9A-Za-z*,/-]+)( [0-9A-Za-z*,/-]+){4})$/;
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -240,9 +263,11 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   }
 
   const primaryOrdinal = args.primaryOrdinal ?? DEFAULTS.primaryOrdinal;
+  // Compared with replicas only when that is valid: a bad replicas is its own (one) problem.
+  const replicasValid = typeof replicas === "number" && Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_REPLICAS;
   if (typeof primaryOrdinal !== "number" || !Number.isInteger(primaryOrdinal) || primaryOrdinal < 0 ||
-      (typeof replicas === "number" && primaryOrdinal >= replicas)) {
-    bad("primaryOrdinal", primaryOrdinal, `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${typeof replicas === "number" ? replicas - 1 : "?"}); to scale down past the primary, switch it to a lower ordinal first`);
+      (replicasValid && primaryOrdinal >= replicas)) {
+    bad("primaryOrdinal", primaryOrdinal, `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${replicasValid ? replicas - 1 : "?"}); to scale down past the primary, switch it to a lower ordinal first`);
   }
 
   const flavor = args.flavor ?? DEFAULTS.flavor;
@@ -390,6 +415,31 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   const exporterImage = args.exporterImage ?? DEFAULTS.exporterImage;
   if (typeof exporterImage !== "string" || !IMAGE_REF.test(exporterImage)) bad("exporterImage", exporterImage, "an image reference without spaces, e.g. \"prom/mysqld-exporter:v0.16.0\"");
 
+  const backupSchedule = args.backupSchedule === "" ? undefined : args.backupSchedule;
+  if (backupSchedule !== undefined && (typeof backupSchedule !== "string" || !CRON_SCHEDULE.test(backupSchedule.trim()))) {
+    bad("backupSchedule", backupSchedule, "a cron schedule of five fields (minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly, or unset for no backups");
+  }
+  const backupRetention = args.backupRetention ?? DEFAULTS.backupRetention;
+  if (typeof backupRetention !== "number" || !Number.isInteger(backupRetention) || backupRetention < 1 || backupRetention > 1000) {
+    bad("backupRetention", backupRetention, "a whole number of backups to keep, from 1 to 1000");
+  }
+  const backupStorageSize = args.backupStorageSize ?? DEFAULTS.backupStorageSize;
+  if (typeof backupStorageSize !== "string" || (parseQuantity(backupStorageSize) ?? 0) < 2 ** 20) {
+    bad("backupStorageSize", backupStorageSize, "a Kubernetes quantity of at least 1Mi, e.g. \"50Gi\"");
+  }
+  if (args.backupStorageClass !== undefined && (typeof args.backupStorageClass !== "string" || !DNS_SUBDOMAIN.test(args.backupStorageClass))) {
+    bad("backupStorageClass", args.backupStorageClass, "the name of a StorageClass (a DNS subdomain), or unset for the cluster's default");
+  }
+  if (args.restoreFromClaim !== undefined && (typeof args.restoreFromClaim !== "string" || !DNS_SUBDOMAIN.test(args.restoreFromClaim) || args.restoreFromClaim.length > 253)) {
+    bad("restoreFromClaim", args.restoreFromClaim, "the name of a PersistentVolumeClaim in the cluster's namespace (a DNS subdomain), e.g. \"olddb-backups\"");
+  }
+  const restoreBackup = args.restoreBackup ?? DEFAULTS.restoreBackup;
+  if (typeof restoreBackup !== "string" || !(restoreBackup === "latest" || /^[0-9]{8}T[0-9]{6}Z$/.test(restoreBackup))) {
+    bad("restoreBackup", restoreBackup, "\"latest\" or a backup's name, its UTC start time like \"20261125T030000Z\"");
+  } else if (args.restoreBackup !== undefined && args.restoreFromClaim === undefined) {
+    bad("restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups");
+  }
+
   if (problems.length > 0) throw new MySqlClusterConfigError(problems);
 
   return {
@@ -428,5 +478,11 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     metrics,
     exporterImage,
     serviceMonitor,
+    backupSchedule: backupSchedule?.trim(),
+    backupRetention,
+    backupStorageSize,
+    backupStorageClass: args.backupStorageClass,
+    restoreFromClaim: args.restoreFromClaim,
+    restoreBackup,
   };
 }

@@ -13,8 +13,9 @@ export interface ImmutableSettings {
   existingSecret: string;
   tlsSecret: string;
   namespace: string;
-  /** Not fixed, but a new cluster must start with 0 (below). */
+  /** Not fixed, but a new cluster must start with 0 (below), and a switchover needs the old primary running. */
   primaryOrdinal: number;
+  replicas: number;
 }
 
 /**
@@ -42,6 +43,11 @@ export function immutableSettingProblems(olds: Partial<ImmutableSettings>, news:
     if (olds[key] !== undefined && olds[key] !== news[key]) {
       problems.push(`setting "${key}" cannot change on a running cluster (from ${JSON.stringify(olds[key])} to ${JSON.stringify(news[key])}): ${why}. Set it back to ${JSON.stringify(olds[key])}.`);
     }
+  }
+  // The new primary takes over only from a running old one (promote.sh waits for
+  // it to stop writes); scaling it away in the same update would leave nobody to take writes.
+  if (olds.primaryOrdinal !== undefined && news.primaryOrdinal !== olds.primaryOrdinal && news.replicas <= olds.primaryOrdinal) {
+    problems.push(`settings "primaryOrdinal" and "replicas" cannot change together like this (primary ${olds.primaryOrdinal} -> ${news.primaryOrdinal}, replicas -> ${news.replicas}): the switchover needs pod ${olds.primaryOrdinal} running until the new primary has taken over. Run \`pulumi up\` with the new primaryOrdinal first, then lower replicas.`);
   }
   if (olds.storageSize !== undefined) {
     const before = parseQuantity(olds.storageSize) ?? 0;

@@ -49,6 +49,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
       tlsSecret: resolved.tlsSecret ?? "",
       namespace: resolved.namespace,
       primaryOrdinal: resolved.primaryOrdinal,
+      replicas: resolved.replicas,
     }, parent);
 
     const passwords: Record<string, pulumi.Output<string>> = {};
@@ -85,6 +86,12 @@ export class MySqlCluster extends pulumi.ComponentResource {
       // below instead, and the guard refuses the changes that cannot be made.
       ignoreChanges: ["spec.volumeClaimTemplates"],
     });
+
+    if (manifests.backupClaim && manifests.backupCronJob) {
+      // Backups outlive the cluster: deleting the stack leaves their volume (restoreFromClaim reads it).
+      const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, manifests.backupClaim, { parent: this, retainOnDelete: true });
+      new k8s.batch.v1.CronJob(`${name}-backup`, manifests.backupCronJob, { parent: this, dependsOn: [configMap, topology, backupClaim, this.statefulSet] });
+    }
 
     // Volume expansion in place: each pod's claim is patched to the current size.
     // retainOnDelete: scaling down must leave the claims (and their size) alone.

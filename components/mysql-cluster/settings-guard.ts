@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { creationProblems, ImmutableSettings, immutableSettingProblems } from "./immutable-settings";
 
-const guardProvider: pulumi.dynamic.ResourceProvider = {
+export const guardProvider: pulumi.dynamic.ResourceProvider = {
   // olds is empty when the guard (and so the cluster) is being created.
   async check(olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
     const problems = Object.keys(olds ?? {}).length === 0 ? creationProblems(news) : [];

@@ -14,6 +14,7 @@ const deployed: ImmutableSettings = {
   tlsSecret: "",
   namespace: "databases",
   primaryOrdinal: 0,
+  replicas: 3,
 };
 
 describe("immutableSettingProblems", function () {
@@ -80,6 +81,18 @@ describe("immutableSettingProblems", function () {
   it("allows primaryOrdinal to change on a running cluster (a planned switchover), and back", function () {
     assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, primaryOrdinal: 2 }), []);
     assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, deployed), []);
+  });
+
+  it("refuses a switchover that scales the old primary away in the same update, saying to switch first", function () {
+    const problems = immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 2 });
+    assert.strictEqual(problems.length, 1);
+    assert.match(problems[0], /"primaryOrdinal" and "replicas"/);
+    assert.match(problems[0], /with the new primaryOrdinal first, then lower replicas/);
+  });
+
+  it("allows a switchover that keeps the old primary's pod, and scaling down once the primary has moved", function () {
+    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 3 }), []);
+    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 0, replicas: 3 }, { ...deployed, primaryOrdinal: 0, replicas: 1 }), []);
   });
 
   it("allows a state written before primaryOrdinal existed (no previous primaryOrdinal)", function () {
