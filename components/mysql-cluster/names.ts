@@ -33,6 +33,11 @@ export interface ClusterNames {
   networkPolicy: string;
   /** ConfigMap naming the primary's ordinal; a fixed name, so a switchover rolls no pod. */
   topologyConfigMap: string;
+  /** The scheduled backups' CronJob and the PVC they are kept in. */
+  backupCronJob: string;
+  backupClaim: string;
+  /** Labels of the backup Job's pods: not the database pods' selector, so no Service or the PDB counts them. */
+  backupPodLabels: Record<string, string>;
   /** Prefix of the ConfigMap's name; the content hash follows it. */
   configMapPrefix: string;
   /** Name of the data volumeClaimTemplate; PVCs are "<claim>-<sts>-<N>". */
@@ -56,6 +61,9 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" 
     tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
     networkPolicy: args.name,
     topologyConfigMap: `${args.name}-topology`,
+    backupCronJob: `${args.name}-backup`,
+    backupClaim: `${args.name}-backups`,
+    backupPodLabels: { "app.kubernetes.io/name": "mysql-cluster-backup", "app.kubernetes.io/instance": args.name },
     configMapPrefix: `${args.name}-config`,
     dataClaim: "data",
     selectorLabels,

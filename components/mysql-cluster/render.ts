@@ -3,6 +3,7 @@
 // render` prints them and the local pod runner runs them.
 
 import { ResolvedArgs } from "./args";
+import { buildBackupClaim, buildBackupCronJob } from "./builders/backup";
 import { buildConfigMap, buildTopologyConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildNetworkPolicy } from "./builders/network-policy";
@@ -42,6 +43,8 @@ export function renderManifests<V = string>(
     networkPolicy: args.networkPolicy ? buildNetworkPolicy(args, names) : undefined,
     disruptionBudget: buildDisruptionBudget(args, names),
     statefulSet: buildStatefulSet(args, names, configMap.metadata.name),
+    backupClaim: args.backupSchedule ? buildBackupClaim(args, names) : undefined,
+    backupCronJob: args.backupSchedule ? buildBackupCronJob(args, names, configMap.metadata.name) : undefined,
   };
 }
 
@@ -49,6 +52,6 @@ export function renderManifests<V = string>(
 export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
   const m = renderManifests<string>(args, passwords, tls);
   return [m.secret, m.tlsSecret, m.configMap, m.topologyConfigMap, m.headlessService, m.writeService, m.readService, m.metricsService, m.serviceMonitor,
-    m.networkPolicy, m.disruptionBudget, m.statefulSet]
+    m.networkPolicy, m.disruptionBudget, m.statefulSet, m.backupClaim, m.backupCronJob]
     .filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

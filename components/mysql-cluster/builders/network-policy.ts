@@ -1,4 +1,5 @@
-// The NetworkPolicy: the backup port admits only the cluster's own pods; the
+// The NetworkPolicy: the backup port admits only the cluster's own pods (and
+// its scheduled backup's pods); the
 // database port admits those and the clients named in the settings; the
 // metrics port admits any pod; nothing else reaches the pods. Needs a policy engine in the cluster to take effect.
 
@@ -22,7 +23,10 @@ export function buildNetworkPolicy(args: ResolvedArgs, names: ClusterNames) {
       podSelector: { matchLabels: names.selectorLabels },
       policyTypes: ["Ingress"],
       ingress: [
-        { from: [members], ports: [{ protocol: "TCP", port: PORTS.mysql }, { protocol: "TCP", port: PORTS.backup }] },
+        {
+          from: [members, ...(args.backupSchedule ? [{ podSelector: { matchLabels: names.backupPodLabels } }] : [])],
+          ports: [{ protocol: "TCP", port: PORTS.mysql }, { protocol: "TCP", port: PORTS.backup }],
+        },
         ...(clients.length > 0 ? [{ from: clients, ports: [{ protocol: "TCP", port: PORTS.mysql }] }] : []),
         // Metrics carry no data: any pod in the cluster (a Prometheus) may scrape them.
         ...(args.metrics ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: PORTS.metrics }] }] : []),

@@ -21,9 +21,11 @@ export const MOUNTS = {
   secrets: "/etc/mysql-secrets",
   tls: "/etc/mysql-tls",
   topology: "/etc/mysql-topology",
+  backups: "/backups",
+  restore: "/restore",
 } as const;
 
-function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
+export function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
   const flavor = FLAVOR_SPECS[args.flavor];
   const env: EnvVarObject[] = [
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -47,18 +49,42 @@ function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
   return env;
 }
 
-const containerSecurity = {
+export const containerSecurity = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
   capabilities: { drop: ["ALL"] },
 };
 
-function mounts(...which: (keyof typeof MOUNTS)[]) {
-  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: name === "scripts" || name === "secrets" || name === "tls" || name === "topology" }));
+const READ_ONLY_VOLUMES = new Set(["scripts", "secrets", "tls", "topology", "restore"]);
+
+export function mounts(...which: (keyof typeof MOUNTS)[]) {
+  return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: READ_ONLY_VOLUMES.has(name) }));
 }
 
-function script(name: string): string[] {
+/** The pod security context of every pod: the images' mysql user, the restricted Pod Security Standard. */
+export const podSecurity = {
+  runAsUser: RUN_AS_USER,
+  runAsGroup: RUN_AS_USER,
+  runAsNonRoot: true,
+  fsGroup: RUN_AS_USER,
+  fsGroupChangePolicy: "OnRootMismatch",
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** The volumes the scripts read their files from: the scripts ConfigMap, the topology, the Secrets. */
+export function scriptVolumes(names: ClusterNames, configMapName: string) {
+  return [
+    { name: "scripts", configMap: { name: configMapName, defaultMode: 0o444 } },
+    // Files, not env: a rotated password reaches running pods without a restart.
+    { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440 } },
+    { name: "tls", secret: { secretName: names.tlsSecret, defaultMode: 0o440 } },
+    // Which ordinal is the primary: read on every sidecar loop, so a switchover needs no restart.
+    { name: "topology", configMap: { name: names.topologyConfigMap, defaultMode: 0o444 } },
+  ];
+}
+
+export function script(name: string): string[] {
   return ["bash", `${MOUNTS.scripts}/${name}`];
 }
 
@@ -134,8 +160,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "init-data",
       image: args.image,
       command: script("init-data.sh"),
-      env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
+      env: args.restoreFromClaim ? [...env, { name: "RESTORE_BACKUP", value: args.restoreBackup }] : env,
+      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology", ...(args.restoreFromClaim ? ["restore" as const] : [])),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -189,27 +215,17 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
           // SIGTERM is a clean shutdown: the primary flushes, a replica stops its threads at a
           // transaction boundary. Give a large buffer pool time to do it before SIGKILL.
           terminationGracePeriodSeconds: 120,
-          securityContext: {
-            runAsUser: RUN_AS_USER,
-            runAsGroup: RUN_AS_USER,
-            runAsNonRoot: true,
-            fsGroup: RUN_AS_USER,
-            fsGroupChangePolicy: "OnRootMismatch",
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: podSecurity,
           ...placement(args, names),
           initContainers,
           containers,
           volumes: [
-            { name: "scripts", configMap: { name: configMapName, defaultMode: 0o444 } },
+            ...scriptVolumes(names, configMapName),
             { name: "conf", emptyDir: {} },
             { name: "run", emptyDir: { medium: "Memory" } },
             { name: "tmp", emptyDir: {} },
-            // Files, not env: a rotated password reaches running pods without a restart.
-            { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440 } },
-            { name: "tls", secret: { secretName: names.tlsSecret, defaultMode: 0o440 } },
-            // Which ordinal is the primary: read on every sidecar loop, so a switchover needs no restart.
-            { name: "topology", configMap: { name: names.topologyConfigMap, defaultMode: 0o444 } },
+            // The backups a new cluster starts from; only init-data on the primary's first start reads it.
+            ...(args.restoreFromClaim ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }] : []),
           ],
         },
       },

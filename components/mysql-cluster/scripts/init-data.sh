@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Init step 3 (server image): writes the metrics exporter's login, and on the
-# primary's first start initialises an
-# empty data directory with a root password and the cluster's users. The
-# server runs without networking meanwhile, so the moment root has no password
-# is never reachable from outside. Work happens in a staging directory that is
-# renamed into place only when complete; a crash at any line starts it over.
+# primary's first start creates its data directory: empty, or a copy of a
+# backup (setting restoreFromClaim; backups are stored prepared, so this is a
+# plain copy). Then it sets root's password and the cluster's users from the
+# Secret. The server runs without networking meanwhile, so the moment root has
+# no password (or the restored one, before it is replaced) is never reachable
+# from outside. Work happens in a staging directory that is renamed into place
+# only when complete; a crash at any line starts it over.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -21,37 +23,81 @@ for key in root-password replication-password backup-password monitor-password; 
 
 rm -rf "$STAGING"
 mkdir -p "$STAGING"
-log "initialising a new data directory"
-case $FLAVOR in
-  mariadb) mariadb-install-db --defaults-file="$CONF" --datadir="$STAGING" --auth-root-authentication-method=normal \
-             --skip-test-db >"$DATA_ROOT/install-db.log" 2>&1 || die "mariadb-install-db failed: $(tail -5 "$DATA_ROOT/install-db.log")" ;;
-  mysql) "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --initialize-insecure ;;
-  *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
-esac
+if [[ -n ${RESTORE_BACKUP:-} ]]; then
+  backup=$RESTORE_BACKUP
+  if [[ $backup == latest ]]; then
+    backup=$(complete_backups "$RESTORE_DIR" | tail -n 1)
+    [[ -n $backup ]] || die "the restore volume (setting restoreFromClaim) holds no complete backup"
+  fi
+  [[ -f $RESTORE_DIR/$backup/$BACKUP_INFO ]] ||
+    die "backup \"$backup\" (setting restoreBackup) is not a complete backup in the restore volume; complete backups: $(complete_backups "$RESTORE_DIR" | tr '\n' ' ')"
+  log "restoring backup $backup ($(tr '\n' ' ' <"$RESTORE_DIR/$backup/$BACKUP_INFO"))"
+  cp -R "$RESTORE_DIR/$backup/." "$STAGING/"
+  rm -f "$STAGING/$BACKUP_INFO"
+else
+  log "initialising a new data directory"
+  case $FLAVOR in
+    mariadb) mariadb-install-db --defaults-file="$CONF" --datadir="$STAGING" --auth-root-authentication-method=normal \
+               --skip-test-db >"$DATA_ROOT/install-db.log" 2>&1 || die "mariadb-install-db failed: $(tail -5 "$DATA_ROOT/install-db.log")" ;;
+    mysql) "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --initialize-insecure ;;
+    *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
+  esac
+fi
 
+# A private server on the staging data: no networking, no binlog, replication
+# not started. Arguments: extra server options.
 init_socket=/run/mysqld/init.sock
-"$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --skip-networking --socket="$init_socket" \
-  --pid-file=/run/mysqld/init.pid --skip-log-bin --event-scheduler=OFF --read-only=OFF --loose-super-read-only=OFF &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+start_init_server() {
+  "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --skip-networking --socket="$init_socket" \
+    --pid-file=/run/mysqld/init.pid --skip-log-bin --event-scheduler=OFF --read-only=OFF --loose-super-read-only=OFF \
+    "$([[ $FLAVOR == mariadb ]] && echo --skip-slave-start || echo --skip-replica-start)" "$@" &
+  server_pid=$!
+}
+root_answers() { SQL_SOCKET=$init_socket sql_root -e 'SELECT 1'; }
+stop_init_server() {
+  SQL_SOCKET=$init_socket sql_root -e 'SHUTDOWN'
+  wait "$server_pid" || die "the bootstrap server did not shut down cleanly"
+}
+trap 'kill "${server_pid:-}" 2>/dev/null || true' EXIT
 
-# root has no password yet: connect without one, over the private socket only.
+# A restored data directory keeps its own root password, unknown here: that
+# server starts without grant checks (still without networking) until root's is reset.
+if [[ -n ${RESTORE_BACKUP:-} ]]; then start_init_server --skip-grant-tables; else start_init_server; fi
 wait_until 300 "the bootstrap server to accept connections" \
   "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" -e 'SELECT 1'
-accounts=$("$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" --batch --skip-column-names -e \
-  "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user
-   WHERE NOT (user = 'root' AND host = 'localhost') AND user NOT IN ('mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema')")
+if [[ -n ${RESTORE_BACKUP:-} ]]; then
+  # The backup's accounts are the data's: only networked root accounts go. The
+  # backup came from a replica of another cluster, whose replication set-up goes too.
+  accounts=$("$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" --batch --skip-column-names -e \
+    "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user = 'root' AND host <> 'localhost'")
+  case $FLAVOR in
+    mariadb) forget_source="RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = '';" ;;
+    *) forget_source="RESET REPLICA ALL;" ;;
+  esac
+  first_sql="FLUSH PRIVILEGES; $forget_source"
+else
+  # A new data directory: only root@localhost may log in as root; anonymous and networked root accounts go.
+  accounts=$("$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" --batch --skip-column-names -e \
+    "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user
+     WHERE NOT (user = 'root' AND host = 'localhost') AND user NOT IN ('mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema')")
+  first_sql=""
+fi
 {
-  # Only root@localhost may log in as root; anonymous and networked root accounts go.
+  printf '%s\n' "$first_sql"
   while read -r account; do [[ -n $account ]] && printf 'DROP USER %s;\n' "$account"; done <<<"$accounts"
   printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$(password root-password)"
 } | "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket"
 
 save_root_password "$(password root-password)"
+if [[ -n ${RESTORE_BACKUP:-} ]]; then
+  # Grant checks on again (without them the server refuses to create events).
+  stop_init_server
+  start_init_server
+  wait_until 300 "the bootstrap server to restart with grant checks" root_answers
+fi
 SQL_SOCKET=$init_socket bash "$SCRIPTS/ensure-users.sh"
-SQL_SOCKET=$init_socket sql_root -e 'SHUTDOWN'
-wait "$server_pid" || die "the bootstrap server did not shut down cleanly"
+stop_init_server
 trap - EXIT
 
 mv "$STAGING" "$DATADIR"
-log "initialised the primary's data directory"
+log "initialised the primary's data directory${RESTORE_BACKUP:+ from backup ${backup:-}}"

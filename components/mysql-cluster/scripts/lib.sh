@@ -13,6 +13,8 @@ readonly CONF=/etc/mysql-cluster/my.cnf      # assembled by init-config.sh
 readonly SECRETS_DIR=/etc/mysql-secrets      # the credentials Secret, one file per key
 readonly TLS_DIR=/etc/mysql-tls              # tls.crt, tls.key, ca.crt
 readonly TOPOLOGY_DIR=/etc/mysql-topology    # the topology ConfigMap: which ordinal is the primary
+readonly BACKUPS_DIR=/backups                # the backup PVC, in the scheduled backup's pod
+readonly RESTORE_DIR=/restore                # a backup PVC to restore from (setting restoreFromClaim)
 readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers
 readonly SOCKET=$RUN_DIR/mysqld.sock
 readonly ROOT_CNF=$RUN_DIR/root.cnf          # root's password as last seen working (mode 0600)
@@ -25,6 +27,8 @@ readonly STREAM_END_MARKER=CLONE_STREAM_COMPLETE   # last file of every backup s
 readonly PREPARED_MARKER=.clone-prepared           # a staged clone is prepared and whole
 readonly CLONE_GTID_FILE=.clone-gtid               # replication position of a clone
 readonly REPLICATION_DONE=.replication-configured  # replication was set up once on this data
+readonly BACKUP_INFO=backup-info                   # in a complete backup: its position, source and time
+readonly BACKUP_NAME_PATTERN='^[0-9]{8}T[0-9]{6}Z$'  # complete backups are named by their UTC start time
 
 log() { printf '%s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${POD_NAME:-pod}" "${0##*/}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -195,6 +199,68 @@ wait_until() {
     (( waited++ < limit )) || die "gave up after ${limit}s waiting for $what"
     sleep 1
   done
+}
+
+# caught_up_replica ORDINAL...: prints the first of the ordinals that is a
+# running replica within MAX_READ_LAG_SECONDS; fails when none is. Backups and
+# clones are taken from such a replica, so the primary is spared their load.
+caught_up_replica() {
+  local candidate state io sql lag
+  for candidate in "$@"; do
+    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor monitor-password 2>/dev/null); then
+      log "not using ordinal $candidate: it does not answer"
+      continue
+    fi
+    read -r io sql lag _ <<<"$state"
+    if [[ $io == Yes && $sql == Yes && $lag =~ ^[0-9]+$ ]] && (( lag <= MAX_READ_LAG_SECONDS )); then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+    log "not using ordinal $candidate: replication io=$io sql=$sql lag=${lag}s"
+  done
+  return 1
+}
+
+# receive_backup HOST DIR: streams a hot physical backup from HOST's backup port
+# into the empty directory DIR over mutual TLS, checks that it arrived whole
+# (its last file is an end marker the sender adds only after the backup
+# succeeded) and prepares it, so DIR is a consistent data directory.
+receive_backup() {
+  local host=$1 dir=$2 started
+  started=$(date +%s)
+  socat -u "OPENSSL:$host:$BACKUP_PORT,$(stream_tls_options),connect-timeout=10" STDOUT | "$STREAM_TOOL" -x -C "$dir" ||
+    die "the backup stream from $host broke off; the partial copy will be discarded on the next attempt"
+  [[ -f $dir/$STREAM_END_MARKER ]] ||
+    die "the backup stream from $host ended before its end marker; the partial copy will be discarded on the next attempt"
+  log "stream complete after $(( $(date +%s) - started ))s; preparing"
+  "$BACKUP_TOOL" --prepare --target-dir="$dir" --use-memory=256M >/tmp/prepare.log 2>&1 ||
+    die "preparing the backup failed: $(tail -5 /tmp/prepare.log)"
+  rm -f "$dir/$STREAM_END_MARKER"
+}
+
+# complete_backups DIR: the names of the complete backups in DIR, oldest first.
+complete_backups() {
+  local entry
+  for entry in "$1"/*/; do
+    entry=${entry%/}
+    [[ ${entry##*/} =~ $BACKUP_NAME_PATTERN && -f $entry/$BACKUP_INFO ]] && printf '%s\n' "${entry##*/}"
+  done
+  return 0
+}
+
+# backup_position DIR: the replication position a prepared backup is consistent
+# with. From a replica it is that replica's applied position (slave info); from
+# the primary, its binlog position.
+backup_position() {
+  local dir=$1 gtid=""
+  if [[ -s $dir/xtrabackup_slave_info ]]; then
+    gtid=$(sed -n "s/.*gtid_slave_pos *= *'\([^']*\)'.*/\1/p" "$dir/xtrabackup_slave_info" | head -n 1)
+  fi
+  if [[ -z $gtid && -s $dir/xtrabackup_binlog_info ]]; then
+    gtid=$(awk '{ for (i = 3; i <= NF; i++) printf "%s", $i }' "$dir/xtrabackup_binlog_info")
+  fi
+  [[ -n $gtid ]] || return 1
+  printf '%s\n' "$gtid"
 }
 
 # Finishes or undoes a re-clone swap that a crash interrupted, so that DATADIR

@@ -42,6 +42,8 @@ export interface PodStatus {
 }
 
 const CLUSTER_DOMAIN = "cluster.local";
+/** Network slots of Job pods start here, far above any StatefulSet ordinal the tests use. */
+const JOB_SLOT_BASE = 200;
 
 export class LocalCluster {
   readonly clusterId: string;
@@ -50,6 +52,7 @@ export class LocalCluster {
   private readonly network: PodNetwork;
   private readonly pods = new Map<number, Pod>();
   private readonly sandboxes = new Set<number>();
+  private jobRuns = 0;
   private proxies: ServiceProxy[] = [];
   private readonly eventList: string[] = [];
   private readonly wasReady = new Map<string, boolean>();
@@ -174,6 +177,60 @@ export class LocalCluster {
     this.writeAllNameFiles();
     pod.start();
     return pod;
+  }
+
+  /**
+   * Runs one Job from a CronJob's jobTemplate now, as `kubectl create job
+   * --from=cronjob/<name>` does, and waits for it to finish. Its pod gets a
+   * network slot above the StatefulSet's ordinals, the cluster's DNS names and
+   * its own volumes; it is removed afterwards and its logs returned.
+   */
+  async runJob(cronJobName: string, timeoutMs = 600_000): Promise<{ pod: string; code: number; logs: Record<string, string> }> {
+    if (!this.mysqlUser) throw new Error("cluster is not up");
+    const cronJob = this.store.ofKind("CronJob").find((o) => o.metadata.name === cronJobName);
+    if (!cronJob) throw new Error(`no CronJob ${cronJobName} among the objects`);
+    const template = JSON.parse(JSON.stringify(cronJob.spec?.jobTemplate?.spec?.template ?? {}));
+    const slot = JOB_SLOT_BASE + (this.jobRuns++ % 40);
+    const pod = new Pod({
+      workDir: this.workDir,
+      stsName: this.stsName,
+      namespace: this.store.namespace(),
+      serviceName: "",
+      ordinal: slot,
+      podName: `${cronJobName}-manual-${this.jobRuns}`,
+      template,
+      claimTemplates: [],
+      store: () => this.store,
+      network: this.network,
+      mysqlUser: this.mysqlUser,
+      event: (m) => this.event(m),
+      progress: (m) => this.log(m),
+      onStatusChange: () => undefined,
+      recordHostPaths: (p) => recordHostPaths(p),
+    });
+    this.log(`${pod.name}: created (${this.network.podIp(slot)})`);
+    await pod.createSandbox();
+    this.sandboxes.add(slot);
+    this.writeAllNameFiles();
+    pod.start();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const code = await Promise.race([
+        pod.completion(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`job pod ${pod.name} did not finish within ${timeoutMs / 1000}s (${pod.phase()})`)), timeoutMs);
+        }),
+      ]);
+      const logs: Record<string, string> = {};
+      for (const c of pod.containers) logs[c.name] = pod.logs(c.name);
+      this.log(`${pod.name}: ${pod.phase()}`);
+      return { pod: pod.name, code, logs };
+    } finally {
+      clearTimeout(timer);
+      await pod.delete(true);
+      this.sandboxes.delete(slot);
+      this.hostsCache.delete(slot);
+    }
   }
 
   private async deletePod(ord: number, force: boolean): Promise<void> {

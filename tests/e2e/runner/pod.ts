@@ -21,6 +21,8 @@ export interface PodDeps {
   namespace: string;
   serviceName: string;
   ordinal: number;
+  /** Default "<stsName>-<ordinal>"; a Job's pod has its own name (its ordinal is only its network slot). */
+  podName?: string;
   template: K8sObject;
   claimTemplates: string[];
   /** The objects as they are now: the kubelet reads Secrets/ConfigMaps when it starts a container. */
@@ -71,6 +73,8 @@ export class Pod {
   readonly initContainers: ContainerState[];
   readonly containers: ContainerState[];
   fatal?: string;
+  /** Set when a Job's pod has finished: 0 when every container succeeded. */
+  exitCode?: number;
   private deleting = false;
   private initDone = false;
   private volumesReady = false;
@@ -80,7 +84,7 @@ export class Pod {
 
   constructor(private readonly deps: PodDeps) {
     this.ordinal = deps.ordinal;
-    this.name = `${deps.stsName}-${deps.ordinal}`;
+    this.name = deps.podName ?? `${deps.stsName}-${deps.ordinal}`;
     this.template = deps.template;
     this.templateKey = JSON.stringify(deps.template);
     const spec = deps.template.spec ?? {};
@@ -189,7 +193,40 @@ export class Pod {
     }
     this.initDone = true;
     this.deps.onStatusChange();
-    await Promise.all(this.containers.map((c) => this.supervise(c)));
+    const restartPolicy: string = this.podSpec.restartPolicy ?? "Always";
+    if (restartPolicy === "Always") {
+      await Promise.all(this.containers.map((c) => this.supervise(c)));
+      return;
+    }
+    const codes = await Promise.all(this.containers.map((c) => this.runToCompletion(c, restartPolicy === "OnFailure")));
+    this.exitCode = codes.every((code) => code === 0) ? 0 : codes.find((code) => code !== 0);
+    this.deps.onStatusChange();
+  }
+
+  /** A Job's pod (restartPolicy Never or OnFailure): the container runs until it succeeds, or once. */
+  private async runToCompletion(c: ContainerState, retry: boolean): Promise<number> {
+    for (let failures = 1; ; failures++) {
+      if (this.deleting) return 137;
+      const st = await this.runOnce(c);
+      if (this.deleting) return 137;
+      if (st !== NOT_STARTED && st.code === 0) {
+        c.reason = "Completed";
+        return 0;
+      }
+      c.reason = "Error";
+      const code = st === NOT_STARTED ? 128 : st.code ?? 128;
+      this.deps.event(`${this.name} container ${c.name} exited ${code}`);
+      if (!retry || failures >= 3) return code;
+      c.restartCount++;
+      await this.backoff(failures);
+    }
+  }
+
+  /** A Job's pod: resolves with its exit status once every container has finished (0 when all succeeded). */
+  async completion(): Promise<number> {
+    await this.lifecycle;
+    if (this.exitCode === undefined) throw new Error(`pod ${this.name} ended without completing${this.fatal ? `: ${this.fatal}` : ""}`);
+    return this.exitCode;
   }
 
   /** restartPolicy Always for a main container. */
@@ -369,6 +406,7 @@ export class Pod {
   /** Roughly what `kubectl get pods` shows in STATUS. */
   phase(): string {
     if (this.fatal) return `Failed (${this.fatal})`;
+    if (this.exitCode !== undefined) return this.exitCode === 0 ? "Succeeded" : `Failed (exit ${this.exitCode})`;
     if (this.deleting) return "Terminating";
     if (!this.volumesReady) return "ContainerCreating";
     if (!this.initDone) {

@@ -1,0 +1,82 @@
+// Scheduled backups: a PVC that keeps them, and a CronJob whose pod streams a
+// hot backup from a caught-up replica (take-backup.sh), prepares it and keeps
+// the newest backupRetention. The pod runs the backup image with the scripts,
+// the cluster's certificate (the stream is mutual TLS) and the monitor password
+// (to pick a replica); it holds no other password.
+
+import { ResolvedArgs } from "../args";
+import { ClusterNames } from "../names";
+import { commonEnv, containerSecurity, mounts, podSecurity, script, scriptVolumes } from "./statefulset";
+
+export function buildBackupClaim(args: ResolvedArgs, names: ClusterNames) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "PersistentVolumeClaim" as const,
+    metadata: {
+      name: names.backupClaim,
+      namespace: args.namespace,
+      labels: { ...names.backupPodLabels, "app.kubernetes.io/managed-by": "pulumi" },
+      // With a WaitForFirstConsumer class the claim binds only when the first backup runs: do not wait for it.
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      ...(args.backupStorageClass ? { storageClassName: args.backupStorageClass } : {}),
+      resources: { requests: { storage: args.backupStorageSize } },
+    },
+  };
+}
+
+export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, configMapName: string) {
+  const env = [
+    ...commonEnv(args, names),
+    { name: "BACKUP_RETENTION", value: String(args.backupRetention) },
+    // Which ordinals exist, to find a caught-up replica among them.
+    { name: "CLUSTER_SIZE", value: String(args.replicas) },
+  ];
+  return {
+    apiVersion: "batch/v1" as const,
+    kind: "CronJob" as const,
+    metadata: { name: names.backupCronJob, namespace: args.namespace, labels: { ...names.backupPodLabels, "app.kubernetes.io/managed-by": "pulumi" } },
+    spec: {
+      schedule: args.backupSchedule ?? "",
+      timeZone: "Etc/UTC",
+      // One backup at a time; a run that missed its slot by more than an hour waits for the next.
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: { labels: { ...names.backupPodLabels, "app.kubernetes.io/component": "backup" } },
+            spec: {
+              restartPolicy: "Never",
+              securityContext: podSecurity,
+              ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
+              ...(args.tolerations ? { tolerations: args.tolerations } : {}),
+              containers: [{
+                name: "backup",
+                image: args.backupImage,
+                command: script("take-backup.sh"),
+                env,
+                volumeMounts: mounts("scripts", "run", "tmp", "secrets", "tls", "topology", "backups"),
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                securityContext: containerSecurity,
+              }],
+              volumes: [
+                ...scriptVolumes(names, configMapName).map((v) =>
+                  // Of the credentials, only the monitor password (to pick a replica).
+                  v.name === "secrets" ? { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440, items: [{ key: "monitor-password", path: "monitor-password" }] } } : v),
+                { name: "run", emptyDir: { medium: "Memory" } },
+                { name: "tmp", emptyDir: {} },
+                { name: "backups", persistentVolumeClaim: { claimName: names.backupClaim } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  };
+}
