@@ -171,6 +171,8 @@ export const MAX_REPLICAS = 99;
  * and label values stop at 63 characters, so the name stops at 52.
  */
 export const MAX_NAME_LENGTH = 52;
+/** The backup CronJob "<name>-backup" may have at most 52 characters (its Jobs add 11). */
+export const MAX_NAME_LENGTH_WITH_BACKUPS = 45;
 /** Users the cluster manages itself; the application user must not take one of them. */
 export const RESERVED_USERS = ["root", "replicator", "backup", "monitor", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema"];
 export const RESERVED_DATABASES = ["mysql", "sys", "information_schema", "performance_schema", "cluster_meta"];
@@ -188,8 +190,41 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_REF = /^[^\s]+$/;
-/** Five cron fields of digits, names, "*", ",", "-" and "/", or one of the @ shorthands Kubernetes accepts. */
-const CRON_SCHEDULE = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9A-Za-z*,/-]+)( [0-9A-Za-z*,/-]+){4})$/;
+/** The @ shorthands Kubernetes accepts for a CronJob schedule. */
+const CRON_SHORTHAND = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
+/** Each cron field's range, and its names (numbered from the range's start). */
+const CRON_FIELDS: { min: number; max: number; names?: string[] }[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  { min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+/** Whether `schedule` is a shorthand or five fields of "*", values, ranges, lists and steps within each field's range. */
+export function isCronSchedule(schedule: string): boolean {
+  if (CRON_SHORTHAND.test(schedule)) return true;
+  const fields = schedule.split(/\s+/);
+  if (fields.length !== 5) return false;
+  return fields.every((field, i) => {
+    const { min, max, names } = CRON_FIELDS[i];
+    const value = (text: string): number | undefined => {
+      const named = names?.indexOf(text.toUpperCase()) ?? -1;
+      if (named >= 0) return min + named;
+      return /^[0-9]+$/.test(text) && Number(text) >= min && Number(text) <= max ? Number(text) : undefined;
+    };
+    return field.split(",").every((item) => {
+      const [range, step, extra] = item.split("/");
+      if (extra !== undefined || (step !== undefined && !/^[1-9][0-9]*$/.test(step))) return false;
+      if (range === "*" || (i === 2 && range === "?") || (i === 4 && range === "?")) return true;
+      const [from, to, more] = range.split("-");
+      if (more !== undefined) return false;
+      const a = value(from);
+      const b = to === undefined ? a : value(to);
+      return a !== undefined && b !== undefined && a <= b;
+    });
+  });
+}
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -416,8 +451,10 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   if (typeof exporterImage !== "string" || !IMAGE_REF.test(exporterImage)) bad("exporterImage", exporterImage, "an image reference without spaces, e.g. \"prom/mysqld-exporter:v0.16.0\"");
 
   const backupSchedule = args.backupSchedule === "" ? undefined : args.backupSchedule;
-  if (backupSchedule !== undefined && (typeof backupSchedule !== "string" || !CRON_SCHEDULE.test(backupSchedule.trim()))) {
-    bad("backupSchedule", backupSchedule, "a cron schedule of five fields (minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly, or unset for no backups");
+  if (backupSchedule !== undefined && (typeof backupSchedule !== "string" || !isCronSchedule(backupSchedule.trim()))) {
+    bad("backupSchedule", backupSchedule, "a cron schedule of five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT; each *, a value, a range a-b, a list, with an optional /step; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly, or unset for no backups");
+  } else if (backupSchedule !== undefined && typeof name === "string" && name.length > MAX_NAME_LENGTH_WITH_BACKUPS) {
+    bad("name", name, `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`);
   }
   const backupRetention = args.backupRetention ?? DEFAULTS.backupRetention;
   if (typeof backupRetention !== "number" || !Number.isInteger(backupRetention) || backupRetention < 1 || backupRetention > 1000) {
@@ -427,7 +464,7 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   if (typeof backupStorageSize !== "string" || (parseQuantity(backupStorageSize) ?? 0) < 2 ** 20) {
     bad("backupStorageSize", backupStorageSize, "a Kubernetes quantity of at least 1Mi, e.g. \"50Gi\"");
   }
-  if (args.backupStorageClass !== undefined && (typeof args.backupStorageClass !== "string" || !DNS_SUBDOMAIN.test(args.backupStorageClass))) {
+  if (args.backupStorageClass !== undefined && (typeof args.backupStorageClass !== "string" || !DNS_SUBDOMAIN.test(args.backupStorageClass) || args.backupStorageClass.length > 253)) {
     bad("backupStorageClass", args.backupStorageClass, "the name of a StorageClass (a DNS subdomain), or unset for the cluster's default");
   }
   if (args.restoreFromClaim !== undefined && (typeof args.restoreFromClaim !== "string" || !DNS_SUBDOMAIN.test(args.restoreFromClaim) || args.restoreFromClaim.length > 253)) {
@@ -436,7 +473,7 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   const restoreBackup = args.restoreBackup ?? DEFAULTS.restoreBackup;
   if (typeof restoreBackup !== "string" || !(restoreBackup === "latest" || /^[0-9]{8}T[0-9]{6}Z$/.test(restoreBackup))) {
     bad("restoreBackup", restoreBackup, "\"latest\" or a backup's name, its UTC start time like \"20261125T030000Z\"");
-  } else if (args.restoreBackup !== undefined && args.restoreFromClaim === undefined) {
+  } else if (restoreBackup !== DEFAULTS.restoreBackup && args.restoreFromClaim === undefined) {
     bad("restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups");
   }
 

@@ -21,10 +21,12 @@ ord=$(ordinal)
 (( ord == $(primary_ordinal) )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
 for key in root-password replication-password backup-password monitor-password; do require_password "$key"; done
 
+# Which backup to start from (setting restoreBackup, only with restoreFromClaim); empty: a new, empty cluster.
+restore=${RESTORE_BACKUP:-}
 rm -rf "$STAGING"
 mkdir -p "$STAGING"
-if [[ -n ${RESTORE_BACKUP:-} ]]; then
-  backup=$RESTORE_BACKUP
+if [[ -n $restore ]]; then
+  backup=$restore
   if [[ $backup == latest ]]; then
     backup=$(complete_backups "$RESTORE_DIR" | tail -n 1)
     [[ -n $backup ]] || die "the restore volume (setting restoreFromClaim) holds no complete backup"
@@ -62,10 +64,10 @@ trap 'kill "${server_pid:-}" 2>/dev/null || true' EXIT
 
 # A restored data directory keeps its own root password, unknown here: that
 # server starts without grant checks (still without networking) until root's is reset.
-if [[ -n ${RESTORE_BACKUP:-} ]]; then start_init_server --skip-grant-tables; else start_init_server; fi
+if [[ -n $restore ]]; then start_init_server --skip-grant-tables; else start_init_server; fi
 wait_until 300 "the bootstrap server to accept connections" \
   "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" -e 'SELECT 1'
-if [[ -n ${RESTORE_BACKUP:-} ]]; then
+if [[ -n $restore ]]; then
   # The backup's accounts are the data's: only networked root accounts go. The
   # backup came from a replica of another cluster, whose replication set-up goes too.
   accounts=$("$DB_CLIENT" --no-defaults --user=root --socket="$init_socket" --batch --skip-column-names -e \
@@ -89,7 +91,7 @@ fi
 } | "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket"
 
 save_root_password "$(password root-password)"
-if [[ -n ${RESTORE_BACKUP:-} ]]; then
+if [[ -n $restore ]]; then
   # Grant checks on again (without them the server refuses to create events).
   stop_init_server
   start_init_server
@@ -100,4 +102,4 @@ stop_init_server
 trap - EXIT
 
 mv "$STAGING" "$DATADIR"
-log "initialised the primary's data directory${RESTORE_BACKUP:+ from backup ${backup:-}}"
+log "initialised the primary's data directory${restore:+ from backup ${backup:-}}"

@@ -153,6 +153,12 @@ describe("resolveArgs", function () {
         metrics: true,
         exporterImage: "prom/mysqld-exporter:v0.16.0",
         serviceMonitor: false,
+        backupSchedule: undefined,
+        backupRetention: 7,
+        backupStorageSize: "50Gi",
+        backupStorageClass: undefined,
+        restoreFromClaim: undefined,
+        restoreBackup: "latest",
       });
     });
 
@@ -203,8 +209,14 @@ describe("resolveArgs", function () {
         metrics: true,
         exporterImage: "registry.example/mysqld-exporter:v0.16.0",
         serviceMonitor: true,
+        backupRetention: 30,
+        backupStorageSize: "1Ti",
+        backupStorageClass: "cold-storage",
+        restoreFromClaim: "olddb-backups",
+        restoreBackup: "20261125T030000Z",
       };
       assert.deepStrictEqual(resolveArgs("a".repeat(52), args), {
+        backupSchedule: undefined,
         name: "a".repeat(52),
         ...args,
         clientPodSelector: undefined,

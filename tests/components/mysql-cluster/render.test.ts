@@ -284,9 +284,9 @@ function readsSecretDirectory(files: string[]): boolean {
   return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?SECRETS_DIR\b/.test(code(f)));
 }
 
-/** Whether the scripts need the TLS files: a TLS connection to a peer, the backup stream, or a server started with server.cnf. */
+/** Whether the scripts need the TLS files (directly or through a lib.sh function): a TLS connection to a peer, the backup stream, or a server started with server.cnf. */
 function needsTls(files: string[]): boolean {
-  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(code(f)));
+  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(codeWithLibCalls(f)));
 }
 
 /** Whether the scripts read the topology (which ordinal is the primary), directly or through a lib.sh function. */

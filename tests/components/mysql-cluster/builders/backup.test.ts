@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import { MAX_NAME_LENGTH, MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
+import { MAX_NAME_LENGTH_WITH_BACKUPS, MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
 import { buildBackupClaim, buildBackupCronJob } from "../../../../components/mysql-cluster/builders/backup";
 import { clusterNames, SECRET_KEYS } from "../../../../components/mysql-cluster/names";
 import { renderManifests, renderObjects } from "../../../../components/mysql-cluster/render";
@@ -330,10 +330,16 @@ describe("scheduled backups: rendered objects", function () {
       });
     }
 
-    it("has a CronJob name of at most 52 characters (the API server's limit) for every cluster name resolveArgs accepts", function () {
-      const longest = "a".repeat(MAX_NAME_LENGTH);
+    it("has a CronJob name of at most 52 characters (the API server's limit) for every cluster name resolveArgs accepts with backups", function () {
+      const longest = "a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS);
       const job = cronJob({}, longest);
       assert.ok(job.metadata.name.length <= 52, `CronJob name "${job.metadata.name}" has ${job.metadata.name.length} characters; the API server refuses CronJob names over 52`);
+    });
+
+    it("refuses, with backupSchedule, a cluster name too long for the CronJob's, naming the name and the limit", function () {
+      assert.throws(() => resolveArgs("a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS + 1), { backupSchedule: "0 3 * * *" }),
+        (e: Error) => /setting "name".*at most 45 characters.*"<name>-backup"/s.test(e.message));
+      assert.doesNotThrow(() => resolveArgs("a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS + 1), {}));
     });
   });
 
