@@ -1,7 +1,7 @@
 // The ConfigMaps. The first holds server configuration and pod scripts. Its name ends in
 // a hash of its content: a change creates a new ConfigMap (create before delete,
 // so running pods never lose theirs) and the StatefulSet's pod template points
-// at it, which rolls the pods in the StatefulSet's order, primary last.
+// at it, which rolls the pods in the StatefulSet's order, highest ordinal first.
 
 import { createHash } from "crypto";
 import { ResolvedArgs } from "../args";
