@@ -4,16 +4,8 @@
 import * as assert from "assert";
 import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
+import { errorFor } from "./config-error";
 
-function errorFor(name: string, args: MySqlClusterArgs): MySqlClusterConfigError {
-  try {
-    resolveArgs(name, args);
-  } catch (error) {
-    assert.ok(error instanceof MySqlClusterConfigError, `expected a MySqlClusterConfigError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail(`resolveArgs(${JSON.stringify(name)}, ${JSON.stringify(args)}) accepted invalid settings`);
-}
 
 // [setting, args, name, words the message must contain to say what is accepted]
 const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [

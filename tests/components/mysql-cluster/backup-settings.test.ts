@@ -14,20 +14,12 @@ import { configMapData } from "../../../components/mysql-cluster/config-files";
 import { renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
 import { containsSecret, installMocks, MockRecorder, mockPassword, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import { errorFor } from "./config-error";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
 
-function errorFor(name: string, args: MySqlClusterArgs): MySqlClusterConfigError {
-  try {
-    resolveArgs(name, args);
-  } catch (error) {
-    assert.ok(error instanceof MySqlClusterConfigError, `expected a MySqlClusterConfigError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail(`resolveArgs(${JSON.stringify(name)}, ${JSON.stringify(args)}) accepted invalid settings`);
-}
 
 const settingsNamed = (error: MySqlClusterConfigError) => error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
 
