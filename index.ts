@@ -8,7 +8,7 @@ const config = new pulumi.Config();
 const { name, args } = argsFromConfig((key) => config.get(key));
 const cluster = new MySqlCluster(name, args);
 
-/** Primary's fully qualified DNS name: every write goes here. */
+/** The write Service's fully qualified DNS name: every write goes here; it follows the primary. */
 export const writeEndpoint = cluster.writeEndpoint;
 /** Read Service's fully qualified DNS name: reads spread over caught-up pods. */
 export const readEndpoint = cluster.readEndpoint;
@@ -23,3 +23,5 @@ export const appPassword = cluster.appPassword;
 export const rootPassword = cluster.rootPassword;
 /** CA certificate that clients verify the servers with. */
 export const caCertificate = cluster.caCertificate;
+/** PVC holding the scheduled backups (another cluster's restoreFromClaim); undefined without backupSchedule. */
+export const backupClaim = cluster.backupClaim;

@@ -29,6 +29,8 @@ export class MySqlCluster extends pulumi.ComponentResource {
   readonly rootPassword: pulumi.Output<string | undefined>;
   /** The CA certificate clients use to verify the servers; undefined with a tlsSecret. */
   readonly caCertificate: pulumi.Output<string | undefined>;
+  /** The PVC the scheduled backups are kept in (a new cluster's restoreFromClaim); undefined without backupSchedule. */
+  readonly backupClaim: pulumi.Output<string | undefined>;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly args: ResolvedArgs;
 
@@ -87,9 +89,10 @@ export class MySqlCluster extends pulumi.ComponentResource {
       ignoreChanges: ["spec.volumeClaimTemplates"],
     });
 
+    let backupClaim: k8s.core.v1.PersistentVolumeClaim | undefined;
     if (manifests.backupClaim && manifests.backupCronJob) {
       // Backups outlive the cluster: deleting the stack leaves their volume (restoreFromClaim reads it).
-      const backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, manifests.backupClaim, { parent: this, retainOnDelete: true });
+      backupClaim = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, manifests.backupClaim, { parent: this, retainOnDelete: true });
       new k8s.batch.v1.CronJob(`${name}-backup`, manifests.backupCronJob, { parent: this, dependsOn: [configMap, topology, backupClaim, this.statefulSet] });
     }
 
@@ -117,6 +120,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
     this.appPassword = pulumi.secret(passwords[SECRET_KEYS.app] ?? pulumi.output(undefined));
     this.rootPassword = pulumi.secret(passwords[SECRET_KEYS.root] ?? pulumi.output(undefined));
     this.caCertificate = certificates ? certificates.ca : pulumi.output(undefined);
+    this.backupClaim = backupClaim ? backupClaim.metadata.name : pulumi.output(undefined);
 
     this.registerOutputs({
       writeEndpoint: this.writeEndpoint,
@@ -129,6 +133,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
       appPassword: this.appPassword,
       rootPassword: this.rootPassword,
       caCertificate: this.caCertificate,
+      backupClaim: this.backupClaim,
     });
   }
 }

@@ -46,7 +46,7 @@ describe("stack program index.ts", function () {
     });
 
     it("exports exactly the documented outputs", function () {
-      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "caCertificate", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
+      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "backupClaim", "caCertificate", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
       for (const [key, value] of Object.entries(outputs)) assert.ok(pulumi.Output.isInstance(value), `${key} is not an Output`);
     });
 
@@ -106,6 +106,29 @@ describe("stack program index.ts", function () {
       await valueOf(outputs.writeEndpoint);
       await settle();
       assert.strictEqual(await valueOf(outputs.caCertificate), undefined);
+    });
+  });
+
+  describe("with backupSchedule set", function () {
+    it("exports the backup PVC's name for a new cluster's restoreFromClaim, and creates the CronJob on that schedule", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { backupSchedule: "0 3 * * *", backupRetention: "14" }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual(await valueOf(outputs.backupClaim), "mysql-backups");
+      const cronJob = mocks.ofType("kubernetes:batch/v1:CronJob").map((r) => r.inputs as AnyObject);
+      assert.strictEqual(cronJob.length, 1);
+      assert.strictEqual(cronJob[0].spec.schedule, "0 3 * * *");
+      const env = cronJob[0].spec.jobTemplate.spec.template.spec.containers[0].env as AnyObject[];
+      assert.strictEqual(env.find((e) => e.name === "BACKUP_RETENTION")?.value, "14");
+    });
+
+    it("exports no backup PVC without backupSchedule (the dev stack)", async function () {
+      await installMocks({ config: stackConfig("dev") });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual(await valueOf(outputs.backupClaim), undefined);
     });
   });
 
