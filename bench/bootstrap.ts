@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { benchCluster, BenchCluster, BenchOptions, dirBytes, dropCaches, largestFiles, loadData, now, purgeBinlogs, sleep, withCluster } from "./common";
+import { componentSettings } from "./settings";
 
 export interface BootstrapPhases {
   /** Pod created -> clone-data logs "cloning from" (sandbox, init-config, source choice). */
@@ -17,7 +18,7 @@ export interface BootstrapPhases {
   prepare: number;
   /** "cloned from" -> sidecar logs "replication configured": server start, sidecar poll, CHANGE MASTER. */
   start: number;
-  /** "replication configured" -> pod Ready: catch-up and the readiness probe (every 2 s). */
+  /** "replication configured" -> pod Ready: catch-up, the sidecar's readiness verdict and the readiness probe. */
   readiness: number;
   /** scale() called -> pod Ready. */
   total: number;
@@ -168,8 +169,8 @@ async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
 
 export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResults> {
   const sizesMB = opts.quick ? [64] : [256, 1024, 2048];
-  const defaultParallelism = 4;
-  const variants = [1, 8];
+  const defaultParallelism = componentSettings().backupParallelism;
+  const variants = [1, 4, 8].filter((p) => p !== defaultParallelism).slice(0, 2);
   // backupParallelism is compared at 1 GB (the smallest size at which the stream dominates), not at the largest, to keep the run near 30 min.
   const parallelismSizeMB = sizesMB.includes(1024) ? 1024 : sizesMB[sizesMB.length - 1];
   const results: BootstrapResults = { sizesMB, runs: [], parallelismSizeMB, parallelismRuns: [], defaultParallelism, dataFiles: {} };

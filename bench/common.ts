@@ -35,9 +35,9 @@ export class BenchCluster extends TestCluster {
 }
 
 /** Bench clusters are named bench<letter>: clusterId = name, so they never collide with the e2e tests' ids. */
-export function benchCluster(name: string, args: Partial<MySqlClusterArgs> = {}): BenchCluster {
+export function benchCluster(name: string, args: Partial<MySqlClusterArgs> = {}, mutate?: (objects: object[]) => void): BenchCluster {
   if (!/^bench[a-z0-9]$/.test(name)) throw new Error(`bench cluster names are bench<letter>, got ${name}`);
-  return new BenchCluster(name, { ...E2E_ARGS, ...args });
+  return new BenchCluster(name, { ...E2E_ARGS, ...args }, {}, mutate);
 }
 
 /** Clusters up right now, so an interrupted run (Ctrl-C) can still take them down. */

@@ -97,6 +97,12 @@ class Sampler {
     return { t, seq, lag, delay };
   }
 
+  /** The replica's slave_parallel_threads right now (the component's default until the harness changes it). */
+  async threads(ord: number): Promise<number> {
+    const [rows] = await this.conns[ord].query("SELECT @@global.slave_parallel_threads AS n");
+    return Number((rows as mysql.RowDataPacket[])[0].n);
+  }
+
   close(): void {
     for (const c of this.conns) c.destroy();
   }
@@ -139,7 +145,7 @@ async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Pro
 
 async function setReplicaThreads(c: BenchCluster, replicas: number[], threads: number): Promise<void> {
   for (const ord of replicas) {
-    // The sidecar restarts stopped threads every 2 s; retry if it does so between STOP and SET.
+    // The sidecar restarts stopped threads on its next poll; retry if it does so between STOP and SET.
     for (let attempt = 1; ; attempt++) {
       try {
         await c.rootSql(ord, `STOP SLAVE; SET GLOBAL slave_parallel_threads = ${threads}; START SLAVE;`);
@@ -223,10 +229,9 @@ export async function benchLag(opts: BenchOptions): Promise<LagResults> {
   const tableSize = opts.quick ? 2000 : 50_000;
   const seconds = opts.quick ? 8 : 30;
   const clientCounts = opts.quick ? [1, 8] : [1, 4, 16];
-  const defaultThreads = 4;
   const threadsClients = clientCounts[clientCounts.length - 1];
-  const threadVariants = [0, 8];
-  const results: LagResults = { replicas: pods - 1, tables, tableSize, seconds, clientCounts, defaultThreads, runs: [], threadsClients, threadVariants };
+  // Filled in from the running replicas: the default is whatever the measured commit configures, not what the harness assumes.
+  const results: LagResults = { replicas: pods - 1, tables, tableSize, seconds, clientCounts, defaultThreads: NaN, runs: [], threadsClients, threadVariants: [] };
   const c = benchCluster("benchl", { replicas: pods });
   await withCluster(c, async () => {
     await c.up();
@@ -234,6 +239,14 @@ export async function benchLag(opts: BenchOptions): Promise<LagResults> {
     const s = await Sampler.open(c, pods);
     try {
       const replicas = Array.from({ length: pods - 1 }, (_, i) => i + 1);
+      const configured = await Promise.all(replicas.map((ord) => s.threads(ord)));
+      if (new Set(configured).size !== 1) throw new Error(`replicas disagree on slave_parallel_threads: ${configured.join(", ")}`);
+      const defaultThreads = configured[0];
+      results.defaultThreads = defaultThreads;
+      // Serial apply, the previous default and the current one's neighbours, without the default itself (its runs are the client-count runs).
+      const threadVariants = (opts.quick ? [0] : [0, 4, 8, 16]).filter((n) => n !== defaultThreads);
+      results.threadVariants = threadVariants;
+      opts.log(`lag: replicas run with slave_parallel_threads = ${defaultThreads}; comparing ${threadVariants.join(", ")} at ${threadsClients} clients`);
       const measure = async (clients: number, threads: number): Promise<void> => {
         for (let rep = 1; rep <= opts.reps; rep++) {
           const run = await opts.measure(`lag ${clients} clients, ${threads} apply threads #${rep}`, () => loadRun(c, s, pods, { clients, threads, rep, seconds, tables, tableSize }));

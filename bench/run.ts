@@ -2,12 +2,19 @@
 // writes the raw results (JSON), the plots and BENCHMARKS.md. Separate from the
 // test suite on purpose: figures depend on the machine, tests must not.
 //
-//   npm run bench                       full run (~30 min), writes bench/results/, bench/*.png, BENCHMARKS.md
+//   npm run bench                       full run (~45 min), writes bench/results/, bench/*.png, BENCHMARKS.md
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
-//   npm run bench -- --only=bootstrap,ready,lag   a subset (the report shows what was measured)
+//   npm run bench -- --only=bootstrap,ready,lag,startup   a subset (the report shows what was measured);
+//                                       startup is an experiment: the startupProbe period, the commit's own vs 1 s
 //   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
 //   npm run bench -- --only=ready,lag --merge=bench/results/<file>.json
 //                                       measure some steps, take the others' results from an earlier run
+//   npm run bench -- --baseline=bench/results/<file>.json
+//                                       also render a "Before / after the default changes" section: every goal
+//                                       figure (bootstrap ratios and fixed cost, time to N, apply/commit and
+//                                       catch-up) as the baseline run's median next to this run's, naming both
+//                                       commits and the settings each measured; works with a measured run and
+//                                       with --report= (e.g. --report=<new>.json --baseline=<old>.json)
 //   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
 //                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>
@@ -23,6 +30,8 @@ import { benchLag, LagResults } from "./lag";
 import { MachineInfo, machineInfo } from "./machine";
 import { writePlots } from "./plot";
 import { writeReport } from "./report";
+import { ComponentSettings, componentSettings, settingsAt } from "./settings";
+import { benchStartupProbe, StartupProbeResults } from "./startup-probe";
 import { benchTimeToReady, TimeToReadyResults } from "./time-to-ready";
 
 export interface BenchResults {
@@ -33,9 +42,13 @@ export interface BenchResults {
   machine: MachineInfo;
   /** The component that was measured: a commit, and whether components/ had uncommitted changes. */
   source: { commit: string; dirty: boolean };
+  /** The measured commit's defaults that the figures depend on (probe, sidecar poll, appliers), read from its rendering. */
+  settings?: ComponentSettings;
   bootstrap?: BootstrapResults;
   timeToReady?: TimeToReadyResults;
   lag?: LagResults;
+  /** Experiment: the mysql container's startupProbe period, the commit's own against 1 s. */
+  startupProbe?: StartupProbeResults;
   errors: { step: string; message: string }[];
   /** Steps whose results were taken from an earlier run (--merge), with that run's file and start time. */
   merged?: { step: string; file: string; startedAt: string; commit: string }[];
@@ -47,10 +60,24 @@ export interface BenchResults {
 const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
 const BENCH_DIR = path.join(ROOT, "bench");
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; report?: string; wait: boolean; at?: string; merge?: string } {
-  const out = { quick: false, only: ["bootstrap", "ready", "lag"], report: undefined as string | undefined, wait: true, at: undefined as string | undefined, merge: undefined as string | undefined };
+interface Args {
+  quick: boolean;
+  only: string[];
+  report?: string;
+  wait: boolean;
+  at?: string;
+  merge?: string;
+  baseline?: string;
+}
+
+/** Options naming a results file: made absolute before --at hands them to a run in another directory. */
+const FILE_OPTIONS = ["--merge=", "--report=", "--baseline="];
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { quick: false, only: ["bootstrap", "ready", "lag", "startup"], wait: true };
   for (const a of argv) {
     if (a === "--quick") out.quick = true;
+    else if (a.startsWith("--baseline=")) out.baseline = path.resolve(a.slice(11));
     else if (a.startsWith("--merge=")) out.merge = path.resolve(a.slice(8));
     else if (a.startsWith("--at=")) out.at = a.slice(5);
     else if (a === "--no-wait") out.wait = false;
@@ -67,11 +94,20 @@ function outputs(quick: boolean): { resultsDir: string; plotDir: string; reportF
     : { resultsDir: path.join(BENCH_DIR, "results"), plotDir: BENCH_DIR, reportFile: path.join(ROOT, "BENCHMARKS.md") };
 }
 
-function render(results: BenchResults, resultsFile: string): void {
+function render(results: BenchResults, resultsFile: string, baselineFile?: string): void {
   const { plotDir, reportFile } = outputs(results.quick);
   fs.mkdirSync(plotDir, { recursive: true });
   const plots = writePlots(results, plotDir);
-  writeReport(results, { reportFile, resultsFile, plots });
+  // Runs from before settings were recorded: ask the measured commit's own rendering.
+  // (or before a setting was added to them): ask the measured commit's own rendering.
+  if (!results.settings?.startupProbe && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
+  let baseline: { results: BenchResults; file: string } | undefined;
+  if (baselineFile) {
+    const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
+    if (!old.settings?.startupProbe && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
+    baseline = { results: old, file: baselineFile };
+  }
+  writeReport(results, { reportFile, resultsFile, plots, baseline });
   console.log(`report: ${path.relative(ROOT, reportFile)}; plots: ${plots.map((p) => path.relative(ROOT, p)).join(", ") || "none"}`);
 }
 
@@ -107,7 +143,12 @@ async function runAt(rev: string, rest: string[]): Promise<number> {
   fs.cpSync(__dirname, path.join(dir, "bench"), { recursive: true, filter: (src) => !/\/bench\/(out|results)(\/|$)/.test(src) });
   fs.symlinkSync(path.join(here, "node_modules"), path.join(dir, "node_modules"));
   console.log(`measuring commit ${commit} from ${dir}`);
-  const child = spawn(path.join(here, "node_modules", ".bin", "tsx"), ["bench/run.ts", ...rest], {
+  // Relative results files name files of this checkout, not of the export (which has no bench/results).
+  const args = rest.map((a) => {
+    const opt = FILE_OPTIONS.find((o) => a.startsWith(o));
+    return opt ? opt + path.resolve(a.slice(opt.length)) : a;
+  });
+  const child = spawn(path.join(here, "node_modules", ".bin", "tsx"), ["bench/run.ts", ...args], {
     cwd: dir,
     stdio: "inherit",
     env: { ...process.env, BENCH_OUTPUT_ROOT: ROOT, BENCH_SOURCE_COMMIT: commit, BENCH_SOURCE_DIRTY: dirty ? "1" : "" },
@@ -138,7 +179,7 @@ async function main(): Promise<void> {
   }
   if (args.report) {
     const results = JSON.parse(fs.readFileSync(args.report, "utf8")) as BenchResults;
-    render(results, path.resolve(args.report));
+    render(results, path.resolve(args.report), args.baseline);
     return;
   }
   if (process.getuid?.() !== 0) throw new Error("the local pod runner needs root");
@@ -174,16 +215,17 @@ async function main(): Promise<void> {
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
   const resultsFile = path.join(resultsDir, `${args.quick ? "quick-" : ""}${stamp}.json`);
-  const results: BenchResults = { startedAt: new Date().toISOString(), quick: args.quick, reps: opts.reps, machine: machineInfo(), source: sourceInfo(), errors: [] };
+  const results: BenchResults = { startedAt: new Date().toISOString(), quick: args.quick, reps: opts.reps, machine: machineInfo(), source: sourceInfo(), settings: componentSettings(), errors: [] };
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
   if (args.merge) {
     const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
-    const fields: Record<string, "bootstrap" | "timeToReady" | "lag"> = { bootstrap: "bootstrap", ready: "timeToReady", lag: "lag" };
+    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe"> = { bootstrap: "bootstrap", ready: "timeToReady", lag: "lag", startup: "startupProbe" };
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
       (results.merged ??= []).push({ step, file: path.relative(ROOT, args.merge), startedAt: earlier.startedAt, commit: earlier.source?.commit ?? "?" });
-      for (const c of earlier.contended ?? []) if (c.what.startsWith(step === "ready" ? "time to ready" : step)) (results.contended ??= []).push(c);
+      const prefix = { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
+      for (const c of earlier.contended ?? []) if (c.what.startsWith(prefix)) (results.contended ??= []).push(c);
     }
   }
 
@@ -191,6 +233,7 @@ async function main(): Promise<void> {
     ["bootstrap", async () => void (results.bootstrap = await benchBootstrap(opts))],
     ["ready", async () => void (results.timeToReady = await benchTimeToReady(opts))],
     ["lag", async () => void (results.lag = await benchLag(opts))],
+    ["startup", async () => void (results.startupProbe = await benchStartupProbe(opts))],
   ];
   for (const [name, step] of steps) {
     if (!args.only.includes(name)) continue;
@@ -208,7 +251,7 @@ async function main(): Promise<void> {
   results.finishedAt = new Date().toISOString();
   save();
   log(`results: ${path.relative(ROOT, resultsFile)}`);
-  render(results, resultsFile);
+  render(results, resultsFile, args.baseline);
   if (results.errors.length) process.exitCode = 1;
 }
 

@@ -80,18 +80,21 @@ async function cpuBusy(ms: number): Promise<number> {
   return total > 0 ? (total - idle) / total : NaN;
 }
 
+/** A fresh cluster of `maxPods` brought up from an empty namespace, each pod's creation and Ready timed; then 10 s of idle CPU. */
+export function benchTimeToReadyOnce(name: string, maxPods: number, rep: number, mutate?: (objects: object[]) => void): Promise<ReadyRun> {
+  const c = benchCluster(name, { replicas: maxPods }, mutate);
+  return withCluster(c, async () => {
+    const r = await watch(c, maxPods, () => c.up().then(() => undefined));
+    return { rep, ...r, idleCpu: await cpuBusy(10_000) };
+  });
+}
+
 export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyResults> {
   const maxPods = 5;
   const withDataMB = opts.quick ? 32 : 256;
   const results: TimeToReadyResults = { maxPods, empty: [], withDataMB, withData: [] };
   for (let rep = 1; rep <= opts.reps; rep++) {
-    const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () => {
-      const c = benchCluster("bencht", { replicas: maxPods });
-      return withCluster(c, async () => {
-        const r = await watch(c, maxPods, () => c.up().then(() => undefined));
-        return { rep, ...r, idleCpu: await cpuBusy(10_000) };
-      });
-    });
+    const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () => benchTimeToReadyOnce("bencht", maxPods, rep));
     results.empty.push(run);
     opts.log(`time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}%`);
   }

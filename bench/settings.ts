@@ -1,0 +1,77 @@
+// The component defaults the figures depend on, read from the measured
+// commit's own rendering (not assumed by the harness): the readiness probe, the
+// sidecar's poll interval(s), MariaDB's parallel appliers, backupParallelism.
+// Recorded in the results so a report (and a before/after comparison) names
+// the settings each run measured.
+
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderObjects, resolveArgs } from "../components/mysql-cluster";
+import { E2E_ARGS } from "../tests/e2e/helpers";
+import { testCertificates } from "../tests/e2e/tls";
+
+export interface ComponentSettings {
+  readinessProbe?: { periodSeconds?: number; failureThreshold?: number };
+  /** The mysql container's startup probe: readiness probes start only once it has succeeded. */
+  startupProbe?: { periodSeconds?: number; failureThreshold?: number };
+  /** Every `sleep N & wait` interval in sidecar.sh's main loop, in the order written. */
+  sidecarSleeps: number[];
+  /** slave_parallel_threads in the MariaDB server config. */
+  replicaParallelThreads?: number;
+  backupParallelism: number;
+}
+
+interface Probe {
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
+
+interface K8sObject {
+  kind: string;
+  data?: Record<string, string>;
+  spec?: { template?: { spec?: { containers?: { name: string; readinessProbe?: Probe; startupProbe?: Probe }[] } } };
+}
+
+export function componentSettings(): ComponentSettings {
+  const args = resolveArgs("benchs", { ...E2E_ARGS, replicas: 2 });
+  const objects = renderObjects(args, () => "x", testCertificates(args)) as K8sObject[];
+  const sts = objects.find((o) => o.kind === "StatefulSet");
+  const mysqld = sts?.spec?.template?.spec?.containers?.find((c) => c.name === "mysql");
+  const probe = mysqld?.readinessProbe;
+  const startup = mysqld?.startupProbe;
+  const config = objects.find((o) => o.kind === "ConfigMap" && o.data?.["sidecar.sh"])?.data ?? {};
+  const sidecar = config["sidecar.sh"] ?? "";
+  const cnf = Object.entries(config).filter(([k]) => k.endsWith(".cnf")).map(([, v]) => v).join("\n");
+  const threads = /^\s*slave_parallel_threads\s*=\s*(\d+)/m.exec(cnf)?.[1];
+  return {
+    readinessProbe: probe ? { periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold } : undefined,
+    startupProbe: startup ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold } : undefined,
+    sidecarSleeps: [...sidecar.matchAll(/sleep ([\d.]+) & wait/g)].map((m) => Number(m[1])),
+    replicaParallelThreads: threads === undefined ? undefined : Number(threads),
+    backupParallelism: args.backupParallelism,
+  };
+}
+
+/**
+ * The settings of another commit (for a baseline run that predates recording
+ * them): exports the commit with this file and asks its rendering. `repo` is a
+ * git checkout holding the commit. Undefined if that fails (e.g. no such commit).
+ */
+export function settingsAt(repo: string, commit: string): ComponentSettings | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-settings-"));
+  try {
+    execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", repo, commit, dir], { stdio: ["ignore", "ignore", "pipe"] });
+    fs.mkdirSync(path.join(dir, "bench"), { recursive: true });
+    fs.copyFileSync(__filename, path.join(dir, "bench", "settings.ts"));
+    fs.writeFileSync(path.join(dir, "bench", "print-settings.ts"), `import { componentSettings } from "./settings";\nconsole.log(JSON.stringify(componentSettings()));\n`);
+    fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"));
+    const out = execFileSync(path.join(repo, "node_modules", ".bin", "tsx"), ["bench/print-settings.ts"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return JSON.parse(out.trim().split("\n").pop() ?? "") as ComponentSettings;
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
