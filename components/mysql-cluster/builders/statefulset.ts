@@ -178,8 +178,10 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "tls"),
       resources: serverResources,
       securityContext: containerSecurity,
-      // Crash recovery of a large server can take long: allow up to an hour to start.
-      startupProbe: probe("startup", 5, 720),
+      // Crash recovery of a large server can take long: allow up to an hour to start. Polled
+      // every second: readiness is only probed after this succeeds, and a 5 s period cost each
+      // new replica about 3 s of bootstrap (BENCHMARKS.md, startup-probe experiment).
+      startupProbe: probe("startup", 1, 3600),
       livenessProbe: probe("liveness", 10, 6),
       // The probe only reads the sidecar's verdict file: cheap enough every second.
       readinessProbe: probe("readiness", 1, 4),
