@@ -56,30 +56,23 @@ export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
   };
 }
 
-/** The write endpoint: the primary pod only, and only while it takes writes (its readiness). */
-export function buildWriteService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+/** A database endpoint: the mysql port of the ready pods `selector` picks. */
+function endpointService(args: ResolvedArgs, names: ClusterNames, name: string, selector: Record<string, string>): ServiceObject {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: names.writeService, namespace: args.namespace, labels: names.labels },
-    spec: {
-      type: "ClusterIP",
-      // The StatefulSet controller labels each pod with its name; a switchover moves this selector.
-      selector: { ...names.selectorLabels, [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}` },
-      ports: [{ name: "mysql", port: PORTS.mysql, targetPort: "mysql" }],
-    },
+    metadata: { name, namespace: args.namespace, labels: names.labels },
+    spec: { type: "ClusterIP", selector, ports: [{ name: "mysql", port: PORTS.mysql, targetPort: "mysql" }] },
   };
 }
 
+/** The write endpoint: the primary pod only, and only while it takes writes (its readiness). */
+export function buildWriteService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
+  // The StatefulSet controller labels each pod with its name; a switchover moves this selector.
+  return endpointService(args, names, names.writeService,
+    { ...names.selectorLabels, [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}` });
+}
+
 export function buildReadService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: names.readService, namespace: args.namespace, labels: names.labels },
-    spec: {
-      type: "ClusterIP",
-      selector: names.selectorLabels,
-      ports: [{ name: "mysql", port: PORTS.mysql, targetPort: "mysql" }],
-    },
-  };
+  return endpointService(args, names, names.readService, names.selectorLabels);
 }

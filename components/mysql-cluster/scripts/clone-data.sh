@@ -24,9 +24,7 @@ fi
 require_password monitor-password
 
 # Prefer the nearest lower ordinal that is a caught-up replica; fall back to the primary.
-candidates=()
-for (( candidate = ord - 1; candidate >= 0; candidate-- )); do (( candidate == primary )) || candidates+=("$candidate"); done
-source_ordinal=$(caught_up_replica "${candidates[@]}") || source_ordinal=$primary
+source_ordinal=$(caught_up_replica_below "$ord") || source_ordinal=$primary
 source_host=$(peer_host "$source_ordinal")
 rm -rf "$STAGING"
 mkdir -p "$STAGING"

@@ -15,7 +15,7 @@ conf_dir=$(dirname "$CONF")
 {
   cat "$SCRIPTS/server.cnf" "$SCRIPTS/start-read-only.cnf"
   printf '\n[mysqld]\n# server ids start at 100 so that 0 (which disables replication) never occurs\nserver_id = %d\nreport_host = %s\n' \
-    "$((100 + ord))" "$(peer_host "$ord")"
+    "$(server_id)" "$(peer_host "$ord")"
 } >"$conf_dir/my.cnf.tmp"
 mv "$conf_dir/my.cnf.tmp" "$CONF"
-log "configured with server_id $((100 + ord)); the primary is ordinal $(primary_ordinal)"
+log "configured with server_id $(server_id); the primary is ordinal $(primary_ordinal)"

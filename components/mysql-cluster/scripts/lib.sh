@@ -40,6 +40,9 @@ ordinal() {
   printf '%s\n' "$n"
 }
 
+# The pod's server id: 100 + its ordinal, so 0 (which disables replication) never occurs.
+server_id() { printf '%s\n' "$((100 + $(ordinal)))"; }
+
 peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE" "$POD_NAMESPACE" "$CLUSTER_DOMAIN"; }
 
 # The ordinal the cluster wants as its primary (setting primaryOrdinal). Read
@@ -77,7 +80,7 @@ errant_gtids() {
   local mine=$1 theirs=$2
   case $FLAVOR in
     mariadb)
-      awk -v mine="$mine" -v theirs="$theirs" -v me="$((100 + $(ordinal)))" 'BEGIN {
+      awk -v mine="$mine" -v theirs="$theirs" -v me="$(server_id)" 'BEGIN {
         n = split(theirs, t, ","); for (i = 1; i <= n; i++) { split(t[i], p, "-"); have[p[1] "-" p[2]] = p[3] + 0 }
         n = split(mine, m, ","); out = ""
         for (i = 1; i <= n; i++) {
@@ -201,12 +204,15 @@ wait_until() {
   done
 }
 
-# caught_up_replica ORDINAL...: prints the first of the ordinals that is a
-# running replica within MAX_READ_LAG_SECONDS; fails when none is. Backups and
-# clones are taken from such a replica, so the primary is spared their load.
-caught_up_replica() {
-  local candidate state io sql lag
-  for candidate in "$@"; do
+# caught_up_replica_below N: prints the highest ordinal below N, the primary
+# aside, that is a running replica within MAX_READ_LAG_SECONDS; fails when
+# none is. Backups and clones are taken from such a replica, so the primary is
+# spared their load.
+caught_up_replica_below() {
+  local candidate state io sql lag primary
+  primary=$(primary_ordinal)
+  for (( candidate = $1 - 1; candidate >= 0; candidate-- )); do
+    (( candidate == primary )) && continue
     if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor monitor-password 2>/dev/null); then
       log "not using ordinal $candidate: it does not answer"
       continue

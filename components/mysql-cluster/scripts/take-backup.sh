@@ -22,9 +22,7 @@ for partial in "$BACKUPS_DIR"/*.partial; do
 done
 
 primary=$(primary_ordinal)
-candidates=()
-for (( candidate = CLUSTER_SIZE - 1; candidate >= 0; candidate-- )); do (( candidate == primary )) || candidates+=("$candidate"); done
-if ! source_ordinal=$(caught_up_replica "${candidates[@]}"); then
+if ! source_ordinal=$(caught_up_replica_below "$CLUSTER_SIZE"); then
   log "no caught-up replica to back up from; taking the backup from the primary"
   source_ordinal=$primary
 fi
