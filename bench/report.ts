@@ -103,7 +103,9 @@ function readySection(r: BenchResults, rel: (f: string) => string, plots: string
   breakdown(t.empty, "empty namespace");
   breakdown(t.withData, `with ${t.withDataMB} MB`);
   const idle = spread(t.empty.map((x) => (x.idleCpu ?? NaN) * 100));
-  if (idle.n) out.push(`With all ${t.maxPods} pods Ready and idle, the machine's ${r.machine.cores} cores are ${fmt(idle, 0, "%")} busy (over 10 s): every pod runs a readiness probe ${probeText(r.settings)} and its sidecar's loop ${pollText(r.settings)}, each spawning bash and a SQL client, plus the primary's heartbeat event. That background load grows with N and competes with the later pods' start on this ${r.machine.cores}-core machine.`, "");
+  const idleProbes = spread(t.empty.map((x) => (x.idleProbeCpu ?? NaN) * 100));
+  const probeShare = idleProbes.n ? `, of which ${fmt(idleProbes, 0, "%")} is the probes the runner execs (its nsenter and user switch stand in for the kubelet's exec, plus probe.sh itself)` : "";
+  if (idle.n) out.push(`With all ${t.maxPods} pods Ready and idle, the machine's ${r.machine.cores} cores are ${fmt(idle, 0, "%")} busy (over 10 s)${probeShare}: every pod runs a readiness probe ${probeText(r.settings)} and its sidecar's loop ${pollText(r.settings)}, the loop running SQL clients, plus the primary's heartbeat event. That background load grows with N and competes with the later pods' start on this ${r.machine.cores}-core machine.`, "");
   if (plots.some((p) => p.endsWith("time-to-ready.png"))) out.push(`![time to N ready pods](${rel(plots.find((p) => p.endsWith("time-to-ready.png"))!)})`, "");
   // Linear means the per-pod increment does not grow with N.
   const firstRep = incE[1]?.median;
@@ -240,8 +242,9 @@ function commitsText(r: BenchResults): string {
 }
 
 function settingsText(st: ComponentSettings | undefined): string[] {
-  if (!st) return ["not recorded", "not recorded", "not recorded", "not recorded"];
-  return [probeText(st), pollText(st), st.replicaParallelThreads === undefined ? "not set" : String(st.replicaParallelThreads), probeText(st, "startupProbe")];
+  if (!st) return ["not recorded", "not recorded", "not recorded", "not recorded", "not recorded"];
+  const tls = st.socketClientTlsOff === undefined ? "not recorded" : st.socketClientTlsOff ? "off (no handshake on the pod-local socket)" : "client default (MariaDB: TLS handshake on every call)";
+  return [probeText(st), pollText(st), st.replicaParallelThreads === undefined ? "not set" : String(st.replicaParallelThreads), probeText(st, "startupProbe"), tls];
 }
 
 interface Row {
@@ -284,6 +287,7 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
     for (let n = 2; n <= maxPods; n++) rows.push({ label: `with ${t.withDataMB} MB: 1 → ${n} Ready`, of: (x) => (x.timeToReady ? spread(x.timeToReady.withData.map((y) => y.readyAt[n - 1])) : undefined), digits: 1, unit: "s" });
     rows.push({ label: `with data: pod ${maxPods - 1}'s increment / pod 1's`, of: (x) => (x.timeToReady ? spread([inc(x.timeToReady.withData, maxPods).median / inc(x.timeToReady.withData, 2).median]) : undefined), digits: 2 });
     rows.push({ label: `CPU busy with ${maxPods} pods Ready and idle`, of: (x) => (x.timeToReady ? spread(x.timeToReady.empty.map((y) => (y.idleCpu ?? NaN) * 100)) : undefined), digits: 0, unit: "%" });
+    rows.push({ label: `… of it in exec'd probes`, of: (x) => (x.timeToReady?.empty.some((y) => y.idleProbeCpu !== undefined) ? spread(x.timeToReady.empty.map((y) => (y.idleProbeCpu ?? NaN) * 100)) : undefined), digits: 0, unit: "%" });
   }
   // Lag: each client count at the run's default apply threads.
   const clients = both((x) => x.lag?.clientCounts);
@@ -298,13 +302,13 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
       rows.push({ label: `${cl}: caught up after the load`, of: (x) => spread(def(x, c).map((y) => Math.max(...y.drainSeconds))), digits: 2, unit: "s" });
     }
   }
-  const [bp, bs, bt, bu] = settingsText(b.settings);
-  const [ap, as, at, au] = settingsText(r.settings);
+  const [bp, bs, bt, bu, bl] = settingsText(b.settings);
+  const [ap, as, at, au, al] = settingsText(r.settings);
   const out: string[] = [];
   out.push(`**Before**: [${rel(base.file)}](${rel(base.file)}), started ${b.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${commitsText(b)}. **After**: this run, commit ${commitsText(r)}. Same machine, same harness and method; the figures are median (min–max) over each run's repetitions (${b.reps} before, ${r.reps} after), the change is after − before in the medians. Repetitions overlap a lot on this 2-core machine, so a change smaller than the spreads is not a change.`);
   out.push("");
   out.push("| | before | after |", "|---|---|---|");
-  out.push(`| readiness probe | ${bp} | ${ap} |`, `| sidecar poll | ${bs} | ${as} |`, `| slave_parallel_threads | ${bt} | ${at} |`, `| startup probe (gates the readiness probe) | ${bu} | ${au} |`);
+  out.push(`| readiness probe | ${bp} | ${ap} |`, `| sidecar poll | ${bs} | ${as} |`, `| slave_parallel_threads | ${bt} | ${at} |`, `| startup probe (gates the readiness probe) | ${bu} | ${au} |`, `| TLS of the pod scripts' SQL clients on the local socket | ${bl} | ${al} |`);
   out.push("");
   out.push("| figure | before | after | change |", "|---|---|---|---|");
   for (const row of rows) {

@@ -98,13 +98,12 @@ function render(results: BenchResults, resultsFile: string, baselineFile?: strin
   const { plotDir, reportFile } = outputs(results.quick);
   fs.mkdirSync(plotDir, { recursive: true });
   const plots = writePlots(results, plotDir);
-  // Runs from before settings were recorded: ask the measured commit's own rendering.
-  // (or before a setting was added to them): ask the measured commit's own rendering.
-  if (!results.settings?.startupProbe && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
+  // Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering.
+  if (results.settings?.socketClientTlsOff === undefined && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
   let baseline: { results: BenchResults; file: string } | undefined;
   if (baselineFile) {
     const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
-    if (!old.settings?.startupProbe && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
+    if (old.settings?.socketClientTlsOff === undefined && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
     baseline = { results: old, file: baselineFile };
   }
   writeReport(results, { reportFile, resultsFile, plots, baseline });

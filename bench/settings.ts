@@ -16,11 +16,13 @@ export interface ComponentSettings {
   readinessProbe?: { periodSeconds?: number; failureThreshold?: number };
   /** The mysql container's startup probe: readiness probes start only once it has succeeded. */
   startupProbe?: { periodSeconds?: number; failureThreshold?: number };
-  /** Every `sleep N & wait` interval in sidecar.sh's main loop, in the order written. */
+  /** Every wait interval in sidecar.sh's main loop (`pause N`, formerly `sleep N & wait`), in the order written. */
   sidecarSleeps: number[];
   /** slave_parallel_threads in the MariaDB server config. */
   replicaParallelThreads?: number;
   backupParallelism: number;
+  /** Whether the pod scripts' SQL clients keep TLS off the pod-local socket (lib.sh's SOCKET_TLS_OFF). */
+  socketClientTlsOff?: boolean;
 }
 
 interface Probe {
@@ -48,9 +50,10 @@ export function componentSettings(): ComponentSettings {
   return {
     readinessProbe: probe ? { periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold } : undefined,
     startupProbe: startup ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold } : undefined,
-    sidecarSleeps: [...sidecar.matchAll(/sleep ([\d.]+) & wait/g)].map((m) => Number(m[1])),
+    sidecarSleeps: [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) => Number(m[1] ?? m[2])),
     replicaParallelThreads: threads === undefined ? undefined : Number(threads),
     backupParallelism: args.backupParallelism,
+    socketClientTlsOff: /SOCKET_TLS_OFF/.test(config["lib.sh"] ?? ""),
   };
 }
 

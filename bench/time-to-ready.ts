@@ -16,6 +16,8 @@ export interface ReadyRun {
   events: Record<string, number>[];
   /** Share of both cores busy (0–1) while the pods sat idle and Ready for 10 s after the last one turned Ready. */
   idleCpu?: number;
+  /** The part of idleCpu spent in the probes the runner (the kubelet's stand-in) executes in the pods: its child processes. */
+  idleProbeCpu?: number;
 }
 
 export interface TimeToReadyResults {
@@ -68,16 +70,27 @@ async function watch(c: BenchCluster, maxPods: number, action: () => Promise<voi
   return { createdAt, readyAt, events };
 }
 
-/** Share of all cores busy over `ms`, from /proc/stat. */
-async function cpuBusy(ms: number): Promise<number> {
+/**
+ * Share of all cores busy over `ms` (from /proc/stat), and the share spent in
+ * this process's children: the probes the runner execs (nsenter, the user
+ * switch and probe.sh), which the harness starts nothing else of meanwhile.
+ */
+async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
   const read = (): number[] => fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  // Fields 16 and 17 of /proc/self/stat: CPU of waited-for children, in the same clock ticks.
+  const children = (): number => {
+    const f = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return Number(f[13]) + Number(f[14]);
+  };
   const a = read();
+  const ca = children();
   await sleep(ms);
   const b = read();
+  const cb = children();
   const d = b.map((x, i) => x - a[i]);
   const total = d.reduce((x, y) => x + y, 0);
   const idle = d[3] + (d[4] ?? 0);
-  return total > 0 ? (total - idle) / total : NaN;
+  return total > 0 ? { busy: (total - idle) / total, probes: (cb - ca) / total } : { busy: NaN, probes: NaN };
 }
 
 /** A fresh cluster of `maxPods` brought up from an empty namespace, each pod's creation and Ready timed; then 10 s of idle CPU. */
@@ -85,7 +98,8 @@ export function benchTimeToReadyOnce(name: string, maxPods: number, rep: number,
   const c = benchCluster(name, { replicas: maxPods }, mutate);
   return withCluster(c, async () => {
     const r = await watch(c, maxPods, () => c.up().then(() => undefined));
-    return { rep, ...r, idleCpu: await cpuBusy(10_000) };
+    const cpu = await cpuBusy(10_000);
+    return { rep, ...r, idleCpu: cpu.busy, idleProbeCpu: cpu.probes };
   });
 }
 
@@ -96,7 +110,7 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
   for (let rep = 1; rep <= opts.reps; rep++) {
     const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () => benchTimeToReadyOnce("bencht", maxPods, rep));
     results.empty.push(run);
-    opts.log(`time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}%`);
+    opts.log(`time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}% (probes ${((run.idleProbeCpu ?? NaN) * 100).toFixed(0)}%)`);
   }
   const c = benchCluster("benchd", { replicas: 1 });
   await withCluster(c, async () => {

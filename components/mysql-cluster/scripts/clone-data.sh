@@ -8,7 +8,7 @@
 # next attempt discards; DATADIR is always complete data or absent.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 ord=$(ordinal)
 recover_interrupted_swap

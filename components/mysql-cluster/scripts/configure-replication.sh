@@ -14,7 +14,7 @@
 # purged the binary logs it needs, or it holds errant transactions.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password replication-password
 require_password monitor-password

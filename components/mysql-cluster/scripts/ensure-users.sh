@@ -5,7 +5,7 @@
 # changed settings and passwords in the Secret take effect.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 for key in replication-password backup-password monitor-password; do require_password "$key"; done
 replication_password=$(password replication-password)

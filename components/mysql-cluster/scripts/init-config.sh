@@ -7,7 +7,7 @@
 # crash never leaves half a configuration.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 ord=$(ordinal)
 conf_dir=$(dirname "$CONF")

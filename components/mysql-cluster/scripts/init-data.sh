@@ -9,7 +9,7 @@
 # only when complete; a crash at any line starts it over.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 # Before the exporter container starts, so it does not crash-loop waiting.
 write_exporter_config

@@ -9,7 +9,7 @@
 # not yet (the reason is logged); run it again.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 is_writable sql_root && exit 0
 

@@ -5,7 +5,7 @@
 # restart, where the clone-data init step finishes the job instead.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 is_wanted_primary && die "the primary is never re-cloned"
 touch "$RECLONE_MARKER"

@@ -5,7 +5,7 @@
 # so the receiver can tell a whole stream from one cut short.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password backup-password
 [[ -d $DATADIR ]] || die "no data directory to back up"

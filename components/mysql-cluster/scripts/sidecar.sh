@@ -9,7 +9,7 @@
 # readiness verdict the readiness probe reads.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password root-password
 socat "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
@@ -24,6 +24,9 @@ log "serving backups on port $BACKUP_PORT to holders of the cluster's certificat
 sync_root_password() {
   local wanted error
   wanted=$(password root-password)
+  # Ready last round means root's SQL worked then; if it stopped working since,
+  # this round's verdict says so and the next round checks properly.
+  [[ $verdict == ready && -f $ROOT_CNF && $(saved_root_password) == "$wanted" ]] && return 0
   if [[ -f $ROOT_CNF ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
     [[ $(saved_root_password) == "$wanted" ]] && return 0
     case $FLAVOR in
@@ -46,8 +49,14 @@ sync_root_password() {
 # A digest of every password file, to notice a rotation. Never logged.
 secrets_digest() { cat "$SECRETS_DIR"/* | sha256sum; }
 
+# A pipe nobody writes to: reading it with a timeout waits without a process,
+# and a trapped TERM still interrupts the wait.
+exec {pause_fd}<> <(:)
+pause() { read -rt "$1" -u "$pause_fd" _ || true; }
+
 applied_digest=""
 last_error=""
+verdict=""
 while kill -0 "$listener" 2>/dev/null; do
   if error=$(sync_root_password); then
     last_error=""
@@ -72,17 +81,22 @@ while kill -0 "$listener" 2>/dev/null; do
       last_error=$error
     fi
   fi
-  printf '%s\n' "$verdict" >"$READINESS_FILE.tmp" && mv "$READINESS_FILE.tmp" "$READINESS_FILE"
+  # Stamped with the time, for the probe to tell a fresh verdict from a stale one.
+  printf '%(%s)T %s\n' -1 "$verdict" >"$READINESS_FILE.tmp" && mv "$READINESS_FILE.tmp" "$READINESS_FILE"
   # Quick rounds while the pod is not Ready (server start, replication set-up,
   # catch-up, a switchover: each second saved is a second off a bootstrap or of
   # write downtime), every 5 s once it is, which keeps an idle cluster's
   # sidecars cheap (BENCHMARKS.md); a new topology starts a round at once.
+  # The wait starts no process (a sleep and a subshell every half second cost
+  # an idle pod more CPU than its SQL did).
   rounds=1
   [[ $verdict == ready ]] && rounds=10
   seen=$(primary_ordinal)
   for (( i = 0; i < rounds; i++ )); do
-    sleep 0.5 & wait $!
-    [[ $(primary_ordinal) == "$seen" ]] || break
+    pause 0.5
+    wanted_primary=$seen
+    [[ -r $TOPOLOGY_DIR/primary-ordinal ]] && { read -r wanted_primary <"$TOPOLOGY_DIR/primary-ordinal" || true; }
+    [[ $wanted_primary == "$seen" ]] || break
   done
 done
 die "the backup listener exited"

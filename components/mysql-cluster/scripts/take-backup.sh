@@ -8,7 +8,7 @@
 # which the next run removes; a complete backup is never half-deleted by it.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "$(dirname "$0")/lib.sh"
+source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password monitor-password
 [[ -d $BACKUPS_DIR && -w $BACKUPS_DIR ]] || die "the backup volume is not mounted writable at $BACKUPS_DIR"
