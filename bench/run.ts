@@ -17,7 +17,7 @@
 //                                       with --report= (e.g. --report=<new>.json --baseline=<old>.json)
 //   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
-//                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>
+//                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>-<pid>
 //                                       with this bench/ and runs there; outputs still land here
 //   npm run bench -- --at=worktree      the same with a snapshot of the working tree as it is now
 
@@ -99,11 +99,11 @@ function render(results: BenchResults, resultsFile: string, baselineFile?: strin
   fs.mkdirSync(plotDir, { recursive: true });
   const plots = writePlots(results, plotDir);
   // Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering.
-  if (results.settings?.socketClientTlsOff === undefined && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
+  if (results.settings?.sidecarReadyRounds === undefined && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
   let baseline: { results: BenchResults; file: string } | undefined;
   if (baselineFile) {
     const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
-    if (old.settings?.socketClientTlsOff === undefined && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
+    if (old.settings?.sidecarReadyRounds === undefined && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
     baseline = { results: old, file: baselineFile };
   }
   writeReport(results, { reportFile, resultsFile, plots, baseline });
@@ -128,7 +128,8 @@ async function runAt(rev: string, rest: string[]): Promise<number> {
   const here = path.dirname(__dirname);
   const worktree = rev === "worktree";
   const commit = git(["rev-parse", "--verify", `${worktree ? "HEAD" : rev}^{commit}`]);
-  const dir = `/tmp/bench-src-${worktree ? "worktree" : commit.slice(0, 12)}`;
+  // Per process: a run that is still tidying up must not remove the export of the next run at the same commit.
+  const dir = `/tmp/bench-src-${worktree ? "worktree" : commit.slice(0, 12)}-${process.pid}`;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   if (worktree) {

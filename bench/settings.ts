@@ -18,6 +18,8 @@ export interface ComponentSettings {
   startupProbe?: { periodSeconds?: number; failureThreshold?: number };
   /** Every wait interval in sidecar.sh's main loop (`pause N`, formerly `sleep N & wait`), in the order written. */
   sidecarSleeps: number[];
+  /** How many of those waits the loop makes per round once the pod is Ready (`[[ $verdict == ready ]] && rounds=N`); 1 if it does not slow down. */
+  sidecarReadyRounds?: number;
   /** slave_parallel_threads in the MariaDB server config. */
   replicaParallelThreads?: number;
   backupParallelism: number;
@@ -51,6 +53,7 @@ export function componentSettings(): ComponentSettings {
     readinessProbe: probe ? { periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold } : undefined,
     startupProbe: startup ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold } : undefined,
     sidecarSleeps: [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) => Number(m[1] ?? m[2])),
+    sidecarReadyRounds: Number(/\]\] && rounds=(\d+)/.exec(sidecar)?.[1] ?? 1),
     replicaParallelThreads: threads === undefined ? undefined : Number(threads),
     backupParallelism: args.backupParallelism,
     socketClientTlsOff: /SOCKET_TLS_OFF/.test(config["lib.sh"] ?? ""),
