@@ -19,8 +19,39 @@ export interface LagSample {
   seq: number[];
   /** Heartbeat row age in seconds per ordinal (index 0: the primary's own row, 0–1 s as it is rewritten every second). */
   lag: (number | null)[];
-  /** Replication delay per replica: its heartbeat age minus the primary's at the same moment (index 0 unused). */
+  /** Replication delay per replica (index 0 unused): see heartbeatDelay. */
   delay: (number | null)[];
+}
+
+/** The heartbeat event's period on the primary. */
+const HEARTBEAT_SECONDS = 1;
+
+/**
+ * A replica's delay from heartbeat ages sampled at the same moment: the age of
+ * the oldest heartbeat it has not applied, 0 when it holds the primary's newest.
+ * A replica k beats behind reads about primary age + k; its oldest missing beat
+ * was written one period after its own, so is (its age - one period) old. The
+ * plain difference of ages would count a beat still in flight (written a few
+ * ms before the sample) as a whole second of delay.
+ */
+export function heartbeatDelay(replicaAge: number | null, primaryAge: number | null): number | null {
+  if (replicaAge === null || primaryAge === null) return null;
+  const behind = replicaAge - primaryAge;
+  return behind < HEARTBEAT_SECONDS / 2 ? Math.max(0, behind) : Math.max(0, replicaAge - HEARTBEAT_SECONDS);
+}
+
+/** Recomputes every sample's delay and the run's peak and end delay with heartbeatDelay (for runs recorded with the plain difference). */
+export function withHeartbeatDelays(run: LagRun): LagRun {
+  const samples = run.samples.map((x) => ({ ...x, delay: x.lag.map((age, ord) => (ord === 0 ? null : heartbeatDelay(age, x.lag[0]))) }));
+  const replicas = run.peakDelay.map((_, i) => i + 1);
+  const during = samples.filter((x) => x.t <= run.seconds);
+  const end = during[during.length - 1];
+  return {
+    ...run,
+    samples,
+    peakDelay: replicas.map((ord) => Math.max(...during.map((x) => x.delay[ord] ?? 0))),
+    endDelay: replicas.map((ord) => end?.delay[ord] ?? NaN),
+  };
 }
 
 export interface LagRun {
@@ -39,7 +70,7 @@ export interface LagRun {
   /** Per replica: peak heartbeat lag during the load and the lag at the moment the load stopped. */
   peakLag: number[];
   endLag: number[];
-  /** The same for the delay (heartbeat age minus the primary's). */
+  /** The same for the delay (heartbeatDelay). */
   peakDelay: number[];
   endDelay: number[];
   /** Per replica: transactions behind at the end of the load, and seconds after it until the replica held the primary's last GTID. */
@@ -93,7 +124,7 @@ class Sampler {
   async sample(t: number): Promise<LagSample> {
     const seq = await Promise.all(this.conns.map((_, ord) => this.seq(ord)));
     const lag = await Promise.all(this.conns.map((_, ord) => this.lag(ord)));
-    const delay = lag.map((x, ord) => (ord === 0 || x === null || lag[0] === null ? null : Math.max(0, x - lag[0])));
+    const delay = lag.map((x, ord) => (ord === 0 ? null : heartbeatDelay(x, lag[0])));
     return { t, seq, lag, delay };
   }
 

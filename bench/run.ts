@@ -26,7 +26,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { benchBootstrap, BootstrapResults } from "./bootstrap";
 import { activeClusters, BenchOptions, foreignHeavyJobs, waitQuiet } from "./common";
-import { benchLag, LagResults } from "./lag";
+import { benchLag, LagResults, withHeartbeatDelays } from "./lag";
 import { MachineInfo, machineInfo } from "./machine";
 import { writePlots } from "./plot";
 import { writeReport } from "./report";
@@ -94,15 +94,22 @@ function outputs(quick: boolean): { resultsDir: string; plotDir: string; reportF
     : { resultsDir: path.join(BENCH_DIR, "results"), plotDir: BENCH_DIR, reportFile: path.join(ROOT, "BENCHMARKS.md") };
 }
 
+/** One delay definition for every run shown, whenever it was recorded (lag.ts, heartbeatDelay). */
+function normalizeDelays(results: BenchResults): void {
+  if (results.lag) results.lag.runs = results.lag.runs.map(withHeartbeatDelays);
+}
+
 function render(results: BenchResults, resultsFile: string, baselineFile?: string): void {
   const { plotDir, reportFile } = outputs(results.quick);
   fs.mkdirSync(plotDir, { recursive: true });
+  normalizeDelays(results);
   const plots = writePlots(results, plotDir);
   // Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering.
   if (results.settings?.sidecarReadyRounds === undefined && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
   let baseline: { results: BenchResults; file: string } | undefined;
   if (baselineFile) {
     const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
+    normalizeDelays(old);
     if (old.settings?.sidecarReadyRounds === undefined && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
     baseline = { results: old, file: baselineFile };
   }
