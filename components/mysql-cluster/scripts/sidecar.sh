@@ -87,8 +87,8 @@ while kill -0 "$listener" 2>/dev/null; do
   # catch-up, a switchover: each second saved is a second off a bootstrap or of
   # write downtime), every 5 s once it is, which keeps an idle cluster's
   # sidecars cheap (BENCHMARKS.md); a new topology starts a round at once.
-  # The wait starts no process (a sleep and a subshell every half second cost
-  # an idle pod more CPU than its SQL did).
+  # The wait starts no process: a sleep and a subshell every half second cost
+  # an idle pod about as much CPU as the SQL of its rounds (BENCHMARKS.md).
   rounds=1
   [[ $verdict == ready ]] && rounds=10
   seen=$(primary_ordinal)
