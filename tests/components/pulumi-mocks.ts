@@ -194,6 +194,24 @@ export async function settle(): Promise<void> {
   }
 }
 
+/**
+ * Builds a component from a clean recorder and waits until every resource it
+ * registers has reached the mocks: its URN, then `outputs` (those that resolve
+ * last), then whatever registrations are still in flight.
+ */
+export async function deployFresh<C extends pulumi.ComponentResource>(
+  recorder: MockRecorder,
+  build: () => C,
+  outputs: (component: C) => pulumi.Output<unknown>[] = () => [],
+): Promise<C> {
+  recorder.reset();
+  const component = build();
+  await valueOf(component.urn);
+  await Promise.all(outputs(component).map((o) => valueOf(o)));
+  await settle();
+  return component;
+}
+
 /** The value of an Output (undefined while unknown), for assertions. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));

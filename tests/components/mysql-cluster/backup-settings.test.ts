@@ -13,7 +13,7 @@ import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from
 import { configMapData } from "../../../components/mysql-cluster/config-files";
 import { renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
-import { containsSecret, installMocks, MockRecorder, mockPassword, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import { containsSecret, deployFresh, installMocks, MockRecorder, mockPassword, RecordedResource, settle, valueOf } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -347,14 +347,7 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
-  async function deploy(name: string, args: MySqlClusterArgs = {}) {
-    mocks.reset();
-    const cluster = new MySqlCluster(name, args);
-    await valueOf(cluster.urn);
-    await Promise.all([valueOf(cluster.writeEndpoint), valueOf(cluster.readEndpoint), valueOf(cluster.secretName)]);
-    await settle();
-    return cluster;
-  }
+  const deploy = (name: string, args: MySqlClusterArgs = {}) => deployFresh(mocks, () => new MySqlCluster(name, args), (c) => [c.writeEndpoint, c.readEndpoint, c.secretName]);
 
   const inputs = (r: RecordedResource) => r.inputs as AnyObject;
 

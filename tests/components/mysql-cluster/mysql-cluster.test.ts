@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
-import { containsSecret, installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, mockPrivateKey, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import { containsSecret, deployFresh, installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, mockPrivateKey, RecordedResource, settle, valueOf } from "../pulumi-mocks";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -87,13 +87,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
   /** Builds a cluster from scratch and waits until every resource reached the mocks. */
   async function deploy(name: string, args: MySqlClusterArgs = {}): Promise<Cluster> {
-    mocks.reset();
     deployed = name;
-    const cluster = new MySqlCluster(name, args);
-    await valueOf(cluster.urn);
-    await Promise.all([valueOf(cluster.writeEndpoint), valueOf(cluster.readEndpoint), valueOf(cluster.secretName)]);
-    await settle();
-    return cluster;
+    return deployFresh(mocks, () => new MySqlCluster(name, args), (c) => [c.writeEndpoint, c.readEndpoint, c.secretName]);
   }
 
   const inputs = (r: RecordedResource) => r.inputs as AnyObject;
