@@ -5,7 +5,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import type { BootstrapRun } from "./bootstrap";
+import { SOCAT_DEFAULT_BLOCK, type BootstrapRun } from "./bootstrap";
 import { fmt, spread, Spread } from "./common";
 import type { LagRun } from "./lag";
 import type { BenchResults } from "./run";
@@ -31,6 +31,15 @@ function probeText(st: ComponentSettings | undefined, which: "readinessProbe" | 
   return p?.periodSeconds ? `every ${p.periodSeconds} s${p.failureThreshold ? ` (failureThreshold ${p.failureThreshold})` : ""}` : "on its period";
 }
 
+/** How the plain copies of these runs set socat's block size. */
+function copyBlockText(runs: BootstrapRun[]): string {
+  const sizes = [...new Set(runs.map((x) => x.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK))];
+  const kib = (n: number): string => (n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`);
+  return sizes.length === 1 && sizes[0] === SOCAT_DEFAULT_BLOCK
+    ? "socat's default 8 KiB blocks, which held this copy to socat's own pace, not the disks' or the network's (later runs use 1 MiB)"
+    : `socat with ${sizes.map(kib).join(" / ")} blocks on both ends, the fastest plain copy found here (socat's default 8 KiB held a copy to about 150 MB/s)`;
+}
+
 /** Per-replica (ordinal >= 1) fixed cost of a bootstrap run: everything but the stream and the prepare. */
 const fixedCost = (x: BootstrapRun): number => x.phases.init + x.phases.start + x.phases.readiness;
 
@@ -38,12 +47,12 @@ function bootstrapSection(r: BenchResults, rel: (f: string) => string, plots: st
   const b = r.bootstrap;
   if (!b) return { text: "Not measured in this run.\n" };
   const out: string[] = [];
-  out.push(`A cluster of one pod (the primary) is loaded with incompressible 1000-byte rows spread over 4 tables (so a parallel backup has files to spread over), its binary logs are purged, and then, ${r.reps} time(s) per size: the page cache is dropped, the StatefulSet is scaled 1 → 2 and pod 1 is timed from the scale call to Ready; then, cache dropped again, the **plain copy** streams the same data directory from pod 0's sidecar container to pod 1's (\`tar -c | socat\` → \`socat | tar -x\` onto pod 1's volume: same containers, same network path, same disks); then pod 1 and its volume are removed so the next repetition clones from scratch. The plain copy leaves out the files a clone does not carry (redo log, temporary tablespace, binary and relay logs: \`${"ib_logfile*, ibtmp1, binlog.*, relay-bin.*"}\`), so both move the same data.`);
+  out.push(`A cluster of one pod (the primary) is loaded with incompressible 1000-byte rows spread over 4 tables (so a parallel backup has files to spread over), its binary logs are purged, and then, ${r.reps} time(s) per size: the page cache is dropped, the StatefulSet is scaled 1 → 2 and pod 1 is timed from the scale call to Ready; then, cache dropped again, the **plain copy** streams the same data directory from pod 0's sidecar container to pod 1's (\`tar -c | socat\` → \`socat | tar -x\` onto pod 1's volume: same containers, same network path, same disks; ${copyBlockText(b.runs)}), and once more with the clone stream's mutual TLS (**TLS copy**: the same socat with the clone's certificate options, to show what the encryption the clone must have costs); then pod 1 and its volume are removed so the next repetition clones from scratch. The plain copy leaves out the files a clone does not carry (redo log, temporary tablespace, binary and relay logs: \`${"ib_logfile*, ibtmp1, binlog.*, relay-bin.*"}\`), so both move the same data.`);
   out.push("");
   out.push(`Phases are read from the pod's logs, polled every 100 ms: **init** (pod created → clone-data logs "cloning from": sandbox, init-config, clone-source choice), **stream** (→ "stream complete": hot backup streamed over socat and unpacked by mbstream), **prepare** (→ "cloned from": \`mariadb-backup --prepare\` and the rename; the mysql and sidecar containers start here), **start** (→ sidecar logs "replication configured": server start, the sidecar's next poll (${pollText(r.settings)}), CHANGE MASTER), **readiness** (→ Ready: catch-up, the sidecar's readiness verdict, and the first readiness probe (${probeText(r.settings)}) that reads "ready"; readiness probes begin only after the startup probe (${probeText(r.settings, "startupProbe")}) has found the server up, so start + readiness is at least the startup probe's period whenever the server is not up at the container's first startup probe).`);
   out.push("");
-  out.push("| data loaded | source data dir | copied by plain copy | bootstrap total | init | stream | prepare | start | readiness | plain copy | ratio bootstrap / plain copy | ratio (stream + prepare) / plain copy | stream throughput |");
-  out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  out.push("| data loaded | source data dir | copied by plain copy | bootstrap total | init | stream | prepare | start | readiness | plain copy | ratio bootstrap / plain copy | ratio (stream + prepare) / plain copy | TLS copy | ratio (stream + prepare) / TLS copy | stream throughput |");
+  out.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   const ratios: Record<number, Spread> = {};
   for (const size of b.sizesMB) {
     const runs = b.runs.filter((x) => x.sizeMB === size);
@@ -52,9 +61,10 @@ function bootstrapSection(r: BenchResults, rel: (f: string) => string, plots: st
     const ratio = spread(runs.map((x) => x.phases.total / (x.copy?.seconds ?? NaN)));
     ratios[size] = ratio;
     const dataRatio = spread(runs.map((x) => (x.phases.stream + x.phases.prepare) / (x.copy?.seconds ?? NaN)));
+    const tlsRatio = spread(runs.map((x) => (x.phases.stream + x.phases.prepare) / (x.copyTls?.seconds ?? NaN)));
     const copied = spread(runs.map((x) => (x.copy?.bytes ?? NaN) / MiB));
     const thr = spread(runs.map((x) => (x.copy?.bytes ?? NaN) / MiB / x.phases.stream));
-    out.push(`| ${size} MB | ${(runs[0].dataBytes / MiB).toFixed(0)} MiB | ${copied.median.toFixed(0)} MiB | ${s(ph("total"))} | ${s(ph("init"))} | ${s(ph("stream"))} | ${s(ph("prepare"))} | ${s(ph("start"))} | ${s(ph("readiness"))} | ${s(spread(runs.map((x) => x.copy?.seconds ?? NaN)))} | ${fmt(ratio, 2)} | ${fmt(dataRatio, 2)} | ${fmt(thr, 0, "MiB/s")} |`);
+    out.push(`| ${size} MB | ${(runs[0].dataBytes / MiB).toFixed(0)} MiB | ${copied.median.toFixed(0)} MiB | ${s(ph("total"))} | ${s(ph("init"))} | ${s(ph("stream"))} | ${s(ph("prepare"))} | ${s(ph("start"))} | ${s(ph("readiness"))} | ${s(spread(runs.map((x) => x.copy?.seconds ?? NaN)))} | ${fmt(ratio, 2)} | ${fmt(dataRatio, 2)} | ${s(spread(runs.map((x) => x.copyTls?.seconds ?? NaN)))} | ${fmt(tlsRatio, 2)} | ${fmt(thr, 0, "MiB/s")} |`);
   }
   out.push("");
   if (plots.some((p) => p.endsWith("bootstrap.png"))) out.push(`![bootstrap vs plain copy](${rel(plots.find((p) => p.endsWith("bootstrap.png"))!)})`, "");
@@ -274,6 +284,8 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
     for (const size of sizes) rows.push({ label: `ratio bootstrap / plain copy, ${size} MB`, of: (x) => spread(bootRuns(x, size).map((y) => y.phases.total / (y.copy?.seconds ?? NaN))), digits: 2 });
     rows.push({ label: `bootstrap total, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.phases.total)), digits: 1, unit: "s" });
     rows.push({ label: `plain copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.copy?.seconds ?? NaN)), digits: 1, unit: "s" });
+    rows.push({ label: `plain copy's socat block size`, of: (x) => spread(bootRuns(x, largest).map((y) => (y.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) / 1024)), digits: 0, unit: " KiB" });
+    rows.push({ label: `TLS copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.copyTls?.seconds ?? NaN)), digits: 1, unit: "s" });
     rows.push({ label: `(stream + prepare) / plain copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => (y.phases.stream + y.phases.prepare) / (y.copy?.seconds ?? NaN))), digits: 2 });
     for (const size of sizes) rows.push({ label: `fixed per-replica cost (init + start + readiness), ${size} MB`, of: (x) => spread(bootRuns(x, size).map(fixedCost)), digits: 1, unit: "s" });
     for (const ph of ["init", "start", "readiness"] as const) rows.push({ label: `phase ${ph}, all sizes`, of: (x) => spread(bootRuns(x).map((y) => y.phases[ph])), digits: 1, unit: "s" });

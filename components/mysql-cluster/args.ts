@@ -46,7 +46,7 @@ export interface MySqlClusterArgs {
   clusterDomain?: string;
   /** A replica lagging more than this many seconds (or with replication stopped) is taken out of the read Service. Default 10. */
   maxReadLagSeconds?: number;
-  /** Threads the hot backup uses to copy data files when a replica is cloned. Default 4. */
+  /** Threads the hot backup uses to copy data files, and the receiver to unpack them, when a replica is cloned or backed up. Default 4. */
   backupParallelism?: number;
   /** Refuse every unencrypted client connection (require_secure_transport). Replication and backups always use TLS. Default true. */
   requireTls?: boolean;

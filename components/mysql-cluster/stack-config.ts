@@ -32,7 +32,7 @@ export const STACK_SETTINGS: StackSetting[] = [
   { key: "existingSecret", type: "string", description: "Use this existing Secret's passwords instead of generating them (keys in the README). Fixed at creation." },
   { key: "clusterDomain", type: "string", default: DEFAULTS.clusterDomain, description: "The cluster's DNS domain, for the fully qualified endpoints." },
   { key: "maxReadLagSeconds", type: "integer", default: DEFAULTS.maxReadLagSeconds, description: "A replica lagging more than this (or with replication stopped) leaves the read Service until it catches up." },
-  { key: "backupParallelism", type: "integer", default: DEFAULTS.backupParallelism, description: "Threads the hot backup uses to copy data files when a replica is cloned (1 to 64)." },
+  { key: "backupParallelism", type: "integer", default: DEFAULTS.backupParallelism, description: "Threads the hot backup uses to copy data files, and the receiver to unpack them, when a replica is cloned or backed up (1 to 64)." },
   { key: "requireTls", type: "boolean", default: DEFAULTS.requireTls, description: "Refuse unencrypted client connections. Replication and clone streams always use TLS." },
   { key: "tlsSecret", type: "string", description: "Existing Secret with tls.crt, tls.key and ca.crt to use instead of the generated CA and certificate. Fixed at creation." },
   { key: "networkPolicy", type: "boolean", default: DEFAULTS.networkPolicy, description: "Create a NetworkPolicy admitting only the cluster's pods and the named clients (needs a policy engine)." },

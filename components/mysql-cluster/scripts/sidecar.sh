@@ -12,7 +12,7 @@ set -euo pipefail
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password root-password
-socat "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
+socat -b "$STREAM_BLOCK_BYTES" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
 trap 'kill "$listener" 2>/dev/null || true; exit 0' TERM INT
 log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate"
