@@ -88,6 +88,16 @@ export function dropCaches(): void {
   fs.writeFileSync("/proc/sys/vm/drop_caches", "3\n");
 }
 
+/**
+ * Before a timed copy: waits for the disks to go quiet (the primary flushing
+ * what a load left dirty, or the last copy's files being discarded, would
+ * otherwise slow only the first measurement after them), then drops the cache.
+ */
+export async function quietColdCache(log?: (l: string) => void): Promise<void> {
+  await settleDisk(log ?? console.log);
+  dropCaches();
+}
+
 /** Polls fn every intervalMs until it returns true; returns the elapsed ms at success. */
 export async function pollFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
   const start = now();
@@ -155,15 +165,59 @@ export function foreignHeavyJobs(): string[] {
     .filter(Boolean)
     .filter((line) => !line.includes("<defunct>")) // a server that exited and awaits its parent's wait(): no load
     .filter((line) => {
-      const pid = line.split(" ")[0];
+      const pid = Number(line.split(" ")[0]);
       if (!/mariadbd/.test(line.split(" ")[1] ?? "")) return true;
-      try {
-        const ns = execFileSync("ip", ["netns", "identify", pid], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-        return !/^mcbench[a-z0-9]-\d+$/.test(ns);
-      } catch {
-        return true; // gone or unreadable: count it, the next poll will tell
-      }
+      // Ours if this process started it (through the runner's unshare). A pod's
+      // network namespace was not enough: a server started while its cluster's
+      // namespace was being re-created was counted as foreign.
+      return !descendsFromUs(pid);
     });
+}
+
+/** Whether `pid` is a descendant of this process (its parent chain in /proc reaches us), or already gone. */
+function descendsFromUs(pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    if (p === process.pid) return true;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      p = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    } catch {
+      return hops === 0; // the server itself is gone (no load to count); an ancestor gone: not ours
+    }
+  }
+  return false;
+}
+
+/** Sectors written plus sectors discarded, over every disk (/proc/diskstats). */
+function diskSectorsMoved(): number {
+  return fs
+    .readFileSync("/proc/diskstats", "utf8")
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 14 && !/^(loop|ram|dm-)/.test(f[2]))
+    .reduce((sum, f) => sum + Number(f[9]) + Number(f[15] ?? 0), 0);
+}
+
+/**
+ * Waits until the disks are quiet: what earlier steps wrote is written back
+ * and what they deleted is discarded (this machine's ext4 discards online).
+ * A section that follows the 4 GB bootstraps otherwise pays for their I/O.
+ */
+export async function settleDisk(log: (l: string) => void = console.log, maxWaitMs = 300_000): Promise<void> {
+  execFileSync("sync");
+  const start = now();
+  let before = diskSectorsMoved();
+  for (;;) {
+    await sleep(1000);
+    const after = diskSectorsMoved();
+    if (after - before < 2048) return; // under 1 MiB a second: background noise, not a flush
+    before = after;
+    if (now() - start > maxWaitMs) {
+      log(`the disks still moved data after ${maxWaitMs / 1000}s; going on`);
+      return;
+    }
+  }
 }
 
 /** Waits (polling) until no other heavy job runs, so CPU contention does not skew the figures. */

@@ -77,7 +77,16 @@ function bootstrapSection(r: BenchResults, rel: (f: string) => string, plots: st
   const fixed = spread(b.runs.filter((x) => x.sizeMB === b.sizesMB[0]).map(fixedCost));
   out.push(`Per-replica fixed cost (init + start + readiness, independent of size): ${s(fixed)} at ${b.sizesMB[0]} MB. It dominates small data directories, which is why the ratio is far above 1.25 there; the goal is about "up to a few GB", so it is judged at the largest size.`);
   out.push("");
-  const goal = big ? `${fmt(big, 2)} at ${largest} MB (${b.sizesMB.filter((x) => ratios[x]).map((x) => `${x} MB: ${ratios[x].median.toFixed(2)}`).join(", ")})` : undefined;
+  // The clone's stream must be encrypted and authenticated: the TLS copy is the fastest copy with that, so the ratio to it says what the clone itself adds.
+  const overTls = (size: number): Spread => spread(b.runs.filter((x) => x.sizeMB === size).map((x) => x.phases.total / (x.copyTls?.seconds ?? NaN)));
+  const tlsKnown = b.runs.some((x) => x.copyTls);
+  if (tlsKnown) {
+    out.push(`Against the **TLS copy** (the same plain copy with the mutual TLS the clone's stream must have), a bootstrap takes ${fmt(overTls(largest), 2)} at ${largest} MB (${b.sizesMB.map((x) => `${x} MB: ${overTls(x).median.toFixed(2)}`).join(", ")}); the TLS copy itself takes ${fmt(spread(b.runs.filter((x) => x.sizeMB === largest).map((x) => (x.copyTls?.seconds ?? NaN) / (x.copy?.seconds ?? NaN))), 2)} × the plain copy's time at ${largest} MB.`);
+    out.push("");
+  }
+  const goal = big
+    ? `${fmt(big, 2)} at ${largest} MB (${b.sizesMB.filter((x) => ratios[x]).map((x) => `${x} MB: ${ratios[x].median.toFixed(2)}`).join(", ")})${tlsKnown ? `; over the TLS copy ${overTls(largest).median.toFixed(2)}` : ""}`
+    : undefined;
   return { text: out.join("\n"), goal: goal ? `${goal} | ${verdict(big.median <= 1.25)}` : undefined };
 }
 
@@ -194,9 +203,10 @@ function defaultsSection(r: BenchResults): string {
   const b = r.bootstrap;
   if (b?.parallelismRuns.length) {
     out.push(`### backupParallelism (mariadb-backup --parallel on the serving pod)`, "");
-    out.push(`At ${b.parallelismSizeMB} MB (4 tables, so up to 4 data files copy at once), ${r.reps} repetition(s) each; the default's runs are those of section 1. Changing the arg re-renders the pod template, so pod 0 is rolled first and serves the next clones with the new setting.`, "");
+    const ownDefault = b.parallelismRuns.some((x) => x.parallelism === b.defaultParallelism);
+    out.push(`At ${b.parallelismSizeMB} MB (4 tables, so up to 4 data files copy at once), ${r.reps} repetition(s) each; ${ownDefault ? "every setting, the default too, after pod 0 was rolled to it" : "the default's runs are those of section 1 (from a primary not rolled since the load: a larger redo backlog, so a longer stream and prepare)"}. Changing the arg re-renders the pod template, so pod 0 is rolled first and serves the next clones with the new setting; the receiver unpacks with the same number of writers where the commit does that.`, "");
     out.push("| backupParallelism | bootstrap total | stream | prepare |", "|---|---|---|---|");
-    const all = [...b.runs.filter((x) => x.sizeMB === b.parallelismSizeMB), ...b.parallelismRuns];
+    const all = ownDefault ? b.parallelismRuns : [...b.runs.filter((x) => x.sizeMB === b.parallelismSizeMB), ...b.parallelismRuns];
     for (const p of [...new Set(all.map((x) => x.parallelism))].sort((x, y) => x - y)) {
       const runs = all.filter((x) => x.parallelism === p);
       out.push(`| ${p}${p === b.defaultParallelism ? " (default)" : ""} | ${s(spread(runs.map((x) => x.phases.total)))} | ${s(spread(runs.map((x) => x.phases.stream)))} | ${s(spread(runs.map((x) => x.phases.prepare)))} |`);
@@ -254,9 +264,10 @@ function commitsText(r: BenchResults): string {
 }
 
 function settingsText(st: ComponentSettings | undefined): string[] {
-  if (!st) return ["not recorded", "not recorded", "not recorded", "not recorded", "not recorded"];
+  if (!st) return ["not recorded", "not recorded", "not recorded", "not recorded", "not recorded", "not recorded"];
   const tls = st.socketClientTlsOff === undefined ? "not recorded" : st.socketClientTlsOff ? "off (no handshake on the pod-local socket)" : "client default (MariaDB: TLS handshake on every call)";
-  return [probeText(st), pollText(st), st.replicaParallelThreads === undefined ? "not set" : String(st.replicaParallelThreads), probeText(st, "startupProbe"), tls];
+  const stream = st.streamBlockBytes === undefined ? "not recorded" : `${st.streamBlockBytes >= 1 << 20 ? `${st.streamBlockBytes / (1 << 20)} MiB` : `${st.streamBlockBytes / 1024} KiB`} blocks; unpacked by ${st.parallelUnpack ? `${st.backupParallelism} writers (backupParallelism)` : "one writer"}`;
+  return [probeText(st), pollText(st), st.replicaParallelThreads === undefined ? "not set" : String(st.replicaParallelThreads), probeText(st, "startupProbe"), tls, stream];
 }
 
 interface Row {
@@ -281,11 +292,15 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
   if (sizes.length) {
     const largest = sizes[sizes.length - 1];
     rows.push("**Replica bootstrap** (goal: ratio ≤ 1.25 at a few GB)");
-    for (const size of sizes) rows.push({ label: `ratio bootstrap / plain copy, ${size} MB`, of: (x) => spread(bootRuns(x, size).map((y) => y.phases.total / (y.copy?.seconds ?? NaN))), digits: 2 });
-    rows.push({ label: `bootstrap total, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.phases.total)), digits: 1, unit: "s" });
-    rows.push({ label: `plain copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.copy?.seconds ?? NaN)), digits: 1, unit: "s" });
-    rows.push({ label: `plain copy's socat block size`, of: (x) => spread(bootRuns(x, largest).map((y) => (y.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) / 1024)), digits: 0, unit: " KiB" });
-    rows.push({ label: `TLS copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => y.copyTls?.seconds ?? NaN)), digits: 1, unit: "s" });
+    const perSize = (label: string, of: (y: BootstrapRun) => number, digits: number, unit?: string): void => {
+      for (const size of sizes) rows.push({ label: `${label}, ${size} MB`, of: (x) => spread(bootRuns(x, size).map(of)), digits, unit });
+    };
+    perSize("ratio bootstrap / plain copy", (y) => y.phases.total / (y.copy?.seconds ?? NaN), 2);
+    perSize("bootstrap total", (y) => y.phases.total, 1, "s");
+    perSize("plain copy", (y) => y.copy?.seconds ?? NaN, 1, "s");
+    rows.push({ label: `plain copy's socat block size`, of: (x) => spread(bootRuns(x).map((y) => (y.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) / 1024)), digits: 0, unit: "KiB" });
+    perSize("TLS copy", (y) => y.copyTls?.seconds ?? NaN, 1, "s");
+    perSize("ratio bootstrap / TLS copy", (y) => y.phases.total / (y.copyTls?.seconds ?? NaN), 2);
     rows.push({ label: `(stream + prepare) / plain copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => (y.phases.stream + y.phases.prepare) / (y.copy?.seconds ?? NaN))), digits: 2 });
     for (const size of sizes) rows.push({ label: `fixed per-replica cost (init + start + readiness), ${size} MB`, of: (x) => spread(bootRuns(x, size).map(fixedCost)), digits: 1, unit: "s" });
     for (const ph of ["init", "start", "readiness"] as const) rows.push({ label: `phase ${ph}, all sizes`, of: (x) => spread(bootRuns(x).map((y) => y.phases[ph])), digits: 1, unit: "s" });
@@ -316,13 +331,13 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
       rows.push({ label: `${cl}: caught up after the load`, of: (x) => spread(def(x, c).map((y) => Math.max(...y.drainSeconds))), digits: 2, unit: "s" });
     }
   }
-  const [bp, bs, bt, bu, bl] = settingsText(b.settings);
-  const [ap, as, at, au, al] = settingsText(r.settings);
+  const [bp, bs, bt, bu, bl, bb] = settingsText(b.settings);
+  const [ap, as, at, au, al, ab] = settingsText(r.settings);
   const out: string[] = [];
   out.push(`**Before**: [${rel(base.file)}](${rel(base.file)}), started ${b.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${commitsText(b)}. **After**: this run, commit ${commitsText(r)}. Same machine, same harness and method; the figures are median (min–max) over each run's repetitions (${b.reps} before, ${r.reps} after), the change is after − before in the medians. Repetitions overlap a lot on this 2-core machine, so a change smaller than the spreads is not a change.`);
   out.push("");
   out.push("| | before | after |", "|---|---|---|");
-  out.push(`| readiness probe | ${bp} | ${ap} |`, `| sidecar poll | ${bs} | ${as} |`, `| slave_parallel_threads | ${bt} | ${at} |`, `| startup probe (gates the readiness probe) | ${bu} | ${au} |`, `| TLS of the pod scripts' SQL clients on the local socket | ${bl} | ${al} |`);
+  out.push(`| readiness probe | ${bp} | ${ap} |`, `| sidecar poll | ${bs} | ${as} |`, `| slave_parallel_threads | ${bt} | ${at} |`, `| startup probe (gates the readiness probe) | ${bu} | ${au} |`, `| TLS of the pod scripts' SQL clients on the local socket | ${bl} | ${al} |`, `| backup stream: socat on both ends | ${bb} | ${ab} |`);
   out.push("");
   out.push("| figure | before | after | change |", "|---|---|---|---|");
   for (const row of rows) {
@@ -422,7 +437,7 @@ Debian 12 packages (the local pod runner's stand-ins and the tools): \`mariadb-s
 \`\`\`sh
 apt-get update && apt-get install -y mariadb-server mariadb-backup socat sysbench gnuplot-nox
 npm ci
-npm run bench                 # as root; ~45 min; waits first until no e2e run (mocha) or other mariadbd is running
+npm run bench                 # as root; ~50 min; waits first until no e2e run (mocha) or other mariadbd is running
 npm run bench -- --at=HEAD    # measure the committed component, immune to edits in the working tree during the run
 npm run bench -- --quick      # smoke run, ~6 min, writes only under bench/out/
 npm run bench -- --report=bench/results/<file>.json   # re-render this report and the plots from saved results
@@ -433,7 +448,7 @@ npm run bench -- --at=HEAD --baseline=bench/results/<earlier>.json   # measure, 
 
 - Every measurement runs real pods on the local pod runner (tests/e2e/runner) with the component's own rendering (\`TestCluster\` from tests/e2e/helpers.ts with the e2e args: MariaDB, 512 Mi memory limit, so a 256 MiB buffer pool) and its own scripts; cluster ids start with \`bench\`. Each measurement takes its cluster down afterwards, also when it fails.
 - Each repetition runs on a quiet machine: the harness waits until no other heavy job (mocha, a mariadbd outside its own pods) is running, polls for them every 5 s while it measures, and measures the repetition again when one showed up (at most 3 attempts; a repetition kept despite contention is listed at the top). The machine has ${r.machine.cores} cores and contention would skew the figures.
-- Before each bootstrap and each plain copy the page cache is dropped (\`sync; echo 3 > /proc/sys/vm/drop_caches\`), so both read their source from disk as a fresh node would.
+- Before each bootstrap and each plain copy the harness waits until the disks are quiet (\`sync\`, then /proc/diskstats moving under 1 MiB in a second: the primary's flushing after a load and the online discard of the last copy's files would otherwise slow only the next measurement; runs before 23:00 on 2026-11-25 did not wait, and their first repetition after each load was the slowest), then drops the page cache (\`echo 3 > /proc/sys/vm/drop_caches\`), so both read their source from disk as a fresh node would. Each section also starts on quiet disks.
 - Times are taken by the harness (\`performance.now()\`) from observable events: log lines and Ready state polled every 100 ms, SQL samples once a second; the scripts' own log timestamps have one-second resolution and are kept in the JSON as a cross-check.
 
 ## 1. Replica bootstrap throughput

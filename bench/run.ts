@@ -2,7 +2,7 @@
 // writes the raw results (JSON), the plots and BENCHMARKS.md. Separate from the
 // test suite on purpose: figures depend on the machine, tests must not.
 //
-//   npm run bench                       full run (~45 min), writes bench/results/, bench/*.png, BENCHMARKS.md
+//   npm run bench                       full run (~50 min), writes bench/results/, bench/*.png, BENCHMARKS.md
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
 //   npm run bench -- --only=bootstrap,ready,lag,startup   a subset (the report shows what was measured);
 //                                       startup is an experiment: the startupProbe period, the commit's own vs 1 s
@@ -25,7 +25,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { benchBootstrap, BootstrapResults } from "./bootstrap";
-import { activeClusters, BenchOptions, foreignHeavyJobs, waitQuiet } from "./common";
+import { activeClusters, BenchOptions, foreignHeavyJobs, settleDisk, waitQuiet } from "./common";
 import { benchLag, LagResults, withHeartbeatDelays } from "./lag";
 import { MachineInfo, machineInfo } from "./machine";
 import { writePlots } from "./plot";
@@ -105,12 +105,12 @@ function render(results: BenchResults, resultsFile: string, baselineFile?: strin
   normalizeDelays(results);
   const plots = writePlots(results, plotDir);
   // Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering.
-  if (results.settings?.sidecarReadyRounds === undefined && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
+  if ((results.settings?.sidecarReadyRounds === undefined || results.settings.streamBlockBytes === undefined) && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
   let baseline: { results: BenchResults; file: string } | undefined;
   if (baselineFile) {
     const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
     normalizeDelays(old);
-    if (old.settings?.sidecarReadyRounds === undefined && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
+    if ((old.settings?.sidecarReadyRounds === undefined || old.settings.streamBlockBytes === undefined) && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
     baseline = { results: old, file: baselineFile };
   }
   writeReport(results, { reportFile, resultsFile, plots, baseline });
@@ -230,7 +230,9 @@ async function main(): Promise<void> {
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
-      (results.merged ??= []).push({ step, file: path.relative(ROOT, args.merge), startedAt: earlier.startedAt, commit: earlier.source?.commit ?? "?" });
+      // A section the earlier run itself merged keeps naming the run that measured it.
+      const measuredIn = earlier.merged?.find((m) => m.step === step);
+      (results.merged ??= []).push(measuredIn ?? { step, file: path.relative(ROOT, args.merge), startedAt: earlier.startedAt, commit: earlier.source?.commit ?? "?" });
       const prefix = { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
       for (const c of earlier.contended ?? []) if (c.what.startsWith(prefix)) (results.contended ??= []).push(c);
     }
@@ -244,6 +246,7 @@ async function main(): Promise<void> {
   ];
   for (const [name, step] of steps) {
     if (!args.only.includes(name)) continue;
+    await settleDisk(log);
     await quiet();
     log(`--- ${name}`);
     try {

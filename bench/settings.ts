@@ -1,6 +1,7 @@
 // The component defaults the figures depend on, read from the measured
 // commit's own rendering (not assumed by the harness): the readiness probe, the
-// sidecar's poll interval(s), MariaDB's parallel appliers, backupParallelism.
+// sidecar's poll interval(s), MariaDB's parallel appliers, backupParallelism,
+// the backup stream's socat block size and unpack writers.
 // Recorded in the results so a report (and a before/after comparison) names
 // the settings each run measured.
 
@@ -25,6 +26,10 @@ export interface ComponentSettings {
   backupParallelism: number;
   /** Whether the pod scripts' SQL clients keep TLS off the pod-local socket (lib.sh's SOCKET_TLS_OFF). */
   socketClientTlsOff?: boolean;
+  /** socat's block size on both ends of the backup stream (lib.sh's STREAM_BLOCK_BYTES; socat's default 8192 where unset). */
+  streamBlockBytes?: number;
+  /** Whether the receiver unpacks the stream with backupParallelism writers (`-x --parallel=`) rather than one. */
+  parallelUnpack?: boolean;
 }
 
 interface Probe {
@@ -57,6 +62,8 @@ export function componentSettings(): ComponentSettings {
     replicaParallelThreads: threads === undefined ? undefined : Number(threads),
     backupParallelism: args.backupParallelism,
     socketClientTlsOff: /SOCKET_TLS_OFF/.test(config["lib.sh"] ?? ""),
+    streamBlockBytes: Number(/^readonly STREAM_BLOCK_BYTES=(\d+)/m.exec(config["lib.sh"] ?? "")?.[1] ?? 8192),
+    parallelUnpack: /-x --parallel=/.test(config["lib.sh"] ?? ""),
   };
 }
 
