@@ -16,9 +16,12 @@ mkdir "$work/target" "$work/marker"
 peer=${SOCAT_PEERADDR:-unknown}
 log "streaming a backup to $peer"
 
+# The redo-log copier checks for new log every 100 ms, not every second: the
+# backup ends only once it has copied the last of it, and at the default a
+# clone waited up to a second for that (BENCHMARKS.md).
 "$BACKUP_TOOL" --defaults-extra-file="$credentials" --backup --stream=xbstream \
   --target-dir="$work/target" --datadir="$DATADIR" --socket="$SOCKET" --parallel="$BACKUP_PARALLELISM" \
-  --slave-info 2>"$work/backup.log" || die "backup for $peer failed: $(tail -5 "$work/backup.log")"
+  --log-copy-interval=100 --slave-info 2>"$work/backup.log" || die "backup for $peer failed: $(tail -5 "$work/backup.log")"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$work/marker/$STREAM_END_MARKER"
 (cd "$work/marker" && "$STREAM_TOOL" -c "$STREAM_END_MARKER")
 log "backup streamed to $peer"
