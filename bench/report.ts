@@ -31,6 +31,15 @@ function probeText(st: ComponentSettings | undefined, which: "readinessProbe" | 
   return p?.periodSeconds ? `every ${p.periodSeconds} s${p.failureThreshold ? ` (failureThreshold ${p.failureThreshold})` : ""}` : "on its period";
 }
 
+/** Whether two runs' plain copies used different socat block sizes (so their bootstrap ratios divide by different limits). */
+function copyBlocksDiffer(a: BenchResults, b: BenchResults): boolean {
+  const block = (x: BenchResults): number | undefined => {
+    const run = x.bootstrap?.runs.find((y) => y.copy);
+    return run ? (run.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) : undefined;
+  };
+  return block(a) !== undefined && block(b) !== undefined && block(a) !== block(b);
+}
+
 /** How the plain copies of these runs set socat's block size. */
 function copyBlockText(runs: BootstrapRun[]): string {
   const sizes = [...new Set(runs.map((x) => x.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK))];
@@ -334,7 +343,7 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
   const [bp, bs, bt, bu, bl, bb] = settingsText(b.settings);
   const [ap, as, at, au, al, ab] = settingsText(r.settings);
   const out: string[] = [];
-  out.push(`**Before**: [${rel(base.file)}](${rel(base.file)}), started ${b.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${commitsText(b)}. **After**: this run, commit ${commitsText(r)}. Same machine, same harness and method; the figures are median (min–max) over each run's repetitions (${b.reps} before, ${r.reps} after), the change is after − before in the medians. Repetitions overlap a lot on this 2-core machine, so a change smaller than the spreads is not a change.`);
+  out.push(`**Before**: [${rel(base.file)}](${rel(base.file)}), started ${b.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${commitsText(b)}. **After**: this run, commit ${commitsText(r)}. Same machine, same harness and method${copyBlocksDiffer(b, r) ? " except the plain copy's socat block size (row below), which moved the limit the bootstrap ratios divide by" : ""}; the figures are median (min–max) over each run's repetitions (${b.reps} before, ${r.reps} after), the change is after − before in the medians. Repetitions overlap a lot on this 2-core machine, so a change smaller than the spreads is not a change.`);
   out.push("");
   out.push("| | before | after |", "|---|---|---|");
   out.push(`| readiness probe | ${bp} | ${ap} |`, `| sidecar poll | ${bs} | ${as} |`, `| slave_parallel_threads | ${bt} | ${at} |`, `| startup probe (gates the readiness probe) | ${bu} | ${au} |`, `| TLS of the pod scripts' SQL clients on the local socket | ${bl} | ${al} |`, `| backup stream: socat on both ends | ${bb} | ${ab} |`);

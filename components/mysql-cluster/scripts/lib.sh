@@ -24,8 +24,9 @@ readonly SCRIPTS=/scripts
 readonly BACKUP_PORT=3307
 readonly MYSQL_PORT=3306
 # socat's default 8 KiB per read, not the disk or the network, set the pace of
-# a backup stream here: about 150 MB/s through a veth. 1 MiB blocks (both ends)
-# roughly doubled a plain copy and cut a clone's stream by a fifth (BENCHMARKS.md).
+# a backup stream here: about 150 MB/s through a veth. 1 MiB blocks on both
+# ends about doubled a plain copy's rate and, with parallel unpacking, took a
+# third off a 2 GB clone (BENCHMARKS.md).
 readonly STREAM_BLOCK_BYTES=1048576
 readonly STREAM_END_MARKER=CLONE_STREAM_COMPLETE   # last file of every backup stream
 readonly PREPARED_MARKER=.clone-prepared           # a staged clone is prepared and whole
