@@ -93,8 +93,8 @@ export function dropCaches(): void {
  * what a load left dirty, or the last copy's files being discarded, would
  * otherwise slow only the first measurement after them), then drops the cache.
  */
-export async function quietColdCache(log?: (l: string) => void): Promise<void> {
-  await settleDisk(log ?? console.log);
+export async function quietColdCache(): Promise<void> {
+  await settleDisk();
   dropCaches();
 }
 

@@ -31,18 +31,21 @@ function probeText(st: ComponentSettings | undefined, which: "readinessProbe" | 
   return p?.periodSeconds ? `every ${p.periodSeconds} s${p.failureThreshold ? ` (failureThreshold ${p.failureThreshold})` : ""}` : "on its period";
 }
 
+/** The socat block size a run's plain copy used (results from before it was recorded used socat's default). */
+const copyBlockOf = (x: BootstrapRun): number => x.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK;
+
 /** Whether two runs' plain copies used different socat block sizes (so their bootstrap ratios divide by different limits). */
 function copyBlocksDiffer(a: BenchResults, b: BenchResults): boolean {
   const block = (x: BenchResults): number | undefined => {
     const run = x.bootstrap?.runs.find((y) => y.copy);
-    return run ? (run.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) : undefined;
+    return run ? copyBlockOf(run) : undefined;
   };
   return block(a) !== undefined && block(b) !== undefined && block(a) !== block(b);
 }
 
 /** How the plain copies of these runs set socat's block size. */
 function copyBlockText(runs: BootstrapRun[]): string {
-  const sizes = [...new Set(runs.map((x) => x.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK))];
+  const sizes = [...new Set(runs.map(copyBlockOf))];
   const kib = (n: number): string => (n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`);
   return sizes.length === 1 && sizes[0] === SOCAT_DEFAULT_BLOCK
     ? "socat's default 8 KiB blocks, which held this copy to socat's own pace, not the disks' or the network's (later runs use 1 MiB)"
@@ -307,7 +310,7 @@ function beforeAfterSection(r: BenchResults, base: { results: BenchResults; file
     perSize("ratio bootstrap / plain copy", (y) => y.phases.total / (y.copy?.seconds ?? NaN), 2);
     perSize("bootstrap total", (y) => y.phases.total, 1, "s");
     perSize("plain copy", (y) => y.copy?.seconds ?? NaN, 1, "s");
-    rows.push({ label: `plain copy's socat block size`, of: (x) => spread(bootRuns(x).map((y) => (y.copy?.blockBytes ?? SOCAT_DEFAULT_BLOCK) / 1024)), digits: 0, unit: "KiB" });
+    rows.push({ label: `plain copy's socat block size`, of: (x) => spread(bootRuns(x).map((y) => copyBlockOf(y) / 1024)), digits: 0, unit: "KiB" });
     perSize("TLS copy", (y) => y.copyTls?.seconds ?? NaN, 1, "s");
     perSize("ratio bootstrap / TLS copy", (y) => y.phases.total / (y.copyTls?.seconds ?? NaN), 2);
     rows.push({ label: `(stream + prepare) / plain copy, ${largest} MB`, of: (x) => spread(bootRuns(x, largest).map((y) => (y.phases.stream + y.phases.prepare) / (y.copy?.seconds ?? NaN))), digits: 2 });

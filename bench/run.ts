@@ -99,18 +99,24 @@ function normalizeDelays(results: BenchResults): void {
   if (results.lag) results.lag.runs = results.lag.runs.map(withHeartbeatDelays);
 }
 
+/** Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering. */
+function fillSettings(results: BenchResults): void {
+  const st = results.settings;
+  if (st?.sidecarReadyRounds !== undefined && st.streamBlockBytes !== undefined) return;
+  if (results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? st;
+}
+
 function render(results: BenchResults, resultsFile: string, baselineFile?: string): void {
   const { plotDir, reportFile } = outputs(results.quick);
   fs.mkdirSync(plotDir, { recursive: true });
   normalizeDelays(results);
   const plots = writePlots(results, plotDir);
-  // Runs from before settings (or the newest of them) were recorded: ask the measured commit's own rendering.
-  if ((results.settings?.sidecarReadyRounds === undefined || results.settings.streamBlockBytes === undefined) && results.source?.commit && !results.source.dirty) results.settings = settingsAt(ROOT, results.source.commit) ?? results.settings;
+  fillSettings(results);
   let baseline: { results: BenchResults; file: string } | undefined;
   if (baselineFile) {
     const old = JSON.parse(fs.readFileSync(baselineFile, "utf8")) as BenchResults;
     normalizeDelays(old);
-    if ((old.settings?.sidecarReadyRounds === undefined || old.settings.streamBlockBytes === undefined) && old.source?.commit && !old.source.dirty) old.settings = settingsAt(ROOT, old.source.commit) ?? old.settings;
+    fillSettings(old);
     baseline = { results: old, file: baselineFile };
   }
   writeReport(results, { reportFile, resultsFile, plots, baseline });
