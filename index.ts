@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { argsFromConfig, MySqlCluster } from "./components/mysql-cluster";
 
 const config = new pulumi.Config();
-const { name, args } = argsFromConfig((key) => config.get(key));
+// Every key of the stack, so that a misspelt or foreign key is an error rather than silently ignored.
+const { name, args } = argsFromConfig((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()));
 const cluster = new MySqlCluster(name, args);
 
 /** The write Service's fully qualified DNS name: every write goes here; it follows the primary. */
@@ -14,13 +15,15 @@ export const writeEndpoint = cluster.writeEndpoint;
 export const readEndpoint = cluster.readEndpoint;
 export const port = cluster.port;
 export const namespace = cluster.namespace;
-/** Secret holding every password (keys: root-password, replication-password, ...). */
+/** Secret holding every password (keys: root-password, replication-password, ...); admins read root's from it with kubectl. */
 export const secretName = cluster.secretName;
 export const appDatabase = cluster.appDatabase;
 export const appUser = cluster.appUser;
-/** Secret outputs: shown only with `pulumi stack output --show-secrets`. */
+/**
+ * The application's password, a secret output. The root password is deliberately
+ * not an output: every stack allowed to reference this one could read it.
+ */
 export const appPassword = cluster.appPassword;
-export const rootPassword = cluster.rootPassword;
 /** CA certificate that clients verify the servers with. */
 export const caCertificate = cluster.caCertificate;
 /** PVC holding the scheduled backups (another cluster's restoreFromClaim); undefined without backupSchedule. */

@@ -3,6 +3,7 @@
 // at preview time, before any object is created.
 
 import { FLAVORS, FLAVOR_SPECS, Flavor } from "./flavors";
+import { clusterNames } from "./names";
 import { parseQuantity } from "./quantity";
 
 export interface MySqlClusterArgs {
@@ -78,6 +79,12 @@ export interface MySqlClusterArgs {
   exporterImage?: string;
   /** Create a ServiceMonitor for the Prometheus Operator (needs its CRDs). Default false. */
   serviceMonitor?: boolean;
+  /**
+   * Extra labels of the ServiceMonitor, for a Prometheus whose serviceMonitorSelector
+   * picks ServiceMonitors by label (kube-prometheus-stack: `release: <its release name>`).
+   * Needs serviceMonitor. Default: none.
+   */
+  serviceMonitorLabels?: Record<string, string>;
   /** Cron schedule (UTC, e.g. "0 3 * * *") of backups taken from a replica into the backup volume. Default: no backups. */
   backupSchedule?: string;
   /** How many complete backups to keep; older ones are deleted after each successful backup. Default 7. */
@@ -129,6 +136,7 @@ export interface ResolvedArgs {
   metrics: boolean;
   exporterImage: string;
   serviceMonitor: boolean;
+  serviceMonitorLabels?: Record<string, string>;
   backupSchedule?: string;
   backupRetention: number;
   backupStorageSize: string;
@@ -173,9 +181,25 @@ export const MAX_REPLICAS = 99;
 export const MAX_NAME_LENGTH = 52;
 /** The backup CronJob "<name>-backup" may have at most 52 characters (its Jobs add 11). */
 export const MAX_NAME_LENGTH_WITH_BACKUPS = 45;
-/** Users the cluster manages itself; the application user must not take one of them. */
-export const RESERVED_USERS = ["root", "replicator", "backup", "monitor", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema"];
+/**
+ * Database users the cluster or its probes log in as (scripts/ensure-users.sh,
+ * probe.sh, the exporter), and the servers' built-in accounts and roles; the
+ * application user must not take one of them. A test reads every user name the
+ * scripts use and checks it is listed here.
+ */
+export const RESERVED_USERS = ["root", "replicator", "backup", "monitor", "exporter", "probe", "mysql", "mariadb.sys", "mysql.sys",
+  "mysql.session", "mysql.infoschema", "public"];
 export const RESERVED_DATABASES = ["mysql", "sys", "information_schema", "performance_schema", "cluster_meta"];
+/** The largest storageSize / backupStorageSize: 1Ei, far beyond any volume, well inside the API server's 2^63-1. */
+export const MAX_STORAGE_BYTES = 2 ** 60;
+/**
+ * The largest memoryLimit: 64Ti. The buffer pool is half of it in whole MiB, and
+ * below this bound that is an integer JavaScript prints without an exponent
+ * (server.cnf must never read "5.76e+25"); no machine offers more memory to a pod.
+ */
+export const MAX_MEMORY_BYTES = 64 * 2 ** 40;
+/** The largest CPU request or limit, in cores: beyond any node, and small enough to stay an exact number. */
+export const MAX_CPU_CORES = 10_000;
 
 /** Thrown for invalid settings; its message names each bad setting and what it accepts. */
 export class MySqlClusterConfigError extends Error {
@@ -189,22 +213,62 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const IMAGE_REF = /^[^\s]+$/;
-/** The @ shorthands Kubernetes accepts for a CronJob schedule. */
+
+/** A DNS-1123 subdomain of at most 253 characters, as the API server checks object names (IsDNS1123Subdomain). */
+function isDnsSubdomain(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 253 && DNS_SUBDOMAIN.test(value);
+}
+
+/**
+ * An image reference as the container runtimes parse it: distribution/reference's
+ * grammar (github.com/distribution/reference regexp.go, ReferenceRegexp), i.e.
+ * [domain[:port]/]path-component[/path-component...][:tag][@digest], with the
+ * name at most 255 characters (reference.go NameTotalLengthMax). Anything else
+ * (spaces, ";", "$(", quotes, invisible characters) is not an image.
+ */
+const IMAGE_NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const IMAGE_DOMAIN = "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
+const IMAGE_REFERENCE = new RegExp(
+  `^((?:${IMAGE_DOMAIN}/)?${IMAGE_NAME_COMPONENT}(?:/${IMAGE_NAME_COMPONENT})*)` +
+  "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?" +
+  "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
+);
+
+export function isImageReference(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  const match = IMAGE_REFERENCE.exec(value);
+  return match !== null && match[1].length <= 255;
+}
+
+/** The @ descriptors robfig/cron v3 accepts (parser.go parseDescriptor) that Kubernetes documents; "@every <duration>" is refused. */
 const CRON_SHORTHAND = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
-/** Each cron field's range, and its names (numbered from the range's start). */
+/** Each cron field's range and names, as robfig/cron v3 spec.go's bounds: day of week is 0-6 (7 is refused). */
 const CRON_FIELDS: { min: number; max: number; names?: string[] }[] = [
   { min: 0, max: 59 },
   { min: 0, max: 23 },
   { min: 1, max: 31 },
   { min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
-  { min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+  { min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
 ];
 
-/** Whether `schedule` is a shorthand or five fields of "*", values, ranges, lists and steps within each field's range. */
+/**
+ * Whether the API server accepts `schedule` as a CronJob's spec.schedule, and it
+ * means what it says. Kubernetes (pkg/apis/batch/validation/validation.go,
+ * validateScheduleFormat) parses it with robfig/cron v3's ParseStandard
+ * (parser.go): five whitespace-separated fields, or a descriptor; each field a
+ * comma-separated list of "*", "?" (same as "*"), a value, or a range a-b, each
+ * with an optional /step (step >= 1); values are whole numbers within the
+ * field's bounds (day of week 0-6) or, for month and day of week, the
+ * three-letter names in any case. "TZ=" / "CRON_TZ=" prefixes are refused by
+ * Kubernetes for new CronJobs (any "TZ" in the schedule: "use timeZone field
+ * instead"). Stricter than the parser where it would accept nonsense: empty
+ * list items (",5"), "*-5", signed numbers ("+5") and "@every" are refused,
+ * and so are leading or trailing spaces (kept verbatim in the manifest).
+ */
 export function isCronSchedule(schedule: string): boolean {
+  if (typeof schedule !== "string" || schedule !== schedule.trim() || schedule.includes("TZ")) return false;
   if (CRON_SHORTHAND.test(schedule)) return true;
-  const fields = schedule.split(/\s+/);
+  const fields = schedule.split(/[ \t]+/);
   if (fields.length !== 5) return false;
   return fields.every((field, i) => {
     const { min, max, names } = CRON_FIELDS[i];
@@ -215,8 +279,8 @@ export function isCronSchedule(schedule: string): boolean {
     };
     return field.split(",").every((item) => {
       const [range, step, extra] = item.split("/");
-      if (extra !== undefined || (step !== undefined && !/^[1-9][0-9]*$/.test(step))) return false;
-      if (range === "*" || (i === 2 && range === "?") || (i === 4 && range === "?")) return true;
+      if (extra !== undefined || (step !== undefined && !/^0*[1-9][0-9]*$/.test(step))) return false;
+      if (range === "*" || range === "?") return true;
       const [from, to, more] = range.split("-");
       if (more !== undefined) return false;
       const a = value(from);
@@ -226,23 +290,51 @@ export function isCronSchedule(schedule: string): boolean {
   });
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-/** "k=v,k2=v2" as a label map, or undefined when it is not one. */
+/** A label or annotation key: [DNS subdomain prefix (<= 253) "/"] name (<= 63), as apimachinery's IsQualifiedName. */
+export function isQualifiedName(key: unknown): key is string {
+  if (typeof key !== "string") return false;
+  const slash = key.lastIndexOf("/");
+  const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
+  return LABEL_NAME.test(name) && (prefix === undefined || (prefix.length > 0 && isDnsSubdomain(prefix)));
+}
+
+/** A label value: empty, or at most 63 characters as apimachinery's IsValidLabelValue. */
+export function isLabelValue(value: unknown): value is string {
+  return typeof value === "string" && LABEL_VALUE.test(value);
+}
+
+/**
+ * "k=v,k2=v2" as a label map, or undefined when it is not one. Spaces around a
+ * pair are allowed (as in kubectl's selectors: only the parsed keys and values
+ * reach the manifest); a key given twice is refused, not silently overwritten.
+ */
 export function parseLabelSelector(text: string): Record<string, string> | undefined {
   const labels: Record<string, string> = {};
   for (const pair of text.split(",")) {
     const [key, value, ...rest] = pair.trim().split("=");
-    if (rest.length > 0 || value === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) return undefined;
+    if (rest.length > 0 || value === undefined || !isQualifiedName(key) || !isLabelValue(value) || key in labels) return undefined;
     labels[key] = value;
   }
   return Object.keys(labels).length > 0 ? labels : undefined;
 }
 
+/** How the errors describe Kubernetes label syntax. */
+const LABEL_RULES = "keys: an optional DNS-subdomain prefix and \"/\", then up to 63 letters, digits, \"-\", \"_\" or \".\", starting and ending with a letter or digit; values: the same without a prefix, or empty";
+
+/** Labels given as a map (TypeScript) or as "k=v,..." (stack config), checked as the API server checks labels; undefined when invalid. */
+function labelMap(value: unknown): Record<string, string> | undefined {
+  if (typeof value === "string") return parseLabelSelector(value);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.every(([k, v]) => isQualifiedName(k) && isLabelValue(v))) return undefined;
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
 const TOLERATION_FIELDS = new Set(["key", "operator", "value", "effect", "tolerationSeconds"]);
 
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const TOLERATION_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Whether one toleration passes the API server's checks (its ValidateTolerations). */
@@ -252,7 +344,7 @@ function validToleration(t: unknown): boolean {
   if (!Object.keys(r).every((k) => TOLERATION_FIELDS.has(k))) return false;
   const { key = "", operator = "Equal", value = "", effect = "", tolerationSeconds } = r;
   if (typeof key !== "string" || typeof operator !== "string" || typeof value !== "string" || typeof effect !== "string") return false;
-  if (key !== "" && !QUALIFIED_NAME.test(key)) return false;
+  if (key !== "" && !isQualifiedName(key)) return false;
   if (operator !== "Exists" && operator !== "Equal") return false;
   if (key === "" && operator !== "Exists") return false; // only Exists may match every key
   if (operator === "Exists" ? value !== "" : !TOLERATION_VALUE.test(value)) return false;
@@ -273,18 +365,36 @@ export function parseTolerations(text: string): Record<string, unknown>[] | unde
   return parsed as Record<string, unknown>[];
 }
 
+/** The value as the error shows it: strings quoted, with every character outside printable ASCII escaped (so invisible ones show). */
 function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+  if (typeof value === "string") return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (value !== null && typeof value === "object") {
+    try {
+      return shown(JSON.stringify(value)).slice(1, -1);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
+}
+
+export interface ResolveOptions {
+  /** What the cluster's name is called in errors: "name" for the component, "clusterName" for the stack. */
+  nameSetting?: string;
 }
 
 /** Applies the defaults and checks every setting; throws one MySqlClusterConfigError listing every problem. */
-export function resolveArgs(name: string, args: MySqlClusterArgs = {}): ResolvedArgs {
+export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: ResolveOptions = {}): ResolvedArgs {
   const problems: string[] = [];
-  const bad = (setting: string, value: unknown, accepted: string) =>
-    problems.push(`setting "${setting}": got ${shown(value)}; expected ${accepted}`);
+  const nameSetting = options.nameSetting ?? "name";
+  const bad = (setting: string, value: unknown, accepted: string) => {
+    // A value that would be right but for spaces around it gets told so: the spaces are easy to miss in the quotes.
+    const spaces = typeof value === "string" && value !== value.trim() ? " (without leading or trailing spaces)" : "";
+    problems.push(`setting "${setting}": got ${shown(value)}; expected ${accepted}${spaces}`);
+  };
 
   if (typeof name !== "string" || !DNS_1035_LABEL.test(name) || name.length > MAX_NAME_LENGTH) {
-    bad("name", name, `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`);
+    bad(nameSetting, name, `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`);
   }
 
   const namespace = args.namespace ?? DEFAULTS.namespace;
@@ -310,20 +420,19 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   if (!knownFlavor) bad("flavor", flavor, `one of ${FLAVORS.map((f) => `"${f}"`).join(", ")}`);
   const spec = FLAVOR_SPECS[knownFlavor ? flavor : DEFAULTS.flavor];
 
+  const imageAccepted = "an image reference [registry[:port]/]name[:tag][@digest] (lower-case path components; no spaces, quotes or other characters), e.g. ";
   const image = args.image ?? spec.serverImage;
-  if (typeof image !== "string" || !IMAGE_REF.test(image)) bad("image", image, "an image reference without spaces, e.g. \"mysql:8.4\"");
+  if (!isImageReference(image)) bad("image", image, `${imageAccepted}"mysql:8.4"`);
   const backupImage = args.backupImage ?? spec.backupImage;
-  if (typeof backupImage !== "string" || !IMAGE_REF.test(backupImage)) {
-    bad("backupImage", backupImage, "an image reference without spaces, e.g. \"percona/percona-xtrabackup:8.4\"");
-  }
+  if (!isImageReference(backupImage)) bad("backupImage", backupImage, `${imageAccepted}"percona/percona-xtrabackup:8.4"`);
 
   const storageSize = args.storageSize ?? DEFAULTS.storageSize;
   const storageBytes = typeof storageSize === "string" ? parseQuantity(storageSize) : undefined;
-  if (storageBytes === undefined || storageBytes < 2 ** 20) {
-    bad("storageSize", storageSize, "a Kubernetes quantity of at least 1Mi, e.g. \"10Gi\" or \"500Gi\"");
+  if (storageBytes === undefined || storageBytes < 2 ** 20 || storageBytes > MAX_STORAGE_BYTES) {
+    bad("storageSize", storageSize, "a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. \"10Gi\", \"500Gi\" or \"1e10\"");
   }
 
-  if (args.storageClass !== undefined && (typeof args.storageClass !== "string" || !DNS_SUBDOMAIN.test(args.storageClass) || args.storageClass.length > 253)) {
+  if (args.storageClass !== undefined && !isDnsSubdomain(args.storageClass)) {
     bad("storageClass", args.storageClass, "the name of a StorageClass (a DNS subdomain), or unset for the cluster's default");
   }
 
@@ -334,22 +443,26 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
 
   const cpuRequest = args.cpuRequest ?? DEFAULTS.cpuRequest;
   const cpuRequestCores = typeof cpuRequest === "string" ? parseQuantity(cpuRequest) : undefined;
-  if (cpuRequestCores === undefined || cpuRequestCores <= 0) bad("cpuRequest", cpuRequest, "a CPU quantity above zero, e.g. \"500m\" or \"2\"");
+  if (cpuRequestCores === undefined || cpuRequestCores <= 0 || cpuRequestCores > MAX_CPU_CORES) {
+    bad("cpuRequest", cpuRequest, `a CPU quantity above zero, at most ${MAX_CPU_CORES}, e.g. "500m" or "2"`);
+  }
   if (args.cpuLimit !== undefined) {
     const cpuLimitCores = typeof args.cpuLimit === "string" ? parseQuantity(args.cpuLimit) : undefined;
-    if (cpuLimitCores === undefined || cpuLimitCores <= 0) bad("cpuLimit", args.cpuLimit, "a CPU quantity above zero, e.g. \"2\", or unset for no limit");
+    if (cpuLimitCores === undefined || cpuLimitCores <= 0 || cpuLimitCores > MAX_CPU_CORES) {
+      bad("cpuLimit", args.cpuLimit, `a CPU quantity above zero, at most ${MAX_CPU_CORES}, e.g. "2", or unset for no limit`);
+    }
     else if (cpuRequestCores !== undefined && cpuLimitCores < cpuRequestCores) bad("cpuLimit", args.cpuLimit, `at least cpuRequest (${cpuRequest})`);
   }
 
   const memoryRequest = args.memoryRequest ?? DEFAULTS.memoryRequest;
   const memoryRequestBytes = typeof memoryRequest === "string" ? parseQuantity(memoryRequest) : undefined;
-  if (memoryRequestBytes === undefined || memoryRequestBytes < 256 * 2 ** 20) {
-    bad("memoryRequest", memoryRequest, "a memory quantity of at least 256Mi, e.g. \"1Gi\"");
+  if (memoryRequestBytes === undefined || memoryRequestBytes < 256 * 2 ** 20 || memoryRequestBytes > MAX_MEMORY_BYTES) {
+    bad("memoryRequest", memoryRequest, "a memory quantity of at least 256Mi and at most 64Ti, e.g. \"1Gi\"");
   }
   const memoryLimit = args.memoryLimit ?? DEFAULTS.memoryLimit;
   const memoryLimitBytes = typeof memoryLimit === "string" ? parseQuantity(memoryLimit) : undefined;
-  if (memoryLimitBytes === undefined || memoryLimitBytes < 256 * 2 ** 20) {
-    bad("memoryLimit", memoryLimit, "a memory quantity of at least 256Mi, e.g. \"2Gi\"");
+  if (memoryLimitBytes === undefined || memoryLimitBytes < 256 * 2 ** 20 || memoryLimitBytes > MAX_MEMORY_BYTES) {
+    bad("memoryLimit", memoryLimit, "a memory quantity of at least 256Mi and at most 64Ti (the buffer pool is half of it), e.g. \"2Gi\"");
   } else if (memoryRequestBytes !== undefined && memoryLimitBytes < memoryRequestBytes) {
     bad("memoryLimit", memoryLimit, `at least memoryRequest (${memoryRequest})`);
   }
@@ -366,17 +479,27 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     if (typeof appUser !== "string" || !SQL_IDENTIFIER.test(appUser) || appUser.length > 32) {
       bad("appUser", appUser, "1 to 32 letters, digits or \"_\", not starting with a digit");
     } else if (RESERVED_USERS.includes(appUser.toLowerCase())) {
-      bad("appUser", appUser, `a name other than the cluster's own users ${RESERVED_USERS.join(", ")}`);
+      bad("appUser", appUser, `a name other than the users the cluster and its probes use and the servers' own: ${RESERVED_USERS.join(", ")}`);
     }
     if (appDatabase === undefined) bad("appUser", appUser, "appDatabase to be set too: the application user gets its own database");
   }
 
-  if (args.existingSecret !== undefined && (typeof args.existingSecret !== "string" || !DNS_SUBDOMAIN.test(args.existingSecret) || args.existingSecret.length > 253)) {
+  if (args.existingSecret !== undefined && !isDnsSubdomain(args.existingSecret)) {
     bad("existingSecret", args.existingSecret, "the name of a Secret in the same namespace (a DNS subdomain), or unset to generate passwords");
   }
 
   const clusterDomain = args.clusterDomain ?? DEFAULTS.clusterDomain;
-  if (typeof clusterDomain !== "string" || !DNS_SUBDOMAIN.test(clusterDomain)) bad("clusterDomain", clusterDomain, "a DNS domain, e.g. \"cluster.local\"");
+  // Every endpoint and certificate name ends in it: a DNS name has labels of at
+  // most 63 characters and at most 253 in all (RFC 1035 2.3.4; Kubernetes'
+  // IsDNS1123Subdomain), the longest being pod N-1's "<name>-N.<name>.<namespace>.svc.<domain>".
+  if (typeof clusterDomain !== "string" || !DNS_SUBDOMAIN.test(clusterDomain) || clusterDomain.split(".").some((label) => label.length > 63)) {
+    bad("clusterDomain", clusterDomain, "a DNS domain of labels of at most 63 characters, e.g. \"cluster.local\"");
+  } else if (typeof name === "string" && typeof namespace === "string" && replicasValid) {
+    const longest = `${name}-${replicas - 1}.${name}.${namespace}.svc.${clusterDomain}`;
+    if (longest.length > 253) {
+      bad("clusterDomain", clusterDomain, `a domain short enough that pod names such as "${longest}" (${longest.length} characters) stay within 253 characters`);
+    }
+  }
 
   const maxReadLagSeconds = args.maxReadLagSeconds ?? DEFAULTS.maxReadLagSeconds;
   if (typeof maxReadLagSeconds !== "number" || !Number.isInteger(maxReadLagSeconds) || maxReadLagSeconds < 1 || maxReadLagSeconds > 86400) {
@@ -393,7 +516,7 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   const networkPolicy = args.networkPolicy ?? DEFAULTS.networkPolicy;
   if (typeof networkPolicy !== "boolean") bad("networkPolicy", networkPolicy, "true or false");
 
-  if (args.tlsSecret !== undefined && (typeof args.tlsSecret !== "string" || !DNS_SUBDOMAIN.test(args.tlsSecret) || args.tlsSecret.length > 253)) {
+  if (args.tlsSecret !== undefined && !isDnsSubdomain(args.tlsSecret)) {
     bad("tlsSecret", args.tlsSecret, "the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them");
   }
 
@@ -409,15 +532,20 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     const text = args[setting];
     if (text === undefined) return undefined;
     const labels = typeof text === "string" ? parseLabelSelector(text) : undefined;
-    if (!labels) bad(setting, text, "labels as \"key=value\" pairs separated by commas, e.g. \"app=shop,tier=web\"");
+    if (!labels) bad(setting, text, `labels as "key=value" pairs separated by commas, each key once, e.g. "app=shop,tier=web" (${LABEL_RULES})`);
+    else if (networkPolicy === false) {
+      bad(setting, text, "unset when networkPolicy is false: without the NetworkPolicy every pod may connect, so the selector would restrict nothing (set networkPolicy to true to admit only these clients)");
+    }
     return labels;
   };
   const clientPodSelector = selector("clientPodSelector");
   const clientNamespaceSelector = selector("clientNamespaceSelector");
 
   const passwordRotation = args.passwordRotation ?? DEFAULTS.passwordRotation;
-  if (typeof passwordRotation !== "number" || !Number.isInteger(passwordRotation) || passwordRotation < 0) {
+  if (typeof passwordRotation !== "number" || !Number.isInteger(passwordRotation) || passwordRotation < 0 || passwordRotation > Number.MAX_SAFE_INTEGER) {
     bad("passwordRotation", passwordRotation, "a whole number from 0 up; raise it by one to rotate every password");
+  } else if (passwordRotation !== 0 && args.existingSecret !== undefined) {
+    bad("passwordRotation", passwordRotation, "0 with existingSecret: the passwords are the existing Secret's, so nothing would rotate; change its values instead (the pods apply them without a restart)");
   }
 
   const flag = (setting: "spreadAcrossZones" | "hardSpread" | "semiSync" | "metrics" | "serviceMonitor") => {
@@ -432,12 +560,12 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
   const serviceMonitor = flag("serviceMonitor");
   if (serviceMonitor === true && metrics === false) bad("serviceMonitor", serviceMonitor, "false when metrics is false: there is nothing to scrape");
 
-  if (args.priorityClassName !== undefined && (typeof args.priorityClassName !== "string" || !DNS_SUBDOMAIN.test(args.priorityClassName))) {
-    bad("priorityClassName", args.priorityClassName, "the name of a PriorityClass (a DNS subdomain), or unset");
+  if (args.priorityClassName !== undefined && !isDnsSubdomain(args.priorityClassName)) {
+    bad("priorityClassName", args.priorityClassName, "the name of a PriorityClass (a DNS subdomain of at most 253 characters), or unset");
   }
   let tolerations: Record<string, unknown>[] | undefined;
   if (args.tolerations !== undefined) {
-    tolerations = parseTolerations(args.tolerations);
+    tolerations = typeof args.tolerations === "string" ? parseTolerations(args.tolerations) : undefined;
     if (!tolerations) {
       bad("tolerations", args.tolerations, "a JSON array of tolerations, e.g. [{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]");
     }
@@ -448,27 +576,48 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     bad("semiSyncTimeoutMs", semiSyncTimeoutMs, "a whole number of milliseconds from 100 to 3600000");
   }
   const exporterImage = args.exporterImage ?? DEFAULTS.exporterImage;
-  if (typeof exporterImage !== "string" || !IMAGE_REF.test(exporterImage)) bad("exporterImage", exporterImage, "an image reference without spaces, e.g. \"prom/mysqld-exporter:v0.16.0\"");
+  if (!isImageReference(exporterImage)) bad("exporterImage", exporterImage, `${imageAccepted}"prom/mysqld-exporter:v0.16.0"`);
+
+  let serviceMonitorLabels: Record<string, string> | undefined;
+  if (args.serviceMonitorLabels !== undefined) {
+    const labels = labelMap(args.serviceMonitorLabels);
+    const own = clusterNames({ name: typeof name === "string" ? name : "" }).labels;
+    if (!labels) {
+      bad("serviceMonitorLabels", args.serviceMonitorLabels, `labels as "key=value" pairs separated by commas, each key once (in TypeScript a map), e.g. "release=kube-prometheus-stack" (${LABEL_RULES})`);
+    } else if (Object.keys(labels).some((key) => key in own)) {
+      bad("serviceMonitorLabels", args.serviceMonitorLabels, `keys other than the cluster's own labels ${Object.keys(own).join(", ")}`);
+    } else if (Object.keys(labels).length > 0 && serviceMonitor !== true) {
+      bad("serviceMonitorLabels", args.serviceMonitorLabels, "unset unless serviceMonitor is true: they label the ServiceMonitor, which only serviceMonitor creates");
+    } else if (Object.keys(labels).length > 0) {
+      serviceMonitorLabels = labels;
+    }
+  }
 
   const backupSchedule = args.backupSchedule === "" ? undefined : args.backupSchedule;
-  if (backupSchedule !== undefined && (typeof backupSchedule !== "string" || !isCronSchedule(backupSchedule.trim()))) {
-    bad("backupSchedule", backupSchedule, "a cron schedule of five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-7 or SUN-SAT; each *, a value, a range a-b, a list, with an optional /step; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly, or unset for no backups");
+  if (backupSchedule !== undefined && !isCronSchedule(backupSchedule)) {
+    bad("backupSchedule", backupSchedule, "a cron schedule of five fields separated by spaces, as Kubernetes parses it (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT, Sunday being 0; each *, ?, a value or a range a-b, in a list, with an optional /step; no TZ= prefix: the schedule is UTC; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly (also @midnight, @annually), or unset for no backups");
   } else if (backupSchedule !== undefined && typeof name === "string" && name.length > MAX_NAME_LENGTH_WITH_BACKUPS) {
-    bad("name", name, `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`);
+    bad(nameSetting, name, `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`);
   }
   const backupRetention = args.backupRetention ?? DEFAULTS.backupRetention;
   if (typeof backupRetention !== "number" || !Number.isInteger(backupRetention) || backupRetention < 1 || backupRetention > 1000) {
     bad("backupRetention", backupRetention, "a whole number of backups to keep, from 1 to 1000");
   }
   const backupStorageSize = args.backupStorageSize ?? DEFAULTS.backupStorageSize;
-  if (typeof backupStorageSize !== "string" || (parseQuantity(backupStorageSize) ?? 0) < 2 ** 20) {
-    bad("backupStorageSize", backupStorageSize, "a Kubernetes quantity of at least 1Mi, e.g. \"50Gi\"");
+  const backupStorageBytes = parseQuantity(backupStorageSize) ?? 0;
+  if (backupStorageBytes < 2 ** 20 || backupStorageBytes > MAX_STORAGE_BYTES) {
+    bad("backupStorageSize", backupStorageSize, "a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. \"50Gi\"");
   }
-  if (args.backupStorageClass !== undefined && (typeof args.backupStorageClass !== "string" || !DNS_SUBDOMAIN.test(args.backupStorageClass) || args.backupStorageClass.length > 253)) {
+  if (args.backupStorageClass !== undefined && !isDnsSubdomain(args.backupStorageClass)) {
     bad("backupStorageClass", args.backupStorageClass, "the name of a StorageClass (a DNS subdomain), or unset for the cluster's default");
   }
-  if (args.restoreFromClaim !== undefined && (typeof args.restoreFromClaim !== "string" || !DNS_SUBDOMAIN.test(args.restoreFromClaim) || args.restoreFromClaim.length > 253)) {
+  if (args.restoreFromClaim !== undefined && !isDnsSubdomain(args.restoreFromClaim)) {
     bad("restoreFromClaim", args.restoreFromClaim, "the name of a PersistentVolumeClaim in the cluster's namespace (a DNS subdomain), e.g. \"olddb-backups\"");
+  } else if (args.restoreFromClaim !== undefined && replicasValid && replicas !== 1) {
+    // The claim is in the pod template, so every pod would mount it: a
+    // ReadWriteOnce claim attaches to one node only, and the other pods fail with
+    // Multi-Attach errors (it also blocks the source cluster's backup Job).
+    bad("restoreFromClaim", args.restoreFromClaim, `replicas: 1 while restoring (got replicas ${replicas}): every pod mounts the claim, and a ReadWriteOnce claim attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up`);
   }
   const restoreBackup = args.restoreBackup ?? DEFAULTS.restoreBackup;
   if (typeof restoreBackup !== "string" || !(restoreBackup === "latest" || /^[0-9]{8}T[0-9]{6}Z$/.test(restoreBackup))) {
@@ -515,7 +664,8 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}): Resolved
     metrics,
     exporterImage,
     serviceMonitor,
-    backupSchedule: backupSchedule?.trim(),
+    serviceMonitorLabels,
+    backupSchedule,
     backupRetention,
     backupStorageSize,
     backupStorageClass: args.backupStorageClass,

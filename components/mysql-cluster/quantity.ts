@@ -1,11 +1,25 @@
-// Kubernetes resource quantities ("10Gi", "500m", "1.5G") are strings in every
-// setting; this parses them so validation and derived server settings (buffer
-// pool from the memory limit) agree with what the API server would accept.
+// Kubernetes resource quantities ("10Gi", "500m", "1.5G", "1e10") are strings in
+// every setting; this parses them so validation and derived server settings
+// (buffer pool from the memory limit) agree with what the API server accepts.
+//
+// The grammar is apimachinery's (staging/src/k8s.io/apimachinery/pkg/api/resource/
+// quantity.go and suffix.go in kubernetes/kubernetes):
+//   <quantity>        ::= <signedNumber><suffix>
+//   <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
+//   <signedNumber>    ::= <number> | <sign><number>
+//   <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
+//   <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
+//   <decimalSI>       ::= n | u | m | "" | k | M | G | T | P | E
+//   <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber>
+// (suffix.go's interpret() reads the exponent with strconv.ParseInt, so it is a
+// signed whole number). Like ParseQuantity, nothing is trimmed: "10Gi " is refused.
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
 
 const FACTORS: Record<string, number> = {
   "": 1,
+  n: 1e-9,
+  u: 1e-6,
   m: 1e-3,
   k: 1e3,
   M: 1e6,
@@ -21,9 +35,13 @@ const FACTORS: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-/** The quantity's value in base units (bytes, cores), or undefined when it is not a quantity. */
+/** The quantity's value in base units (bytes, cores), or undefined when the API server would not parse it. */
 export function parseQuantity(text: string): number | undefined {
-  const match = QUANTITY.exec(text.trim());
+  if (typeof text !== "string") return undefined;
+  const match = QUANTITY.exec(text);
   if (!match) return undefined;
-  return Number(match[1]) * FACTORS[match[2] ?? ""];
+  const suffix = match[2] ?? "";
+  const factor = suffix in FACTORS ? FACTORS[suffix] : 10 ** Number(suffix.slice(1));
+  const value = Number(match[1]) * factor;
+  return Number.isFinite(value) ? value : undefined;
 }

@@ -1,9 +1,18 @@
 // Stack settings (`pulumi config set <key> <value>`) and how each becomes a
 // component argument. One table serves the stack program, `npm run render`
 // (which reads Pulumi.<stack>.yaml without the CLI) and the test that keeps
-// Pulumi.yaml and the README in step with it.
+// Pulumi.yaml and the README in step with it. Given every key of the stack,
+// argsFromConfig also refuses keys the program would silently ignore.
 
-import { DEFAULTS, MySqlClusterArgs } from "./args";
+import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, resolveArgs } from "./args";
+
+/** The project's name (Pulumi.yaml), which is the namespace of its config keys ("mysql-cluster:replicas"). */
+export const PROJECT = "mysql-cluster";
+/**
+ * Config namespaces of the providers and engine this program uses, whose keys
+ * (e.g. "kubernetes:context", "pulumi:disable-default-providers") are theirs to read.
+ */
+export const PROVIDER_NAMESPACES = ["kubernetes", "random", "tls", "pulumi"];
 
 export interface StackSetting {
   key: string;
@@ -53,22 +62,92 @@ export const STACK_SETTINGS: StackSetting[] = [
   { key: "restoreBackup", type: "string", default: DEFAULTS.restoreBackup, description: "Which backup restoreFromClaim restores: \"latest\" or a backup's name (UTC time, e.g. 20261125T030000Z)." },
   { key: "exporterImage", type: "string", default: DEFAULTS.exporterImage, description: "Image of the metrics exporter." },
   { key: "serviceMonitor", type: "boolean", default: DEFAULTS.serviceMonitor, description: "Create a ServiceMonitor for the Prometheus Operator (needs its CRDs)." },
+  { key: "serviceMonitorLabels", type: "string", description: "Extra labels (key=value,...) of the ServiceMonitor, for a Prometheus that selects by label, e.g. release=kube-prometheus-stack. Needs serviceMonitor." },
   { key: "passwordRotation", type: "integer", default: DEFAULTS.passwordRotation, description: "Raise by one to generate new passwords; the pods apply them without downtime." },
 ];
 
-/** Stack config as the component's name and args. `get` returns the raw string value of a key, or undefined. */
-export function argsFromConfig(get: (key: string) => string | undefined): { name: string; args: MySqlClusterArgs } {
+/** Edit distance between two keys, ignoring case (so "AppDatabase" is a near miss of "appDatabase"). */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[y.length];
+}
+
+/** The declared setting closest to `key`, when it is a near miss (a few characters off, or only the case differs). */
+export function closestSetting(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const setting of STACK_SETTINGS) {
+    const d = distance(key, setting.key);
+    if (!best || d < best.d) best = { key: setting.key, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+/**
+ * Problems with the stack's config keys ("<namespace>:<key>"): a key of this
+ * project that no setting declares (a typo such as "replica" would otherwise
+ * deploy the default), and a key under a namespace that is neither this
+ * project's nor a provider's this program uses. Values are never shown: a key
+ * under another namespace may hold a secret.
+ */
+export function configKeyProblems(fullKeys: string[], project = PROJECT): string[] {
+  const problems: string[] = [];
+  for (const fullKey of fullKeys) {
+    const colon = fullKey.indexOf(":");
+    const [namespace, key] = colon >= 0 ? [fullKey.slice(0, colon), fullKey.slice(colon + 1)] : [project, fullKey];
+    if (namespace === project) {
+      if (STACK_SETTINGS.some((s) => s.key === key)) continue;
+      const near = closestSetting(key);
+      problems.push(`setting "${key}": not a setting of this stack${near ? `; did you mean "${near}"?` : ""} (the settings are declared in Pulumi.yaml and listed in the README)`);
+    } else if (!PROVIDER_NAMESPACES.includes(namespace)) {
+      const near = closestSetting(key);
+      problems.push(`setting "${fullKey}": its namespace "${namespace}" is neither this project's ("${project}:<setting>") nor one of the providers' it uses (${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")})` +
+        (near ? `; did you mean "${project}:${near}"?` : ""));
+    }
+  }
+  return problems;
+}
+
+/**
+ * Stack config as the component's name and args. `get` returns the raw string
+ * value of a setting, or undefined. With `allKeys` (every config key of the
+ * stack, "<namespace>:<key>", as pulumi.runtime.allConfig() gives them), the
+ * keys and every value are checked here, and one MySqlClusterConfigError lists
+ * every problem, the cluster's name being called "clusterName" as in the stack.
+ */
+export function argsFromConfig(get: (key: string) => string | undefined, allKeys?: string[]): { name: string; args: MySqlClusterArgs } {
   const values: Record<string, unknown> = {};
   for (const setting of STACK_SETTINGS) {
     const raw = get(setting.key);
     if (raw === undefined || raw === "") continue;
     // A value that is not a number is passed on as it is, so that validation
-    // reports it by setting name with what is accepted.
+    // reports it by setting name with what is accepted. Numbers and booleans
+    // may have spaces around them: only the parsed value is used.
     const text = raw.trim();
     if (setting.type === "integer" && /^-?\d+(\.\d+)?$/.test(text)) values[setting.key] = Number(text);
     else if (setting.type === "boolean" && (text === "true" || text === "false")) values[setting.key] = text === "true";
+    else if (setting.key === "serviceMonitorLabels") values[setting.key] = parseLabelSelector(raw) ?? raw;
     else values[setting.key] = raw;
   }
-  const { clusterName, ...args } = values;
-  return { name: (clusterName as string | undefined) ?? "mysql", args: args as MySqlClusterArgs };
+  const { clusterName, ...rest } = values;
+  const result = { name: (clusterName as string | undefined) ?? "mysql", args: rest as MySqlClusterArgs };
+  if (allKeys !== undefined) {
+    const problems = configKeyProblems(allKeys);
+    try {
+      resolveArgs(result.name, result.args, { nameSetting: "clusterName" });
+    } catch (error) {
+      if (!(error instanceof MySqlClusterConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+    if (problems.length > 0) throw new MySqlClusterConfigError(problems);
+  }
+  return result;
 }

@@ -46,7 +46,7 @@ describe("stack program index.ts", function () {
     });
 
     it("exports exactly the documented outputs", function () {
-      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "backupClaim", "caCertificate", "namespace", "port", "readEndpoint", "rootPassword", "secretName", "writeEndpoint"]);
+      assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "backupClaim", "caCertificate", "namespace", "port", "readEndpoint", "secretName", "writeEndpoint"]);
       for (const [key, value] of Object.entries(outputs)) assert.ok(pulumi.Output.isInstance(value), `${key} is not an Output`);
     });
 
@@ -71,11 +71,19 @@ describe("stack program index.ts", function () {
       assert.match(scriptsConfigMap(mocks).data["server.cnf"], /^require_secure_transport = ON$/m);
     });
 
-    it("exports the app and root passwords as secrets, and nothing else as a secret", async function () {
+    it("exports the app password as a secret, and nothing else as a secret", async function () {
       assert.strictEqual(await valueOf(outputs.appPassword), mockPassword("mysql-app-password"));
       for (const [key, value] of Object.entries(outputs)) {
-        assert.strictEqual(await isSecret(value), key === "appPassword" || key === "rootPassword", `${key} secret-ness`);
+        assert.strictEqual(await isSecret(value), key === "appPassword", `${key} secret-ness`);
       }
+    });
+
+    it("exports no output holding the root password: a stack that may reference this one must not read it", async function () {
+      const root = mockPassword("mysql-root-password");
+      const secret = mocks.ofType("kubernetes:core/v1:Secret").map((r) => r.inputs as AnyObject).find((s) => s.metadata.name === "mysql-credentials");
+      assert.strictEqual(secret?.stringData["root-password"], root, "the Secret an admin reads it from");
+      assert.ok(!("rootPassword" in outputs));
+      for (const [key, value] of Object.entries(outputs)) assert.ok(!JSON.stringify(await valueOf(value) ?? null).includes(root), `${key} holds the root password`);
     });
 
     it("deploys 3 MariaDB pods with 20Gi volumes, as Pulumi.dev.yaml says, with the default exporter", function () {
@@ -185,6 +193,50 @@ describe("stack program index.ts", function () {
       assert.throws(() => runProgram(), /setting "requireTls": got "yes"; expected true or false/);
       await settle();
       assert.deepStrictEqual(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
+    });
+  });
+
+  describe("with keys the program does not read", function () {
+    /** Runs the program on the dev stack plus `extra` (full keys) and returns the one error it throws; no Kubernetes object may be registered. */
+    async function failure(extra: Record<string, string>): Promise<string> {
+      const mocks = await installMocks({ config: { ...stackConfig("dev"), ...extra } });
+      let message = "";
+      assert.throws(() => runProgram(), (e: unknown) => {
+        message = String(e);
+        return e instanceof Error && e.name === "MySqlClusterConfigError";
+      });
+      await settle();
+      assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type), []);
+      return message;
+    }
+
+    it("refuses a misspelt setting (\"replica: 5\" would deploy 3 pods), suggesting the setting meant", async function () {
+      assert.match(await failure({ "mysql-cluster:replica": "5" }), /setting "replica": not a setting of this stack; did you mean "replicas"\?/);
+    });
+
+    it("refuses a setting in the wrong case (AppDatabase), suggesting appDatabase", async function () {
+      assert.match(await failure({ "mysql-cluster:AppDatabase": "orders" }), /setting "AppDatabase": not a setting of this stack; did you mean "appDatabase"\?/);
+    });
+
+    it("refuses a key under a namespace that is neither the project's nor a provider's, without showing its value", async function () {
+      const message = await failure({ "mysql:replicas": "5", "aws:secretKey": "s3cr3t-value" });
+      assert.match(message, /setting "mysql:replicas": its namespace "mysql" is neither this project's \("mysql-cluster:<setting>"\).*; did you mean "mysql-cluster:replicas"\?/);
+      assert.match(message, /setting "aws:secretKey": its namespace "aws"/);
+      assert.ok(!message.includes("s3cr3t-value"), "the error shows a foreign key's value");
+    });
+
+    it("lists an unknown key and a bad value in one error, calling the cluster's name clusterName", async function () {
+      const message = await failure({ "mysql-cluster:replica": "5", "mysql-cluster:clusterName": "Bad_Name" });
+      assert.match(message, /setting "replica": not a setting/);
+      assert.match(message, /setting "clusterName": got "Bad_Name"; expected a DNS label/);
+      assert.ok(!message.includes('setting "name"'), message);
+    });
+
+    it("accepts the keys of the providers and engine it uses (kubernetes:, random:, tls:, pulumi:)", async function () {
+      await installMocks({ config: { ...stackConfig("dev"), "kubernetes:context": "prod", "kubernetes:enableServerSideApply": "true", "random:x": "1", "tls:y": "2", "pulumi:disable-default-providers": "[]" } });
+      const outputs = runProgram();
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.databases.svc.cluster.local");
+      await settle();
     });
   });
 

@@ -48,7 +48,8 @@ export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
   return {
     apiVersion: "monitoring.coreos.com/v1" as const,
     kind: "ServiceMonitor" as const,
-    metadata: { name: names.metricsService, namespace: args.namespace, labels: names.labels },
+    // serviceMonitorLabels: what a Prometheus's serviceMonitorSelector picks (kube-prometheus-stack: release=<name>).
+    metadata: { name: names.metricsService, namespace: args.namespace, labels: { ...args.serviceMonitorLabels, ...names.labels } },
     spec: {
       selector: { matchLabels: { ...names.selectorLabels, "app.kubernetes.io/component": "metrics" } },
       endpoints: [{ port: "metrics", interval: "30s" }],

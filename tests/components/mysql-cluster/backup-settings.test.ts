@@ -63,12 +63,12 @@ const INVALID: [string, MySqlClusterArgs, RegExp][] = [
   ["restoreFromClaim", { restoreFromClaim: "olddb-backups/" }, CLAIM_ACCEPTS],
   ["restoreFromClaim", { restoreFromClaim: "a".repeat(254) }, CLAIM_ACCEPTS],
   ["restoreFromClaim", { restoreFromClaim: 1 as never }, CLAIM_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "yesterday" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "2026-11-25T03:00:00Z" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "LATEST" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "../20261125T030000Z" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { restoreFromClaim: "olddb-backups", restoreBackup: "" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "yesterday" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "2026-11-25T03:00:00Z" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "LATEST" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "../20261125T030000Z" }, BACKUP_NAME_ACCEPTS],
+  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "" }, BACKUP_NAME_ACCEPTS],
   ["restoreBackup", { restoreBackup: "20261125T030000Z" }, NEEDS_CLAIM],
 ];
 
@@ -97,7 +97,7 @@ describe("backup and restore settings (resolveArgs)", function () {
     it("passes every backup and restore setting through when valid", function () {
       const resolved = resolveArgs("db", {
         backupSchedule: "0 3 * * *", backupRetention: 14, backupStorageSize: "200Gi", backupStorageClass: "cold.example.com",
-        restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z",
+        replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z",
       });
       assert.deepStrictEqual(
         [resolved.backupSchedule, resolved.backupRetention, resolved.backupStorageSize, resolved.backupStorageClass, resolved.restoreFromClaim, resolved.restoreBackup],
@@ -121,13 +121,13 @@ describe("backup and restore settings (resolveArgs)", function () {
     });
 
     it("accepts restoreFromClaim alone (restoring the latest backup) and with restoreBackup \"latest\" or a backup's name", function () {
-      assert.strictEqual(resolveArgs("db", { restoreFromClaim: "olddb-backups" }).restoreBackup, "latest");
-      assert.strictEqual(resolveArgs("db", { restoreFromClaim: "olddb-backups", restoreBackup: "latest" }).restoreBackup, "latest");
-      assert.strictEqual(resolveArgs("db", { restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }).restoreBackup, "20261125T030000Z");
+      assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups" }).restoreBackup, "latest");
+      assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "latest" }).restoreBackup, "latest");
+      assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }).restoreBackup, "20261125T030000Z");
     });
 
     it("accepts backups and a restore together (a restored cluster that takes its own backups)", function () {
-      assert.doesNotThrow(() => resolveArgs("db", { backupSchedule: "@daily", restoreFromClaim: "olddb-backups" }));
+      assert.doesNotThrow(() => resolveArgs("db", { backupSchedule: "@daily", replicas: 1, restoreFromClaim: "olddb-backups" }));
     });
   });
 
@@ -154,7 +154,7 @@ describe("backup and restore settings (resolveArgs)", function () {
     it("shows the rejected value in the message", function () {
       assert.match(errorFor("db", { backupSchedule: "daily" }).message, /got "daily"/);
       assert.match(errorFor("db", { backupRetention: 1001 }).message, /got 1001/);
-      assert.match(errorFor("db", { restoreFromClaim: "x", restoreBackup: "yesterday" }).message, /got "yesterday"/);
+      assert.match(errorFor("db", { replicas: 1, restoreFromClaim: "x", restoreBackup: "yesterday" }).message, /got "yesterday"/);
     });
 
     it("lists every bad backup setting in one error", function () {
@@ -212,7 +212,7 @@ describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", f
     assert.deepStrictEqual(args, {
       backupSchedule: "0 3 * * *", backupRetention: 14, backupStorageSize: "100Gi", backupStorageClass: "cold", restoreFromClaim: "old-backups", restoreBackup: "20261125T030000Z",
     });
-    assert.doesNotThrow(() => resolveArgs("db", args));
+    assert.doesNotThrow(() => resolveArgs("db", { ...args, replicas: 1 }));
   });
 
   it("accepts every stack setting's declared default given explicitly, as a stack program receives Pulumi.yaml's defaults (restoreBackup \"latest\" without restoreFromClaim included)", function () {
@@ -229,13 +229,13 @@ describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", f
 });
 
 describe("restore (restoreFromClaim) in the StatefulSet", function () {
-  const sts = (args: MySqlClusterArgs = {}) => renderManifests(resolveArgs("db", { namespace: "data", ...args })).statefulSet as AnyObject;
+  const sts = (args: MySqlClusterArgs = {}) => renderManifests(resolveArgs("db", { namespace: "data", replicas: 1, ...args })).statefulSet as AnyObject;
   const pod = (s: AnyObject) => s.spec.template.spec;
   const allContainers = (s: AnyObject): AnyObject[] => [...pod(s).initContainers, ...pod(s).containers];
   const initData = (s: AnyObject) => pod(s).initContainers.find((c: AnyObject) => c.name === "init-data");
 
   describe("with restoreFromClaim", function () {
-    const restored = sts({ restoreFromClaim: "olddb-backups" });
+    const restored = sts({ replicas: 1, restoreFromClaim: "olddb-backups" });
 
     it("declares the volume restore: the claim, read-only", function () {
       const volumes = pod(restored).volumes.filter((v: AnyObject) => v.name === "restore");
@@ -251,7 +251,7 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
     it("sets RESTORE_BACKUP in init-data to restoreBackup (\"latest\" by default), and in no other container", function () {
       const env = (s: AnyObject) => initData(s).env.filter((e: AnyObject) => e.name === "RESTORE_BACKUP");
       assert.deepStrictEqual(env(restored), [{ name: "RESTORE_BACKUP", value: "latest" }]);
-      assert.deepStrictEqual(env(sts({ restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" })), [{ name: "RESTORE_BACKUP", value: "20261125T030000Z" }]);
+      assert.deepStrictEqual(env(sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" })), [{ name: "RESTORE_BACKUP", value: "20261125T030000Z" }]);
       const others = allContainers(restored).filter((c) => c.name !== "init-data" && (c.env ?? []).some((e: AnyObject) => e.name === "RESTORE_BACKUP"));
       assert.deepStrictEqual(others.map((c) => c.name), []);
     });
@@ -266,13 +266,13 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
     });
 
     it("changes no other object, and mounts no restore volume in the backup CronJob", function () {
-      const objects = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", { backupSchedule: "@daily", ...args })) as AnyObject[]).filter((o) => o.kind !== "StatefulSet");
-      assert.deepStrictEqual(objects({ restoreFromClaim: "olddb-backups" }), objects({}));
+      const objects = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", { backupSchedule: "@daily", replicas: 1, ...args })) as AnyObject[]).filter((o) => o.kind !== "StatefulSet");
+      assert.deepStrictEqual(objects({ replicas: 1, restoreFromClaim: "olddb-backups" }), objects({}));
     });
 
     it("still validates against the apps/v1 StatefulSet schema", function () {
       try {
-        new StatefulSet(sts({ restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }) as never).validate();
+        new StatefulSet(sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }) as never).validate();
       } catch (error) {
         assert.fail(`StatefulSet does not validate: ${String(error)}`);
       }

@@ -554,7 +554,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
   describe("with networkPolicy false", function () {
     it("registers no NetworkPolicy", async function () {
-      await deploy("open", { networkPolicy: false, clientPodSelector: "app=shop" });
+      await deploy("open", { networkPolicy: false });
       assert.strictEqual(mocks.ofType(T.networkPolicy).length, 0);
     });
   });

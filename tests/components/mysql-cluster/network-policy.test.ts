@@ -204,9 +204,10 @@ describe("NetworkPolicy", function () {
   });
 
   describe("with networkPolicy false", function () {
-    it("renders no NetworkPolicy, even with client selectors", function () {
+    it("renders no NetworkPolicy, and refuses client selectors without it", function () {
       assert.strictEqual(render({ networkPolicy: false }).policy, undefined);
-      assert.strictEqual(render({ networkPolicy: false, clientPodSelector: "app=shop" }).policy, undefined);
+      // A client selector without the policy would restrict nothing: refused (args.test.ts), not silently dropped.
+      assert.throws(() => render({ networkPolicy: false, clientPodSelector: "app=shop" }), /setting "clientPodSelector": got "app=shop"; expected unset when networkPolicy is false/);
       const kinds = renderObjects(resolveArgs("db", { networkPolicy: false })).map((o) => (o as AnyObject).kind);
       assert.ok(!kinds.includes("NetworkPolicy"), kinds.join(", "));
     });

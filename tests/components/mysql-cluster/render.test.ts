@@ -396,7 +396,7 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["client pod and namespace selectors", "clients", { clientPodSelector: "app=shop,tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" }],
   ["no NetworkPolicy and a password rotation", "open", { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" }],
   ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, flavor: "mariadb" }],
-  ["a ServiceMonitor and its own exporter image", "watched", { serviceMonitor: true, exporterImage: "registry.example/mysqld-exporter@sha256:0123abcd" }],
+  ["a ServiceMonitor and its own exporter image", "watched", { serviceMonitor: true, exporterImage: "registry.example/mysqld-exporter@sha256:0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd" }],
   ["hard node and zone spread, a priority class and tolerations", "placed", {
     hardSpread: true, spreadAcrossZones: true, priorityClassName: "db-critical",
     tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
@@ -618,7 +618,8 @@ describe("renderObjects", function () {
         semiSync: fc.option(fc.boolean(), { nil: undefined }),
         semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
         metrics: fc.option(fc.boolean(), { nil: undefined }),
-        exporterImage: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9./]{0,30}[a-z0-9])?(:[a-z0-9][-a-z0-9._]{0,10})?$/), { nil: undefined }),
+        // Image references in distribution/reference's grammar (path components of [a-z0-9] joined by "." "_" "__" or dashes).
+        exporterImage: fc.option(fc.stringMatching(/^[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}(\/[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}){0,2}(:[a-z0-9][-a-z0-9._]{0,10})?$/), { nil: undefined }),
         serviceMonitor: fc.option(fc.boolean(), { nil: undefined }),
       },
       { requiredKeys: ["name", "replicas", "flavor", "storageSize", "storageAccessMode", "memoryGi", "cpuMillis"] },
@@ -626,6 +627,9 @@ describe("renderObjects", function () {
       // One Secret named twice is refused (tested in args.test.ts); so is a ServiceMonitor without metrics.
       .filter((r) => r.existingSecret === undefined || (r.existingSecret !== r.tlsSecret && r.existingSecret !== `${r.name}-tls`))
       .filter((r) => !(r.serviceMonitor === true && r.metrics === false))
+      // Selectors without the NetworkPolicy, and a rotation of an existing Secret, are refused (they would do nothing).
+      .filter((r) => r.networkPolicy !== false || (r.clientPodSelector === undefined && r.clientNamespaceSelector === undefined))
+      .filter((r) => r.existingSecret === undefined || !r.passwordRotation)
       .map((r) => {
       const args: MySqlClusterArgs = {
         namespace: r.namespace,

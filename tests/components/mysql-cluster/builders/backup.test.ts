@@ -162,9 +162,9 @@ describe("scheduled backups: rendered objects", function () {
       assert.strictEqual(job.spec.concurrencyPolicy, "Forbid");
     });
 
-    it("takes the @ shorthands as they are, and the schedule without surrounding spaces", function () {
+    it("takes the @ shorthands as they are, and refuses a schedule with surrounding spaces rather than trimming it", function () {
       assert.strictEqual(cronJob({ backupSchedule: "@daily" }).spec.schedule, "@daily");
-      assert.strictEqual(cronJob({ backupSchedule: "  30 1 * * *  " }).spec.schedule, "30 1 * * *");
+      assert.throws(() => cronJob({ backupSchedule: "  30 1 * * *  " }), /setting "backupSchedule": got " {2}30 1 \* \* \* {2}"; expected .*\(without leading or trailing spaces\)/);
     });
 
     it("runs a pod with restartPolicy Never and exactly one container, backup, running bash /scripts/take-backup.sh in the backup image", function () {
