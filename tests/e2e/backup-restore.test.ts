@@ -57,7 +57,8 @@ describe("scheduled backups and restore into a new cluster", function () {
   it("restores the backup point into a new cluster with its own passwords, and clones its replicas from it", async () => {
     assert.ok(checksumAtBackup, "the backup test did not run");
     await source.query(0, "INSERT INTO items VALUES (10001, 'after the backup')");
-    restored = new TestCluster("rst", { ...E2E_ARGS, replicas: 2, restoreFromClaim: "bkp-backups" });
+    // restoreFromClaim needs replicas 1 (every pod mounts the claim); the README's way: restore, unset it, scale up.
+    restored = new TestCluster("rst", { ...E2E_ARGS, replicas: 1, restoreFromClaim: "bkp-backups" });
     // The claim exists in the namespace (here: the source cluster's backup volume, copied).
     fs.mkdirSync(path.join(restored.runner.workDir, "pvc"), { recursive: true });
     execFileSync("cp", ["-a", backupDir, path.join(restored.runner.workDir, "pvc", "bkp-backups")]);
@@ -68,6 +69,8 @@ describe("scheduled backups and restore into a new cluster", function () {
     assert.notStrictEqual(await source.checksums(0), checksumAtBackup, "the source moved on after the backup");
     assert.match(restored.logsSoFar(0, "init-data"), /restoring backup [0-9]{8}T[0-9]{6}Z/);
     assert.strictEqual(await restored.rootSql(0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'root' AND host <> 'localhost'"), "0\n");
+    delete (restored.args as { restoreFromClaim?: string }).restoreFromClaim;
+    await restored.scale(2);
     await restored.query(0, "INSERT INTO items VALUES (20001, 'written to the restored cluster')");
     await restored.waitConsistent([1]);
     const status = await restored.replicaStatus(1);

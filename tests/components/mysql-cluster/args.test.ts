@@ -2,7 +2,9 @@
 // input that names each bad setting and says what it accepts.
 
 import * as assert from "assert";
-import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
+import * as fs from "fs";
+import * as path from "path";
+import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
@@ -398,4 +400,22 @@ describe("new MySqlCluster with invalid settings (Pulumi mocks)", function () {
       assert.deepStrictEqual(children.map((r) => `${r.type}/${r.name}`), []);
     });
   }
+
+  describe("RESERVED_USERS", function () {
+    it("holds every user the scripts and config files log in as or create, so appUser cannot take one", function () {
+      const dir = path.join(__dirname, "../../../components/mysql-cluster");
+      const files = [...fs.readdirSync(path.join(dir, "scripts")).map((f) => path.join(dir, "scripts", f)),
+        ...fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => path.join(dir, f)),
+        ...fs.readdirSync(path.join(dir, "builders")).map((f) => path.join(dir, "builders", f))];
+      const patterns = [/--user[= ]["']?([A-Za-z_][A-Za-z0-9_.]*)/g, /\buser\s*=\s*['"]?([A-Za-z_][A-Za-z0-9_.]*)/g, /'([A-Za-z_][A-Za-z0-9_.]*)'@'/g,
+        /(?:MASTER|SOURCE)_USER\s*=\s*'([A-Za-z_][A-Za-z0-9_.]*)'/g, /\s-u\s*([A-Za-z_][A-Za-z0-9_.]*)/g];
+      const used = new Set<string>();
+      for (const file of files) {
+        const text = fs.readFileSync(file, "utf8");
+        for (const pattern of patterns) for (const m of text.matchAll(pattern)) used.add(m[1].toLowerCase());
+      }
+      assert.ok(used.has("probe") && used.has("exporter") && used.has("root"), [...used].join(", "));
+      assert.deepStrictEqual([...used].filter((u) => !RESERVED_USERS.includes(u)).sort(), []);
+    });
+  });
 });

@@ -4,10 +4,11 @@
 
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { resolveArgs, MySqlClusterConfigError } from "../../../components/mysql-cluster/args";
-import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
+import { argsFromConfig, closestSetting, configKeyProblems, PROJECT, PROVIDER_NAMESPACES, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
 import { SECRET_KEYS } from "../../../components/mysql-cluster/names";
 import { readStackConfig } from "../../../tools/stack-file";
 
@@ -120,8 +121,72 @@ describe("argsFromConfig", function () {
     assert.throws(() => resolveArgs(name, args), /setting "replicas": got 2.5/);
   });
 
-  it("ignores settings that are not in STACK_SETTINGS", function () {
+  it("reads only STACK_SETTINGS through `get`; given the stack's keys, it refuses the others", function () {
     assert.deepStrictEqual(fromMap({ unknownSetting: "x" } as Record<string, string>).args, {});
+    assert.throws(() => argsFromConfig(() => undefined, ["mysql-cluster:unknownSetting"]), /setting "unknownSetting": not a setting of this stack/);
+  });
+
+  it("parses serviceMonitorLabels from \"k=v,...\" into the map the component takes, and passes a bad one on for validation to name", function () {
+    assert.deepStrictEqual(fromMap({ serviceMonitorLabels: "release=kps,team=db" }).args, { serviceMonitorLabels: { release: "kps", team: "db" } });
+    const { name, args } = fromMap({ serviceMonitor: "true", serviceMonitorLabels: "release" });
+    assert.throws(() => resolveArgs(name, args), /setting "serviceMonitorLabels": got "release"; expected labels as "key=value" pairs/);
+  });
+
+  it("lists every problem of a stack in one error: unknown keys first, then bad values, the name called clusterName", function () {
+    const values: Record<string, string> = { clusterName: "Bad_Name", replicas: "many" };
+    assert.throws(() => argsFromConfig((key) => values[key], ["mysql-cluster:clusterName", "mysql-cluster:replicas", "mysql-cluster:replica", "gcp:project"]),
+      (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 4 &&
+        e.problems[0].startsWith('setting "replica": not a setting of this stack; did you mean "replicas"?') &&
+        e.problems[1].startsWith('setting "gcp:project": its namespace "gcp"') &&
+        e.problems[2].startsWith('setting "clusterName": got "Bad_Name"') &&
+        e.problems[3].startsWith('setting "replicas": got "many"'));
+  });
+
+  it("accepts a stack of declared settings and provider keys", function () {
+    const values: Record<string, string> = { replicas: "5", flavor: "mariadb" };
+    const keys = ["mysql-cluster:replicas", "mysql-cluster:flavor", ...PROVIDER_NAMESPACES.map((n) => `${n}:anything`)];
+    assert.deepStrictEqual(argsFromConfig((key) => values[key], keys).args, { replicas: 5, flavor: "mariadb" });
+  });
+});
+
+describe("configKeyProblems and closestSetting", function () {
+  it("suggests the setting a near-miss key meant, and nothing for a far one", function () {
+    assert.deepStrictEqual(["replica", "Replicas", "AppDatabase", "storagesize", "tlssecret", "clientPodSelektor", "backupRetension", "colour", "x"].map(closestSetting),
+      ["replicas", "replicas", "appDatabase", "storageSize", "tlsSecret", "clientPodSelector", "backupRetention", undefined, undefined]);
+  });
+
+  it("accepts every declared setting in the project's namespace, and a key without a namespace as the project's", function () {
+    assert.deepStrictEqual(configKeyProblems(STACK_SETTINGS.map((s) => `${PROJECT}:${s.key}`)), []);
+    assert.deepStrictEqual(configKeyProblems(["replicas"]), []);
+  });
+});
+
+describe("readStackConfig (npm run render) on a stack file with keys the program does not read", function () {
+  let root: string;
+  before(function () {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+  });
+  after(function () {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  const stackFile = (text: string) => fs.writeFileSync(path.join(root, "Pulumi.bad.yaml"), text);
+
+  it("refuses a misspelt key with the program's error, as `pulumi preview` would", function () {
+    stackFile("config:\n  mysql-cluster:replica: 5\n  mysql-cluster:storageSize: 20Gi\n");
+    assert.throws(() => readStackConfig(root, "bad"), /setting "replica": not a setting of this stack; did you mean "replicas"\?/);
+  });
+
+  it("refuses a key under another namespace, and a bad value, in one error", function () {
+    stackFile("config:\n  mysql:replicas: 5\n  mysql-cluster:storageSize: \"10Gi \"\n");
+    assert.throws(() => readStackConfig(root, "bad"), (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 2 &&
+      /setting "mysql:replicas"/.test(e.problems[0]) && /setting "storageSize": got "10Gi "/.test(e.problems[1]));
+  });
+
+  it("reads a stack with provider keys and structured values as the CLI passes them", function () {
+    stackFile("config:\n  kubernetes:context: prod\n  mysql-cluster:replicas: 5\n  mysql-cluster:serviceMonitor: true\n  mysql-cluster:serviceMonitorLabels: release=kps\n");
+    const values = readStackConfig(root, "bad");
+    assert.deepStrictEqual([values.replicas, values.serviceMonitorLabels, values["kubernetes:context"]], ["5", "release=kps", undefined]);
   });
 });
 
