@@ -196,6 +196,17 @@ describe("stack program index.ts", function () {
     });
   });
 
+  describe("with serviceMonitorLabels", function () {
+    it("registers the ServiceMonitor with the labels a Prometheus selects on", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { serviceMonitor: "true", serviceMonitorLabels: "release=kube-prometheus-stack" }) });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      const monitor = mocks.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").inputs as AnyObject;
+      assert.strictEqual(monitor.metadata.labels.release, "kube-prometheus-stack");
+    });
+  });
+
   describe("with keys the program does not read", function () {
     /** Runs the program on the dev stack plus `extra` (full keys) and returns the one error it throws; no Kubernetes object may be registered. */
     async function failure(extra: Record<string, string>): Promise<string> {
