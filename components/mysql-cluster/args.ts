@@ -307,11 +307,13 @@ export function isLabelValue(value: unknown): value is string {
 }
 
 /**
- * "k=v,k2=v2" as a label map, or undefined when it is not one. Spaces around a
- * pair are allowed (as in kubectl's selectors: only the parsed keys and values
- * reach the manifest); a key given twice is refused, not silently overwritten.
+ * "k=v,k2=v2" as a label map, or undefined when it is not one. Spaces after a
+ * comma are allowed (only the parsed keys and values reach the manifest), but
+ * not around the whole value, like every other setting; a key given twice is
+ * refused, not silently overwritten.
  */
 export function parseLabelSelector(text: string): Record<string, string> | undefined {
+  if (typeof text !== "string" || text !== text.trim()) return undefined;
   const labels: Record<string, string> = {};
   for (const pair of text.split(",")) {
     const [key, value, ...rest] = pair.trim().split("=");

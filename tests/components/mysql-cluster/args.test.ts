@@ -269,7 +269,7 @@ describe("resolveArgs", function () {
       });
     }
 
-    for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x"]) {
+    for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x", " app=shop", "app=shop ", "app=shop,app=web"]) {
       it(`rejects ${JSON.stringify(text.length > 30 ? `${text.slice(0, 12)}...` : text)}`, function () {
         assert.strictEqual(parseLabelSelector(text), undefined);
       });

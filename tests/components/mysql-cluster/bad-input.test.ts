@@ -119,6 +119,7 @@ const CASES: Record<string, Case> = {
   "clientPodSelector with a 64-character key": { args: { clientPodSelector: `${"k".repeat(64)}=x` }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
   "clientPodSelector with a 254-character prefix": { args: { clientPodSelector: `${"p".repeat(254)}/x=y` }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
   "clientPodSelector with spaces after commas": { args: { clientPodSelector: "app=shop, tier=web" }, accepts: "as in kubectl selectors: only the parsed keys and values reach the manifest" },
+  "clientPodSelector with a leading space": { args: { clientPodSelector: " app=shop" }, refuses: "clientPodSelector", says: SPACES },
   "clientPodSelector with a prefixed key": { args: { clientPodSelector: "example.com/app=shop" }, accepts: "a qualified label key" },
   "clientPodSelector without the NetworkPolicy": { args: { networkPolicy: false, clientPodSelector: "app=shop" }, refuses: "clientPodSelector", says: /unset when networkPolicy is false/ },
   "clientNamespaceSelector without the NetworkPolicy": { args: { networkPolicy: false, clientNamespaceSelector: "team=web" }, refuses: "clientNamespaceSelector", says: /unset when networkPolicy is false/ },
