@@ -3,6 +3,7 @@
 // passwords among them kept secret.
 
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../../tools/stack-file";
@@ -48,6 +49,14 @@ describe("stack program index.ts", function () {
     it("exports exactly the documented outputs", function () {
       assert.deepStrictEqual(Object.keys(outputs).sort(), ["appDatabase", "appPassword", "appUser", "backupClaim", "caCertificate", "namespace", "port", "readEndpoint", "secretName", "writeEndpoint"]);
       for (const [key, value] of Object.entries(outputs)) assert.ok(pulumi.Output.isInstance(value), `${key} is not an Output`);
+    });
+
+    it("exports exactly the outputs README.md's Outputs table lists, and the README says how an admin reads root's password instead", function () {
+      const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+      const section = /^## Outputs$([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? "";
+      const listed = [...section.matchAll(/^\| ((?:`[A-Za-z]+`(?:, )?)+) \|/gm)].flatMap((row) => [...row[1].matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]));
+      assert.deepStrictEqual(listed.sort(), Object.keys(outputs).sort());
+      assert.match(section, /kubectl -n <namespace> get secret <secretName> -o jsonpath='\{\.data\.root-password\}' \| base64 -d/);
     });
 
     it("exports the endpoints, port, namespace and app user of the dev cluster", async function () {

@@ -195,6 +195,14 @@ describe("the bad-input matrix", function () {
     for (const [what, c] of Object.entries(CASES)) assert.ok((c.refuses !== undefined && c.says !== undefined) !== (c.accepts !== undefined), what);
   });
 
+  it("writes the buffer pool to server.cnf as a whole number of bytes, never with an exponent, for every accepted memoryLimit form up to the 64Ti bound", function () {
+    for (const memoryLimit of ["64Ti", "4e9", "1.5Gi", "256Mi", "1000000000000m", "70368744177664", "+2Gi"]) {
+      const configMap = (renderObjects(resolveArgs("db", { memoryRequest: "256Mi", memoryLimit })) as { kind: string; metadata: { name: string }; data?: Record<string, string> }[])
+        .find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("db-config-"))!;
+      assert.match(configMap.data!["server.cnf"], /^innodb_buffer_pool_size = [1-9][0-9]*$/m, memoryLimit);
+    }
+  });
+
   for (const [what, c] of Object.entries(CASES)) {
     if (c.refuses !== undefined) {
       it(`refuses ${what}, naming "${c.refuses}" and what it accepts`, function () {
