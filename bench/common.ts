@@ -1,7 +1,6 @@
 // Shared by every benchmark module: a TestCluster whose component args can be
 // changed between applies (to compare settings on the same pods), cleanup that
-// runs even when a measurement fails, statistics (median and min–max), and the
-// small host-side helpers (timing, polling, page-cache drop) the modules need.
+// runs even when a measurement fails, and the small host-side helpers (timing, polling, page-cache drop) the modules need.
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -57,30 +56,6 @@ export async function withCluster<T>(cluster: BenchCluster, fn: (c: BenchCluster
 export const now = (): number => performance.now();
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const seconds = (ms: number): number => Math.round(ms) / 1000;
-
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  n: number;
-  values: number[];
-}
-
-export function spread(values: number[]): Spread {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return { median: NaN, min: NaN, max: NaN, n: 0, values: [] };
-  const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  return { median, min: v[0], max: v[v.length - 1], n: v.length, values };
-}
-
-/** "12.3 (11.9–13.0)" with the given number of decimals. */
-export function fmt(s: Spread | undefined, digits = 1, unit = ""): string {
-  if (!s || !s.n) return "n/a";
-  const f = (x: number): string => x.toFixed(digits);
-  const u = unit ? ` ${unit}` : "";
-  return s.n === 1 ? `${f(s.median)}${u} (n=1)` : `${f(s.median)}${u} (${f(s.min)}–${f(s.max)})`;
-}
 
 /** Empties the page cache so every copy reads its source from disk, as on a node that did not just write it. */
 export function dropCaches(): void {

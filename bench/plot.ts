@@ -7,8 +7,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spread } from "./common";
-import type { BenchResults } from "./run";
+import { spread } from "./stats";
+import type { BenchResults } from "./results";
 
 const TERMINAL = "set terminal pngcairo noenhanced size 900,540 font 'DejaVu Sans,10'";
 

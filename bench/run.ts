@@ -24,37 +24,16 @@
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { benchBootstrap, BootstrapResults } from "./bootstrap";
+import { benchBootstrap } from "./bootstrap";
 import { activeClusters, BenchOptions, foreignHeavyJobs, settleDisk, waitQuiet } from "./common";
-import { benchLag, LagResults, withHeartbeatDelays } from "./lag";
-import { MachineInfo, machineInfo } from "./machine";
+import { benchLag, withHeartbeatDelays } from "./lag";
+import { machineInfo } from "./machine";
 import { writePlots } from "./plot";
 import { writeReport } from "./report";
-import { ComponentSettings, componentSettings, settingsAt } from "./settings";
-import { benchStartupProbe, StartupProbeResults } from "./startup-probe";
-import { benchTimeToReady, TimeToReadyResults } from "./time-to-ready";
-
-export interface BenchResults {
-  startedAt: string;
-  finishedAt?: string;
-  quick: boolean;
-  reps: number;
-  machine: MachineInfo;
-  /** The component that was measured: a commit, and whether components/ had uncommitted changes. */
-  source: { commit: string; dirty: boolean };
-  /** The measured commit's defaults that the figures depend on (probe, sidecar poll, appliers), read from its rendering. */
-  settings?: ComponentSettings;
-  bootstrap?: BootstrapResults;
-  timeToReady?: TimeToReadyResults;
-  lag?: LagResults;
-  /** Experiment: the mysql container's startupProbe period, the commit's own against 1 s. */
-  startupProbe?: StartupProbeResults;
-  errors: { step: string; message: string }[];
-  /** Steps whose results were taken from an earlier run (--merge), with that run's file and start time. */
-  merged?: { step: string; file: string; startedAt: string; commit: string }[];
-  /** Repetitions that other heavy jobs (e2e runs, foreign mariadbd) overlapped in all 3 attempts, kept anyway. */
-  contended?: { what: string; jobs: string[] }[];
-}
+import type { BenchResults } from "./results";
+import { componentSettings, settingsAt } from "./settings";
+import { benchStartupProbe } from "./startup-probe";
+import { benchTimeToReady } from "./time-to-ready";
 
 /** Where outputs go: this checkout, or the one that started us with --at. */
 const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
