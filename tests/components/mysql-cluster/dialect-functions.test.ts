@@ -229,6 +229,18 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
     });
   }
 
+  it("no pod script calls awk or sed (the backup image runs most of them; neither is confirmed there)", function () {
+    const calls: string[] = [];
+    for (const [file, text] of Object.entries(configMapData(resolveArgs("db", { flavor: "mysql" })))) {
+      if (!file.endsWith(".sh")) continue;
+      text.split("\n").forEach((line, i) => {
+        const code = line.replace(/(^|\s)#.*$/, "");
+        if (/(^|[\s|;&($`])(awk|sed)(\s|$)/.test(code)) calls.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    assert.deepStrictEqual(calls, []);
+  });
+
   describe("errant_gtids (MariaDB: this server's own entries the other lacks)", function () {
     const cases: [string, string, string][] = [
       ["0-101-5", "0-101-5", ""],
