@@ -124,7 +124,7 @@ export const DIALECT: readonly DialectEntry[] = [
   { kind: "change-option", name: "SOURCE_HEARTBEAT_PERIOD", mysql: "https://dev.mysql.com/doc/refman/8.4/en/change-replication-source-to.html" },
   { kind: "change-option", name: "MASTER_HOST", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_HOST = 'h'" },
   { kind: "change-option", name: "MASTER_PORT", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_PORT = 3306" },
-  { kind: "change-option", name: "MASTER_USER", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_USER = 'u'" },
+  { kind: "change-option", name: "MASTER_USER", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_USER = 'replicator'" },
   { kind: "change-option", name: "MASTER_PASSWORD", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_PASSWORD = 'p'" },
   { kind: "change-option", name: "MASTER_SSL", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_SSL = 1" },
   { kind: "change-option", name: "MASTER_SSL_CA", mariadb: "https://mariadb.com/kb/en/change-master-to/", example: "CHANGE MASTER TO MASTER_SSL_CA = '/ca.crt'" },
