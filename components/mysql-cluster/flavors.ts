@@ -23,6 +23,28 @@ export interface FlavorSpec {
   streamCommand: string;
   /** The flavor-specific lines of the server configuration. */
   serverConfig: string;
+  /** What the replication scripts say differently; lib.sh's dialect section prints the same (tested). */
+  dialect: FlavorDialect;
+}
+
+/**
+ * The facts the pod scripts decide on that differ between the flavors, one
+ * per function in the dialect section of scripts/lib.sh. dialect.ts lists
+ * every flavor-specific name with the manual page it comes from.
+ */
+export interface FlavorDialect {
+  /** SHOW REPLICA STATUS columns replication_state reads (replica_status_columns). */
+  replicaStatusColumns: { io: string; sql: string; source: string; errno: string };
+  /** Last_IO_Errno of a replica whose source purged binary logs it needs (purged_binlog_errno). */
+  purgedBinlogErrno: number;
+  /** Server option keeping replication threads stopped at server start (skip_replica_start_option). */
+  skipReplicaStart: string;
+  /**
+   * The variable a former primary reads its resume position from (own_gtid_position):
+   * MariaDB's gtid_binlog_pos; MySQL's gtid_executed, for the log only, since
+   * auto-positioning needs no position.
+   */
+  ownPositionVariable: string;
 }
 
 export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
@@ -44,8 +66,18 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "replica_preserve_commit_order = ON",
       // Reconnect after 10 s without a heartbeat, not the default 60.
       "replica_net_timeout = 10",
+      // The sidecar starts replication (configure-replication.sh): a clone of a
+      // replica carries that replica's source in mysql.slave_master_info and
+      // would otherwise start replicating before its GTIDs are declared.
+      "skip_replica_start = ON",
       "mysqlx = OFF",
     ].join("\n"),
+    dialect: {
+      replicaStatusColumns: { io: "Replica_IO_Running", sql: "Replica_SQL_Running", source: "Source_Host", errno: "Last_IO_Errno" },
+      purgedBinlogErrno: 13114,
+      skipReplicaStart: "skip_replica_start",
+      ownPositionVariable: "gtid_executed",
+    },
   },
   mariadb: {
     serverImage: "mariadb:11.4",
@@ -65,6 +97,15 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "slave_parallel_mode = optimistic",
       // Reconnect after 10 s without a heartbeat, not the default 60.
       "slave_net_timeout = 10",
+      // The sidecar starts replication (configure-replication.sh), after every
+      // restart: a clone of a replica carries that replica's master.info.
+      "skip_slave_start = ON",
     ].join("\n"),
+    dialect: {
+      replicaStatusColumns: { io: "Slave_IO_Running", sql: "Slave_SQL_Running", source: "Master_Host", errno: "Last_IO_Errno" },
+      purgedBinlogErrno: 1236,
+      skipReplicaStart: "skip_slave_start",
+      ownPositionVariable: "gtid_binlog_pos",
+    },
   },
 };

@@ -8,8 +8,10 @@
 # - after a switchover, a replica follows the new primary once that one takes
 #   writes; a server holding transactions the new primary lacks (errant GTIDs)
 #   is never attached to it, but re-cloned (exit 3);
-# - otherwise it restarts stopped threads, or takes a rotated replication
-#   password once the primary accepts it.
+# - otherwise it starts stopped threads (the server never starts them itself:
+#   server.cnf sets skip_replica_start / skip_slave_start, so after every
+#   restart it is this script that starts replication, from a checked source),
+#   or takes a rotated replication password once the primary accepts it.
 # Exit status 3 means only a re-clone can bring this replica back: the primary
 # purged the binary logs it needs, or it holds errant transactions.
 set -euo pipefail
@@ -30,7 +32,19 @@ source_settings() {
          "$replication_password" "$TLS_DIR/ca.crt" ;;
   esac
 }
-change_source() { [[ $FLAVOR == mariadb ]] && printf 'CHANGE MASTER TO' || printf 'CHANGE REPLICATION SOURCE TO'; }
+# CHANGE ... TO with the source's host, per flavor.
+change_source_host() {
+  case $FLAVOR in
+    mariadb) printf "CHANGE MASTER TO MASTER_HOST = '%s'" "$1" ;;
+    *) printf "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '%s'" "$1" ;;
+  esac
+}
+change_source() {
+  case $FLAVOR in
+    mariadb) printf 'CHANGE MASTER TO' ;;
+    *) printf 'CHANGE REPLICATION SOURCE TO' ;;
+  esac
+}
 
 # A former primary stops taking writes before anything else. Scheduler first,
 # so no heartbeat slips in between; setting read_only waits for commits in flight.
@@ -67,13 +81,13 @@ if [[ -f $DATADIR/$REPLICATION_DONE ]]; then
     log "following the new primary $primary (was $source)"
     sql_root <<SQL
 STOP REPLICA;
-$(change_source) $([[ $FLAVOR == mariadb ]] && printf MASTER_HOST || printf SOURCE_HOST) = '$primary';
+$(change_source_host "$primary");
 START REPLICA;
 SQL
     exit 0
   fi
-  # ER_SOURCE_FATAL_ERROR_READING_BINLOG: the primary purged what we need.
-  [[ $errno == 1236 ]] && { log "the primary no longer has the binary logs this replica needs"; exit 3; }
+  # The primary purged binary logs this replica needs (the number differs per flavor).
+  [[ $errno == "$(purged_binlog_errno)" ]] && { log "the primary no longer has the binary logs this replica needs (error $errno)"; exit 3; }
   # ER_ACCESS_DENIED_ERROR: the replication password was rotated. Take the
   # Secret's current one, but only once the primary accepts it.
   if [[ $errno == 1045 ]] && sql_remote "$primary" replicator replication-password -e 'SELECT 1' >/dev/null 2>&1; then
@@ -100,8 +114,8 @@ if [[ -f $DATADIR/$CLONE_GTID_FILE ]]; then
   log "starting replication from $primary at the clone's GTID $gtid"
 else
   primary_ready_to_follow || exit 0
-  gtid=$(sql_root -e 'SELECT @@global.gtid_binlog_pos')
-  log "a former primary following $primary from its own position"
+  gtid=$(own_gtid_position sql_root) || die "cannot read this server's own GTID position"
+  log "a former primary following $primary from its own position ($gtid)"
 fi
 case $FLAVOR in
   mariadb)
@@ -114,7 +128,8 @@ START SLAVE;
 SQL
     ;;
   mysql)
-    # A fresh clone's GTIDs are declared; a former primary keeps its own.
+    # A fresh clone's GTIDs are declared; a former primary keeps its own, and
+    # auto-positioning sends the primary its gtid_executed, so $gtid is not needed.
     reset_gtids=""
     [[ -f $DATADIR/$CLONE_GTID_FILE ]] && reset_gtids="RESET BINARY LOGS AND GTIDS; SET GLOBAL gtid_purged = '$gtid';"
     sql_root <<SQL

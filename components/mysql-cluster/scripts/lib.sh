@@ -66,14 +66,78 @@ is_wanted_primary() { (( $(ordinal) == $(primary_ordinal) )); }
 # sql_as or sql_remote invocation prefix.
 is_writable() { [[ $("$@" -e 'SELECT @@global.read_only' 2>/dev/null) == 0 ]]; }
 
+# ---- The flavors' dialect ----------------------------------------------------
+# Every point where MySQL 8.4 and MariaDB 11.4 name a thing differently that
+# the replication scripts decide on, one function each, mirroring flavors.ts
+# (FlavorSpec.dialect); dialect.ts lists every flavor-specific name the scripts
+# use with the manual page it comes from, and a unit test holds them to it.
+# Plain bash only: the sidecar runs these in the backup image, where awk and
+# sed are not confirmed (UBI 9 minimal, ../shared/images.md).
+
+# The SHOW REPLICA STATUS columns replication_state reads, in the order
+# "io sql source errno". MariaDB keeps its Slave_/Master_ column names under
+# the new statement; MySQL 8.4 says Replica_/Source_.
+# https://mariadb.com/kb/en/show-replica-status/
+# https://dev.mysql.com/doc/refman/8.4/en/show-replica-status.html
+replica_status_columns() {
+  case $FLAVOR in
+    mariadb) printf '%s\n' 'Slave_IO_Running Slave_SQL_Running Master_Host Last_IO_Errno' ;;
+    *) printf '%s\n' 'Replica_IO_Running Replica_SQL_Running Source_Host Last_IO_Errno' ;;
+  esac
+}
+
+# The Last_IO_Errno of a replica whose source purged binary logs it needs.
+# MariaDB reports the source's ER_MASTER_FATAL_ERROR_READING_BINLOG (1236)
+# itself; MySQL 8.x wraps it in ER_SERVER_SOURCE_FATAL_ERROR_READING_BINLOG
+# (13114), naming 1236 only in Last_IO_Error's text.
+# https://mariadb.com/kb/en/mariadb-error-codes/
+# https://dev.mysql.com/doc/mysql-errors/8.4/en/server-error-reference.html
+purged_binlog_errno() {
+  case $FLAVOR in
+    mariadb) printf '%s\n' 1236 ;;
+    *) printf '%s\n' 13114 ;;
+  esac
+}
+
+# The server option that keeps replication threads from starting with the
+# server (server.cnf sets it; the sidecar starts them once it has checked the
+# source and the position). A clone taken from a replica carries that
+# replica's source settings, so without it the clone would start replicating
+# before the sidecar declares its position.
+skip_replica_start_option() {
+  case $FLAVOR in
+    mariadb) printf '%s\n' skip_slave_start ;;
+    *) printf '%s\n' skip_replica_start ;;
+  esac
+}
+
+# own_gtid_position PREFIX...: where a former primary resumes replicating from.
+# MariaDB starts a replica at an explicit position, its gtid_slave_pos, so a
+# former primary starts from its own binlog position (gtid_binlog_pos). MySQL
+# has no such variable (error 1193): with SOURCE_AUTO_POSITION the replica
+# sends its gtid_executed and the source sends what that set lacks, so there is
+# no position to set; this prints the executed set, for the log only.
+own_gtid_position() {
+  local gtids
+  case $FLAVOR in
+    mariadb) gtids=$("$@" -e 'SELECT @@global.gtid_binlog_pos') || return 1 ;;
+    *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
+  esac
+  gtids=${gtids//$'\n'/}
+  printf '%s\n' "${gtids// /}"
+}
+
 # The set of transactions a server has executed, in the flavor's notation:
 # MySQL's gtid_executed; MariaDB's gtid_binlog_state (the last sequence number
 # per domain and server id, which is what tells whose transactions these are).
 executed_gtids() {
+  local gtids
   case $FLAVOR in
-    mariadb) "$@" -e 'SELECT @@global.gtid_binlog_state' ;;
-    *) "$@" -e 'SELECT @@global.gtid_executed' ;;
-  esac | tr -d '\n '
+    mariadb) gtids=$("$@" -e 'SELECT @@global.gtid_binlog_state') || return 1 ;;
+    *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
+  esac
+  gtids=${gtids//$'\n'/}
+  printf '%s' "${gtids// /}"
 }
 
 # errant_gtids MINE THEIRS: the transactions in MINE that THEIRS lacks, as
@@ -85,17 +149,29 @@ errant_gtids() {
   local mine=$1 theirs=$2
   case $FLAVOR in
     mariadb)
-      awk -v mine="$mine" -v theirs="$theirs" -v me="$(server_id)" 'BEGIN {
-        n = split(theirs, t, ","); for (i = 1; i <= n; i++) { split(t[i], p, "-"); have[p[1] "-" p[2]] = p[3] + 0 }
-        n = split(mine, m, ","); out = ""
-        for (i = 1; i <= n; i++) {
-          split(m[i], p, "-"); key = p[1] "-" p[2]
-          if (p[2] == me && (!(key in have) || have[key] < p[3] + 0)) out = out (out == "" ? "" : ",") m[i]
-        }
-        printf "%s", out }' ;;
+      local me entry domain id seq out="" entries
+      local -A have=()
+      me=$(server_id)
+      # "domain-server_id-sequence" entries, comma-separated.
+      IFS=, read -ra entries <<<"$theirs"
+      for entry in "${entries[@]}"; do
+        IFS=- read -r domain id seq <<<"$entry"
+        [[ $seq =~ ^[0-9]+$ ]] || seq=0
+        have[$domain-$id]=$(( 10#$seq ))
+      done
+      IFS=, read -ra entries <<<"$mine"
+      for entry in "${entries[@]}"; do
+        IFS=- read -r domain id seq <<<"$entry"
+        [[ $id =~ ^[0-9]+$ ]] || continue
+        (( 10#$id == me )) || continue
+        [[ $seq =~ ^[0-9]+$ ]] || seq=0
+        if [[ -z ${have[$domain-$id]+set} ]] || (( ${have[$domain-$id]} < 10#$seq )); then out+=${out:+,}$entry; fi
+      done
+      printf '%s' "$out" ;;
     *) sql_root -e "SELECT GTID_SUBTRACT('$mine', '$theirs')" ;;
   esac
 }
+# ---- end of the flavors' dialect -------------------------------------------
 
 # password KEY: the value of Secret key KEY ($(<file) is read by the shell itself).
 password() { printf '%s' "$(<"$SECRETS_DIR/$1")"; }
@@ -198,7 +274,8 @@ sql_remote() {
 stream_tls_options() { printf 'cert=%s,key=%s,cafile=%s,verify=1' "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key" "$TLS_DIR/ca.crt"; }
 
 # Replication state of a server, as "io sql lag source errno" on one line,
-# the same for both flavors (MariaDB says Slave_/Master_, MySQL Replica_/Source_).
+# the same for both flavors (replica_status_columns names each flavor's columns);
+# "none" (errno 0) for what the server does not report.
 # lag is the age in seconds of the newest heartbeat row the primary wrote, so it
 # grows even while a cut network leaves the threads believing they are connected.
 # Arguments: a sql_root, sql_as or sql_remote invocation prefix.
@@ -207,14 +284,30 @@ replication_state() {
   # One client call for both statements: the sidecar reads this every round.
   status=$("$@" --column-names --vertical -e 'SHOW REPLICA STATUS;
     SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6)) DIV 1000000 AS Cluster_heartbeat_lag FROM cluster_meta.heartbeat WHERE id = 1') || return 1
-  awk '
-    { sub(/^ +/, ""); key = $1; sub(/:$/, "", key); value = $0; sub(/^[^:]*: ?/, "", value)
-      gsub(/Slave_/, "Replica_", key); gsub(/Master_/, "Source_", key); field[key] = value }
-    END { printf "%s %s %s %s %s\n", (field["Replica_IO_Running"] == "" ? "none" : field["Replica_IO_Running"]),
-                 (field["Replica_SQL_Running"] == "" ? "none" : field["Replica_SQL_Running"]),
-                 (field["Cluster_heartbeat_lag"] == "" ? "none" : field["Cluster_heartbeat_lag"]),
-                 (field["Source_Host"] == "" ? "none" : field["Source_Host"]),
-                 (field["Last_IO_Errno"] == "" ? 0 : field["Last_IO_Errno"]) }' <<<"$status"
+  parse_replication_state <<<"$status"
+}
+
+# parse_replication_state: replication_state's line from the client's
+# --vertical output on stdin ("  Column: value" lines; the last row wins).
+parse_replication_state() {
+  local line key value io_col sql_col source_col errno_col
+  local io="" sql="" lag="" source="" errno=""
+  read -r io_col sql_col source_col errno_col <<<"$(replica_status_columns)"
+  while IFS= read -r line; do
+    line=${line#"${line%%[! ]*}"}
+    [[ $line == *:* ]] || continue
+    key=${line%%:*}
+    value=${line#*:}
+    value=${value# }
+    case $key in
+      "$io_col") io=$value ;;
+      "$sql_col") sql=$value ;;
+      "$source_col") source=$value ;;
+      "$errno_col") errno=$value ;;
+      Cluster_heartbeat_lag) lag=$value ;;
+    esac
+  done
+  printf '%s %s %s %s %s\n' "${io:-none}" "${sql:-none}" "${lag:-none}" "${source:-none}" "${errno:-0}"
 }
 
 # wait_until SECONDS WHAT COMMAND...: polls COMMAND once a second until it succeeds.
@@ -279,15 +372,38 @@ complete_backups() {
 }
 
 # backup_position DIR: the replication position a prepared backup is consistent
-# with. From a replica it is that replica's applied position (slave info); from
-# the primary, its binlog position.
+# with. From a MariaDB replica it is that replica's applied position (the
+# gtid_slave_pos of xtrabackup_slave_info); otherwise the server's own GTIDs,
+# the third column of xtrabackup_binlog_info ("file<TAB>position<TAB>gtids"),
+# with MySQL's multi-server sets continued on further lines.
 backup_position() {
-  local dir=$1 gtid=""
+  local dir=$1 gtid="" line value fields
   if [[ -s $dir/xtrabackup_slave_info ]]; then
-    gtid=$(sed -n "s/.*gtid_slave_pos *= *'\([^']*\)'.*/\1/p" "$dir/xtrabackup_slave_info" | head -n 1)
+    # The first line with gtid_slave_pos = '<gtids>' (spaces allowed around "=").
+    while IFS= read -r line || [[ -n $line ]]; do
+      [[ $line == *gtid_slave_pos* ]] || continue
+      value=${line#*gtid_slave_pos}
+      value=${value#"${value%%[! ]*}"}
+      [[ $value == =* ]] || continue
+      value=${value#=}
+      value=${value#"${value%%[! ]*}"}
+      [[ $value == \'*\'* ]] || continue
+      value=${value#\'}
+      gtid=${value%%\'*}
+      break
+    done <"$dir/xtrabackup_slave_info"
   fi
   if [[ -z $gtid && -s $dir/xtrabackup_binlog_info ]]; then
-    gtid=$(awk '{ for (i = 3; i <= NF; i++) printf "%s", $i }' "$dir/xtrabackup_binlog_info")
+    local first=1
+    while IFS= read -r line || [[ -n $line ]]; do
+      read -ra fields <<<"$line"
+      if (( first )); then
+        fields=("${fields[@]:2}")
+        first=0
+      fi
+      printf -v line '%s' "${fields[@]}"
+      gtid+=$line
+    done <"$dir/xtrabackup_binlog_info"
   fi
   [[ -n $gtid ]] || return 1
   printf '%s\n' "$gtid"

@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { configMapData } from "../../../components/mysql-cluster/config-files";
+import { FLAVOR_SPECS } from "../../../components/mysql-cluster/flavors";
 
 /** The `key = value` settings of a .cnf file's [mysqld] section. */
 function mysqldSettings(cnf: string): Record<string, string> {
@@ -26,6 +27,16 @@ describe("configMapData", function () {
     it(`ships server.cnf and start-read-only.cnf and no role files (primary.cnf, replica.cnf), for ${flavor}`, function () {
       const data = configMapData(resolveArgs("db", { flavor }));
       assert.deepStrictEqual(Object.keys(data).filter((f) => f.endsWith(".cnf")).sort(), ["server.cnf", "start-read-only.cnf"]);
+    });
+  }
+
+  for (const flavor of ["mysql", "mariadb"] as const) {
+    it(`keeps replication threads from starting with the server (${FLAVOR_SPECS[flavor].dialect.skipReplicaStart}), for ${flavor}: the sidecar starts them`, function () {
+      // A clone of a replica carries that replica's source settings
+      // (mysql.slave_master_info / master.info) and would replicate before the
+      // sidecar declared its position.
+      const settings = mysqldSettings(configMapData(resolveArgs("db", { flavor }))["server.cnf"]);
+      assert.strictEqual(settings[FLAVOR_SPECS[flavor].dialect.skipReplicaStart], "ON");
     });
   }
 
