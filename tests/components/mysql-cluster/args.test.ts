@@ -4,7 +4,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
+import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import { argsFromConfig, parseLabelSelector, parseTolerations } from "../../../components/mysql-cluster/stack-config";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
@@ -49,14 +50,15 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["requireTls", { requireTls: "false" as never }, "db", /true or false/],
   ["networkPolicy", { networkPolicy: 1 as never }, "db", /true or false/],
   ["networkPolicy", { networkPolicy: "off" as never }, "db", /true or false/],
-  ["clientPodSelector", { clientPodSelector: "app" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "a=b=c" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "=x" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "app=shop," }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "app=has space" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "" }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: "bad key!=v" }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: `team=${"v".repeat(64)}` }, "db", /"key=value" pairs separated by commas/],
+  // The component takes label maps; the stack's "k=v,..." text is parsed in stack-config.ts (parseLabelSelector below).
+  ["clientPodSelector", { clientPodSelector: "app=shop" as never }, "db", /"key=value" pairs separated by commas, each key once \(in TypeScript a map\)/],
+  ["clientPodSelector", { clientPodSelector: { a: "b=c" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { "": "x" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: {} }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { app: "has space" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { app: 5 } as never }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: { "bad key!": "v" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: { team: "v".repeat(64) } }, "db", /"key=value" pairs separated by commas/],
   ["tlsSecret", { tlsSecret: "Bad_Secret" }, "db", /Secret with tls.crt, tls.key and ca.crt/],
   ["passwordRotation", { passwordRotation: -1 }, "db", /whole number from 0 up/],
   ["passwordRotation", { passwordRotation: 1.5 }, "db", /whole number from 0 up/],
@@ -73,13 +75,14 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["exporterImage", { exporterImage: "a b" }, "db", /an image reference \[registry\[:port\]\/\]name\[:tag\]\[@digest\]/],
   ["priorityClassName", { priorityClassName: "Bad_Name" }, "db", /name of a PriorityClass/],
   ["priorityClassName", { priorityClassName: "" }, "db", /name of a PriorityClass/],
-  ["tolerations", { tolerations: "{}" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "[1]" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "not json" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "[null]" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","color":"red"}]' }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"In","value":"b"}]' }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","effect":"NoRun"}]' }, "db", /JSON array of tolerations/],
+  // The component takes Toleration objects; the stack's JSON text is parsed in stack-config.ts (parseTolerations below).
+  ["tolerations", { tolerations: {} as never }, "db", /JSON array of tolerations \(in TypeScript an array of Toleration objects\)/],
+  ["tolerations", { tolerations: [1] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: '[{"operator":"Exists"}]' as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [null] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", color: "red" }] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "In", value: "b" }] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", effect: "NoRun" }] as never }, "db", /JSON array of tolerations/],
   ["hardSpread", { hardSpread: "x" as never }, "db", /true or false/],
   ["spreadAcrossZones", { spreadAcrossZones: 1 as never }, "db", /true or false/],
   // One Secret named twice: a generated Secret would overwrite the user's.
@@ -198,7 +201,7 @@ describe("resolveArgs", function () {
         spreadAcrossZones: true,
         hardSpread: true,
         priorityClassName: "database-critical",
-        tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]',
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
         semiSync: false,
         semiSyncTimeoutMs: 3_600_000,
         metrics: true,
@@ -217,7 +220,6 @@ describe("resolveArgs", function () {
         ...args,
         clientPodSelector: undefined,
         clientNamespaceSelector: undefined,
-        tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
       });
     });
 
@@ -238,8 +240,8 @@ describe("resolveArgs", function () {
       assert.doesNotThrow(() => resolveArgs("db", { existingSecret: "db-tls", tlsSecret: "corp-tls" }));
     });
 
-    it("parses the client selectors into label maps", function () {
-      const resolved = resolveArgs("db", { clientPodSelector: "app=shop, tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" });
+    it("takes the client selectors as label maps", function () {
+      const resolved = resolveArgs("db", { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } });
       assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
       assert.deepStrictEqual(resolved.clientNamespaceSelector, { "kubernetes.io/metadata.name": "shop" });
     });
@@ -324,7 +326,14 @@ describe("resolveArgs", function () {
 
     for (const [description, tolerations] of TOLERATIONS_THE_API_REFUSES) {
       it(`rejects tolerations with ${description}, naming "tolerations" (the API server would refuse the StatefulSet)`, function () {
-        const error = errorFor("db", { tolerations });
+        const error = errorFor("db", { tolerations: JSON.parse(tolerations) });
+        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
+        assert.match(error.problems[0], /^setting "tolerations": got \[.*\]; expected a JSON array of tolerations/);
+      });
+
+      it(`rejects tolerations with ${description} from the stack, showing the JSON as written`, function () {
+        const { name, args } = argsFromConfig((key) => (key === "tolerations" ? tolerations : undefined));
+        const error = errorFor(name, args);
         assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
         assert.ok(error.problems[0].startsWith(`setting "tolerations": got ${JSON.stringify(tolerations)}; expected `), error.problems[0]);
       });
@@ -363,8 +372,8 @@ describe("resolveArgs", function () {
     it("lists every bad setting in one error", function () {
       const error = errorFor("My_DB", {
         replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain",
-        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: "app", clientNamespaceSelector: "=x", tlsSecret: "Bad_Secret", passwordRotation: -1,
-        semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: "not json", hardSpread: "x" as never,
+        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: { app: "a b" }, clientNamespaceSelector: { "": "x" }, tlsSecret: "Bad_Secret",
+        passwordRotation: -1, semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: [{}], hardSpread: "x" as never,
       });
       const settings = error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
       for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",

@@ -58,12 +58,21 @@ describe("argsFromConfig", function () {
     });
   }
 
-  it("passes the selectors and tlsSecret through as strings", function () {
-    const { name, args } = fromMap({ clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
-    assert.deepStrictEqual(args, { clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+  it("parses the selectors into the label maps the component takes, and passes tlsSecret through", function () {
+    const { name, args } = fromMap({ clientPodSelector: "app=shop, tier=web", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+    assert.deepStrictEqual(args, { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { team: "web" }, tlsSecret: "corp-tls" });
     const resolved = resolveArgs(name, args);
-    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop" });
+    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
     assert.deepStrictEqual(resolved.clientNamespaceSelector, { team: "web" });
+  });
+
+  it("passes a selector that does not parse on as written, for validation to name", function () {
+    for (const raw of ["app", "app=shop,app=web", " app=shop"]) {
+      const { name, args } = fromMap({ clientPodSelector: raw });
+      assert.strictEqual(args.clientPodSelector as unknown, raw);
+      assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 1 &&
+        e.problems[0].startsWith(`setting "clientPodSelector": got ${JSON.stringify(raw)}; expected labels as "key=value" pairs`));
+    }
   });
 
   it("reports a negative or fractional passwordRotation by name", function () {
@@ -81,7 +90,7 @@ describe("argsFromConfig", function () {
     );
   });
 
-  it("parses the production settings: booleans, the integer semiSyncTimeoutMs, and tolerations / priorityClassName / exporterImage as strings", function () {
+  it("parses the production settings: booleans, the integer semiSyncTimeoutMs, tolerations from JSON, priorityClassName / exporterImage as strings", function () {
     const tolerations = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
     const { name, args } = fromMap({
       spreadAcrossZones: "true", hardSpread: "false", semiSync: "false", semiSyncTimeoutMs: "2500", metrics: "true", serviceMonitor: "true",
@@ -89,9 +98,10 @@ describe("argsFromConfig", function () {
     });
     assert.deepStrictEqual(args, {
       spreadAcrossZones: true, hardSpread: false, semiSync: false, semiSyncTimeoutMs: 2500, metrics: true, serviceMonitor: true,
-      priorityClassName: "db-critical", tolerations, exporterImage: "prom/mysqld-exporter:v0.16.0",
+      priorityClassName: "db-critical", tolerations: JSON.parse(tolerations), exporterImage: "prom/mysqld-exporter:v0.16.0",
     });
     assert.deepStrictEqual(resolveArgs(name, args).tolerations, JSON.parse(tolerations));
+    assert.strictEqual(fromMap({ tolerations: "not json" }).args.tolerations as unknown, "not json");
     const types = Object.fromEntries(STACK_SETTINGS.map((s) => [s.key, s.type]));
     assert.deepStrictEqual(
       ["spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor"].map((k) => types[k]),
