@@ -23,11 +23,6 @@ function checker(accepted: string, test: (value: unknown) => boolean, values?: r
   return { accepted, refuses: (value) => (test(value) ? undefined : accepted), ...(values ? { values } : {}) };
 }
 
-/** The same check, described in the setting's own words ("the name of a StorageClass (a DNS subdomain), ..."). */
-export function saying(check: Checker, accepted: string): Checker {
-  return { ...check, accepted, refuses: (value) => (check.refuses(value) === undefined ? undefined : accepted) };
-}
-
 /** Every check in turn; a value is described by the first one it fails (a bad format before a reserved name). */
 export function all(...checks: Checker[]): Checker {
   return {
