@@ -5,6 +5,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import { FLAVOR_SPECS } from "../../../components/mysql-cluster/flavors";
+import { SETTING_ENTRIES } from "../../../components/mysql-cluster/settings";
 import { argsFromConfig, parseLabelSelector, parseTolerations } from "../../../components/mysql-cluster/stack-config";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
@@ -113,51 +115,16 @@ function describeCase(setting: string, args: MySqlClusterArgs, name: string): st
 
 describe("resolveArgs", function () {
   describe("defaults", function () {
-    it("applies every default for a bare name", function () {
-      assert.deepStrictEqual(resolveArgs("mysql"), {
-        name: "mysql",
-        namespace: "default",
-        replicas: 3,
-        primaryOrdinal: 0,
-        flavor: "mysql",
-        image: "mysql:8.4",
-        backupImage: "percona/percona-xtrabackup:8.4",
-        storageSize: "10Gi",
-        storageClass: undefined,
-        storageAccessMode: "ReadWriteOnce",
-        cpuRequest: "500m",
-        cpuLimit: undefined,
-        memoryRequest: "1Gi",
-        memoryLimit: "1Gi",
-        appDatabase: undefined,
-        appUser: undefined,
-        existingSecret: undefined,
-        clusterDomain: "cluster.local",
-        maxReadLagSeconds: 10,
-        backupParallelism: 4,
-        requireTls: true,
-        tlsSecret: undefined,
-        networkPolicy: true,
-        clientPodSelector: undefined,
-        clientNamespaceSelector: undefined,
-        passwordRotation: 0,
-        spreadAcrossZones: false,
-        hardSpread: false,
-        priorityClassName: undefined,
-        tolerations: undefined,
-        semiSync: true,
-        semiSyncTimeoutMs: 10000,
-        metrics: true,
-        exporterImage: "prom/mysqld-exporter:v0.16.0",
-        serviceMonitor: false,
-        serviceMonitorLabels: undefined,
-        backupSchedule: undefined,
-        backupRetention: 7,
-        backupStorageSize: "50Gi",
-        backupStorageClass: undefined,
-        restoreFromClaim: undefined,
-        restoreBackup: "latest",
-      });
+    it("applies every default for a bare name: the schema's, the flavor's images, and nothing for the settings without one", function () {
+      const expected: Record<string, unknown> = { name: "mysql" };
+      for (const [key, spec] of SETTING_ENTRIES) {
+        if (spec.arg !== false) expected[key] = spec.default ?? spec.flavorDefault?.(FLAVOR_SPECS.mysql);
+      }
+      const resolved = resolveArgs("mysql");
+      assert.deepStrictEqual(resolved, expected);
+      // A few of them, as the README states them.
+      assert.deepStrictEqual([resolved.namespace, resolved.replicas, resolved.image, resolved.backupImage, resolved.storageSize, resolved.backupRetention, resolved.storageClass],
+        ["default", 3, "mysql:8.4", "percona/percona-xtrabackup:8.4", "10Gi", 7, undefined]);
     });
 
     it("is secure by default: TLS required, a NetworkPolicy, generated certificates", function () {
@@ -212,15 +179,8 @@ describe("resolveArgs", function () {
         backupStorageSize: "1Ti",
         backupStorageClass: "cold-storage",
       };
-      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), {
-        backupSchedule: undefined,
-        restoreFromClaim: undefined,
-        restoreBackup: "latest",
-        name: "a".repeat(52),
-        ...args,
-        clientPodSelector: undefined,
-        clientNamespaceSelector: undefined,
-      });
+      // Every given value is kept; the settings not given keep their defaults.
+      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), { ...resolveArgs("a".repeat(52)), ...args });
     });
 
     it("keeps metrics false with serviceMonitor unset, and accepts the semiSyncTimeoutMs boundaries 100 and 3600000", function () {
