@@ -4,11 +4,11 @@
 // description and check) is declared once in settings.ts; this file applies
 // the declarations and the rules that relate settings to one another.
 
-import { FLAVOR_SPECS, Flavor } from "./flavors";
+import { FLAVOR_SPECS, Flavor, FlavorSpec } from "./flavors";
 import { MySqlClusterArgs, ResolvedArgs } from "./mysql-cluster-args";
 import { clusterNames } from "./names";
 import { parseQuantity } from "./quantity";
-import { MAX_NAME_LENGTH_WITH_BACKUPS, SETTING_ENTRIES, SETTINGS } from "./settings";
+import { MAX_NAME_LENGTH_WITH_BACKUPS, SETTING_ENTRIES, SETTINGS, SettingSpec } from "./settings";
 
 export { MySqlClusterArgs, ResolvedArgs } from "./mysql-cluster-args";
 export { Toleration, isCronSchedule, isImageReference, isLabelValue, isQualifiedName } from "./checks";
@@ -116,6 +116,12 @@ const RULES: Rule[] = [
     ? ["restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups"] : undefined),
 ];
 
+/** The given value, or the setting's default when it is unset (undefined, null, or what its unsetWhen says). */
+function withDefault(spec: SettingSpec, given: unknown, flavor: FlavorSpec): unknown {
+  const v = spec.unsetWhen?.(given) ? undefined : given;
+  return v === undefined || v === null ? spec.default ?? spec.flavorDefault?.(flavor) ?? v : v;
+}
+
 /** Applies the defaults and checks every setting; throws one MySqlClusterConfigError listing every problem. */
 export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: ResolveOptions = {}): ResolvedArgs {
   const problems: string[] = [];
@@ -130,19 +136,15 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: 
   const context = { value: (key: string) => value[key], valid: (key: string) => !invalid.has(key) };
 
   for (const [key, spec] of SETTING_ENTRIES) {
-    // The cluster's name is the component's name argument; the stack calls it clusterName.
-    let v = spec.arg === false ? name : spec.unsetWhen?.(given[key]) ? undefined : given[key];
-    if (spec.arg !== false && (v === undefined || v === null)) {
-      const flavor = FLAVOR_SPECS[(context.valid("flavor") ? value.flavor : SETTINGS.flavor.default) as Flavor];
-      v = spec.default ?? spec.flavorDefault?.(flavor) ?? v;
-    }
-    if (spec.arg !== false) value[key] = v;
-    if (v === undefined && spec.arg !== false) continue;
-    const check = typeof spec.check === "function" ? spec.check(context) : spec.check;
-    const refused = check.refuses(v);
+    // The cluster's name is the component's name argument, always checked; the stack calls it clusterName.
+    const isName = spec.arg === false;
+    const v = isName ? name : withDefault(spec, given[key], FLAVOR_SPECS[(context.valid("flavor") ? value.flavor : DEFAULTS.flavor) as Flavor]);
+    if (!isName) value[key] = v;
+    if (v === undefined && !isName) continue;
+    const refused = (typeof spec.check === "function" ? spec.check(context) : spec.check).refuses(v);
     if (refused !== undefined) {
       invalid.add(key);
-      bad(spec.arg === false ? "name" : key, v, refused);
+      bad(isName ? "name" : key, v, refused);
     }
   }
   for (const rule of RULES) {
