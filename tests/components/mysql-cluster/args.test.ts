@@ -7,7 +7,7 @@ import * as path from "path";
 import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
 import { FLAVOR_SPECS } from "../../../components/mysql-cluster/flavors";
 import { SETTING_ENTRIES } from "../../../components/mysql-cluster/settings";
-import { argsFromConfig, parseLabelSelector, parseTolerations } from "../../../components/mysql-cluster/stack-config";
+import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
@@ -214,51 +214,6 @@ describe("resolveArgs", function () {
     it("accepts the boundaries: 1 replica, 1Mi of storage, 256Mi of memory", function () {
       assert.doesNotThrow(() => resolveArgs("db", { replicas: 1, storageSize: "1Mi", memoryRequest: "256Mi", memoryLimit: "256Mi", maxReadLagSeconds: 1, backupParallelism: 1 }));
     });
-  });
-
-  describe("parseLabelSelector", function () {
-    const valid: [string, Record<string, string>][] = [
-      ["app=shop", { app: "shop" }],
-      ["app=shop,tier=web", { app: "shop", tier: "web" }],
-      ["app=shop, tier=web", { app: "shop", tier: "web" }],
-      ["example.com/team=payments", { "example.com/team": "payments" }],
-      ["app=", { app: "" }],
-      ["a.b_c-d=V.1_x-Y", { "a.b_c-d": "V.1_x-Y" }],
-    ];
-    for (const [text, labels] of valid) {
-      it(`reads ${JSON.stringify(text)} as ${JSON.stringify(labels)}`, function () {
-        assert.deepStrictEqual(parseLabelSelector(text), labels);
-      });
-    }
-
-    for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x", " app=shop", "app=shop ", "app=shop,app=web"]) {
-      it(`rejects ${JSON.stringify(text.length > 30 ? `${text.slice(0, 12)}...` : text)}`, function () {
-        assert.strictEqual(parseLabelSelector(text), undefined);
-      });
-    }
-  });
-
-  describe("parseTolerations", function () {
-    const valid: [string, Record<string, unknown>[]][] = [
-      ["[]", []],
-      ['[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]', [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]],
-      ['[{"key":"dedicated","value":"db"}]', [{ key: "dedicated", value: "db" }]],
-      ['[{"operator":"Exists"}]', [{ operator: "Exists" }]],
-      ['[{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
-        [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }]],
-      ['[{"key":"a","operator":"Exists","effect":"PreferNoSchedule"},{"key":"b","operator":"Exists"}]', [{ key: "a", operator: "Exists", effect: "PreferNoSchedule" }, { key: "b", operator: "Exists" }]],
-    ];
-    for (const [text, tolerations] of valid) {
-      it(`reads ${text.length > 60 ? `${text.slice(0, 57)}...` : text} as that array`, function () {
-        assert.deepStrictEqual(parseTolerations(text), tolerations);
-      });
-    }
-
-    for (const text of ["", "not json", "{}", "null", "1", '"[]"', "[1]", "[null]", "[[]]", '[{"key":"a","color":"red"}]', '[{"key":"a","operator":"In"}]', '[{"key":"a","operator":"exists"}]', '[{"key":"a","operator":"Exists","effect":"NoRun"}]']) {
-      it(`rejects ${JSON.stringify(text)}`, function () {
-        assert.strictEqual(parseTolerations(text), undefined);
-      });
-    }
   });
 
   describe("invalid settings, one at a time", function () {
