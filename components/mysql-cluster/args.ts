@@ -61,60 +61,89 @@ type Rule = (r: Resolving) => [setting: string, value: unknown, accepted: string
 
 const bytes = (value: unknown) => (typeof value === "string" ? parseQuantity(value) : undefined);
 
-/** The rules between settings, each checked once every setting has passed or failed its own check. */
-const RULES: Rule[] = [
-  ({ value: { cpuLimit, cpuRequest }, valid }) => {
+/** The rules between settings, by name, each checked once every setting has passed or failed its own check. */
+const RULES: Record<string, Rule> = {
+  cpuLimitAtLeastRequest: ({ value: { cpuLimit, cpuRequest }, valid }) => {
     const request = bytes(cpuRequest);
     return valid("cpuLimit") && cpuLimit !== undefined && request !== undefined && bytes(cpuLimit)! < request
-      ? ["cpuLimit", cpuLimit, `at least cpuRequest (${cpuRequest})`] : undefined;
+      ? ["cpuLimit", cpuLimit, `at least cpuRequest (${cpuRequest})`]
+      : undefined;
   },
-  ({ value: { memoryLimit, memoryRequest }, valid }) => {
+  memoryLimitAtLeastRequest: ({ value: { memoryLimit, memoryRequest }, valid }) => {
     const request = bytes(memoryRequest);
     return valid("memoryLimit") && request !== undefined && bytes(memoryLimit)! < request
-      ? ["memoryLimit", memoryLimit, `at least memoryRequest (${memoryRequest})`] : undefined;
+      ? ["memoryLimit", memoryLimit, `at least memoryRequest (${memoryRequest})`]
+      : undefined;
   },
-  ({ value: { appUser, appDatabase } }) => (appUser !== undefined && appDatabase === undefined
-    ? ["appUser", appUser, "appDatabase to be set too: the application user gets its own database"] : undefined),
-  // The longest name ending in the domain is pod N-1's "<name>-N.<name>.<namespace>.svc.<domain>"; a DNS name has at most 253 characters.
-  ({ name, value: { namespace, replicas, clusterDomain }, valid }) => {
+  appUserNeedsAppDatabase: ({ value: { appUser, appDatabase } }) =>
+    appUser !== undefined && appDatabase === undefined
+      ? ["appUser", appUser, "appDatabase to be set too: the application user gets its own database"]
+      : undefined,
+  // The longest name ending in the domain is pod N-1's "<name>-N.<name>.<namespace>.svc.<domain>";
+  // a DNS name has at most 253 characters (RFC 1035 2.3.4; Kubernetes' IsDNS1123Subdomain).
+  podNamesWithinDnsLimit: ({ name, value: { namespace, replicas, clusterDomain }, valid }) => {
     if (!valid("clusterDomain") || typeof name !== "string" || typeof namespace !== "string" || !valid("replicas")) return undefined;
     const longest = `${name}-${(replicas as number) - 1}.${name}.${namespace}.svc.${clusterDomain}`;
     return longest.length > 253
-      ? ["clusterDomain", clusterDomain, `a domain short enough that pod names such as "${longest}" (${longest.length} characters) stay within 253 characters`] : undefined;
+      ? ["clusterDomain", clusterDomain,
+        `a domain short enough that pod names such as "${longest}" (${longest.length} characters) stay within 253 characters`]
+      : undefined;
   },
   // One Secret cannot be both: the generated one would overwrite the user's.
-  ({ name, value: { existingSecret, tlsSecret } }) => (existingSecret && existingSecret === (tlsSecret ?? `${name}-tls`)
-    ? ["existingSecret", existingSecret, "a Secret other than the TLS Secret"] : undefined),
-  ({ name, value: { existingSecret, tlsSecret } }) => (tlsSecret && !existingSecret && tlsSecret === `${name}-credentials`
-    ? ["tlsSecret", tlsSecret, `a Secret other than the generated credentials Secret "${name}-credentials"`] : undefined),
-  ...(["clientPodSelector", "clientNamespaceSelector"] as const).map((setting): Rule => ({ value, valid }) => (
-    value[setting] !== undefined && valid(setting) && value.networkPolicy === false
-      ? [setting, value[setting], "unset when networkPolicy is false: without the NetworkPolicy every pod may connect, so the selector would restrict nothing " +
-        "(set networkPolicy to true to admit only these clients)"] : undefined)),
-  ({ value: { passwordRotation, existingSecret }, valid }) => (valid("passwordRotation") && passwordRotation !== 0 && existingSecret !== undefined
-    ? ["passwordRotation", passwordRotation, "0 with existingSecret: the passwords are the existing Secret's, so nothing would rotate; " +
-      "change its values instead (the pods apply them without a restart)"] : undefined),
-  ({ value: { serviceMonitor, metrics } }) => (serviceMonitor === true && metrics === false
-    ? ["serviceMonitor", serviceMonitor, "false when metrics is false: there is nothing to scrape"] : undefined),
-  ({ name, value: { serviceMonitorLabels: labels, serviceMonitor }, valid }) => {
+  existingSecretNotTheTlsSecret: ({ name, value: { existingSecret, tlsSecret } }) =>
+    existingSecret && existingSecret === (tlsSecret ?? `${name}-tls`)
+      ? ["existingSecret", existingSecret, "a Secret other than the TLS Secret"]
+      : undefined,
+  tlsSecretNotTheCredentials: ({ name, value: { existingSecret, tlsSecret } }) =>
+    tlsSecret && !existingSecret && tlsSecret === `${name}-credentials`
+      ? ["tlsSecret", tlsSecret, `a Secret other than the generated credentials Secret "${name}-credentials"`]
+      : undefined,
+  clientPodSelectorNeedsNetworkPolicy: (r) => selectorNeedsNetworkPolicy("clientPodSelector", r),
+  clientNamespaceSelectorNeedsNetworkPolicy: (r) => selectorNeedsNetworkPolicy("clientNamespaceSelector", r),
+  noRotationOfExistingSecret: ({ value: { passwordRotation, existingSecret }, valid }) =>
+    valid("passwordRotation") && passwordRotation !== 0 && existingSecret !== undefined
+      ? ["passwordRotation", passwordRotation, "0 with existingSecret: the passwords are the existing Secret's, so nothing would rotate; " +
+        "change its values instead (the pods apply them without a restart)"]
+      : undefined,
+  serviceMonitorNeedsMetrics: ({ value: { serviceMonitor, metrics } }) =>
+    serviceMonitor === true && metrics === false
+      ? ["serviceMonitor", serviceMonitor, "false when metrics is false: there is nothing to scrape"]
+      : undefined,
+  serviceMonitorLabelsOwnAndUsed: ({ name, value: { serviceMonitorLabels: labels, serviceMonitor }, valid }) => {
     if (labels === undefined || !valid("serviceMonitorLabels")) return undefined;
     const own = clusterNames({ name: typeof name === "string" ? name : "" }).labels;
     if (Object.keys(labels as object).some((key) => key in own)) {
       return ["serviceMonitorLabels", labels, `keys other than the cluster's own labels ${Object.keys(own).join(", ")}`];
     }
     return serviceMonitor !== true
-      ? ["serviceMonitorLabels", labels, "unset unless serviceMonitor is true: they label the ServiceMonitor, which only serviceMonitor creates"] : undefined;
+      ? ["serviceMonitorLabels", labels, "unset unless serviceMonitor is true: they label the ServiceMonitor, which only serviceMonitor creates"]
+      : undefined;
   },
-  ({ name, value: { backupSchedule }, valid }) => (backupSchedule !== undefined && valid("backupSchedule") && typeof name === "string" && name.length > MAX_NAME_LENGTH_WITH_BACKUPS
-    ? ["name", name, `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`] : undefined),
-  // The claim is in the pod template, so every pod would mount it: a ReadWriteOnce claim attaches to
-  // one node only, and the other pods fail with Multi-Attach errors (it also blocks the source cluster's backup Job).
-  ({ value: { restoreFromClaim, replicas }, valid }) => (restoreFromClaim !== undefined && valid("restoreFromClaim") && valid("replicas") && replicas !== 1
-    ? ["restoreFromClaim", restoreFromClaim, `replicas: 1 while restoring (got replicas ${replicas}): every pod mounts the claim, and a ReadWriteOnce claim ` +
-      "attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up"] : undefined),
-  ({ value: { restoreBackup, restoreFromClaim }, valid }) => (valid("restoreBackup") && restoreBackup !== SETTINGS.restoreBackup.default && restoreFromClaim === undefined
-    ? ["restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups"] : undefined),
-];
+  nameShortEnoughForBackups: ({ name, value: { backupSchedule }, valid }) =>
+    backupSchedule !== undefined && valid("backupSchedule") && typeof name === "string" && name.length > MAX_NAME_LENGTH_WITH_BACKUPS
+      ? ["name", name,
+        `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`]
+      : undefined,
+  // The claim is in the pod template, so every pod would mount it: a ReadWriteOnce claim attaches to one node
+  // only, and the other pods fail with Multi-Attach errors (it also blocks the source cluster's backup Job).
+  restoreWithOneReplica: ({ value: { restoreFromClaim, replicas }, valid }) =>
+    restoreFromClaim !== undefined && valid("restoreFromClaim") && valid("replicas") && replicas !== 1
+      ? ["restoreFromClaim", restoreFromClaim, `replicas: 1 while restoring (got replicas ${replicas}): every pod mounts the claim, ` +
+        "and a ReadWriteOnce claim attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up"]
+      : undefined,
+  restoreBackupNeedsClaim: ({ value: { restoreBackup, restoreFromClaim }, valid }) =>
+    valid("restoreBackup") && restoreBackup !== SETTINGS.restoreBackup.default && restoreFromClaim === undefined
+      ? ["restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups"]
+      : undefined,
+};
+
+/** A client selector restricts nothing without the NetworkPolicy (every pod may connect). */
+function selectorNeedsNetworkPolicy(setting: "clientPodSelector" | "clientNamespaceSelector", { value, valid }: Resolving): ReturnType<Rule> {
+  return value[setting] !== undefined && valid(setting) && value.networkPolicy === false
+    ? [setting, value[setting], "unset when networkPolicy is false: without the NetworkPolicy every pod may connect, so the selector would " +
+      "restrict nothing (set networkPolicy to true to admit only these clients)"]
+    : undefined;
+}
 
 /** The given value, or the setting's default when it is unset (undefined, null, or what its unsetWhen says). */
 function withDefault(spec: SettingSpec, given: unknown, flavor: FlavorSpec): unknown {
@@ -147,7 +176,7 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: 
       bad(isName ? "name" : key, v, refused);
     }
   }
-  for (const rule of RULES) {
+  for (const rule of Object.values(RULES)) {
     const problem = rule({ name, value, valid: context.valid });
     if (problem) bad(...problem);
   }

@@ -39,7 +39,8 @@ export function oneOf(values: readonly string[], accepted = `one of ${values.map
 }
 
 /** A whole number from min to max (max Number.MAX_SAFE_INTEGER reads "from <min> up"). */
-export function wholeNumber(min: number, max: number, accepted = max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`): Checker {
+export function wholeNumber(min: number, max: number,
+  accepted = max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`): Checker {
   return checker(accepted, (v) => typeof v === "number" && Number.isInteger(v) && v >= min && v <= max);
 }
 
@@ -53,7 +54,8 @@ export function dnsLabel(max = 63, accepted = `a DNS label of at most ${max} cha
 }
 
 /** A DNS-1035 label (IsDNS1035Label: starts with a letter) of at most `max` characters: a Service name. */
-export function dns1035Label(max = 63, accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-", starting with a letter)`): Checker {
+export function dns1035Label(max = 63,
+  accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-", starting with a letter)`): Checker {
   return checker(accepted, (v) => typeof v === "string" && v.length <= max && DNS_1035_LABEL.test(v));
 }
 
@@ -123,7 +125,8 @@ export function isImageReference(value: unknown): value is string {
 
 /** An image reference; `example` is the one the error shows. */
 export function imageReference(example: string): Checker {
-  return checker(`an image reference [registry[:port]/]name[:tag][@digest] (lower-case path components; no spaces, quotes or other characters), e.g. "${example}"`, isImageReference);
+  const accepted = "an image reference [registry[:port]/]name[:tag][@digest] (lower-case path components; no spaces, quotes or other characters)";
+  return checker(`${accepted}, e.g. "${example}"`, isImageReference);
 }
 
 /** The @ descriptors robfig/cron v3 accepts (parser.go parseDescriptor) that Kubernetes documents; "@every <duration>" is refused. */
@@ -197,7 +200,8 @@ export function isLabelValue(value: unknown): value is string {
 }
 
 /** How the errors describe Kubernetes label syntax. */
-export const LABEL_RULES = "keys: an optional DNS-subdomain prefix and \"/\", then up to 63 letters, digits, \"-\", \"_\" or \".\", starting and ending with a letter or digit; values: the same without a prefix, or empty";
+export const LABEL_RULES = "keys: an optional DNS-subdomain prefix and \"/\", then up to 63 letters, digits, \"-\", \"_\" or \".\", " +
+  "starting and ending with a letter or digit; values: the same without a prefix, or empty";
 
 /** Whether `value` is a map of valid label keys to valid label values (with nonEmpty, at least one). */
 export function isLabelMap(value: unknown, nonEmpty = false): value is Record<string, string> {
@@ -212,7 +216,8 @@ export function isLabelMap(value: unknown, nonEmpty = false): value is Record<st
  * select every pod. `example` is the stack form the error shows.
  */
 export function labelMap(example: string, nonEmpty = false): Checker {
-  return checker(`labels as "key=value" pairs separated by commas, each key once (in TypeScript a map), e.g. "${example}" (${LABEL_RULES})`, (v) => isLabelMap(v, nonEmpty));
+  const accepted = `labels as "key=value" pairs separated by commas, each key once (in TypeScript a map), e.g. "${example}" (${LABEL_RULES})`;
+  return checker(accepted, (v) => isLabelMap(v, nonEmpty));
 }
 
 /** A pod toleration (core/v1 Toleration) as the component takes it. */

@@ -80,8 +80,10 @@ export const SETTINGS = {
   clusterName: {
     kind: "string", arg: false, default: "mysql",
     description: "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secrets). Fixed at creation.",
-    check: dns1035Label(MAX_NAME_LENGTH, `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`),
-    accepted: "DNS label, starts with a letter, at most 52 characters (pod names and the StatefulSet's revision label must stay valid), 45 with `backupSchedule` (the CronJob's Job names)",
+    check: dns1035Label(MAX_NAME_LENGTH,
+      `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`),
+    accepted: "DNS label, starts with a letter, at most 52 characters (pod names and the StatefulSet's revision label must stay valid), " +
+      "45 with `backupSchedule` (the CronJob's Job names)",
   },
   namespace: {
     kind: "string", default: "default",
@@ -103,9 +105,11 @@ export const SETTINGS = {
     check: (s) => {
       const last = s.valid("replicas") ? (s.value("replicas") as number) - 1 : undefined;
       return wholeNumber(0, last ?? Infinity,
-        `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${last ?? "?"}); to scale down past the primary, switch it to a lower ordinal first`);
+        `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${last ?? "?"}); ` +
+        "to scale down past the primary, switch it to a lower ordinal first");
     },
-    accepted: "whole number 0 to `replicas`−1: the pod that takes writes; `0` when the cluster is created, change it later for a planned switchover (the write endpoint follows)",
+    accepted: "whole number 0 to `replicas`−1: the pod that takes writes; `0` when the cluster is created, " +
+      "change it later for a planned switchover (the write endpoint follows)",
   },
   flavor: {
     kind: "string", default: "mysql",
@@ -117,7 +121,8 @@ export const SETTINGS = {
     kind: "string", flavorDefault: (flavor) => flavor.serverImage,
     description: "Server image; by default the flavor's. A change rolls the pods, primary last.",
     check: imageReference("mysql:8.4"),
-    accepted: "image reference `[registry[:port]/]name[:tag][@digest]` (the container runtimes' grammar: lower-case path components, no spaces, quotes, `;` or `$(`)",
+    accepted: "image reference `[registry[:port]/]name[:tag][@digest]` " +
+      "(the container runtimes' grammar: lower-case path components, no spaces, quotes, `;` or `$(`)",
   },
   backupImage: {
     kind: "string", flavorDefault: (flavor) => flavor.backupImage,
@@ -232,7 +237,8 @@ export const SETTINGS = {
   },
   clientNamespaceSelector: {
     kind: "labels",
-    description: "Labels of the namespaces whose pods may reach the database port (stack config: key=value,...); with clientPodSelector, only those pods there.",
+    description: "Labels of the namespaces whose pods may reach the database port (stack config: key=value,...); " +
+      "with clientPodSelector, only those pods there.",
     check: labelMap("app=shop,tier=web", true),
     accepted: "labels `key=value[,key=value...]`; only with `networkPolicy`",
   },
@@ -298,18 +304,20 @@ export const SETTINGS = {
   },
   serviceMonitorLabels: {
     kind: "labels",
-    description: "Extra labels of the ServiceMonitor (stack config: key=value,...), for a Prometheus whose serviceMonitorSelector picks ServiceMonitors by label " +
-      "(kube-prometheus-stack: release=<its release name>). Needs serviceMonitor.",
+    description: "Extra labels of the ServiceMonitor (stack config: key=value,...), for a Prometheus whose serviceMonitorSelector " +
+      "picks ServiceMonitors by label (kube-prometheus-stack: release=<its release name>). Needs serviceMonitor.",
     check: labelMap("release=kube-prometheus-stack"),
     unsetWhen: (value) => value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0,
-    accepted: "labels `key=value[,key=value...]` added to the ServiceMonitor, for a Prometheus that selects by label (kube-prometheus-stack: `release=<its release name>`); needs `serviceMonitor`",
+    accepted: "labels `key=value[,key=value...]` added to the ServiceMonitor, for a Prometheus that selects by label " +
+      "(kube-prometheus-stack: `release=<its release name>`); needs `serviceMonitor`",
   },
   backupSchedule: {
     kind: "string", unset: "none (no backups)",
     description: "Cron schedule (UTC, e.g. \"0 3 * * *\") of backups taken from a replica into the backup volume; unset for no backups.",
     check: cronSchedule("a cron schedule of five fields separated by spaces, as Kubernetes parses it (minute 0-59, hour 0-23, day of month 1-31, " +
       "month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT, Sunday being 0; each *, ?, a value or a range a-b, in a list, with an optional /step; " +
-      "no TZ= prefix: the schedule is UTC; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly (also @midnight, @annually), or unset for no backups"),
+      "no TZ= prefix: the schedule is UTC; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly (also @midnight, @annually), " +
+      "or unset for no backups"),
     unsetWhen: (value) => value === "",
     accepted: "cron schedule in UTC as Kubernetes parses it: five fields (e.g. `0 3 * * *`; day of week `0`–`6` or `SUN`–`SAT`, so `7` is refused; no `TZ=`) " +
       "or `@hourly`/`@daily`/`@weekly`/`@monthly`/`@yearly`",
