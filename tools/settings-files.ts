@@ -88,18 +88,20 @@ export function pulumiYamlText(): string {
     stringify(project, { lineWidth: 0 });
 }
 
+const TABLE_NOTE = "<!-- Generated from components/mysql-cluster/settings.ts by `npx tsx tools/settings-files.ts`: edit the schema, not this table. -->\n\n";
 const TABLE_HEADER = "| setting | default | accepted values |\n|---|---|---|\n";
 
 export function readmeSettingsTable(): string {
-  return TABLE_HEADER + SETTING_ENTRIES.map(([key, spec]) => `| \`${key}\` | ${defaultText(spec)} | ${spec.accepted} |\n`).join("");
+  return TABLE_NOTE + TABLE_HEADER + SETTING_ENTRIES.map(([key, spec]) => `| \`${key}\` | ${defaultText(spec)} | ${spec.accepted} |\n`).join("");
 }
 
-/** The README's settings table as committed: from its header to the last row of the "## Settings" section's first table. */
+/** The README's settings table as committed: from its note (if any) and header to the last row of the "## Settings" section's first table. */
 export function committedReadmeTable(readme: string): { start: number; end: number } {
   const section = readme.indexOf("\n## Settings\n");
-  const start = readme.indexOf(TABLE_HEADER, section);
-  if (section < 0 || start < 0) throw new Error("README.md has no settings table under \"## Settings\"");
-  let end = start + TABLE_HEADER.length;
+  const header = readme.indexOf(TABLE_HEADER, section);
+  if (section < 0 || header < 0) throw new Error("README.md has no settings table under \"## Settings\"");
+  const start = readme.startsWith(TABLE_NOTE, header - TABLE_NOTE.length) ? header - TABLE_NOTE.length : header;
+  let end = header + TABLE_HEADER.length;
   while (readme.startsWith("| `", end)) end = readme.indexOf("\n", end) + 1;
   return { start, end };
 }
