@@ -16,10 +16,15 @@ export {
   MAX_CPU_CORES, MAX_MEMORY_BYTES, MAX_NAME_LENGTH, MAX_NAME_LENGTH_WITH_BACKUPS, MAX_REPLICAS, MAX_STORAGE_BYTES, RESERVED_DATABASES, RESERVED_USERS,
 } from "./settings";
 
+/** The component settings whose schema entry has a fixed default. */
+type Defaulted = {
+  [K in Exclude<keyof typeof SETTINGS, "clusterName"> as (typeof SETTINGS)[K] extends { default: string | number | boolean } ? K : never]: ResolvedArgs[K];
+};
+
 /** The default of every setting that has a fixed one (the images' depend on the flavor). */
-export const DEFAULTS: Readonly<Partial<ResolvedArgs>> = Object.fromEntries(
+export const DEFAULTS = Object.fromEntries(
   SETTING_ENTRIES.filter(([, spec]) => spec.arg !== false && spec.default !== undefined).map(([key, spec]) => [key, spec.default]),
-);
+) as Readonly<Defaulted>;
 
 /** Thrown for invalid settings; its message names each bad setting and what it accepts. */
 export class MySqlClusterConfigError extends Error {
