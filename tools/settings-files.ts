@@ -8,12 +8,10 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { FLAVOR_SPECS, FLAVORS } from "../components/mysql-cluster/flavors";
 import { SETTING_ENTRIES, SettingSpec } from "../components/mysql-cluster/settings";
+import { STACK_SETTINGS } from "../components/mysql-cluster/stack-config";
 
 export const ROOT = path.join(__dirname, "..");
 export const ARGS_TYPES_FILE = "components/mysql-cluster/mysql-cluster-args.ts";
-
-/** Pulumi.yaml's type of each kind: the stack gives labels and tolerations as text. */
-const PULUMI_TYPES = { string: "string", integer: "integer", boolean: "boolean", labels: "string", tolerations: "string" } as const;
 
 /** The default as the README and the JSDoc show it: the value, the flavor's images, or what unset means. */
 export function defaultText(spec: SettingSpec): string {
@@ -72,10 +70,7 @@ export function argsTypesSource(): string {
 
 export function pulumiYamlText(): string {
   const config: Record<string, { type: string; description: string; default?: string | number | boolean }> = {};
-  for (const [key, spec] of SETTING_ENTRIES) {
-    config[key] = { type: PULUMI_TYPES[spec.kind], description: spec.description };
-    if (spec.default !== undefined) config[key].default = spec.default;
-  }
+  for (const { key, type, description, default: value } of STACK_SETTINGS) config[key] = { type, description, ...(value !== undefined ? { default: value } : {}) };
   const project = {
     name: "mysql-cluster",
     runtime: { name: "nodejs", options: { typescript: true } },

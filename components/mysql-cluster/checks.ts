@@ -1,8 +1,9 @@
 // Small named validation checkers, each a test and the text of what it accepts,
 // so a setting's declaration (settings.ts) names its check and the error for a
 // bad value says, in the same words every time, what would have been accepted.
-// Each mirrors the check the Kubernetes API server or the database applies, so
-// a value refused here would have failed half-way through `pulumi up`.
+// Where the rule is the Kubernetes API server's or the database's, the checker
+// mirrors it (source cited), so that a value refused here is one that would
+// otherwise have failed half-way through `pulumi up`.
 
 import { parseQuantity } from "./quantity";
 

@@ -25,7 +25,7 @@ export interface StackSetting {
   description: string;
 }
 
-/** The stack's settings as Pulumi.yaml declares them, from the settings schema (settings.ts). */
+/** The stack's settings as Pulumi.yaml declares them, from the settings schema (settings.ts): labels and tolerations are text there. */
 export const STACK_SETTINGS: StackSetting[] = SETTING_ENTRIES.map(([key, spec]) => ({
   key,
   type: spec.kind === "integer" || spec.kind === "boolean" ? spec.kind : "string",
