@@ -1,6 +1,6 @@
 // Public entry point of the component package.
 export { MySqlCluster } from "./mysql-cluster";
-export { MySqlClusterArgs, ResolvedArgs, resolveArgs, MySqlClusterConfigError, DEFAULTS } from "./args";
+export { MySqlClusterArgs, ResolvedArgs, resolveArgs, MySqlClusterConfigError, DEFAULTS, Toleration } from "./args";
 export { Flavor, FLAVORS } from "./flavors";
 export { renderManifests, renderObjects, PASSWORD_PLACEHOLDER } from "./render";
 export { argsFromConfig, STACK_SETTINGS } from "./stack-config";

@@ -1,10 +1,14 @@
 // Stack settings (`pulumi config set <key> <value>`) and how each becomes a
-// component argument. One table serves the stack program, `npm run render`
-// (which reads Pulumi.<stack>.yaml without the CLI) and the test that keeps
-// Pulumi.yaml and the README in step with it. Given every key of the stack,
+// component argument: the text forms of the stack (numbers, "true"/"false",
+// "k=v,..." labels, JSON tolerations) are parsed here, by the kind the
+// settings schema (settings.ts) declares, so the component takes only
+// structured values. Serves the stack program and `npm run render` (which
+// reads Pulumi.<stack>.yaml without the CLI). Given every key of the stack,
 // argsFromConfig also refuses keys the program would silently ignore.
 
-import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, resolveArgs } from "./args";
+import { MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "./args";
+import { isLabelValue, isQualifiedName, isTolerationList, Toleration } from "./checks";
+import { SETTING_ENTRIES, SETTINGS, SettingKind } from "./settings";
 
 /** The project's name (Pulumi.yaml), which is the namespace of its config keys ("mysql-cluster:replicas"). */
 export const PROJECT = "mysql-cluster";
@@ -21,50 +25,58 @@ export interface StackSetting {
   description: string;
 }
 
-export const STACK_SETTINGS: StackSetting[] = [
-  { key: "clusterName", type: "string", default: "mysql", description: "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secret). Fixed at creation." },
-  { key: "namespace", type: "string", default: DEFAULTS.namespace, description: "Kubernetes namespace of every object. Fixed at creation." },
-  { key: "replicas", type: "integer", default: DEFAULTS.replicas, description: "Number of pods: 1 primary plus replicas-1 read-only replicas (1 to 99). Change it to scale." },
-  { key: "primaryOrdinal", type: "integer", default: DEFAULTS.primaryOrdinal, description: "Ordinal of the pod that takes writes. 0 at creation; change it on a running cluster for a planned switchover (the write endpoint follows)." },
-  { key: "flavor", type: "string", default: DEFAULTS.flavor, description: "\"mysql\" (MySQL 8.4 LTS + XtraBackup 8.4) or \"mariadb\" (MariaDB 11.4 LTS). Fixed at creation." },
-  { key: "image", type: "string", description: "Server image; default mysql:8.4 or mariadb:11.4 by flavor. A change rolls the pods, primary last." },
-  { key: "backupImage", type: "string", description: "Image of the clone step and sidecar; default percona/percona-xtrabackup:8.4 or mariadb:11.4 by flavor." },
-  { key: "storageSize", type: "string", default: DEFAULTS.storageSize, description: "Data volume size per pod (Kubernetes quantity). Can grow (volume expansion), never shrink." },
-  { key: "storageClass", type: "string", description: "StorageClass of the data volumes; default: the cluster's default class. Fixed at creation." },
-  { key: "storageAccessMode", type: "string", default: DEFAULTS.storageAccessMode, description: "\"ReadWriteOnce\" or \"ReadWriteOncePod\". Fixed at creation." },
-  { key: "cpuRequest", type: "string", default: DEFAULTS.cpuRequest, description: "CPU request of the database container." },
-  { key: "cpuLimit", type: "string", description: "CPU limit of the database container; default none." },
-  { key: "memoryRequest", type: "string", default: DEFAULTS.memoryRequest, description: "Memory request of the database container (at least 256Mi)." },
-  { key: "memoryLimit", type: "string", default: DEFAULTS.memoryLimit, description: "Memory limit of the database container; the InnoDB buffer pool is half of it." },
-  { key: "appDatabase", type: "string", description: "Database created for the application; default none." },
-  { key: "appUser", type: "string", description: "Application user with every privilege on appDatabase only; needs appDatabase. Default none." },
-  { key: "existingSecret", type: "string", description: "Use this existing Secret's passwords instead of generating them (keys in the README). Fixed at creation." },
-  { key: "clusterDomain", type: "string", default: DEFAULTS.clusterDomain, description: "The cluster's DNS domain, for the fully qualified endpoints." },
-  { key: "maxReadLagSeconds", type: "integer", default: DEFAULTS.maxReadLagSeconds, description: "A replica lagging more than this (or with replication stopped) leaves the read Service until it catches up." },
-  { key: "backupParallelism", type: "integer", default: DEFAULTS.backupParallelism, description: "Threads the hot backup uses to copy data files, and the receiver to unpack them, when a replica is cloned or backed up (1 to 64)." },
-  { key: "requireTls", type: "boolean", default: DEFAULTS.requireTls, description: "Refuse unencrypted client connections. Replication and clone streams always use TLS." },
-  { key: "tlsSecret", type: "string", description: "Existing Secret with tls.crt, tls.key and ca.crt to use instead of the generated CA and certificate. Fixed at creation." },
-  { key: "networkPolicy", type: "boolean", default: DEFAULTS.networkPolicy, description: "Create a NetworkPolicy admitting only the cluster's pods and the named clients (needs a policy engine)." },
-  { key: "clientPodSelector", type: "string", description: "Labels (key=value,...) of the client pods allowed to reach the database port." },
-  { key: "clientNamespaceSelector", type: "string", description: "Labels (key=value,...) of namespaces whose pods may reach the database port (with clientPodSelector: only those pods there)." },
-  { key: "spreadAcrossZones", type: "boolean", default: DEFAULTS.spreadAcrossZones, description: "Spread pods across zones as well as nodes." },
-  { key: "hardSpread", type: "boolean", default: DEFAULTS.hardSpread, description: "Require the spread (pods stay Pending rather than share a node or zone) instead of preferring it." },
-  { key: "priorityClassName", type: "string", description: "PriorityClass of the pods; default none." },
-  { key: "tolerations", type: "string", description: "Tolerations of the pods as a JSON array, e.g. [{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]." },
-  { key: "semiSync", type: "boolean", default: DEFAULTS.semiSync, description: "Semi-synchronous replication: a commit is acknowledged only once a replica has it." },
-  { key: "semiSyncTimeoutMs", type: "integer", default: DEFAULTS.semiSyncTimeoutMs, description: "How long a commit waits for a replica before the primary falls back to asynchronous replication (ms)." },
-  { key: "metrics", type: "boolean", default: DEFAULTS.metrics, description: "Run a Prometheus mysqld exporter sidecar and a metrics Service (port 9104)." },
-  { key: "backupSchedule", type: "string", description: "Cron schedule (UTC) of backups taken from a replica into the backup volume, e.g. \"0 3 * * *\". Unset: no backups." },
-  { key: "backupRetention", type: "integer", default: DEFAULTS.backupRetention, description: "Complete backups kept; older ones are deleted after each successful backup." },
-  { key: "backupStorageSize", type: "string", default: DEFAULTS.backupStorageSize, description: "Size of the backup volume; it must hold backupRetention copies of the data." },
-  { key: "backupStorageClass", type: "string", description: "StorageClass of the backup volume; default the cluster's default class." },
-  { key: "restoreFromClaim", type: "string", description: "PVC in the namespace holding backups (e.g. another cluster's \"<name>-backups\"): a new cluster starts from one of them." },
-  { key: "restoreBackup", type: "string", default: DEFAULTS.restoreBackup, description: "Which backup restoreFromClaim restores: \"latest\" or a backup's name (UTC time, e.g. 20261125T030000Z)." },
-  { key: "exporterImage", type: "string", default: DEFAULTS.exporterImage, description: "Image of the metrics exporter." },
-  { key: "serviceMonitor", type: "boolean", default: DEFAULTS.serviceMonitor, description: "Create a ServiceMonitor for the Prometheus Operator (needs its CRDs)." },
-  { key: "serviceMonitorLabels", type: "string", description: "Extra labels (key=value,...) of the ServiceMonitor, for a Prometheus that selects by label, e.g. release=kube-prometheus-stack. Needs serviceMonitor." },
-  { key: "passwordRotation", type: "integer", default: DEFAULTS.passwordRotation, description: "Raise by one to generate new passwords; the pods apply them without downtime." },
-];
+/** The stack's settings as Pulumi.yaml declares them, from the settings schema (settings.ts): labels and tolerations are text there. */
+export const STACK_SETTINGS: StackSetting[] = SETTING_ENTRIES.map(([key, spec]) => ({
+  key,
+  type: spec.kind === "integer" || spec.kind === "boolean" ? spec.kind : "string",
+  ...(spec.default !== undefined ? { default: spec.default } : {}),
+  description: spec.description,
+}));
+
+/**
+ * "k=v,k2=v2" as a label map, or undefined when it is not one. Spaces after a
+ * comma are allowed (only the parsed keys and values reach the manifest), but
+ * not around the whole value, like every other setting; a key given twice is
+ * refused, not silently overwritten.
+ */
+export function parseLabelSelector(text: string): Record<string, string> | undefined {
+  if (typeof text !== "string" || text !== text.trim()) return undefined;
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const [key, value, ...rest] = pair.trim().split("=");
+    if (rest.length > 0 || value === undefined || !isQualifiedName(key) || !isLabelValue(value) || key in labels) return undefined;
+    labels[key] = value;
+  }
+  return Object.keys(labels).length > 0 ? labels : undefined;
+}
+
+/** A JSON array of tolerations the API server accepts, or undefined when it is not one. */
+export function parseTolerations(text: string): Toleration[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isTolerationList(parsed) ? parsed : undefined;
+}
+
+/**
+ * A stack value (text) as the component takes it. A value that does not parse
+ * is passed on as it is, so that validation reports it, as the user wrote it,
+ * by setting name with what is accepted. Numbers and booleans may have spaces
+ * around them: only the parsed value is used.
+ */
+function fromText(kind: SettingKind, raw: string): unknown {
+  const text = raw.trim();
+  switch (kind) {
+    case "integer": return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : raw;
+    case "boolean": return text === "true" || text === "false" ? text === "true" : raw;
+    case "labels": return parseLabelSelector(raw) ?? raw;
+    case "tolerations": return parseTolerations(raw) ?? raw;
+    case "string": return raw;
+  }
+}
 
 /** Edit distance between two keys, ignoring case (so "AppDatabase" is a near miss of "appDatabase"). */
 function distance(a: string, b: string): number {
@@ -125,20 +137,12 @@ export function configKeyProblems(fullKeys: string[], project = PROJECT): string
  */
 export function argsFromConfig(get: (key: string) => string | undefined, allKeys?: string[]): { name: string; args: MySqlClusterArgs } {
   const values: Record<string, unknown> = {};
-  for (const setting of STACK_SETTINGS) {
-    const raw = get(setting.key);
-    if (raw === undefined || raw === "") continue;
-    // A value that is not a number is passed on as it is, so that validation
-    // reports it by setting name with what is accepted. Numbers and booleans
-    // may have spaces around them: only the parsed value is used.
-    const text = raw.trim();
-    if (setting.type === "integer" && /^-?\d+(\.\d+)?$/.test(text)) values[setting.key] = Number(text);
-    else if (setting.type === "boolean" && (text === "true" || text === "false")) values[setting.key] = text === "true";
-    else if (setting.key === "serviceMonitorLabels") values[setting.key] = parseLabelSelector(raw) ?? raw;
-    else values[setting.key] = raw;
+  for (const [key, spec] of SETTING_ENTRIES) {
+    const raw = get(key);
+    if (raw !== undefined && raw !== "") values[key] = fromText(spec.kind, raw);
   }
   const { clusterName, ...rest } = values;
-  const result = { name: (clusterName as string | undefined) ?? "mysql", args: rest as MySqlClusterArgs };
+  const result = { name: (clusterName as string | undefined) ?? SETTINGS.clusterName.default, args: rest as MySqlClusterArgs };
   if (allKeys !== undefined) {
     const problems = configKeyProblems(allKeys);
     try {

@@ -1,5 +1,5 @@
-// `tools/pulumi-yaml.ts` writes Pulumi.yaml from STACK_SETTINGS; the committed
-// file must be exactly what it writes, so no setting's declaration drifts.
+// `tools/pulumi-yaml.ts` prints Pulumi.yaml from the settings schema; the
+// committed file must be exactly what it prints, so no setting's declaration drifts.
 
 import * as assert from "assert";
 import { spawnSync } from "child_process";

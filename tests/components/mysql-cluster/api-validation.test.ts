@@ -95,11 +95,11 @@ describe("API validation stand-in (tests/support/api-validation.ts)", function (
       ["backups with every schedule form", "db", { backupSchedule: "0 3 ? JAN-DEC sun,sat/2", backupRetention: 1000, backupStorageSize: "1e12", backupStorageClass: "cold.example.com" }],
       ["a restore", "db", { replicas: 1, restoreFromClaim: `${"r".repeat(200)}.backups`, restoreBackup: "20261125T030000Z" }],
       ["a ServiceMonitor with labels", "db", { serviceMonitor: true, serviceMonitorLabels: { release: "kube-prometheus-stack", [`${"p".repeat(200)}.io/${"n".repeat(63)}`]: "v".repeat(63) } }],
-      ["client selectors at the label limits", "db", { clientPodSelector: `${"k".repeat(63)}=${"v".repeat(63)},example.com/tier=`, clientNamespaceSelector: "kubernetes.io/metadata.name=shop" }],
+      ["client selectors at the label limits", "db", { clientPodSelector: { ["k".repeat(63)]: "v".repeat(63), "example.com/tier": "" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } }],
       ["no policy, no metrics, no TLS requirement", "db", { networkPolicy: false, metrics: false, requireTls: false }],
       ["the user's Secrets and placement", "db", {
         existingSecret: "s".repeat(253), tlsSecret: "t".repeat(253), priorityClassName: "p".repeat(253), spreadAcrossZones: true, hardSpread: true,
-        tolerations: '[{"key":"example.com/dedicated","operator":"Equal","value":"db","effect":"NoExecute","tolerationSeconds":60},{"operator":"Exists"}]',
+        tolerations: [{ key: "example.com/dedicated", operator: "Equal", value: "db", effect: "NoExecute", tolerationSeconds: 60 }, { operator: "Exists" }],
       }],
       ["an application database and user", "db", { appDatabase: "d".repeat(64), appUser: "u".repeat(32) }],
       ["images by digest and by registry port", "db", {

@@ -4,7 +4,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, parseLabelSelector, parseTolerations, resolveArgs } from "../../../components/mysql-cluster/args";
+import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import { FLAVOR_SPECS } from "../../../components/mysql-cluster/flavors";
+import { SETTING_ENTRIES } from "../../../components/mysql-cluster/settings";
+import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
@@ -49,14 +52,15 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["requireTls", { requireTls: "false" as never }, "db", /true or false/],
   ["networkPolicy", { networkPolicy: 1 as never }, "db", /true or false/],
   ["networkPolicy", { networkPolicy: "off" as never }, "db", /true or false/],
-  ["clientPodSelector", { clientPodSelector: "app" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "a=b=c" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "=x" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "app=shop," }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "app=has space" }, "db", /"key=value" pairs separated by commas/],
-  ["clientPodSelector", { clientPodSelector: "" }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: "bad key!=v" }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: `team=${"v".repeat(64)}` }, "db", /"key=value" pairs separated by commas/],
+  // The component takes label maps; the stack's "k=v,..." text is parsed in stack-config.ts (parseLabelSelector below).
+  ["clientPodSelector", { clientPodSelector: "app=shop" as never }, "db", /"key=value" pairs separated by commas, each key once \(in TypeScript a map\)/],
+  ["clientPodSelector", { clientPodSelector: { a: "b=c" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { "": "x" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: {} }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { app: "has space" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientPodSelector", { clientPodSelector: { app: 5 } as never }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: { "bad key!": "v" } }, "db", /"key=value" pairs separated by commas/],
+  ["clientNamespaceSelector", { clientNamespaceSelector: { team: "v".repeat(64) } }, "db", /"key=value" pairs separated by commas/],
   ["tlsSecret", { tlsSecret: "Bad_Secret" }, "db", /Secret with tls.crt, tls.key and ca.crt/],
   ["passwordRotation", { passwordRotation: -1 }, "db", /whole number from 0 up/],
   ["passwordRotation", { passwordRotation: 1.5 }, "db", /whole number from 0 up/],
@@ -73,13 +77,14 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["exporterImage", { exporterImage: "a b" }, "db", /an image reference \[registry\[:port\]\/\]name\[:tag\]\[@digest\]/],
   ["priorityClassName", { priorityClassName: "Bad_Name" }, "db", /name of a PriorityClass/],
   ["priorityClassName", { priorityClassName: "" }, "db", /name of a PriorityClass/],
-  ["tolerations", { tolerations: "{}" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "[1]" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "not json" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: "[null]" }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","color":"red"}]' }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"In","value":"b"}]' }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: '[{"key":"a","operator":"Exists","effect":"NoRun"}]' }, "db", /JSON array of tolerations/],
+  // The component takes Toleration objects; the stack's JSON text is parsed in stack-config.ts (parseTolerations below).
+  ["tolerations", { tolerations: {} as never }, "db", /JSON array of tolerations \(in TypeScript an array of Toleration objects\)/],
+  ["tolerations", { tolerations: [1] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: '[{"operator":"Exists"}]' as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [null] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", color: "red" }] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "In", value: "b" }] as never }, "db", /JSON array of tolerations/],
+  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", effect: "NoRun" }] as never }, "db", /JSON array of tolerations/],
   ["hardSpread", { hardSpread: "x" as never }, "db", /true or false/],
   ["spreadAcrossZones", { spreadAcrossZones: 1 as never }, "db", /true or false/],
   // One Secret named twice: a generated Secret would overwrite the user's.
@@ -110,51 +115,16 @@ function describeCase(setting: string, args: MySqlClusterArgs, name: string): st
 
 describe("resolveArgs", function () {
   describe("defaults", function () {
-    it("applies every default for a bare name", function () {
-      assert.deepStrictEqual(resolveArgs("mysql"), {
-        name: "mysql",
-        namespace: "default",
-        replicas: 3,
-        primaryOrdinal: 0,
-        flavor: "mysql",
-        image: "mysql:8.4",
-        backupImage: "percona/percona-xtrabackup:8.4",
-        storageSize: "10Gi",
-        storageClass: undefined,
-        storageAccessMode: "ReadWriteOnce",
-        cpuRequest: "500m",
-        cpuLimit: undefined,
-        memoryRequest: "1Gi",
-        memoryLimit: "1Gi",
-        appDatabase: undefined,
-        appUser: undefined,
-        existingSecret: undefined,
-        clusterDomain: "cluster.local",
-        maxReadLagSeconds: 10,
-        backupParallelism: 4,
-        requireTls: true,
-        tlsSecret: undefined,
-        networkPolicy: true,
-        clientPodSelector: undefined,
-        clientNamespaceSelector: undefined,
-        passwordRotation: 0,
-        spreadAcrossZones: false,
-        hardSpread: false,
-        priorityClassName: undefined,
-        tolerations: undefined,
-        semiSync: true,
-        semiSyncTimeoutMs: 10000,
-        metrics: true,
-        exporterImage: "prom/mysqld-exporter:v0.16.0",
-        serviceMonitor: false,
-        serviceMonitorLabels: undefined,
-        backupSchedule: undefined,
-        backupRetention: 7,
-        backupStorageSize: "50Gi",
-        backupStorageClass: undefined,
-        restoreFromClaim: undefined,
-        restoreBackup: "latest",
-      });
+    it("applies every default for a bare name: the schema's, the flavor's images, and nothing for the settings without one", function () {
+      const expected: Record<string, unknown> = { name: "mysql" };
+      for (const [key, spec] of SETTING_ENTRIES) {
+        if (spec.arg !== false) expected[key] = spec.default ?? spec.flavorDefault?.(FLAVOR_SPECS.mysql);
+      }
+      const resolved = resolveArgs("mysql");
+      assert.deepStrictEqual(resolved, expected);
+      // A few of them, as the README states them.
+      assert.deepStrictEqual([resolved.namespace, resolved.replicas, resolved.image, resolved.backupImage, resolved.storageSize, resolved.backupRetention, resolved.storageClass],
+        ["default", 3, "mysql:8.4", "percona/percona-xtrabackup:8.4", "10Gi", 7, undefined]);
     });
 
     it("is secure by default: TLS required, a NetworkPolicy, generated certificates", function () {
@@ -198,7 +168,7 @@ describe("resolveArgs", function () {
         spreadAcrossZones: true,
         hardSpread: true,
         priorityClassName: "database-critical",
-        tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]',
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
         semiSync: false,
         semiSyncTimeoutMs: 3_600_000,
         metrics: true,
@@ -209,16 +179,8 @@ describe("resolveArgs", function () {
         backupStorageSize: "1Ti",
         backupStorageClass: "cold-storage",
       };
-      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), {
-        backupSchedule: undefined,
-        restoreFromClaim: undefined,
-        restoreBackup: "latest",
-        name: "a".repeat(52),
-        ...args,
-        clientPodSelector: undefined,
-        clientNamespaceSelector: undefined,
-        tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
-      });
+      // Every given value is kept; the settings not given keep their defaults.
+      assert.deepStrictEqual(resolveArgs("a".repeat(52), args), { ...resolveArgs("a".repeat(52)), ...args });
     });
 
     it("keeps metrics false with serviceMonitor unset, and accepts the semiSyncTimeoutMs boundaries 100 and 3600000", function () {
@@ -238,8 +200,8 @@ describe("resolveArgs", function () {
       assert.doesNotThrow(() => resolveArgs("db", { existingSecret: "db-tls", tlsSecret: "corp-tls" }));
     });
 
-    it("parses the client selectors into label maps", function () {
-      const resolved = resolveArgs("db", { clientPodSelector: "app=shop, tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" });
+    it("takes the client selectors as label maps", function () {
+      const resolved = resolveArgs("db", { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } });
       assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
       assert.deepStrictEqual(resolved.clientNamespaceSelector, { "kubernetes.io/metadata.name": "shop" });
     });
@@ -252,51 +214,6 @@ describe("resolveArgs", function () {
     it("accepts the boundaries: 1 replica, 1Mi of storage, 256Mi of memory", function () {
       assert.doesNotThrow(() => resolveArgs("db", { replicas: 1, storageSize: "1Mi", memoryRequest: "256Mi", memoryLimit: "256Mi", maxReadLagSeconds: 1, backupParallelism: 1 }));
     });
-  });
-
-  describe("parseLabelSelector", function () {
-    const valid: [string, Record<string, string>][] = [
-      ["app=shop", { app: "shop" }],
-      ["app=shop,tier=web", { app: "shop", tier: "web" }],
-      ["app=shop, tier=web", { app: "shop", tier: "web" }],
-      ["example.com/team=payments", { "example.com/team": "payments" }],
-      ["app=", { app: "" }],
-      ["a.b_c-d=V.1_x-Y", { "a.b_c-d": "V.1_x-Y" }],
-    ];
-    for (const [text, labels] of valid) {
-      it(`reads ${JSON.stringify(text)} as ${JSON.stringify(labels)}`, function () {
-        assert.deepStrictEqual(parseLabelSelector(text), labels);
-      });
-    }
-
-    for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x", " app=shop", "app=shop ", "app=shop,app=web"]) {
-      it(`rejects ${JSON.stringify(text.length > 30 ? `${text.slice(0, 12)}...` : text)}`, function () {
-        assert.strictEqual(parseLabelSelector(text), undefined);
-      });
-    }
-  });
-
-  describe("parseTolerations", function () {
-    const valid: [string, Record<string, unknown>[]][] = [
-      ["[]", []],
-      ['[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]', [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]],
-      ['[{"key":"dedicated","value":"db"}]', [{ key: "dedicated", value: "db" }]],
-      ['[{"operator":"Exists"}]', [{ operator: "Exists" }]],
-      ['[{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
-        [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }]],
-      ['[{"key":"a","operator":"Exists","effect":"PreferNoSchedule"},{"key":"b","operator":"Exists"}]', [{ key: "a", operator: "Exists", effect: "PreferNoSchedule" }, { key: "b", operator: "Exists" }]],
-    ];
-    for (const [text, tolerations] of valid) {
-      it(`reads ${text.length > 60 ? `${text.slice(0, 57)}...` : text} as that array`, function () {
-        assert.deepStrictEqual(parseTolerations(text), tolerations);
-      });
-    }
-
-    for (const text of ["", "not json", "{}", "null", "1", '"[]"', "[1]", "[null]", "[[]]", '[{"key":"a","color":"red"}]', '[{"key":"a","operator":"In"}]', '[{"key":"a","operator":"exists"}]', '[{"key":"a","operator":"Exists","effect":"NoRun"}]']) {
-      it(`rejects ${JSON.stringify(text)}`, function () {
-        assert.strictEqual(parseTolerations(text), undefined);
-      });
-    }
   });
 
   describe("invalid settings, one at a time", function () {
@@ -324,7 +241,14 @@ describe("resolveArgs", function () {
 
     for (const [description, tolerations] of TOLERATIONS_THE_API_REFUSES) {
       it(`rejects tolerations with ${description}, naming "tolerations" (the API server would refuse the StatefulSet)`, function () {
-        const error = errorFor("db", { tolerations });
+        const error = errorFor("db", { tolerations: JSON.parse(tolerations) });
+        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
+        assert.match(error.problems[0], /^setting "tolerations": got \[.*\]; expected a JSON array of tolerations/);
+      });
+
+      it(`rejects tolerations with ${description} from the stack, showing the JSON as written`, function () {
+        const { name, args } = argsFromConfig((key) => (key === "tolerations" ? tolerations : undefined));
+        const error = errorFor(name, args);
         assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
         assert.ok(error.problems[0].startsWith(`setting "tolerations": got ${JSON.stringify(tolerations)}; expected `), error.problems[0]);
       });
@@ -363,8 +287,8 @@ describe("resolveArgs", function () {
     it("lists every bad setting in one error", function () {
       const error = errorFor("My_DB", {
         replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain",
-        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: "app", clientNamespaceSelector: "=x", tlsSecret: "Bad_Secret", passwordRotation: -1,
-        semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: "not json", hardSpread: "x" as never,
+        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: { app: "a b" }, clientNamespaceSelector: { "": "x" }, tlsSecret: "Bad_Secret",
+        passwordRotation: -1, semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: [{}], hardSpread: "x" as never,
       });
       const settings = error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
       for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",

@@ -112,17 +112,21 @@ const CASES: Record<string, Case> = {
   "appDatabase cluster_meta": { args: { appDatabase: "cluster_meta" }, refuses: "appDatabase", says: /other than the system databases/ },
   "appDatabase with ;": { args: { appDatabase: "shop;drop" }, refuses: "appDatabase", says: /letters, digits or "_"/ },
 
-  // Selectors.
-  "clientPodSelector with a key twice": { args: { clientPodSelector: "app=shop,app=web" }, refuses: "clientPodSelector", says: ONCE },
-  "clientNamespaceSelector with a key twice": { args: { clientNamespaceSelector: "team=a,team=b" }, refuses: "clientNamespaceSelector", says: ONCE },
-  "clientPodSelector with $(...)": { args: { clientPodSelector: "app=$(id)" }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
-  "clientPodSelector with a 64-character key": { args: { clientPodSelector: `${"k".repeat(64)}=x` }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
-  "clientPodSelector with a 254-character prefix": { args: { clientPodSelector: `${"p".repeat(254)}/x=y` }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
-  "clientPodSelector with spaces after commas": { args: { clientPodSelector: "app=shop, tier=web" }, accepts: "as in kubectl selectors: only the parsed keys and values reach the manifest" },
-  "clientPodSelector with a leading space": { args: { clientPodSelector: " app=shop" }, refuses: "clientPodSelector", says: SPACES },
-  "clientPodSelector with a prefixed key": { args: { clientPodSelector: "example.com/app=shop" }, accepts: "a qualified label key" },
-  "clientPodSelector without the NetworkPolicy": { args: { networkPolicy: false, clientPodSelector: "app=shop" }, refuses: "clientPodSelector", says: /unset when networkPolicy is false/ },
-  "clientNamespaceSelector without the NetworkPolicy": { args: { networkPolicy: false, clientNamespaceSelector: "team=web" }, refuses: "clientNamespaceSelector", says: /unset when networkPolicy is false/ },
+  // Selectors: "k=v,..." in the stack, label maps in TypeScript.
+  "stack: clientPodSelector with a key twice": { stack: { "mysql-cluster:clientPodSelector": "app=shop,app=web" }, refuses: "clientPodSelector", says: ONCE },
+  "stack: clientNamespaceSelector with a key twice": { stack: { "mysql-cluster:clientNamespaceSelector": "team=a,team=b" }, refuses: "clientNamespaceSelector", says: ONCE },
+  "stack: clientPodSelector with $(...)": { stack: { "mysql-cluster:clientPodSelector": "app=$(id)" }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "clientPodSelector with $(...)": { args: { clientPodSelector: { app: "$(id)" } }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "stack: clientPodSelector with a 64-character key": { stack: { "mysql-cluster:clientPodSelector": `${"k".repeat(64)}=x` }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "clientPodSelector with a 64-character key": { args: { clientPodSelector: { ["k".repeat(64)]: "x" } }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "clientPodSelector with a 254-character prefix": { args: { clientPodSelector: { [`${"p".repeat(254)}/x`]: "y" } }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "clientPodSelector empty": { args: { clientPodSelector: {} }, refuses: "clientPodSelector", says: /"key=value" pairs/ },
+  "stack: clientPodSelector with spaces after commas": { stack: { "mysql-cluster:clientPodSelector": "app=shop, tier=web" }, accepts: "as in kubectl selectors: only the parsed keys and values reach the manifest" },
+  "stack: clientPodSelector with a leading space": { stack: { "mysql-cluster:clientPodSelector": " app=shop" }, refuses: "clientPodSelector", says: SPACES },
+  "clientPodSelector with a prefixed key": { args: { clientPodSelector: { "example.com/app": "shop" } }, accepts: "a qualified label key" },
+  "clientPodSelector as a string": { args: { clientPodSelector: "app=shop" as never }, refuses: "clientPodSelector", says: /in TypeScript a map/ },
+  "clientPodSelector without the NetworkPolicy": { args: { networkPolicy: false, clientPodSelector: { app: "shop" } }, refuses: "clientPodSelector", says: /unset when networkPolicy is false/ },
+  "stack: clientNamespaceSelector without the NetworkPolicy": { stack: { "mysql-cluster:networkPolicy": "false", "mysql-cluster:clientNamespaceSelector": "team=web" }, refuses: "clientNamespaceSelector", says: /unset when networkPolicy is false/ },
 
   // Names and their lengths.
   "clusterDomain with a 64-character label": { args: { clusterDomain: `${"a".repeat(64)}.local` }, refuses: "clusterDomain", says: /labels of at most 63 characters/ },
@@ -168,7 +172,8 @@ const CASES: Record<string, Case> = {
   "backupSchedule 31 February": { args: { backupSchedule: "0 3 31 2 *" }, accepts: "every field is in range, so the API server accepts it (it never fires)" },
 
   // Other settings.
-  "tolerations with $(...) in a value": { args: { tolerations: '[{"key":"a","operator":"Equal","value":"$(id)"}]' }, refuses: "tolerations", says: /JSON array of tolerations/ },
+  "stack: tolerations with $(...) in a value": { stack: { "mysql-cluster:tolerations": '[{"key":"a","operator":"Equal","value":"$(id)"}]' }, refuses: "tolerations", says: /JSON array of tolerations/ },
+  "tolerations with $(...) in a value": { args: { tolerations: [{ key: "a", operator: "Equal", value: "$(id)" }] }, refuses: "tolerations", says: /JSON array of tolerations/ },
   "restoreBackup \"latest \"": { args: { replicas: 1, restoreFromClaim: "old-backups", restoreBackup: "latest " }, refuses: "restoreBackup", says: SPACES },
   "flavor MySQL": { args: { flavor: "MySQL" as never }, refuses: "flavor", says: /"mysql", "mariadb"/ },
   "storageAccessMode ReadWriteMany": { args: { storageAccessMode: "ReadWriteMany" as never }, refuses: "storageAccessMode", says: /"ReadWriteOnce" or "ReadWriteOncePod"/ },

@@ -125,7 +125,7 @@ describe("NetworkPolicy", function () {
   });
 
   describe("with clientPodSelector only", function () {
-    const { policy, sts } = render({ clientPodSelector: "app=shop,tier=web" });
+    const { policy, sts } = render({ clientPodSelector: { app: "shop", tier: "web" } });
 
     it("adds one rule for those pods in the cluster's namespace, on the database port only", function () {
       assert.strictEqual(policy!.spec.ingress.length, 3);
@@ -154,7 +154,7 @@ describe("NetworkPolicy", function () {
   });
 
   describe("with clientNamespaceSelector only", function () {
-    const { policy } = render({ clientNamespaceSelector: "kubernetes.io/metadata.name=shop" });
+    const { policy } = render({ clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } });
 
     it("admits every pod of the matching namespaces to the database port only", function () {
       assert.deepStrictEqual(policy!.spec.ingress[1], {
@@ -170,7 +170,7 @@ describe("NetworkPolicy", function () {
   });
 
   describe("with both selectors", function () {
-    const { policy } = render({ clientPodSelector: "app=shop", clientNamespaceSelector: "team=web" });
+    const { policy } = render({ clientPodSelector: { app: "shop" }, clientNamespaceSelector: { team: "web" } });
 
     it("puts both in one peer, so a client must match both (pods so labelled in such namespaces)", function () {
       assert.deepStrictEqual(policy!.spec.ingress[1].from, [
@@ -186,11 +186,11 @@ describe("NetworkPolicy", function () {
   });
 
   describe("with metrics false", function () {
-    const { policy, sts } = render({ metrics: false, clientPodSelector: "app=shop" });
+    const { policy, sts } = render({ metrics: false, clientPodSelector: { app: "shop" } });
 
     it("has no metrics rule: no pod reaches port 9104, and the other rules are unchanged", function () {
       assert.ok(!policy!.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === METRICS_PORT)));
-      assert.deepStrictEqual(policy!.spec.ingress, render({ clientPodSelector: "app=shop" }).policy!.spec.ingress.slice(0, 2));
+      assert.deepStrictEqual(policy!.spec.ingress, render({ clientPodSelector: { app: "shop" } }).policy!.spec.ingress.slice(0, 2));
       assert.ok(!admits(policy!, { namespace: "monitoring", namespaceLabels: {}, podLabels: { app: "prometheus" } }, METRICS_PORT));
       validate(policy!);
     });
@@ -207,7 +207,7 @@ describe("NetworkPolicy", function () {
     it("renders no NetworkPolicy, and refuses client selectors without it", function () {
       assert.strictEqual(render({ networkPolicy: false }).policy, undefined);
       // A client selector without the policy would restrict nothing: refused (args.test.ts), not silently dropped.
-      assert.throws(() => render({ networkPolicy: false, clientPodSelector: "app=shop" }), /setting "clientPodSelector": got "app=shop"; expected unset when networkPolicy is false/);
+      assert.throws(() => render({ networkPolicy: false, clientPodSelector: { app: "shop" } }), /setting "clientPodSelector": got \{\\"app\\":\\"shop\\"\}; expected unset when networkPolicy is false/);
       const kinds = renderObjects(resolveArgs("db", { networkPolicy: false })).map((o) => (o as AnyObject).kind);
       assert.ok(!kinds.includes("NetworkPolicy"), kinds.join(", "));
     });

@@ -13,7 +13,7 @@ import * as path from "path";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Service } from "kubernetes-models/v1/Service";
-import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
+import { MySqlClusterArgs, resolveArgs, Toleration } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { renderManifests } from "../../../components/mysql-cluster/render";
 
@@ -116,11 +116,11 @@ describe("placement", function () {
   });
 
   it("passes priorityClassName and the parsed tolerations through to the pod, and the StatefulSet still validates", function () {
-    const tolerations = [
+    const tolerations: Toleration[] = [
       { key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" },
       { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
     ];
-    const { sts, pod } = render({ priorityClassName: "db-critical", tolerations: JSON.stringify(tolerations), hardSpread: true, spreadAcrossZones: true });
+    const { sts, pod } = render({ priorityClassName: "db-critical", tolerations, hardSpread: true, spreadAcrossZones: true });
     assert.strictEqual(pod.priorityClassName, "db-critical");
     assert.deepStrictEqual(pod.tolerations, tolerations);
     validate(StatefulSet, sts);
@@ -128,7 +128,7 @@ describe("placement", function () {
 
   it("changes only the pod template's placement fields for the placement settings", function () {
     const plain = render().pod;
-    const placed = render({ priorityClassName: "p", tolerations: '[{"operator":"Exists"}]', hardSpread: true, spreadAcrossZones: true }).pod;
+    const placed = render({ priorityClassName: "p", tolerations: [{ operator: "Exists" }], hardSpread: true, spreadAcrossZones: true }).pod;
     const strip = (pod: AnyObject) => {
       const { affinity: _a, topologySpreadConstraints: _t, priorityClassName: _p, tolerations: _o, ...rest } = pod;
       return rest;

@@ -393,13 +393,13 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["an appDatabase without an appUser", "reports", { flavor: "mariadb", appDatabase: "reports" }],
   ["the longest name and 99 replicas", "a".repeat(52), { replicas: 99 }],
   ["a tlsSecret and requireTls false", "owntls", { tlsSecret: "corp-db-tls", requireTls: false, flavor: "mariadb" }],
-  ["client pod and namespace selectors", "clients", { clientPodSelector: "app=shop,tier=web", clientNamespaceSelector: "kubernetes.io/metadata.name=shop" }],
+  ["client pod and namespace selectors", "clients", { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } }],
   ["no NetworkPolicy and a password rotation", "open", { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" }],
   ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, flavor: "mariadb" }],
   ["a ServiceMonitor and its own exporter image", "watched", { serviceMonitor: true, exporterImage: "registry.example/mysqld-exporter@sha256:0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd" }],
   ["hard node and zone spread, a priority class and tolerations", "placed", {
     hardSpread: true, spreadAcrossZones: true, priorityClassName: "db-critical",
-    tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+    tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }, { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }],
   }],
   ["soft zone spread, metrics with an existingSecret", "softzones", { spreadAcrossZones: true, existingSecret: "softzones-passwords", semiSyncTimeoutMs: 100 }],
   ["the primary switched to the last ordinal", "switched", { replicas: 3, primaryOrdinal: 2, flavor: "mariadb" }],
@@ -556,7 +556,7 @@ describe("renderObjects", function () {
     }
 
     it("stay out of the ConfigMaps, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
-      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: "app=x", serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
+      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: { app: "x" }, serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
       assert.deepStrictEqual(objects.map((o) => o.kind).sort(),
         ["ConfigMap", "ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
       for (const obj of objects.filter((o) => o.kind !== "Secret")) assert.ok(!/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
@@ -578,7 +578,7 @@ describe("renderObjects", function () {
     ).map(([prefix, label]) => (prefix ? `${prefix}/${label}` : label));
     const labelValue = fc.stringMatching(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?)?$/);
     const selector = fc.option(
-      fc.uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(",")),
+      fc.uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((pairs) => Object.fromEntries(pairs)),
       { nil: undefined },
     );
     // Tolerations the API server accepts: Exists without a value, Equal with a key; tolerationSeconds only with NoExecute.
@@ -614,7 +614,7 @@ describe("renderObjects", function () {
         spreadAcrossZones: fc.option(fc.boolean(), { nil: undefined }),
         hardSpread: fc.option(fc.boolean(), { nil: undefined }),
         priorityClassName: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/), { nil: undefined }),
-        tolerations: fc.option(fc.array(toleration, { maxLength: 3 }).map((t) => JSON.stringify(t)), { nil: undefined }),
+        tolerations: fc.option(fc.array(toleration, { maxLength: 3 }), { nil: undefined }),
         semiSync: fc.option(fc.boolean(), { nil: undefined }),
         semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
         metrics: fc.option(fc.boolean(), { nil: undefined }),
@@ -705,7 +705,7 @@ describe("renderObjects", function () {
           const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map((m) => Number(m[1]));
           assert.deepStrictEqual(timeouts, args.semiSync === false ? [] : [args.semiSyncTimeoutMs ?? 10000]);
           assert.strictEqual(pod.priorityClassName, args.priorityClassName);
-          assert.deepStrictEqual(pod.tolerations, args.tolerations === undefined ? undefined : JSON.parse(args.tolerations));
+          assert.deepStrictEqual(pod.tolerations, args.tolerations);
           const anti = pod.affinity.podAntiAffinity;
           assert.deepStrictEqual(Object.keys(anti), [args.hardSpread ? "requiredDuringSchedulingIgnoredDuringExecution" : "preferredDuringSchedulingIgnoredDuringExecution"]);
           assert.strictEqual(pod.topologySpreadConstraints?.length ?? 0, args.spreadAcrossZones ? 1 : 0);

@@ -1,6 +1,8 @@
-// argsFromConfig and the STACK_SETTINGS table, kept in step with Pulumi.yaml
-// (the settings the CLI accepts), Pulumi.dev.yaml (the example stack) and the
-// README's settings table.
+// argsFromConfig: the stack's text values parsed into the Args the component
+// takes (numbers, booleans, "k=v,..." label maps, JSON tolerations; what does
+// not parse is passed on as written for validation to name), unknown keys
+// refused, and STACK_SETTINGS kept in step with Pulumi.yaml (the settings the
+// CLI accepts), Pulumi.dev.yaml (the example stack) and the README's table.
 
 import * as assert from "assert";
 import * as fs from "fs";
@@ -8,7 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { resolveArgs, MySqlClusterConfigError } from "../../../components/mysql-cluster/args";
-import { argsFromConfig, closestSetting, configKeyProblems, PROJECT, PROVIDER_NAMESPACES, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
+import {
+  argsFromConfig, closestSetting, configKeyProblems, parseLabelSelector, parseTolerations, PROJECT, PROVIDER_NAMESPACES, STACK_SETTINGS,
+} from "../../../components/mysql-cluster/stack-config";
 import { SECRET_KEYS } from "../../../components/mysql-cluster/names";
 import { readStackConfig } from "../../../tools/stack-file";
 
@@ -58,12 +62,21 @@ describe("argsFromConfig", function () {
     });
   }
 
-  it("passes the selectors and tlsSecret through as strings", function () {
-    const { name, args } = fromMap({ clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
-    assert.deepStrictEqual(args, { clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+  it("parses the selectors into the label maps the component takes, and passes tlsSecret through", function () {
+    const { name, args } = fromMap({ clientPodSelector: "app=shop, tier=web", clientNamespaceSelector: "team=web", tlsSecret: "corp-tls" });
+    assert.deepStrictEqual(args, { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { team: "web" }, tlsSecret: "corp-tls" });
     const resolved = resolveArgs(name, args);
-    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop" });
+    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
     assert.deepStrictEqual(resolved.clientNamespaceSelector, { team: "web" });
+  });
+
+  it("passes a selector that does not parse on as written, for validation to name", function () {
+    for (const raw of ["app", "app=shop,app=web", " app=shop"]) {
+      const { name, args } = fromMap({ clientPodSelector: raw });
+      assert.strictEqual(args.clientPodSelector as unknown, raw);
+      assert.throws(() => resolveArgs(name, args), (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 1 &&
+        e.problems[0].startsWith(`setting "clientPodSelector": got ${JSON.stringify(raw)}; expected labels as "key=value" pairs`));
+    }
   });
 
   it("reports a negative or fractional passwordRotation by name", function () {
@@ -81,7 +94,7 @@ describe("argsFromConfig", function () {
     );
   });
 
-  it("parses the production settings: booleans, the integer semiSyncTimeoutMs, and tolerations / priorityClassName / exporterImage as strings", function () {
+  it("parses the production settings: booleans, the integer semiSyncTimeoutMs, tolerations from JSON, priorityClassName / exporterImage as strings", function () {
     const tolerations = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
     const { name, args } = fromMap({
       spreadAcrossZones: "true", hardSpread: "false", semiSync: "false", semiSyncTimeoutMs: "2500", metrics: "true", serviceMonitor: "true",
@@ -89,9 +102,10 @@ describe("argsFromConfig", function () {
     });
     assert.deepStrictEqual(args, {
       spreadAcrossZones: true, hardSpread: false, semiSync: false, semiSyncTimeoutMs: 2500, metrics: true, serviceMonitor: true,
-      priorityClassName: "db-critical", tolerations, exporterImage: "prom/mysqld-exporter:v0.16.0",
+      priorityClassName: "db-critical", tolerations: JSON.parse(tolerations), exporterImage: "prom/mysqld-exporter:v0.16.0",
     });
     assert.deepStrictEqual(resolveArgs(name, args).tolerations, JSON.parse(tolerations));
+    assert.strictEqual(fromMap({ tolerations: "not json" }).args.tolerations as unknown, "not json");
     const types = Object.fromEntries(STACK_SETTINGS.map((s) => [s.key, s.type]));
     assert.deepStrictEqual(
       ["spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor"].map((k) => types[k]),
@@ -149,6 +163,50 @@ describe("argsFromConfig", function () {
   });
 });
 
+describe("parseLabelSelector (the stack's \"k=v,...\" labels)", function () {
+  const valid: [string, Record<string, string>][] = [
+    ["app=shop", { app: "shop" }],
+    ["app=shop,tier=web", { app: "shop", tier: "web" }],
+    ["app=shop, tier=web", { app: "shop", tier: "web" }],
+    ["example.com/team=payments", { "example.com/team": "payments" }],
+    ["app=", { app: "" }],
+    ["a.b_c-d=V.1_x-Y", { "a.b_c-d": "V.1_x-Y" }],
+  ];
+  for (const [text, labels] of valid) {
+    it(`reads ${JSON.stringify(text)} as ${JSON.stringify(labels)}`, function () {
+      assert.deepStrictEqual(parseLabelSelector(text), labels);
+    });
+  }
+
+  for (const text of ["", "app", "a=b=c", "=x", "app=shop,", ",app=shop", "bad key!=v", "app=has space", "-app=x", "app=-x", `${"k".repeat(64)}=v`, `k=${"v".repeat(64)}`, "Bad_Prefix.com/app=x", " app=shop", "app=shop ", "app=shop,app=web"]) {
+    it(`rejects ${JSON.stringify(text.length > 30 ? `${text.slice(0, 12)}...` : text)}`, function () {
+      assert.strictEqual(parseLabelSelector(text), undefined);
+    });
+  }
+});
+
+describe("parseTolerations (the stack's JSON tolerations)", function () {
+  const valid: [string, Record<string, unknown>[]][] = [
+    ["[]", []],
+    ['[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]', [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]],
+    ['[{"key":"dedicated","value":"db"}]', [{ key: "dedicated", value: "db" }]],
+    ['[{"operator":"Exists"}]', [{ operator: "Exists" }]],
+    ['[{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+      [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }]],
+    ['[{"key":"a","operator":"Exists","effect":"PreferNoSchedule"},{"key":"b","operator":"Exists"}]', [{ key: "a", operator: "Exists", effect: "PreferNoSchedule" }, { key: "b", operator: "Exists" }]],
+  ];
+  for (const [text, tolerations] of valid) {
+    it(`reads ${text.length > 60 ? `${text.slice(0, 57)}...` : text} as that array`, function () {
+      assert.deepStrictEqual(parseTolerations(text), tolerations);
+    });
+  }
+
+  for (const text of ["", "not json", "{}", "null", "1", '"[]"', "[1]", "[null]", "[[]]", '[{"key":"a","color":"red"}]', '[{"key":"a","operator":"In"}]', '[{"key":"a","operator":"exists"}]', '[{"key":"a","operator":"Exists","effect":"NoRun"}]']) {
+    it(`rejects ${JSON.stringify(text)}`, function () {
+      assert.strictEqual(parseTolerations(text), undefined);
+    });
+  }
+});
 describe("configKeyProblems and closestSetting", function () {
   it("suggests the setting a near-miss key meant, and nothing for a far one", function () {
     assert.deepStrictEqual(["replica", "Replicas", "AppDatabase", "storagesize", "tlssecret", "clientPodSelektor", "backupRetension", "colour", "x"].map(closestSetting),

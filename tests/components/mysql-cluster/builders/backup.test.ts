@@ -306,7 +306,7 @@ describe("scheduled backups: rendered objects", function () {
     });
 
     it("passes priorityClassName and tolerations through to the backup pod", function () {
-      const pod = podSpec(cronJob({ priorityClassName: "db-critical", tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]' }));
+      const pod = podSpec(cronJob({ priorityClassName: "db-critical", tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }] }));
       assert.strictEqual(pod.priorityClassName, "db-critical");
       assert.deepStrictEqual(pod.tolerations, [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]);
       assert.ok(!("priorityClassName" in podSpec(cronJob())) && !("tolerations" in podSpec(cronJob())));
@@ -322,7 +322,7 @@ describe("scheduled backups: rendered objects", function () {
       ["the defaults", {}],
       ["mariadb, an @weekly schedule, an existingSecret and a tlsSecret", { flavor: "mariadb", backupSchedule: "@weekly", existingSecret: "s", tlsSecret: "t" }],
       ["tolerations, a priority class and an application user", {
-        priorityClassName: "high", tolerations: '[{"operator":"Exists"}]', appDatabase: "shop", appUser: "shop", backupRetention: 1000,
+        priorityClassName: "high", tolerations: [{ operator: "Exists" }], appDatabase: "shop", appUser: "shop", backupRetention: 1000,
       }],
     ] as [string, MySqlClusterArgs][]) {
       it(`validates against the batch/v1 CronJob schema, with ${description}`, function () {
