@@ -97,7 +97,10 @@ export interface Step {
   awaitSeconds?: number;
 }
 
-export type FailureKind = "AlreadyExists" | "FieldImmutable" | "AwaitTimeout" | "GuardRefused";
+export type FailureKind = "AlreadyExists" | "FieldImmutable" | "AwaitTimeout" | "GuardRefused" | "NamespaceNotFound";
+
+/** The namespaces every cluster has (kube-apiserver creates them at start). */
+export const BUILTIN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 export interface Failure {
   key: string;
@@ -392,6 +395,14 @@ export async function plan(input: PlanInput): Promise<Plan> {
     if (!old) {
       const step: Step = { key: key(r), type: r.type, name: r.name, op: "create", object: id, awaitSeconds: awaitBound(r, "create") };
       steps.push(step);
+      // A namespaced object needs its namespace first: the create retries NotFound a few times
+      // and then fails with 'namespaces "x" not found' (await.go Creation, retrier on IsNotFound).
+      const ns = o.metadata?.namespace ?? "default";
+      const nsCreator = input.news.find((x) => objectKind(x) === "Namespace" && (x.inputs as AnyObject).metadata?.name === ns);
+      if (kind !== "Namespace" && !BUILTIN_NAMESPACES.includes(ns) && ![...live.values()].some((l) => l.kind === "Namespace" && l.name === ns)
+        && !(nsCreator && dependsOn(input.news, r, nsCreator.urn))) {
+        failures.push({ key: key(r), kind: "NamespaceNotFound", message: `${id}: namespaces "${ns}" not found: nothing creates it before this object [create]` });
+      }
       if (!isPatch && !provider.upsertExistingObjects && live.has(id)) {
         // The engine creates new resources before it deletes removed ones, so even a name an old
         // resource of this program holds is taken [create].
