@@ -437,6 +437,28 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.ok(deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn), "StatefulSet does not depend on the headless Service");
     });
 
+    it("makes every Kubernetes object wait for the settings guard, so a refused change (even with --skip-preview) changes nothing", function () {
+      const guard = mocks.one(T.guard).urn;
+      const objects = mocks.resources.filter((r) => r.type.startsWith("kubernetes:"));
+      assert.ok(objects.length >= 17, `${objects.length} objects`);
+      for (const r of objects) assert.ok(r.dependencies.includes(guard), `${r.type} ${r.name} does not wait for the guard`);
+    });
+
+    it("owns the Secrets' data by SecretPatches sent as Pulumi secrets (base64), and ignores it on the Secrets themselves", function () {
+      const credentials = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data");
+      assert.strictEqual(inputs(credentials).metadata.name, "shopdb-credentials");
+      assert.strictEqual(Buffer.from(inputs(credentials).data["root-password"], "base64").toString(), mockPassword("shopdb-root-password"));
+      assert.ok(containsSecret(credentials.rawInputs.data), "a password in the SecretPatch is not a Pulumi secret");
+      const tls = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data");
+      assert.ok(containsSecret(tls.rawInputs.data), "the TLS key in the SecretPatch is not a Pulumi secret");
+      assert.deepStrictEqual(credentialsSecret().ignoreChanges, ["stringData", "data"]);
+      assert.deepStrictEqual(tlsSecret().ignoreChanges, ["stringData", "data"]);
+      assert.deepStrictEqual(topologyResource().ignoreChanges, ["data"]);
+      for (const patch of [credentials, tls, mocks.one("kubernetes:core/v1:ConfigMapPatch", "shopdb-topology-data")]) {
+        assert.strictEqual(inputs(patch).metadata.annotations["pulumi.com/patchForce"], "true", patch.name);
+      }
+    });
+
     it("hands the settings that cannot change in place to the settings guard", function () {
       const guard = inputs(mocks.one(T.guard));
       assert.deepStrictEqual(
