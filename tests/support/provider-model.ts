@@ -314,6 +314,16 @@ function controllerClaims(sts: AnyObject): LiveObject[] {
   return claims;
 }
 
+/**
+ * The state the engine stores after an update from `olds` to `news`: the new inputs, with the
+ * old values at each resource's ignoreChanges paths [ignore] (so a StatefulSet's
+ * volumeClaimTemplates stay at their creation size in state and in the cluster).
+ */
+export function stateAfter(olds: RecordedResource[], news: RecordedResource[]): RecordedResource[] {
+  const before = new Map(olds.map((r) => [key(r), r]));
+  return news.map((r) => (before.has(key(r)) ? { ...r, inputs: withIgnored(before.get(key(r))!.inputs, r.inputs, r.ignoreChanges) } : r));
+}
+
 /** What `pulumi destroy` leaves in the cluster: retained resources' objects and the controller's claims (whenDeleted: Retain). */
 export function liveAfterDestroy(state: RecordedResource[]): LiveObject[] {
   const kept = liveOf(state.filter((r) => r.retainOnDelete));

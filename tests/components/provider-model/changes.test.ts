@@ -13,7 +13,7 @@ import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { awaitTimeouts } from "../../../components/mysql-cluster/timeouts";
 import { deployFresh, installMocks, MockRecorder, RecordedResource } from "../pulumi-mocks";
-import { liveAfterDestroy, LiveObject, plan, Plan, PlanInput, parseDuration, stepsOf } from "../../support/provider-model";
+import { liveAfterDestroy, LiveObject, plan, Plan, PlanInput, parseDuration, stateAfter, stepsOf } from "../../support/provider-model";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -70,9 +70,13 @@ describe("changing a running stack, through the provider/engine model", function
       // The volumes stay: the claim Patches leave the state only [retain].
       assert.deepStrictEqual(changedKinds(down), ["retain PersistentVolumeClaimPatch db-data-3", "retain PersistentVolumeClaimPatch db-data-4", "update StatefulSet db"]);
       // Scaling up after storageSize grew: pod 3's claim exists at the grown size before the StatefulSet creates pod 3 (defect 4).
-      const grown = await change({ replicas: 3 }, { replicas: 3, storageSize: "20Gi" });
+      const created = await record({ replicas: 3 });
+      const grownState = stateAfter(created, await record({ replicas: 3, storageSize: "20Gi" }));
+      const grown = await plan({ olds: created, news: grownState });
       clean(grown, "10Gi -> 20Gi");
-      const scaled = await change({ replicas: 3, storageSize: "20Gi" }, { replicas: 4, storageSize: "20Gi" }, { live: grown.liveAfter });
+      // The StatefulSet in the state (and the cluster) still has the 10Gi template [ignore].
+      assert.strictEqual((grownState.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!.inputs as AnyObject).spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
+      const scaled = await plan({ olds: grownState, news: await record({ replicas: 4, storageSize: "20Gi" }), live: grown.liveAfter });
       clean(scaled, "3 -> 4 after growing");
       assert.strictEqual(scaled.liveAfter.find((o) => o.name === "data-db-3")?.storage, "20Gi");
     },
@@ -263,6 +267,19 @@ describe("changing a running stack, through the provider/engine model", function
       const p = await plan({ olds: [], news, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 1e9 } });
       assert.deepStrictEqual(p.failures.map((f) => f.kind), ["AwaitTimeout"]);
       assert.deepStrictEqual(p.skipped, []);
+    });
+  });
+
+  describe("a replica that lags (defect 11)", function () {
+    it("halts only the StatefulSet's await: a roll stuck at a lagging replica fails `pulumi up` at the bound, and nothing else is skipped", async function () {
+      const olds = await record({ replicas: 3, backupSchedule: "@daily" });
+      const news = await record({ replicas: 3, backupSchedule: "@daily", image: "mysql:8.4.9" });
+      const stuck = await plan({ olds, news, durations: { "kubernetes:apps/v1:StatefulSet::db": Number.MAX_SAFE_INTEGER } });
+      assert.deepStrictEqual(stuck.failures.map((f) => `${f.kind} ${f.key}`), ["AwaitTimeout kubernetes:apps/v1:StatefulSet::db"]);
+      assert.deepStrictEqual(stuck.skipped, []);
+      // Within its bound (caught up in time), the same roll succeeds.
+      const bound = stuck.steps.find((s) => s.name === "db")!.awaitSeconds!;
+      assert.deepStrictEqual((await plan({ olds, news, durations: { "kubernetes:apps/v1:StatefulSet::db": bound } })).failures, []);
     });
   });
 
