@@ -1,6 +1,10 @@
 // MySqlCluster: registers the rendered objects as Pulumi resources under one
 // component, generates the passwords, guards settings that cannot change in
-// place, grows volumes in place, and exposes the endpoints and credentials.
+// place (every object waits for the guard), keeps the mounted Secrets and
+// topology in place through data changes, creates or grows each pod's claim
+// before its pod starts, and exposes the endpoints and credentials. What the
+// provider and the engine do with each change is modelled, with sources, in
+// tests/support/provider-model.ts.
 
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -15,7 +19,11 @@ import { awaitTimeouts } from "./timeouts";
 
 /** Server-side apply with force: the Patch takes over the fields another manager (the object's own resource, the StatefulSet controller) set. */
 const PATCH_FORCE = "pulumi.com/patchForce";
-/** No readiness to wait for: a claim of a WaitForFirstConsumer class binds only when its pod starts, after the StatefulSet. */
+/**
+ * No await for the claims: the provider would wait for Bound on a create (Pending with a
+ * WaitForFirstConsumer class; awaiters.go untilCoreV1PersistentVolumeClaimReady), a second 10-minute
+ * wait in front of the StatefulSet's; a claim that cannot be provisioned shows in the StatefulSet's await.
+ */
 const SKIP_AWAIT = "pulumi.com/skipAwait";
 
 /** Secret data as the API stores it (base64), keeping each value's secretness. */
