@@ -1,6 +1,7 @@
 // Every Kubernetes name and label is derived from the cluster name here, so two
 // clusters can share a namespace and pod DNS names are known before deploy.
 
+import { createHash } from "crypto";
 import { ResolvedArgs } from "./args";
 
 export const PORTS = { mysql: 3306, backup: 3307, metrics: 9104 } as const;
@@ -46,7 +47,20 @@ export interface ClusterNames {
   labels: Record<string, string>;
 }
 
-export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" | "tlsSecret">): ClusterNames {
+/**
+ * The backups claim: "<name>-backups", or "<name>-backups-<class>" with a backupStorageClass. A
+ * claim's storageClassName is immutable and the claim is kept when backups are turned off or the
+ * stack is destroyed, so a claim of another class must be another claim: a new class starts a new,
+ * empty claim and the old one keeps its backups (issue 13, defect 5). Names are DNS subdomains
+ * (253 characters); a class name too long for that is replaced by a hash of it.
+ */
+export function backupClaimName(name: string, backupStorageClass?: string): string {
+  if (!backupStorageClass) return `${name}-backups`;
+  const plain = `${name}-backups-${backupStorageClass}`;
+  return plain.length <= 253 ? plain : `${name}-backups-${createHash("sha256").update(backupStorageClass).digest("hex").slice(0, 10)}`;
+}
+
+export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" | "tlsSecret"> & Partial<Pick<ResolvedArgs, "backupStorageClass">>): ClusterNames {
   const selectorLabels = {
     "app.kubernetes.io/name": "mysql-cluster",
     "app.kubernetes.io/instance": args.name,
@@ -62,7 +76,7 @@ export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" 
     networkPolicy: args.name,
     topologyConfigMap: `${args.name}-topology`,
     backupCronJob: `${args.name}-backup`,
-    backupClaim: `${args.name}-backups`,
+    backupClaim: backupClaimName(args.name, args.backupStorageClass),
     backupPodLabels: { "app.kubernetes.io/name": "mysql-cluster-backup", "app.kubernetes.io/instance": args.name },
     configMapPrefix: `${args.name}-config`,
     dataClaim: "data",

@@ -6,6 +6,7 @@ import { ResolvedArgs } from "./args";
 import { buildBackupClaim, buildBackupCronJob } from "./builders/backup";
 import { buildConfigMap, buildTopologyConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
+import { buildDataClaims } from "./builders/data-claims";
 import { buildNetworkPolicy } from "./builders/network-policy";
 import { buildDisruptionBudget } from "./builders/disruption-budget";
 import { buildHeadlessService, buildMetricsService, buildReadService, buildServiceMonitor, buildWriteService } from "./builders/services";
@@ -42,6 +43,8 @@ export function renderManifests<V = string>(
     serviceMonitor: args.serviceMonitor ? buildServiceMonitor(args, names) : undefined,
     networkPolicy: args.networkPolicy ? buildNetworkPolicy(args, names) : undefined,
     disruptionBudget: buildDisruptionBudget(args, names),
+    /** data-<sts>-N at the current size, for N < replicas: created or grown before the StatefulSet creates pod N. */
+    dataClaims: buildDataClaims(args, names),
     statefulSet: buildStatefulSet(args, names, configMap.metadata.name),
     backupClaim: args.backupSchedule ? buildBackupClaim(args, names) : undefined,
     backupCronJob: args.backupSchedule ? buildBackupCronJob(args, names, configMap.metadata.name) : undefined,
@@ -52,6 +55,6 @@ export function renderManifests<V = string>(
 export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
   const m = renderManifests<string>(args, passwords, tls);
   return [m.secret, m.tlsSecret, m.configMap, m.topologyConfigMap, m.headlessService, m.writeService, m.readService, m.metricsService, m.serviceMonitor,
-    m.networkPolicy, m.disruptionBudget, m.statefulSet, m.backupClaim, m.backupCronJob]
+    m.networkPolicy, m.disruptionBudget, ...m.dataClaims, m.statefulSet, m.backupClaim, m.backupCronJob]
     .filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

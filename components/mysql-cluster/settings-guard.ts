@@ -1,10 +1,20 @@
 // A tiny dynamic resource whose only job is to compare the settings a running
-// cluster cannot change with the ones being deployed, during `pulumi preview`,
-// and fail with a message saying what to do. The provider's diff sees the old
-// settings from state, which nothing else in the program can.
+// cluster cannot change with the ones being deployed, and fail with a message
+// saying what to do. The provider's diff sees the old settings from state,
+// which nothing else in the program can. Its diff runs in `pulumi preview` and
+// again in `pulumi up` (with --skip-preview too): MySqlCluster makes every
+// Kubernetes object dependsOn the guard, so the SDK registers none of them
+// until the guard's step succeeded, and a refused change changes nothing.
 
 import * as pulumi from "@pulumi/pulumi";
 import { creationProblems, ImmutableSettings, immutableSettingProblems } from "./immutable-settings";
+
+/** The settings the guard compares; every other input (such as `__provider`) is ignored. */
+// A record, so a setting added to ImmutableSettings but not here fails to compile.
+const GUARDED: Record<keyof ImmutableSettings, true> = {
+  flavor: true, storageClass: true, storageAccessMode: true, storageSize: true, existingSecret: true, tlsSecret: true, namespace: true, primaryOrdinal: true, replicas: true,
+};
+export const GUARDED_KEYS = Object.keys(GUARDED) as (keyof ImmutableSettings)[];
 
 export const guardProvider: pulumi.dynamic.ResourceProvider = {
   // olds is empty when the guard (and so the cluster) is being created.
@@ -16,8 +26,9 @@ export const guardProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
     const problems = immutableSettingProblems(olds, news);
     if (problems.length > 0) throw new Error(problems.join("\n"));
-    const keys = Object.keys(news) as (keyof ImmutableSettings)[];
-    return { changes: keys.some((key) => olds[key] !== news[key]) };
+    // Only the settings: the inputs also carry `__provider`, this provider's serialized code,
+    // which changes with any edit of the program's code and is no change of the cluster.
+    return { changes: GUARDED_KEYS.some((key) => olds[key] !== news[key]) };
   },
   async create(inputs: ImmutableSettings) {
     return { id: "immutable-settings", outs: inputs };

@@ -1,8 +1,10 @@
 // Pulumi unit-test mocks shared by the component and example tests. Records
 // every resource the program registers (type, name, inputs, parent URN and the
 // resource options the mock monitor sees), makes RandomPassword return a
-// recognisable "pw-<name>" and the @pulumi/tls resources "KEY-<name>" /
-// "CERT-<name>" / "CSR-<name>", and lets a test serve StackReference outputs.
+// recognisable "pw-<name>" (another value per rotation keeper, as a real
+// replacement would) and the @pulumi/tls resources "KEY-<name>" /
+// "CERT-<name>" (another after renewCertificates()) / "CSR-<name>", and lets
+// a test serve StackReference outputs.
 
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
@@ -23,6 +25,9 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   dependencies: string[];
   custom: boolean;
+  /** customTimeouts as registered ("" where unset). */
+  customTimeouts: { create: string; update: string; delete: string };
+  replaceOnChanges: string[];
 }
 
 export interface MockOptions {
@@ -39,9 +44,9 @@ export interface MockOptions {
 export const MOCK_PROJECT = "mysql-cluster";
 export const MOCK_STACK = "unit";
 
-/** The value the mocked RandomPassword named `name` generates. */
-export function mockPassword(name: string): string {
-  return `pw-${name}`;
+/** The value the mocked RandomPassword named `name` generates; keepers {rotation: "0"} (or none) gives "pw-<name>". */
+export function mockPassword(name: string, rotation?: string): string {
+  return rotation && rotation !== "0" ? `pw-${name}-rotation-${rotation}` : `pw-${name}`;
 }
 
 /** The PEM the mocked tls.PrivateKey named `name` generates. */
@@ -62,6 +67,8 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getRetainondelete?(): boolean;
   getDependenciesList(): string[];
+  getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getReplaceonchangesList?(): string[];
 }
 
 type MonitorLike = {
@@ -91,9 +98,16 @@ export function containsSecret(value: unknown): boolean {
 
 export class MockRecorder {
   readonly resources: RecordedResource[] = [];
-  private readonly options = new Map<string, Pick<RecordedResource, "parent" | "ignoreChanges" | "retainOnDelete" | "dependencies">>();
+  private readonly options = new Map<string, Pick<RecordedResource, "parent" | "ignoreChanges" | "retainOnDelete" | "dependencies" | "customTimeouts" | "replaceOnChanges">>();
+  /** How many times the certificates were renewed: each renewal issues other PEMs (as earlyRenewalHours would). */
+  private renewals = 0;
 
   constructor(private readonly opts: MockOptions) {}
+
+  /** Makes every certificate issued from now on a new one, as a renewal within earlyRenewalHours does. */
+  renewCertificates(): void {
+    this.renewals++;
+  }
 
   /** Forgets every resource recorded so far (call before each program run). */
   reset(): void {
@@ -118,7 +132,7 @@ export class MockRecorder {
     return {
       newResource: (args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult => {
         const key = `${args.type}::${args.name}`;
-        const options = this.options.get(key) ?? { parent: "", ignoreChanges: [], retainOnDelete: false, dependencies: [] };
+        const options = this.options.get(key) ?? { parent: "", ignoreChanges: [], retainOnDelete: false, dependencies: [], customTimeouts: { create: "", update: "", delete: "" }, replaceOnChanges: [] };
         // The URN the mock monitor gives it: the parent's type qualifies the type.
         const parentType = options.parent ? options.parent.split("::")[2].split("$").pop() : undefined;
         const urn = `urn:pulumi:${MOCK_STACK}::${this.opts.project ?? MOCK_PROJECT}::${parentType ? `${parentType}$` : ""}${args.type}::${args.name}`;
@@ -142,12 +156,12 @@ export class MockRecorder {
   private stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     switch (args.type) {
       case "random:index/randomPassword:RandomPassword":
-        return { ...args.inputs, result: mockPassword(args.name) };
+        return { ...args.inputs, result: mockPassword(args.name, args.inputs.keepers?.rotation) };
       case "tls:index/privateKey:PrivateKey":
         return { ...args.inputs, privateKeyPem: mockPrivateKey(args.name), publicKeyPem: `PUBLIC-${args.name}` };
       case "tls:index/selfSignedCert:SelfSignedCert":
       case "tls:index/locallySignedCert:LocallySignedCert":
-        return { ...args.inputs, certPem: mockCertificate(args.name) };
+        return { ...args.inputs, certPem: mockCertificate(args.name) + (this.renewals > 0 ? `-renewal-${this.renewals}` : "") };
       case "tls:index/certRequest:CertRequest":
         return { ...args.inputs, certRequestPem: `CSR-${args.name}` };
       case "pulumi:pulumi:StackReference":
@@ -170,6 +184,12 @@ export class MockRecorder {
         ignoreChanges: req.getIgnorechangesList(),
         retainOnDelete: req.getRetainondelete?.() ?? false,
         dependencies: req.getDependenciesList(),
+        customTimeouts: {
+          create: req.getCustomtimeouts?.()?.getCreate() ?? "",
+          update: req.getCustomtimeouts?.()?.getUpdate() ?? "",
+          delete: req.getCustomtimeouts?.()?.getDelete() ?? "",
+        },
+        replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
       });
       return register(req, callback);
     };

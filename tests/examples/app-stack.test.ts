@@ -5,7 +5,17 @@
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { resolveArgs } from "../../components/mysql-cluster/args";
+import { buildNetworkPolicy } from "../../components/mysql-cluster/builders/network-policy";
+import { clusterNames } from "../../components/mysql-cluster/names";
+import { argsFromConfig } from "../../components/mysql-cluster/stack-config";
+import { readStackConfig } from "../../tools/stack-file";
 import { containsSecret, installMocks, isSecret, MockRecorder, settle, valueOf } from "../components/pulumi-mocks";
+
+const ROOT = path.join(__dirname, "../..");
 
 type DatabaseEnvModule = typeof import("../../examples/app-stack/database-env");
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -216,6 +226,22 @@ describe("examples/app-stack", function () {
       assert.strictEqual(volume.secret.secretName, secretName);
       assert.deepStrictEqual(volume.secret.items, [{ key: "ca.crt", path: caPath.slice(mount.mountPath.length + 1) }]);
       assert.ok(!JSON.stringify(pod).includes(DATABASE_OUTPUTS.caCertificate), "the CA is inlined in the pod spec");
+    });
+
+    it("runs pods the dev database stack's NetworkPolicy admits: labels its clientPodSelector matches, in its namespace by default", function () {
+      const dev = readStackConfig(ROOT, "dev");
+      const { name, args } = argsFromConfig((key) => dev[key]);
+      const db = resolveArgs(name, args);
+      const policy = buildNetworkPolicy(db, clusterNames(db));
+      const podLabels: Record<string, string> = (mocks.one("kubernetes:apps/v1:Deployment").inputs as AnyObject).spec.template.metadata.labels;
+      const clients = policy.spec.ingress.filter((rule) => rule.ports.some((p) => p.port === 3306)).flatMap((rule) => rule.from as AnyObject[]);
+      // A podSelector without a namespaceSelector admits pods of the policy's own namespace only (networking.k8s.io/v1 NetworkPolicyPeer).
+      const admits = clients.some((peer) => peer.podSelector && !peer.namespaceSelector
+        && Object.entries<string>(peer.podSelector.matchLabels).every(([k, v]) => podLabels[k] === v)
+        && Object.keys(peer.podSelector.matchLabels).length > 0);
+      assert.ok(admits, `the dev stack's NetworkPolicy (clientPodSelector ${JSON.stringify(db.clientPodSelector)}) does not admit pods labelled ${JSON.stringify(podLabels)}`);
+      const example = parse(fs.readFileSync(path.join(ROOT, "examples/app-stack/Pulumi.yaml"), "utf8"));
+      assert.strictEqual(example.config.namespace.default, db.namespace, "the app's default namespace is not the database's");
     });
 
     it("exports the endpoints, not the password", async function () {

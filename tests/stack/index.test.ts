@@ -60,10 +60,10 @@ describe("stack program index.ts", function () {
     });
 
     it("exports the endpoints, port, namespace and app user of the dev cluster", async function () {
-      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.databases.svc.cluster.local");
-      assert.strictEqual(await valueOf(outputs.readEndpoint), "mysql-read.databases.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.default.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.readEndpoint), "mysql-read.default.svc.cluster.local");
       assert.strictEqual(await valueOf(outputs.port), 3306);
-      assert.strictEqual(await valueOf(outputs.namespace), "databases");
+      assert.strictEqual(await valueOf(outputs.namespace), "default");
       assert.strictEqual(await valueOf(outputs.secretName), "mysql-credentials");
       assert.strictEqual(await valueOf(outputs.appDatabase), "shop");
       assert.strictEqual(await valueOf(outputs.appUser), "shop");
@@ -74,9 +74,9 @@ describe("stack program index.ts", function () {
       assert.strictEqual(await isSecret(outputs.caCertificate), false);
     });
 
-    it("deploys the NetworkPolicy admitting app=shop, and TLS with require_secure_transport", function () {
+    it("deploys the NetworkPolicy admitting app.kubernetes.io/name=shop, and TLS with require_secure_transport", function () {
       const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as AnyObject;
-      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
+      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }]);
       assert.match(scriptsConfigMap(mocks).data["server.cnf"], /^require_secure_transport = ON$/m);
     });
 

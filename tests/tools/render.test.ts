@@ -67,12 +67,15 @@ describe("tools/render.ts", function () {
       assert.strictEqual(result.stderr, "");
     });
 
-    it("prints one YAML document for each of the two Secrets, two ConfigMaps (scripts, topology), four Services, NetworkPolicy, PodDisruptionBudget and StatefulSet", function () {
-      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "ConfigMap", "Service", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget", "StatefulSet"]);
+    it("prints one YAML document for each of the two Secrets, two ConfigMaps (scripts, topology), four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi and StatefulSet", function () {
+      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "ConfigMap", "Service", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget",
+        "PersistentVolumeClaim", "PersistentVolumeClaim", "PersistentVolumeClaim", "StatefulSet"]);
+      assert.deepStrictEqual(objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => `${o.metadata.name}=${o.spec.resources.requests.storage}`),
+        ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi"]);
       assert.deepStrictEqual(objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")), ["mysql-config-<hash>", "mysql-topology"]);
       assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), ["mysql", "mysql-write", "mysql-read", "mysql-metrics"]);
       assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["mysql-credentials", "mysql-tls"]);
-      for (const o of objects) assert.strictEqual(o.metadata.namespace, "databases");
+      for (const o of objects) assert.strictEqual(o.metadata.namespace, "default");
     });
 
     it("renders the dev stack's settings: 3 MariaDB replicas with a 20Gi volume each, and the default exporter", function () {
@@ -122,11 +125,11 @@ describe("tools/render.ts", function () {
       assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-tls"]);
     });
 
-    it("prints the dev stack's NetworkPolicy, admitting app=shop to port 3306 and any pod to the metrics port 9104", function () {
+    it("prints the dev stack's NetworkPolicy, admitting app.kubernetes.io/name=shop to port 3306 and any pod to the metrics port 9104", function () {
       const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
       assert.deepStrictEqual(policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)), [[3306, 3307], [3306], [9104]]);
       assert.deepStrictEqual(policy.spec.ingress[2].from, [{ namespaceSelector: {} }]);
-      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { app: "shop" } } }]);
+      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }]);
     });
   });
 

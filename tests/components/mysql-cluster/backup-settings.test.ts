@@ -332,7 +332,7 @@ describe("backup and restore scripts (static)", function () {
 describe("MySqlCluster registers the backup objects (Pulumi mocks)", function () {
   const T = {
     component: "mysql-cluster:index:MySqlCluster",
-    pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+    pvc: "kubernetes:core/v1:PersistentVolumeClaimPatch",
     cronJob: "kubernetes:batch/v1:CronJob",
     configMap: "kubernetes:core/v1:ConfigMap",
     statefulSet: "kubernetes:apps/v1:StatefulSet",
@@ -359,7 +359,7 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     });
 
     it("registers the PVC <name>-backups and the CronJob <name>-backup, parented to the component", function () {
-      const pvc = mocks.one(T.pvc, "bkdb-backups");
+      const pvc = mocks.one(T.pvc, "bkdb-backup-claim");
       const job = mocks.one(T.cronJob, "bkdb-backup");
       assert.strictEqual(inputs(pvc).metadata.name, "bkdb-backups");
       assert.strictEqual(inputs(job).metadata.name, "bkdb-backup");
@@ -370,14 +370,15 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     });
 
     it("keeps the backup PVC when the stack is deleted (retainOnDelete), and not the CronJob", function () {
-      assert.strictEqual(mocks.one(T.pvc, "bkdb-backups").retainOnDelete, true);
+      assert.strictEqual(mocks.one(T.pvc, "bkdb-backup-claim").retainOnDelete, true);
       assert.strictEqual(mocks.one(T.cronJob, "bkdb-backup").retainOnDelete, false);
     });
 
-    it("creates the CronJob after the PVC, the scripts ConfigMap and the StatefulSet", function () {
+    it("creates the CronJob after the PVC and the scripts ConfigMap, not after the StatefulSet (a long rollout must not hold back the schedule)", function () {
       const deps = mocks.one(T.cronJob, "bkdb-backup").dependencies;
       const scripts = mocks.ofType(T.configMap).find((r) => inputs(r).metadata.name.startsWith("bkdb-config-"))!;
-      for (const r of [mocks.one(T.pvc, "bkdb-backups"), scripts, mocks.one(T.statefulSet)]) assert.ok(deps.includes(r.urn), `CronJob does not depend on ${r.type} ${r.name}: ${deps.join(", ")}`);
+      for (const r of [mocks.one(T.pvc, "bkdb-backup-claim"), scripts]) assert.ok(deps.includes(r.urn), `CronJob does not depend on ${r.type} ${r.name}: ${deps.join(", ")}`);
+      assert.ok(!deps.includes(mocks.one(T.statefulSet).urn), "the CronJob waits for the StatefulSet");
     });
 
     it("points the CronJob's scripts volume at the registered ConfigMap, and its backups volume at the registered PVC", function () {
@@ -385,12 +386,12 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
       const volumes = Object.fromEntries(pod.volumes.map((v: AnyObject) => [v.name, v]));
       const scripts = mocks.ofType(T.configMap).find((r) => inputs(r).metadata.name.startsWith("bkdb-config-"))!;
       assert.strictEqual(volumes.scripts.configMap.name, inputs(scripts).metadata.name);
-      assert.strictEqual(volumes.backups.persistentVolumeClaim.claimName, inputs(mocks.one(T.pvc)).metadata.name);
+      assert.strictEqual(volumes.backups.persistentVolumeClaim.claimName, inputs(mocks.one(T.pvc, "bkdb-backup-claim")).metadata.name);
     });
 
     it("puts no generated password into the CronJob or the PVC, not even as a secret", function () {
       const generated = ["root-password", "replication-password", "backup-password", "monitor-password", "exporter-password", "app-password"].map((k) => mockPassword(`bkdb-${k}`));
-      for (const r of [mocks.one(T.cronJob), mocks.one(T.pvc)]) {
+      for (const r of [mocks.one(T.cronJob), mocks.one(T.pvc, "bkdb-backup-claim")]) {
         const text = JSON.stringify(r.inputs);
         for (const pw of generated) assert.ok(!text.includes(pw), `${r.type} contains ${pw}`);
         assert.ok(!text.includes("pw-"), `${r.type} contains a password`);
@@ -404,8 +405,8 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
       await deploy("plain", { namespace: "shop" });
     });
 
-    it("registers neither a PersistentVolumeClaim nor a CronJob", function () {
-      assert.deepStrictEqual(mocks.ofType(T.pvc).map((r) => r.name), []);
+    it("registers neither a backups claim nor a CronJob (only the pods' data claims)", function () {
+      assert.deepStrictEqual(mocks.ofType(T.pvc).map((r) => r.name).filter((n) => !/-data-[0-9]+$/.test(n)), []);
       assert.deepStrictEqual(mocks.ofType(T.cronJob).map((r) => r.name), []);
       assert.ok(mocks.ofType(T.statefulSet).length === 1, "the cluster was not deployed");
     });

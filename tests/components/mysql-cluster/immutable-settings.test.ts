@@ -128,3 +128,23 @@ describe("creationProblems", function () {
     });
   }
 });
+
+describe("the settings guard's diff (guardProvider.diff)", function () {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { guardProvider } = require("../../../components/mysql-cluster/settings-guard") as typeof import("../../../components/mysql-cluster/settings-guard");
+  const withCode = (settings: ImmutableSettings, code: string) => ({ ...settings, __provider: code }) as unknown as ImmutableSettings;
+
+  it("reports no change when only __provider (the dynamic provider's serialized code) differs, so a code change shows no update", async function () {
+    const result = await guardProvider.diff!("immutable-settings", withCode(deployed, "exports.handler = 1"), withCode(deployed, "exports.handler = 2"));
+    assert.strictEqual(result.changes, false);
+  });
+
+  it("reports a change of a setting it guards", async function () {
+    const result = await guardProvider.diff!("immutable-settings", withCode(deployed, "a"), withCode({ ...deployed, replicas: 4 }, "a"));
+    assert.strictEqual(result.changes, true);
+  });
+
+  it("throws, naming the setting, for a change it refuses", async function () {
+    await assert.rejects(guardProvider.diff!("immutable-settings", deployed, { ...deployed, flavor: "mysql" }), /setting "flavor" cannot change on a running cluster/);
+  });
+});

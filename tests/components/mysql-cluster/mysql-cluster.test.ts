@@ -145,8 +145,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      // 2 Secrets, 2 ConfigMaps, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
-      assert.strictEqual(children.length, 2 + 2 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
+      // 2 Secrets and their 2 data Patches, 2 ConfigMaps and the topology's data Patch, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
+      assert.strictEqual(children.length, 2 + 2 + 2 + 1 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
       for (const child of children) assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
 
@@ -375,8 +375,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const r of mocks.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
         const text = JSON.stringify(r.inputs);
         const name = inputs(r).metadata.name;
-        for (const pw of passwords) assert.strictEqual(text.includes(pw), name === "shopdb-credentials", `${r.type} ${name} and ${pw}`);
-        assert.strictEqual(text.includes(serverKey), name === "shopdb-tls", `${r.type} ${name} and the server key`);
+        // The Secret holds them in stringData, its data Patch base64-encoded in data.
+        const b64 = (v: string) => Buffer.from(v).toString("base64");
+        for (const pw of passwords) assert.strictEqual(text.includes(pw) || text.includes(b64(pw)), name === "shopdb-credentials", `${r.type} ${name} and ${pw}`);
+        assert.strictEqual(text.includes(serverKey) || text.includes(b64(serverKey)), name === "shopdb-tls", `${r.type} ${name} and the server key`);
         assert.ok(!text.includes(mockPrivateKey("shopdb-ca-key")), `${r.type} ${name} contains the CA's key`);
       }
     });
@@ -424,12 +426,37 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(mocks.one(T.statefulSet).ignoreChanges, ["spec.volumeClaimTemplates"]);
     });
 
-    it("creates the StatefulSet after its scripts and topology ConfigMaps, headless Service and both Secrets", function () {
+    it("creates the StatefulSet after its scripts ConfigMap, the topology's and both Secrets' data Patches, the headless Service, every data claim and the guard", function () {
       const deps = mocks.one(T.statefulSet).dependencies;
       assert.ok(deps.includes(configMapResource().urn), "StatefulSet does not depend on the scripts ConfigMap");
-      assert.ok(deps.includes(topologyResource().urn), "StatefulSet does not depend on the topology ConfigMap");
-      for (const secret of [credentialsSecret(), tlsSecret()]) assert.ok(deps.includes(secret.urn), `StatefulSet does not depend on Secret ${inputs(secret).metadata.name}`);
+      for (const patch of [mocks.one("kubernetes:core/v1:ConfigMapPatch", "shopdb-topology-data"), mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data"), mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data")]) {
+        assert.ok(deps.includes(patch.urn), `StatefulSet does not depend on ${patch.name}`);
+      }
+      for (const claim of mocks.ofType(T.pvcPatch)) assert.ok(deps.includes(claim.urn), `StatefulSet does not depend on ${claim.name}`);
+      assert.ok(deps.includes(mocks.one(T.guard).urn), "StatefulSet does not depend on the settings guard");
       assert.ok(deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn), "StatefulSet does not depend on the headless Service");
+    });
+
+    it("makes every Kubernetes object wait for the settings guard, so a refused change (even with --skip-preview) changes nothing", function () {
+      const guard = mocks.one(T.guard).urn;
+      const objects = mocks.resources.filter((r) => r.type.startsWith("kubernetes:"));
+      assert.ok(objects.length >= 17, `${objects.length} objects`);
+      for (const r of objects) assert.ok(r.dependencies.includes(guard), `${r.type} ${r.name} does not wait for the guard`);
+    });
+
+    it("owns the Secrets' data by SecretPatches sent as Pulumi secrets (base64), and ignores it on the Secrets themselves", function () {
+      const credentials = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data");
+      assert.strictEqual(inputs(credentials).metadata.name, "shopdb-credentials");
+      assert.strictEqual(Buffer.from(inputs(credentials).data["root-password"], "base64").toString(), mockPassword("shopdb-root-password"));
+      assert.ok(containsSecret(credentials.rawInputs.data), "a password in the SecretPatch is not a Pulumi secret");
+      const tls = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data");
+      assert.ok(containsSecret(tls.rawInputs.data), "the TLS key in the SecretPatch is not a Pulumi secret");
+      assert.deepStrictEqual(credentialsSecret().ignoreChanges, ["stringData", "data"]);
+      assert.deepStrictEqual(tlsSecret().ignoreChanges, ["stringData", "data"]);
+      assert.deepStrictEqual(topologyResource().ignoreChanges, ["data"]);
+      for (const patch of [credentials, tls, mocks.one("kubernetes:core/v1:ConfigMapPatch", "shopdb-topology-data")]) {
+        assert.strictEqual(inputs(patch).metadata.annotations["pulumi.com/patchForce"], "true", patch.name);
+      }
     });
 
     it("hands the settings that cannot change in place to the settings guard", function () {
@@ -727,7 +754,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         apiVersion: "policy/v1",
         kind: "PodDisruptionBudget",
         metadata: { name: "pdb", namespace: "data", labels: statefulSet().metadata.labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: statefulSet().spec.selector.matchLabels } },
+        spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: statefulSet().spec.selector.matchLabels } },
       });
     });
 

@@ -60,8 +60,8 @@ describe("PodDisruptionBudget", function () {
     validate(PodDisruptionBudget, pdb);
   });
 
-  it("selects exactly the cluster's pods (the StatefulSet's selector) with maxUnavailable 1 and nothing else in its spec", function () {
-    assert.deepStrictEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: sts.spec.selector.matchLabels } });
+  it("selects exactly the cluster's pods (the StatefulSet's selector) with maxUnavailable 1, lets an unready (lagging) pod be evicted, and nothing else in its spec", function () {
+    assert.deepStrictEqual(pdb.spec, { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: sts.spec.selector.matchLabels } });
     assert.ok(selects(pdb.spec.selector, sts.spec.template.metadata.labels));
     assert.ok(!selects(pdb.spec.selector, render({}, "other").sts.spec.template.metadata.labels), "the budget selects another cluster's pods");
   });

@@ -13,6 +13,7 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
@@ -32,6 +33,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Secret": Secret,
   "v1/ConfigMap": ConfigMap,
   "v1/Service": Service,
+  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
   "apps/v1/StatefulSet": StatefulSet,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
@@ -414,7 +416,7 @@ describe("renderObjects", function () {
     const { name, args } = devStackArgs();
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
-    it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget and the StatefulSet in apply order, and nothing else", function () {
+    it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget, each pod's data claim and the StatefulSet in apply order, and nothing else", function () {
       assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")), [
         "Secret/mysql-credentials",
         "Secret/mysql-tls",
@@ -426,6 +428,9 @@ describe("renderObjects", function () {
         "Service/mysql-metrics",
         "NetworkPolicy/mysql",
         "PodDisruptionBudget/mysql",
+        "PersistentVolumeClaim/data-mysql-0",
+        "PersistentVolumeClaim/data-mysql-1",
+        "PersistentVolumeClaim/data-mysql-2",
         "StatefulSet/mysql",
       ]);
     });
@@ -447,9 +452,9 @@ describe("renderObjects", function () {
       checkContainerInputs(objects, resolveArgs(name, args));
     });
 
-    it("admits the dev stack's clients (app=shop) to the database port", function () {
+    it("admits the dev stack's clients (app.kubernetes.io/name=shop) to the database port", function () {
       const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
-      assert.deepStrictEqual(policy.spec.ingress[1], { from: [{ podSelector: { matchLabels: { app: "shop" } } }], ports: [{ protocol: "TCP", port: 3306 }] });
+      assert.deepStrictEqual(policy.spec.ingress[1], { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }], ports: [{ protocol: "TCP", port: 3306 }] });
     });
 
     it("shows placeholders, not passwords or keys, in both Secrets by default", function () {
@@ -484,7 +489,7 @@ describe("renderObjects", function () {
   it("renders no credentials Secret with an existingSecret, and still the TLS Secret", function () {
     const objects = renderObjects(resolveArgs("db", { existingSecret: "mine" })) as AnyObject[];
     assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")), [
-      "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
+      "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
     ]);
   });
 
@@ -492,10 +497,10 @@ describe("renderObjects", function () {
     const list = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", args)) as AnyObject[]).map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, ""));
     assert.deepStrictEqual(list({ serviceMonitor: true }), [
       "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "ServiceMonitor/db-metrics",
-      "NetworkPolicy/db", "PodDisruptionBudget/db", "StatefulSet/db",
+      "NetworkPolicy/db", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
     ]);
     assert.deepStrictEqual(list({ metrics: false, networkPolicy: false }), [
-      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "PodDisruptionBudget/db", "StatefulSet/db",
+      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
     ]);
   });
 
@@ -558,7 +563,7 @@ describe("renderObjects", function () {
     it("stay out of the ConfigMaps, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
       const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: { app: "x" }, serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
       assert.deepStrictEqual(objects.map((o) => o.kind).sort(),
-        ["ConfigMap", "ConfigMap", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
+        ["ConfigMap", "ConfigMap", "NetworkPolicy", "PersistentVolumeClaim", "PersistentVolumeClaim", "PersistentVolumeClaim", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
       for (const obj of objects.filter((o) => o.kind !== "Secret")) assert.ok(!/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       const pod = sts.spec.template.spec;
@@ -688,7 +693,12 @@ describe("renderObjects", function () {
           // The production objects follow their settings.
           const pod = sts.spec.template.spec;
           const metrics = args.metrics !== false;
-          assert.deepStrictEqual(objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec), [{ maxUnavailable: 1, selector: sts.spec.selector }]);
+          assert.deepStrictEqual(objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec), [{ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: sts.spec.selector }]);
+          // Each pod's data claim at the current size, before the StatefulSet creates the pod.
+          const claims = objects.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name.startsWith("data-"));
+          assert.deepStrictEqual(claims.map((c) => [c.metadata.name, c.spec.resources.requests.storage]),
+            Array.from({ length: resolved.replicas }, (_, n) => [`data-${name}-${n}`, resolved.storageSize]));
+          for (const c of claims) assert.ok(objects.indexOf(c) < objects.indexOf(sts), `${c.metadata.name} after the StatefulSet`);
           assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), [name, `${name}-write`, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])]);
           // The write Service selects the primary pod only; the topology names it.
           const primary = args.primaryOrdinal ?? 0;

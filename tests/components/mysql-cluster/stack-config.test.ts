@@ -288,16 +288,16 @@ describe("Pulumi.dev.yaml", function () {
     const resolved = resolveArgs(name, args);
     assert.strictEqual(resolved.replicas, 3);
     assert.strictEqual(resolved.flavor, "mariadb");
-    assert.strictEqual(resolved.namespace, "databases");
+    assert.strictEqual(resolved.namespace, "default");
     assert.strictEqual(resolved.appDatabase, "shop");
     assert.strictEqual(resolved.appUser, "shop");
   });
 
-  it("admits the app=shop pods through the NetworkPolicy, with TLS required", function () {
+  it("admits the example app's pods (app.kubernetes.io/name=shop) through the NetworkPolicy, with TLS required", function () {
     const config = readStackConfig(ROOT, "dev");
     const { name, args } = argsFromConfig((key) => config[key]);
     const resolved = resolveArgs(name, args);
-    assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop" });
+    assert.deepStrictEqual(resolved.clientPodSelector, { "app.kubernetes.io/name": "shop" });
     assert.strictEqual(resolved.networkPolicy, true);
     assert.strictEqual(resolved.requireTls, true);
   });

@@ -80,7 +80,9 @@ describe("scheduled backups: rendered objects", function () {
         assert.strictEqual(m.backupCronJob, undefined);
         const kinds = (renderObjects(resolved) as AnyObject[]).map((o) => o.kind);
         assert.ok(!kinds.includes("CronJob"), `kinds: ${kinds.join(", ")}`);
-        assert.ok(!kinds.includes("PersistentVolumeClaim"), `kinds: ${kinds.join(", ")}`);
+        // Only the pods' data claims, no backups claim.
+        const claims = (renderObjects(resolved) as AnyObject[]).filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name);
+        assert.ok(claims.every((n) => n.startsWith("data-")), `claims: ${claims.join(", ")}`);
       });
     }
   });
@@ -90,13 +92,13 @@ describe("scheduled backups: rendered objects", function () {
       const objects = renderObjects(resolveArgs("db", { backupSchedule: SCHEDULE })) as AnyObject[];
       const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       assert.deepStrictEqual(ids.slice(-3), ["StatefulSet/db", "PersistentVolumeClaim/db-backups", "CronJob/db-backup"]);
-      assert.strictEqual(ids.filter((id) => id.startsWith("CronJob/") || id.startsWith("PersistentVolumeClaim/")).length, 2);
+      assert.strictEqual(ids.filter((id) => id.startsWith("CronJob/") || (id.startsWith("PersistentVolumeClaim/") && !id.startsWith("PersistentVolumeClaim/data-"))).length, 2);
     });
 
     it("adds only the two backup objects: every other object is the same as without backups (turning backups on rolls no pod)", function () {
       const without = renderObjects(resolveArgs("db", { namespace: "data" }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
       const withBackups = renderObjects(resolveArgs("db", { namespace: "data", backupSchedule: SCHEDULE }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-      const others = withBackups.filter((o) => o.kind !== "CronJob" && o.kind !== "PersistentVolumeClaim" && o.kind !== "NetworkPolicy");
+      const others = withBackups.filter((o) => o.kind !== "CronJob" && !(o.kind === "PersistentVolumeClaim" && o.metadata.name === "db-backups") && o.kind !== "NetworkPolicy");
       assert.deepStrictEqual(others, without.filter((o) => o.kind !== "NetworkPolicy"));
     });
 

@@ -1,0 +1,43 @@
+// How long `pulumi up` waits for the objects whose readiness it awaits. The
+// Kubernetes provider waits 10 minutes by default for a StatefulSet
+// (pulumi-kubernetes provider/pkg/await/statefulset.go,
+// DefaultStatefulSetTimeoutMins = 10) and a Service
+// (provider/pkg/await/service.go, DefaultServiceTimeoutMins = 10); a
+// resource's customTimeouts replace that bound (provider/pkg/await/await.go,
+// Creation/Update: metadata.TimeoutDuration(c.Timeout, ...)). Ten minutes is
+// less than one clone of a large data directory, so the bounds here grow with
+// storageSize: they bound a stuck rollout, they are not estimates.
+
+import { ResolvedArgs } from "./args";
+import { parseQuantity } from "./quantity";
+
+/** The slowest copy rate assumed for a clone or a restore: 10 MiB/s (a busy 100 Mbit/s link). */
+export const SLOWEST_COPY_BYTES_PER_SECOND = 10 * 2 ** 20;
+/** Per pod, beside the copy: scheduling, image pulls, init containers, catching up, the 120 s grace period of the pod it replaces. */
+export const POD_OVERHEAD_SECONDS = 15 * 60;
+
+/** Seconds for one pod to become Ready, at worst: a full-volume clone (or restore) at the slowest rate, plus the overhead. */
+export function podReadySeconds(args: Pick<ResolvedArgs, "storageSize">): number {
+  const bytes = parseQuantity(args.storageSize) ?? 0;
+  return POD_OVERHEAD_SECONDS + Math.ceil(bytes / SLOWEST_COPY_BYTES_PER_SECOND);
+}
+
+function minutes(seconds: number): string {
+  return `${Math.ceil(seconds / 60)}m`;
+}
+
+export interface AwaitTimeouts {
+  /** The StatefulSet: OrderedReady, so a creation or a roll takes each pod in turn. */
+  statefulSet: { create: string; update: string };
+  /** The write and read Services: they wait for one ready pod (pod 0 on creation, the new primary on a switchover). */
+  service: { create: string; update: string };
+}
+
+export function awaitTimeouts(args: Pick<ResolvedArgs, "storageSize" | "replicas">): AwaitTimeouts {
+  const pod = podReadySeconds(args);
+  const allPods = minutes(pod * args.replicas);
+  return {
+    statefulSet: { create: allPods, update: allPods },
+    service: { create: minutes(pod), update: minutes(pod) },
+  };
+}
