@@ -255,7 +255,7 @@ describe("stack program index.ts", function () {
     it("accepts the keys of the providers and engine it uses (kubernetes:, random:, tls:, pulumi:)", async function () {
       await installMocks({ config: { ...stackConfig("dev"), "kubernetes:context": "prod", "kubernetes:enableServerSideApply": "true", "random:x": "1", "tls:y": "2", "pulumi:disable-default-providers": "[]" } });
       const outputs = runProgram();
-      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.databases.svc.cluster.local");
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.default.svc.cluster.local");
       await settle();
     });
   });

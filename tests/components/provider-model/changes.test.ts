@@ -164,7 +164,7 @@ describe("changing a running stack, through the provider/engine model", function
       const off = await change({}, { networkPolicy: false });
       clean(off, "networkPolicy off");
       assert.deepStrictEqual(changedKinds(off), ["delete NetworkPolicy db-network-policy"]);
-      const clients = await change({}, { clientPodSelector: "app=shop" });
+      const clients = await change({}, { clientPodSelector: { app: "shop" } });
       clean(clients, "clientPodSelector");
       assert.deepStrictEqual(changedKinds(clients), ["update NetworkPolicy db-network-policy"]);
     },
