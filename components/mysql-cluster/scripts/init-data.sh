@@ -20,6 +20,7 @@ fi
 ord=$(ordinal)
 (( ord == $(primary_ordinal) )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
 for key in replication-password backup-password monitor-password; do require_password "$key"; done
+root_password=""
 read_password root_password root-password || exit 1
 
 # Which backup to start from (setting restoreBackup, only with restoreFromClaim); empty: a new, empty cluster.
