@@ -137,18 +137,19 @@ complain_once() {
 # characters. Otherwise VAR is emptied, one line naming the key (never the
 # value) is logged, and the status is 1: the caller changes nothing.
 read_password() {
-  local key=$2 value=""
+  # Locals named apart from any caller's variable: printf -v would set ours instead.
+  local _rp_key=$2 _rp_value=""
   printf -v "$1" '%s' ""
-  [[ -r $SECRETS_DIR/$key ]] && value=$(<"$SECRETS_DIR/$key")
-  if [[ -z $value ]]; then
-    complain_once "$key" "password \"$key\" is empty or missing: set key \"$key\" in Secret ${SECRET_NAME:-?}"
+  [[ -r $SECRETS_DIR/$_rp_key ]] && _rp_value=$(<"$SECRETS_DIR/$_rp_key")
+  if [[ -z $_rp_value ]]; then
+    complain_once "$_rp_key" "password \"$_rp_key\" is empty or missing: set key \"$_rp_key\" in Secret ${SECRET_NAME:-?}"
     return 1
   fi
-  if ! [[ $value =~ $PASSWORD_PATTERN ]]; then
-    complain_once "$key" "password \"$key\" in Secret ${SECRET_NAME:-?} has characters outside A-Z a-z 0-9 _.~+=@%^:,/- ; nothing was changed with it"
+  if ! [[ $_rp_value =~ $PASSWORD_PATTERN ]]; then
+    complain_once "$_rp_key" "password \"$_rp_key\" in Secret ${SECRET_NAME:-?} has characters outside A-Z a-z 0-9 _.~+=@%^:,/- ; nothing was changed with it"
     return 1
   fi
-  printf -v "$1" '%s' "$value"
+  printf -v "$1" '%s' "$_rp_value"
 }
 
 # password KEY: prints the checked value of Secret key KEY; fails (printing
