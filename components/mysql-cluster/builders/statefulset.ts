@@ -250,7 +250,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
           containers,
           volumes: [
             ...scriptVolumes(names, configMapName),
-            secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS),
+            // optional: a key missing from the Secret must not stop the pod from starting (a projected
+            // key that is missing is a mount error otherwise), so the scripts can name it in the log.
+            { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS), secret: { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS).secret, optional: true } },
             { name: "conf", emptyDir: {} },
             { name: "run", emptyDir: { medium: "Memory" } },
             // Memory-backed, so no password ever reaches a disk; each mounted only where it is used.

@@ -287,7 +287,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         // clone-data's own projection: only the keys it reads.
         "clone-secrets": {
           secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440,
-          items: [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }],
+          items: [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }], optional: true,
         },
         tls: { secretName: inputs(tlsSecret()).metadata.name, defaultMode: 0o440 },
       });
