@@ -16,6 +16,16 @@ function openssl(dir: string, args: string[]): void {
 
 /** A CA and a certificate for the cluster `args` describes; `subject` names the CA so two sets differ. */
 export function testCertificates(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, subject = "test"): TlsMaterial<string> {
+  return sharedCaCertificates(args, subject).cluster;
+}
+
+/**
+ * A shared CA (a company CA, cert-manager's issuer) and two certificates it
+ * signed for client and server use: the cluster's, and another workload's
+ * ("intruder"), which the CA alone cannot tell from a member.
+ */
+export function sharedCaCertificates(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, subject = "test"):
+  { cluster: TlsMaterial<string>; intruder: TlsMaterial<string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mysql-cluster-tls-"));
   try {
     openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
@@ -31,8 +41,16 @@ export function testCertificates(args: Pick<ResolvedArgs, "name" | "namespace" |
     openssl(dir, ["x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30", "-extfile", "ext.cnf", "-out", "tls.crt"]);
     // PKCS#8, as @pulumi/tls writes it and the servers expect.
     openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "tls.key", "-out", "tls.pk8"]);
+    openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "other.key"]);
+    openssl(dir, ["req", "-new", "-key", "other.key", "-subj", "/CN=another-workload", "-out", "other.csr"]);
+    fs.writeFileSync(path.join(dir, "other.cnf"), "extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+    openssl(dir, ["x509", "-req", "-in", "other.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30", "-extfile", "other.cnf", "-out", "other.crt"]);
+    openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "other.key", "-out", "other.pk8"]);
     const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
-    return { cert: read("tls.crt"), key: read("tls.pk8"), ca: read("ca.crt") };
+    return {
+      cluster: { cert: read("tls.crt"), key: read("tls.pk8"), ca: read("ca.crt") },
+      intruder: { cert: read("other.crt"), key: read("other.pk8"), ca: read("ca.crt") },
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -122,7 +122,8 @@ describe("tools/render.ts", function () {
         for (const e of c.env ?? []) assert.ok(!/PASSWORD/.test(e.name), `${c.name} has env ${e.name}`);
       }
       const secretVolumes = pod.volumes.filter((v: AnyObject) => v.secret).map((v: AnyObject) => v.secret.secretName).sort();
-      assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-tls"]);
+      // clone-data projects two keys of the credentials Secret into a volume of its own.
+      assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-credentials", "mysql-tls"]);
     });
 
     it("prints the dev stack's NetworkPolicy, admitting app.kubernetes.io/name=shop to port 3306 and any pod to the metrics port 9104", function () {

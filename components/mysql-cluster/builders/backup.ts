@@ -1,12 +1,23 @@
 // Scheduled backups: a PVC that keeps them, and a CronJob whose pod streams a
 // hot backup from a caught-up replica (take-backup.sh), prepares it and keeps
 // the newest backupRetention. The pod runs the backup image with the scripts,
-// the cluster's certificate (the stream is mutual TLS) and the monitor password
-// (to pick a replica); it holds no other password.
+// the cluster's certificate (the stream is mutual TLS), the monitor password
+// (to pick a replica) and the backup password (the stream token proving
+// membership, see lib.sh stream_token); it holds no other password.
 
 import { ResolvedArgs } from "../args";
 import { ClusterNames } from "../names";
-import { commonEnv, containerSecurity, mounts, podSecurity, script, scriptVolumes } from "./statefulset";
+import { BACKUP_JOB_SECRET_KEYS, commonEnv, containerSecurity, mounts, podSecurity, script, scriptVolumes, secretsVolume } from "./statefulset";
+
+/**
+ * A backup Job that runs longer than this is stopped (its pod killed) and
+ * counts as failed: a stream stalls out after 120 s of silence (lib.sh
+ * STREAM_IDLE_SECONDS), so this bounds only what hangs elsewhere. With
+ * concurrencyPolicy Forbid a hung Job would skip every later scheduled backup.
+ */
+export const BACKUP_ACTIVE_DEADLINE_SECONDS = 6 * 3600;
+/** Retries of a failed backup run within one Job (each starts over from a caught-up replica). */
+export const BACKUP_BACKOFF_LIMIT = 2;
 
 export function buildBackupClaim(args: ResolvedArgs, names: ClusterNames) {
   return {
@@ -48,11 +59,14 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
       failedJobsHistoryLimit: 3,
       jobTemplate: {
         spec: {
-          backoffLimit: 2,
+          backoffLimit: BACKUP_BACKOFF_LIMIT,
+          activeDeadlineSeconds: BACKUP_ACTIVE_DEADLINE_SECONDS,
           template: {
             metadata: { labels: { ...names.backupPodLabels, "app.kubernetes.io/component": "backup" } },
             spec: {
               restartPolicy: "Never",
+              // It never talks to the Kubernetes API: no service-account token.
+              automountServiceAccountToken: false,
               securityContext: podSecurity,
               ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
               ...(args.tolerations ? { tolerations: args.tolerations } : {}),
@@ -67,8 +81,8 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
               }],
               volumes: [
                 ...scriptVolumes(names, configMapName).map((v) =>
-                  // Of the credentials, only the monitor password (to pick a replica).
-                  v.name === "secrets" ? { name: "secrets", secret: { secretName: names.secret, defaultMode: 0o440, items: [{ key: "monitor-password", path: "monitor-password" }] } } : v),
+                  // Of the credentials, only the monitor password (to pick a replica) and the backup password (stream token).
+                  v.name === "secrets" ? secretsVolume("secrets", names, BACKUP_JOB_SECRET_KEYS) : v),
                 { name: "run", emptyDir: { medium: "Memory" } },
                 { name: "tmp", emptyDir: {} },
                 { name: "backups", persistentVolumeClaim: { claimName: names.backupClaim } },

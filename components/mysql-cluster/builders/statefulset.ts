@@ -11,12 +11,30 @@ import { ContainerObject, EnvVarObject, StatefulSetObject } from "./types";
 /** The image's mysql user; both official server images run as uid/gid 999. */
 export const RUN_AS_USER = 999;
 
+/** Where the exporter listens: the pod's loopback; the sidecar serves the metrics port (serve-metrics.sh). */
+export const EXPORTER_LOCAL_ADDRESS = "127.0.0.1:9105";
+
+/** The Secret keys clone-data reads: monitor (to pick a source) and backup (the stream token). */
+export const CLONE_SECRET_KEYS = ["monitor-password", "backup-password"];
+
+/** The Secret keys the backup Job reads: the same as clone-data's. */
+export const BACKUP_JOB_SECRET_KEYS = CLONE_SECRET_KEYS;
+
+/** A Secret volume with only `keys` of the credentials Secret, for a step that needs no other password. */
+export function secretsVolume(volumeName: string, names: ClusterNames, keys: string[]) {
+  return { name: volumeName, secret: { secretName: names.secret, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } };
+}
+
 /** Where each volume is mounted; the scripts' lib.sh uses the same paths. */
 export const MOUNTS = {
   data: "/var/lib/mysql",
   scripts: "/scripts",
   conf: "/etc/mysql-cluster",
   run: "/run/mysqld",
+  /** Root's option file and the backup tool's: memory-backed, only in init-data and the sidecar. */
+  private: "/run/mysql-private",
+  /** The exporter's login: memory-backed, only in init-data and the sidecar (writers) and the exporter. */
+  "exporter-login": "/run/mysql-exporter",
   tmp: "/tmp",
   secrets: "/etc/mysql-secrets",
   tls: "/etc/mysql-tls",
@@ -122,9 +140,11 @@ function exporterContainer(args: ResolvedArgs): ContainerObject {
   return {
     name: "exporter",
     image: args.exporterImage,
-    command: ["mysqld_exporter", `--config.my-cnf=${MOUNTS.run}/exporter.cnf`, `--web.listen-address=:${PORTS.metrics}`],
-    ports: [{ name: "metrics", containerPort: PORTS.metrics }],
-    volumeMounts: mounts("run"),
+    // On the loopback only: its /probe and /metrics?target= would connect anywhere with its login
+    // (mysqld_exporter >= 0.15); the sidecar's metrics port passes on plain GET /metrics only.
+    command: ["mysqld_exporter", `--config.my-cnf=${MOUNTS["exporter-login"]}/exporter.cnf`, `--web.listen-address=${EXPORTER_LOCAL_ADDRESS}`],
+    // The socket (run) and its own login, read-only; nothing of root's.
+    volumeMounts: [...mounts("run"), { name: "exporter-login", mountPath: MOUNTS["exporter-login"], readOnly: true }],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
     securityContext: containerSecurity,
   };
@@ -136,6 +156,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
     requests: { cpu: args.cpuRequest, memory: args.memoryRequest },
     limits: { memory: args.memoryLimit, ...(args.cpuLimit ? { cpu: args.cpuLimit } : {}) },
   };
+
+  // The exporter's login is written by init-data and the sidecar, read by the exporter.
+  const exporterLogin = args.metrics ? ["exporter-login" as const] : [];
 
   const initContainers: ContainerObject[] = [
     {
@@ -152,7 +175,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.backupImage,
       command: script("clone-data.sh"),
       env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
+      // Only the Secret keys it uses (CLONE_SECRET_KEYS), from a volume of its own.
+      volumeMounts: [...mounts("data", "scripts", "conf", "run", "tmp", "tls", "topology"), { name: "clone-secrets", mountPath: MOUNTS.secrets, readOnly: true }],
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -161,7 +185,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.image,
       command: script("init-data.sh"),
       env: args.restoreFromClaim ? [...env, { name: "RESTORE_BACKUP", value: args.restoreBackup }] : env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology", ...(args.restoreFromClaim ? ["restore" as const] : [])),
+      volumeMounts: mounts("data", "scripts", "conf", "run", "private", ...exporterLogin, "tmp", "secrets", "tls", "topology", ...(args.restoreFromClaim ? ["restore" as const] : [])),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -191,8 +215,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.backupImage,
       command: script("sidecar.sh"),
       env,
-      ports: [{ name: "backup", containerPort: PORTS.backup }],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "tmp", "secrets", "tls", "topology"),
+      // The metrics port is the sidecar's: it passes plain GET /metrics on to the exporter (serve-metrics.sh).
+      ports: [{ name: "backup", containerPort: PORTS.backup }, ...(args.metrics ? [{ name: "metrics", containerPort: PORTS.metrics }] : [])],
+      volumeMounts: mounts("data", "scripts", "conf", "run", "private", ...exporterLogin, "tmp", "secrets", "tls", "topology"),
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
@@ -217,14 +242,22 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
           // SIGTERM is a clean shutdown: the primary flushes, a replica stops its threads at a
           // transaction boundary. Give a large buffer pool time to do it before SIGKILL.
           terminationGracePeriodSeconds: 120,
+          // No container talks to the Kubernetes API: no service-account token in any of them.
+          automountServiceAccountToken: false,
           securityContext: podSecurity,
           ...placement(args, names),
           initContainers,
           containers,
           volumes: [
             ...scriptVolumes(names, configMapName),
+            // optional: a key missing from the Secret must not stop the pod from starting (a projected
+            // key that is missing is a mount error otherwise), so the scripts can name it in the log.
+            { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS), secret: { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS).secret, optional: true } },
             { name: "conf", emptyDir: {} },
             { name: "run", emptyDir: { medium: "Memory" } },
+            // Memory-backed, so no password ever reaches a disk; each mounted only where it is used.
+            { name: "private", emptyDir: { medium: "Memory" } },
+            ...(args.metrics ? [{ name: "exporter-login", emptyDir: { medium: "Memory" } }] : []),
             { name: "tmp", emptyDir: {} },
             // The backups a new cluster starts from; only init-data on the primary's first start reads it.
             ...(args.restoreFromClaim ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }] : []),

@@ -22,6 +22,7 @@ if (( ord == primary )); then
   exit 0
 fi
 require_password monitor-password
+require_password backup-password  # the stream token (lib.sh stream_token)
 
 # Prefer the nearest lower ordinal that is a caught-up replica; fall back to the primary.
 source_ordinal=$(caught_up_replica_below "$ord") || source_ordinal=$primary

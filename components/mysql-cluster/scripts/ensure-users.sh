@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
-# Creates or updates, on the primary, the cluster's users with least privilege,
-# the application database and user, and the heartbeat that replicas measure
-# their lag by. Idempotent: run at bootstrap and at every primary start, so
-# changed settings and passwords in the Secret take effect.
+# Creates or updates the cluster's users with least privilege and their
+# passwords from the Secret, on THIS pod's server, with the binary log off:
+# every pod's sidecar runs it for its own server (replicas included), so no
+# password ever enters a binary log, a relay log or a replica, and a rotation
+# needs no replication. With --schema (the primary only) it also creates the
+# application database and the heartbeat that replicas measure their lag by;
+# those are logged and replicated. Idempotent: run at bootstrap, at every
+# start and whenever the Secret's files change.
+# No statement with a password reaches a command line: SQL goes on stdin.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
-for key in replication-password backup-password monitor-password; do require_password "$key"; done
-replication_password=$(password replication-password)
-backup_password=$(password backup-password)
-monitor_password=$(password monitor-password)
+schema=false
+[[ ${1:-} == --schema ]] && schema=true
 
+# Each value is checked as it is read: an unsafe one changes nothing at all.
+replication_password="" backup_password="" monitor_password="" exporter_password="" app_password=""
+read_password replication_password replication-password || exit 1
+read_password backup_password backup-password || exit 1
+read_password monitor_password monitor-password || exit 1
+
+# Least privilege. Of the cluster's users only replicator (over the
+# replication protocol) and backup (the tool needs the binlog position) can
+# read binary log events, and no password is ever in them (sql_root_unlogged).
+# MariaDB 10.11: SHOW BINLOG EVENTS needs BINLOG MONITOR, no longer REPLICATION
+# SLAVE (https://mariadb.com/kb/en/show-binlog-events/); monitor and exporter
+# hold only SLAVE MONITOR for SHOW REPLICA STATUS. MySQL 8.4: SHOW BINLOG
+# EVENTS needs REPLICATION SLAVE
+# (https://dev.mysql.com/doc/refman/8.4/en/show-binlog-events.html), which
+# only replicator holds; REPLICATION CLIENT is status only.
 case $FLAVOR in
   mariadb)
-    monitor_privileges="PROCESS, BINLOG MONITOR, SLAVE MONITOR"
+    monitor_privileges="SLAVE MONITOR"
+    # mariadb-backup 10.11 asks the server for its binary log position
+    # (SHOW MASTER STATUS): without BINLOG MONITOR it stops with "Access denied;
+    # you need (at least one of) the SUPER, BINLOG MONITOR privilege(s)" (run
+    # against MariaDB 10.11.19, 2026-12). It holds no SELECT: it reads files.
     backup_privileges="RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR"
+    exporter_privileges="PROCESS, SLAVE MONITOR"
     backup_extra_grants=""
     ;;
   mysql)
-    monitor_privileges="PROCESS, REPLICATION CLIENT"
+    monitor_privileges="REPLICATION CLIENT"
     backup_privileges="BACKUP_ADMIN, RELOAD, PROCESS, LOCK TABLES, REPLICATION CLIENT"
+    exporter_privileges="PROCESS, REPLICATION CLIENT"
     backup_extra_grants="GRANT SELECT ON performance_schema.log_status TO 'backup'@'localhost';
 GRANT SELECT ON performance_schema.keyring_component_status TO 'backup'@'localhost';
 GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localhost';"
@@ -28,56 +52,56 @@ GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localh
   *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
 esac
 
-exporter_sql=""
-if [[ ${METRICS:-false} == true ]]; then
-  require_password exporter-password
-  exporter_password=$(password exporter-password)
+# account USER HOST PASSWORD: creates the account or sets its password.
+account() { printf "CREATE USER IF NOT EXISTS '%s'@'%s' IDENTIFIED BY '%s';\nALTER USER '%s'@'%s' IDENTIFIED BY '%s';\n" "$1" "$2" "$3" "$1" "$2" "$3"; }
+
+users_sql() {
+  account replicator % "$replication_password"
+  printf "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'%%';\n"
+  account backup localhost "$backup_password"
+  printf "GRANT %s ON *.* TO 'backup'@'localhost';\n%s\n" "$backup_privileges" "$backup_extra_grants"
+  account monitor % "$monitor_password"
+  # Privileges an earlier version granted are taken back (REVOKE of a privilege
+  # never granted is harmless only if granted once: grant, then revoke).
   case $FLAVOR in
-    mariadb) exporter_privileges="PROCESS, BINLOG MONITOR, SLAVE MONITOR" ;;
-    *) exporter_privileges="PROCESS, REPLICATION CLIENT" ;;
+    mariadb) printf "GRANT PROCESS, BINLOG MONITOR ON *.* TO 'monitor'@'%%';\nREVOKE PROCESS, BINLOG MONITOR ON *.* FROM 'monitor'@'%%';\n" ;;
+    *) printf "GRANT PROCESS ON *.* TO 'monitor'@'%%';\nREVOKE PROCESS ON *.* FROM 'monitor'@'%%';\n" ;;
   esac
-  exporter_sql="CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY '$exporter_password' WITH MAX_USER_CONNECTIONS 3;
-ALTER USER 'exporter'@'localhost' IDENTIFIED BY '$exporter_password';
-GRANT $exporter_privileges ON *.* TO 'exporter'@'localhost';
-GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';
-GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';"
-fi
-
-app_sql=""
-if [[ -n ${APP_DATABASE:-} ]]; then
-  app_sql="CREATE DATABASE IF NOT EXISTS \`$APP_DATABASE\`;"
-  if [[ -n ${APP_USER:-} ]]; then
-    require_password app-password
-    app_password=$(password app-password)
-    app_sql+="
-CREATE USER IF NOT EXISTS '$APP_USER'@'%' IDENTIFIED BY '$app_password';
-ALTER USER '$APP_USER'@'%' IDENTIFIED BY '$app_password';
-GRANT ALL PRIVILEGES ON \`$APP_DATABASE\`.* TO '$APP_USER'@'%';"
+  printf "GRANT %s ON *.* TO 'monitor'@'%%';\nGRANT SELECT ON cluster_meta.* TO 'monitor'@'%%';\n" "$monitor_privileges"
+  # The cluster's network users only ever connect over TLS.
+  printf "ALTER USER 'replicator'@'%%' REQUIRE SSL;\nALTER USER 'monitor'@'%%' REQUIRE SSL;\n"
+  if [[ ${METRICS:-false} == true ]]; then
+    read_password exporter_password exporter-password || return 1
+    printf "CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY '%s' WITH MAX_USER_CONNECTIONS 3;\nALTER USER 'exporter'@'localhost' IDENTIFIED BY '%s';\n" \
+      "$exporter_password" "$exporter_password"
+    [[ $FLAVOR == mariadb ]] && printf "GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';\nREVOKE BINLOG MONITOR ON *.* FROM 'exporter'@'localhost';\n"
+    printf "GRANT %s ON *.* TO 'exporter'@'localhost';\nGRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';\nGRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';\n" \
+      "$exporter_privileges"
   fi
-fi
+  if [[ -n ${APP_DATABASE:-} && -n ${APP_USER:-} ]]; then
+    read_password app_password app-password || return 1
+    account "$APP_USER" % "$app_password"
+    # shellcheck disable=SC2016  # the backquotes are SQL's identifier quotes
+    printf 'GRANT ALL PRIVILEGES ON `%s`.* TO '"'%s'@'%%'"';\n' "$APP_DATABASE" "$APP_USER"
+  fi
+}
 
-# The SQL goes in on stdin, never as an argument.
-sql_root <<SQL
-CREATE USER IF NOT EXISTS 'replicator'@'%' IDENTIFIED BY '$replication_password';
-ALTER USER 'replicator'@'%' IDENTIFIED BY '$replication_password';
-GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'%';
-CREATE USER IF NOT EXISTS 'backup'@'localhost' IDENTIFIED BY '$backup_password';
-ALTER USER 'backup'@'localhost' IDENTIFIED BY '$backup_password';
-GRANT $backup_privileges ON *.* TO 'backup'@'localhost';
-$backup_extra_grants
+# Built in full first: a value found unsafe half-way must leave nothing applied.
+sql=$(users_sql) || exit 1
+printf '%s\n' "$sql" | sql_root_unlogged || die "could not apply the users and passwords (Secret $SECRET_NAME)"
+
+if [[ $schema == true ]]; then
+  app_schema=""
+  [[ -n ${APP_DATABASE:-} ]] && app_schema="CREATE DATABASE IF NOT EXISTS \`$APP_DATABASE\`;"
+  sql_root <<SQL
 CREATE DATABASE IF NOT EXISTS cluster_meta;
 CREATE TABLE IF NOT EXISTS cluster_meta.heartbeat (id INT PRIMARY KEY, ts DATETIME(6) NOT NULL) ENGINE=InnoDB;
 REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
 CREATE EVENT IF NOT EXISTS cluster_meta.heartbeat ON SCHEDULE EVERY 1 SECOND
   DO REPLACE INTO cluster_meta.heartbeat (id, ts) VALUES (1, UTC_TIMESTAMP(6));
-CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY '$monitor_password';
-ALTER USER 'monitor'@'%' IDENTIFIED BY '$monitor_password';
-GRANT $monitor_privileges ON *.* TO 'monitor'@'%';
-GRANT SELECT ON cluster_meta.* TO 'monitor'@'%';
--- The cluster's network users only ever connect over TLS.
-ALTER USER 'replicator'@'%' REQUIRE SSL;
-ALTER USER 'monitor'@'%' REQUIRE SSL;
-$exporter_sql
-$app_sql
+$app_schema
 SQL
-log "users, application database and heartbeat are in place"
+  log "users (on this server only), application database and heartbeat are in place"
+else
+  log "users and passwords are in place on this server"
+fi

@@ -12,14 +12,16 @@ set -euo pipefail
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 # Before the exporter container starts, so it does not crash-loop waiting.
-write_exporter_config
+write_exporter_config >/dev/null
 if [[ -d $DATADIR ]]; then
   log "data directory present; nothing to initialise"
   exit 0
 fi
 ord=$(ordinal)
 (( ord == $(primary_ordinal) )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
-for key in root-password replication-password backup-password monitor-password; do require_password "$key"; done
+for key in replication-password backup-password monitor-password; do require_password "$key"; done
+root_password=""
+read_password root_password root-password || exit 1
 
 # Which backup to start from (setting restoreBackup, only with restoreFromClaim); empty: a new, empty cluster.
 restore=${RESTORE_BACKUP:-}
@@ -87,17 +89,17 @@ fi
 {
   printf '%s\n' "$first_sql"
   while read -r account; do [[ -n $account ]] && printf 'DROP USER %s;\n' "$account"; done <<<"$accounts"
-  printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$(password root-password)"
+  printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$root_password"
 } | "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket"
 
-save_root_password "$(password root-password)"
+save_root_password "$root_password"
 if [[ -n $restore ]]; then
   # Grant checks on again (without them the server refuses to create events).
   stop_init_server
   start_init_server
   wait_until 300 "the bootstrap server to restart with grant checks" root_answers
 fi
-SQL_SOCKET=$init_socket bash "$SCRIPTS/ensure-users.sh"
+SQL_SOCKET=$init_socket bash "$SCRIPTS/ensure-users.sh" --schema
 stop_init_server
 trap - EXIT
 

@@ -15,11 +15,20 @@ readonly TLS_DIR=/etc/mysql-tls              # tls.crt, tls.key, ca.crt
 readonly TOPOLOGY_DIR=/etc/mysql-topology    # the topology ConfigMap: which ordinal is the primary
 readonly BACKUPS_DIR=/backups                # the backup PVC, in the scheduled backup's pod
 readonly RESTORE_DIR=/restore                # a backup PVC to restore from (setting restoreFromClaim)
-readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers
+readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers: no secret here
 readonly SOCKET=$RUN_DIR/mysqld.sock
-readonly ROOT_CNF=$RUN_DIR/root.cnf          # root's password as last seen working (mode 0600)
 readonly READINESS_FILE=$RUN_DIR/readiness   # the sidecar's verdict, read by the readiness probe
-readonly EXPORTER_CNF=$RUN_DIR/exporter.cnf  # the metrics exporter's login (mode 0600)
+# Memory-backed and mounted only into the containers that use root's password
+# (init-data and the sidecar): the server and the exporter, all uid 999 like
+# them, cannot read it, so a file mode alone need not separate them.
+readonly PRIVATE_DIR=/run/mysql-private
+readonly ROOT_CNF=$PRIVATE_DIR/root.cnf      # root's password as last seen working (mode 0600)
+# Memory-backed and shared only by the writers of the exporter's login
+# (init-data, the sidecar) and the exporter itself.
+readonly EXPORTER_DIR=/run/mysql-exporter
+readonly EXPORTER_CNF=$EXPORTER_DIR/exporter.cnf  # the metrics exporter's login (mode 0600)
+readonly METRICS_PORT=9104                   # served by the sidecar (serve-metrics.sh): GET /metrics only
+readonly EXPORTER_LOCAL_PORT=9105            # the exporter itself, on the pod's loopback only
 readonly SCRIPTS=/scripts
 readonly BACKUP_PORT=3307
 readonly MYSQL_PORT=3306
@@ -28,6 +37,13 @@ readonly MYSQL_PORT=3306
 # ends about doubled a plain copy's rate and, with parallel unpacking, took a
 # third off a 2 GB clone (BENCHMARKS.md).
 readonly STREAM_BLOCK_BYTES=1048576
+# A stream on which nothing moves this long is given up (socat -T, both ends),
+# and TCP keepalive notices a peer whose node vanished: a lost node mid-stream
+# fails the clone or the backup Job instead of hanging it, and with it every
+# later scheduled backup (concurrencyPolicy Forbid). The backup tools write
+# steadily while they copy, so two minutes of silence is a dead peer.
+readonly STREAM_IDLE_SECONDS=${STREAM_IDLE_SECONDS:-120}
+readonly STREAM_KEEPALIVE=keepalive,keepidle=30,keepintvl=10,keepcnt=3
 readonly STREAM_END_MARKER=CLONE_STREAM_COMPLETE   # last file of every backup stream
 readonly PREPARED_MARKER=.clone-prepared           # a staged clone is prepared and whole
 readonly CLONE_GTID_FILE=.clone-gtid               # replication position of a clone
@@ -173,17 +189,58 @@ errant_gtids() {
 }
 # ---- end of the flavors' dialect -------------------------------------------
 
-# password KEY: the value of Secret key KEY ($(<file) is read by the shell itself).
-password() { printf '%s' "$(<"$SECRETS_DIR/$1")"; }
+# The characters a password may hold: none of them is special in SQL quotes
+# or option files. Checked on every read, not once at start, because the
+# kubelet can change the files at any moment (rotation).
+readonly PASSWORD_PATTERN='^[A-Za-z0-9_.~+=@%^:,/-]+$'
+
+# complain_once KEY MESSAGE: logs MESSAGE, unless it was already logged for
+# this same value of Secret key KEY (the sidecar checks every round; one line
+# per bad value is enough). The marker holds a digest, never the value.
+complain_once() {
+  local key=$1 message=$2 marker digest seen=""
+  marker=$PRIVATE_DIR/complaint.$key
+  digest=$( { printf '%s\n' "$message"; cat "$SECRETS_DIR/$key" 2>/dev/null || true; } | sha256sum)
+  [[ -r $marker ]] && seen=$(<"$marker")
+  [[ $seen == "$digest" ]] && return 0
+  log "ERROR: $message"
+  [[ -d $PRIVATE_DIR && -w $PRIVATE_DIR ]] && printf '%s\n' "$digest" >"$marker"
+  return 0
+}
+
+# read_password VAR KEY: sets VAR to the value of Secret key KEY, read by the
+# shell itself, once the value is present and holds only PASSWORD_PATTERN's
+# characters. Otherwise VAR is emptied, one line naming the key (never the
+# value) is logged, and the status is 1: the caller changes nothing.
+read_password() {
+  # Locals named apart from any caller's variable: printf -v would set ours instead.
+  local _rp_key=$2 _rp_value=""
+  printf -v "$1" '%s' ""
+  [[ -r $SECRETS_DIR/$_rp_key ]] && _rp_value=$(<"$SECRETS_DIR/$_rp_key")
+  if [[ -z $_rp_value ]]; then
+    complain_once "$_rp_key" "password \"$_rp_key\" is empty or missing: set key \"$_rp_key\" in Secret ${SECRET_NAME:-?}"
+    return 1
+  fi
+  if ! [[ $_rp_value =~ $PASSWORD_PATTERN ]]; then
+    complain_once "$_rp_key" "password \"$_rp_key\" in Secret ${SECRET_NAME:-?} has characters outside A-Z a-z 0-9 _.~+=@%^:,/- ; nothing was changed with it"
+    return 1
+  fi
+  printf -v "$1" '%s' "$_rp_value"
+}
+
+# password KEY: prints the checked value of Secret key KEY; fails (printing
+# nothing) when it is missing or unsafe, see read_password.
+password() {
+  local value
+  read_password value "$1" || return 1
+  printf '%s' "$value"
+}
 
 # Fails with a line naming the Secret key when a password is missing or holds
 # characters that cannot go into SQL and option files safely.
 require_password() {
-  local key=$1 value=""
-  [[ -r $SECRETS_DIR/$key ]] && value=$(password "$key")
-  [[ -n $value ]] || die "password \"$key\" is empty or missing: set key \"$key\" in Secret ${SECRET_NAME:-?}"
-  [[ $value =~ ^[A-Za-z0-9_.~+=@%^:,/-]+$ ]] ||
-    die "password \"$key\" in Secret ${SECRET_NAME:-?} has characters outside A-Z a-z 0-9 _.~+=@%^:,/-"
+  local value
+  read_password value "$1" || exit 1
 }
 
 # Option file text for a client connection; printf is a shell builtin, so the
@@ -196,12 +253,13 @@ client_options() {
 }
 
 # The backup tools read their option files more than once, which a pipe cannot
-# serve; they get a private file (mode 0600) on the pod's memory-backed run
+# serve; they get a private file (mode 0600) on the sidecar's own memory-backed
 # volume instead. The caller removes it (its path is printed).
 private_option_file() {
-  local file
-  file=$(umask 077 && mktemp "$RUN_DIR/client.XXXXXX.cnf")
-  client_options "$1" "$(password "$2")" >"$file"
+  local file value
+  read_password value "$2" || return 1
+  file=$(umask 077 && mktemp "$PRIVATE_DIR/client.XXXXXX.cnf") || return 1
+  client_options "$1" "$value" >"$file" || { rm -f "$file"; return 1; }
   printf '%s\n' "$file"
 }
 
@@ -216,8 +274,9 @@ esac
 
 # sql_as USER KEY [client options...]: SQL on stdin or -e, over the local socket.
 sql_as() {
-  local user=$1 key=$2; shift 2
-  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$(password "$key")") \
+  local user=$1 key=$2 value; shift 2
+  read_password value "$key" || return 1
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$value") \
     --socket="${SQL_SOCKET:-$SOCKET}" "$SOCKET_TLS_OFF" --batch --skip-column-names --connect-timeout=5 "$@"
 }
 
@@ -229,9 +288,34 @@ sql_root() {
     --batch --skip-column-names --connect-timeout=5 "$@"
 }
 
-# Records PASSWORD as root's working password for this pod's scripts.
+# Records PASSWORD as root's working password for this pod's scripts. Refuses
+# a value outside PASSWORD_PATTERN, whoever passes it.
 save_root_password() {
+  [[ $1 =~ $PASSWORD_PATTERN ]] || { log "ERROR: refusing to save an unsafe root password"; return 1; }
   (umask 077 && client_options root "$1" >"$ROOT_CNF.tmp") && mv "$ROOT_CNF.tmp" "$ROOT_CNF"
+}
+
+# sql_root_unlogged: SQL on stdin as root, with the binary log off for the
+# session, for statements that name a password (CREATE/ALTER USER): each pod
+# applies them itself, so no password reaches a binary log, a relay log or a
+# replica, and a rotation needs no replication. MariaDB lets root write under
+# read_only (READ ONLY ADMIN); MySQL's super_read_only stops root too, so it is
+# lifted for this one call and restored on every path, the failed ones too.
+# The SQL never reaches a command line: it is read here and piped on.
+sql_root_unlogged() {
+  local sql="" status=0 super_read_only=0
+  IFS= read -r -d '' sql || true
+  if [[ $FLAVOR == mysql ]]; then
+    super_read_only=$(sql_root -e 'SELECT @@global.super_read_only') || return 1
+  fi
+  { printf 'SET sql_log_bin = 0;\n'
+    [[ $super_read_only == 1 ]] && printf 'SET GLOBAL super_read_only = OFF;\n'
+    printf '%s\n' "$sql"
+  } | sql_root || status=$?
+  if [[ $super_read_only == 1 ]]; then
+    sql_root -e 'SET GLOBAL super_read_only = ON' || { log "ERROR: could not restore super_read_only"; status=1; }
+  fi
+  return "$status"
 }
 
 # The root password ROOT_CNF holds (read without a subprocess: the sidecar
@@ -245,11 +329,34 @@ saved_root_password() {
 
 # Writes the metrics exporter's option file (its image has no shell to do it),
 # when metrics are on. Over the socket, which counts as secure transport.
+# Prints "changed" when it wrote a new login, nothing when the file was current.
+# Its only section is [client], with the pod-local socket: the login belongs to
+# 'exporter'@'localhost', which no other server has and no TCP connection
+# matches (see serve-metrics.sh for how remote targets are refused).
 write_exporter_config() {
   [[ ${METRICS:-false} == true ]] || return 0
-  require_password exporter-password
-  (umask 077 && printf '[client]\nuser=exporter\npassword=%s\nsocket=%s\n' "$(password exporter-password)" "$SOCKET" >"$EXPORTER_CNF.tmp") &&
-    mv "$EXPORTER_CNF.tmp" "$EXPORTER_CNF"
+  local value text current=""
+  read_password value exporter-password || return 1
+  text=$(printf '[client]\nuser=exporter\npassword=%s\nsocket=%s' "$value" "$SOCKET")
+  [[ -r $EXPORTER_CNF ]] && current=$(<"$EXPORTER_CNF")
+  [[ $current == "$text" ]] && return 0
+  (umask 077 && printf '%s\n' "$text" >"$EXPORTER_CNF.tmp") && mv "$EXPORTER_CNF.tmp" "$EXPORTER_CNF" || return 1
+  echo changed
+}
+
+# Asks the exporter to re-read its login (mysqld_exporter >= 0.15: POST
+# /-/reload answers "ok"; https://github.com/prometheus/mysqld_exporter
+# mysqld_exporter.go), so it keeps logging in after a rotation. Over bash's
+# /dev/tcp: both backup images have bash, neither needs curl. Fails when the
+# exporter does not confirm.
+reload_exporter() {
+  local answer="" line
+  exec {http}<>"/dev/tcp/127.0.0.1/${EXPORTER_HTTP_PORT:-$EXPORTER_LOCAL_PORT}" || return 1
+  printf 'POST /-/reload HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n' >&"$http"
+  while IFS= read -r -t 5 line <&"$http"; do answer+="${line%$'\r'}"$'\n'; done
+  answer+=$line
+  exec {http}<&-
+  [[ $answer == "HTTP/1."?" 200"* && $answer == *$'\n'ok ]]
 }
 
 # Client options for a verified TLS connection to another pod.
@@ -263,15 +370,35 @@ remote_tls_options() {
 # sql_remote HOST USER KEY [client options...]: SQL on another pod, over TLS
 # with the server's certificate checked against the cluster's CA and name.
 sql_remote() {
-  local host=$1 user=$2 key=$3 tls; shift 3
+  local host=$1 user=$2 key=$3 tls value; shift 3
+  read_password value "$key" || return 1
   mapfile -t tls < <(remote_tls_options)
-  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$(password "$key")") \
+  "$DB_CLIENT" --defaults-extra-file=<(client_options "$user" "$value") \
     --host="$host" --port="$MYSQL_PORT" --protocol=TCP "${tls[@]}" --batch --skip-column-names --connect-timeout=5 "$@"
 }
 
 # socat address options that make the backup stream mutual TLS: each side
-# proves membership with the cluster's certificate, and checks the other's.
+# shows the cluster's certificate and checks the other's against the CA.
 stream_tls_options() { printf 'cert=%s,key=%s,cafile=%s,verify=1' "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key" "$TLS_DIR/ca.crt"; }
+
+# The CA alone cannot tell a member: with tlsSecret it may be a company CA or
+# cert-manager's shared issuer, whose certificates other workloads hold. So,
+# inside the mutual TLS, the client's first line must be this token, which
+# only holders of Secret key backup-password can compute (the sidecar,
+# clone-data, the backup Job); serve-backup.sh sends nothing before it checks
+# it. A digest, not the password: the password itself never crosses the wire.
+# The hash reads the password on a pipe, never an argument.
+stream_token() {
+  local value digest
+  read_password value backup-password || return 1
+  digest=$(printf 'mysql-cluster backup stream\n%s\n' "$value" | sha256sum) || return 1
+  printf '%s\n' "${digest%% *}"
+}
+
+# socat options of both ends of a stream: blocks, the inactivity timeout, and
+# the wait after one direction ends (the client's token line ends its sending
+# side, yet the stream comes back the other way for as long as it moves).
+stream_socat_options() { printf '%s\n' -b "$STREAM_BLOCK_BYTES" -T "$STREAM_IDLE_SECONDS" -t "$STREAM_IDLE_SECONDS"; }
 
 # Replication state of a server, as "io sql lag source errno" on one line,
 # the same for both flavors (replica_status_columns names each flavor's columns);
@@ -347,12 +474,17 @@ caught_up_replica_below() {
 # (its last file is an end marker the sender adds only after the backup
 # succeeded) and prepares it, so DIR is a consistent data directory.
 receive_backup() {
-  local host=$1 dir=$2 started
+  local host=$1 dir=$2 started token options
   started=$(date +%s)
+  token=$(stream_token) || die "cannot prove membership to $host without Secret key backup-password"
+  mapfile -t options < <(stream_socat_options)
   # Several writers unpack the stream: one left the receiver behind the network.
-  socat -b "$STREAM_BLOCK_BYTES" -u "OPENSSL:$host:$BACKUP_PORT,$(stream_tls_options),connect-timeout=10" STDOUT |
+  # shut-none: the end of the token line must not close the connection's
+  # sending side, which the server's socat would take for the end of the stream.
+  printf '%s\n' "$token" |
+    socat "${options[@]}" STDIO "OPENSSL:$host:$BACKUP_PORT,$(stream_tls_options),connect-timeout=10,shut-none,$STREAM_KEEPALIVE" |
     "$STREAM_TOOL" -x --parallel="$BACKUP_PARALLELISM" -C "$dir" ||
-    die "the backup stream from $host broke off; the partial copy will be discarded on the next attempt"
+    die "the backup stream from $host broke off or stalled (nothing for ${STREAM_IDLE_SECONDS}s); the partial copy will be discarded on the next attempt"
   [[ -f $dir/$STREAM_END_MARKER ]] ||
     die "the backup stream from $host ended before its end marker; the partial copy will be discarded on the next attempt"
   log "stream complete after $(( $(date +%s) - started ))s; preparing"

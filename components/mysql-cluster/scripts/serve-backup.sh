@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Runs once per connection to the backup port, after socat has checked the
-# peer's certificate against the cluster's CA (see sidecar.sh): streams a hot
-# physical backup of this server to the connection, then an end marker file,
-# so the receiver can tell a whole stream from one cut short.
+# peer's certificate against the cluster's CA (see sidecar.sh). A certificate
+# is not membership (the CA may be shared, setting tlsSecret): the client's
+# first line must be the stream token (lib.sh stream_token), and until it is
+# checked not a byte is sent. Then it streams a hot physical backup of this
+# server to the connection, then an end marker file, so the receiver can tell
+# a whole stream from one cut short.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
-require_password backup-password
+peer=${SOCAT_PEERADDR:-unknown}
+expected=$(stream_token) || die "cannot check $peer's membership without Secret key backup-password"
+offered=""
+# A member sends its token at once; a peer that says nothing is dropped.
+IFS= read -r -t 10 offered || true
+[[ -n $offered && $offered == "$expected" ]] ||
+  die "refused $peer: its certificate is signed by the CA but it did not prove membership (stream token); nothing sent"
 [[ -d $DATADIR ]] || die "no data directory to back up"
 work=$(mktemp -d /tmp/serve-backup.XXXXXX)
-credentials=$(private_option_file backup backup-password)
+credentials=$(private_option_file backup backup-password) || die "no usable backup password"
 trap 'rm -rf "$work" "$credentials"' EXIT
 mkdir "$work/target" "$work/marker"
-peer=${SOCAT_PEERADDR:-unknown}
 log "streaming a backup to $peer"
 
 # The redo-log copier checks for new log every 100 ms, not every second: the

@@ -1,52 +1,87 @@
 #!/usr/bin/env bash
 # The sidecar (backup image): serves hot backups over mutual TLS to pods that
 # clone from this one, and keeps this pod in the role the topology ConfigMap
-# gives it: the primary is promoted (safely, see promote.sh) and applies users
-# and passwords (again whenever the Secret's files change); a replica follows
+# gives it: the primary is promoted (safely, see promote.sh) and keeps the
+# databases and the heartbeat (replicated to the others); a replica follows
 # the primary (configure-replication.sh), again after any restart or
 # switchover, and is re-cloned when it cannot catch up or has diverged.
-# It also keeps root's password in step with the Secret and writes the
-# readiness verdict the readiness probe reads.
+# It also keeps root's password in step with the Secret, applies the users'
+# passwords to its own server with the binary log off (every pod, so no
+# password is ever replicated), reloads the exporter's login, serves the
+# metrics port, and writes the readiness verdict the readiness probe reads.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
-require_password root-password
-socat -b "$STREAM_BLOCK_BYTES" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options)" EXEC:"bash $SCRIPTS/serve-backup.sh" &
+mapfile -t stream_options < <(stream_socat_options)
+socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
-trap 'kill "$listener" 2>/dev/null || true; exit 0' TERM INT
-log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate"
+listeners=("$listener")
+log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate and stream token"
+if [[ ${METRICS:-false} == true ]]; then
+  # The exporter listens on the pod's loopback only; this port passes on
+  # plain GET /metrics requests and refuses the rest (serve-metrics.sh).
+  socat -T 30 "TCP-LISTEN:$METRICS_PORT,reuseaddr,fork,max-children=8" EXEC:"bash $SCRIPTS/serve-metrics.sh" &
+  listeners+=("$!")
+  log "serving metrics on port $METRICS_PORT (GET /metrics only)"
+fi
+trap 'kill "${listeners[@]}" 2>/dev/null || true; exit 0' TERM INT
 
-# Makes ROOT_CNF hold a root password the server accepts, and the Secret's:
-# when the Secret's password changed (rotation), the one that still works
-# sets the new one. Root's password is per pod (not replicated), so each pod
-# rotates its own. Prints the server's complaint when neither works.
+# sync_root_password: makes ROOT_CNF hold a root password the server accepts,
+# and the Secret's: when the Secret's password changed (rotation), the one
+# that still works sets the new one. Root's password is per pod (not
+# replicated), so each pod rotates its own. Every status is checked here (the
+# caller runs this in a condition, where set -e does not act). Sets
+# root_error when root cannot log in at all; returns 1 then.
+root_error=""
 sync_root_password() {
-  local wanted error
-  wanted=$(password root-password)
+  local wanted="" saved=""
+  root_error=""
+  [[ -f $ROOT_CNF ]] && saved=$(saved_root_password)
+  if ! read_password wanted root-password; then
+    # An unusable value in the Secret changes nothing: the pod keeps the password that works.
+    [[ -n $saved ]] && return 0
+    root_error="Secret $SECRET_NAME key root-password holds no usable password (see the log)"
+    return 1
+  fi
   # Ready last round means root's SQL worked then; if it stopped working since,
   # this round's verdict says so and the next round checks properly.
-  [[ $verdict == ready && -f $ROOT_CNF && $(saved_root_password) == "$wanted" ]] && return 0
-  if [[ -f $ROOT_CNF ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
-    [[ $(saved_root_password) == "$wanted" ]] && return 0
-    case $FLAVOR in
-      mysql) sql_root -e "SET @ro = @@global.super_read_only; SET GLOBAL super_read_only = OFF; SET sql_log_bin = 0;
-                          ALTER USER 'root'@'localhost' IDENTIFIED BY '$wanted'; SET GLOBAL super_read_only = @ro" ;;
-      *) sql_root -e "SET sql_log_bin = 0; ALTER USER 'root'@'localhost' IDENTIFIED BY '$wanted'" ;;
-    esac
-    save_root_password "$wanted"
-    log "root's password now follows the Secret (rotated)"
+  [[ $verdict == ready && $saved == "$wanted" ]] && return 0
+  if [[ -n $saved ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
+    [[ $saved == "$wanted" ]] && return 0
+    if printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$wanted" | sql_root_unlogged 2>/dev/null; then
+      if save_root_password "$wanted"; then
+        log "root's password now follows the Secret (rotated)"
+      else
+        log "ERROR: root's password was changed but could not be saved in $ROOT_CNF"
+      fi
+    else
+      # The server's message could quote the statement: it is not logged.
+      complain_once root-password "the server refused to set root's password to the value of key root-password in Secret $SECRET_NAME; root keeps its old password"
+    fi
     return 0
   fi
+  local error
   if error=$(sql_as root root-password -e 'SELECT 1' 2>&1 >/dev/null); then
-    save_root_password "$wanted"
+    save_root_password "$wanted" || return 1
     return 0
   fi
-  printf '%s\n' "$error"
+  root_error=$error
   return 1
 }
 
-# A digest of every password file, to notice a rotation. Never logged.
+# What a refused root login means, for the log and the readiness message. With
+# no working password saved (a new pod), the data on this pod's volume was made
+# with another root password than the Secret's: volumes kept from an earlier
+# deployment of this clusterName (destroy, then up), or a rotation the pod did
+# not live to apply. README, "Security": "Reusing retained volumes".
+root_refused_message() {
+  printf '%s' "the data on this pod's volume refuses root's password from Secret $SECRET_NAME key root-password: it was made with another one (volumes kept from an earlier deployment of this clusterName, or a rotation this pod missed); put the old passwords in that Secret, or delete the data volumes to start empty (README: Reusing retained volumes)"
+}
+
+# The users and their passwords, applied by each pod to its own server with
+# the binary log off (ensure-users.sh), whenever the Secret or the pod's role
+# changes. The digest covers every password file; it is never logged.
 secrets_digest() { cat "$SECRETS_DIR"/* | sha256sum; }
 
 # A pipe nobody writes to: reading it with a timeout waits without a process,
@@ -57,28 +92,42 @@ pause() { read -rt "$1" -u "$pause_fd" _ || true; }
 applied_digest=""
 last_error=""
 verdict=""
-while kill -0 "$listener" 2>/dev/null; do
-  if error=$(sync_root_password); then
+while kill -0 "${listeners[@]}" 2>/dev/null; do
+  if sync_root_password; then
     last_error=""
-    write_exporter_config
+    if [[ $(write_exporter_config) == changed ]]; then
+      # The exporter reads its login only at start or on reload: without this
+      # it reports mysql_up 0 from a rotation until it restarts.
+      if reload_exporter; then log "the exporter re-read its login"; else log "the exporter did not confirm re-reading its login (POST /-/reload)"; fi
+    fi
     if is_wanted_primary; then
-      if bash "$SCRIPTS/promote.sh"; then
-        digest=$(secrets_digest)
-        if [[ $digest != "$applied_digest" ]] && bash "$SCRIPTS/ensure-users.sh"; then applied_digest=$digest; fi
-      fi
+      role=primary
+      bash "$SCRIPTS/promote.sh" || role=""
     else
-      applied_digest=""
+      role=replica
       status=0
       bash "$SCRIPTS/configure-replication.sh" || status=$?
       if (( status == 3 )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
     fi
+    if [[ -n $role ]]; then
+      digest="$role $(secrets_digest)"
+      if [[ $digest != "$applied_digest" ]]; then
+        ensure_args=()
+        [[ $role == primary ]] && ensure_args=(--schema)
+        if bash "$SCRIPTS/ensure-users.sh" "${ensure_args[@]}"; then applied_digest=$digest; fi
+      fi
+    fi
     verdict=$(bash "$SCRIPTS/readiness-verdict.sh" 2>&1) || true
   else
-    verdict="not ready: the sidecar cannot log in as root"
-    if [[ $error == *"Access denied"* && $error != "$last_error" ]]; then
-      # Said once, not every loop: the Secret and the server disagree on root's password.
-      log "ERROR: the server refuses root's password from Secret $SECRET_NAME, key root-password: $error"
-      last_error=$error
+    if [[ $root_error == *"Access denied"* ]]; then
+      verdict="not ready: $(root_refused_message)"
+      if [[ $root_error != "$last_error" ]]; then
+        # Said once, not every loop: the Secret and the server disagree on root's password.
+        log "ERROR: $(root_refused_message). The server said: $root_error"
+        last_error=$root_error
+      fi
+    else
+      verdict="not ready: the sidecar cannot log in as root${root_error:+: ${root_error%%$'\n'*}}"
     fi
   fi
   # Stamped with the time, for the probe to tell a fresh verdict from a stale one.

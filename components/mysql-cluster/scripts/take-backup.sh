@@ -11,6 +11,7 @@ set -euo pipefail
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 require_password monitor-password
+require_password backup-password  # the stream token (lib.sh stream_token)
 [[ -d $BACKUPS_DIR && -w $BACKUPS_DIR ]] || die "the backup volume is not mounted writable at $BACKUPS_DIR"
 [[ ${BACKUP_RETENTION:-} =~ ^[1-9][0-9]*$ ]] || die "BACKUP_RETENTION \"${BACKUP_RETENTION:-}\" is not a positive number"
 [[ ${CLUSTER_SIZE:-} =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_SIZE \"${CLUSTER_SIZE:-}\" is not a positive number"

@@ -284,6 +284,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       const sts = statefulSet();
       assert.deepStrictEqual(secretVolumes(sts), {
         secrets: { secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440 },
+        // clone-data's own projection: only the keys it reads.
+        "clone-secrets": {
+          secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440,
+          items: [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }], optional: true,
+        },
         tls: { secretName: inputs(tlsSecret()).metadata.name, defaultMode: 0o440 },
       });
       for (const container of allContainers(sts)) {
@@ -296,7 +301,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("mounts the passwords in clone-data, init-data and the sidecar only, never in the server container", function () {
       const sts = statefulSet();
-      assert.deepStrictEqual(containersMounting(sts, "secrets").sort(), ["clone-data", "init-data", "sidecar"]);
+      assert.deepStrictEqual(containersMounting(sts, "secrets").sort(), ["init-data", "sidecar"]);
+      assert.deepStrictEqual(containersMounting(sts, "clone-secrets"), ["clone-data"]);
       assert.ok(!containersMounting(sts, "secrets").includes("mysql"));
       const lib = libShConstants();
       const mount = allContainers(sts).flatMap((c) => c.volumeMounts ?? []).find((m: AnyObject) => m.name === "secrets");

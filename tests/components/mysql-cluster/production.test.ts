@@ -203,20 +203,25 @@ describe("metrics exporter", function () {
       assert.strictEqual(exporter.image, "prom/mysqld-exporter:v0.16.0");
     });
 
-    it("runs mysqld_exporter with the option file lib.sh writes (EXPORTER_CNF) and listens on 9104", function () {
+    it("runs mysqld_exporter with the option file lib.sh writes (EXPORTER_CNF), on the pod's loopback port lib.sh reloads it on", function () {
       const lib = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
-      assert.match(lib, /^readonly EXPORTER_CNF=\$RUN_DIR\/exporter\.cnf\b/m);
-      assert.match(lib, /^readonly RUN_DIR=\/run\/mysqld\b/m);
-      assert.deepStrictEqual(exporter.command, ["mysqld_exporter", "--config.my-cnf=/run/mysqld/exporter.cnf", "--web.listen-address=:9104"]);
+      assert.match(lib, /^readonly EXPORTER_CNF=\$EXPORTER_DIR\/exporter\.cnf\b/m);
+      assert.match(lib, /^readonly EXPORTER_DIR=\/run\/mysql-exporter\b/m);
+      assert.match(lib, /^readonly EXPORTER_LOCAL_PORT=9105\b/m);
+      assert.deepStrictEqual(exporter.command, ["mysqld_exporter", "--config.my-cnf=/run/mysql-exporter/exporter.cnf", "--web.listen-address=127.0.0.1:9105"]);
     });
 
-    it("exposes exactly port 9104, named \"metrics\"", function () {
-      assert.deepStrictEqual(exporter.ports, [{ name: "metrics", containerPort: 9104 }]);
+    it("exposes no port itself: port 9104, named \"metrics\", is the sidecar's, which passes on plain GET /metrics only", function () {
+      assert.strictEqual(exporter.ports, undefined);
+      const sidecar = (pod.containers as AnyObject[]).find((c) => c.name === "sidecar")!;
+      assert.deepStrictEqual(sidecar.ports.filter((p: AnyObject) => p.name === "metrics"), [{ name: "metrics", containerPort: 9104 }]);
     });
 
-    it("mounts only the run volume (no Secret, TLS, data, scripts or configuration)", function () {
-      assert.deepStrictEqual(exporter.volumeMounts.map((v: AnyObject) => v.name), ["run"]);
-      assert.strictEqual(exporter.volumeMounts[0].mountPath, "/run/mysqld");
+    it("mounts only the socket (run) and its own login volume, read-only (no Secret, TLS, data, scripts, configuration or root's file)", function () {
+      assert.deepStrictEqual(exporter.volumeMounts, [
+        { name: "run", mountPath: "/run/mysqld", readOnly: false },
+        { name: "exporter-login", mountPath: "/run/mysql-exporter", readOnly: true },
+      ]);
     });
 
     it("has no credentials in env, args or command: no env at all, no password, no secretKeyRef, no DSN", function () {
@@ -247,7 +252,7 @@ describe("metrics exporter", function () {
       });
       assert.ok(Object.entries<string>(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v));
       const target = (pod.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => ({ container: c.name, ...p }))).filter((p) => p.name === svc.spec.ports[0].targetPort);
-      assert.deepStrictEqual(target, [{ container: "exporter", name: "metrics", containerPort: 9104 }]);
+      assert.deepStrictEqual(target, [{ container: "sidecar", name: "metrics", containerPort: 9104 }]);
     });
 
     it("renders no ServiceMonitor unless asked", function () {
@@ -329,7 +334,8 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
     for (const d of [scripts, secrets, run]) fs.mkdirSync(d);
     for (const file of ["lib.sh", "ensure-users.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(scripts, file));
     const lib = fs.readFileSync(path.join(scripts, "lib.sh"), "utf8");
-    const patched = lib.replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`).replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`);
+    const patched = lib.replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`).replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`)
+      .replace(/^readonly PRIVATE_DIR=\S+/m, `readonly PRIVATE_DIR=${run}`);
     assert.notStrictEqual(patched, lib);
     fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
     for (const key of keys) fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
@@ -352,8 +358,10 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
       assert.match(sql, /^CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1' WITH MAX_USER_CONNECTIONS 3;$/m);
       assert.match(sql, /^ALTER USER 'exporter'@'localhost' IDENTIFIED BY 'exporterSecret1';$/m);
       const grants = sql.split("\n").filter((l) => /^GRANT .* TO 'exporter'@/.test(l));
-      const privileges = flavor === "mariadb" ? "PROCESS, BINLOG MONITOR, SLAVE MONITOR" : "PROCESS, REPLICATION CLIENT";
-      assert.deepStrictEqual(grants, [
+      // No BINLOG MONITOR on MariaDB (it would show binary log events); an earlier version's grant is taken back.
+      const privileges = flavor === "mariadb" ? "PROCESS, SLAVE MONITOR" : "PROCESS, REPLICATION CLIENT";
+      if (flavor === "mariadb") assert.match(sql, /^REVOKE BINLOG MONITOR ON \*\.\* FROM 'exporter'@'localhost';$/m);
+      assert.deepStrictEqual(grants.filter((g) => !g.startsWith("GRANT BINLOG MONITOR ")), [
         `GRANT ${privileges} ON *.* TO 'exporter'@'localhost';`,
         "GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';",
         "GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';",

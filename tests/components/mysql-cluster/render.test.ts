@@ -322,7 +322,9 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   assert.strictEqual(volumes.secrets?.secret?.secretName, names.secret, "the secrets volume does not name the credentials Secret");
   assert.strictEqual(volumes.tls?.secret?.secretName, names.tlsSecret, "the tls volume does not name the TLS Secret");
   const secretVolumes = (pod.volumes as AnyObject[]).filter((v) => v.secret).map((v) => v.name).sort();
-  assert.deepStrictEqual(secretVolumes, ["secrets", "tls"]);
+  // clone-secrets: clone-data's own projection of the credentials Secret (only the keys it reads).
+  assert.deepStrictEqual(secretVolumes, ["clone-secrets", "secrets", "tls"]);
+  assert.strictEqual(volumes["clone-secrets"].secret.secretName, names.secret);
   assert.strictEqual(volumes.topology?.configMap?.name, names.topologyConfigMap, "the topology volume does not name the topology ConfigMap");
   const available = credentialKeys(objects, args);
   const readByAny = new Set<string>();
@@ -345,9 +347,12 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
     const unknown = [...requiredKeys].filter((k) => !available.includes(k));
     assert.deepStrictEqual(unknown, [], `container ${container.name} reads password files the Secret lacks`);
     const readsPasswords = keys.size > 0 || readsSecretDirectory(files);
-    // Least privilege: the password files only where a script reads them.
-    assert.strictEqual(mounted.has("secrets"), readsPasswords,
+    // Least privilege: the password files only where a script reads them, and of a projection (items) only those keys.
+    const secretMount = (container.volumeMounts ?? []).find((m: AnyObject) => m.mountPath === "/etc/mysql-secrets");
+    assert.strictEqual(Boolean(secretMount), readsPasswords,
       `container ${container.name} runs ${files.join(", ")}, ${readsPasswords ? `reads ${[...keys].join(", ")} but does not mount` : "reads no password but mounts"} the secrets volume`);
+    const items = secretMount ? (volumes[secretMount.name].secret.items as AnyObject[] | undefined) : undefined;
+    if (items) assert.deepStrictEqual(items.map((i) => i.key).sort(), [...keys].sort(), `container ${container.name} projects other keys than it reads`);
     assert.strictEqual(mounted.has("tls"), needsTls(files), `container ${container.name}: the tls volume is ${mounted.has("tls") ? "mounted but not needed" : "needed but not mounted"}`);
     // Without the file, primary_ordinal would fall back to 0 and the pod would follow the wrong primary.
     assert.strictEqual(mounted.has("topology"), needsTopology(files), `container ${container.name}: the topology volume is ${mounted.has("topology") ? "mounted but not needed" : "needed but not mounted"}`);

@@ -267,18 +267,31 @@ describe("scheduled backups: rendered objects", function () {
       assert.strictEqual(volume(b.backupCronJob, "scripts")!.configMap.name, b.configMap.metadata.name);
     });
 
-    it("projects only the monitor-password key of the credentials Secret (items), no other password", function () {
+    it("projects only the monitor-password (to pick a replica) and backup-password (stream token) keys of the credentials Secret (items)", function () {
       const secrets = volume(cronJob(), "secrets")!;
       assert.deepStrictEqual(Object.keys(secrets).sort(), ["name", "secret"]);
       assert.strictEqual(secrets.secret.secretName, "db-credentials");
-      assert.deepStrictEqual(secrets.secret.items, [{ key: SECRET_KEYS.monitor, path: SECRET_KEYS.monitor }]);
+      assert.deepStrictEqual(secrets.secret.items, [
+        { key: SECRET_KEYS.monitor, path: SECRET_KEYS.monitor }, { key: SECRET_KEYS.backup, path: SECRET_KEYS.backup },
+      ]);
       assert.strictEqual(secrets.secret.defaultMode, 0o440);
     });
 
-    it("projects only monitor-password from an existingSecret too", function () {
+    it("projects only those two keys from an existingSecret too", function () {
       const secrets = volume(cronJob({ existingSecret: "corp-db-passwords" }), "secrets")!;
       assert.strictEqual(secrets.secret.secretName, "corp-db-passwords");
-      assert.deepStrictEqual(secrets.secret.items, [{ key: "monitor-password", path: "monitor-password" }]);
+      assert.deepStrictEqual(secrets.secret.items, [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }]);
+    });
+
+    it("bounds a run: activeDeadlineSeconds (a hung stream cannot block later backups under concurrencyPolicy Forbid) and 2 retries", function () {
+      const job = cronJob().spec.jobTemplate.spec;
+      assert.strictEqual(cronJob().spec.concurrencyPolicy, "Forbid");
+      assert.strictEqual(job.activeDeadlineSeconds, 6 * 3600);
+      assert.strictEqual(job.backoffLimit, 2);
+    });
+
+    it("mounts no service-account token into the backup pod", function () {
+      assert.strictEqual(cronJob().spec.jobTemplate.spec.template.spec.automountServiceAccountToken, false);
     });
 
     it("mounts the TLS Secret (generated <name>-tls, or tlsSecret) and the topology ConfigMap <name>-topology, read-only", function () {

@@ -1,0 +1,75 @@
+// What each container of a database pod can read (issue 14, holes 5 and 7):
+// root's option file on a memory-backed volume only init-data and the sidecar
+// mount; the exporter's login on one shared only by its writers and the
+// exporter; clone-data with only the Secret keys it reads; no service-account
+// token in any pod; and the exporter reachable only through the sidecar's
+// GET-/metrics-only port.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
+import { buildStatefulSet, MOUNTS } from "../../../../components/mysql-cluster/builders/statefulset";
+import { clusterNames } from "../../../../components/mysql-cluster/names";
+
+type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const LIB = fs.readFileSync(path.join(__dirname, "../../../../components/mysql-cluster/scripts/lib.sh"), "utf8");
+
+function pod(args: MySqlClusterArgs = {}): AnyObject {
+  const resolved = resolveArgs("db", args);
+  return (buildStatefulSet(resolved, clusterNames(resolved), "db-config-0123456789") as AnyObject).spec.template.spec;
+}
+const containers = (spec: AnyObject): AnyObject[] => [...spec.initContainers, ...spec.containers];
+const mounting = (spec: AnyObject, volume: string) =>
+  containers(spec).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume)).map((c) => c.name);
+const libPath = (name: string) => new RegExp(`^readonly ${name}=(\\S+)`, "m").exec(LIB)?.[1];
+
+describe("what each container of a database pod can read", function () {
+  it("keeps root's option file (ROOT_CNF) on a memory-backed volume mounted only into init-data and the sidecar", function () {
+    assert.strictEqual(libPath("PRIVATE_DIR"), MOUNTS.private);
+    assert.strictEqual(libPath("ROOT_CNF"), "$PRIVATE_DIR/root.cnf");
+    const spec = pod({ metrics: true });
+    assert.deepStrictEqual(spec.volumes.find((v: AnyObject) => v.name === "private"), { name: "private", emptyDir: { medium: "Memory" } });
+    assert.deepStrictEqual(mounting(spec, "private"), ["init-data", "sidecar"]);
+  });
+
+  it("keeps the exporter's login on a memory-backed volume of init-data, the sidecar (its writers) and the exporter only", function () {
+    assert.strictEqual(libPath("EXPORTER_DIR"), MOUNTS["exporter-login"]);
+    const spec = pod({ metrics: true });
+    assert.deepStrictEqual(spec.volumes.find((v: AnyObject) => v.name === "exporter-login"), { name: "exporter-login", emptyDir: { medium: "Memory" } });
+    assert.deepStrictEqual(mounting(spec, "exporter-login"), ["init-data", "sidecar", "exporter"]);
+    assert.deepStrictEqual(mounting(pod({ metrics: false }), "exporter-login"), []);
+  });
+
+  it("keeps no password file on the volume the server container shares (run holds the socket and the verdict)", function () {
+    for (const name of ["ROOT_CNF", "EXPORTER_CNF"]) assert.doesNotMatch(libPath(name) ?? "", /^\$RUN_DIR\b/, name);
+    assert.doesNotMatch(LIB, /mktemp "\$RUN_DIR/, "a private option file is made on the shared run volume");
+    const server = pod({ metrics: true }).containers.find((c: AnyObject) => c.name === "mysql");
+    assert.deepStrictEqual(server.volumeMounts.map((m: AnyObject) => m.name).filter((n: string) => /secret|private|login/.test(n)), []);
+  });
+
+  it("gives clone-data only the Secret keys it reads (monitor, backup), as its own projected volume", function () {
+    const spec = pod();
+    const clone = spec.initContainers.find((c: AnyObject) => c.name === "clone-data");
+    const mount = clone.volumeMounts.find((m: AnyObject) => m.mountPath === MOUNTS.secrets);
+    assert.deepStrictEqual(mount, { name: "clone-secrets", mountPath: "/etc/mysql-secrets", readOnly: true });
+    const volume = spec.volumes.find((v: AnyObject) => v.name === "clone-secrets");
+    assert.deepStrictEqual(volume.secret.items.map((i: AnyObject) => i.key), ["monitor-password", "backup-password"]);
+    assert.ok(!clone.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "clone-data mounts every password");
+  });
+
+  it("mounts no service-account token into any database pod", function () {
+    assert.strictEqual(pod().automountServiceAccountToken, false);
+  });
+
+  it("runs the exporter on the pod's loopback; the metrics port is the sidecar's", function () {
+    const spec = pod({ metrics: true });
+    const exporter = spec.containers.find((c: AnyObject) => c.name === "exporter");
+    assert.ok(exporter.command.includes("--web.listen-address=127.0.0.1:9105"), exporter.command.join(" "));
+    assert.strictEqual(exporter.ports, undefined);
+    assert.match(LIB, /^readonly EXPORTER_LOCAL_PORT=9105\b/m);
+    const sidecar = spec.containers.find((c: AnyObject) => c.name === "sidecar");
+    assert.ok(sidecar.ports.some((p: AnyObject) => p.name === "metrics" && p.containerPort === 9104));
+  });
+});
