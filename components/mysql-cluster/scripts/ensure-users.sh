@@ -74,7 +74,9 @@ users_sql() {
     read_password exporter_password exporter-password || return 1
     printf "CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY '%s' WITH MAX_USER_CONNECTIONS 3;\nALTER USER 'exporter'@'localhost' IDENTIFIED BY '%s';\n" \
       "$exporter_password" "$exporter_password"
-    [[ $FLAVOR == mariadb ]] && printf "GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';\nREVOKE BINLOG MONITOR ON *.* FROM 'exporter'@'localhost';\n"
+    case $FLAVOR in
+      mariadb) printf "GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';\nREVOKE BINLOG MONITOR ON *.* FROM 'exporter'@'localhost';\n" ;;
+    esac
     printf "GRANT %s ON *.* TO 'exporter'@'localhost';\nGRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';\nGRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';\n" \
       "$exporter_privileges"
   fi

@@ -303,19 +303,20 @@ save_root_password() {
 # lifted for this one call and restored on every path, the failed ones too.
 # The SQL never reaches a command line: it is read here and piped on.
 sql_root_unlogged() {
-  local sql="" status=0 super_read_only=0
+  local sql="" status=0
   IFS= read -r -d '' sql || true
-  if [[ $FLAVOR == mysql ]]; then
-    super_read_only=$(sql_root -e 'SELECT @@global.super_read_only') || return 1
-  fi
-  { printf 'SET sql_log_bin = 0;\n'
-    [[ $super_read_only == 1 ]] && printf 'SET GLOBAL super_read_only = OFF;\n'
-    printf '%s\n' "$sql"
-  } | sql_root || status=$?
-  if [[ $super_read_only == 1 ]]; then
-    sql_root -e 'SET GLOBAL super_read_only = ON' || { log "ERROR: could not restore super_read_only"; status=1; }
-  fi
-  return "$status"
+  case $FLAVOR in
+    mysql)
+      local super_read_only
+      super_read_only=$(sql_root -e 'SELECT @@global.super_read_only') || return 1
+      if [[ $super_read_only == 1 ]]; then
+        printf 'SET sql_log_bin = 0;\nSET GLOBAL super_read_only = OFF;\n%s\n' "$sql" | sql_root || status=$?
+        sql_root -e 'SET GLOBAL super_read_only = ON' || { log "ERROR: could not restore super_read_only"; status=1; }
+        return "$status"
+      fi
+      ;;
+  esac
+  printf 'SET sql_log_bin = 0;\n%s\n' "$sql" | sql_root
 }
 
 # The root password ROOT_CNF holds (read without a subprocess: the sidecar

@@ -134,7 +134,8 @@ const STATEMENT_END = /\b(TO|ALL)\b/;
 function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boolean }[] {
   const found: { kind: DialectKind; name: string; loose?: boolean }[] = [];
   const add = (kind: DialectKind, name: string, loose = false) => found.push({ kind, name, ...(loose ? { loose } : {}) });
-  const text = region.text;
+  // printf strings separate statements with "\\n": read it as the line break it prints.
+  const text = region.text.replace(/\\n/g, "\n");
 
   // System variables: @@name, @@global.name, SET [GLOBAL|SESSION] name =
   for (const m of text.matchAll(/@@(?:global\.|session\.)?([a-z_][a-z0-9_]*)/gi)) add("variable", m[1].toLowerCase());
