@@ -303,6 +303,21 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
       }), { code: 0, out: "0-100-3\n" });
     });
 
+    // MariaDB 11.1 renamed mariadb-backup's files (MDEV-18931), so the 11.4
+    // image writes only mariadb_backup_*; the local runner's 10.11 still
+    // writes xtrabackup_*, which is why no e2e run caught it.
+    // https://mariadb.com/kb/en/files-created-by-mariabackup/
+    it("takes a MariaDB 11.4 replica's gtid_slave_pos from mariadb_backup_slave_info", function () {
+      assert.deepStrictEqual(position({
+        mariadb_backup_slave_info: "SET GLOBAL gtid_slave_pos = '0-100-42';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n",
+        mariadb_backup_binlog_info: "mariadb-bin.000002\t3456\t0-101-9\n",
+      }), { code: 0, out: "0-100-42\n" });
+    });
+
+    it("takes a MariaDB 11.4 primary's GTIDs from mariadb_backup_binlog_info", function () {
+      assert.deepStrictEqual(position({ mariadb_backup_binlog_info: "mariadb-bin.000096\t568\t0-1-2\n" }), { code: 0, out: "0-1-2\n" });
+    });
+
     it("fails when the backup records no position", function () {
       assert.strictEqual(position({ xtrabackup_binlog_info: "binlog.000001\t328\n" }).code, 1);
       assert.strictEqual(position({}).code, 1);
