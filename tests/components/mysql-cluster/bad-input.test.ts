@@ -94,6 +94,12 @@ const CASES: Record<string, Case> = {
   "image with an empty tag": { args: { image: "mysql:" }, refuses: "image", says: IMAGE },
   "image with a tag starting with -": { args: { image: "mysql:-8" }, refuses: "image", says: IMAGE },
   "image with a short digest": { args: { image: "mysql@sha256:abc" }, refuses: "image", says: IMAGE },
+  // The reference grammar takes any algorithm and 32+ hex digits, but digest.Parse
+  // (opencontainers/go-digest) then refuses them, and the kubelet with it: InvalidImageName.
+  "image with a sha256 digest of 32 digits": { args: { image: `mysql@sha256:${"a".repeat(32)}` }, refuses: "image", says: IMAGE },
+  "image with an upper-case sha256 digest": { args: { image: `mysql@sha256:${"A".repeat(64)}` }, refuses: "image", says: IMAGE },
+  "image with an unknown digest algorithm": { args: { image: `mysql@md5:${"a".repeat(32)}` }, refuses: "image", says: IMAGE },
+  "backupImage with a sha512 digest": { args: { backupImage: `percona/percona-xtrabackup@sha512:${"0".repeat(128)}` }, accepts: "a sha512 digest, which go-digest accepts" },
   "image with a name of 256 characters": { args: { image: "a".repeat(256) }, refuses: "image", says: IMAGE },
   "image with a registry port and path": { args: { image: "registry.example.com:5000/team/mysql:8.4" }, accepts: "domain:port/path:tag" },
   "image by digest": { args: { image: `mysql@${DIGEST}` }, accepts: "name@digest" },
@@ -170,6 +176,9 @@ const CASES: Record<string, Case> = {
   "backupSchedule 31 February": { args: { backupSchedule: "0 3 31 2 *" }, accepts: "every field is in range, so the API server accepts it (it never fires)" },
 
   // Other settings.
+  // pkg/apis/core/validation ValidateTolerations: "case core.TolerationOpEqual, \"\"" (empty operator means Equal).
+  "tolerations with an empty operator": { args: { tolerations: '[{"key":"dedicated","operator":"","value":"db","effect":"NoSchedule"}]' }, accepts: "the API server reads an empty operator as Equal" },
+  "tolerations with an empty operator and no key": { args: { tolerations: '[{"operator":"","effect":"NoSchedule"}]' }, refuses: "tolerations", says: /JSON array of tolerations/ },
   "tolerations with $(...) in a value": { args: { tolerations: '[{"key":"a","operator":"Equal","value":"$(id)"}]' }, refuses: "tolerations", says: /JSON array of tolerations/ },
   "restoreBackup \"latest \"": { args: { replicas: 1, restoreFromClaim: "old-backups", restoreBackup: "latest " }, refuses: "restoreBackup", says: SPACES },
   "flavor MySQL": { args: { flavor: "MySQL" as never }, refuses: "flavor", says: /"mysql", "mariadb"/ },
