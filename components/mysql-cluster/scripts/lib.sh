@@ -124,6 +124,7 @@ own_gtid_position() {
     *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
   esac
   gtids=${gtids//$'\n'/}
+  gtids=${gtids//\\n/}   # the client's --batch prints a newline in a value as "\n"
   printf '%s\n' "${gtids// /}"
 }
 
@@ -137,6 +138,7 @@ executed_gtids() {
     *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
   esac
   gtids=${gtids//$'\n'/}
+  gtids=${gtids//\\n/}   # MySQL's ",\n" between servers' sets, as --batch prints it
   printf '%s' "${gtids// /}"
 }
 
