@@ -29,6 +29,6 @@ export function readStackConfig(root: string, stack: string): Record<string, str
     allKeys.push(`${namespace}:${key}`);
     if (namespace === project.name) values[key] = configText(value);
   }
-  argsFromConfig((key) => values[key], allKeys);
+  argsFromConfig((key) => values[key], allKeys, project.name);
   return values;
 }

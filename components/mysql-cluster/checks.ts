@@ -108,14 +108,18 @@ export function matching(pattern: RegExp, accepted: string): Checker {
  * grammar (github.com/distribution/reference regexp.go, ReferenceRegexp), i.e.
  * [domain[:port]/]path-component[/path-component...][:tag][@digest], with the
  * name at most 255 characters (reference.go NameTotalLengthMax). Anything else
- * (spaces, ";", "$(", quotes, invisible characters) is not an image.
+ * (spaces, ";", "$(", quotes, invisible characters) is not an image. A digest is
+ * then checked by digest.Parse (reference.go Parse; opencontainers/go-digest
+ * algorithm.go): only sha256, sha384 and sha512, in lower-case hex of exactly
+ * 64, 96 or 128 digits. The API server stores any image string, but the kubelet
+ * refuses such a digest (InvalidImageName), so pods would never start.
  */
 const IMAGE_NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
 const IMAGE_DOMAIN = "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
 const IMAGE_REFERENCE = new RegExp(
   `^((?:${IMAGE_DOMAIN}/)?${IMAGE_NAME_COMPONENT}(?:/${IMAGE_NAME_COMPONENT})*)` +
   "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?" +
-  "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$",
+  "(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$",
 );
 
 export function isImageReference(value: unknown): value is string {
@@ -224,7 +228,8 @@ export function labelMap(example: string, nonEmpty = false): Checker {
 /** A pod toleration (core/v1 Toleration) as the component takes it. */
 export interface Toleration {
   key?: string;
-  operator?: "Exists" | "Equal";
+  /** "" means Equal, as the API server reads it. */
+  operator?: "Exists" | "Equal" | "";
   value?: string;
   effect?: "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute";
   tolerationSeconds?: number;
@@ -238,7 +243,9 @@ export function isToleration(t: unknown): t is Toleration {
   if (t === null || typeof t !== "object" || Array.isArray(t)) return false;
   const r = t as Record<string, unknown>;
   if (!Object.keys(r).every((k) => TOLERATION_FIELDS.has(k))) return false;
-  const { key = "", operator = "Equal", value = "", effect = "", tolerationSeconds } = r;
+  const { key = "", value = "", effect = "", tolerationSeconds } = r;
+  // An empty operator means Equal, as the API server reads it (ValidateTolerations: case TolerationOpEqual, "").
+  const operator = r.operator === undefined || r.operator === "" ? "Equal" : r.operator;
   if (typeof key !== "string" || typeof operator !== "string" || typeof value !== "string" || typeof effect !== "string") return false;
   if (key !== "" && !isQualifiedName(key)) return false;
   if (operator !== "Exists" && operator !== "Equal") return false;

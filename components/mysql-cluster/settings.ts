@@ -122,7 +122,7 @@ export const SETTINGS = {
     description: "Server image; by default the flavor's. A change rolls the pods, primary last.",
     check: imageReference("mysql:8.4"),
     accepted: "image reference `[registry[:port]/]name[:tag][@digest]` " +
-      "(the container runtimes' grammar: lower-case path components, no spaces, quotes, `;` or `$(`)",
+      "(the container runtimes' grammar: lower-case path components, no spaces, quotes, `;` or `$(`; a digest `sha256:` + 64, `sha384:` + 96 or `sha512:` + 128 lower-case hex digits)",
   },
   backupImage: {
     kind: "string", flavorDefault: (flavor) => flavor.backupImage,
@@ -270,7 +270,7 @@ export const SETTINGS = {
     kind: "tolerations",
     description: `Tolerations of the pods (stack config: a JSON array, e.g. ${TOLERATION_EXAMPLE}).`,
     check: tolerationList(TOLERATION_EXAMPLE),
-    accepted: "JSON array of tolerations (`key`, `operator` `Exists`/`Equal`, `value`, `effect`, `tolerationSeconds`)",
+    accepted: "JSON array of tolerations (`key`, `operator` `Exists`/`Equal` (empty: `Equal`), `value`, `effect`, `tolerationSeconds`)",
   },
   semiSync: {
     kind: "boolean", default: true,

@@ -103,12 +103,26 @@ export function closestSetting(key: string): string | undefined {
   return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
 }
 
+/** Whether a config namespace looks like a misspelling of the project's ("mysql", "MySQL-Cluster", "mysql-clustr"). */
+function resemblesProject(namespace: string, project: string): boolean {
+  const plain = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const [ns, own] = [plain(namespace), plain(project)];
+  // Containment only from 4 characters on, and few edits for a short name: a project "db" must not claim "aws".
+  const contains = Math.min(ns.length, own.length) >= 4 && (own.includes(ns) || ns.includes(own));
+  return contains || distance(ns, own) <= Math.floor(own.length / 4);
+}
+
 /**
  * Problems with the stack's config keys ("<namespace>:<key>"): a key of this
  * project that no setting declares (a typo such as "replica" would otherwise
- * deploy the default), and a key under a namespace that is neither this
- * project's nor a provider's this program uses. Values are never shown: a key
- * under another namespace may hold a secret.
+ * deploy the default), and a key under a namespace that looks like a
+ * misspelling of this project's ("mysql:replicas") or is this program's
+ * usual one in a renamed project. Keys under any other
+ * namespace are left alone: they are other programs' and providers' (a Pulumi
+ * ESC environment a stack imports puts its whole pulumiConfig, "aws:region"
+ * and the like, into every stack that uses it, and refusing them would block
+ * `pulumi up` for every such stack). Values are never shown: a key under
+ * another namespace may hold a secret.
  */
 export function configKeyProblems(fullKeys: string[], project = PROJECT): string[] {
   const problems: string[] = [];
@@ -119,9 +133,10 @@ export function configKeyProblems(fullKeys: string[], project = PROJECT): string
       if (STACK_SETTINGS.some((s) => s.key === key)) continue;
       const near = closestSetting(key);
       problems.push(`setting "${key}": not a setting of this stack${near ? `; did you mean "${near}"?` : ""} (the settings are declared in Pulumi.yaml and listed in the README)`);
-    } else if (!PROVIDER_NAMESPACES.includes(namespace)) {
+    } else if (!PROVIDER_NAMESPACES.includes(namespace) && (resemblesProject(namespace, project) || resemblesProject(namespace, PROJECT))) {
+      // (PROJECT too: a renamed project's stack file still holds the keys under the old name, which Pulumi does not rewrite.)
       const near = closestSetting(key);
-      problems.push(`setting "${fullKey}": its namespace "${namespace}" is neither this project's ("${project}:<setting>") nor one of the providers' it uses (${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")})` +
+      problems.push(`setting "${fullKey}": its namespace "${namespace}" is not this project's ("${project}:<setting>"), so the program would not read it` +
         (near ? `; did you mean "${project}:${near}"?` : ""));
     }
   }
@@ -134,8 +149,10 @@ export function configKeyProblems(fullKeys: string[], project = PROJECT): string
  * stack, "<namespace>:<key>", as pulumi.runtime.allConfig() gives them), the
  * keys and every value are checked here, and one MySqlClusterConfigError lists
  * every problem, the cluster's name being called "clusterName" as in the stack.
+ * `project` is the project's name as Pulumi.yaml has it (pulumi.getProject()):
+ * the namespace of the stack's own keys, which a renamed project changes.
  */
-export function argsFromConfig(get: (key: string) => string | undefined, allKeys?: string[]): { name: string; args: MySqlClusterArgs } {
+export function argsFromConfig(get: (key: string) => string | undefined, allKeys?: string[], project = PROJECT): { name: string; args: MySqlClusterArgs } {
   const values: Record<string, unknown> = {};
   for (const [key, spec] of SETTING_ENTRIES) {
     const raw = get(key);
@@ -144,7 +161,7 @@ export function argsFromConfig(get: (key: string) => string | undefined, allKeys
   const { clusterName, ...rest } = values;
   const result = { name: (clusterName as string | undefined) ?? SETTINGS.clusterName.default, args: rest as MySqlClusterArgs };
   if (allKeys !== undefined) {
-    const problems = configKeyProblems(allKeys);
+    const problems = configKeyProblems(allKeys, project);
     try {
       resolveArgs(result.name, result.args, { nameSetting: "clusterName" });
     } catch (error) {

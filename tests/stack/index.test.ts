@@ -238,11 +238,28 @@ describe("stack program index.ts", function () {
       assert.match(await failure({ "mysql-cluster:AppDatabase": "orders" }), /setting "AppDatabase": not a setting of this stack; did you mean "appDatabase"\?/);
     });
 
-    it("refuses a key under a namespace that is neither the project's nor a provider's, without showing its value", async function () {
-      const message = await failure({ "mysql:replicas": "5", "aws:secretKey": "s3cr3t-value" });
-      assert.match(message, /setting "mysql:replicas": its namespace "mysql" is neither this project's \("mysql-cluster:<setting>"\).*; did you mean "mysql-cluster:replicas"\?/);
-      assert.match(message, /setting "aws:secretKey": its namespace "aws"/);
+    it("refuses a setting under a misspelt project namespace, without showing its value", async function () {
+      const message = await failure({ "mysql:replicas": "5", "mysql-clustr:tlsSecret": "s3cr3t-value" });
+      assert.match(message, /setting "mysql:replicas": its namespace "mysql" is not this project's \("mysql-cluster:<setting>"\).*; did you mean "mysql-cluster:replicas"\?/);
+      assert.match(message, /setting "mysql-clustr:tlsSecret": its namespace "mysql-clustr"/);
       assert.ok(!message.includes("s3cr3t-value"), "the error shows a foreign key's value");
+    });
+
+    // A Pulumi ESC environment the stack imports hands its whole pulumiConfig to every importing stack.
+    it("runs with other programs' keys in the stack (an imported ESC environment's aws:region)", async function () {
+      await installMocks({ config: { ...stackConfig("dev"), "aws:region": "eu-west-1", "aws:secretKey": "s3cr3t-value", "datadog:apiKey": "k" } });
+      const outputs = runProgram();
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.default.svc.cluster.local");
+      await settle();
+    });
+
+    // pulumi.Config() reads "<project>:<key>" with Pulumi.yaml's name; a renamed project must run on its own keys.
+    it("runs in a project renamed in Pulumi.yaml, its settings under the new name", async function () {
+      const renamed = Object.fromEntries(Object.entries(stackConfig("dev")).map(([k, v]) => [k.replace(/^mysql-cluster:/, "my-db:"), v]));
+      await installMocks({ project: "my-db", config: renamed });
+      const outputs = runProgram();
+      assert.strictEqual(await valueOf(outputs.writeEndpoint), "mysql-write.default.svc.cluster.local");
+      await settle();
     });
 
     it("lists an unknown key and a bad value in one error, calling the cluster's name clusterName", async function () {

@@ -140,6 +140,7 @@ own_gtid_position() {
     *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
   esac
   gtids=${gtids//$'\n'/}
+  gtids=${gtids//\\n/}   # the client's --batch prints a newline in a value as "\n"
   printf '%s\n' "${gtids// /}"
 }
 
@@ -153,6 +154,7 @@ executed_gtids() {
     *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
   esac
   gtids=${gtids//$'\n'/}
+  gtids=${gtids//\\n/}   # MySQL's ",\n" between servers' sets, as --batch prints it
   printf '%s' "${gtids// /}"
 }
 
@@ -504,14 +506,27 @@ complete_backups() {
   return 0
 }
 
+# backup_info_file DIR NAME: the backup tool's file NAME ("slave_info",
+# "binlog_info") in DIR. mariadb-backup names it mariadb_backup_NAME from
+# MariaDB 11.1 on (MDEV-18931), so 11.4 writes only that; XtraBackup 8.4 and
+# mariadb-backup before 11.1 write xtrabackup_NAME.
+# https://mariadb.com/kb/en/files-created-by-mariabackup/
+backup_info_file() {
+  local name
+  for name in "mariadb_backup_$2" "xtrabackup_$2"; do
+    [[ -s $1/$name ]] && { printf '%s\n' "$1/$name"; return 0; }
+  done
+  return 1
+}
+
 # backup_position DIR: the replication position a prepared backup is consistent
 # with. From a MariaDB replica it is that replica's applied position (the
-# gtid_slave_pos of xtrabackup_slave_info); otherwise the server's own GTIDs,
-# the third column of xtrabackup_binlog_info ("file<TAB>position<TAB>gtids"),
+# gtid_slave_pos of the slave info file); otherwise the server's own GTIDs,
+# the third column of the binlog info file ("file<TAB>position<TAB>gtids"),
 # with MySQL's multi-server sets continued on further lines.
 backup_position() {
-  local dir=$1 gtid="" line value fields
-  if [[ -s $dir/xtrabackup_slave_info ]]; then
+  local dir=$1 gtid="" line value fields info
+  if info=$(backup_info_file "$dir" slave_info); then
     # The first line with gtid_slave_pos = '<gtids>' (spaces allowed around "=").
     while IFS= read -r line || [[ -n $line ]]; do
       [[ $line == *gtid_slave_pos* ]] || continue
@@ -524,9 +539,9 @@ backup_position() {
       value=${value#\'}
       gtid=${value%%\'*}
       break
-    done <"$dir/xtrabackup_slave_info"
+    done <"$info"
   fi
-  if [[ -z $gtid && -s $dir/xtrabackup_binlog_info ]]; then
+  if [[ -z $gtid ]] && info=$(backup_info_file "$dir" binlog_info); then
     local first=1
     while IFS= read -r line || [[ -n $line ]]; do
       read -ra fields <<<"$line"
@@ -536,7 +551,7 @@ backup_position() {
       fi
       printf -v line '%s' "${fields[@]}"
       gtid+=$line
-    done <"$dir/xtrabackup_binlog_info"
+    done <"$info"
   fi
   [[ -n $gtid ]] || return 1
   printf '%s\n' "$gtid"

@@ -40,7 +40,9 @@ const CASES: Record<string, Case> = {
   "stack: exporterimage": { stack: { "mysql-cluster:exporterimage": "x" }, refuses: "exporterimage", says: /did you mean "exporterImage"\?/ },
   "stack: a key far from every setting": { stack: { "mysql-cluster:colour": "blue" }, refuses: "colour", says: /not a setting of this stack \(the settings are declared in Pulumi.yaml/ },
   "stack: a setting under a misspelt project namespace": { stack: { "mysql:replicas": "5" }, refuses: "mysql:replicas", says: /did you mean "mysql-cluster:replicas"\?/ },
-  "stack: a key of a provider this program does not use": { stack: { "aws:region": "eu-west-1" }, refuses: "aws:region", says: /namespace "aws" is neither this project's/ },
+  "stack: a key of a provider this program does not use": { stack: { "aws:region": "eu-west-1" }, accepts: "another program's key: a Pulumi ESC environment the stack imports puts its whole pulumiConfig into every stack, and refusing it would block `pulumi up` there" },
+  "stack: a setting under the project's name in other case": { stack: { "MySQL-Cluster:replicas": "5" }, refuses: "MySQL-Cluster:replicas", says: /did you mean "mysql-cluster:replicas"\?/ },
+  "stack: a setting under a misspelt project name": { stack: { "mysql-clustr:replica": "5" }, refuses: "mysql-clustr:replica", says: /did you mean "mysql-cluster:replicas"\?/ },
   "stack: kubernetes:context": { stack: { "kubernetes:context": "prod" }, accepts: "the Kubernetes provider's own setting" },
   "stack: pulumi:disable-default-providers": { stack: { "pulumi:disable-default-providers": "[]" }, accepts: "the engine's own setting" },
   "stack: random: and tls: keys": { stack: { "random:x": "1", "tls:y": "2" }, accepts: "the random and tls providers are used by this program" },
@@ -92,6 +94,12 @@ const CASES: Record<string, Case> = {
   "image with an empty tag": { args: { image: "mysql:" }, refuses: "image", says: IMAGE },
   "image with a tag starting with -": { args: { image: "mysql:-8" }, refuses: "image", says: IMAGE },
   "image with a short digest": { args: { image: "mysql@sha256:abc" }, refuses: "image", says: IMAGE },
+  // The reference grammar takes any algorithm and 32+ hex digits, but digest.Parse
+  // (opencontainers/go-digest) then refuses them, and the kubelet with it: InvalidImageName.
+  "image with a sha256 digest of 32 digits": { args: { image: `mysql@sha256:${"a".repeat(32)}` }, refuses: "image", says: IMAGE },
+  "image with an upper-case sha256 digest": { args: { image: `mysql@sha256:${"A".repeat(64)}` }, refuses: "image", says: IMAGE },
+  "image with an unknown digest algorithm": { args: { image: `mysql@md5:${"a".repeat(32)}` }, refuses: "image", says: IMAGE },
+  "backupImage with a sha512 digest": { args: { backupImage: `percona/percona-xtrabackup@sha512:${"0".repeat(128)}` }, accepts: "a sha512 digest, which go-digest accepts" },
   "image with a name of 256 characters": { args: { image: "a".repeat(256) }, refuses: "image", says: IMAGE },
   "image with a registry port and path": { args: { image: "registry.example.com:5000/team/mysql:8.4" }, accepts: "domain:port/path:tag" },
   "image by digest": { args: { image: `mysql@${DIGEST}` }, accepts: "name@digest" },
@@ -174,6 +182,9 @@ const CASES: Record<string, Case> = {
   // Other settings.
   "stack: tolerations with $(...) in a value": { stack: { "mysql-cluster:tolerations": '[{"key":"a","operator":"Equal","value":"$(id)"}]' }, refuses: "tolerations", says: /JSON array of tolerations/ },
   "tolerations with $(...) in a value": { args: { tolerations: [{ key: "a", operator: "Equal", value: "$(id)" }] }, refuses: "tolerations", says: /JSON array of tolerations/ },
+  // pkg/apis/core/validation ValidateTolerations: "case core.TolerationOpEqual, \"\"" (empty operator means Equal).
+  "tolerations with an empty operator": { args: { tolerations: [{ key: "dedicated", operator: "", value: "db", effect: "NoSchedule" }] }, accepts: "the API server reads an empty operator as Equal" },
+  "tolerations with an empty operator and no key": { args: { tolerations: [{ operator: "", effect: "NoSchedule" }] }, refuses: "tolerations", says: /JSON array of tolerations/ },
   "restoreBackup \"latest \"": { args: { replicas: 1, restoreFromClaim: "old-backups", restoreBackup: "latest " }, refuses: "restoreBackup", says: SPACES },
   "flavor MySQL": { args: { flavor: "MySQL" as never }, refuses: "flavor", says: /"mysql", "mariadb"/ },
   "storageAccessMode ReadWriteMany": { args: { storageAccessMode: "ReadWriteMany" as never }, refuses: "storageAccessMode", says: /"ReadWriteOnce" or "ReadWriteOncePod"/ },

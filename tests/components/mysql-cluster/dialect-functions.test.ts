@@ -265,6 +265,14 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
     it("joins the set the client prints (MySQL's spans lines) and drops spaces", function () {
       assert.strictEqual(ok("mysql", `client() { printf 'a:1-5,\\n b:1-3\\n'; }; executed_gtids client`), "a:1-5,b:1-3");
     });
+    // The scripts' clients run with --batch and without --raw, which prints a
+    // newline inside a value as the two characters "\n" (MySQL 8.4 manual,
+    // mysql-command-options.html#option_mysql_raw), and MySQL's gtid_executed
+    // holds ",\n" between its servers' sets.
+    it("drops the \\n the client's batch mode prints for MySQL's newlines", function () {
+      assert.strictEqual(ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; executed_gtids client`), "a:1-5,b:1-3");
+      assert.strictEqual(ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; own_gtid_position client`), "a:1-5,b:1-3\n");
+    });
     it("fails when the client fails", function () {
       assert.notStrictEqual(run("mariadb", "client() { return 1; }; executed_gtids client").code, 0);
     });
@@ -301,6 +309,21 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
         xtrabackup_slave_info: "SET GLOBAL gtid_slave_pos = '';\n",
         xtrabackup_binlog_info: "binlog.000001\t328\t0-100-3\n",
       }), { code: 0, out: "0-100-3\n" });
+    });
+
+    // MariaDB 11.1 renamed mariadb-backup's files (MDEV-18931), so the 11.4
+    // image writes only mariadb_backup_*; the local runner's 10.11 still
+    // writes xtrabackup_*, which is why no e2e run caught it.
+    // https://mariadb.com/kb/en/files-created-by-mariabackup/
+    it("takes a MariaDB 11.4 replica's gtid_slave_pos from mariadb_backup_slave_info", function () {
+      assert.deepStrictEqual(position({
+        mariadb_backup_slave_info: "SET GLOBAL gtid_slave_pos = '0-100-42';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n",
+        mariadb_backup_binlog_info: "mariadb-bin.000002\t3456\t0-101-9\n",
+      }), { code: 0, out: "0-100-42\n" });
+    });
+
+    it("takes a MariaDB 11.4 primary's GTIDs from mariadb_backup_binlog_info", function () {
+      assert.deepStrictEqual(position({ mariadb_backup_binlog_info: "mariadb-bin.000096\t568\t0-1-2\n" }), { code: 0, out: "0-1-2\n" });
     });
 
     it("fails when the backup records no position", function () {

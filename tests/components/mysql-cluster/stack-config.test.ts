@@ -148,12 +148,32 @@ describe("argsFromConfig", function () {
 
   it("lists every problem of a stack in one error: unknown keys first, then bad values, the name called clusterName", function () {
     const values: Record<string, string> = { clusterName: "Bad_Name", replicas: "many" };
-    assert.throws(() => argsFromConfig((key) => values[key], ["mysql-cluster:clusterName", "mysql-cluster:replicas", "mysql-cluster:replica", "gcp:project"]),
+    assert.throws(() => argsFromConfig((key) => values[key], ["mysql-cluster:clusterName", "mysql-cluster:replicas", "mysql-cluster:replica", "mysql:storageSize", "gcp:project"]),
       (e: unknown) => e instanceof MySqlClusterConfigError && e.problems.length === 4 &&
         e.problems[0].startsWith('setting "replica": not a setting of this stack; did you mean "replicas"?') &&
-        e.problems[1].startsWith('setting "gcp:project": its namespace "gcp"') &&
+        e.problems[1].startsWith('setting "mysql:storageSize": its namespace "mysql" is not this project\'s') &&
         e.problems[2].startsWith('setting "clusterName": got "Bad_Name"') &&
         e.problems[3].startsWith('setting "replicas": got "many"'));
+  });
+
+  // A real stack carries other programs' keys whenever it imports a Pulumi ESC
+  // environment (its pulumiConfig reaches every importing stack), e.g. a shared
+  // "aws:region": refusing those would fail `pulumi up` for a stack that did
+  // nothing wrong. https://www.pulumi.com/docs/esc/integrations/infrastructure/pulumi-iac/
+  it("leaves keys under other programs' namespaces alone", function () {
+    const keys = ["mysql-cluster:replicas", "aws:region", "gcp:project", "azure-native:location", "datadog:apiKey", "my-app:image", "my-app:namespace"];
+    assert.deepStrictEqual(argsFromConfig((key) => ({ replicas: "3" } as Record<string, string>)[key], keys).args, { replicas: 3 });
+  });
+
+  // pulumi.Config reads "<project>:<key>" with the project's name from
+  // Pulumi.yaml; a project renamed there must still accept its own keys, and
+  // refuse the ones left under the old name, which Pulumi does not rewrite.
+  it("takes the project's name from Pulumi.yaml, as pulumi.getProject() gives it", function () {
+    const values: Record<string, string> = { replicas: "5" };
+    assert.deepStrictEqual(argsFromConfig((key) => values[key], ["my-db:replicas", "my-db:flavor", "kubernetes:context"], "my-db").args, { replicas: 5 });
+    assert.throws(() => argsFromConfig((key) => values[key], ["my-db:replicas", "mysql-cluster:storageSize"], "my-db"),
+      /setting "mysql-cluster:storageSize": its namespace "mysql-cluster" is not this project's \("my-db:<setting>"\).*did you mean "my-db:storageSize"\?/);
+    assert.throws(() => argsFromConfig((key) => values[key], ["my-db:replica"], "my-db"), /setting "replica": not a setting of this stack; did you mean "replicas"\?/);
   });
 
   it("accepts a stack of declared settings and provider keys", function () {
