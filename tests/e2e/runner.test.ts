@@ -129,7 +129,31 @@ describe("local StatefulSet runner", function () {
       assert.match(direct.stderr, /executable file not found/);
       const allowed = await c.exec(0, "server", ["bash", "-c", "command -v mariadb-backup socat"]);
       assert.strictEqual(allowed.stdout, "/usr/local/bin/mariadb-backup\n/usr/local/bin/socat\n");
+      // Not confirmed in mariadb:11.4 (image-facts.ts): the mysql* compatibility names and procps, though this host has them.
+      const unconfirmed = await c.exec(0, "server", ["bash", "-c", "for c in mysql mysqladmin mysqld ps; do command -v $c || echo no $c; done"]);
+      assert.strictEqual(unconfirmed.stdout, "no mysql\nno mysqladmin\nno mysqld\nno ps\n");
     });
+  });
+
+  it("names the Debian packages a missing stand-in needs, and the images Debian cannot stand in for, before starting anything", async () => {
+    const empty = fs.mkdtempSync("/tmp/no-binaries-");
+    try {
+      const problem = LocalCluster.hostProblem(runnerFixture({ replicas: 1 }), empty);
+      assert.ok(problem, "no problem reported with an empty PATH");
+      assert.match(problem, /Debian package socat \(for socat\)/);
+      assert.match(problem, /Debian package mariadb-server \(for mariadbd, mariadb-install-db\)/);
+      assert.match(problem, /install with: apt-get install -y \S.*mariadb-backup/);
+      assert.strictEqual(LocalCluster.hostProblem(runnerFixture({ replicas: 1 })), undefined, "this host has every stand-in");
+      const mysqlImage = runnerFixture({ replicas: 1 }).map((o) => (o.kind === "StatefulSet" ? JSON.parse(JSON.stringify(o).replace(/(docker\.io\/library\/)?mariadb:11\.4/g, "mysql:8.4")) : o));
+      assert.match(LocalCluster.hostProblem(mysqlImage) ?? "", /mysql:8\.4: no Debian package provides mysqld/);
+      // up() refuses before creating anything.
+      const c = new LocalCluster(opts(mysqlImage));
+      await assert.rejects(c.up(), /no Debian package provides mysqld/);
+      assert.ok(!fs.existsSync(c.workDir), "up() created its work dir before refusing");
+      await c.down();
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stageDir } from "./container";
 import { K8sObject, ObjectStore, SecretValues, selectorMatches, selectsStatefulSetPods } from "./k8s";
+import { hostPackagesMissing } from "./images";
 import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
@@ -92,6 +93,9 @@ export class LocalCluster {
   }
 
   async up(): Promise<void> {
+    // Before anything starts: a missing stand-in binary would only show up as a pod failing much later.
+    const problem = LocalCluster.hostProblem(this.opts.objects);
+    if (problem) throw new Error(problem);
     if (this.opts.handleSignals) this.installSignalHandlers();
     this.mysqlUser = hostMysqlUser();
     fs.mkdirSync(this.workDir, { recursive: true, mode: 0o755 });
@@ -114,6 +118,24 @@ export class LocalCluster {
     await this.syncServices();
     this.onStatusChange();
     await this.reconcile(Date.now() + this.timeoutMs);
+  }
+
+  /**
+   * What this host lacks to stand in for the images the objects' pods (the
+   * StatefulSet's and the CronJobs') run, as one message naming the Debian
+   * packages to install; undefined when nothing is missing.
+   */
+  static hostProblem(objects: K8sObject[], hostPath?: string): string | undefined {
+    const store = new ObjectStore(objects);
+    const specs = [...store.ofKind("StatefulSet").map((s) => s.spec?.template?.spec), ...store.ofKind("CronJob").map((c) => c.spec?.jobTemplate?.spec?.template?.spec)];
+    const images = specs.flatMap((s) => [...(s?.initContainers ?? []), ...(s?.containers ?? [])].map((c: K8sObject) => String(c.image ?? "")));
+    const missing = hostPackagesMissing(images, hostPath);
+    if (!missing.length) return undefined;
+    const pkgs = missing.map((m) => /^Debian package (\S+)/.exec(m)?.[1]).filter(Boolean);
+    return (
+      `this host cannot stand in for the pods' images; missing:\n  ${missing.join("\n  ")}` +
+      (pkgs.length ? `\ninstall with: apt-get install -y ${pkgs.join(" ")}` : "")
+    );
   }
 
   private claimTemplates(): string[] {
