@@ -156,6 +156,55 @@ describe("local StatefulSet runner", function () {
     }
   });
 
+  /** A claim's capacity in MiB and whether writing `mib` MiB to a file on it succeeds, from inside the pod. */
+  async function claimFacts(c: LocalCluster, ord: number, dir: string, mib: number): Promise<{ sizeMiB: number; write: string }> {
+    const size = await c.exec(ord, "server", ["df", "-B1M", "--output=size", dir]);
+    assert.strictEqual(size.code, 0, size.stderr);
+    const w = await c.exec(ord, "server", ["bash", "-c", `rm -f ${dir}/fill; head -c ${mib}M /dev/zero > ${dir}/fill && echo ok; rm -f ${dir}/fill`]);
+    return { sizeMiB: Number(size.stdout.trim().split("\n")[1]), write: (w.stdout + w.stderr).trim() };
+  }
+
+  it("makes each claim a filesystem of its requested size: template claims at the template's, rendered claims created first at theirs and grown in place", async () => {
+    const objects = (claims: Record<string, string>, replicas = 1, storage = "64Mi"): any[] => runnerFixture({ replicas, storage, claims, sharedClaim: "shared" });
+    await withCluster(opts(objects({ shared: "32Mi" })), async (c) => {
+      // The template's claim: 64Mi, and writing past it fails as on a full volume.
+      let data = await claimFacts(c, 0, "/data", 80);
+      assert.strictEqual(data.sizeMiB, 64);
+      assert.match(data.write, /No space left on device/);
+      assert.strictEqual((await claimFacts(c, 0, "/data", 40)).write, "ok");
+      // The rendered claim exists at its size before the pod that mounts it starts.
+      let shared = await claimFacts(c, 0, "/shared", 48);
+      assert.strictEqual(shared.sizeMiB, 32);
+      assert.match(shared.write, /No space left on device/);
+      await c.exec(0, "server", ["bash", "-c", "echo kept > /shared/marker"]);
+      // A bigger request grows it in place: same files, no pod restart.
+      await c.apply(objects({ shared: "96Mi" }));
+      shared = await claimFacts(c, 0, "/shared", 48);
+      assert.deepStrictEqual(shared, { sizeMiB: 96, write: "ok" });
+      assert.strictEqual((await c.exec(0, "server", ["cat", "/shared/marker"])).stdout, "kept\n");
+      assert.strictEqual(c.status()[0].restarts, 0);
+      // A data claim rendered for a new ordinal is created at its own size before that pod; a grown
+      // template is not (volumeClaimTemplates are immutable): a claim made from it keeps the creation size.
+      await c.apply(objects({ shared: "96Mi", "data-web-1": "128Mi" }, 3, "256Mi"));
+      assert.strictEqual((await claimFacts(c, 1, "/data", 1)).sizeMiB, 128);
+      data = await claimFacts(c, 2, "/data", 80);
+      assert.strictEqual(data.sizeMiB, 64);
+      assert.match(data.write, /No space left on device/);
+      assert.ok(c.events().some((e) => /volumeClaimTemplates changed in the objects; kept as created/.test(e)), c.events().join("\n"));
+    });
+  });
+
+  it("keeps a pod whose claim does not exist waiting, as the scheduler does", async () => {
+    const objects = runnerFixture({ replicas: 1, sharedClaim: "missing" });
+    const c = new LocalCluster(opts(objects, { readyTimeoutMs: 3000 }));
+    try {
+      await assert.rejects(c.up(), /pod web-0 phase ContainerCreating/);
+      assert.ok(c.events().some((e) => e.includes('persistentvolumeclaim "missing" not found')), c.events().join("\n"));
+    } finally {
+      await c.down();
+    }
+  });
+
   it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }), async (c) => {
       const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -c %a /scripts/init.sh"]);

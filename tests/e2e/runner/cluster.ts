@@ -12,7 +12,7 @@ import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
 import { pollUntil, RunResult, tryRun } from "./sh";
-import { HostUser, hostMysqlUser, recordHostPaths, refreshProjections, removeRecordedHostPaths } from "./volumes";
+import { claimRequestBytes, HostUser, hostMysqlUser, provisionClaim, recordHostPaths, refreshProjections, removeRecordedHostPaths } from "./volumes";
 
 export interface LocalClusterOptions {
   /** Rendered objects: Secret, ConfigMap(s), Services, one StatefulSet. */
@@ -59,6 +59,8 @@ export class LocalCluster {
   private readonly wasReady = new Map<string, boolean>();
   private readonly hostsCache = new Map<number, string>();
   private mysqlUser?: HostUser;
+  /** The StatefulSet's volumeClaimTemplates as created: they cannot change afterwards. */
+  private claimTemplateSpecs?: K8sObject[];
   private signalHandler?: () => void;
   private downPromise?: Promise<void>;
 
@@ -106,6 +108,8 @@ export class LocalCluster {
     fs.mkdirSync(stageDir(this.clusterId), { recursive: true });
     this.log(`cluster ${this.clusterId}: network ${this.network.bridge}, workDir ${this.workDir}`);
     await this.network.create();
+    this.claimTemplateSpecs = JSON.parse(JSON.stringify(this.sts.spec?.volumeClaimTemplates ?? []));
+    await this.syncClaims();
     await this.syncServices();
     await this.reconcile(Date.now() + this.timeoutMs);
   }
@@ -113,8 +117,14 @@ export class LocalCluster {
   /** Reconcile to newly rendered objects: scale, then roll changed pod templates highest ordinal first. */
   async apply(objects: K8sObject[]): Promise<void> {
     this.store = new ObjectStore(objects, this.opts.secretValues);
+    if (JSON.stringify(this.sts.spec?.volumeClaimTemplates ?? []) !== JSON.stringify(this.claimTemplateSpecs)) {
+      // The API server forbids changing a StatefulSet's volumeClaimTemplates, and the component
+      // ignores changes to them (ignoreChanges), so the StatefulSet keeps the ones it was created with.
+      this.event(`StatefulSet ${this.stsName}: volumeClaimTemplates changed in the objects; kept as created (immutable)`);
+    }
     // The same context the pod mounted with, so refreshed files keep its owner and fsGroup.
     for (const pod of this.pods.values()) refreshProjections(pod.volumeContext());
+    await this.syncClaims();
     await this.syncServices();
     this.onStatusChange();
     await this.reconcile(Date.now() + this.timeoutMs);
@@ -139,7 +149,29 @@ export class LocalCluster {
   }
 
   private claimTemplates(): string[] {
-    return (this.sts.spec?.volumeClaimTemplates ?? []).map((t: K8sObject) => t.metadata.name);
+    return (this.claimTemplateSpecs ?? []).map((t: K8sObject) => t.metadata.name);
+  }
+
+  /**
+   * Every PersistentVolumeClaim among the objects exists at its requested
+   * size before any pod that uses it starts: created, or grown in place when
+   * the object asks for more (volume expansion).
+   */
+  private async syncClaims(): Promise<void> {
+    for (const claim of this.store.ofKind("PersistentVolumeClaim")) {
+      const bytes = claimRequestBytes(claim);
+      const did = await provisionClaim(this.workDir, claim.metadata.name, bytes, true);
+      if (did) this.event(`persistentvolumeclaim ${claim.metadata.name} ${did} (${claim.spec.resources.requests.storage})`);
+    }
+  }
+
+  /** The StatefulSet controller creates a pod's missing claims from the templates (the ones the StatefulSet was created with); it never resizes one. */
+  private async createTemplateClaims(ord: number): Promise<void> {
+    for (const t of this.claimTemplateSpecs ?? []) {
+      const name = `${t.metadata.name}-${this.stsName}-${ord}`;
+      const did = await provisionClaim(this.workDir, name, claimRequestBytes(t), false);
+      if (did) this.event(`persistentvolumeclaim ${name} ${did} from the template (${t.spec.resources.requests.storage})`);
+    }
   }
 
   private async reconcile(deadline: number): Promise<void> {
@@ -176,6 +208,7 @@ export class LocalCluster {
 
   private async createPod(ord: number): Promise<Pod> {
     if (!this.mysqlUser) throw new Error("cluster is not up");
+    await this.createTemplateClaims(ord);
     const pod = new Pod({
       workDir: this.workDir,
       stsName: this.stsName,
@@ -567,6 +600,8 @@ export class LocalCluster {
   private async unmountLeftovers(): Promise<void> {
     const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]).filter(Boolean);
     for (const m of mounts.reverse()) {
+      // keepVolumes keeps the claims' filesystems mounted (they are memory: unmounting would lose them).
+      if (this.opts.keepVolumes && m.startsWith(path.join(this.workDir, "pvc") + "/")) continue;
       if (m.startsWith(this.workDir + "/") || m === stageDir(this.clusterId)) await tryRun("umount", ["-l", m]);
     }
   }

@@ -1,5 +1,6 @@
-// Volumes the way the kubelet provides them: PVC dirs that outlive the pod,
-// emptyDirs that die with it, ConfigMap/Secret dirs with the right file modes.
+// Volumes the way the kubelet provides them: PVCs that outlive the pod and
+// hold only what they were sized for, emptyDirs that die with it,
+// ConfigMap/Secret dirs with the right file modes.
 // It also turns a container's volumeMounts into a bind-mount plan, and creates
 // on the host the mount points that only exist inside the image (e.g.
 // /scripts): bind mounts need an existing target, and without a container
@@ -7,7 +8,8 @@
 // so teardown can remove them again.
 import * as fs from "fs";
 import * as path from "path";
-import { K8sObject, ObjectStore } from "./k8s";
+import { K8sObject, ObjectStore, parseQuantity } from "./k8s";
+import { run } from "./sh";
 
 export const MYSQL_UID_NAME = "mysql";
 
@@ -47,6 +49,64 @@ export interface PodVolumeContext {
   fsGroup?: HostUser;
 }
 
+/** Host dir of a PersistentVolumeClaim (its volume's mount point). */
+export function claimDir(workDir: string, claim: string): string {
+  return path.join(workDir, "pvc", claim);
+}
+
+/** A claim's requested size in bytes (spec.resources.requests.storage). */
+export function claimRequestBytes(claim: K8sObject): number {
+  const bytes = parseQuantity(claim?.spec?.resources?.requests?.storage);
+  if (!bytes || bytes <= 0) throw new Error(`claim ${claim?.metadata?.name}: no spec.resources.requests.storage`);
+  return Math.ceil(bytes);
+}
+
+function isMountPoint(dir: string): boolean {
+  return fs
+    .readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .some((l) => l.split(" ")[1] === dir);
+}
+
+/** A mounted claim's capacity in bytes. */
+export function claimCapacity(dir: string): number {
+  const st = fs.statfsSync(dir);
+  return st.blocks * st.bsize;
+}
+
+/**
+ * Provide claim `name` with at least `bytes` of capacity: a size-limited
+ * tmpfs per claim, so writing past the request fails with ENOSPC ("No space
+ * left on device") as on a real volume of that size. A bigger request grows it
+ * in place (remount), as online volume expansion does; a claim never shrinks
+ * (the API server forbids it). growExisting false is the StatefulSet
+ * controller's rule: it creates a missing claim from the template but never
+ * touches an existing one. A plain directory left there (a volume copied in
+ * by a test) becomes a claim of that size with its contents.
+ * tmpfs, not a loop-mounted image: ext4 online resize needs CAP_SYS_RESOURCE,
+ * which this machine's root lacks, and tmpfs only uses memory for what is
+ * written. Returns what it did, for the event log.
+ */
+export async function provisionClaim(workDir: string, name: string, bytes: number, growExisting: boolean): Promise<"created" | "grown" | undefined> {
+  const dir = claimDir(workDir, name);
+  if (isMountPoint(dir)) {
+    if (!growExisting || claimCapacity(dir) >= bytes) return undefined;
+    await run("/usr/bin/mount", ["-o", `remount,size=${bytes}`, dir]);
+    return "grown";
+  }
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const existing = fs.existsSync(dir);
+  const old = `${dir}.before-claim`;
+  if (existing) fs.renameSync(dir, old);
+  fs.mkdirSync(dir);
+  await run("/usr/bin/mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0777`, `pvc-${name}`, dir]);
+  if (existing) {
+    await run("/usr/bin/cp", ["-a", `${old}/.`, dir]);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+  return "created";
+}
+
 export function podDir(workDir: string, podName: string): string {
   return path.join(workDir, "pods", podName);
 }
@@ -54,8 +114,8 @@ export function podDir(workDir: string, podName: string): string {
 /** Host dir backing each pod volume, by volume name. */
 export function volumeSource(ctx: PodVolumeContext, vol: K8sObject): string {
   const pd = podDir(ctx.workDir, ctx.podName);
-  if (ctx.claimTemplates.includes(vol.name)) return path.join(ctx.workDir, "pvc", `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
-  if (vol.persistentVolumeClaim) return path.join(ctx.workDir, "pvc", vol.persistentVolumeClaim.claimName);
+  if (ctx.claimTemplates.includes(vol.name)) return claimDir(ctx.workDir, `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
+  if (vol.persistentVolumeClaim) return claimDir(ctx.workDir, vol.persistentVolumeClaim.claimName);
   if (vol.emptyDir) return path.join(pd, "emptydir", vol.name);
   if (vol.configMap || vol.secret) return path.join(pd, "volumes", vol.name);
   throw new Error(`volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`);
@@ -84,9 +144,8 @@ export function preparePodVolumes(ctx: PodVolumeContext): void {
     } else if (vol.configMap || vol.secret) {
       writeProjection(ctx, vol, dir);
     } else {
-      const fresh = !fs.existsSync(dir);
-      fs.mkdirSync(dir, { recursive: true });
-      if (fresh) fs.chmodSync(dir, 0o777);
+      // A claim is made by the objects (or the StatefulSet controller) before the pod: the pod only waits for it.
+      if (!fs.existsSync(dir)) throw new Error(`persistentvolumeclaim "${path.basename(dir)}" not found (volume ${vol.name})`);
       applyOwnership(dir, ctx);
     }
   }
