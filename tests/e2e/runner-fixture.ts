@@ -31,6 +31,10 @@ export interface FixtureOptions {
   claims?: Record<string, string>;
   /** A claim (among `claims`) the server mounts at /shared. */
   sharedClaim?: string;
+  /** The Secret's token (mounted at /etc/web-secret/token). Default "tok". */
+  token?: string;
+  /** Appended to serve.sh in the scripts ConfigMap (mounted whole at /scripts and by subPath at /opt/web/serve.sh). */
+  serveComment?: string;
 }
 
 export function runnerFixture(o: FixtureOptions = {}): any[] {
@@ -47,13 +51,13 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
       apiVersion: "v1",
       kind: "Secret",
       metadata: { name: "web-secret", namespace: "default" },
-      data: { password: Buffer.from("from-object").toString("base64"), token: Buffer.from("tok").toString("base64") },
+      data: { password: Buffer.from("from-object").toString("base64"), token: Buffer.from(o.token ?? "tok").toString("base64") },
     },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: "web-scripts", namespace: "default" },
-      data: { "init.sh": INIT, "serve.sh": SERVE },
+      data: { "init.sh": INIT, "serve.sh": SERVE + (o.serveComment ? `# ${o.serveComment}\n` : "") },
     },
     {
       apiVersion: "v1",

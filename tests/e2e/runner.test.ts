@@ -4,7 +4,8 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import { LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
+import { KUBELET_SYNC_FREQUENCY_MS, LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
+import { nextVolumeSyncMs } from "./runner/pod";
 import { netnsPids, otherClustersRunning } from "./runner/network";
 import { hostMysqlUser } from "./runner/volumes";
 import { runnerFixture } from "./runner-fixture";
@@ -205,9 +206,38 @@ describe("local StatefulSet runner", function () {
     }
   });
 
+  it("updates Secret and ConfigMap volumes only at the pod's next kubelet sync, all files at once, never a subPath file", async () => {
+    // The real default: syncFrequency 1m, requeued with 50 % jitter.
+    assert.strictEqual(KUBELET_SYNC_FREQUENCY_MS, 60_000);
+    for (let i = 0; i < 100; i++) {
+      const ms = nextVolumeSyncMs(60_000);
+      assert.ok(ms >= 60_000 && ms < 90_000, `${ms}`);
+    }
+    await withCluster(opts(runnerFixture({ replicas: 1 }), { volumeSyncPeriodMs: 3000 }), async (c) => {
+      const read = async (): Promise<string> => (await c.exec(0, "server", ["bash", "-c", "cat /etc/web-secret/token; echo; tail -n 1 /scripts/serve.sh; tail -n 1 /opt/web/serve.sh"])).stdout;
+      assert.strictEqual(await read(), "tok\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      const applied = Date.now();
+      const eventsBefore = c.events().length;
+      const synced = (): boolean => c.events().slice(eventsBefore).some((e) => /web-0 volumes .* updated by the kubelet's periodic sync/.test(e));
+      await c.apply(runnerFixture({ replicas: 1, token: "rotated", serveComment: "v2" }));
+      // Unless the pod's periodic sync happened to fall within these few milliseconds, the old file is still there.
+      assert.ok((await read()).startsWith("tok\n") || synced(), "the Secret's file changed at once, not at the kubelet's next sync");
+      await c.waitFor("the kubelet's sync to bring the new token", async () => (await read()).startsWith("rotated\n"), 10_000);
+      const after = Date.now() - applied;
+      assert.ok(synced(), "the file changed without a kubelet sync");
+      assert.ok(after < 5500, `the refresh took ${after} ms, more than 1.5 sync periods (+1 s)`);
+      // Both objects were swapped in by the same sync; the subPath file keeps its old content, as in Kubernetes.
+      assert.strictEqual(await read(), "rotated\n# v2\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      // The atomic writer's layout: the key is a symlink into ..data, which points at a timestamped directory.
+      const layout = await c.exec(0, "server", ["bash", "-c", "readlink /etc/web-secret/token /etc/web-secret/..data; ls /etc/web-secret"]);
+      assert.match(layout.stdout, /^\.\.data\/token\n\.\.\d{4}_\d\d_\d\dT[^\n]+\ntoken\n$/);
+      assert.ok(c.events().some((e) => /web-0 volumes (secret, scripts|scripts, secret) updated by the kubelet's periodic sync/.test(e)), c.events().join("\n"));
+    });
+  });
+
   it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }), async (c) => {
-      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -c %a /scripts/init.sh"]);
+      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -L -c %a /scripts/init.sh"]);
       assert.strictEqual(r.stdout, "overridden\ntoktoken\n755\n");
     });
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {

@@ -12,7 +12,7 @@ import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
 import { pollUntil, RunResult, tryRun } from "./sh";
-import { claimRequestBytes, HostUser, hostMysqlUser, provisionClaim, recordHostPaths, refreshProjections, removeRecordedHostPaths } from "./volumes";
+import { claimRequestBytes, HostUser, hostMysqlUser, provisionClaim, recordHostPaths, removeRecordedHostPaths } from "./volumes";
 
 export interface LocalClusterOptions {
   /** Rendered objects: Secret, ConfigMap(s), Services, one StatefulSet. */
@@ -30,7 +30,27 @@ export interface LocalClusterOptions {
   keepVolumes?: boolean;
   /** Run down() on SIGINT/SIGTERM (for the CLI supervisor). */
   handleSignals?: boolean;
+  /**
+   * The kubelet's sync period for ConfigMap/Secret volumes (KubeletConfiguration
+   * syncFrequency). Default KUBELET_SYNC_FREQUENCY_MS, the real default; a test
+   * that only needs the refresh to happen may shorten it.
+   */
+  volumeSyncPeriodMs?: number;
 }
+
+/**
+ * A changed ConfigMap or Secret reaches a running pod's volume only at the
+ * kubelet's next periodic sync of that pod. The defaults: syncFrequency 1m
+ * ("the max period between synchronizing running containers and config",
+ * KubeletConfiguration v1beta1) and configMapAndSecretChangeDetectionStrategy
+ * Watch, under which the kubelet's cache is fed by a watch and adds no delay of
+ * its own; the pod is requeued after each sync with 50 % jitter (pod.ts,
+ * nextVolumeSyncMs). So a change lands 0 to 90 s later, at a different moment
+ * in each pod ("the total delay ... can be as long as the kubelet sync period
+ * + cache propagation delay", kubernetes.io/docs/concepts/configuration/configmap,
+ * "Mounted ConfigMaps are updated automatically"). Env vars never change.
+ */
+export const KUBELET_SYNC_FREQUENCY_MS = 60_000;
 
 export interface PodStatus {
   name: string;
@@ -122,8 +142,7 @@ export class LocalCluster {
       // ignores changes to them (ignoreChanges), so the StatefulSet keeps the ones it was created with.
       this.event(`StatefulSet ${this.stsName}: volumeClaimTemplates changed in the objects; kept as created (immutable)`);
     }
-    // The same context the pod mounted with, so refreshed files keep its owner and fsGroup.
-    for (const pod of this.pods.values()) refreshProjections(pod.volumeContext());
+    // Running pods' ConfigMap/Secret volumes follow at each pod's next kubelet sync (pod.ts), not now.
     await this.syncClaims();
     await this.syncServices();
     this.onStatusChange();
@@ -224,6 +243,7 @@ export class LocalCluster {
       progress: (m) => this.log(m),
       onStatusChange: () => this.onStatusChange(),
       recordHostPaths: (p) => recordHostPaths(p),
+      volumeSyncPeriodMs: this.opts.volumeSyncPeriodMs ?? KUBELET_SYNC_FREQUENCY_MS,
     });
     this.pods.set(ord, pod);
     this.log(`${pod.name}: created (${this.network.podIp(ord)})`);
@@ -262,6 +282,7 @@ export class LocalCluster {
       progress: (m) => this.log(m),
       onStatusChange: () => undefined,
       recordHostPaths: (p) => recordHostPaths(p),
+      volumeSyncPeriodMs: this.opts.volumeSyncPeriodMs ?? KUBELET_SYNC_FREQUENCY_MS,
     });
     this.log(`${pod.name}: created (${this.network.podIp(slot)})`);
     await pod.createSandbox();
@@ -604,6 +625,19 @@ export class LocalCluster {
       if (this.opts.keepVolumes && m.startsWith(path.join(this.workDir, "pvc") + "/")) continue;
       if (m.startsWith(this.workDir + "/") || m === stageDir(this.clusterId)) await tryRun("umount", ["-l", m]);
     }
+  }
+
+  /**
+   * `kubectl delete pvc <claim>-<sts>-<ord>` for a pod that does not exist:
+   * the claim's filesystem goes, and the pod, when created again, gets a
+   * new empty one from the template. (A claim is a mount point: removing its
+   * directory with fs.rmSync fails with EBUSY.)
+   */
+  async deleteClaim(claim: string, ord: number): Promise<void> {
+    if (this.pods.has(ord)) throw new Error(`pod ${this.stsName}-${ord} exists: a claim in use is not deleted`);
+    const dir = this.pvcDir(claim, ord);
+    await tryRun("umount", [dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /** For tests: names of volumes a pod has (to locate PVC dirs). */

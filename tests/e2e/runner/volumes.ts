@@ -151,17 +151,23 @@ export function preparePodVolumes(ctx: PodVolumeContext): void {
   }
 }
 
-/** Rewrite ConfigMap/Secret volumes of a running pod after the objects changed (the kubelet syncs them too). */
-export function refreshProjections(ctx: PodVolumeContext): void {
+/**
+ * The kubelet's periodic sync of a running pod's ConfigMap and Secret volumes:
+ * rewrites those whose object changed since. Returns the names of the volumes
+ * it changed. A broken or missing object leaves the pod its old files.
+ */
+export function refreshProjections(ctx: PodVolumeContext): string[] {
+  const changed: string[] = [];
   for (const vol of podVolumes(ctx)) {
     if (vol.configMap || vol.secret) {
       try {
-        writeProjection(ctx, vol, volumeSource(ctx, vol));
+        if (writeProjection(ctx, vol, volumeSource(ctx, vol))) changed.push(vol.name);
       } catch {
         /* a running pod keeps its old files if the new object is broken */
       }
     }
   }
+  return changed;
 }
 
 function applyOwnership(dir: string, ctx: PodVolumeContext): void {
@@ -171,7 +177,19 @@ function applyOwnership(dir: string, ctx: PodVolumeContext): void {
   if (ctx.fsGroup) fs.chmodSync(dir, (fs.statSync(dir).mode & 0o7777) | 0o2070); // setgid + group rwx, as the kubelet does
 }
 
-function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): void {
+/** The link to the current payload directory, as the kubelet's atomic writer names it. */
+const DATA_LINK = "..data";
+
+/**
+ * A ConfigMap/Secret volume written the way the kubelet's atomic writer does
+ * (kubernetes/kubernetes pkg/volume/util/atomic_writer.go): the files go into
+ * a fresh hidden "..<timestamp>" directory, then the "..data" symlink is
+ * swapped to it by one rename, so a reader sees either every old file or
+ * every new one, never a mix; each key is a symlink "<key> -> ..data/<key>".
+ * A subPath mount binds the file itself, so it keeps the old content (as in
+ * Kubernetes). Returns whether anything changed.
+ */
+function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): boolean {
   const src = vol.configMap ?? vol.secret;
   const kind = vol.configMap ? "configmap" : "secret";
   const name: string = vol.configMap ? src.name : src.secretName;
@@ -191,23 +209,56 @@ function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): vo
   } else {
     for (const [k, content] of Object.entries(data ?? {})) files.push({ rel: k, content, mode: defaultMode });
   }
+  // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
+  for (const f of files) f.mode = (ctx.fsGroup ? f.mode | 0o440 : f.mode) & 0o7777;
   fs.mkdirSync(dir, { recursive: true });
-  const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
-  for (const old of fs.readdirSync(dir)) if (!wanted.has(old)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+  const dataLink = path.join(dir, DATA_LINK);
+  const current = fs.existsSync(dataLink) ? fs.readlinkSync(dataLink) : undefined;
+  if (current && sameFiles(path.join(dir, current), files)) return false;
+  const payload = `..${new Date().toISOString().replace(/[-:.]/g, "_")}.${process.pid}${Math.random().toString(36).slice(2, 8)}`;
   for (const f of files) {
-    const p = path.join(dir, f.rel);
+    const p = path.join(dir, payload, f.rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
-    // Write-then-rename: a subPath mount keeps seeing the old file, like in Kubernetes.
-    const tmp = `${p}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, f.content);
-    // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
-    const mode = ctx.fsGroup ? f.mode | 0o440 : f.mode;
-    fs.chmodSync(tmp, mode & 0o7777);
-    if (ctx.fsGroup) fs.chownSync(tmp, 0, ctx.fsGroup.gid);
-    fs.renameSync(tmp, p);
+    fs.writeFileSync(p, f.content);
+    fs.chmodSync(p, f.mode);
+    if (ctx.fsGroup) fs.chownSync(p, 0, ctx.fsGroup.gid);
   }
+  fs.mkdirSync(path.join(dir, payload), { recursive: true });
+  fs.chmodSync(path.join(dir, payload), 0o755);
+  const tmpLink = path.join(dir, "..data_tmp");
+  fs.rmSync(tmpLink, { force: true });
+  fs.symlinkSync(payload, tmpLink);
+  fs.renameSync(tmpLink, dataLink);
+  // The user-visible names: one symlink per top-level path, into ..data.
+  const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
+  for (const entry of fs.readdirSync(dir)) {
+    if (!entry.startsWith("..") && !wanted.has(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+  for (const top of wanted) {
+    const link = path.join(dir, top);
+    if (!fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      fs.rmSync(link, { recursive: true, force: true });
+      fs.symlinkSync(path.join(DATA_LINK, top), link);
+    }
+  }
+  if (current) fs.rmSync(path.join(dir, current), { recursive: true, force: true });
   fs.chmodSync(dir, 0o755);
   if (ctx.fsGroup) fs.chownSync(dir, 0, ctx.fsGroup.gid);
+  return true;
+}
+
+function sameFiles(payloadDir: string, files: { rel: string; content: Buffer; mode: number }[]): boolean {
+  const count = (d: string): number =>
+    fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
+  try {
+    if (count(payloadDir) !== files.length) return false;
+    return files.every((f) => {
+      const p = path.join(payloadDir, f.rel);
+      return (fs.statSync(p).mode & 0o7777) === f.mode && fs.readFileSync(p).equals(f.content);
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** Expand $(VAR) in subPathExpr with the container's env. */
