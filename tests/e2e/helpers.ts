@@ -6,7 +6,7 @@ import { randomBytes } from "crypto";
 import * as mysql from "mysql2/promise";
 import { MySqlClusterArgs, renderObjects, resolveArgs } from "../../components/mysql-cluster";
 import { TlsMaterial } from "../../components/mysql-cluster/builders/tls-secret";
-import { LocalCluster } from "./runner/cluster";
+import { LocalCluster, LocalClusterOptions } from "./runner/cluster";
 import { testCertificates } from "./tls";
 
 export const APP = { database: "shop", user: "shop" };
@@ -32,13 +32,16 @@ export class TestCluster {
 
   /**
    * `passwords` fixes some Secret values; `mutate` edits the rendered objects
-   * (e.g. drops a Secret key) to stage a misconfiguration.
+   * (e.g. drops a Secret key) to stage a misconfiguration; `runner` sets
+   * runner options, e.g. a shorter kubelet sync than the real default
+   * (volumeSyncPeriodMs) for a test that only needs a refresh to happen.
    */
   constructor(
     readonly name: string,
-    readonly args: MySqlClusterArgs,
+    public args: MySqlClusterArgs,
     passwords: Record<string, string> = {},
     private readonly mutate: (objects: object[]) => void = () => undefined,
+    runner: Pick<LocalClusterOptions, "volumeSyncPeriodMs"> = {},
   ) {
     for (const key of ["root-password", "replication-password", "backup-password", "monitor-password", "app-password"]) {
       this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
@@ -51,6 +54,7 @@ export class TestCluster {
       clusterId: name.replace(/[^a-z0-9]/g, "").slice(0, 6),
       log: process.env.E2E_VERBOSE ? (line) => console.log(`      [${name}] ${line}`) : undefined,
       readyTimeoutMs: 300_000,
+      ...runner,
     });
   }
 
@@ -68,6 +72,20 @@ export class TestCluster {
   async scale(replicas: number): Promise<void> {
     this.replicas = replicas;
     await this.runner.apply(this.render(replicas) as never);
+  }
+
+  /** `pulumi config set ...` then `pulumi up`: other settings changed, the objects applied. */
+  async reconfigure(changes: Partial<MySqlClusterArgs>): Promise<void> {
+    this.args = { ...this.args, ...changes };
+    await this.runner.apply(this.render(this.replicas) as never);
+  }
+
+  /** A data volume's capacity and use in MiB, as `df` in pod `ordinal`'s sidecar sees /var/lib/mysql. */
+  async dataVolume(ordinal: number): Promise<{ sizeMiB: number; usedMiB: number }> {
+    const r = await this.runner.exec(ordinal, "sidecar", ["df", "-B1M", "--output=size,used", "/var/lib/mysql"]);
+    if (r.code !== 0) throw new Error(`df in pod ${ordinal} failed: ${r.stderr}`);
+    const [size, used] = r.stdout.trim().split("\n")[1].trim().split(/\s+/).map(Number);
+    return { sizeMiB: size, usedMiB: used };
   }
 
   /** `pulumi up` with primaryOrdinal changed: applies the new objects (topology ConfigMap, write Service). */

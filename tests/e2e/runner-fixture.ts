@@ -1,6 +1,7 @@
 // A small hand-made StatefulSet for testing the local runner itself (not the
 // MySQL component): bash scripts from a ConfigMap, socat serving the pod's
-// name, a readiness probe the test can flip, a PVC, an emptyDir, a Secret.
+// name, a readiness probe the test can flip, a PVC, an emptyDir, a Secret, and
+// optionally PersistentVolumeClaim objects (one of them mounted at /shared).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const INIT = `set -eu
@@ -24,22 +25,39 @@ export interface FixtureOptions {
   annotations?: Record<string, string>;
   /** The init container fails its first run (per PVC). */
   initFailsOnce?: boolean;
+  /** The data volumeClaimTemplate's size. Default 64Mi. */
+  storage?: string;
+  /** PersistentVolumeClaim objects to render: name -> requested size. */
+  claims?: Record<string, string>;
+  /** A claim (among `claims`) the server mounts at /shared. */
+  sharedClaim?: string;
+  /** The Secret's token (mounted at /etc/web-secret/token). Default "tok". */
+  token?: string;
+  /** Appended to serve.sh in the scripts ConfigMap (mounted whole at /scripts and by subPath at /opt/web/serve.sh). */
+  serveComment?: string;
 }
 
 export function runnerFixture(o: FixtureOptions = {}): any[] {
   const labels = { app: "web" };
+  const claims = Object.entries(o.claims ?? {}).map(([name, storage]) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: "default" },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
+  }));
   return [
+    ...claims,
     {
       apiVersion: "v1",
       kind: "Secret",
       metadata: { name: "web-secret", namespace: "default" },
-      data: { password: Buffer.from("from-object").toString("base64"), token: Buffer.from("tok").toString("base64") },
+      data: { password: Buffer.from("from-object").toString("base64"), token: Buffer.from(o.token ?? "tok").toString("base64") },
     },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: "web-scripts", namespace: "default" },
-      data: { "init.sh": INIT, "serve.sh": SERVE },
+      data: { "init.sh": INIT, "serve.sh": SERVE + (o.serveComment ? `# ${o.serveComment}\n` : "") },
     },
     {
       apiVersion: "v1",
@@ -103,6 +121,7 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
                   { name: "work", mountPath: "/work" },
                   { name: "secret", mountPath: "/etc/web-secret", readOnly: true },
                   { name: "scripts", mountPath: "/opt/web/serve.sh", subPath: "serve.sh" },
+                  ...(o.sharedClaim ? [{ name: "shared", mountPath: "/shared" }] : []),
                 ],
               },
             ],
@@ -110,10 +129,11 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
               { name: "scripts", configMap: { name: "web-scripts", defaultMode: 493 } },
               { name: "work", emptyDir: {} },
               { name: "secret", secret: { secretName: "web-secret", items: [{ key: "token", path: "token" }] } },
+              ...(o.sharedClaim ? [{ name: "shared", persistentVolumeClaim: { claimName: o.sharedClaim } }] : []),
             ],
           },
         },
-        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: o.storage ?? "64Mi" } } } }],
       },
     },
   ];

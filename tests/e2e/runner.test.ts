@@ -4,7 +4,8 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import { LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
+import { KUBELET_SYNC_FREQUENCY_MS, LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
+import { nextVolumeSyncMs } from "./runner/pod";
 import { netnsPids, otherClustersRunning } from "./runner/network";
 import { hostMysqlUser } from "./runner/volumes";
 import { runnerFixture } from "./runner-fixture";
@@ -129,12 +130,114 @@ describe("local StatefulSet runner", function () {
       assert.match(direct.stderr, /executable file not found/);
       const allowed = await c.exec(0, "server", ["bash", "-c", "command -v mariadb-backup socat"]);
       assert.strictEqual(allowed.stdout, "/usr/local/bin/mariadb-backup\n/usr/local/bin/socat\n");
+      // Not confirmed in mariadb:11.4 (image-facts.ts): the mysql* compatibility names and procps, though this host has them.
+      const unconfirmed = await c.exec(0, "server", ["bash", "-c", "for c in mysql mysqladmin mysqld ps; do command -v $c || echo no $c; done"]);
+      assert.strictEqual(unconfirmed.stdout, "no mysql\nno mysqladmin\nno mysqld\nno ps\n");
+    });
+  });
+
+  it("names the Debian packages a missing stand-in needs, and the images Debian cannot stand in for, before starting anything", async () => {
+    const empty = fs.mkdtempSync("/tmp/no-binaries-");
+    try {
+      const problem = LocalCluster.hostProblem(runnerFixture({ replicas: 1 }), empty);
+      assert.ok(problem, "no problem reported with an empty PATH");
+      assert.match(problem, /Debian package socat \(for socat\)/);
+      assert.match(problem, /Debian package mariadb-server \(for mariadbd, mariadb-install-db\)/);
+      assert.match(problem, /install with: apt-get install -y \S.*mariadb-backup/);
+      assert.strictEqual(LocalCluster.hostProblem(runnerFixture({ replicas: 1 })), undefined, "this host has every stand-in");
+      const mysqlImage = runnerFixture({ replicas: 1 }).map((o) => (o.kind === "StatefulSet" ? JSON.parse(JSON.stringify(o).replace(/(docker\.io\/library\/)?mariadb:11\.4/g, "mysql:8.4")) : o));
+      assert.match(LocalCluster.hostProblem(mysqlImage) ?? "", /mysql:8\.4: no Debian package provides mysqld/);
+      // up() refuses before creating anything.
+      const c = new LocalCluster(opts(mysqlImage));
+      await assert.rejects(c.up(), /no Debian package provides mysqld/);
+      assert.ok(!fs.existsSync(c.workDir), "up() created its work dir before refusing");
+      await c.down();
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  /** A claim's capacity in MiB and whether writing `mib` MiB to a file on it succeeds, from inside the pod. */
+  async function claimFacts(c: LocalCluster, ord: number, dir: string, mib: number): Promise<{ sizeMiB: number; write: string }> {
+    const size = await c.exec(ord, "server", ["df", "-B1M", "--output=size", dir]);
+    assert.strictEqual(size.code, 0, size.stderr);
+    const w = await c.exec(ord, "server", ["bash", "-c", `rm -f ${dir}/fill; head -c ${mib}M /dev/zero > ${dir}/fill && echo ok; rm -f ${dir}/fill`]);
+    return { sizeMiB: Number(size.stdout.trim().split("\n")[1]), write: (w.stdout + w.stderr).trim() };
+  }
+
+  it("makes each claim a filesystem of its requested size: template claims at the template's, rendered claims created first at theirs and grown in place", async () => {
+    const objects = (claims: Record<string, string>, replicas = 1, storage = "64Mi"): any[] => runnerFixture({ replicas, storage, claims, sharedClaim: "shared" });
+    await withCluster(opts(objects({ shared: "32Mi" })), async (c) => {
+      // The template's claim: 64Mi, and writing past it fails as on a full volume.
+      let data = await claimFacts(c, 0, "/data", 80);
+      assert.strictEqual(data.sizeMiB, 64);
+      assert.match(data.write, /No space left on device/);
+      assert.strictEqual((await claimFacts(c, 0, "/data", 40)).write, "ok");
+      // The rendered claim exists at its size before the pod that mounts it starts.
+      let shared = await claimFacts(c, 0, "/shared", 48);
+      assert.strictEqual(shared.sizeMiB, 32);
+      assert.match(shared.write, /No space left on device/);
+      await c.exec(0, "server", ["bash", "-c", "echo kept > /shared/marker"]);
+      // A bigger request grows it in place: same files, no pod restart.
+      await c.apply(objects({ shared: "96Mi" }));
+      shared = await claimFacts(c, 0, "/shared", 48);
+      assert.deepStrictEqual(shared, { sizeMiB: 96, write: "ok" });
+      assert.strictEqual((await c.exec(0, "server", ["cat", "/shared/marker"])).stdout, "kept\n");
+      assert.strictEqual(c.status()[0].restarts, 0);
+      // A data claim rendered for a new ordinal is created at its own size before that pod; a grown
+      // template is not (volumeClaimTemplates are immutable): a claim made from it keeps the creation size.
+      await c.apply(objects({ shared: "96Mi", "data-web-1": "128Mi" }, 3, "256Mi"));
+      assert.strictEqual((await claimFacts(c, 1, "/data", 1)).sizeMiB, 128);
+      data = await claimFacts(c, 2, "/data", 80);
+      assert.strictEqual(data.sizeMiB, 64);
+      assert.match(data.write, /No space left on device/);
+      assert.ok(c.events().some((e) => /volumeClaimTemplates changed in the objects; kept as created/.test(e)), c.events().join("\n"));
+    });
+  });
+
+  it("keeps a pod whose claim does not exist waiting, as the scheduler does", async () => {
+    const objects = runnerFixture({ replicas: 1, sharedClaim: "missing" });
+    const c = new LocalCluster(opts(objects, { readyTimeoutMs: 3000 }));
+    try {
+      await assert.rejects(c.up(), /pod web-0 phase ContainerCreating/);
+      assert.ok(c.events().some((e) => e.includes('persistentvolumeclaim "missing" not found')), c.events().join("\n"));
+    } finally {
+      await c.down();
+    }
+  });
+
+  it("updates Secret and ConfigMap volumes only at the pod's next kubelet sync, all files at once, never a subPath file", async () => {
+    // The real default: syncFrequency 1m, requeued with 50 % jitter.
+    assert.strictEqual(KUBELET_SYNC_FREQUENCY_MS, 60_000);
+    for (let i = 0; i < 100; i++) {
+      const ms = nextVolumeSyncMs(60_000);
+      assert.ok(ms >= 60_000 && ms < 90_000, `${ms}`);
+    }
+    await withCluster(opts(runnerFixture({ replicas: 1 }), { volumeSyncPeriodMs: 3000 }), async (c) => {
+      const read = async (): Promise<string> => (await c.exec(0, "server", ["bash", "-c", "cat /etc/web-secret/token; echo; tail -n 1 /scripts/serve.sh; tail -n 1 /opt/web/serve.sh"])).stdout;
+      assert.strictEqual(await read(), "tok\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      const applied = Date.now();
+      const eventsBefore = c.events().length;
+      const synced = (): boolean => c.events().slice(eventsBefore).some((e) => /web-0 volumes .* updated by the kubelet's periodic sync/.test(e));
+      await c.apply(runnerFixture({ replicas: 1, token: "rotated", serveComment: "v2" }));
+      // Unless the pod's periodic sync happened to fall within these few milliseconds, the old file is still there.
+      assert.ok((await read()).startsWith("tok\n") || synced(), "the Secret's file changed at once, not at the kubelet's next sync");
+      await c.waitFor("the kubelet's sync to bring the new token", async () => (await read()).startsWith("rotated\n"), 10_000);
+      const after = Date.now() - applied;
+      assert.ok(synced(), "the file changed without a kubelet sync");
+      assert.ok(after < 5500, `the refresh took ${after} ms, more than 1.5 sync periods (+1 s)`);
+      // Both objects were swapped in by the same sync; the subPath file keeps its old content, as in Kubernetes.
+      assert.strictEqual(await read(), "rotated\n# v2\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      // The atomic writer's layout: the key is a symlink into ..data, which points at a timestamped directory.
+      const layout = await c.exec(0, "server", ["bash", "-c", "readlink /etc/web-secret/token /etc/web-secret/..data; ls /etc/web-secret"]);
+      assert.match(layout.stdout, /^\.\.data\/token\n\.\.\d{4}_\d\d_\d\dT[^\n]+\ntoken\n$/);
+      assert.ok(c.events().some((e) => /web-0 volumes (secret, scripts|scripts, secret) updated by the kubelet's periodic sync/.test(e)), c.events().join("\n"));
     });
   });
 
   it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }), async (c) => {
-      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -c %a /scripts/init.sh"]);
+      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -L -c %a /scripts/init.sh"]);
       assert.strictEqual(r.stdout, "overridden\ntoktoken\n755\n");
     });
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {

@@ -13,7 +13,9 @@ describe("a planned switchover under write load", function () {
   let cluster: TestCluster;
 
   before(async () => {
-    cluster = await new TestCluster(name, { ...E2E_ARGS, replicas: 3 }).up();
+    // A 1 s kubelet sync: this file tests what the switchover does, not how long the kubelet
+    // takes to deliver it (kubelet-default-sync.test.ts runs it with the real default).
+    cluster = await new TestCluster(name, { ...E2E_ARGS, replicas: 3 }, {}, undefined, { volumeSyncPeriodMs: 1000 }).up();
     await cluster.queryWriteService("CREATE TABLE acks (id INT PRIMARY KEY)");
     await cluster.queryWriteService("CREATE TABLE marker (id INT PRIMARY KEY)");
     await cluster.waitConsistent([1, 2]);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as net from "net";
 import { LocalCluster, PodStatus } from "./cluster";
 import { sleep } from "./sh";
-import { CONTROL_DIR, FAILED_MARK, READY_MARK, Request, runSupervisor, socketPath, supervisorLog } from "./supervisor";
+import { CONTROL_DIR, FAILED_MARK, objectSource, READY_MARK, Request, runSupervisor, socketPath, supervisorLog } from "./supervisor";
 
 const USAGE = `usage: npm run local -- [--id ID] <command>
   up [--replicas N] [--flavor mariadb] [--objects FILE]   start the cluster (detached supervisor)
@@ -121,6 +121,19 @@ function printStatus(s: { pods: PodStatus[]; services: { name: string; host: str
 async function up(p: Parsed): Promise<number> {
   if (await isUp(p.id)) {
     console.error(`cluster "${p.id}" is already up (npm run local -- status | down)`);
+    return 1;
+  }
+  // Before starting anything: name the Debian packages a missing stand-in binary needs.
+  let objects;
+  try {
+    objects = objectSource({ objectsFile: p.flags.objects, flavor: p.flags.flavor ?? "mariadb" }).render(Number(p.flags.replicas ?? 3)).objects;
+  } catch (e) {
+    console.error(`cannot render objects: ${(e as Error).message}`);
+    return 1;
+  }
+  const problem = LocalCluster.hostProblem(objects);
+  if (problem) {
+    console.error(problem);
     return 1;
   }
   fs.mkdirSync(CONTROL_DIR, { recursive: true });

@@ -7,11 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { stageDir } from "./container";
 import { K8sObject, ObjectStore, SecretValues, selectorMatches, selectsStatefulSetPods } from "./k8s";
+import { hostPackagesMissing } from "./images";
 import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
 import { pollUntil, RunResult, tryRun } from "./sh";
-import { HostUser, hostMysqlUser, recordHostPaths, refreshProjections, removeRecordedHostPaths } from "./volumes";
+import { claimRequestBytes, HostUser, hostMysqlUser, provisionClaim, recordHostPaths, removeRecordedHostPaths } from "./volumes";
 
 export interface LocalClusterOptions {
   /** Rendered objects: Secret, ConfigMap(s), Services, one StatefulSet. */
@@ -29,7 +30,27 @@ export interface LocalClusterOptions {
   keepVolumes?: boolean;
   /** Run down() on SIGINT/SIGTERM (for the CLI supervisor). */
   handleSignals?: boolean;
+  /**
+   * The kubelet's sync period for ConfigMap/Secret volumes (KubeletConfiguration
+   * syncFrequency). Default KUBELET_SYNC_FREQUENCY_MS, the real default; a test
+   * that only needs the refresh to happen may shorten it.
+   */
+  volumeSyncPeriodMs?: number;
 }
+
+/**
+ * A changed ConfigMap or Secret reaches a running pod's volume only at the
+ * kubelet's next periodic sync of that pod. The defaults: syncFrequency 1m
+ * ("the max period between synchronizing running containers and config",
+ * KubeletConfiguration v1beta1) and configMapAndSecretChangeDetectionStrategy
+ * Watch, under which the kubelet's cache is fed by a watch and adds no delay of
+ * its own; the pod is requeued after each sync with 50 % jitter (pod.ts,
+ * nextVolumeSyncMs). So a change lands 0 to 90 s later, at a different moment
+ * in each pod ("the total delay ... can be as long as the kubelet sync period
+ * + cache propagation delay", kubernetes.io/docs/concepts/configuration/configmap,
+ * "Mounted ConfigMaps are updated automatically"). Env vars never change.
+ */
+export const KUBELET_SYNC_FREQUENCY_MS = 60_000;
 
 export interface PodStatus {
   name: string;
@@ -58,6 +79,8 @@ export class LocalCluster {
   private readonly wasReady = new Map<string, boolean>();
   private readonly hostsCache = new Map<number, string>();
   private mysqlUser?: HostUser;
+  /** The StatefulSet's volumeClaimTemplates as created: they cannot change afterwards. */
+  private claimTemplateSpecs?: K8sObject[];
   private signalHandler?: () => void;
   private downPromise?: Promise<void>;
 
@@ -92,6 +115,9 @@ export class LocalCluster {
   }
 
   async up(): Promise<void> {
+    // Before anything starts: a missing stand-in binary would only show up as a pod failing much later.
+    const problem = LocalCluster.hostProblem(this.opts.objects);
+    if (problem) throw new Error(problem);
     if (this.opts.handleSignals) this.installSignalHandlers();
     this.mysqlUser = hostMysqlUser();
     fs.mkdirSync(this.workDir, { recursive: true, mode: 0o755 });
@@ -102,6 +128,8 @@ export class LocalCluster {
     fs.mkdirSync(stageDir(this.clusterId), { recursive: true });
     this.log(`cluster ${this.clusterId}: network ${this.network.bridge}, workDir ${this.workDir}`);
     await this.network.create();
+    this.claimTemplateSpecs = JSON.parse(JSON.stringify(this.sts.spec?.volumeClaimTemplates ?? []));
+    await this.syncClaims();
     await this.syncServices();
     await this.reconcile(Date.now() + this.timeoutMs);
   }
@@ -109,15 +137,60 @@ export class LocalCluster {
   /** Reconcile to newly rendered objects: scale, then roll changed pod templates highest ordinal first. */
   async apply(objects: K8sObject[]): Promise<void> {
     this.store = new ObjectStore(objects, this.opts.secretValues);
-    // The same context the pod mounted with, so refreshed files keep its owner and fsGroup.
-    for (const pod of this.pods.values()) refreshProjections(pod.volumeContext());
+    if (JSON.stringify(this.sts.spec?.volumeClaimTemplates ?? []) !== JSON.stringify(this.claimTemplateSpecs)) {
+      // The API server forbids changing a StatefulSet's volumeClaimTemplates, and the component
+      // ignores changes to them (ignoreChanges), so the StatefulSet keeps the ones it was created with.
+      this.event(`StatefulSet ${this.stsName}: volumeClaimTemplates changed in the objects; kept as created (immutable)`);
+    }
+    // Running pods' ConfigMap/Secret volumes follow at each pod's next kubelet sync (pod.ts), not now.
+    await this.syncClaims();
     await this.syncServices();
     this.onStatusChange();
     await this.reconcile(Date.now() + this.timeoutMs);
   }
 
+  /**
+   * What this host lacks to stand in for the images the objects' pods (the
+   * StatefulSet's and the CronJobs') run, as one message naming the Debian
+   * packages to install; undefined when nothing is missing.
+   */
+  static hostProblem(objects: K8sObject[], hostPath?: string): string | undefined {
+    const store = new ObjectStore(objects);
+    const specs = [...store.ofKind("StatefulSet").map((s) => s.spec?.template?.spec), ...store.ofKind("CronJob").map((c) => c.spec?.jobTemplate?.spec?.template?.spec)];
+    const images = specs.flatMap((s) => [...(s?.initContainers ?? []), ...(s?.containers ?? [])].map((c: K8sObject) => String(c.image ?? "")));
+    const missing = hostPackagesMissing(images, hostPath);
+    if (!missing.length) return undefined;
+    const pkgs = missing.map((m) => /^Debian package (\S+)/.exec(m)?.[1]).filter(Boolean);
+    return (
+      `this host cannot stand in for the pods' images; missing:\n  ${missing.join("\n  ")}` +
+      (pkgs.length ? `\ninstall with: apt-get install -y ${pkgs.join(" ")}` : "")
+    );
+  }
+
   private claimTemplates(): string[] {
-    return (this.sts.spec?.volumeClaimTemplates ?? []).map((t: K8sObject) => t.metadata.name);
+    return (this.claimTemplateSpecs ?? []).map((t: K8sObject) => t.metadata.name);
+  }
+
+  /**
+   * Every PersistentVolumeClaim among the objects exists at its requested
+   * size before any pod that uses it starts: created, or grown in place when
+   * the object asks for more (volume expansion).
+   */
+  private async syncClaims(): Promise<void> {
+    for (const claim of this.store.ofKind("PersistentVolumeClaim")) {
+      const bytes = claimRequestBytes(claim);
+      const did = await provisionClaim(this.workDir, claim.metadata.name, bytes, true);
+      if (did) this.event(`persistentvolumeclaim ${claim.metadata.name} ${did} (${claim.spec.resources.requests.storage})`);
+    }
+  }
+
+  /** The StatefulSet controller creates a pod's missing claims from the templates (the ones the StatefulSet was created with); it never resizes one. */
+  private async createTemplateClaims(ord: number): Promise<void> {
+    for (const t of this.claimTemplateSpecs ?? []) {
+      const name = `${t.metadata.name}-${this.stsName}-${ord}`;
+      const did = await provisionClaim(this.workDir, name, claimRequestBytes(t), false);
+      if (did) this.event(`persistentvolumeclaim ${name} ${did} from the template (${t.spec.resources.requests.storage})`);
+    }
   }
 
   private async reconcile(deadline: number): Promise<void> {
@@ -154,6 +227,7 @@ export class LocalCluster {
 
   private async createPod(ord: number): Promise<Pod> {
     if (!this.mysqlUser) throw new Error("cluster is not up");
+    await this.createTemplateClaims(ord);
     const pod = new Pod({
       workDir: this.workDir,
       stsName: this.stsName,
@@ -169,6 +243,7 @@ export class LocalCluster {
       progress: (m) => this.log(m),
       onStatusChange: () => this.onStatusChange(),
       recordHostPaths: (p) => recordHostPaths(p),
+      volumeSyncPeriodMs: this.opts.volumeSyncPeriodMs ?? KUBELET_SYNC_FREQUENCY_MS,
     });
     this.pods.set(ord, pod);
     this.log(`${pod.name}: created (${this.network.podIp(ord)})`);
@@ -207,6 +282,7 @@ export class LocalCluster {
       progress: (m) => this.log(m),
       onStatusChange: () => undefined,
       recordHostPaths: (p) => recordHostPaths(p),
+      volumeSyncPeriodMs: this.opts.volumeSyncPeriodMs ?? KUBELET_SYNC_FREQUENCY_MS,
     });
     this.log(`${pod.name}: created (${this.network.podIp(slot)})`);
     await pod.createSandbox();
@@ -545,8 +621,23 @@ export class LocalCluster {
   private async unmountLeftovers(): Promise<void> {
     const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]).filter(Boolean);
     for (const m of mounts.reverse()) {
+      // keepVolumes keeps the claims' filesystems mounted (they are memory: unmounting would lose them).
+      if (this.opts.keepVolumes && m.startsWith(path.join(this.workDir, "pvc") + "/")) continue;
       if (m.startsWith(this.workDir + "/") || m === stageDir(this.clusterId)) await tryRun("umount", ["-l", m]);
     }
+  }
+
+  /**
+   * `kubectl delete pvc <claim>-<sts>-<ord>` for a pod that does not exist:
+   * the claim's filesystem goes, and the pod, when created again, gets a
+   * new empty one from the template. (A claim is a mount point: removing its
+   * directory with fs.rmSync fails with EBUSY.)
+   */
+  async deleteClaim(claim: string, ord: number): Promise<void> {
+    if (this.pods.has(ord)) throw new Error(`pod ${this.stsName}-${ord} exists: a claim in use is not deleted`);
+    const dir = this.pvcDir(claim, ord);
+    await tryRun("umount", [dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /** For tests: names of volumes a pod has (to locate PVC dirs). */

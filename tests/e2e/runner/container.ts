@@ -82,7 +82,8 @@ function prepareLayer(spec: LaunchSpec): MountEntry[] {
 
 function setupScript(spec: LaunchSpec, mounts: MountEntry[]): string {
   const stage = shq(spec.stage);
-  const lines = ["set -e", `/usr/bin/mount --bind ${shq(spec.workDir)} ${stage}`];
+  // --rbind: each claim is its own filesystem mounted below workDir, and must come along.
+  const lines = ["set -e", `/usr/bin/mount --rbind ${shq(spec.workDir)} ${stage}`];
   // Parents before children so a mount inside another mount is not hidden by it.
   const ordered = mounts
     .map((m, i) => ({ m, i }))
@@ -100,7 +101,7 @@ function setupScript(spec: LaunchSpec, mounts: MountEntry[]): string {
     );
     if (m.readOnly) lines.push(`/usr/bin/mount -o remount,bind,ro ${t}`);
   }
-  lines.push(`/usr/bin/umount ${stage}`, `/usr/bin/hostname ${shq(spec.podName)}`);
+  lines.push(`/usr/bin/umount -R ${stage}`, `/usr/bin/hostname ${shq(spec.podName)}`);
   lines.push(`cd ${shq(spec.workingDir)}`);
   // Tell the runner the sandbox is complete (fd 3 is a pipe to it), and keep fd 3 out of the container.
   lines.push("echo started >&3", "exec 3>&-");

@@ -2,36 +2,71 @@
 // container runs host binaries, but it may only *find* the commands its real
 // image ships: PATH points at a per-image dir of symlinks to an allowlist. A
 // script that calls a tool the image lacks then fails here ("command not
-// found") instead of in production. Each image also gets the few filesystem
+// found") instead of in production. The allowlists are the confirmed facts of
+// components/mysql-cluster/image-facts.ts. Each image also gets the few filesystem
 // paths that differ between the image and this host (its /etc/mysql, a private
 // /run/mysqld, /var/lib/mysql and /tmp), so pods never share host state.
 import * as fs from "fs";
 import * as path from "path";
+import { IMAGE_FACTS, confirmedCommands } from "../../../components/mysql-cluster/image-facts";
 import { imageRepository } from "./k8s";
 import { HOST_PATH } from "./sh";
 
-const BASE = (
-  "bash sh env cat cp mv rm mkdir rmdir ls ln chmod chown touch sleep date echo printf test [ true false " +
-  "head tail wc tr cut sort uniq tee sed grep awk find xargs basename dirname readlink realpath stat du df id " +
-  "kill timeout mktemp sync seq expr od sha256sum md5sum gzip"
-).split(" ");
-
-/** Commands per image repository (tag and registry ignored). */
-export const IMAGE_COMMANDS: Record<string, string[]> = {
-  // mariadb:11.4 (official). The mysql* names are the aliases the image ships.
-  mariadb: [
-    ...BASE,
-    ..."mariadbd mariadb mariadb-admin mariadb-install-db mariadb-backup mbstream mariadb-dump mysql mysqladmin mysqld socat tar zstd my_print_defaults resolveip".split(" "),
-  ],
-  // mysql:8.4 (official). No host mysqld exists; missing host binaries are simply not linked.
-  mysql: [...BASE, ..."mysqld mysql mysqladmin mysqldump openssl zstd".split(" ")],
-  "percona/percona-xtrabackup": [...BASE, ..."xtrabackup xbstream xbcloud socat mysql ps hostname tar zstd lz4".split(" ")],
-  // prom/mysqld-exporter: the exporter binary (on a busybox base our pods never use).
-  "prom/mysqld-exporter": ["mysqld_exporter"],
-};
+/**
+ * Commands per image repository (tag and registry ignored): exactly the ones
+ * components/mysql-cluster/image-facts.ts confirms in the real image, nothing
+ * granted "to be safe". A confirmed command this host has no stand-in for
+ * (gosu, mysqlsh...) is simply absent; hostPackagesMissing() names the
+ * packages for the ones the runner needs.
+ */
+export const IMAGE_COMMANDS: Record<string, string[]> = Object.fromEntries(
+  Object.keys(IMAGE_FACTS).map((repo) => [repo, [...(confirmedCommands(repo) ?? [])]]),
+);
 
 /** Image command -> host binary, where Debian names the same program differently. */
 const HOST_NAMES: Record<string, string> = { mysqld_exporter: "prometheus-mysqld-exporter" };
+
+/**
+ * The Debian package that stands in for each command the pods run, per image.
+ * null: Debian has no package for it (MySQL 8.4, XtraBackup 8.4), so that
+ * image cannot be stood in for here.
+ */
+const STAND_INS: Record<string, Record<string, string | null>> = {
+  mariadb: {
+    bash: "bash", cat: "coreutils", socat: "socat", mariadbd: "mariadb-server", "mariadb-install-db": "mariadb-server",
+    mariadb: "mariadb-client", "mariadb-admin": "mariadb-client", "mariadb-backup": "mariadb-backup", mbstream: "mariadb-backup",
+    sha256sum: "coreutils",
+  },
+  mysql: { bash: "bash", mysqld: null, mysql: null, mysqladmin: null },
+  "percona/percona-xtrabackup": { bash: "bash", socat: "socat", xtrabackup: null, xbstream: null, mysql: null },
+  "prom/mysqld-exporter": { mysqld_exporter: "prometheus-mysqld-exporter" },
+};
+
+/**
+ * What this host lacks to stand in for `images`: one line per missing Debian
+ * package (with the commands it would provide), or per image Debian cannot
+ * stand in for at all. Empty when everything is there.
+ */
+export function hostPackagesMissing(images: string[], hostPath = HOST_PATH): string[] {
+  const packages = new Map<string, Set<string>>();
+  const impossible = new Map<string, Set<string>>();
+  for (const image of new Set(images)) {
+    const repo = imageRepository(image);
+    commandsForImage(image);
+    for (const [cmd, pkg] of Object.entries(STAND_INS[repo] ?? {})) {
+      // null: whatever the host has under that name (MariaDB's mysqld/mysql compatibility links) is not that program.
+      if (pkg !== null && hostBinary(HOST_NAMES[cmd] ?? cmd, hostPath)) continue;
+      const into = pkg === null ? impossible : packages;
+      const key = pkg ?? image;
+      if (!into.has(key)) into.set(key, new Set());
+      into.get(key)?.add(cmd);
+    }
+  }
+  return [
+    ...[...packages].map(([pkg, cmds]) => `Debian package ${pkg} (for ${[...cmds].join(", ")})`),
+    ...[...impossible].map(([image, cmds]) => `${image}: no Debian package provides ${[...cmds].join(", ")}; this image cannot run here`),
+  ];
+}
 
 export function commandsForImage(image: string): string[] {
   const repo = imageRepository(image);
@@ -42,8 +77,8 @@ export function commandsForImage(image: string): string[] {
   return cmds;
 }
 
-function hostBinary(cmd: string): string | undefined {
-  for (const dir of HOST_PATH.split(":")) {
+function hostBinary(cmd: string, hostPath = HOST_PATH): string | undefined {
+  for (const dir of hostPath.split(":")) {
     const p = path.join(dir, cmd);
     try {
       fs.accessSync(p, fs.constants.X_OK);

@@ -13,7 +13,7 @@ import { K8sObject, ObjectStore, POD_NAME_LABEL } from "./k8s";
 import { PodNetwork } from "./network";
 import { ProbeTarget, ProbeWorker } from "./probes";
 import { RunResult, sleep } from "./sh";
-import { containerMounts, ensureHostMountpoints, HostUser, PodVolumeContext, podDir, preparePodVolumes } from "./volumes";
+import { containerMounts, ensureHostMountpoints, HostUser, PodVolumeContext, podDir, preparePodVolumes, refreshProjections } from "./volumes";
 
 export interface PodDeps {
   workDir: string;
@@ -34,6 +34,18 @@ export interface PodDeps {
   /** Readiness or running state changed (endpoints, DNS, waiting callers). */
   onStatusChange: () => void;
   recordHostPaths: (paths: string[]) => void;
+  /** The kubelet's sync period for this pod's ConfigMap/Secret volumes (see kubeletVolumeSync in cluster.ts). */
+  volumeSyncPeriodMs: number;
+}
+
+/**
+ * After each sync of a pod the kubelet requeues it after
+ * wait.Jitter(resyncInterval, workerResyncIntervalJitterFactor = 0.5), i.e. a
+ * uniformly random time in [period, 1.5 period) (kubernetes/kubernetes
+ * pkg/kubelet/pod_workers.go, completeWork); each pod has its own phase.
+ */
+export function nextVolumeSyncMs(periodMs: number): number {
+  return periodMs * (1 + 0.5 * Math.random());
 }
 
 /** runOnce() result for a container that could not be created (CreateContainerConfigError). */
@@ -79,6 +91,7 @@ export class Pod {
   private initDone = false;
   private volumesReady = false;
   private lifecycle?: Promise<void>;
+  private volumeSyncTimer?: NodeJS.Timeout;
   private readonly uid = randomUUID();
   private readonly images = new Map<string, ImageLayout>();
 
@@ -166,6 +179,7 @@ export class Pod {
         for (const d of ["emptydir", "volumes", "containers"]) fs.rmSync(path.join(podRoot, d), { recursive: true, force: true });
         preparePodVolumes(this.volumeContext());
         this.volumesReady = true;
+        this.scheduleVolumeSync();
       } catch (e) {
         this.deps.event(`${this.name} volume setup failed: ${(e as Error).message}`);
         await this.backoff(failures);
@@ -201,6 +215,17 @@ export class Pod {
     const codes = await Promise.all(this.containers.map((c) => this.runToCompletion(c, restartPolicy === "OnFailure")));
     this.exitCode = codes.every((code) => code === 0) ? 0 : codes.find((code) => code !== 0);
     this.deps.onStatusChange();
+  }
+
+  /** The kubelet's periodic pod sync: ConfigMap/Secret volumes catch up with their objects only then. */
+  private scheduleVolumeSync(): void {
+    this.volumeSyncTimer = setTimeout(() => {
+      if (this.deleting) return;
+      const changed = refreshProjections(this.volumeContext());
+      if (changed.length) this.deps.event(`${this.name} volumes ${changed.join(", ")} updated by the kubelet's periodic sync`);
+      this.scheduleVolumeSync();
+    }, nextVolumeSyncMs(this.deps.volumeSyncPeriodMs));
+    this.volumeSyncTimer.unref();
   }
 
   /** A Job's pod (restartPolicy Never or OnFailure): the container runs until it succeeds, or once. */
@@ -471,6 +496,7 @@ export class Pod {
    */
   async delete(force = false): Promise<void> {
     this.deleting = true;
+    clearTimeout(this.volumeSyncTimer);
     this.deps.onStatusChange();
     const all = [...this.initContainers, ...this.containers];
     for (const c of all) for (const p of c.probes) p.stop();

@@ -41,7 +41,7 @@ interface Source {
   render(replicas: number): { objects: K8sObject[]; secretValues: Record<string, Record<string, string>>; passwords?: Record<string, string> };
 }
 
-function objectSource(o: SupervisorOptions): Source {
+export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor">): Source {
   if (o.objectsFile) {
     const file = o.objectsFile;
     return {

@@ -1,5 +1,6 @@
-// Volumes the way the kubelet provides them: PVC dirs that outlive the pod,
-// emptyDirs that die with it, ConfigMap/Secret dirs with the right file modes.
+// Volumes the way the kubelet provides them: PVCs that outlive the pod and
+// hold only what they were sized for, emptyDirs that die with it,
+// ConfigMap/Secret dirs with the right file modes.
 // It also turns a container's volumeMounts into a bind-mount plan, and creates
 // on the host the mount points that only exist inside the image (e.g.
 // /scripts): bind mounts need an existing target, and without a container
@@ -7,7 +8,8 @@
 // so teardown can remove them again.
 import * as fs from "fs";
 import * as path from "path";
-import { K8sObject, ObjectStore } from "./k8s";
+import { K8sObject, ObjectStore, parseQuantity } from "./k8s";
+import { run } from "./sh";
 
 export const MYSQL_UID_NAME = "mysql";
 
@@ -47,6 +49,64 @@ export interface PodVolumeContext {
   fsGroup?: HostUser;
 }
 
+/** Host dir of a PersistentVolumeClaim (its volume's mount point). */
+export function claimDir(workDir: string, claim: string): string {
+  return path.join(workDir, "pvc", claim);
+}
+
+/** A claim's requested size in bytes (spec.resources.requests.storage). */
+export function claimRequestBytes(claim: K8sObject): number {
+  const bytes = parseQuantity(claim?.spec?.resources?.requests?.storage);
+  if (!bytes || bytes <= 0) throw new Error(`claim ${claim?.metadata?.name}: no spec.resources.requests.storage`);
+  return Math.ceil(bytes);
+}
+
+function isMountPoint(dir: string): boolean {
+  return fs
+    .readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .some((l) => l.split(" ")[1] === dir);
+}
+
+/** A mounted claim's capacity in bytes. */
+export function claimCapacity(dir: string): number {
+  const st = fs.statfsSync(dir);
+  return st.blocks * st.bsize;
+}
+
+/**
+ * Provide claim `name` with at least `bytes` of capacity: a size-limited
+ * tmpfs per claim, so writing past the request fails with ENOSPC ("No space
+ * left on device") as on a real volume of that size. A bigger request grows it
+ * in place (remount), as online volume expansion does; a claim never shrinks
+ * (the API server forbids it). growExisting false is the StatefulSet
+ * controller's rule: it creates a missing claim from the template but never
+ * touches an existing one. A plain directory left there (a volume copied in
+ * by a test) becomes a claim of that size with its contents.
+ * tmpfs, not a loop-mounted image: ext4 online resize needs CAP_SYS_RESOURCE,
+ * which this machine's root lacks, and tmpfs only uses memory for what is
+ * written. Returns what it did, for the event log.
+ */
+export async function provisionClaim(workDir: string, name: string, bytes: number, growExisting: boolean): Promise<"created" | "grown" | undefined> {
+  const dir = claimDir(workDir, name);
+  if (isMountPoint(dir)) {
+    if (!growExisting || claimCapacity(dir) >= bytes) return undefined;
+    await run("/usr/bin/mount", ["-o", `remount,size=${bytes}`, dir]);
+    return "grown";
+  }
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const existing = fs.existsSync(dir);
+  const old = `${dir}.before-claim`;
+  if (existing) fs.renameSync(dir, old);
+  fs.mkdirSync(dir);
+  await run("/usr/bin/mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0777`, `pvc-${name}`, dir]);
+  if (existing) {
+    await run("/usr/bin/cp", ["-a", `${old}/.`, dir]);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+  return "created";
+}
+
 export function podDir(workDir: string, podName: string): string {
   return path.join(workDir, "pods", podName);
 }
@@ -54,8 +114,8 @@ export function podDir(workDir: string, podName: string): string {
 /** Host dir backing each pod volume, by volume name. */
 export function volumeSource(ctx: PodVolumeContext, vol: K8sObject): string {
   const pd = podDir(ctx.workDir, ctx.podName);
-  if (ctx.claimTemplates.includes(vol.name)) return path.join(ctx.workDir, "pvc", `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
-  if (vol.persistentVolumeClaim) return path.join(ctx.workDir, "pvc", vol.persistentVolumeClaim.claimName);
+  if (ctx.claimTemplates.includes(vol.name)) return claimDir(ctx.workDir, `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
+  if (vol.persistentVolumeClaim) return claimDir(ctx.workDir, vol.persistentVolumeClaim.claimName);
   if (vol.emptyDir) return path.join(pd, "emptydir", vol.name);
   if (vol.configMap || vol.secret) return path.join(pd, "volumes", vol.name);
   throw new Error(`volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`);
@@ -84,25 +144,30 @@ export function preparePodVolumes(ctx: PodVolumeContext): void {
     } else if (vol.configMap || vol.secret) {
       writeProjection(ctx, vol, dir);
     } else {
-      const fresh = !fs.existsSync(dir);
-      fs.mkdirSync(dir, { recursive: true });
-      if (fresh) fs.chmodSync(dir, 0o777);
+      // A claim is made by the objects (or the StatefulSet controller) before the pod: the pod only waits for it.
+      if (!fs.existsSync(dir)) throw new Error(`persistentvolumeclaim "${path.basename(dir)}" not found (volume ${vol.name})`);
       applyOwnership(dir, ctx);
     }
   }
 }
 
-/** Rewrite ConfigMap/Secret volumes of a running pod after the objects changed (the kubelet syncs them too). */
-export function refreshProjections(ctx: PodVolumeContext): void {
+/**
+ * The kubelet's periodic sync of a running pod's ConfigMap and Secret volumes:
+ * rewrites those whose object changed since. Returns the names of the volumes
+ * it changed. A broken or missing object leaves the pod its old files.
+ */
+export function refreshProjections(ctx: PodVolumeContext): string[] {
+  const changed: string[] = [];
   for (const vol of podVolumes(ctx)) {
     if (vol.configMap || vol.secret) {
       try {
-        writeProjection(ctx, vol, volumeSource(ctx, vol));
+        if (writeProjection(ctx, vol, volumeSource(ctx, vol))) changed.push(vol.name);
       } catch {
         /* a running pod keeps its old files if the new object is broken */
       }
     }
   }
+  return changed;
 }
 
 function applyOwnership(dir: string, ctx: PodVolumeContext): void {
@@ -112,7 +177,19 @@ function applyOwnership(dir: string, ctx: PodVolumeContext): void {
   if (ctx.fsGroup) fs.chmodSync(dir, (fs.statSync(dir).mode & 0o7777) | 0o2070); // setgid + group rwx, as the kubelet does
 }
 
-function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): void {
+/** The link to the current payload directory, as the kubelet's atomic writer names it. */
+const DATA_LINK = "..data";
+
+/**
+ * A ConfigMap/Secret volume written the way the kubelet's atomic writer does
+ * (kubernetes/kubernetes pkg/volume/util/atomic_writer.go): the files go into
+ * a fresh hidden "..<timestamp>" directory, then the "..data" symlink is
+ * swapped to it by one rename, so a reader sees either every old file or
+ * every new one, never a mix; each key is a symlink "<key> -> ..data/<key>".
+ * A subPath mount binds the file itself, so it keeps the old content (as in
+ * Kubernetes). Returns whether anything changed.
+ */
+function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): boolean {
   const src = vol.configMap ?? vol.secret;
   const kind = vol.configMap ? "configmap" : "secret";
   const name: string = vol.configMap ? src.name : src.secretName;
@@ -132,23 +209,56 @@ function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): vo
   } else {
     for (const [k, content] of Object.entries(data ?? {})) files.push({ rel: k, content, mode: defaultMode });
   }
+  // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
+  for (const f of files) f.mode = (ctx.fsGroup ? f.mode | 0o440 : f.mode) & 0o7777;
   fs.mkdirSync(dir, { recursive: true });
-  const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
-  for (const old of fs.readdirSync(dir)) if (!wanted.has(old)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+  const dataLink = path.join(dir, DATA_LINK);
+  const current = fs.existsSync(dataLink) ? fs.readlinkSync(dataLink) : undefined;
+  if (current && sameFiles(path.join(dir, current), files)) return false;
+  const payload = `..${new Date().toISOString().replace(/[-:.]/g, "_")}.${process.pid}${Math.random().toString(36).slice(2, 8)}`;
   for (const f of files) {
-    const p = path.join(dir, f.rel);
+    const p = path.join(dir, payload, f.rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });
-    // Write-then-rename: a subPath mount keeps seeing the old file, like in Kubernetes.
-    const tmp = `${p}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, f.content);
-    // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
-    const mode = ctx.fsGroup ? f.mode | 0o440 : f.mode;
-    fs.chmodSync(tmp, mode & 0o7777);
-    if (ctx.fsGroup) fs.chownSync(tmp, 0, ctx.fsGroup.gid);
-    fs.renameSync(tmp, p);
+    fs.writeFileSync(p, f.content);
+    fs.chmodSync(p, f.mode);
+    if (ctx.fsGroup) fs.chownSync(p, 0, ctx.fsGroup.gid);
   }
+  fs.mkdirSync(path.join(dir, payload), { recursive: true });
+  fs.chmodSync(path.join(dir, payload), 0o755);
+  const tmpLink = path.join(dir, "..data_tmp");
+  fs.rmSync(tmpLink, { force: true });
+  fs.symlinkSync(payload, tmpLink);
+  fs.renameSync(tmpLink, dataLink);
+  // The user-visible names: one symlink per top-level path, into ..data.
+  const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
+  for (const entry of fs.readdirSync(dir)) {
+    if (!entry.startsWith("..") && !wanted.has(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+  for (const top of wanted) {
+    const link = path.join(dir, top);
+    if (!fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      fs.rmSync(link, { recursive: true, force: true });
+      fs.symlinkSync(path.join(DATA_LINK, top), link);
+    }
+  }
+  if (current) fs.rmSync(path.join(dir, current), { recursive: true, force: true });
   fs.chmodSync(dir, 0o755);
   if (ctx.fsGroup) fs.chownSync(dir, 0, ctx.fsGroup.gid);
+  return true;
+}
+
+function sameFiles(payloadDir: string, files: { rel: string; content: Buffer; mode: number }[]): boolean {
+  const count = (d: string): number =>
+    fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
+  try {
+    if (count(payloadDir) !== files.length) return false;
+    return files.every((f) => {
+      const p = path.join(payloadDir, f.rel);
+      return (fs.statSync(p).mode & 0o7777) === f.mode && fs.readFileSync(p).equals(f.content);
+    });
+  } catch {
+    return false;
+  }
 }
 
 /** Expand $(VAR) in subPathExpr with the container's env. */
