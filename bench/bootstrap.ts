@@ -4,7 +4,6 @@
 // `tar | socat` copy of the source's data directory. Each repetition removes
 // the replica and its volume, so every bootstrap is a first clone.
 
-import * as fs from "fs";
 import * as path from "path";
 import { benchCluster, BenchCluster, BenchOptions, dirBytes, largestFiles, loadData, now, purgeBinlogs, quietColdCache, sleep, withCluster } from "./common";
 import { componentSettings } from "./settings";
@@ -177,7 +176,7 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
 /** Removes replica `ord` and its volume, so the next scale-up clones from scratch. */
 async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
   await c.scale(ord);
-  fs.rmSync(c.runner.pvcDir("data", ord), { recursive: true, force: true });
+  await c.runner.deleteClaim("data", ord);
 }
 
 export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResults> {

@@ -10,7 +10,6 @@
 // the two so that drift on a shared machine hits both alike: a replica's
 // bootstrap at a small size (its fixed cost) and an empty namespace to N pods.
 
-import * as fs from "fs";
 import { bootstrapOnce } from "./bootstrap";
 import { benchCluster, BenchOptions, loadData, purgeBinlogs, withCluster } from "./common";
 import type { BootstrapRun } from "./bootstrap";
@@ -86,7 +85,7 @@ export async function benchStartupProbe(opts: BenchOptions): Promise<StartupProb
         const run = await opts.measure(`startup probe ${v.periodSeconds} s: bootstrap ${bootstrapSizeMB} MB #${rep}`, async () => {
           const r = await bootstrapOnce(c, 1);
           await c.scale(1);
-          fs.rmSync(c.runner.pvcDir("data", 1), { recursive: true, force: true });
+          await c.runner.deleteClaim("data", 1);
           return r;
         });
         v.bootstrap.push({ sizeMB: bootstrapSizeMB, rep, parallelism: c.args.backupParallelism ?? 4, dataBytes: 0, ...run });

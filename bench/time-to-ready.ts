@@ -121,7 +121,7 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
       const run = await opts.measure(`time to ready with ${withDataMB} MB #${rep}`, async () => {
         const r = await watch(c, maxPods, () => c.scale(maxPods));
         await c.scale(1);
-        for (let ord = 1; ord < maxPods; ord++) fs.rmSync(c.runner.pvcDir("data", ord), { recursive: true, force: true });
+        for (let ord = 1; ord < maxPods; ord++) await c.runner.deleteClaim("data", ord);
         return r;
       });
       run.createdAt[0] = 0;
