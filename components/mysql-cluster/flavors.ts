@@ -51,7 +51,7 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
   mysql: {
     serverImage: "mysql:8.4",
     // The mysql:8.4 image has no physical backup tool and no transport
-    // (../shared/images.md), so clone and sidecar run in XtraBackup's image.
+    // (image-facts.ts), so clone and sidecar run in XtraBackup's image.
     backupImage: "percona/percona-xtrabackup:8.4",
     serverCommand: "mysqld",
     clientCommand: "mysql",

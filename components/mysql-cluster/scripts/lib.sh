@@ -88,7 +88,7 @@ is_writable() { [[ $("$@" -e 'SELECT @@global.read_only' 2>/dev/null) == 0 ]]; }
 # (FlavorSpec.dialect); dialect.ts lists every flavor-specific name the scripts
 # use with the manual page it comes from, and a unit test holds them to it.
 # Plain bash only: the sidecar runs these in the backup image, where awk and
-# sed are not confirmed (UBI 9 minimal, ../shared/images.md).
+# sed are not confirmed (UBI 9 minimal, image-facts.ts).
 
 # The SHOW REPLICA STATUS columns replication_state reads, in the order
 # "io sql source errno". MariaDB keeps its Slave_/Master_ column names under
