@@ -224,6 +224,13 @@ describe("security of a running cluster", function () {
     assert.deepStrictEqual(notReady, [], "a pod went NotReady");
     assert.deepStrictEqual(argv.hits, [], "a Secret value appeared on a command line");
     await cluster.runner.apply(cluster.render(3) as never);
+    // The good values reach the pods only at the kubelet's next sync (up to 90 s):
+    // the tests after this one read them.
+    for (let ordinal = 0; ordinal < 3; ordinal++) {
+      await cluster.runner.waitFor(`pod ${ordinal}'s Secret files to hold usable passwords again`, async () =>
+        (await cluster.runner.exec(ordinal, "sidecar", ["bash", "-c",
+          "source /scripts/lib.sh && read_password p root-password && read_password p replication-password"])).code === 0, 180_000);
+    }
   });
 
   it("refuses root from another pod", async () => {
