@@ -38,6 +38,11 @@
 //            statefulset.go/service.go Default*TimeoutMins = 10), replaced by
 //            customTimeouts or the pulumi.com/timeoutSeconds annotation
 //            (metadata/overrides.go TimeoutDuration); pulumi.com/skipAwait skips it.
+//            A claim's create waits at most 5 minutes for Bound (Pending is
+//            enough with a WaitForFirstConsumer class): awaiters.go
+//            untilCoreV1PersistentVolumeClaimReady, WatchUntil(pvcReady, 5*time.Minute).
+//            A Service waits until its Endpoints list no not-ready address
+//            (service.go checkAndLogStatus: !endpointsPending).
 // [immutable] kubernetes pkg/apis/core/validation/validation.go
 //            ValidatePersistentVolumeClaimUpdate: of a claim's spec only
 //            resources.requests may change, and storage only grow;
@@ -263,9 +268,9 @@ function awaitBound(r: RecordedResource, op: "create" | "update"): number | unde
     || (kind === "Service" && inputs.spec?.clusterIP !== "None" && inputs.spec?.type !== "ExternalName");
   if (!awaited) return undefined;
   const custom = r.customTimeouts?.[op];
-  if (custom) return parseDuration(custom);
-  if (annotations["pulumi.com/timeoutSeconds"]) return Number(annotations["pulumi.com/timeoutSeconds"]);
-  return 600;
+  const bound = custom ? parseDuration(custom) : annotations["pulumi.com/timeoutSeconds"] ? Number(annotations["pulumi.com/timeoutSeconds"]) : 600;
+  // The claim's own watch gives up after 5 minutes whatever the resource's bound (awaiters.go).
+  return kind === "PersistentVolumeClaim" ? Math.min(bound, 300) : bound;
 }
 
 /** Go durations as Pulumi's customTimeouts take them: "90m", "1h30m", "45s". */
@@ -462,9 +467,29 @@ export async function plan(input: PlanInput): Promise<Plan> {
   }
   for (const s of steps.filter((x) => x.op === "delete")) live.delete(s.object!);
 
-  // Awaits that outlast their bound [await].
+  // Awaits that outlast their bound [await]. A Service's await (provider/pkg/await/service.go
+  // processEndpointEvent, checkAndLogStatus) succeeds only once its Endpoints have no
+  // notReadyAddresses: a Service without publishNotReadyAddresses that selects every pod of a
+  // StatefulSet created or rolled in the same update waits as long as the StatefulSet does.
+  const tookOf = (s: Step): number | undefined => {
+    const own = input.durations?.[s.key];
+    const r = news.get(s.key);
+    if (!r || objectKind(r) !== "Service") return own;
+    const spec = (r.inputs as AnyObject).spec ?? {};
+    if (spec.publishNotReadyAddresses === true || !spec.selector || Object.keys(spec.selector).length === 0) return own;
+    const rolled = steps.filter((x) => x.awaitSeconds !== undefined && input.durations?.[x.key] !== undefined && news.get(x.key) && objectKind(news.get(x.key)!) === "StatefulSet"
+      && (x.op === "create" || x.op === "replace" || (x.op === "update" && (x.changed ?? []).some((c) => under(c, ".spec.template") || under(c, ".spec.replicas")))))
+      .filter((x) => {
+        const sts = news.get(x.key)!.inputs as AnyObject;
+        const podLabels: AnyObject = sts.spec?.template?.metadata?.labels ?? {};
+        return (sts.metadata?.namespace ?? "default") === ((r.inputs as AnyObject).metadata?.namespace ?? "default")
+          && Object.entries(spec.selector as AnyObject).every(([k, v]) => podLabels[k] === v);
+      })
+      .map((x) => input.durations![x.key]);
+    return Math.max(own ?? 0, ...rolled) || own;
+  };
   for (const s of steps) {
-    const took = input.durations?.[s.key];
+    const took = tookOf(s);
     if (s.awaitSeconds !== undefined && took !== undefined && took > s.awaitSeconds) {
       failures.push({ key: s.key, kind: "AwaitTimeout", message: `${s.key} took ${took} s, the bound is ${s.awaitSeconds} s [await]` });
       failedUrns.add(news.get(s.key)!.urn);
