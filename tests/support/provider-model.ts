@@ -25,7 +25,9 @@
 //            patch.go: forceAllowCreate for apply patches) and never fails with
 //            AlreadyExists.
 // [relinquish] await.go Deletion: deleting a Patch resource only relinquishes
-//            its fields (provider/pkg/ssa/actions.go), the object stays.
+//            its fields (provider/pkg/ssa/actions.go Relinquish: an apply of an
+//            empty object under its field manager), the object stays, but the
+//            fields only that manager owned are removed from it.
 // [retain]   Pulumi retainOnDelete: the engine drops the resource from the
 //            state without calling Delete, on removal and on replacement.
 // [ignore]   Pulumi ignoreChanges: the engine diffs with the old value at
@@ -517,6 +519,11 @@ export async function plan(input: PlanInput): Promise<Plan> {
       if (owners.length === 0 && !live.has(id)) gaps.push({ object: id, why: `nothing creates ${id}, and it is not in the cluster` });
       const deleted = steps.find((s) => s.op === "delete" && s.object === id);
       if (deleted && owners.length === 0) gaps.push({ object: id, why: `${deleted.key} deletes ${id} while ${key(mounter)} mounts it` });
+      // Relinquishing is an apply of an empty object under the Patch's field manager: the API
+      // server removes every field no other manager owns, so the data keys the Patch took over
+      // (force) or added leave the mounted object [relinquish].
+      const relinquished = steps.find((s) => s.op === "relinquish" && s.object === id && (m.kind === "Secret" || m.kind === "ConfigMap"));
+      if (relinquished) gaps.push({ object: id, why: `${relinquished.key} relinquishes its fields: the keys it alone manages leave ${id} while ${key(mounter)} mounts it [relinquish]` });
     }
     // The StatefulSet's own claims: each exists at the template's current size before the
     // controller creates pod N, for every pod it creates in this update [sts]. (Running pods'

@@ -314,6 +314,14 @@ describe("changing a running stack, through the provider/engine model", function
       assert.strictEqual(mutable.steps.find((s) => s.name === "db-topology")!.op, "update");
     });
 
+    it("reports the keys a removed data Patch takes with it from a mounted Secret (relinquish)", async function () {
+      const olds = await record({});
+      const news = olds.filter((r) => !(r.type === "kubernetes:core/v1:SecretPatch" && r.name === "db-credentials-data"));
+      const p = await plan({ olds, news });
+      assert.deepStrictEqual(stepsOf(p, "relinquish"), ["relinquish SecretPatch db-credentials-data"]);
+      assert.ok(p.gaps.some((g) => g.object === "Secret/default/db-credentials" && /relinquish/.test(g.why)), JSON.stringify(p.gaps));
+    });
+
     it("fails a plain create of a kept object with AlreadyExists, and lets a Patch adopt it", async function () {
       const news = await record({ backupSchedule: "@daily" });
       const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "db-backups", storage: "50Gi" }];
