@@ -83,6 +83,8 @@ export interface LiveObject {
   /** For claims: the requested storage. */
   storage?: string;
   storageClassName?: string;
+  /** For claims: spec.accessModes (immutable). */
+  accessModes?: string[];
 }
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "retain" | "relinquish" | "same";
@@ -303,10 +305,11 @@ export function liveOf(state: RecordedResource[]): LiveObject[] {
   return [...live.values()];
 }
 
-function claimSpec(o: AnyObject): Pick<LiveObject, "storage" | "storageClassName"> {
+function claimSpec(o: AnyObject): Pick<LiveObject, "storage" | "storageClassName" | "accessModes"> {
   return {
     ...(o.spec?.resources?.requests?.storage ? { storage: o.spec.resources.requests.storage } : {}),
     ...(o.spec?.storageClassName ? { storageClassName: o.spec.storageClassName } : {}),
+    ...(Array.isArray(o.spec?.accessModes) ? { accessModes: [...o.spec.accessModes] } : {}),
   };
 }
 
@@ -568,6 +571,11 @@ function claimConflicts(kind: string, liveObj: LiveObject | undefined, o: AnyObj
   const wantClass = o.spec?.storageClassName;
   if (wantClass !== undefined && liveObj.storageClassName !== undefined && wantClass !== liveObj.storageClassName) {
     problems.push(`.spec.storageClassName: ${liveObj.storageClassName} -> ${wantClass}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
+  }
+  // A Patch that states accessModes applies them: another value is a change of an immutable field.
+  const wantModes = o.spec?.accessModes;
+  if (Array.isArray(wantModes) && liveObj.accessModes !== undefined && JSON.stringify([...wantModes].sort()) !== JSON.stringify([...liveObj.accessModes].sort())) {
+    problems.push(`.spec.accessModes: ${liveObj.accessModes.join(",")} -> ${wantModes.join(",")}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
   }
   const want = o.spec?.resources?.requests?.storage;
   if (want !== undefined && liveObj.storage !== undefined && (parseQuantity(String(want)) ?? 0) < (parseQuantity(liveObj.storage) ?? 0)) {

@@ -322,6 +322,14 @@ describe("changing a running stack, through the provider/engine model", function
       assert.ok(p.gaps.some((g) => g.object === "Secret/default/db-credentials" && /relinquish/.test(g.why)), JSON.stringify(p.gaps));
     });
 
+    it("refuses a data claim Patch that changes a kept claim's access mode (destroy, then up with another storageAccessMode)", async function () {
+      const news = await record({ replicas: 1, storageAccessMode: "ReadWriteOncePod" });
+      const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "data-db-0", storage: "10Gi", accessModes: ["ReadWriteOnce"] }];
+      const p = await plan({ olds: [], news, live: kept });
+      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`), ["FieldImmutable kubernetes:core/v1:PersistentVolumeClaimPatch::db-data-0"]);
+      assert.match(p.failures[0].message, /accessModes: ReadWriteOnce -> ReadWriteOncePod/);
+    });
+
     it("fails a plain create of a kept object with AlreadyExists, and lets a Patch adopt it", async function () {
       const news = await record({ backupSchedule: "@daily" });
       const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "db-backups", storage: "50Gi" }];
