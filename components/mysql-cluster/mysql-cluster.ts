@@ -20,9 +20,10 @@ import { awaitTimeouts } from "./timeouts";
 /** Server-side apply with force: the Patch takes over the fields another manager (the object's own resource, the StatefulSet controller) set. */
 const PATCH_FORCE = "pulumi.com/patchForce";
 /**
- * No await for the claims: the provider would wait for Bound on a create (Pending with a
- * WaitForFirstConsumer class; awaiters.go untilCoreV1PersistentVolumeClaimReady), a second 10-minute
- * wait in front of the StatefulSet's; a claim that cannot be provisioned shows in the StatefulSet's await.
+ * No await for the data claims: on a create the provider waits up to 5 minutes for Bound with an
+ * Immediate class (Pending suffices with WaitForFirstConsumer; awaiters.go
+ * untilCoreV1PersistentVolumeClaimReady), a wait in front of the StatefulSet's; a claim that
+ * cannot be provisioned shows in the StatefulSet's await.
  */
 const SKIP_AWAIT = "pulumi.com/skipAwait";
 
@@ -130,10 +131,12 @@ export class MySqlCluster extends pulumi.ComponentResource {
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, guarded());
     const headlessService = new k8s.core.v1.Service(`${name}-headless`, manifests.headlessService, guarded());
     const timeouts = awaitTimeouts(resolved);
-    // The write and read Services wait for a ready pod (provider/pkg/await/service.go): pod 0
-    // on creation (an initialisation or a restore), the new primary after a switchover.
-    const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, { ...guarded(), customTimeouts: timeouts.service });
-    const writeService = new k8s.core.v1.Service(`${name}-write`, manifests.writeService, { ...guarded(), customTimeouts: timeouts.service });
+    // The provider waits until a Service's Endpoints list no not-ready pod
+    // (provider/pkg/await/service.go): the write Service for pod 0 on creation (an
+    // initialisation or a restore) or the new primary after a switchover, the read Service
+    // for every pod it selects, so as long as the StatefulSet's creation.
+    const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, { ...guarded(), customTimeouts: timeouts.readService });
+    const writeService = new k8s.core.v1.Service(`${name}-write`, manifests.writeService, { ...guarded(), customTimeouts: timeouts.writeService });
 
     // Each pod's data claim at the current size, created (server-side apply creates a missing
     // object: k8s.io/apiserver endpoints/handlers/patch.go, forceAllowCreate for apply

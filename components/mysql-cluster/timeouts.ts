@@ -29,8 +29,14 @@ function minutes(seconds: number): string {
 export interface AwaitTimeouts {
   /** The StatefulSet: OrderedReady, so a creation or a roll takes each pod in turn. */
   statefulSet: { create: string; update: string };
-  /** The write and read Services: they wait for one ready pod (pod 0 on creation, the new primary on a switchover). */
-  service: { create: string; update: string };
+  /** The write Service: it selects one pod (pod 0 on creation, the new primary on a switchover) and waits for it. */
+  writeService: { create: string; update: string };
+  /**
+   * The read Service: it selects every pod, and the provider's await ends only when its
+   * Endpoints list no not-ready address (provider/pkg/await/service.go processEndpointEvent,
+   * checkAndLogStatus: !endpointsPending), so a creation waits for every pod, like the StatefulSet.
+   */
+  readService: { create: string; update: string };
 }
 
 export function awaitTimeouts(args: Pick<ResolvedArgs, "storageSize" | "replicas">): AwaitTimeouts {
@@ -38,6 +44,7 @@ export function awaitTimeouts(args: Pick<ResolvedArgs, "storageSize" | "replicas
   const allPods = minutes(pod * args.replicas);
   return {
     statefulSet: { create: allPods, update: allPods },
-    service: { create: minutes(pod), update: minutes(pod) },
+    writeService: { create: minutes(pod), update: minutes(pod) },
+    readService: { create: allPods, update: allPods },
   };
 }

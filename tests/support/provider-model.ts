@@ -25,7 +25,9 @@
 //            patch.go: forceAllowCreate for apply patches) and never fails with
 //            AlreadyExists.
 // [relinquish] await.go Deletion: deleting a Patch resource only relinquishes
-//            its fields (provider/pkg/ssa/actions.go), the object stays.
+//            its fields (provider/pkg/ssa/actions.go Relinquish: an apply of an
+//            empty object under its field manager), the object stays, but the
+//            fields only that manager owned are removed from it.
 // [retain]   Pulumi retainOnDelete: the engine drops the resource from the
 //            state without calling Delete, on removal and on replacement.
 // [ignore]   Pulumi ignoreChanges: the engine diffs with the old value at
@@ -38,6 +40,11 @@
 //            statefulset.go/service.go Default*TimeoutMins = 10), replaced by
 //            customTimeouts or the pulumi.com/timeoutSeconds annotation
 //            (metadata/overrides.go TimeoutDuration); pulumi.com/skipAwait skips it.
+//            A claim's create waits at most 5 minutes for Bound (Pending is
+//            enough with a WaitForFirstConsumer class): awaiters.go
+//            untilCoreV1PersistentVolumeClaimReady, WatchUntil(pvcReady, 5*time.Minute).
+//            A Service waits until its Endpoints list no not-ready address
+//            (service.go checkAndLogStatus: !endpointsPending).
 // [immutable] kubernetes pkg/apis/core/validation/validation.go
 //            ValidatePersistentVolumeClaimUpdate: of a claim's spec only
 //            resources.requests may change, and storage only grow;
@@ -76,6 +83,8 @@ export interface LiveObject {
   /** For claims: the requested storage. */
   storage?: string;
   storageClassName?: string;
+  /** For claims: spec.accessModes (immutable). */
+  accessModes?: string[];
 }
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "retain" | "relinquish" | "same";
@@ -263,9 +272,9 @@ function awaitBound(r: RecordedResource, op: "create" | "update"): number | unde
     || (kind === "Service" && inputs.spec?.clusterIP !== "None" && inputs.spec?.type !== "ExternalName");
   if (!awaited) return undefined;
   const custom = r.customTimeouts?.[op];
-  if (custom) return parseDuration(custom);
-  if (annotations["pulumi.com/timeoutSeconds"]) return Number(annotations["pulumi.com/timeoutSeconds"]);
-  return 600;
+  const bound = custom ? parseDuration(custom) : annotations["pulumi.com/timeoutSeconds"] ? Number(annotations["pulumi.com/timeoutSeconds"]) : 600;
+  // The claim's own watch gives up after 5 minutes whatever the resource's bound (awaiters.go).
+  return kind === "PersistentVolumeClaim" ? Math.min(bound, 300) : bound;
 }
 
 /** Go durations as Pulumi's customTimeouts take them: "90m", "1h30m", "45s". */
@@ -296,10 +305,11 @@ export function liveOf(state: RecordedResource[]): LiveObject[] {
   return [...live.values()];
 }
 
-function claimSpec(o: AnyObject): Pick<LiveObject, "storage" | "storageClassName"> {
+function claimSpec(o: AnyObject): Pick<LiveObject, "storage" | "storageClassName" | "accessModes"> {
   return {
     ...(o.spec?.resources?.requests?.storage ? { storage: o.spec.resources.requests.storage } : {}),
     ...(o.spec?.storageClassName ? { storageClassName: o.spec.storageClassName } : {}),
+    ...(Array.isArray(o.spec?.accessModes) ? { accessModes: [...o.spec.accessModes] } : {}),
   };
 }
 
@@ -462,9 +472,29 @@ export async function plan(input: PlanInput): Promise<Plan> {
   }
   for (const s of steps.filter((x) => x.op === "delete")) live.delete(s.object!);
 
-  // Awaits that outlast their bound [await].
+  // Awaits that outlast their bound [await]. A Service's await (provider/pkg/await/service.go
+  // processEndpointEvent, checkAndLogStatus) succeeds only once its Endpoints have no
+  // notReadyAddresses: a Service without publishNotReadyAddresses that selects every pod of a
+  // StatefulSet created or rolled in the same update waits as long as the StatefulSet does.
+  const tookOf = (s: Step): number | undefined => {
+    const own = input.durations?.[s.key];
+    const r = news.get(s.key);
+    if (!r || objectKind(r) !== "Service") return own;
+    const spec = (r.inputs as AnyObject).spec ?? {};
+    if (spec.publishNotReadyAddresses === true || !spec.selector || Object.keys(spec.selector).length === 0) return own;
+    const rolled = steps.filter((x) => x.awaitSeconds !== undefined && input.durations?.[x.key] !== undefined && news.get(x.key) && objectKind(news.get(x.key)!) === "StatefulSet"
+      && (x.op === "create" || x.op === "replace" || (x.op === "update" && (x.changed ?? []).some((c) => under(c, ".spec.template") || under(c, ".spec.replicas")))))
+      .filter((x) => {
+        const sts = news.get(x.key)!.inputs as AnyObject;
+        const podLabels: AnyObject = sts.spec?.template?.metadata?.labels ?? {};
+        return (sts.metadata?.namespace ?? "default") === ((r.inputs as AnyObject).metadata?.namespace ?? "default")
+          && Object.entries(spec.selector as AnyObject).every(([k, v]) => podLabels[k] === v);
+      })
+      .map((x) => input.durations![x.key]);
+    return Math.max(own ?? 0, ...rolled) || own;
+  };
   for (const s of steps) {
-    const took = input.durations?.[s.key];
+    const took = tookOf(s);
     if (s.awaitSeconds !== undefined && took !== undefined && took > s.awaitSeconds) {
       failures.push({ key: s.key, kind: "AwaitTimeout", message: `${s.key} took ${took} s, the bound is ${s.awaitSeconds} s [await]` });
       failedUrns.add(news.get(s.key)!.urn);
@@ -492,6 +522,11 @@ export async function plan(input: PlanInput): Promise<Plan> {
       if (owners.length === 0 && !live.has(id)) gaps.push({ object: id, why: `nothing creates ${id}, and it is not in the cluster` });
       const deleted = steps.find((s) => s.op === "delete" && s.object === id);
       if (deleted && owners.length === 0) gaps.push({ object: id, why: `${deleted.key} deletes ${id} while ${key(mounter)} mounts it` });
+      // Relinquishing is an apply of an empty object under the Patch's field manager: the API
+      // server removes every field no other manager owns, so the data keys the Patch took over
+      // (force) or added leave the mounted object [relinquish].
+      const relinquished = steps.find((s) => s.op === "relinquish" && s.object === id && (m.kind === "Secret" || m.kind === "ConfigMap"));
+      if (relinquished) gaps.push({ object: id, why: `${relinquished.key} relinquishes its fields: the keys it alone manages leave ${id} while ${key(mounter)} mounts it [relinquish]` });
     }
     // The StatefulSet's own claims: each exists at the template's current size before the
     // controller creates pod N, for every pod it creates in this update [sts]. (Running pods'
@@ -536,6 +571,11 @@ function claimConflicts(kind: string, liveObj: LiveObject | undefined, o: AnyObj
   const wantClass = o.spec?.storageClassName;
   if (wantClass !== undefined && liveObj.storageClassName !== undefined && wantClass !== liveObj.storageClassName) {
     problems.push(`.spec.storageClassName: ${liveObj.storageClassName} -> ${wantClass}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
+  }
+  // A Patch that states accessModes applies them: another value is a change of an immutable field.
+  const wantModes = o.spec?.accessModes;
+  if (Array.isArray(wantModes) && liveObj.accessModes !== undefined && JSON.stringify([...wantModes].sort()) !== JSON.stringify([...liveObj.accessModes].sort())) {
+    problems.push(`.spec.accessModes: ${liveObj.accessModes.join(",")} -> ${wantModes.join(",")}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
   }
   const want = o.spec?.resources?.requests?.storage;
   if (want !== undefined && liveObj.storage !== undefined && (parseQuantity(String(want)) ?? 0) < (parseQuantity(liveObj.storage) ?? 0)) {

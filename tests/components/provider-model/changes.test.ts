@@ -246,13 +246,15 @@ describe("changing a running stack, through the provider/engine model", function
   });
 
   describe("await bounds (defect 9)", function () {
-    it("bounds the StatefulSet's create and update by each pod cloning the whole volume at 10 MiB/s, and gives the write and read Services one pod's bound", async function () {
+    it("bounds the StatefulSet's create and update by each pod cloning the whole volume at 10 MiB/s, the read Service likewise and the write Service by one pod", async function () {
       const news = await record({ replicas: 3, storageSize: "500Gi" });
       const sts = news.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!;
       const perPod = 15 * 60 + (500 * 1024) / 10;
       assert.ok(parseDuration(sts.customTimeouts.create) >= 3 * perPod, sts.customTimeouts.create);
       assert.ok(parseDuration(sts.customTimeouts.update) >= 3 * perPod, sts.customTimeouts.update);
       for (const svc of news.filter((r) => r.name === "db-write" || r.name === "db-read")) assert.ok(parseDuration(svc.customTimeouts.create) >= perPod, `${svc.name}: ${svc.customTimeouts.create}`);
+      const read = news.find((r) => r.name === "db-read")!;
+      assert.deepStrictEqual(read.customTimeouts, sts.customTimeouts);
       assert.deepStrictEqual(awaitTimeouts({ replicas: 3, storageSize: "500Gi" }).statefulSet, { create: sts.customTimeouts.create, update: sts.customTimeouts.update });
     });
 
@@ -262,10 +264,27 @@ describe("changing a running stack, through the provider/engine model", function
       assert.deepStrictEqual(p.failures, []);
     });
 
+    it("lets a creation in which every pod takes its whole bound finish: the read Service waits for every pod, not one", async function () {
+      // service.go: the read Service (every pod, no publishNotReadyAddresses) is not ready while
+      // any pod is not ready, so its create lasts as long as the StatefulSet's OrderedReady creation.
+      const news = await record({ replicas: 3, storageSize: "500Gi" });
+      const sts = news.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!;
+      const p = await plan({ olds: [], news, live: [], durations: { [`${sts.type}::${sts.name}`]: parseDuration(sts.customTimeouts.create) } });
+      assert.deepStrictEqual(p.failures, []);
+    });
+
+    it("the model: a Service that selects every pod waits as long as the StatefulSet's rollout", async function () {
+      const news = await record({ replicas: 3 });
+      const short = news.map((r) => (r.name === "db-read" ? { ...r, customTimeouts: { create: "10m", update: "10m", delete: "" } } : r));
+      const p = await plan({ olds: [], news: short, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 3600 } });
+      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`), ["AwaitTimeout kubernetes:core/v1:Service::db-read"]);
+    });
+
     it("skips nothing else when the StatefulSet's await does time out: nothing dependsOn the StatefulSet", async function () {
       const news = await record({ replicas: 3, backupSchedule: "@daily" });
       const p = await plan({ olds: [], news, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 1e9 } });
-      assert.deepStrictEqual(p.failures.map((f) => f.kind), ["AwaitTimeout"]);
+      // The read Service waits for the same pods (service.go), so it times out with it.
+      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`).sort(), ["AwaitTimeout kubernetes:apps/v1:StatefulSet::db", "AwaitTimeout kubernetes:core/v1:Service::db-read"]);
       assert.deepStrictEqual(p.skipped, []);
     });
   });
@@ -293,6 +312,22 @@ describe("changing a running stack, through the provider/engine model", function
       assert.ok(p.gaps.some((g) => g.object === "ConfigMap/default/db-topology"), JSON.stringify(p.gaps));
       const mutable = await plan({ olds, news, provider: { enableConfigMapMutable: true, enableSecretMutable: false, upsertExistingObjects: false } });
       assert.strictEqual(mutable.steps.find((s) => s.name === "db-topology")!.op, "update");
+    });
+
+    it("reports the keys a removed data Patch takes with it from a mounted Secret (relinquish)", async function () {
+      const olds = await record({});
+      const news = olds.filter((r) => !(r.type === "kubernetes:core/v1:SecretPatch" && r.name === "db-credentials-data"));
+      const p = await plan({ olds, news });
+      assert.deepStrictEqual(stepsOf(p, "relinquish"), ["relinquish SecretPatch db-credentials-data"]);
+      assert.ok(p.gaps.some((g) => g.object === "Secret/default/db-credentials" && /relinquish/.test(g.why)), JSON.stringify(p.gaps));
+    });
+
+    it("refuses a data claim Patch that changes a kept claim's access mode (destroy, then up with another storageAccessMode)", async function () {
+      const news = await record({ replicas: 1, storageAccessMode: "ReadWriteOncePod" });
+      const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "data-db-0", storage: "10Gi", accessModes: ["ReadWriteOnce"] }];
+      const p = await plan({ olds: [], news, live: kept });
+      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`), ["FieldImmutable kubernetes:core/v1:PersistentVolumeClaimPatch::db-data-0"]);
+      assert.match(p.failures[0].message, /accessModes: ReadWriteOnce -> ReadWriteOncePod/);
     });
 
     it("fails a plain create of a kept object with AlreadyExists, and lets a Patch adopt it", async function () {
