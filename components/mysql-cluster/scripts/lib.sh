@@ -398,6 +398,27 @@ stream_token() {
   printf '%s\n' "${digest%% *}"
 }
 
+# The backup listener's own options. Each connection forks a socat child that
+# does the TLS handshake before anything else, and socat's -T counts only in
+# the transfer that follows: a client that opens TCP and says nothing held a
+# child forever (socat 1.7.4, measured), so any pod reaching the port could
+# pile up processes until the sidecar's memory limit killed it. Two bounds:
+# a receive timeout on the accepted socket (SO_RCVTIMEO, level 1 option 20 on
+# Linux, a struct timeval of two little-endian 64-bit words: x86-64, arm64),
+# which fails a stalled handshake, while the transfer only reads after poll()
+# says data is there, so a long stream is unaffected; and at most
+# STREAM_MAX_CONNECTIONS children (socat waits to accept more).
+readonly STREAM_HANDSHAKE_SECONDS=${STREAM_HANDSHAKE_SECONDS:-10}
+readonly STREAM_MAX_CONNECTIONS=4
+stream_listen_options() {
+  local seconds
+  printf -v seconds '%016x' "$STREAM_HANDSHAKE_SECONDS"
+  # Little-endian: the bytes of the 64-bit value in reverse order.
+  local le="" i
+  for (( i = 14; i >= 0; i -= 2 )); do le+=${seconds:i:2}; done
+  printf 'max-children=%s,setsockopt-bin=1:20:x%s%s' "$STREAM_MAX_CONNECTIONS" "$le" 0000000000000000
+}
+
 # socat options of both ends of a stream: blocks, the inactivity timeout, and
 # the wait after one direction ends (the client's token line ends its sending
 # side, yet the stream comes back the other way for as long as it moves).

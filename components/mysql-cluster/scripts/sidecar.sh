@@ -14,7 +14,7 @@ set -euo pipefail
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 mapfile -t stream_options < <(stream_socat_options)
-socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
+socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_listen_options),$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
 listeners=("$listener")
 log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate and stream token"
