@@ -304,14 +304,20 @@ save_root_password() {
 # read_only (READ ONLY ADMIN); MySQL's super_read_only stops root too, so it is
 # lifted for this one call and restored on every path, the failed ones too.
 # The SQL never reaches a command line: it is read here and piped on.
+# Decided by read_only, not super_read_only: a run killed between the lift and
+# the restore leaves read_only ON and super_read_only OFF (root and every
+# SUPER user then write to a replica), which nothing else notices, since
+# is_writable reads read_only; the next run (the sidecar applies the users at
+# every start) restores it. On MySQL a server with read_only ON is a replica,
+# or a primary about to be promoted, which lifts both (promote.sh).
 sql_root_unlogged() {
   local sql="" status=0
   IFS= read -r -d '' sql || true
   case $FLAVOR in
     mysql)
-      local super_read_only
-      super_read_only=$(sql_root -e 'SELECT @@global.super_read_only') || return 1
-      if [[ $super_read_only == 1 ]]; then
+      local read_only
+      read_only=$(sql_root -e 'SELECT @@global.read_only') || return 1
+      if [[ $read_only == 1 ]]; then
         printf 'SET sql_log_bin = 0;\nSET GLOBAL super_read_only = OFF;\n%s\n' "$sql" | sql_root || status=$?
         sql_root -e 'SET GLOBAL super_read_only = ON' || { log "ERROR: could not restore super_read_only"; status=1; }
         return "$status"

@@ -12,7 +12,7 @@ import { makeSandbox, runBash, Sandbox } from "./sandbox";
 const ATTACK = "x'; CREATE USER evil@'%' IDENTIFIED BY 'pw'; GRANT ALL ON *.* TO evil@'%' WITH GRANT OPTION; -- ";
 const HONEST = "it'sNew";
 
-/** A stub SQL client: records each call's arguments and stdin; answers 1 to a super_read_only query; fails on ALTER USER when told to. */
+/** A stub SQL client: records each call's arguments and stdin; answers 1 to a read_only query and SUPER_READ_ONLY (default 1) to a super_read_only one; fails on ALTER USER when told to. */
 function stubClient(sandbox: Sandbox): { path: string; calls: () => { argv: string; stdin: string }[] } {
   const log = path.join(sandbox.dir, "client.log");
   const stub = path.join(sandbox.dir, "db-client");
@@ -21,7 +21,8 @@ args="$*"
 stdin=""
 [[ $args == *" -e "* ]] || stdin=$(cat)
 printf 'ARGV %s\\nSTDIN %s\\n--\\n' "$args" "$stdin" >>${JSON.stringify(log)}
-[[ $args == *"SELECT @@global.super_read_only"* ]] && { echo 1; exit 0; }
+[[ $args == *"SELECT @@global.super_read_only"* ]] && { echo \${SUPER_READ_ONLY:-1}; exit 0; }
+[[ $args == *"SELECT @@global.read_only"* ]] && { echo 1; exit 0; }
 [[ -n \${FAIL_ALTER:-} && $stdin == *"ALTER USER"* ]] && { echo "ERROR 1064 (42000): You have an error in your SQL syntax" >&2; exit 1; }
 exit 0
 `, { mode: 0o755 });
@@ -100,5 +101,15 @@ describe("pod scripts and passwords", function () {
     assert.match(calls[change].stdin, /SET sql_log_bin = 0;\nSET GLOBAL super_read_only = OFF;\nALTER USER/);
     assert.ok(calls.slice(change + 1).some((c) => c.argv.includes("SET GLOBAL super_read_only = ON")), "super_read_only was not restored");
     for (const call of calls) assert.doesNotMatch(call.argv, /rootSecret1/);
+  });
+
+  it("on MySQL restores super_read_only that a run killed between lift and restore left off (read_only on)", async () => {
+    const client = stubClient(sandbox);
+    const r = await runBash(sandbox, `bash "$SCRIPTS_DIR/ensure-users.sh"`, { DB_CLIENT: client.path, SCRIPTS_DIR: sandbox.scripts, FLAVOR: "mysql", SUPER_READ_ONLY: "0" });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const calls = client.calls();
+    const change = calls.findIndex((c) => c.stdin.includes("ALTER USER"));
+    assert.ok(change >= 0, JSON.stringify(calls));
+    assert.ok(calls.slice(change + 1).some((c) => c.argv.includes("SET GLOBAL super_read_only = ON")), "a replica was left with super_read_only off");
   });
 });
