@@ -233,6 +233,17 @@ describe("security of a running cluster", function () {
     assert.match(result.stderr, /Access denied|not allowed/);
   });
 
+  // README, Security, "root from the network": nothing but the cluster's own accounts survives
+  // bootstrap, on every pod (the users are applied per pod, not replicated).
+  it("has only the cluster's own accounts on every pod: root@localhost, no other root, anonymous or install-tool login", async () => {
+    for (let ordinal = 0; ordinal < 3; ordinal++) {
+      const accounts = (await cluster.rootSql(ordinal, "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1")).trim().split("\n");
+      const expected = ["backup@localhost", "mariadb.sys@localhost", "monitor@%", "replicator@%", "root@localhost", `${E2E_ARGS.appUser ?? "app"}@%`];
+      if (accounts.includes("exporter@localhost")) expected.push("exporter@localhost");
+      assert.deepStrictEqual([...accounts].sort(), expected.sort(), `accounts on pod ${ordinal}`);
+    }
+  });
+
   it("does not let the replication user read application data", async () => {
     const connection = await mysql.createConnection({
       host: cluster.runner.podIp(0), user: "replicator", password: cluster.passwords["replication-password"], ssl: { ca: cluster.tls.ca },
