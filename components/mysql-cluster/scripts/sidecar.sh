@@ -49,7 +49,8 @@ sync_root_password() {
   [[ $verdict == ready && $saved == "$wanted" ]] && return 0
   if [[ -n $saved ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
     [[ $saved == "$wanted" ]] && return 0
-    if printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$wanted" | sql_root_unlogged 2>/dev/null; then
+    local auth=""
+    if auth=$(identified_by "$wanted") && printf "ALTER USER 'root'@'localhost' %s;\n" "$auth" | sql_root_unlogged 2>/dev/null; then
       if save_root_password "$wanted"; then
         log "root's password now follows the Secret (rotated)"
       else

@@ -5,6 +5,7 @@
 // binary log off, and on MySQL super_read_only is restored even when they fail.
 
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { makeSandbox, runBash, Sandbox } from "./sandbox";
@@ -88,6 +89,22 @@ describe("pod scripts and passwords", function () {
     for (const call of calls) assert.doesNotMatch(call.argv, /Secret1/, "a password on a command line");
     // Without --schema (a replica's sidecar), nothing that is replicated: no database, no heartbeat.
     assert.ok(!calls.some((c) => /CREATE DATABASE|heartbeat/.test(c.stdin)), "a replica would write replicated statements");
+  });
+
+  // MariaDB shows a running statement's text to every user with PROCESS (the exporter, backup):
+  // polled as such a user, ALTER USER ... IDENTIFIED BY 'pw' showed the password (MariaDB 10.11.19).
+  it("on MariaDB sends no password text to the server, only PASSWORD()'s hash (ensure-users.sh, root's rotation)", async () => {
+    const client = stubClient(sandbox);
+    fs.writeFileSync(path.join(sandbox.secrets, "exporter-password"), "exporterSecret1");
+    const r = await runBash(sandbox, `bash "$SCRIPTS_DIR/ensure-users.sh"; source "$LIB"; printf "ALTER USER 'root'@'localhost' %s;\\n" "$(identified_by newRootSecret1)" | sql_root_unlogged`,
+      { DB_CLIENT: client.path, SCRIPTS_DIR: sandbox.scripts, APP_DATABASE: "shop", APP_USER: "shop", METRICS: "true" });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const sent = client.calls().map((c) => `${c.argv}\n${c.stdin}`).join("\n");
+    assert.doesNotMatch(sent, /Secret1/, "a password reached the server as text");
+    const native = (pw: string) => `*${createHash("sha1").update(createHash("sha1").update(pw).digest()).digest("hex").toUpperCase()}`;
+    for (const [user, pw] of [["monitor", "monitorSecret1"], ["replicator", "replicationSecret1"], ["backup", "backupSecret1"], ["exporter", "exporterSecret1"], ["shop", "appSecret1"], ["root", "newRootSecret1"]]) {
+      assert.ok(sent.includes(`ALTER USER '${user}'@'${["backup", "exporter", "root"].includes(user) ? "localhost" : "%"}' IDENTIFIED BY PASSWORD '${native(pw)}'`), `${user}'s hash is not PASSWORD()'s`);
+    }
   });
 
   it("on MySQL lifts super_read_only only for the statement and restores it when the statement fails", async () => {
