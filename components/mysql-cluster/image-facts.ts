@@ -35,7 +35,7 @@ export interface ImageFacts {
  */
 const COREUTILS = (
   "cat cp mv rm mkdir rmdir ls ln chmod chown touch sleep date echo printf test [ true false head tail wc tr cut sort " +
-  "uniq tee basename dirname readlink realpath stat du df id timeout mktemp sync seq expr od sha256sum md5sum env nproc uname install"
+  "uniq tee basename dirname readlink realpath stat du df id timeout mktemp sync seq expr od sha1sum sha256sum md5sum env nproc uname install"
 ).split(" ");
 
 const MYSQL_DOCKERFILE = "github.com/docker-library/mysql 8.4/Dockerfile.oracle @3447d2db (MYSQL_VERSION 8.4.10-1.el9)";

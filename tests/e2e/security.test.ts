@@ -234,10 +234,24 @@ describe("security of a running cluster", function () {
   });
 
   it("refuses root from another pod", async () => {
+    // The test before puts the good passwords back; the kubelet refreshes the Secret's files later.
+    await cluster.runner.waitFor("pod 1's Secret files to hold a usable root password again", async () =>
+      (await cluster.runner.exec(1, "sidecar", ["bash", "-c", "source /scripts/lib.sh; password root-password >/dev/null"])).code === 0, 120_000);
     const result = await cluster.runner.exec(1, "sidecar", ["bash", "-c",
       "source /scripts/lib.sh && sql_remote \"$(primary_host)\" root root-password -e 'SELECT 1'"]);
     assert.notStrictEqual(result.code, 0, "root logged in from another pod");
     assert.match(result.stderr, /Access denied|not allowed/);
+  });
+
+  // README, Security, "root from the network": nothing but the cluster's own accounts survives
+  // bootstrap, on every pod (the users are applied per pod, not replicated).
+  it("has only the cluster's own accounts on every pod: root@localhost, no other root, anonymous or install-tool login", async () => {
+    for (let ordinal = 0; ordinal < 3; ordinal++) {
+      const accounts = (await cluster.rootSql(ordinal, "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1")).trim().split("\n");
+      const expected = ["backup@localhost", "mariadb.sys@localhost", "monitor@%", "replicator@%", "root@localhost", `${E2E_ARGS.appUser ?? "app"}@%`];
+      if (accounts.includes("exporter@localhost")) expected.push("exporter@localhost");
+      assert.deepStrictEqual([...accounts].sort(), expected.sort(), `accounts on pod ${ordinal}`);
+    }
   });
 
   it("does not let the replication user read application data", async () => {

@@ -53,7 +53,12 @@ GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localh
 esac
 
 # account USER HOST PASSWORD: creates the account or sets its password.
-account() { printf "CREATE USER IF NOT EXISTS '%s'@'%s' IDENTIFIED BY '%s';\nALTER USER '%s'@'%s' IDENTIFIED BY '%s';\n" "$1" "$2" "$3" "$1" "$2" "$3"; }
+# The password goes in as identified_by writes it (a hash on MariaDB: lib.sh).
+account() {
+  local auth
+  auth=$(identified_by "$3") || return 1
+  printf "CREATE USER IF NOT EXISTS '%s'@'%s' %s;\nALTER USER '%s'@'%s' %s;\n" "$1" "$2" "$auth" "$1" "$2" "$auth"
+}
 
 users_sql() {
   account replicator % "$replication_password"
@@ -72,8 +77,9 @@ users_sql() {
   printf "ALTER USER 'replicator'@'%%' REQUIRE SSL;\nALTER USER 'monitor'@'%%' REQUIRE SSL;\n"
   if [[ ${METRICS:-false} == true ]]; then
     read_password exporter_password exporter-password || return 1
-    printf "CREATE USER IF NOT EXISTS 'exporter'@'localhost' IDENTIFIED BY '%s' WITH MAX_USER_CONNECTIONS 3;\nALTER USER 'exporter'@'localhost' IDENTIFIED BY '%s';\n" \
-      "$exporter_password" "$exporter_password"
+    exporter_auth=$(identified_by "$exporter_password") || return 1
+    printf "CREATE USER IF NOT EXISTS 'exporter'@'localhost' %s WITH MAX_USER_CONNECTIONS 3;\nALTER USER 'exporter'@'localhost' %s;\n" \
+      "$exporter_auth" "$exporter_auth"
     case $FLAVOR in
       mariadb) printf "GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';\nREVOKE BINLOG MONITOR ON *.* FROM 'exporter'@'localhost';\n" ;;
     esac

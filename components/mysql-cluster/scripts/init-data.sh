@@ -86,10 +86,11 @@ else
      WHERE NOT (user = 'root' AND host = 'localhost') AND user NOT IN ('mariadb.sys', 'mysql.sys', 'mysql.session', 'mysql.infoschema')")
   first_sql=""
 fi
+root_auth=$(identified_by "$root_password") || die "could not hash root's password (sha1sum)"
 {
   printf '%s\n' "$first_sql"
   while read -r account; do [[ -n $account ]] && printf 'DROP USER %s;\n' "$account"; done <<<"$accounts"
-  printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$root_password"
+  printf "ALTER USER 'root'@'localhost' %s;\n" "$root_auth"
 } | "$DB_CLIENT" --no-defaults --user=root --socket="$init_socket"
 
 save_root_password "$root_password"

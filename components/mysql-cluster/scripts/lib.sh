@@ -297,6 +297,37 @@ save_root_password() {
   (umask 077 && client_options root "$1" >"$ROOT_CNF.tmp") && mv "$ROOT_CNF.tmp" "$ROOT_CNF"
 }
 
+# identified_by PASSWORD: the clause that sets an account's password, as SQL.
+# MariaDB shows every running statement's text, unaltered, to any user with
+# PROCESS (information_schema.processlist), which the exporter and backup
+# users need: polling it as such a user while 20000 ALTER USER ... IDENTIFIED
+# BY 'pw' ran caught the clear password in 246 of 300 polls (MariaDB 10.11.19,
+# 2026-12). So MariaDB gets the mysql_native_password hash (its default
+# plugin), "*" and SHA1(SHA1(password)) in upper-case hex, as PASSWORD()
+# computes it (https://mariadb.com/kb/en/password/); the hash is not enough to
+# log in. MySQL 8.4 keeps the plain form: its default plugin is
+# caching_sha2_password, whose stored form a client cannot compute.
+identified_by() {
+  local hash
+  case $FLAVOR in
+    mariadb)
+      hash=$(native_password_hash "$1") && [[ $hash =~ ^\*[0-9A-F]{40}$ ]] || return 1
+      printf "IDENTIFIED BY PASSWORD '%s'" "$hash" ;;
+    *) printf "IDENTIFIED BY '%s'" "$1" ;;
+  esac
+}
+
+# native_password_hash PASSWORD: MariaDB's PASSWORD(PASSWORD). The password
+# reaches sha1sum on a pipe, never an argument; printf and the loop are builtins.
+native_password_hash() {
+  local digest bytes="" i
+  digest=$(printf '%s' "$1" | sha1sum) || return 1
+  for (( i = 0; i < 40; i += 2 )); do bytes+="\\x${digest:i:2}"; done
+  digest=$(printf '%b' "$bytes" | sha1sum) || return 1
+  digest=${digest%% *}
+  printf '*%s\n' "${digest^^}"
+}
+
 # sql_root_unlogged: SQL on stdin as root, with the binary log off for the
 # session, for statements that name a password (CREATE/ALTER USER): each pod
 # applies them itself, so no password reaches a binary log, a relay log or a
@@ -304,14 +335,20 @@ save_root_password() {
 # read_only (READ ONLY ADMIN); MySQL's super_read_only stops root too, so it is
 # lifted for this one call and restored on every path, the failed ones too.
 # The SQL never reaches a command line: it is read here and piped on.
+# Decided by read_only, not super_read_only: a run killed between the lift and
+# the restore leaves read_only ON and super_read_only OFF (root and every
+# SUPER user then write to a replica), which nothing else notices, since
+# is_writable reads read_only; the next run (the sidecar applies the users at
+# every start) restores it. On MySQL a server with read_only ON is a replica,
+# or a primary about to be promoted, which lifts both (promote.sh).
 sql_root_unlogged() {
   local sql="" status=0
   IFS= read -r -d '' sql || true
   case $FLAVOR in
     mysql)
-      local super_read_only
-      super_read_only=$(sql_root -e 'SELECT @@global.super_read_only') || return 1
-      if [[ $super_read_only == 1 ]]; then
+      local read_only
+      read_only=$(sql_root -e 'SELECT @@global.read_only') || return 1
+      if [[ $read_only == 1 ]]; then
         printf 'SET sql_log_bin = 0;\nSET GLOBAL super_read_only = OFF;\n%s\n' "$sql" | sql_root || status=$?
         sql_root -e 'SET GLOBAL super_read_only = ON' || { log "ERROR: could not restore super_read_only"; status=1; }
         return "$status"
@@ -396,6 +433,27 @@ stream_token() {
   read_password value backup-password || return 1
   digest=$(printf 'mysql-cluster backup stream\n%s\n' "$value" | sha256sum) || return 1
   printf '%s\n' "${digest%% *}"
+}
+
+# The backup listener's own options. Each connection forks a socat child that
+# does the TLS handshake before anything else, and socat's -T counts only in
+# the transfer that follows: a client that opens TCP and says nothing held a
+# child forever (socat 1.7.4, measured), so any pod reaching the port could
+# pile up processes until the sidecar's memory limit killed it. Two bounds:
+# a receive timeout on the accepted socket (SO_RCVTIMEO, level 1 option 20 on
+# Linux, a struct timeval of two little-endian 64-bit words: x86-64, arm64),
+# which fails a stalled handshake, while the transfer only reads after poll()
+# says data is there, so a long stream is unaffected; and at most
+# STREAM_MAX_CONNECTIONS children (socat waits to accept more).
+readonly STREAM_HANDSHAKE_SECONDS=${STREAM_HANDSHAKE_SECONDS:-10}
+readonly STREAM_MAX_CONNECTIONS=4
+stream_listen_options() {
+  local seconds
+  printf -v seconds '%016x' "$STREAM_HANDSHAKE_SECONDS"
+  # Little-endian: the bytes of the 64-bit value in reverse order.
+  local le="" i
+  for (( i = 14; i >= 0; i -= 2 )); do le+=${seconds:i:2}; done
+  printf 'max-children=%s,setsockopt-bin=1:20:x%s%s' "$STREAM_MAX_CONNECTIONS" "$le" 0000000000000000
 }
 
 # socat options of both ends of a stream: blocks, the inactivity timeout, and

@@ -13,8 +13,11 @@ source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirna
 peer=${SOCAT_PEERADDR:-unknown}
 expected=$(stream_token) || die "cannot check $peer's membership without Secret key backup-password"
 offered=""
-# A member sends its token at once; a peer that says nothing is dropped.
-IFS= read -r -t 10 offered || true
+# A member sends its token at once; a peer that says nothing is dropped. At
+# most one character more than a token is read: bash's read has no size limit
+# of its own, so an endless line was taken in, a byte per system call, until
+# the timeout, then compared.
+IFS= read -r -t 10 -n $(( ${#expected} + 1 )) offered || true
 [[ -n $offered && $offered == "$expected" ]] ||
   die "refused $peer: its certificate is signed by the CA but it did not prove membership (stream token); nothing sent"
 [[ -d $DATADIR ]] || die "no data directory to back up"

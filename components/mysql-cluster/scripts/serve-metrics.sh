@@ -18,11 +18,33 @@ refuse() {
   exit 0
 }
 
+# The whole request (line and headers) must arrive within one deadline, in at
+# most MAX_HEADERS lines of at most MAX_LINE characters. A timeout per line
+# let a client that sends a header every few seconds hold this process (one of
+# the listener's 8) for ever, and 8 such clients stopped every scrape; an
+# unbounded line was taken in a byte per system call. Prometheus sends about
+# six short headers at once.
+readonly REQUEST_SECONDS=${METRICS_REQUEST_SECONDS:-10} MAX_HEADERS=64 MAX_LINE=8192
+deadline=$(( SECONDS + REQUEST_SECONDS ))
+# next_line VAR: reads one line into VAR within what is left of the deadline;
+# refuses the request when the time is up or the line is too long.
+next_line() {
+  local left=$(( deadline - SECONDS )) _line="" status=0
+  (( left > 0 )) || refuse "408 Request Timeout" "the request did not arrive within ${REQUEST_SECONDS}s"
+  IFS= read -r -t "$left" -n "$MAX_LINE" _line || status=$?
+  # Above 128: the time ran out; 1, the end of input: what was read is all there is.
+  (( status <= 128 )) || refuse "408 Request Timeout" "the request did not arrive within ${REQUEST_SECONDS}s"
+  (( ${#_line} < MAX_LINE )) || refuse "431 Request Header Fields Too Large" "a request line or header is longer than $MAX_LINE characters"
+  printf -v "$1" '%s' "${_line%$'\r'}"
+}
 request=""
-IFS= read -r -t 10 request || true
-request=${request%$'\r'}
+next_line request
 # The headers are read and dropped: none of them is passed on.
-while IFS= read -r -t 10 header && [[ -n ${header%$'\r'} ]]; do :; done
+for (( lines = 0; ; lines++ )); do
+  (( lines < MAX_HEADERS )) || refuse "431 Request Header Fields Too Large" "more than $MAX_HEADERS header lines"
+  next_line header
+  [[ -n $header ]] || break
+done
 [[ $request =~ ^GET\ /metrics\ HTTP/1\.[01]$ ]] ||
   refuse "403 Forbidden" "only GET /metrics (no query: no target, no auth_module) is served here"
 exec {exporter}<>"/dev/tcp/127.0.0.1/$EXPORTER_LOCAL_PORT" || refuse "503 Service Unavailable" "the exporter does not answer"

@@ -14,7 +14,7 @@ set -euo pipefail
 source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
 
 mapfile -t stream_options < <(stream_socat_options)
-socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
+socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_listen_options),$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
 listener=$!
 listeners=("$listener")
 log "serving backups on port $BACKUP_PORT to holders of the cluster's certificate and stream token"
@@ -49,7 +49,8 @@ sync_root_password() {
   [[ $verdict == ready && $saved == "$wanted" ]] && return 0
   if [[ -n $saved ]] && sql_root -e 'SELECT 1' >/dev/null 2>&1; then
     [[ $saved == "$wanted" ]] && return 0
-    if printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\n" "$wanted" | sql_root_unlogged 2>/dev/null; then
+    local auth=""
+    if auth=$(identified_by "$wanted") && printf "ALTER USER 'root'@'localhost' %s;\n" "$auth" | sql_root_unlogged 2>/dev/null; then
       if save_root_password "$wanted"; then
         log "root's password now follows the Secret (rotated)"
       else

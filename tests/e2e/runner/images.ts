@@ -35,7 +35,7 @@ const STAND_INS: Record<string, Record<string, string | null>> = {
   mariadb: {
     bash: "bash", cat: "coreutils", socat: "socat", mariadbd: "mariadb-server", "mariadb-install-db": "mariadb-server",
     mariadb: "mariadb-client", "mariadb-admin": "mariadb-client", "mariadb-backup": "mariadb-backup", mbstream: "mariadb-backup",
-    sha256sum: "coreutils",
+    sha1sum: "coreutils", sha256sum: "coreutils",
   },
   mysql: { bash: "bash", mysqld: null, mysql: null, mysqladmin: null },
   "percona/percona-xtrabackup": { bash: "bash", socat: "socat", xtrabackup: null, xbstream: null, mysql: null },

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { makeSandbox, runBash, Sandbox } from "./sandbox";
+import { makeSandbox, runBash, Sandbox, spawnBash } from "./sandbox";
 
 /** A stand-in exporter: records each request, answers like mysqld_exporter 0.16 (or with 404 when `reload` is false). */
 async function fakeExporter(reload = true): Promise<{ port: number; requests: string[]; close(): void }> {
@@ -57,6 +57,48 @@ describe("the metrics port and the exporter's login", function () {
       assert.deepStrictEqual(exporter.requests, []);
     });
   }
+
+  // Slowloris: a header every 300 ms kept each of the listener's 8 processes (socat max-children=8)
+  // for as long as the client liked, since each line had its own 10 s timeout.
+  it("answers 408 to a request whose headers trickle in past the deadline, and never reaches the exporter", async () => {
+    exporter = await fakeExporter();
+    sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
+    const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts, METRICS_REQUEST_SECONDS: "2" }, 15_000);
+    run.child.stdin.write("GET /metrics HTTP/1.1\r\n");
+    let n = 0;
+    const trickle = setInterval(() => { if (n++ < 30 && run.child.stdin.writable) run.child.stdin.write(`X-Slow-${n}: 1\r\n`); }, 300);
+    const r = await run.done;
+    clearInterval(trickle);
+    assert.ok(r.ms < 5_000, `a trickling client held the metrics process ${r.ms} ms`);
+    assert.match(r.stdout, /^HTTP\/1\.0 408 Request Timeout\r\n/);
+    assert.deepStrictEqual(exporter.requests, []);
+  });
+
+  for (const [what, input] of [["an endless header line", `GET /metrics HTTP/1.1\r\nX-Big: ${"a".repeat(20_000)}`], ["a thousand headers", `GET /metrics HTTP/1.1\r\n${"X-H: 1\r\n".repeat(1000)}`]] as const) {
+    it(`refuses ${what} at once (431), without waiting for the rest`, async () => {
+      exporter = await fakeExporter();
+      sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
+      // stdin stays open: the script must not need the client to stop sending.
+      const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts }, 15_000);
+      run.child.stdin.write(input);
+      const r = await run.done;
+      assert.ok(r.ms < 5_000, `took ${r.ms} ms`);
+      assert.match(r.stdout, /^HTTP\/1\.0 431 Request Header Fields Too Large\r\n/);
+      assert.deepStrictEqual(exporter.requests, []);
+    });
+  }
+
+  it("serves the headers Prometheus sends, arriving in pieces, within the deadline", async () => {
+    exporter = await fakeExporter();
+    sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
+    const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts }, 15_000);
+    run.child.stdin.write("GET /metrics HTTP/1.1\r\nHost: 10.0.0.5:9104\r\nUser-Agent: Prometheus/2.53.0\r\n");
+    setTimeout(() => run.child.stdin.end("Accept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.1,*/*;q=0.1\r\n" +
+      "Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n"), 200);
+    const r = await run.done;
+    assert.match(r.stdout, /^HTTP\/1\.[01] 200/);
+    assert.match(r.stdout, /mysql_up 1/);
+  });
 
   it("asks the exporter to reload its login (POST /-/reload) and succeeds on its \"ok\"", async () => {
     exporter = await fakeExporter();

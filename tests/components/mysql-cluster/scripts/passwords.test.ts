@@ -5,6 +5,7 @@
 // binary log off, and on MySQL super_read_only is restored even when they fail.
 
 import * as assert from "assert";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { makeSandbox, runBash, Sandbox } from "./sandbox";
@@ -12,7 +13,7 @@ import { makeSandbox, runBash, Sandbox } from "./sandbox";
 const ATTACK = "x'; CREATE USER evil@'%' IDENTIFIED BY 'pw'; GRANT ALL ON *.* TO evil@'%' WITH GRANT OPTION; -- ";
 const HONEST = "it'sNew";
 
-/** A stub SQL client: records each call's arguments and stdin; answers 1 to a super_read_only query; fails on ALTER USER when told to. */
+/** A stub SQL client: records each call's arguments and stdin; answers 1 to a read_only query and SUPER_READ_ONLY (default 1) to a super_read_only one; fails on ALTER USER when told to. */
 function stubClient(sandbox: Sandbox): { path: string; calls: () => { argv: string; stdin: string }[] } {
   const log = path.join(sandbox.dir, "client.log");
   const stub = path.join(sandbox.dir, "db-client");
@@ -21,7 +22,8 @@ args="$*"
 stdin=""
 [[ $args == *" -e "* ]] || stdin=$(cat)
 printf 'ARGV %s\\nSTDIN %s\\n--\\n' "$args" "$stdin" >>${JSON.stringify(log)}
-[[ $args == *"SELECT @@global.super_read_only"* ]] && { echo 1; exit 0; }
+[[ $args == *"SELECT @@global.super_read_only"* ]] && { echo \${SUPER_READ_ONLY:-1}; exit 0; }
+[[ $args == *"SELECT @@global.read_only"* ]] && { echo 1; exit 0; }
 [[ -n \${FAIL_ALTER:-} && $stdin == *"ALTER USER"* ]] && { echo "ERROR 1064 (42000): You have an error in your SQL syntax" >&2; exit 1; }
 exit 0
 `, { mode: 0o755 });
@@ -89,6 +91,22 @@ describe("pod scripts and passwords", function () {
     assert.ok(!calls.some((c) => /CREATE DATABASE|heartbeat/.test(c.stdin)), "a replica would write replicated statements");
   });
 
+  // MariaDB shows a running statement's text to every user with PROCESS (the exporter, backup):
+  // polled as such a user, ALTER USER ... IDENTIFIED BY 'pw' showed the password (MariaDB 10.11.19).
+  it("on MariaDB sends no password text to the server, only PASSWORD()'s hash (ensure-users.sh, root's rotation)", async () => {
+    const client = stubClient(sandbox);
+    fs.writeFileSync(path.join(sandbox.secrets, "exporter-password"), "exporterSecret1");
+    const r = await runBash(sandbox, `bash "$SCRIPTS_DIR/ensure-users.sh"; source "$LIB"; printf "ALTER USER 'root'@'localhost' %s;\\n" "$(identified_by newRootSecret1)" | sql_root_unlogged`,
+      { DB_CLIENT: client.path, SCRIPTS_DIR: sandbox.scripts, APP_DATABASE: "shop", APP_USER: "shop", METRICS: "true" });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const sent = client.calls().map((c) => `${c.argv}\n${c.stdin}`).join("\n");
+    assert.doesNotMatch(sent, /Secret1/, "a password reached the server as text");
+    const native = (pw: string) => `*${createHash("sha1").update(createHash("sha1").update(pw).digest()).digest("hex").toUpperCase()}`;
+    for (const [user, pw] of [["monitor", "monitorSecret1"], ["replicator", "replicationSecret1"], ["backup", "backupSecret1"], ["exporter", "exporterSecret1"], ["shop", "appSecret1"], ["root", "newRootSecret1"]]) {
+      assert.ok(sent.includes(`ALTER USER '${user}'@'${["backup", "exporter", "root"].includes(user) ? "localhost" : "%"}' IDENTIFIED BY PASSWORD '${native(pw)}'`), `${user}'s hash is not PASSWORD()'s`);
+    }
+  });
+
   it("on MySQL lifts super_read_only only for the statement and restores it when the statement fails", async () => {
     const client = stubClient(sandbox);
     const r = await runBash(sandbox, `source "$LIB"; printf "ALTER USER 'root'@'localhost' IDENTIFIED BY '%s';\\n" "$(password root-password)" | sql_root_unlogged; echo "status $?"`,
@@ -100,5 +118,15 @@ describe("pod scripts and passwords", function () {
     assert.match(calls[change].stdin, /SET sql_log_bin = 0;\nSET GLOBAL super_read_only = OFF;\nALTER USER/);
     assert.ok(calls.slice(change + 1).some((c) => c.argv.includes("SET GLOBAL super_read_only = ON")), "super_read_only was not restored");
     for (const call of calls) assert.doesNotMatch(call.argv, /rootSecret1/);
+  });
+
+  it("on MySQL restores super_read_only that a run killed between lift and restore left off (read_only on)", async () => {
+    const client = stubClient(sandbox);
+    const r = await runBash(sandbox, `bash "$SCRIPTS_DIR/ensure-users.sh"`, { DB_CLIENT: client.path, SCRIPTS_DIR: sandbox.scripts, FLAVOR: "mysql", SUPER_READ_ONLY: "0" });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const calls = client.calls();
+    const change = calls.findIndex((c) => c.stdin.includes("ALTER USER"));
+    assert.ok(change >= 0, JSON.stringify(calls));
+    assert.ok(calls.slice(change + 1).some((c) => c.argv.includes("SET GLOBAL super_read_only = ON")), "a replica was left with super_read_only off");
   });
 });

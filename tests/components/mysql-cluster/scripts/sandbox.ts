@@ -67,3 +67,28 @@ export function runBash(sandbox: Sandbox, script: string, env: Record<string, st
     });
   });
 }
+
+/**
+ * Like runBash, but stdin stays open for the caller to write to (a slow or silent client);
+ * `done` resolves when bash exits or is killed after timeoutMs.
+ */
+export function spawnBash(sandbox: Sandbox, script: string, env: Record<string, string> = {}, timeoutMs = 20_000) {
+  const started = Date.now();
+  const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
+    cwd: sandbox.dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", POD_NAME: "db-1", FLAVOR: "mariadb", SECRET_NAME: "db-credentials", LIB: path.join(sandbox.scripts, "lib.sh"), ...env },
+    detached: true,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("latin1")));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on("error", () => { /* the script stopped reading: expected */ });
+  const kill = () => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } };
+  const timer = setTimeout(kill, timeoutMs);
+  const done = new Promise<Result>((resolve) => child.on("close", (code) => {
+    clearTimeout(timer);
+    resolve({ code, stdout, stderr, ms: Date.now() - started });
+  }));
+  return { child, done, kill };
+}

@@ -11,7 +11,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
 import { sharedCaCertificates } from "../../../e2e/tls";
-import { makeSandbox, runBash, Sandbox } from "./sandbox";
+import { makeSandbox, runBash, Sandbox, spawnBash } from "./sandbox";
+import { Socket, connect } from "net";
+import { execFileSync } from "child_process";
 
 const BACKUP_PASSWORD = "backupSecret1";
 const token = createHash("sha256").update(`mysql-cluster backup stream\n${BACKUP_PASSWORD}\n`).digest("hex");
@@ -52,6 +54,45 @@ describe("the backup stream", function () {
       assert.match(r.stderr, /refused 10\.9\.9\.9: .*did not prove membership \(stream token\); nothing sent/);
     });
   }
+
+  it("serve-backup.sh refuses an endless first line at once, without taking it in or waiting for its end", async () => {
+    const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-backup.sh"`, { SCRIPTS_DIR: sandbox.scripts, SOCAT_PEERADDR: "10.9.9.9", BACKUP_TOOL: "false" }, 15_000);
+    run.child.stdin.write("a".repeat(200_000));
+    const r = await run.done;
+    assert.ok(r.ms < 5_000, `the check waited ${r.ms} ms for the line to end`);
+    assert.strictEqual(r.stdout.length, 0);
+    assert.match(r.stderr, /refused 10\.9\.9\.9/);
+  });
+
+  // A TCP client that never starts the TLS handshake held a socat child for ever (socat's -T
+  // counts only once the transfer runs), so connections piled up processes without bound.
+  it("the sidecar's backup listener drops silent connections after the handshake timeout and forks at most 4 children", async () => {
+    const { cluster } = sharedCaCertificates(resolveArgs("db", {}), "stream");
+    fs.writeFileSync(path.join(sandbox.tls, "tls.crt"), cluster.cert);
+    fs.writeFileSync(path.join(sandbox.tls, "tls.key"), cluster.key);
+    fs.writeFileSync(path.join(sandbox.tls, "ca.crt"), cluster.ca);
+    const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/sidecar.sh"`, { SCRIPTS_DIR: sandbox.scripts, STREAM_HANDSHAKE_SECONDS: "2" }, 40_000);
+    server = run.child;
+    await waitForListener(port);
+    const listenerChildren = () => {
+      const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/));
+      const listener = ps.find((f) => f[1] === String(run.child.pid) && f[2] === "socat");
+      assert.ok(listener, "no socat listener under the sidecar");
+      return ps.filter((f) => f[1] === listener[0]).length;
+    };
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 10; i++) { const s = connect(port, "127.0.0.1"); s.on("error", () => { /* dropped */ }); sockets.push(s); }
+    let most = 0;
+    const started = Date.now();
+    while (Date.now() - started < 2_500) { most = Math.max(most, listenerChildren()); await new Promise((r) => setTimeout(r, 100)); }
+    // All ten were accepted at some point only if they were dropped: wait for the last to go.
+    let left = listenerChildren();
+    for (let i = 0; i < 100 && left > 0; i++) { await new Promise((r) => setTimeout(r, 200)); left = listenerChildren(); most = Math.max(most, left); }
+    sockets.forEach((s) => s.destroy());
+    run.kill();
+    assert.ok(most <= 4, `the listener had ${most} children at once`);
+    assert.strictEqual(left, 0, "silent connections still hold listener children");
+  });
 
   it("serve-backup.sh goes on past the check for the right token", async () => {
     // No data directory here: it gets past the token and stops at the next step.
