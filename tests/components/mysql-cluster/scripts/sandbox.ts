@@ -48,28 +48,13 @@ export interface Result { code: number | null; stdout: string; stderr: string; m
 
 /** Runs bash with `script` (which may source lib.sh from the sandbox), input on stdin; kills it after timeoutMs. */
 export function runBash(sandbox: Sandbox, script: string, env: Record<string, string> = {}, input = "", timeoutMs = 20_000): Promise<Result> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
-      cwd: sandbox.dir,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", POD_NAME: "db-1", FLAVOR: "mariadb", SECRET_NAME: "db-credentials", LIB: path.join(sandbox.scripts, "lib.sh"), ...env },
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("latin1")));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(input);
-    const timer = setTimeout(() => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } }, timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  const { child, done } = spawnBash(sandbox, script, env, timeoutMs);
+  child.stdin.end(input);
+  return done;
 }
 
 /**
- * Like runBash, but stdin stays open for the caller to write to (a slow or silent client);
+ * Runs bash with `script` with stdin left open for the caller to write to (a slow or silent client);
  * `done` resolves when bash exits or is killed after timeoutMs.
  */
 export function spawnBash(sandbox: Sandbox, script: string, env: Record<string, string> = {}, timeoutMs = 20_000) {
