@@ -134,27 +134,31 @@ skip_replica_start_option() {
 # sends its gtid_executed and the source sends what that set lacks, so there is
 # no position to set; this prints the executed set, for the log only.
 own_gtid_position() {
-  local gtids
   case $FLAVOR in
-    mariadb) gtids=$("$@" -e 'SELECT @@global.gtid_binlog_pos') || return 1 ;;
-    *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
-  esac
-  gtids=${gtids//$'\n'/}
-  gtids=${gtids//\\n/}   # the client's --batch prints a newline in a value as "\n"
-  printf '%s\n' "${gtids// /}"
+    mariadb) gtid_set "$@" -e 'SELECT @@global.gtid_binlog_pos' ;;
+    *) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
+  esac || return 1
+  printf '\n'
 }
 
 # The set of transactions a server has executed, in the flavor's notation:
 # MySQL's gtid_executed; MariaDB's gtid_binlog_state (the last sequence number
 # per domain and server id, which is what tells whose transactions these are).
 executed_gtids() {
-  local gtids
   case $FLAVOR in
-    mariadb) gtids=$("$@" -e 'SELECT @@global.gtid_binlog_state') || return 1 ;;
-    *) gtids=$("$@" -e 'SELECT @@global.gtid_executed') || return 1 ;;
+    mariadb) gtid_set "$@" -e 'SELECT @@global.gtid_binlog_state' ;;
+    *) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
   esac
+}
+
+# gtid_set CLIENT-COMMAND...: the GTID set the command prints, as one word:
+# newlines and spaces removed, also the "\n" the client's --batch prints for
+# a newline inside a value (MySQL's ",\n" between servers' sets).
+gtid_set() {
+  local gtids
+  gtids=$("$@") || return 1
   gtids=${gtids//$'\n'/}
-  gtids=${gtids//\\n/}   # MySQL's ",\n" between servers' sets, as --batch prints it
+  gtids=${gtids//\\n/}
   printf '%s' "${gtids// /}"
 }
 
