@@ -7,7 +7,11 @@ import { argsFromConfig, MySqlCluster } from "./components/mysql-cluster";
 const config = new pulumi.Config();
 // Every key of the stack, so that a misspelt or foreign key is an error rather than silently ignored.
 // The project's name is the namespace of its keys, whatever Pulumi.yaml names it.
-const { name, args } = argsFromConfig((key) => config.get(key), Object.keys(pulumi.runtime.allConfig()), pulumi.getProject());
+const { name, args } = argsFromConfig(
+  (key) => config.get(key),
+  Object.keys(pulumi.runtime.allConfig()),
+  pulumi.getProject(),
+);
 const cluster = new MySqlCluster(name, args);
 
 /** The write Service's fully qualified DNS name: every write goes here; it follows the primary. */

@@ -5,7 +5,19 @@
 // the replica and its volume, so every bootstrap is a first clone.
 
 import * as path from "path";
-import { benchCluster, BenchCluster, BenchOptions, dirBytes, largestFiles, loadData, now, purgeBinlogs, quietColdCache, sleep, withCluster } from "./common";
+import {
+  benchCluster,
+  BenchCluster,
+  BenchOptions,
+  dirBytes,
+  largestFiles,
+  loadData,
+  now,
+  purgeBinlogs,
+  quietColdCache,
+  sleep,
+  withCluster,
+} from "./common";
 import { componentSettings } from "./settings";
 
 export interface BootstrapPhases {
@@ -88,7 +100,10 @@ export function freshLog(text: string, container: string, since: string): string
 }
 
 /** Scales 1 -> 2 and times pod 1's way to Ready from its logs, polled every 100 ms. */
-export async function bootstrapOnce(c: BenchCluster, ord: number): Promise<Omit<BootstrapRun, "sizeMB" | "rep" | "parallelism" | "dataBytes">> {
+export async function bootstrapOnce(
+  c: BenchCluster,
+  ord: number,
+): Promise<Omit<BootstrapRun, "sizeMB" | "rep" | "parallelism" | "dataBytes">> {
   await quietColdCache();
   const marks: Record<string, number> = {};
   const since = new Date().toISOString();
@@ -127,7 +142,8 @@ export async function bootstrapOnce(c: BenchCluster, ord: number): Promise<Omit<
   await scaling;
   if (failure) throw failure;
   for (const k of ["cloning", "streamed", "cloned", "replicating"]) {
-    if (marks[k] === undefined) throw new Error(`pod ${ord} became Ready without logging its "${k}" step:\n${logOf("clone-data")}`);
+    if (marks[k] === undefined)
+      throw new Error(`pod ${ord} became Ready without logging its "${k}" step:\n${logOf("clone-data")}`);
   }
   const clone = logOf("clone-data");
   const s = (ms: number): number => ms / 1000;
@@ -161,11 +177,21 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
   const t0 = now();
   // Receiver first; the sender retries its connect every 50 ms until the listener is up.
   // tls: the same mutual-TLS socat options the clone's stream uses (lib.sh), to the peer's DNS name as clone-data connects.
-  const listen = tls ? `OPENSSL-LISTEN:${COPY_PORT},reuseaddr,$(stream_tls_options)` : `TCP-LISTEN:${COPY_PORT},reuseaddr`;
-  const connect = tls ? `OPENSSL:$(peer_host ${to}):${COPY_PORT},$(stream_tls_options)` : `TCP:${c.runner.podIp(to)}:${COPY_PORT}`;
-  const receive = exec(to, `source /scripts/lib.sh; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`);
+  const listen = tls
+    ? `OPENSSL-LISTEN:${COPY_PORT},reuseaddr,$(stream_tls_options)`
+    : `TCP-LISTEN:${COPY_PORT},reuseaddr`;
+  const connect = tls
+    ? `OPENSSL:$(peer_host ${to}):${COPY_PORT},$(stream_tls_options)`
+    : `TCP:${c.runner.podIp(to)}:${COPY_PORT}`;
+  const receive = exec(
+    to,
+    `source /scripts/lib.sh; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`,
+  );
   // tar exits 1 when a live InnoDB file changed while it was read; the bytes still went through.
-  const send = exec(from, `source /scripts/lib.sh; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`);
+  const send = exec(
+    from,
+    `source /scripts/lib.sh; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`,
+  );
   await Promise.all([receive, send]);
   const seconds = (now() - t0) / 1000;
   const bytes = dirBytes(path.join(c.runner.pvcDir("data", to), "plaincopy"));
@@ -187,7 +213,14 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
   const variants = [...new Set([1, defaultParallelism, 8])].sort((x, y) => x - y);
   // backupParallelism is compared at 1 GB (the smallest size at which the stream dominates), not at the largest, to keep the run near 30 min.
   const parallelismSizeMB = sizesMB.includes(1024) ? 1024 : sizesMB[sizesMB.length - 1];
-  const results: BootstrapResults = { sizesMB, runs: [], parallelismSizeMB, parallelismRuns: [], defaultParallelism, dataFiles: {} };
+  const results: BootstrapResults = {
+    sizesMB,
+    runs: [],
+    parallelismSizeMB,
+    parallelismRuns: [],
+    defaultParallelism,
+    dataFiles: {},
+  };
   const c = benchCluster("benchb", { replicas: 1, backupParallelism: defaultParallelism, storageSize: "20Gi" });
   await withCluster(c, async () => {
     await c.up();
@@ -198,13 +231,18 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         c.setArgs({ backupParallelism: parallelism });
         await c.reapply(1); // rolls pod 0 so its sidecar serves backups with the new setting
         for (let rep = 1; rep <= opts.reps; rep++) {
-          const run = await opts.measure(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`, async () => {
-            const r = await bootstrapOnce(c, 1);
-            await removeReplica(c, 1);
-            return r;
-          });
+          const run = await opts.measure(
+            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`,
+            async () => {
+              const r = await bootstrapOnce(c, 1);
+              await removeReplica(c, 1);
+              return r;
+            },
+          );
           results.parallelismRuns.push({ sizeMB, rep, parallelism, dataBytes, ...run });
-          opts.log(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`);
+          opts.log(
+            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`,
+          );
         }
       }
       c.setArgs({ backupParallelism: defaultParallelism });
@@ -217,7 +255,9 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
       await purgeBinlogs(c);
       dataBytes = dirBytes(path.join(c.runner.pvcDir("data", 0), "data"));
       results.dataFiles[sizeMB] = largestFiles(path.join(c.runner.pvcDir("data", 0), "data"));
-      opts.log(`bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`);
+      opts.log(
+        `bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`,
+      );
       for (let rep = 1; rep <= opts.reps; rep++) {
         const { run, cloneBytes, copy, copyTls } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, async () => {
           const r = await bootstrapOnce(c, 1);
@@ -227,8 +267,19 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
           await removeReplica(c, 1);
           return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
         });
-        results.runs.push({ sizeMB, rep, parallelism: defaultParallelism, dataBytes, cloneBytes, ...run, copy, copyTls });
-        opts.log(`bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`);
+        results.runs.push({
+          sizeMB,
+          rep,
+          parallelism: defaultParallelism,
+          dataBytes,
+          cloneBytes,
+          ...run,
+          copy,
+          copyTls,
+        });
+        opts.log(
+          `bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`,
+        );
       }
       if (sizeMB === results.parallelismSizeMB) await variantsAt(sizeMB);
     }

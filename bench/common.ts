@@ -34,7 +34,11 @@ export class BenchCluster extends TestCluster {
 }
 
 /** Bench clusters are named bench<letter>: clusterId = name, so they never collide with the e2e tests' ids. */
-export function benchCluster(name: string, args: Partial<MySqlClusterArgs> = {}, mutate?: (objects: object[]) => void): BenchCluster {
+export function benchCluster(
+  name: string,
+  args: Partial<MySqlClusterArgs> = {},
+  mutate?: (objects: object[]) => void,
+): BenchCluster {
   if (!/^bench[a-z0-9]$/.test(name)) throw new Error(`bench cluster names are bench<letter>, got ${name}`);
   return new BenchCluster(name, { ...E2E_ARGS, ...args }, {}, mutate);
 }
@@ -74,7 +78,12 @@ export async function quietColdCache(): Promise<void> {
 }
 
 /** Polls fn every intervalMs until it returns true; returns the elapsed ms at success. */
-export async function pollFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
+export async function pollFor(
+  what: string,
+  fn: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<number> {
   const start = now();
   for (;;) {
     if (await fn()) return now() - start;
@@ -101,7 +110,8 @@ export async function purgeBinlogs(cluster: TestCluster, timeoutMs = 60_000): Pr
     const current = (await cluster.rootSql(0, "SHOW MASTER STATUS")).split("\t")[0];
     await cluster.rootSql(0, `PURGE BINARY LOGS TO '${current}'`);
     if ((await cluster.rootSql(0, "SHOW BINARY LOGS")).trim().split("\n").length === 1) return;
-    if (now() - start > timeoutMs) throw new Error(`the primary still keeps older binary logs after ${timeoutMs / 1000}s`);
+    if (now() - start > timeoutMs)
+      throw new Error(`the primary still keeps older binary logs after ${timeoutMs / 1000}s`);
     await sleep(2000);
   }
 }

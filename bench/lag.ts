@@ -42,7 +42,10 @@ export function heartbeatDelay(replicaAge: number | null, primaryAge: number | n
 
 /** Recomputes every sample's delay and the run's peak and end delay with heartbeatDelay (for runs recorded with the plain difference). */
 export function withHeartbeatDelays(run: LagRun): LagRun {
-  const samples = run.samples.map((x) => ({ ...x, delay: x.lag.map((age, ord) => (ord === 0 ? null : heartbeatDelay(age, x.lag[0]))) }));
+  const samples = run.samples.map((x) => ({
+    ...x,
+    delay: x.lag.map((age, ord) => (ord === 0 ? null : heartbeatDelay(age, x.lag[0]))),
+  }));
   const replicas = run.peakDelay.map((_, i) => i + 1);
   const during = samples.filter((x) => x.t <= run.seconds);
   const end = during[during.length - 1];
@@ -116,7 +119,9 @@ class Sampler {
   }
 
   async lag(ord: number): Promise<number | null> {
-    const [rows] = await this.conns[ord].query("SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6))/1e6 AS lag FROM cluster_meta.heartbeat WHERE id = 1");
+    const [rows] = await this.conns[ord].query(
+      "SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6))/1e6 AS lag FROM cluster_meta.heartbeat WHERE id = 1",
+    );
     const v = (rows as mysql.RowDataPacket[])[0]?.lag;
     return v === undefined || v === null ? null : Number(v);
   }
@@ -154,10 +159,21 @@ async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Pro
   fs.writeFileSync(path.join(dir, "client-key.pem"), c.tls.key, { mode: 0o600 });
   try {
     return await new Promise<string>((resolve, reject) => {
-      const child = spawn("sysbench", [
-        "oltp_write_only", `--config-file=${config}`, "--db-driver=mysql", `--mysql-host=${c.runner.podIp(0)}`, "--mysql-port=3306",
-        `--mysql-user=${APP.user}`, `--mysql-db=${APP.database}`, `--mysql-ssl=${c.args.requireTls === false ? "off" : "on"}`, ...args,
-      ], { stdio: ["ignore", "pipe", "pipe"], cwd: dir });
+      const child = spawn(
+        "sysbench",
+        [
+          "oltp_write_only",
+          `--config-file=${config}`,
+          "--db-driver=mysql",
+          `--mysql-host=${c.runner.podIp(0)}`,
+          "--mysql-port=3306",
+          `--mysql-user=${APP.user}`,
+          `--mysql-db=${APP.database}`,
+          `--mysql-ssl=${c.args.requireTls === false ? "off" : "on"}`,
+          ...args,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], cwd: dir },
+      );
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -191,10 +207,21 @@ async function setReplicaThreads(c: BenchCluster, replicas: number[], threads: n
 
 async function waitCaughtUp(s: Sampler, replicas: number[], timeoutMs: number): Promise<number[]> {
   const target = await s.seq(0);
-  return Promise.all(replicas.map((ord) => pollFor(`replica ${ord} to reach seq ${target}`, async () => (await s.seq(ord)) >= target, timeoutMs).then((ms) => ms / 1000)));
+  return Promise.all(
+    replicas.map((ord) =>
+      pollFor(`replica ${ord} to reach seq ${target}`, async () => (await s.seq(ord)) >= target, timeoutMs).then(
+        (ms) => ms / 1000,
+      ),
+    ),
+  );
 }
 
-async function loadRun(c: BenchCluster, s: Sampler, pods: number, cfg: { clients: number; threads: number; rep: number; seconds: number; tables: number; tableSize: number }): Promise<LagRun> {
+async function loadRun(
+  c: BenchCluster,
+  s: Sampler,
+  pods: number,
+  cfg: { clients: number; threads: number; rep: number; seconds: number; tables: number; tableSize: number },
+): Promise<LagRun> {
   const replicas = Array.from({ length: pods - 1 }, (_, i) => i + 1);
   await waitCaughtUp(s, replicas, 300_000);
   const samples: LagSample[] = [];
@@ -215,7 +242,18 @@ async function loadRun(c: BenchCluster, s: Sampler, pods: number, cfg: { clients
   })();
   let out: string;
   try {
-    out = await sysbench(c, [`--tables=${cfg.tables}`, `--table-size=${cfg.tableSize}`, `--threads=${cfg.clients}`, `--time=${cfg.seconds}`, "--report-interval=0", "run"], (cfg.seconds + 120) * 1000);
+    out = await sysbench(
+      c,
+      [
+        `--tables=${cfg.tables}`,
+        `--table-size=${cfg.tableSize}`,
+        `--threads=${cfg.clients}`,
+        `--time=${cfg.seconds}`,
+        "--report-interval=0",
+        "run",
+      ],
+      (cfg.seconds + 120) * 1000,
+    );
   } finally {
     loading = false;
     await sampler;
@@ -226,8 +264,13 @@ async function loadRun(c: BenchCluster, s: Sampler, pods: number, cfg: { clients
   const finalSeq = end.seq[0];
   // After the load: poll every 100 ms until each replica holds the primary's last GTID; keep sampling once a second meanwhile.
   const tEnd = now();
-  const drainSeconds = await Promise.all(replicas.map((ord) =>
-    pollFor(`replica ${ord} to catch up`, async () => (await s.seq(ord)) >= finalSeq, 600_000).then((ms) => ms / 1000)));
+  const drainSeconds = await Promise.all(
+    replicas.map((ord) =>
+      pollFor(`replica ${ord} to catch up`, async () => (await s.seq(ord)) >= finalSeq, 600_000).then(
+        (ms) => ms / 1000,
+      ),
+    ),
+  );
   for (let extra = 1; extra <= 3; extra++) {
     await sleep(Math.max(0, tEnd + extra * 1000 - now()));
     samples.push(await s.sample(t()));
@@ -262,7 +305,17 @@ export async function benchLag(opts: BenchOptions): Promise<LagResults> {
   const clientCounts = opts.quick ? [1, 8] : [1, 4, 16];
   const threadsClients = clientCounts[clientCounts.length - 1];
   // Filled in from the running replicas: the default is whatever the measured commit configures, not what the harness assumes.
-  const results: LagResults = { replicas: pods - 1, tables, tableSize, seconds, clientCounts, defaultThreads: NaN, runs: [], threadsClients, threadVariants: [] };
+  const results: LagResults = {
+    replicas: pods - 1,
+    tables,
+    tableSize,
+    seconds,
+    clientCounts,
+    defaultThreads: NaN,
+    runs: [],
+    threadsClients,
+    threadVariants: [],
+  };
   const c = benchCluster("benchl", { replicas: pods });
   await withCluster(c, async () => {
     await c.up();
@@ -271,19 +324,26 @@ export async function benchLag(opts: BenchOptions): Promise<LagResults> {
     try {
       const replicas = Array.from({ length: pods - 1 }, (_, i) => i + 1);
       const configured = await Promise.all(replicas.map((ord) => s.threads(ord)));
-      if (new Set(configured).size !== 1) throw new Error(`replicas disagree on slave_parallel_threads: ${configured.join(", ")}`);
+      if (new Set(configured).size !== 1)
+        throw new Error(`replicas disagree on slave_parallel_threads: ${configured.join(", ")}`);
       const defaultThreads = configured[0];
       results.defaultThreads = defaultThreads;
       // Serial apply, the previous default and the current one's neighbours, without the default itself (its runs are the client-count runs).
       const threadVariants = (opts.quick ? [0] : [0, 4, 8, 16]).filter((n) => n !== defaultThreads);
       results.threadVariants = threadVariants;
-      opts.log(`lag: replicas run with slave_parallel_threads = ${defaultThreads}; comparing ${threadVariants.join(", ")} at ${threadsClients} clients`);
+      opts.log(
+        `lag: replicas run with slave_parallel_threads = ${defaultThreads}; comparing ${threadVariants.join(", ")} at ${threadsClients} clients`,
+      );
       const measure = async (clients: number, threads: number): Promise<void> => {
         for (let rep = 1; rep <= opts.reps; rep++) {
-          const run = await opts.measure(`lag ${clients} clients, ${threads} apply threads #${rep}`, () => loadRun(c, s, pods, { clients, threads, rep, seconds, tables, tableSize }));
+          const run = await opts.measure(`lag ${clients} clients, ${threads} apply threads #${rep}`, () =>
+            loadRun(c, s, pods, { clients, threads, rep, seconds, tables, tableSize }),
+          );
           results.runs.push(run);
-          opts.log(`lag ${clients} clients, ${threads} apply threads #${rep}: commit ${run.commitRate.toFixed(0)}/s, apply ${run.applyRate.map((r) => r.toFixed(0)).join("/")}/s, ` +
-            `peak lag ${run.peakLag.map((x) => x.toFixed(2)).join("/")}s, end lag ${run.endLag.map((x) => x.toFixed(2)).join("/")}s, drain ${run.drainSeconds.map((x) => x.toFixed(1)).join("/")}s`);
+          opts.log(
+            `lag ${clients} clients, ${threads} apply threads #${rep}: commit ${run.commitRate.toFixed(0)}/s, apply ${run.applyRate.map((r) => r.toFixed(0)).join("/")}/s, ` +
+              `peak lag ${run.peakLag.map((x) => x.toFixed(2)).join("/")}s, end lag ${run.endLag.map((x) => x.toFixed(2)).join("/")}s, drain ${run.drainSeconds.map((x) => x.toFixed(1)).join("/")}s`,
+          );
         }
       };
       for (const clients of clientCounts) await measure(clients, defaultThreads);

@@ -32,10 +32,21 @@ export function machineInfo(): MachineInfo {
   const dfLine = sh("df", ["-PT", "/tmp"]).split("\n")[1]?.split(/\s+/) ?? [];
   const device = dfLine[0] ?? "?";
   const base = device.replace(/^\/dev\//, "");
-  const rotational = fs.existsSync(`/sys/block/${base}/queue/rotational`) ? fs.readFileSync(`/sys/block/${base}/queue/rotational`, "utf8").trim() : "?";
-  const model = sh("bash", ["-c", `cat /sys/block/${base}/device/model /sys/block/${base}/device/vendor 2>/dev/null | head -1; readlink -f /sys/block/${base}/device/driver 2>/dev/null`]).split("\n").filter(Boolean).map((x) => x.split("/").pop()).join(", ");
+  const rotational = fs.existsSync(`/sys/block/${base}/queue/rotational`)
+    ? fs.readFileSync(`/sys/block/${base}/queue/rotational`, "utf8").trim()
+    : "?";
+  const model = sh("bash", [
+    "-c",
+    `cat /sys/block/${base}/device/model /sys/block/${base}/device/vendor 2>/dev/null | head -1; readlink -f /sys/block/${base}/device/driver 2>/dev/null`,
+  ])
+    .split("\n")
+    .filter(Boolean)
+    .map((x) => x.split("/").pop())
+    .join(", ");
   const sizeGB = dfLine[2] ? Math.round(Number(dfLine[2]) / 1024 / 1024) : NaN;
-  const osRelease = fs.existsSync("/etc/os-release") ? /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? "?" : "?";
+  const osRelease = fs.existsSync("/etc/os-release")
+    ? (/PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync("/etc/os-release", "utf8"))?.[1] ?? "?")
+    : "?";
   return {
     cpuModel: os.cpus()[0]?.model ?? "?",
     cores: os.cpus().length,
@@ -44,7 +55,9 @@ export function machineInfo(): MachineInfo {
     filesystem: dfLine[1] ?? "?",
     kernel: os.release(),
     os: osRelease,
-    mariadb: sh("mariadbd", ["--version"]).replace(/^.*Ver /, "").split(" for ")[0],
+    mariadb: sh("mariadbd", ["--version"])
+      .replace(/^.*Ver /, "")
+      .split(" for ")[0],
     mariadbBackup: sh("bash", ["-c", "mariadb-backup --version 2>&1 | tail -1"]).replace(/^.*Ver /, ""),
     sysbench: sh("sysbench", ["--version"]),
     node: process.version,

@@ -33,9 +33,21 @@ function bootstrapPlot(r: BenchResults, file: string): boolean {
     const total = spread(runs.map((x) => x.phases.total));
     const stream = spread(runs.map((x) => x.phases.stream));
     const copy = spread(runs.map((x) => x.copy?.seconds ?? NaN));
-    return row(size, total.median, total.min, total.max, stream.median, stream.min, stream.max, copy.median, copy.min, copy.max);
+    return row(
+      size,
+      total.median,
+      total.min,
+      total.max,
+      stream.median,
+      stream.min,
+      stream.max,
+      copy.median,
+      copy.min,
+      copy.max,
+    );
   });
-  gnuplot(`${TERMINAL}
+  gnuplot(
+    `${TERMINAL}
 set output '${file}'
 set title 'Replica bootstrap vs plain tar|socat copy of the same data (median, min-max bars)'
 set xlabel 'data loaded (MB)'
@@ -49,7 +61,9 @@ plot 'b.dat' using 1:2:3:4 with yerrorlines lw 2 title 'bootstrap: scale -> Read
      'b.dat' using 1:5:6:7 with yerrorlines lw 2 title 'of which backup stream', \\
      'b.dat' using 1:8:9:10 with yerrorlines lw 2 title 'plain copy (physical limit)', \\
      'b.dat' using 1:($8*1.25) with lines dt 2 lw 1 title 'goal: 1.25 x plain copy'
-`, { "b.dat": lines.join("\n") + "\n" });
+`,
+    { "b.dat": lines.join("\n") + "\n" },
+  );
   return true;
 }
 
@@ -62,7 +76,8 @@ function readyPlot(r: BenchResults, file: string): boolean {
     const d = spread(t.withData.map((x) => x.readyAt[n - 1]));
     lines.push(row(n, e.median, e.min, e.max, d.median, d.min, d.max));
   }
-  gnuplot(`${TERMINAL}
+  gnuplot(
+    `${TERMINAL}
 set output '${file}'
 set title 'Time to N Ready pods (OrderedReady; median, min-max bars)'
 set xlabel 'N (pods Ready)'
@@ -74,7 +89,9 @@ set xrange [0.5:${t.maxPods + 0.5}]
 set yrange [0:*]
 plot 'r.dat' using 1:2:3:4 with yerrorlines lw 2 title 'empty namespace -> N pods', \\
      'r.dat' using 1:5:6:7 with yerrorlines lw 2 title 'scale-out 1 -> N, primary holding ${t.withDataMB} MB'
-`, { "r.dat": lines.join("\n") + "\n" });
+`,
+    { "r.dat": lines.join("\n") + "\n" },
+  );
   return true;
 }
 
@@ -85,15 +102,22 @@ function lagPlot(r: BenchResults, file: string): boolean {
   const plots: string[] = [];
   // One line per client count: the run whose peak lag is the median one, replica 1's heartbeat lag.
   for (const clients of l.clientCounts) {
-    const runs = l.runs.filter((x) => x.clients === clients && x.replicaThreads === l.defaultThreads).sort((a, b) => a.peakLag[0] - b.peakLag[0]);
+    const runs = l.runs
+      .filter((x) => x.clients === clients && x.replicaThreads === l.defaultThreads)
+      .sort((a, b) => a.peakLag[0] - b.peakLag[0]);
     const run = runs[Math.floor(runs.length / 2)];
     if (!run) continue;
     const name = `lag${clients}.dat`;
     data[name] = run.samples.map((s) => row(s.t, s.delay?.[1] ?? NaN, s.lag[1] ?? NaN)).join("\n") + "\n";
-    plots.push(`'${name}' using 1:2 with linespoints lw 2 pt 7 ps 0.5 title '${clients} client${clients > 1 ? "s" : ""}: delay'`);
-    plots.push(`'${name}' using 1:3 with lines lw 1 dt 3 title '${clients} client${clients > 1 ? "s" : ""}: raw heartbeat age'`);
+    plots.push(
+      `'${name}' using 1:2 with linespoints lw 2 pt 7 ps 0.5 title '${clients} client${clients > 1 ? "s" : ""}: delay'`,
+    );
+    plots.push(
+      `'${name}' using 1:3 with lines lw 1 dt 3 title '${clients} client${clients > 1 ? "s" : ""}: raw heartbeat age'`,
+    );
   }
-  gnuplot(`${TERMINAL}
+  gnuplot(
+    `${TERMINAL}
 set output '${file}'
 set title 'Replica heartbeat lag under sysbench oltp_write_only (load from 0 to ${l.seconds} s; median run)'
 set xlabel 'seconds since the load started'
@@ -103,7 +127,9 @@ set grid
 set yrange [0:*]
 set arrow from ${l.seconds},graph 0 to ${l.seconds},graph 1 nohead dt 2
 plot ${plots.join(", \\\n     ")}
-`, data);
+`,
+    data,
+  );
   return true;
 }
 

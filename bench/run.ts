@@ -69,7 +69,11 @@ function parseArgs(argv: string[]): Args {
 
 function outputs(quick: boolean): { resultsDir: string; plotDir: string; reportFile: string } {
   return quick
-    ? { resultsDir: path.join(BENCH_DIR, "out"), plotDir: path.join(BENCH_DIR, "out"), reportFile: path.join(BENCH_DIR, "out", "BENCHMARKS.quick.md") }
+    ? {
+        resultsDir: path.join(BENCH_DIR, "out"),
+        plotDir: path.join(BENCH_DIR, "out"),
+        reportFile: path.join(BENCH_DIR, "out", "BENCHMARKS.quick.md"),
+      }
     : { resultsDir: path.join(BENCH_DIR, "results"), plotDir: BENCH_DIR, reportFile: path.join(ROOT, "BENCHMARKS.md") };
 }
 
@@ -99,7 +103,9 @@ function render(results: BenchResults, resultsFile: string, baselineFile?: strin
     baseline = { results: old, file: baselineFile };
   }
   writeReport(results, { reportFile, resultsFile, plots, baseline });
-  console.log(`report: ${path.relative(ROOT, reportFile)}; plots: ${plots.map((p) => path.relative(ROOT, p)).join(", ") || "none"}`);
+  console.log(
+    `report: ${path.relative(ROOT, reportFile)}; plots: ${plots.map((p) => path.relative(ROOT, p)).join(", ") || "none"}`,
+  );
 }
 
 function git(args: string[], cwd = path.dirname(__dirname)): string {
@@ -107,7 +113,8 @@ function git(args: string[], cwd = path.dirname(__dirname)): string {
 }
 
 function sourceInfo(): { commit: string; dirty: boolean } {
-  if (process.env.BENCH_SOURCE_COMMIT) return { commit: process.env.BENCH_SOURCE_COMMIT, dirty: !!process.env.BENCH_SOURCE_DIRTY };
+  if (process.env.BENCH_SOURCE_COMMIT)
+    return { commit: process.env.BENCH_SOURCE_COMMIT, dirty: !!process.env.BENCH_SOURCE_DIRTY };
   try {
     return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--", "components"]) !== "" };
   } catch {
@@ -126,13 +133,22 @@ async function runAt(rev: string, rest: string[]): Promise<number> {
   fs.mkdirSync(dir, { recursive: true });
   if (worktree) {
     // Tracked and untracked files, not ignored ones, as they are right now.
-    execFileSync("bash", ["-c", `cd "$1" && git ls-files -co --exclude-standard -z | tar --null -T - -c | tar -x -C "$2"`, "_", here, dir]);
+    execFileSync("bash", [
+      "-c",
+      `cd "$1" && git ls-files -co --exclude-standard -z | tar --null -T - -c | tar -x -C "$2"`,
+      "_",
+      here,
+      dir,
+    ]);
   } else {
     execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", here, commit, dir]);
   }
   const dirty = worktree && git(["status", "--porcelain", "--", "components", "tests"]) !== "";
   fs.rmSync(path.join(dir, "bench"), { recursive: true, force: true });
-  fs.cpSync(__dirname, path.join(dir, "bench"), { recursive: true, filter: (src) => !/\/bench\/(out|results)(\/|$)/.test(src) });
+  fs.cpSync(__dirname, path.join(dir, "bench"), {
+    recursive: true,
+    filter: (src) => !/\/bench\/(out|results)(\/|$)/.test(src),
+  });
   fs.symlinkSync(path.join(here, "node_modules"), path.join(dir, "node_modules"));
   console.log(`measuring commit ${commit} from ${dir}`);
   // Relative results files name files of this checkout, not of the export (which has no bench/results).
@@ -166,7 +182,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
   if (args.at) {
-    process.exitCode = await runAt(args.at, argv.filter((a) => !a.startsWith("--at=")));
+    process.exitCode = await runAt(
+      args.at,
+      argv.filter((a) => !a.startsWith("--at=")),
+    );
     return;
   }
   if (args.report) {
@@ -207,18 +226,39 @@ async function main(): Promise<void> {
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
   const resultsFile = path.join(resultsDir, `${args.quick ? "quick-" : ""}${stamp}.json`);
-  const results: BenchResults = { startedAt: new Date().toISOString(), quick: args.quick, reps: opts.reps, machine: machineInfo(), source: sourceInfo(), settings: componentSettings(), errors: [] };
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    quick: args.quick,
+    reps: opts.reps,
+    machine: machineInfo(),
+    source: sourceInfo(),
+    settings: componentSettings(),
+    errors: [],
+  };
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
   if (args.merge) {
     const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
-    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe"> = { bootstrap: "bootstrap", ready: "timeToReady", lag: "lag", startup: "startupProbe" };
+    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe"> = {
+      bootstrap: "bootstrap",
+      ready: "timeToReady",
+      lag: "lag",
+      startup: "startupProbe",
+    };
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
       // A section the earlier run itself merged keeps naming the run that measured it.
       const measuredIn = earlier.merged?.find((m) => m.step === step);
-      (results.merged ??= []).push(measuredIn ?? { step, file: path.relative(ROOT, args.merge), startedAt: earlier.startedAt, commit: earlier.source?.commit ?? "?" });
-      const prefix = { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
+      (results.merged ??= []).push(
+        measuredIn ?? {
+          step,
+          file: path.relative(ROOT, args.merge),
+          startedAt: earlier.startedAt,
+          commit: earlier.source?.commit ?? "?",
+        },
+      );
+      const prefix =
+        { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
       for (const c of earlier.contended ?? []) if (c.what.startsWith(prefix)) (results.contended ??= []).push(c);
     }
   }

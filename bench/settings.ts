@@ -52,12 +52,21 @@ export function componentSettings(): ComponentSettings {
   const startup = mysqld?.startupProbe;
   const config = objects.find((o) => o.kind === "ConfigMap" && o.data?.["sidecar.sh"])?.data ?? {};
   const sidecar = config["sidecar.sh"] ?? "";
-  const cnf = Object.entries(config).filter(([k]) => k.endsWith(".cnf")).map(([, v]) => v).join("\n");
+  const cnf = Object.entries(config)
+    .filter(([k]) => k.endsWith(".cnf"))
+    .map(([, v]) => v)
+    .join("\n");
   const threads = /^\s*slave_parallel_threads\s*=\s*(\d+)/m.exec(cnf)?.[1];
   return {
-    readinessProbe: probe ? { periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold } : undefined,
-    startupProbe: startup ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold } : undefined,
-    sidecarSleeps: [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) => Number(m[1] ?? m[2])),
+    readinessProbe: probe
+      ? { periodSeconds: probe.periodSeconds, failureThreshold: probe.failureThreshold }
+      : undefined,
+    startupProbe: startup
+      ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold }
+      : undefined,
+    sidecarSleeps: [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) =>
+      Number(m[1] ?? m[2]),
+    ),
     sidecarReadyRounds: Number(/\]\] && rounds=(\d+)/.exec(sidecar)?.[1] ?? 1),
     replicaParallelThreads: threads === undefined ? undefined : Number(threads),
     backupParallelism: args.backupParallelism,
@@ -75,12 +84,21 @@ export function componentSettings(): ComponentSettings {
 export function settingsAt(repo: string, commit: string): ComponentSettings | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-settings-"));
   try {
-    execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", repo, commit, dir], { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "_", repo, commit, dir], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     fs.mkdirSync(path.join(dir, "bench"), { recursive: true });
     fs.copyFileSync(__filename, path.join(dir, "bench", "settings.ts"));
-    fs.writeFileSync(path.join(dir, "bench", "print-settings.ts"), `import { componentSettings } from "./settings";\nconsole.log(JSON.stringify(componentSettings()));\n`);
+    fs.writeFileSync(
+      path.join(dir, "bench", "print-settings.ts"),
+      `import { componentSettings } from "./settings";\nconsole.log(JSON.stringify(componentSettings()));\n`,
+    );
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"));
-    const out = execFileSync(path.join(repo, "node_modules", ".bin", "tsx"), ["bench/print-settings.ts"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(path.join(repo, "node_modules", ".bin", "tsx"), ["bench/print-settings.ts"], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return JSON.parse(out.trim().split("\n").pop() ?? "") as ComponentSettings;
   } catch {
     return undefined;

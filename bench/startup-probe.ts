@@ -67,7 +67,14 @@ export async function benchStartupProbe(opts: BenchOptions): Promise<StartupProb
     const periodSeconds = p ?? own.periodSeconds!;
     let v = results.variants.find((x) => x.periodSeconds === periodSeconds);
     if (!v) {
-      v = { periodSeconds, failureThreshold: p === undefined ? own.failureThreshold! : Math.ceil((own.periodSeconds! * own.failureThreshold!) / p), isDefault: p === undefined, bootstrap: [], timeToReady: [] };
+      v = {
+        periodSeconds,
+        failureThreshold:
+          p === undefined ? own.failureThreshold! : Math.ceil((own.periodSeconds! * own.failureThreshold!) / p),
+        isDefault: p === undefined,
+        bootstrap: [],
+        timeToReady: [],
+      };
       results.variants.push(v);
     }
     return v;
@@ -82,14 +89,25 @@ export async function benchStartupProbe(opts: BenchOptions): Promise<StartupProb
         period = p;
         await c.reapply(1); // rolls pod 0 if the template changed; pod 1 is created from the same template
         const v = variant(p);
-        const run = await opts.measure(`startup probe ${v.periodSeconds} s: bootstrap ${bootstrapSizeMB} MB #${rep}`, async () => {
-          const r = await bootstrapOnce(c, 1);
-          await c.scale(1);
-          await c.runner.deleteClaim("data", 1);
-          return r;
+        const run = await opts.measure(
+          `startup probe ${v.periodSeconds} s: bootstrap ${bootstrapSizeMB} MB #${rep}`,
+          async () => {
+            const r = await bootstrapOnce(c, 1);
+            await c.scale(1);
+            await c.runner.deleteClaim("data", 1);
+            return r;
+          },
+        );
+        v.bootstrap.push({
+          sizeMB: bootstrapSizeMB,
+          rep,
+          parallelism: c.args.backupParallelism ?? 4,
+          dataBytes: 0,
+          ...run,
         });
-        v.bootstrap.push({ sizeMB: bootstrapSizeMB, rep, parallelism: c.args.backupParallelism ?? 4, dataBytes: 0, ...run });
-        opts.log(`startup probe ${v.periodSeconds} s: bootstrap ${bootstrapSizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (start ${run.phases.start.toFixed(1)}s, readiness ${run.phases.readiness.toFixed(1)}s)`);
+        opts.log(
+          `startup probe ${v.periodSeconds} s: bootstrap ${bootstrapSizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (start ${run.phases.start.toFixed(1)}s, readiness ${run.phases.readiness.toFixed(1)}s)`,
+        );
       }
     }
   });
@@ -97,9 +115,13 @@ export async function benchStartupProbe(opts: BenchOptions): Promise<StartupProb
     for (const p of periods) {
       period = p;
       const v = variant(p);
-      const run = await opts.measure(`startup probe ${v.periodSeconds} s: time to ${maxPods} ready #${rep}`, () => benchTimeToReadyOnce("benchq", maxPods, rep, mutate));
+      const run = await opts.measure(`startup probe ${v.periodSeconds} s: time to ${maxPods} ready #${rep}`, () =>
+        benchTimeToReadyOnce("benchq", maxPods, rep, mutate),
+      );
       v.timeToReady.push(run);
-      opts.log(`startup probe ${v.periodSeconds} s: time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}`);
+      opts.log(
+        `startup probe ${v.periodSeconds} s: time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}`,
+      );
     }
   }
   return results;

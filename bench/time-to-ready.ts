@@ -29,7 +29,11 @@ export interface TimeToReadyResults {
 }
 
 /** Polls the runner's pod list every 100 ms while `action` runs, recording creation and readiness times. */
-async function watch(c: BenchCluster, maxPods: number, action: () => Promise<void>): Promise<Pick<ReadyRun, "createdAt" | "readyAt" | "events">> {
+async function watch(
+  c: BenchCluster,
+  maxPods: number,
+  action: () => Promise<void>,
+): Promise<Pick<ReadyRun, "createdAt" | "readyAt" | "events">> {
   const createdAt: number[] = [];
   const readyAt: number[] = [];
   const events: Record<string, number>[] = Array.from({ length: maxPods }, () => ({}));
@@ -54,7 +58,11 @@ async function watch(c: BenchCluster, maxPods: number, action: () => Promise<voi
         const clone = logOf(p.ordinal, "clone-data");
         if (ev.cloning === undefined && /cloning from/.test(clone)) ev.cloning = at;
         if (ev.cloned === undefined && /cloned from|not cloning|initialised by init-data/.test(clone)) ev.cloned = at;
-        if (ev.replicating === undefined && /replication configured|users, application database/.test(logOf(p.ordinal, "sidecar"))) ev.replicating = at;
+        if (
+          ev.replicating === undefined &&
+          /replication configured|users, application database/.test(logOf(p.ordinal, "sidecar"))
+        )
+          ev.replicating = at;
       }
       await sleep(100);
     }
@@ -76,7 +84,8 @@ async function watch(c: BenchCluster, maxPods: number, action: () => Promise<voi
  * switch and probe.sh), which the harness starts nothing else of meanwhile.
  */
 async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
-  const read = (): number[] => fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const read = (): number[] =>
+    fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   // Fields 16 and 17 of /proc/self/stat: CPU of waited-for children, in the same clock ticks.
   const children = (): number => {
     const f = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
@@ -94,7 +103,12 @@ async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
 }
 
 /** A fresh cluster of `maxPods` brought up from an empty namespace, each pod's creation and Ready timed; then 10 s of idle CPU. */
-export function benchTimeToReadyOnce(name: string, maxPods: number, rep: number, mutate?: (objects: object[]) => void): Promise<ReadyRun> {
+export function benchTimeToReadyOnce(
+  name: string,
+  maxPods: number,
+  rep: number,
+  mutate?: (objects: object[]) => void,
+): Promise<ReadyRun> {
   const c = benchCluster(name, { replicas: maxPods }, mutate);
   return withCluster(c, async () => {
     const r = await watch(c, maxPods, () => c.up().then(() => undefined));
@@ -108,9 +122,13 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
   const withDataMB = opts.quick ? 32 : 256;
   const results: TimeToReadyResults = { maxPods, empty: [], withDataMB, withData: [] };
   for (let rep = 1; rep <= opts.reps; rep++) {
-    const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () => benchTimeToReadyOnce("bencht", maxPods, rep));
+    const run: ReadyRun = await opts.measure(`time to ready #${rep}`, () =>
+      benchTimeToReadyOnce("bencht", maxPods, rep),
+    );
     results.empty.push(run);
-    opts.log(`time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}% (probes ${((run.idleProbeCpu ?? NaN) * 100).toFixed(0)}%)`);
+    opts.log(
+      `time to ready #${rep}: ${run.readyAt.map((x) => x.toFixed(1)).join(" ")}; idle CPU with ${maxPods} pods ${((run.idleCpu ?? NaN) * 100).toFixed(0)}% (probes ${((run.idleProbeCpu ?? NaN) * 100).toFixed(0)}%)`,
+    );
   }
   const c = benchCluster("benchd", { replicas: 1 });
   await withCluster(c, async () => {

@@ -22,10 +22,12 @@ export function readStackConfig(root: string, stack: string): Record<string, str
     if (decl && decl.default !== undefined) values[key] = configText(decl.default);
   }
   const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-  const stackConfig = fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {} : {};
+  const stackConfig = fs.existsSync(stackFile) ? (parse(fs.readFileSync(stackFile, "utf8"))?.config ?? {}) : {};
   const allKeys = Object.keys(values).map((key) => `${project.name}:${key}`);
   for (const [fullKey, value] of Object.entries(stackConfig)) {
-    const [namespace, key] = fullKey.includes(":") ? [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)] : [project.name, fullKey];
+    const [namespace, key] = fullKey.includes(":")
+      ? [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)]
+      : [project.name, fullKey];
     allKeys.push(`${namespace}:${key}`);
     if (namespace === project.name) values[key] = configText(value);
   }

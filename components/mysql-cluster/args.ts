@@ -13,17 +13,33 @@ import { MAX_NAME_LENGTH_WITH_BACKUPS, SETTING_ENTRIES, SETTINGS, SettingSpec } 
 export { MySqlClusterArgs, ResolvedArgs } from "./mysql-cluster-args";
 export { Toleration, isCronSchedule, isImageReference, isLabelValue, isQualifiedName } from "./checks";
 export {
-  MAX_CPU_CORES, MAX_MEMORY_BYTES, MAX_NAME_LENGTH, MAX_NAME_LENGTH_WITH_BACKUPS, MAX_REPLICAS, MAX_STORAGE_BYTES, RESERVED_DATABASES, RESERVED_USERS,
+  MAX_CPU_CORES,
+  MAX_MEMORY_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_NAME_LENGTH_WITH_BACKUPS,
+  MAX_REPLICAS,
+  MAX_STORAGE_BYTES,
+  RESERVED_DATABASES,
+  RESERVED_USERS,
 } from "./settings";
 
 /** The component settings whose schema entry has a fixed default. */
 type Defaulted = {
-  [K in Exclude<keyof typeof SETTINGS, "clusterName"> as (typeof SETTINGS)[K] extends { default: string | number | boolean } ? K : never]: ResolvedArgs[K];
+  [
+    K in Exclude<keyof typeof SETTINGS, "clusterName"> as (typeof SETTINGS)[K] extends {
+      default: string | number | boolean;
+    }
+      ? K
+      : never
+  ]: ResolvedArgs[K];
 };
 
 /** The default of every setting that has a fixed one (the images' depend on the flavor). */
 export const DEFAULTS = Object.fromEntries(
-  SETTING_ENTRIES.filter(([, spec]) => spec.arg !== false && spec.default !== undefined).map(([key, spec]) => [key, spec.default]),
+  SETTING_ENTRIES.filter(([, spec]) => spec.arg !== false && spec.default !== undefined).map(([key, spec]) => [
+    key,
+    spec.default,
+  ]),
 ) as Readonly<Defaulted>;
 
 /** Thrown for invalid settings; its message names each bad setting and what it accepts. */
@@ -36,7 +52,8 @@ export class MySqlClusterConfigError extends Error {
 
 /** The value as the error shows it: strings quoted, with every character outside printable ASCII escaped (so invisible ones show). */
 function shown(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (typeof value === "string")
+    return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (value !== null && typeof value === "object") {
     try {
       return shown(JSON.stringify(value)).slice(1, -1);
@@ -87,11 +104,15 @@ const RULES: Record<string, Rule> = {
   // The longest name ending in the domain is pod N-1's "<name>-N.<name>.<namespace>.svc.<domain>";
   // a DNS name has at most 253 characters (RFC 1035 2.3.4; Kubernetes' IsDNS1123Subdomain).
   podNamesWithinDnsLimit: ({ name, value: { namespace, replicas, clusterDomain }, valid }) => {
-    if (!valid("clusterDomain") || typeof name !== "string" || typeof namespace !== "string" || !valid("replicas")) return undefined;
+    if (!valid("clusterDomain") || typeof name !== "string" || typeof namespace !== "string" || !valid("replicas"))
+      return undefined;
     const longest = `${name}-${(replicas as number) - 1}.${name}.${namespace}.svc.${clusterDomain}`;
     return longest.length > 253
-      ? ["clusterDomain", clusterDomain,
-        `a domain short enough that pod names such as "${longest}" (${longest.length} characters) stay within 253 characters`]
+      ? [
+          "clusterDomain",
+          clusterDomain,
+          `a domain short enough that pod names such as "${longest}" (${longest.length} characters) stay within 253 characters`,
+        ]
       : undefined;
   },
   // One Secret cannot be both: the generated one would overwrite the user's.
@@ -107,8 +128,12 @@ const RULES: Record<string, Rule> = {
   clientNamespaceSelectorNeedsNetworkPolicy: (r) => selectorNeedsNetworkPolicy("clientNamespaceSelector", r),
   noRotationOfExistingSecret: ({ value: { passwordRotation, existingSecret }, valid }) =>
     valid("passwordRotation") && passwordRotation !== 0 && existingSecret !== undefined
-      ? ["passwordRotation", passwordRotation, "0 with existingSecret: the passwords are the existing Secret's, so nothing would rotate; " +
-        "change its values instead (the pods apply them without a restart)"]
+      ? [
+          "passwordRotation",
+          passwordRotation,
+          "0 with existingSecret: the passwords are the existing Secret's, so nothing would rotate; " +
+            "change its values instead (the pods apply them without a restart)",
+        ]
       : undefined,
   serviceMonitorNeedsMetrics: ({ value: { serviceMonitor, metrics } }) =>
     serviceMonitor === true && metrics === false
@@ -118,42 +143,71 @@ const RULES: Record<string, Rule> = {
     if (labels === undefined || !valid("serviceMonitorLabels")) return undefined;
     const own = clusterNames({ name: typeof name === "string" ? name : "" }).labels;
     if (Object.keys(labels as object).some((key) => key in own)) {
-      return ["serviceMonitorLabels", labels, `keys other than the cluster's own labels ${Object.keys(own).join(", ")}`];
+      return [
+        "serviceMonitorLabels",
+        labels,
+        `keys other than the cluster's own labels ${Object.keys(own).join(", ")}`,
+      ];
     }
     return serviceMonitor !== true
-      ? ["serviceMonitorLabels", labels, "unset unless serviceMonitor is true: they label the ServiceMonitor, which only serviceMonitor creates"]
+      ? [
+          "serviceMonitorLabels",
+          labels,
+          "unset unless serviceMonitor is true: they label the ServiceMonitor, which only serviceMonitor creates",
+        ]
       : undefined;
   },
   nameShortEnoughForBackups: ({ name, value: { backupSchedule }, valid }) =>
-    backupSchedule !== undefined && valid("backupSchedule") && typeof name === "string" && name.length > MAX_NAME_LENGTH_WITH_BACKUPS
-      ? ["name", name,
-        `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`]
+    backupSchedule !== undefined &&
+    valid("backupSchedule") &&
+    typeof name === "string" &&
+    name.length > MAX_NAME_LENGTH_WITH_BACKUPS
+      ? [
+          "name",
+          name,
+          `with backupSchedule, a name of at most ${MAX_NAME_LENGTH_WITH_BACKUPS} characters: the CronJob "<name>-backup" may have at most 52`,
+        ]
       : undefined,
   // The claim is in the pod template, so every pod would mount it: a ReadWriteOnce claim attaches to one node
   // only, and the other pods fail with Multi-Attach errors (it also blocks the source cluster's backup Job).
   restoreWithOneReplica: ({ value: { restoreFromClaim, replicas }, valid }) =>
     restoreFromClaim !== undefined && valid("restoreFromClaim") && valid("replicas") && replicas !== 1
-      ? ["restoreFromClaim", restoreFromClaim, `replicas: 1 while restoring (got replicas ${replicas}): every pod mounts the claim, ` +
-        "and a ReadWriteOnce claim attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up"]
+      ? [
+          "restoreFromClaim",
+          restoreFromClaim,
+          `replicas: 1 while restoring (got replicas ${replicas}): every pod mounts the claim, ` +
+            "and a ReadWriteOnce claim attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up",
+        ]
       : undefined,
   restoreBackupNeedsClaim: ({ value: { restoreBackup, restoreFromClaim }, valid }) =>
     valid("restoreBackup") && restoreBackup !== SETTINGS.restoreBackup.default && restoreFromClaim === undefined
-      ? ["restoreBackup", restoreBackup, "only together with restoreFromClaim, which names the volume holding the backups"]
+      ? [
+          "restoreBackup",
+          restoreBackup,
+          "only together with restoreFromClaim, which names the volume holding the backups",
+        ]
       : undefined,
 };
 
 /** A client selector restricts nothing without the NetworkPolicy (every pod may connect). */
-function selectorNeedsNetworkPolicy(setting: "clientPodSelector" | "clientNamespaceSelector", { value, valid }: Resolving): ReturnType<Rule> {
+function selectorNeedsNetworkPolicy(
+  setting: "clientPodSelector" | "clientNamespaceSelector",
+  { value, valid }: Resolving,
+): ReturnType<Rule> {
   return value[setting] !== undefined && valid(setting) && value.networkPolicy === false
-    ? [setting, value[setting], "unset when networkPolicy is false: without the NetworkPolicy every pod may connect, so the selector would " +
-      "restrict nothing (set networkPolicy to true to admit only these clients)"]
+    ? [
+        setting,
+        value[setting],
+        "unset when networkPolicy is false: without the NetworkPolicy every pod may connect, so the selector would " +
+          "restrict nothing (set networkPolicy to true to admit only these clients)",
+      ]
     : undefined;
 }
 
 /** The given value, or the setting's default when it is unset (undefined, null, or what its unsetWhen says). */
 function withDefault(spec: SettingSpec, given: unknown, flavor: FlavorSpec): unknown {
   const v = spec.unsetWhen?.(given) ? undefined : given;
-  return v === undefined || v === null ? spec.default ?? spec.flavorDefault?.(flavor) ?? v : v;
+  return v === undefined || v === null ? (spec.default ?? spec.flavorDefault?.(flavor) ?? v) : v;
 }
 
 /** Applies the defaults and checks every setting; throws one MySqlClusterConfigError listing every problem. */
@@ -162,7 +216,9 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: 
   const bad = (setting: string, value: unknown, accepted: string) => {
     // A value that would be right but for spaces around it gets told so: the spaces are easy to miss in the quotes.
     const spaces = typeof value === "string" && value !== value.trim() ? " (without leading or trailing spaces)" : "";
-    problems.push(`setting "${setting === "name" ? options.nameSetting ?? "name" : setting}": got ${shown(value)}; expected ${accepted}${spaces}`);
+    problems.push(
+      `setting "${setting === "name" ? (options.nameSetting ?? "name") : setting}": got ${shown(value)}; expected ${accepted}${spaces}`,
+    );
   };
   const given = args as Record<string, unknown>;
   const value: Record<string, unknown> = {};
@@ -172,7 +228,13 @@ export function resolveArgs(name: string, args: MySqlClusterArgs = {}, options: 
   for (const [key, spec] of SETTING_ENTRIES) {
     // The cluster's name is the component's name argument, always checked; the stack calls it clusterName.
     const isName = spec.arg === false;
-    const v = isName ? name : withDefault(spec, given[key], FLAVOR_SPECS[(context.valid("flavor") ? value.flavor : DEFAULTS.flavor) as Flavor]);
+    const v = isName
+      ? name
+      : withDefault(
+          spec,
+          given[key],
+          FLAVOR_SPECS[(context.valid("flavor") ? value.flavor : DEFAULTS.flavor) as Flavor],
+        );
     if (!isName) value[key] = v;
     if (v === undefined && !isName) continue;
     const refused = (typeof spec.check === "function" ? spec.check(context) : spec.check).refuses(v);

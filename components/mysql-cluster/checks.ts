@@ -35,13 +35,19 @@ export function all(...checks: Checker[]): Checker {
 export const trueOrFalse: Checker = checker("true or false", (v) => typeof v === "boolean");
 
 /** One of a fixed set of strings, compared exactly. */
-export function oneOf(values: readonly string[], accepted = `one of ${values.map((v) => `"${v}"`).join(", ")}`): Checker {
+export function oneOf(
+  values: readonly string[],
+  accepted = `one of ${values.map((v) => `"${v}"`).join(", ")}`,
+): Checker {
   return checker(accepted, (v) => typeof v === "string" && values.includes(v), values);
 }
 
 /** A whole number from min to max (max Number.MAX_SAFE_INTEGER reads "from <min> up"). */
-export function wholeNumber(min: number, max: number,
-  accepted = max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`): Checker {
+export function wholeNumber(
+  min: number,
+  max: number,
+  accepted = max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`,
+): Checker {
   return checker(accepted, (v) => typeof v === "number" && Number.isInteger(v) && v >= min && v <= max);
 }
 
@@ -50,13 +56,18 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS-1123 label (IsDNS1123Label) of at most `max` characters: a namespace. */
-export function dnsLabel(max = 63, accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-")`): Checker {
+export function dnsLabel(
+  max = 63,
+  accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-")`,
+): Checker {
   return checker(accepted, (v) => typeof v === "string" && v.length <= max && DNS_LABEL.test(v));
 }
 
 /** A DNS-1035 label (IsDNS1035Label: starts with a letter) of at most `max` characters: a Service name. */
-export function dns1035Label(max = 63,
-  accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-", starting with a letter)`): Checker {
+export function dns1035Label(
+  max = 63,
+  accepted = `a DNS label of at most ${max} characters (lower-case letters, digits and "-", starting with a letter)`,
+): Checker {
   return checker(accepted, (v) => typeof v === "string" && v.length <= max && DNS_1035_LABEL.test(v));
 }
 
@@ -75,7 +86,10 @@ export function dnsSubdomain(accepted = "a DNS subdomain of at most 253 characte
  * built from it, not on the domain alone.
  */
 export function dnsDomain(accepted = "a DNS domain of labels of at most 63 characters"): Checker {
-  return checker(accepted, (v) => typeof v === "string" && DNS_SUBDOMAIN.test(v) && v.split(".").every((label) => label.length <= 63));
+  return checker(
+    accepted,
+    (v) => typeof v === "string" && DNS_SUBDOMAIN.test(v) && v.split(".").every((label) => label.length <= 63),
+  );
 }
 
 /** A Kubernetes quantity (quantity.ts) whose value is within [min, max], or (min, max] with minExclusive. */
@@ -89,7 +103,10 @@ export function quantity(min: number, max: number, accepted: string, minExclusiv
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** An unquoted SQL identifier of 1 to maxLength characters (letters, digits, "_", not starting with a digit). */
-export function sqlIdentifier(maxLength: number, accepted = `1 to ${maxLength} letters, digits or "_", not starting with a digit`): Checker {
+export function sqlIdentifier(
+  maxLength: number,
+  accepted = `1 to ${maxLength} letters, digits or "_", not starting with a digit`,
+): Checker {
   return checker(accepted, (v) => typeof v === "string" && v.length <= maxLength && SQL_IDENTIFIER.test(v));
 }
 
@@ -115,11 +132,12 @@ export function matching(pattern: RegExp, accepted: string): Checker {
  * refuses such a digest (InvalidImageName), so pods would never start.
  */
 const IMAGE_NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
-const IMAGE_DOMAIN = "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
+const IMAGE_DOMAIN =
+  "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
 const IMAGE_REFERENCE = new RegExp(
   `^((?:${IMAGE_DOMAIN}/)?${IMAGE_NAME_COMPONENT}(?:/${IMAGE_NAME_COMPONENT})*)` +
-  "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?" +
-  "(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$",
+    "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?" +
+    "(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$",
 );
 
 export function isImageReference(value: unknown): value is string {
@@ -130,7 +148,8 @@ export function isImageReference(value: unknown): value is string {
 
 /** An image reference; `example` is the one the error shows. */
 export function imageReference(example: string): Checker {
-  const accepted = "an image reference [registry[:port]/]name[:tag][@digest] (lower-case path components; no spaces, quotes or other characters)";
+  const accepted =
+    "an image reference [registry[:port]/]name[:tag][@digest] (lower-case path components; no spaces, quotes or other characters)";
   return checker(`${accepted}, e.g. "${example}"`, isImageReference);
 }
 
@@ -205,7 +224,8 @@ export function isLabelValue(value: unknown): value is string {
 }
 
 /** How the errors describe Kubernetes label syntax. */
-export const LABEL_RULES = "keys: an optional DNS-subdomain prefix and \"/\", then up to 63 letters, digits, \"-\", \"_\" or \".\", " +
+export const LABEL_RULES =
+  'keys: an optional DNS-subdomain prefix and "/", then up to 63 letters, digits, "-", "_" or ".", ' +
   "starting and ending with a letter or digit; values: the same without a prefix, or empty";
 
 /** Whether `value` is a map of valid label keys to valid label values (with nonEmpty, at least one). */
@@ -246,7 +266,13 @@ export function isToleration(t: unknown): t is Toleration {
   const { key = "", value = "", effect = "", tolerationSeconds } = r;
   // An empty operator means Equal, as the API server reads it (ValidateTolerations: case TolerationOpEqual, "").
   const operator = r.operator === undefined || r.operator === "" ? "Equal" : r.operator;
-  if (typeof key !== "string" || typeof operator !== "string" || typeof value !== "string" || typeof effect !== "string") return false;
+  if (
+    typeof key !== "string" ||
+    typeof operator !== "string" ||
+    typeof value !== "string" ||
+    typeof effect !== "string"
+  )
+    return false;
   if (key !== "" && !isQualifiedName(key)) return false;
   if (operator !== "Exists" && operator !== "Equal") return false;
   if (key === "" && operator !== "Exists") return false; // only Exists may match every key
@@ -262,5 +288,8 @@ export function isTolerationList(value: unknown): value is Toleration[] {
 
 /** Tolerations as the component takes them (an array; the stack's JSON text is parsed in stack-config.ts). */
 export function tolerationList(example: string): Checker {
-  return checker(`a JSON array of tolerations (in TypeScript an array of Toleration objects), e.g. ${example}`, isTolerationList);
+  return checker(
+    `a JSON array of tolerations (in TypeScript an array of Toleration objects), e.g. ${example}`,
+    isTolerationList,
+  );
 }

@@ -73,7 +73,12 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "mysqlx = OFF",
     ].join("\n"),
     dialect: {
-      replicaStatusColumns: { io: "Replica_IO_Running", sql: "Replica_SQL_Running", source: "Source_Host", errno: "Last_IO_Errno" },
+      replicaStatusColumns: {
+        io: "Replica_IO_Running",
+        sql: "Replica_SQL_Running",
+        source: "Source_Host",
+        errno: "Last_IO_Errno",
+      },
       purgedBinlogErrno: 13114,
       skipReplicaStart: "skip_replica_start",
       ownPositionVariable: "gtid_executed",
@@ -102,7 +107,12 @@ export const FLAVOR_SPECS: Record<Flavor, FlavorSpec> = {
       "skip_slave_start = ON",
     ].join("\n"),
     dialect: {
-      replicaStatusColumns: { io: "Slave_IO_Running", sql: "Slave_SQL_Running", source: "Master_Host", errno: "Last_IO_Errno" },
+      replicaStatusColumns: {
+        io: "Slave_IO_Running",
+        sql: "Slave_SQL_Running",
+        source: "Master_Host",
+        errno: "Last_IO_Errno",
+      },
       purgedBinlogErrno: 1236,
       skipReplicaStart: "skip_slave_start",
       ownPositionVariable: "gtid_binlog_pos",

@@ -29,7 +29,12 @@ const SKIP_AWAIT = "pulumi.com/skipAwait";
 
 /** Secret data as the API stores it (base64), keeping each value's secretness. */
 function base64Values(data: Record<string, pulumi.Input<string>>): Record<string, pulumi.Output<string>> {
-  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64"))]));
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [
+      key,
+      pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64")),
+    ]),
+  );
 }
 
 export class MySqlCluster extends pulumi.ComponentResource {
@@ -65,17 +70,21 @@ export class MySqlCluster extends pulumi.ComponentResource {
     // Every Kubernetes object waits for the guard: a refused change fails the guard's step, and
     // the SDK registers nothing that dependsOn it, so `pulumi up --skip-preview` (or the
     // Automation API) changes nothing either (issue 13, defect 14).
-    const guard = new SettingsGuard(`${name}-settings-guard`, {
-      flavor: resolved.flavor,
-      storageClass: resolved.storageClass ?? "",
-      storageAccessMode: resolved.storageAccessMode,
-      storageSize: resolved.storageSize,
-      existingSecret: resolved.existingSecret ?? "",
-      tlsSecret: resolved.tlsSecret ?? "",
-      namespace: resolved.namespace,
-      primaryOrdinal: resolved.primaryOrdinal,
-      replicas: resolved.replicas,
-    }, parent);
+    const guard = new SettingsGuard(
+      `${name}-settings-guard`,
+      {
+        flavor: resolved.flavor,
+        storageClass: resolved.storageClass ?? "",
+        storageAccessMode: resolved.storageAccessMode,
+        storageSize: resolved.storageSize,
+        existingSecret: resolved.existingSecret ?? "",
+        tlsSecret: resolved.tlsSecret ?? "",
+        namespace: resolved.namespace,
+        primaryOrdinal: resolved.primaryOrdinal,
+        replicas: resolved.replicas,
+      },
+      parent,
+    );
     const guarded = (...more: pulumi.Resource[]) => ({ parent: this, dependsOn: [guard, ...more] });
 
     const passwords: Record<string, pulumi.Output<string>> = {};
@@ -83,11 +92,15 @@ export class MySqlCluster extends pulumi.ComponentResource {
       for (const key of requiredSecretKeys(resolved)) {
         // Letters and digits only: 32 of them carry ~190 bits and need no quoting in SQL or option files.
         // keepers: raising passwordRotation replaces every password with a new one.
-        passwords[key] = new random.RandomPassword(`${name}-${key}`, {
-          length: 32,
-          special: false,
-          keepers: { rotation: String(resolved.passwordRotation) },
-        }, parent).result;
+        passwords[key] = new random.RandomPassword(
+          `${name}-${key}`,
+          {
+            length: 32,
+            special: false,
+            keepers: { rotation: String(resolved.passwordRotation) },
+          },
+          parent,
+        ).result;
       }
     }
     const certificates = resolved.tlsSecret ? undefined : generateCertificates(resolved, this);
@@ -106,26 +119,52 @@ export class MySqlCluster extends pulumi.ComponentResource {
     // in place and the object never disappears (issue 13, defect 6). The objects keep their
     // Pulumi names, so an existing stack adopts the Patches without a replacement.
     const mountedData = <T extends { metadata: { name: string; namespace: string } }>(
-      kind: "Secret" | "ConfigMap", resourceName: string, object: T, data: Record<string, pulumi.Input<string>>,
+      kind: "Secret" | "ConfigMap",
+      resourceName: string,
+      object: T,
+      data: Record<string, pulumi.Input<string>>,
     ) => {
-      const base = kind === "Secret"
-        ? new k8s.core.v1.Secret(resourceName, object as k8s.core.v1.SecretArgs, { ...guarded(), ignoreChanges: ["stringData", "data"] })
-        : new k8s.core.v1.ConfigMap(resourceName, object as k8s.core.v1.ConfigMapArgs, { ...guarded(), ignoreChanges: ["data"] });
-      const metadata = { name: object.metadata.name, namespace: object.metadata.namespace, annotations: { [PATCH_FORCE]: "true" } };
-      const patch = kind === "Secret"
-        ? new k8s.core.v1.SecretPatch(`${resourceName}-data`, { metadata, data: base64Values(data) }, guarded(base))
-        : new k8s.core.v1.ConfigMapPatch(`${resourceName}-data`, { metadata, data }, guarded(base));
+      const base =
+        kind === "Secret"
+          ? new k8s.core.v1.Secret(resourceName, object as k8s.core.v1.SecretArgs, {
+              ...guarded(),
+              ignoreChanges: ["stringData", "data"],
+            })
+          : new k8s.core.v1.ConfigMap(resourceName, object as k8s.core.v1.ConfigMapArgs, {
+              ...guarded(),
+              ignoreChanges: ["data"],
+            });
+      const metadata = {
+        name: object.metadata.name,
+        namespace: object.metadata.namespace,
+        annotations: { [PATCH_FORCE]: "true" },
+      };
+      const patch =
+        kind === "Secret"
+          ? new k8s.core.v1.SecretPatch(`${resourceName}-data`, { metadata, data: base64Values(data) }, guarded(base))
+          : new k8s.core.v1.ConfigMapPatch(`${resourceName}-data`, { metadata, data }, guarded(base));
       return { base, patch };
     };
-    const secret = manifests.secret ? mountedData("Secret", `${name}-credentials`, manifests.secret, manifests.secret.stringData) : undefined;
-    const tlsSecret = manifests.tlsSecret ? mountedData("Secret", `${name}-tls`, manifests.tlsSecret, manifests.tlsSecret.stringData) : undefined;
-    const topology = mountedData("ConfigMap", `${name}-topology`, manifests.topologyConfigMap, manifests.topologyConfigMap.data);
+    const secret = manifests.secret
+      ? mountedData("Secret", `${name}-credentials`, manifests.secret, manifests.secret.stringData)
+      : undefined;
+    const tlsSecret = manifests.tlsSecret
+      ? mountedData("Secret", `${name}-tls`, manifests.tlsSecret, manifests.tlsSecret.stringData)
+      : undefined;
+    const topology = mountedData(
+      "ConfigMap",
+      `${name}-topology`,
+      manifests.topologyConfigMap,
+      manifests.topologyConfigMap.data,
+    );
     const mounted = [topology.patch, ...(secret ? [secret.patch] : []), ...(tlsSecret ? [tlsSecret.patch] : [])];
 
-    if (manifests.networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, manifests.networkPolicy, guarded());
+    if (manifests.networkPolicy)
+      new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, manifests.networkPolicy, guarded());
     new k8s.policy.v1.PodDisruptionBudget(`${name}-disruption-budget`, manifests.disruptionBudget, guarded());
     if (manifests.metricsService) new k8s.core.v1.Service(`${name}-metrics`, manifests.metricsService, guarded());
-    if (manifests.serviceMonitor) new k8s.apiextensions.CustomResource(`${name}-service-monitor`, manifests.serviceMonitor, guarded());
+    if (manifests.serviceMonitor)
+      new k8s.apiextensions.CustomResource(`${name}-service-monitor`, manifests.serviceMonitor, guarded());
     // Content-hashed name: a change is a new object (create before delete: the old one goes
     // only after the StatefulSet that mounts it has rolled), never a change of a mounted one.
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, manifests.configMap, guarded());
@@ -135,8 +174,14 @@ export class MySqlCluster extends pulumi.ComponentResource {
     // (provider/pkg/await/service.go): the write Service for pod 0 on creation (an
     // initialisation or a restore) or the new primary after a switchover, the read Service
     // for every pod it selects, so as long as the StatefulSet's creation.
-    const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, { ...guarded(), customTimeouts: timeouts.readService });
-    const writeService = new k8s.core.v1.Service(`${name}-write`, manifests.writeService, { ...guarded(), customTimeouts: timeouts.writeService });
+    const readService = new k8s.core.v1.Service(`${name}-read`, manifests.readService, {
+      ...guarded(),
+      customTimeouts: timeouts.readService,
+    });
+    const writeService = new k8s.core.v1.Service(`${name}-write`, manifests.writeService, {
+      ...guarded(),
+      customTimeouts: timeouts.writeService,
+    });
 
     // Each pod's data claim at the current size, created (server-side apply creates a missing
     // object: k8s.io/apiserver endpoints/handlers/patch.go, forceAllowCreate for apply
@@ -144,10 +189,17 @@ export class MySqlCluster extends pulumi.ComponentResource {
     // (issue 13, defect 4). A Patch never fails with AlreadyExists, so a claim kept from an
     // earlier cluster or a scale-down is adopted. retainOnDelete: scaling down or destroying
     // leaves the claims and their data alone (a Patch's delete would relinquish its fields).
-    const dataClaims = manifests.dataClaims.map((claim, ordinal) => new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-data-${ordinal}`, {
-      ...claim,
-      metadata: { ...claim.metadata, annotations: { [PATCH_FORCE]: "true", [SKIP_AWAIT]: "true" } },
-    }, { ...guarded(), retainOnDelete: true }));
+    const dataClaims = manifests.dataClaims.map(
+      (claim, ordinal) =>
+        new k8s.core.v1.PersistentVolumeClaimPatch(
+          `${name}-data-${ordinal}`,
+          {
+            ...claim,
+            metadata: { ...claim.metadata, annotations: { [PATCH_FORCE]: "true", [SKIP_AWAIT]: "true" } },
+          },
+          { ...guarded(), retainOnDelete: true },
+        ),
+    );
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(`${name}`, manifests.statefulSet, {
       ...guarded(configMap, headlessService, ...mounted, ...dataClaims),
@@ -168,10 +220,14 @@ export class MySqlCluster extends pulumi.ComponentResource {
       // Its Pulumi name is not "<name>-backups", the PersistentVolumeClaim resource of earlier
       // versions: that one leaves the program and, being retainOnDelete, only the state.
       const claim = manifests.backupClaim;
-      backupClaim = new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-backup-claim`, {
-        ...claim,
-        metadata: { ...claim.metadata, annotations: { ...claim.metadata.annotations, [PATCH_FORCE]: "true" } },
-      }, { ...guarded(), retainOnDelete: true });
+      backupClaim = new k8s.core.v1.PersistentVolumeClaimPatch(
+        `${name}-backup-claim`,
+        {
+          ...claim,
+          metadata: { ...claim.metadata, annotations: { ...claim.metadata.annotations, [PATCH_FORCE]: "true" } },
+        },
+        { ...guarded(), retainOnDelete: true },
+      );
       // Not after the StatefulSet: a long rollout must not hold back the schedule.
       new k8s.batch.v1.CronJob(`${name}-backup`, manifests.backupCronJob, guarded(configMap, backupClaim, ...mounted));
     }

@@ -57,10 +57,14 @@ export interface ClusterNames {
 export function backupClaimName(name: string, backupStorageClass?: string): string {
   if (!backupStorageClass) return `${name}-backups`;
   const plain = `${name}-backups-${backupStorageClass}`;
-  return plain.length <= 253 ? plain : `${name}-backups-${createHash("sha256").update(backupStorageClass).digest("hex").slice(0, 10)}`;
+  return plain.length <= 253
+    ? plain
+    : `${name}-backups-${createHash("sha256").update(backupStorageClass).digest("hex").slice(0, 10)}`;
 }
 
-export function clusterNames(args: Pick<ResolvedArgs, "name" | "existingSecret" | "tlsSecret"> & Partial<Pick<ResolvedArgs, "backupStorageClass">>): ClusterNames {
+export function clusterNames(
+  args: Pick<ResolvedArgs, "name" | "existingSecret" | "tlsSecret"> & Partial<Pick<ResolvedArgs, "backupStorageClass">>,
+): ClusterNames {
   const selectorLabels = {
     "app.kubernetes.io/name": "mysql-cluster",
     "app.kubernetes.io/instance": args.name,
@@ -93,7 +97,12 @@ export function podFqdn(args: Pick<ResolvedArgs, "name" | "namespace" | "cluster
 /** DNS names the server certificate must cover: every pod, the write and read Services, and localhost. */
 export function certificateDnsNames(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">): string[] {
   const names: string[] = [];
-  for (const suffix of ["", `.${args.namespace}`, `.${args.namespace}.svc`, `.${args.namespace}.svc.${args.clusterDomain}`]) {
+  for (const suffix of [
+    "",
+    `.${args.namespace}`,
+    `.${args.namespace}.svc`,
+    `.${args.namespace}.svc.${args.clusterDomain}`,
+  ]) {
     names.push(`*.${args.name}${suffix}`, `${args.name}-write${suffix}`, `${args.name}-read${suffix}`);
   }
   return [...names, "localhost"];

@@ -9,7 +9,13 @@ import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildDataClaims } from "./builders/data-claims";
 import { buildNetworkPolicy } from "./builders/network-policy";
 import { buildDisruptionBudget } from "./builders/disruption-budget";
-import { buildHeadlessService, buildMetricsService, buildReadService, buildServiceMonitor, buildWriteService } from "./builders/services";
+import {
+  buildHeadlessService,
+  buildMetricsService,
+  buildReadService,
+  buildServiceMonitor,
+  buildWriteService,
+} from "./builders/services";
 import { buildStatefulSet } from "./builders/statefulset";
 import { buildTlsSecret, TlsMaterial } from "./builders/tls-secret";
 import { clusterNames } from "./names";
@@ -27,7 +33,11 @@ export const TLS_PLACEHOLDER = "<generated at deploy time>";
 export function renderManifests<V = string>(
   args: ResolvedArgs,
   passwords: (key: string) => V = () => PASSWORD_PLACEHOLDER as unknown as V,
-  tls: TlsMaterial<V> = { cert: TLS_PLACEHOLDER, key: TLS_PLACEHOLDER, ca: TLS_PLACEHOLDER } as unknown as TlsMaterial<V>,
+  tls: TlsMaterial<V> = {
+    cert: TLS_PLACEHOLDER,
+    key: TLS_PLACEHOLDER,
+    ca: TLS_PLACEHOLDER,
+  } as unknown as TlsMaterial<V>,
 ) {
   const names = clusterNames(args);
   const configMap = buildConfigMap(args, names);
@@ -52,9 +62,27 @@ export function renderManifests<V = string>(
 }
 
 /** The same objects as a list, for printing and for the pod runner. */
-export function renderObjects(args: ResolvedArgs, passwords?: (key: string) => string, tls?: TlsMaterial<string>): object[] {
+export function renderObjects(
+  args: ResolvedArgs,
+  passwords?: (key: string) => string,
+  tls?: TlsMaterial<string>,
+): object[] {
   const m = renderManifests<string>(args, passwords, tls);
-  return [m.secret, m.tlsSecret, m.configMap, m.topologyConfigMap, m.headlessService, m.writeService, m.readService, m.metricsService, m.serviceMonitor,
-    m.networkPolicy, m.disruptionBudget, ...m.dataClaims, m.statefulSet, m.backupClaim, m.backupCronJob]
-    .filter((o): o is NonNullable<typeof o> => o !== undefined);
+  return [
+    m.secret,
+    m.tlsSecret,
+    m.configMap,
+    m.topologyConfigMap,
+    m.headlessService,
+    m.writeService,
+    m.readService,
+    m.metricsService,
+    m.serviceMonitor,
+    m.networkPolicy,
+    m.disruptionBudget,
+    ...m.dataClaims,
+    m.statefulSet,
+    m.backupClaim,
+    m.backupCronJob,
+  ].filter((o): o is NonNullable<typeof o> => o !== undefined);
 }

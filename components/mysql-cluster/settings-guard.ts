@@ -12,7 +12,15 @@ import { creationProblems, ImmutableSettings, immutableSettingProblems } from ".
 /** The settings the guard compares; every other input (such as `__provider`) is ignored. */
 // A record, so a setting added to ImmutableSettings but not here fails to compile.
 const GUARDED: Record<keyof ImmutableSettings, true> = {
-  flavor: true, storageClass: true, storageAccessMode: true, storageSize: true, existingSecret: true, tlsSecret: true, namespace: true, primaryOrdinal: true, replicas: true,
+  flavor: true,
+  storageClass: true,
+  storageAccessMode: true,
+  storageSize: true,
+  existingSecret: true,
+  tlsSecret: true,
+  namespace: true,
+  primaryOrdinal: true,
+  replicas: true,
 };
 export const GUARDED_KEYS = Object.keys(GUARDED) as (keyof ImmutableSettings)[];
 

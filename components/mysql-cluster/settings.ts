@@ -7,8 +7,23 @@
 // is stale). Rules between settings are in args.ts.
 
 import {
-  Checker, all, cronSchedule, dns1035Label, dnsDomain, dnsLabel, dnsSubdomain, imageReference, labelMap, matching, noneOf, oneOf, quantity,
-  sqlIdentifier, tolerationList, trueOrFalse, wholeNumber,
+  Checker,
+  all,
+  cronSchedule,
+  dns1035Label,
+  dnsDomain,
+  dnsLabel,
+  dnsSubdomain,
+  imageReference,
+  labelMap,
+  matching,
+  noneOf,
+  oneOf,
+  quantity,
+  sqlIdentifier,
+  tolerationList,
+  trueOrFalse,
+  wholeNumber,
 } from "./checks";
 import { FLAVORS, FlavorSpec } from "./flavors";
 
@@ -58,8 +73,20 @@ export const MAX_NAME_LENGTH_WITH_BACKUPS = 45;
  * application user must not take one of them. A test reads every user name the
  * scripts use and checks it is listed here.
  */
-export const RESERVED_USERS = ["root", "replicator", "backup", "monitor", "exporter", "probe", "mysql", "mariadb.sys", "mysql.sys",
-  "mysql.session", "mysql.infoschema", "public"];
+export const RESERVED_USERS = [
+  "root",
+  "replicator",
+  "backup",
+  "monitor",
+  "exporter",
+  "probe",
+  "mysql",
+  "mariadb.sys",
+  "mysql.sys",
+  "mysql.session",
+  "mysql.infoschema",
+  "public",
+];
 export const RESERVED_DATABASES = ["mysql", "sys", "information_schema", "performance_schema", "cluster_meta"];
 /** The largest storageSize / backupStorageSize: 1Ei, far beyond any volume, well inside the API server's 2^63-1. */
 export const MAX_STORAGE_BYTES = 2 ** 60;
@@ -73,83 +100,115 @@ export const MAX_MEMORY_BYTES = 64 * 2 ** 40;
 export const MAX_CPU_CORES = 10_000;
 
 const MiB = 2 ** 20;
-const TOLERATION_EXAMPLE = "[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]";
+const TOLERATION_EXAMPLE = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
 
 /** Every setting, in the order of the README's table. */
 export const SETTINGS = {
   clusterName: {
-    kind: "string", arg: false, default: "mysql",
-    description: "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secrets). Fixed at creation.",
-    check: dns1035Label(MAX_NAME_LENGTH,
-      `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`),
-    accepted: "DNS label, starts with a letter, at most 52 characters (pod names and the StatefulSet's revision label must stay valid), " +
+    kind: "string",
+    arg: false,
+    default: "mysql",
+    description:
+      "Name of the cluster; every Kubernetes name derives from it (StatefulSet, Services, Secrets). Fixed at creation.",
+    check: dns1035Label(
+      MAX_NAME_LENGTH,
+      `a DNS label of at most ${MAX_NAME_LENGTH} characters (lower-case letters, digits and "-", starting with a letter), so that pod names "<name>-N" stay valid`,
+    ),
+    accepted:
+      "DNS label, starts with a letter, at most 52 characters (pod names and the StatefulSet's revision label must stay valid), " +
       "45 with `backupSchedule` (the CronJob's Job names)",
   },
   namespace: {
-    kind: "string", default: "default",
+    kind: "string",
+    default: "default",
     description: "Kubernetes namespace every object is created in. Fixed at creation.",
     check: dnsLabel(63),
     accepted: "DNS label",
   },
   replicas: {
-    kind: "integer", default: 3,
-    description: "Number of pods: one primary (ordinal primaryOrdinal) plus replicas-1 read-only replicas. Change it to scale.",
-    check: wholeNumber(1, MAX_REPLICAS, `a whole number from 1 to ${MAX_REPLICAS} (1 primary plus replicas-1 read replicas)`),
+    kind: "integer",
+    default: 3,
+    description:
+      "Number of pods: one primary (ordinal primaryOrdinal) plus replicas-1 read-only replicas. Change it to scale.",
+    check: wholeNumber(
+      1,
+      MAX_REPLICAS,
+      `a whole number from 1 to ${MAX_REPLICAS} (1 primary plus replicas-1 read replicas)`,
+    ),
     accepted: "whole number 1–99",
   },
   primaryOrdinal: {
-    kind: "integer", default: 0,
-    description: "Ordinal of the pod that takes writes. A new cluster starts with 0; changing it on a running cluster is a planned switchover " +
+    kind: "integer",
+    default: 0,
+    description:
+      "Ordinal of the pod that takes writes. A new cluster starts with 0; changing it on a running cluster is a planned switchover " +
       "(no acknowledged commit lost; the write Service follows). Must be below replicas.",
     // Compared with replicas only when that is valid: a bad replicas is its own (one) problem.
     check: (s) => {
       const last = s.valid("replicas") ? (s.value("replicas") as number) - 1 : undefined;
-      return wholeNumber(0, last ?? Infinity,
+      return wholeNumber(
+        0,
+        last ?? Infinity,
         `the ordinal of an existing pod: a whole number from 0 to replicas-1 (${last ?? "?"}); ` +
-        "to scale down past the primary, switch it to a lower ordinal first");
+          "to scale down past the primary, switch it to a lower ordinal first",
+      );
     },
-    accepted: "whole number 0 to `replicas`−1: the pod that takes writes; `0` when the cluster is created, " +
+    accepted:
+      "whole number 0 to `replicas`−1: the pod that takes writes; `0` when the cluster is created, " +
       "change it later for a planned switchover (the write endpoint follows)",
   },
   flavor: {
-    kind: "string", default: "mysql",
-    description: "\"mysql\" (MySQL 8.4 LTS + XtraBackup 8.4) or \"mariadb\" (MariaDB 11.4 LTS). Fixed at creation.",
+    kind: "string",
+    default: "mysql",
+    description: '"mysql" (MySQL 8.4 LTS + XtraBackup 8.4) or "mariadb" (MariaDB 11.4 LTS). Fixed at creation.',
     check: oneOf(FLAVORS),
     accepted: "`mysql` (MySQL 8.4 LTS + Percona XtraBackup 8.4) or `mariadb` (MariaDB 11.4 LTS)",
   },
   image: {
-    kind: "string", flavorDefault: (flavor) => flavor.serverImage,
+    kind: "string",
+    flavorDefault: (flavor) => flavor.serverImage,
     description: "Server image; by default the flavor's. A change rolls the pods, primary last.",
     check: imageReference("mysql:8.4"),
-    accepted: "image reference `[registry[:port]/]name[:tag][@digest]` " +
+    accepted:
+      "image reference `[registry[:port]/]name[:tag][@digest]` " +
       "(the container runtimes' grammar: lower-case path components, no spaces, quotes, `;` or `$(`; a digest `sha256:` + 64, `sha384:` + 96 or `sha512:` + 128 lower-case hex digits)",
   },
   backupImage: {
-    kind: "string", flavorDefault: (flavor) => flavor.backupImage,
+    kind: "string",
+    flavorDefault: (flavor) => flavor.backupImage,
     description: "Image of the clone init step and the sidecar; by default the flavor's.",
     check: imageReference("percona/percona-xtrabackup:8.4"),
     accepted: "image reference",
   },
   storageSize: {
-    kind: "string", default: "10Gi",
-    description: "Size of each pod's data volume (a Kubernetes quantity). Can grow later (volume expansion), never shrink.",
-    check: quantity(MiB, MAX_STORAGE_BYTES, "a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. \"10Gi\", \"500Gi\" or \"1e10\""),
+    kind: "string",
+    default: "10Gi",
+    description:
+      "Size of each pod's data volume (a Kubernetes quantity). Can grow later (volume expansion), never shrink.",
+    check: quantity(
+      MiB,
+      MAX_STORAGE_BYTES,
+      'a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. "10Gi", "500Gi" or "1e10"',
+    ),
     accepted: "Kubernetes quantity 1Mi–1Ei (`10Gi`, `500G`, `1e10`)",
   },
   storageClass: {
-    kind: "string", unset: "cluster default",
+    kind: "string",
+    unset: "cluster default",
     description: "StorageClass of the data volumes; unset for the cluster's default class. Fixed at creation.",
     check: dnsSubdomain("the name of a StorageClass (a DNS subdomain), or unset for the cluster's default"),
     accepted: "StorageClass name",
   },
   storageAccessMode: {
-    kind: "string", default: "ReadWriteOnce",
-    description: "Access mode of the data volumes: \"ReadWriteOnce\" or \"ReadWriteOncePod\". Fixed at creation.",
-    check: oneOf(["ReadWriteOnce", "ReadWriteOncePod"], "\"ReadWriteOnce\" or \"ReadWriteOncePod\""),
+    kind: "string",
+    default: "ReadWriteOnce",
+    description: 'Access mode of the data volumes: "ReadWriteOnce" or "ReadWriteOncePod". Fixed at creation.',
+    check: oneOf(["ReadWriteOnce", "ReadWriteOncePod"], '"ReadWriteOnce" or "ReadWriteOncePod"'),
     accepted: "`ReadWriteOnce` or `ReadWriteOncePod`",
   },
   cpuRequest: {
-    kind: "string", default: "500m",
+    kind: "string",
+    default: "500m",
     description: "CPU request of the database container.",
     check: quantity(0, MAX_CPU_CORES, `a CPU quantity above zero, at most ${MAX_CPU_CORES}, e.g. "500m" or "2"`, true),
     accepted: "CPU quantity > 0, at most 10000",
@@ -157,75 +216,112 @@ export const SETTINGS = {
   cpuLimit: {
     kind: "string",
     description: "CPU limit of the database container; unset for no limit.",
-    check: quantity(0, MAX_CPU_CORES, `a CPU quantity above zero, at most ${MAX_CPU_CORES}, e.g. "2", or unset for no limit`, true),
+    check: quantity(
+      0,
+      MAX_CPU_CORES,
+      `a CPU quantity above zero, at most ${MAX_CPU_CORES}, e.g. "2", or unset for no limit`,
+      true,
+    ),
     accepted: "CPU quantity ≥ `cpuRequest`, at most 10000",
   },
   memoryRequest: {
-    kind: "string", default: "1Gi",
+    kind: "string",
+    default: "1Gi",
     description: "Memory request of the database container (at least 256Mi).",
-    check: quantity(256 * MiB, MAX_MEMORY_BYTES, "a memory quantity of at least 256Mi and at most 64Ti, e.g. \"1Gi\""),
+    check: quantity(256 * MiB, MAX_MEMORY_BYTES, 'a memory quantity of at least 256Mi and at most 64Ti, e.g. "1Gi"'),
     accepted: "memory quantity 256Mi–64Ti",
   },
   memoryLimit: {
-    kind: "string", default: "1Gi",
+    kind: "string",
+    default: "1Gi",
     description: "Memory limit of the database container; the InnoDB buffer pool is half of it.",
-    check: quantity(256 * MiB, MAX_MEMORY_BYTES, "a memory quantity of at least 256Mi and at most 64Ti (the buffer pool is half of it), e.g. \"2Gi\""),
+    check: quantity(
+      256 * MiB,
+      MAX_MEMORY_BYTES,
+      'a memory quantity of at least 256Mi and at most 64Ti (the buffer pool is half of it), e.g. "2Gi"',
+    ),
     accepted: "memory quantity ≥ `memoryRequest`, at most 64Ti; the InnoDB buffer pool is half of it",
   },
   appDatabase: {
     kind: "string",
     description: "Database created for the application.",
-    check: all(sqlIdentifier(64), noneOf(RESERVED_DATABASES, `a name other than the system databases ${RESERVED_DATABASES.join(", ")}`)),
+    check: all(
+      sqlIdentifier(64),
+      noneOf(RESERVED_DATABASES, `a name other than the system databases ${RESERVED_DATABASES.join(", ")}`),
+    ),
     accepted: "1–64 letters, digits, `_`; not a system database",
   },
   appUser: {
     kind: "string",
     description: "Application user, granted every privilege on appDatabase only. Needs appDatabase.",
-    check: all(sqlIdentifier(32),
-      noneOf(RESERVED_USERS, `a name other than the users the cluster and its probes use and the servers' own: ${RESERVED_USERS.join(", ")}`)),
-    accepted: "1–32 letters, digits, `_`; needs `appDatabase`; not a user the cluster or its probes log in as (`root`, `replicator`, `backup`, `monitor`, " +
+    check: all(
+      sqlIdentifier(32),
+      noneOf(
+        RESERVED_USERS,
+        `a name other than the users the cluster and its probes use and the servers' own: ${RESERVED_USERS.join(", ")}`,
+      ),
+    ),
+    accepted:
+      "1–32 letters, digits, `_`; needs `appDatabase`; not a user the cluster or its probes log in as (`root`, `replicator`, `backup`, `monitor`, " +
       "`exporter`, `probe`) nor a server's own (`mysql`, `mysql.sys`, `mariadb.sys`, `public`...)",
   },
   existingSecret: {
-    kind: "string", unset: "none (generate)",
-    description: "Name of an existing Secret holding the passwords (keys in the README), used instead of generated ones. Fixed at creation.",
+    kind: "string",
+    unset: "none (generate)",
+    description:
+      "Name of an existing Secret holding the passwords (keys in the README), used instead of generated ones. Fixed at creation.",
     check: dnsSubdomain("the name of a Secret in the same namespace (a DNS subdomain), or unset to generate passwords"),
     accepted: "name of a Secret with the keys below",
   },
   clusterDomain: {
-    kind: "string", default: "cluster.local",
+    kind: "string",
+    default: "cluster.local",
     description: "The cluster's DNS domain, for the fully qualified endpoints.",
     // Every endpoint and certificate name ends in it (RFC 1035 2.3.4; Kubernetes' IsDNS1123Subdomain).
-    check: dnsDomain("a DNS domain of labels of at most 63 characters, e.g. \"cluster.local\""),
-    accepted: "DNS domain (labels ≤ 63 characters; pod names `<clusterName>-N.<clusterName>.<namespace>.svc.<domain>` ≤ 253)",
+    check: dnsDomain('a DNS domain of labels of at most 63 characters, e.g. "cluster.local"'),
+    accepted:
+      "DNS domain (labels ≤ 63 characters; pod names `<clusterName>-N.<clusterName>.<namespace>.svc.<domain>` ≤ 253)",
   },
   maxReadLagSeconds: {
-    kind: "integer", default: 10,
-    description: "A replica lagging more than this many seconds (or with replication stopped) leaves the read Service until it catches up.",
+    kind: "integer",
+    default: 10,
+    description:
+      "A replica lagging more than this many seconds (or with replication stopped) leaves the read Service until it catches up.",
     check: wholeNumber(1, 86400, "a whole number of seconds from 1 to 86400"),
     accepted: "whole number 1–86400",
   },
   backupParallelism: {
-    kind: "integer", default: 4,
-    description: "Threads the hot backup uses to copy data files, and the receiver to unpack them, when a replica is cloned or backed up (1 to 64).",
+    kind: "integer",
+    default: 4,
+    description:
+      "Threads the hot backup uses to copy data files, and the receiver to unpack them, when a replica is cloned or backed up (1 to 64).",
     check: wholeNumber(1, 64),
     accepted: "whole number 1–64",
   },
   requireTls: {
-    kind: "boolean", default: true,
-    description: "Refuse every unencrypted client connection (require_secure_transport). Replication and clone streams always use TLS.",
+    kind: "boolean",
+    default: true,
+    description:
+      "Refuse every unencrypted client connection (require_secure_transport). Replication and clone streams always use TLS.",
     check: trueOrFalse,
-    accepted: "`true` or `false`: refuse unencrypted client connections (replication and clone streams use TLS either way)",
+    accepted:
+      "`true` or `false`: refuse unencrypted client connections (replication and clone streams use TLS either way)",
   },
   tlsSecret: {
-    kind: "string", unset: "none (generate)",
-    description: "Name of an existing Secret with tls.crt, tls.key and ca.crt, used instead of the generated CA and certificate. Fixed at creation.",
-    check: dnsSubdomain("the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them"),
+    kind: "string",
+    unset: "none (generate)",
+    description:
+      "Name of an existing Secret with tls.crt, tls.key and ca.crt, used instead of the generated CA and certificate. Fixed at creation.",
+    check: dnsSubdomain(
+      "the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them",
+    ),
     accepted: "name of a Secret with `tls.crt`, `tls.key`, `ca.crt`",
   },
   networkPolicy: {
-    kind: "boolean", default: true,
-    description: "Create a NetworkPolicy that admits only the cluster's own pods and the named clients (needs a policy engine).",
+    kind: "boolean",
+    default: true,
+    description:
+      "Create a NetworkPolicy that admits only the cluster's own pods and the named clients (needs a policy engine).",
     check: trueOrFalse,
     accepted: "`true` or `false`",
   },
@@ -237,26 +333,36 @@ export const SETTINGS = {
   },
   clientNamespaceSelector: {
     kind: "labels",
-    description: "Labels of the namespaces whose pods may reach the database port (stack config: key=value,...); " +
+    description:
+      "Labels of the namespaces whose pods may reach the database port (stack config: key=value,...); " +
       "with clientPodSelector, only those pods there.",
     check: labelMap("app=shop,tier=web", true),
     accepted: "labels `key=value[,key=value...]`; only with `networkPolicy`",
   },
   passwordRotation: {
-    kind: "integer", default: 0,
+    kind: "integer",
+    default: 0,
     description: "Raise by one to generate new passwords; the pods apply them without downtime.",
-    check: wholeNumber(0, Number.MAX_SAFE_INTEGER, "a whole number from 0 up; raise it by one to rotate every password"),
-    accepted: "whole number ≥ 0; raise it by one to rotate every password; `0` with `existingSecret` (change that Secret's values instead)",
+    check: wholeNumber(
+      0,
+      Number.MAX_SAFE_INTEGER,
+      "a whole number from 0 up; raise it by one to rotate every password",
+    ),
+    accepted:
+      "whole number ≥ 0; raise it by one to rotate every password; `0` with `existingSecret` (change that Secret's values instead)",
   },
   spreadAcrossZones: {
-    kind: "boolean", default: false,
+    kind: "boolean",
+    default: false,
     description: "Spread pods across zones (topology.kubernetes.io/zone) as well as nodes.",
     check: trueOrFalse,
     accepted: "`true` or `false`: add a zone topology spread to the node anti-affinity",
   },
   hardSpread: {
-    kind: "boolean", default: false,
-    description: "Make the spread a scheduling requirement instead of a preference (pods stay Pending rather than share a node or zone).",
+    kind: "boolean",
+    default: false,
+    description:
+      "Make the spread a scheduling requirement instead of a preference (pods stay Pending rather than share a node or zone).",
     check: trueOrFalse,
     accepted: "`true` or `false`: require the spread instead of preferring it",
   },
@@ -270,87 +376,115 @@ export const SETTINGS = {
     kind: "tolerations",
     description: `Tolerations of the pods (stack config: a JSON array, e.g. ${TOLERATION_EXAMPLE}).`,
     check: tolerationList(TOLERATION_EXAMPLE),
-    accepted: "JSON array of tolerations (`key`, `operator` `Exists`/`Equal` (empty: `Equal`), `value`, `effect`, `tolerationSeconds`)",
+    accepted:
+      "JSON array of tolerations (`key`, `operator` `Exists`/`Equal` (empty: `Equal`), `value`, `effect`, `tolerationSeconds`)",
   },
   semiSync: {
-    kind: "boolean", default: true,
+    kind: "boolean",
+    default: true,
     description: "Semi-synchronous replication: the primary acknowledges a commit only once a replica has it.",
     check: trueOrFalse,
     accepted: "`true` or `false`: a commit is acknowledged only once a replica has it",
   },
   semiSyncTimeoutMs: {
-    kind: "integer", default: 10000,
-    description: "How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms.",
+    kind: "integer",
+    default: 10000,
+    description:
+      "How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms.",
     check: wholeNumber(100, 3_600_000, "a whole number of milliseconds from 100 to 3600000"),
     accepted: "whole number 100–3600000: how long a commit waits for a replica before falling back to asynchronous",
   },
   metrics: {
-    kind: "boolean", default: true,
+    kind: "boolean",
+    default: true,
     description: "Run a Prometheus mysqld exporter sidecar and a metrics Service (port 9104).",
     check: trueOrFalse,
     accepted: "`true` or `false`: exporter sidecar and metrics Service",
   },
   exporterImage: {
-    kind: "string", default: "prom/mysqld-exporter:v0.16.0",
+    kind: "string",
+    default: "prom/mysqld-exporter:v0.16.0",
     description: "Image of the metrics exporter.",
     check: imageReference("prom/mysqld-exporter:v0.16.0"),
     accepted: "image reference",
   },
   serviceMonitor: {
-    kind: "boolean", default: false,
+    kind: "boolean",
+    default: false,
     description: "Create a ServiceMonitor for the Prometheus Operator (needs its CRDs).",
     check: trueOrFalse,
     accepted: "`true` or `false` (needs `metrics` and the Prometheus Operator's CRDs)",
   },
   serviceMonitorLabels: {
     kind: "labels",
-    description: "Extra labels of the ServiceMonitor (stack config: key=value,...), for a Prometheus whose serviceMonitorSelector " +
+    description:
+      "Extra labels of the ServiceMonitor (stack config: key=value,...), for a Prometheus whose serviceMonitorSelector " +
       "picks ServiceMonitors by label (kube-prometheus-stack: release=<its release name>). Needs serviceMonitor.",
     check: labelMap("release=kube-prometheus-stack"),
-    unsetWhen: (value) => value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0,
-    accepted: "labels `key=value[,key=value...]` added to the ServiceMonitor, for a Prometheus that selects by label " +
+    unsetWhen: (value) =>
+      value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0,
+    accepted:
+      "labels `key=value[,key=value...]` added to the ServiceMonitor, for a Prometheus that selects by label " +
       "(kube-prometheus-stack: `release=<its release name>`); needs `serviceMonitor`",
   },
   backupSchedule: {
-    kind: "string", unset: "none (no backups)",
-    description: "Cron schedule (UTC, e.g. \"0 3 * * *\") of backups taken from a replica into the backup volume; unset for no backups.",
-    check: cronSchedule("a cron schedule of five fields separated by spaces, as Kubernetes parses it (minute 0-59, hour 0-23, day of month 1-31, " +
-      "month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT, Sunday being 0; each *, ?, a value or a range a-b, in a list, with an optional /step; " +
-      "no TZ= prefix: the schedule is UTC; e.g. \"0 3 * * *\") or @hourly/@daily/@weekly/@monthly/@yearly (also @midnight, @annually), " +
-      "or unset for no backups"),
+    kind: "string",
+    unset: "none (no backups)",
+    description:
+      'Cron schedule (UTC, e.g. "0 3 * * *") of backups taken from a replica into the backup volume; unset for no backups.',
+    check: cronSchedule(
+      "a cron schedule of five fields separated by spaces, as Kubernetes parses it (minute 0-59, hour 0-23, day of month 1-31, " +
+        "month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT, Sunday being 0; each *, ?, a value or a range a-b, in a list, with an optional /step; " +
+        'no TZ= prefix: the schedule is UTC; e.g. "0 3 * * *") or @hourly/@daily/@weekly/@monthly/@yearly (also @midnight, @annually), ' +
+        "or unset for no backups",
+    ),
     unsetWhen: (value) => value === "",
-    accepted: "cron schedule in UTC as Kubernetes parses it: five fields (e.g. `0 3 * * *`; day of week `0`–`6` or `SUN`–`SAT`, so `7` is refused; no `TZ=`) " +
+    accepted:
+      "cron schedule in UTC as Kubernetes parses it: five fields (e.g. `0 3 * * *`; day of week `0`–`6` or `SUN`–`SAT`, so `7` is refused; no `TZ=`) " +
       "or `@hourly`/`@daily`/`@weekly`/`@monthly`/`@yearly`",
   },
   backupRetention: {
-    kind: "integer", default: 7,
+    kind: "integer",
+    default: 7,
     description: "How many complete backups to keep; older ones are deleted after each successful backup.",
     check: wholeNumber(1, 1000, "a whole number of backups to keep, from 1 to 1000"),
     accepted: "whole number 1–1000: complete backups kept",
   },
   backupStorageSize: {
-    kind: "string", default: "50Gi",
+    kind: "string",
+    default: "50Gi",
     description: "Size of the backup volume (a Kubernetes quantity); it must hold backupRetention copies of the data.",
-    check: quantity(MiB, MAX_STORAGE_BYTES, "a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. \"50Gi\""),
-    accepted: "Kubernetes quantity 1Mi–1Ei; must hold `backupRetention` copies of the data (backups are stored prepared, uncompressed)",
+    check: quantity(MiB, MAX_STORAGE_BYTES, 'a Kubernetes quantity of at least 1Mi and at most 1Ei, e.g. "50Gi"'),
+    accepted:
+      "Kubernetes quantity 1Mi–1Ei; must hold `backupRetention` copies of the data (backups are stored prepared, uncompressed)",
   },
   backupStorageClass: {
-    kind: "string", unset: "cluster default",
+    kind: "string",
+    unset: "cluster default",
     description: "StorageClass of the backup volume; unset for the cluster's default class.",
     check: dnsSubdomain("the name of a StorageClass (a DNS subdomain), or unset for the cluster's default"),
     accepted: "StorageClass name",
   },
   restoreFromClaim: {
     kind: "string",
-    description: "Name of a PVC in the namespace holding backups (e.g. another cluster's \"<name>-backups\"): a new cluster starts from one of them.",
-    check: dnsSubdomain("the name of a PersistentVolumeClaim in the cluster's namespace (a DNS subdomain), e.g. \"olddb-backups\""),
-    accepted: "name of a PVC in the namespace holding backups (e.g. another cluster's `<name>-backups`): a **new** cluster starts from a backup in it; " +
+    description:
+      'Name of a PVC in the namespace holding backups (e.g. another cluster\'s "<name>-backups"): a new cluster starts from one of them.',
+    check: dnsSubdomain(
+      'the name of a PersistentVolumeClaim in the cluster\'s namespace (a DNS subdomain), e.g. "olddb-backups"',
+    ),
+    accepted:
+      "name of a PVC in the namespace holding backups (e.g. another cluster's `<name>-backups`): a **new** cluster starts from a backup in it; " +
       "needs `replicas: 1` (see Restore in [Operations](#operations))",
   },
   restoreBackup: {
-    kind: "string", default: "latest",
-    description: "Which backup restoreFromClaim restores: \"latest\" or a backup's name (its UTC start time, e.g. 20261125T030000Z).",
-    check: matching(/^(latest|[0-9]{8}T[0-9]{6}Z)$/, "\"latest\" or a backup's name, its UTC start time like \"20261125T030000Z\""),
+    kind: "string",
+    default: "latest",
+    description:
+      'Which backup restoreFromClaim restores: "latest" or a backup\'s name (its UTC start time, e.g. 20261125T030000Z).',
+    check: matching(
+      /^(latest|[0-9]{8}T[0-9]{6}Z)$/,
+      '"latest" or a backup\'s name, its UTC start time like "20261125T030000Z"',
+    ),
     accepted: "`latest` or a backup's name (its UTC start time, e.g. `20261125T030000Z`); only with `restoreFromClaim`",
   },
 } satisfies Record<string, SettingSpec>;

@@ -44,7 +44,8 @@ export function parseLabelSelector(text: string): Record<string, string> | undef
   const labels: Record<string, string> = {};
   for (const pair of text.split(",")) {
     const [key, value, ...rest] = pair.trim().split("=");
-    if (rest.length > 0 || value === undefined || !isQualifiedName(key) || !isLabelValue(value) || key in labels) return undefined;
+    if (rest.length > 0 || value === undefined || !isQualifiedName(key) || !isLabelValue(value) || key in labels)
+      return undefined;
     labels[key] = value;
   }
   return Object.keys(labels).length > 0 ? labels : undefined;
@@ -70,11 +71,16 @@ export function parseTolerations(text: string): Toleration[] | undefined {
 function fromText(kind: SettingKind, raw: string): unknown {
   const text = raw.trim();
   switch (kind) {
-    case "integer": return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : raw;
-    case "boolean": return text === "true" || text === "false" ? text === "true" : raw;
-    case "labels": return parseLabelSelector(raw) ?? raw;
-    case "tolerations": return parseTolerations(raw) ?? raw;
-    case "string": return raw;
+    case "integer":
+      return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : raw;
+    case "boolean":
+      return text === "true" || text === "false" ? text === "true" : raw;
+    case "labels":
+      return parseLabelSelector(raw) ?? raw;
+    case "tolerations":
+      return parseTolerations(raw) ?? raw;
+    case "string":
+      return raw;
   }
 }
 
@@ -132,12 +138,19 @@ export function configKeyProblems(fullKeys: string[], project = PROJECT): string
     if (namespace === project) {
       if (STACK_SETTINGS.some((s) => s.key === key)) continue;
       const near = closestSetting(key);
-      problems.push(`setting "${key}": not a setting of this stack${near ? `; did you mean "${near}"?` : ""} (the settings are declared in Pulumi.yaml and listed in the README)`);
-    } else if (!PROVIDER_NAMESPACES.includes(namespace) && (resemblesProject(namespace, project) || resemblesProject(namespace, PROJECT))) {
+      problems.push(
+        `setting "${key}": not a setting of this stack${near ? `; did you mean "${near}"?` : ""} (the settings are declared in Pulumi.yaml and listed in the README)`,
+      );
+    } else if (
+      !PROVIDER_NAMESPACES.includes(namespace) &&
+      (resemblesProject(namespace, project) || resemblesProject(namespace, PROJECT))
+    ) {
       // (PROJECT too: a renamed project's stack file still holds the keys under the old name, which Pulumi does not rewrite.)
       const near = closestSetting(key);
-      problems.push(`setting "${fullKey}": its namespace "${namespace}" is not this project's ("${project}:<setting>"), so the program would not read it` +
-        (near ? `; did you mean "${project}:${near}"?` : ""));
+      problems.push(
+        `setting "${fullKey}": its namespace "${namespace}" is not this project's ("${project}:<setting>"), so the program would not read it` +
+          (near ? `; did you mean "${project}:${near}"?` : ""),
+      );
     }
   }
   return problems;
@@ -152,14 +165,21 @@ export function configKeyProblems(fullKeys: string[], project = PROJECT): string
  * `project` is the project's name as Pulumi.yaml has it (pulumi.getProject()):
  * the namespace of the stack's own keys, which a renamed project changes.
  */
-export function argsFromConfig(get: (key: string) => string | undefined, allKeys?: string[], project = PROJECT): { name: string; args: MySqlClusterArgs } {
+export function argsFromConfig(
+  get: (key: string) => string | undefined,
+  allKeys?: string[],
+  project = PROJECT,
+): { name: string; args: MySqlClusterArgs } {
   const values: Record<string, unknown> = {};
   for (const [key, spec] of SETTING_ENTRIES) {
     const raw = get(key);
     if (raw !== undefined && raw !== "") values[key] = fromText(spec.kind, raw);
   }
   const { clusterName, ...rest } = values;
-  const result = { name: (clusterName as string | undefined) ?? SETTINGS.clusterName.default, args: rest as MySqlClusterArgs };
+  const result = {
+    name: (clusterName as string | undefined) ?? SETTINGS.clusterName.default,
+    args: rest as MySqlClusterArgs,
+  };
   if (allKeys !== undefined) {
     const problems = configKeyProblems(allKeys, project);
     try {

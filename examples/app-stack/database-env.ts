@@ -35,18 +35,24 @@ const CA_VOLUME = "db-ca";
 
 /** Reads the connection from the database stack's outputs (writeEndpoint, readEndpoint, port, appDatabase, appUser, appPassword, caCertificate). */
 export function databaseConnection(stack: StackOutputs): DatabaseConnection {
-  const required = (output: string, fix: string) => (value: string | undefined): string => {
-    if (value === undefined || value === null || value === "") throw new Error(`the database stack has no "${output}" output: ${fix}`);
-    return value;
-  };
-  const appOutput = (output: string) => required(output, "set appDatabase and appUser on it (an existingSecret cluster exports no passwords)");
+  const required =
+    (output: string, fix: string) =>
+    (value: string | undefined): string => {
+      if (value === undefined || value === null || value === "")
+        throw new Error(`the database stack has no "${output}" output: ${fix}`);
+      return value;
+    };
+  const appOutput = (output: string) =>
+    required(output, "set appDatabase and appUser on it (an existingSecret cluster exports no passwords)");
   return {
     host: stack.requireOutput("writeEndpoint") as pulumi.Output<string>,
     readHost: stack.requireOutput("readEndpoint") as pulumi.Output<string>,
     port: (stack.requireOutput("port") as pulumi.Output<number | string>).apply((p) => Number(p)),
     database: (stack.getOutput("appDatabase") as pulumi.Output<string | undefined>).apply(appOutput("appDatabase")),
     user: (stack.getOutput("appUser") as pulumi.Output<string | undefined>).apply(appOutput("appUser")),
-    password: pulumi.secret(stack.getOutput("appPassword") as pulumi.Output<string | undefined>).apply(appOutput("appPassword")),
+    password: pulumi
+      .secret(stack.getOutput("appPassword") as pulumi.Output<string | undefined>)
+      .apply(appOutput("appPassword")),
     caCertificate: (stack.getOutput("caCertificate") as pulumi.Output<string | undefined>).apply(
       required("caCertificate", "a cluster with a tlsSecret exports no CA; give the app that Secret's ca.crt instead"),
     ),
@@ -83,4 +89,8 @@ export function databaseCaVolume(secretName: pulumi.Input<string>): k8s.types.in
   return { name: CA_VOLUME, secret: { secretName, items: [{ key: CA_KEY, path: CA_KEY }], defaultMode: 0o444 } };
 }
 
-export const databaseCaVolumeMount: k8s.types.input.core.v1.VolumeMount = { name: CA_VOLUME, mountPath: CA_MOUNT_PATH, readOnly: true };
+export const databaseCaVolumeMount: k8s.types.input.core.v1.VolumeMount = {
+  name: CA_VOLUME,
+  mountPath: CA_MOUNT_PATH,
+  readOnly: true,
+};

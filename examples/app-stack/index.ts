@@ -5,7 +5,13 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { databaseCaVolume, databaseCaVolumeMount, databaseConnection, databaseEnv, databaseSecretData } from "./database-env";
+import {
+  databaseCaVolume,
+  databaseCaVolumeMount,
+  databaseConnection,
+  databaseEnv,
+  databaseSecretData,
+} from "./database-env";
 
 const config = new pulumi.Config();
 const namespace = config.get("namespace") ?? "default";

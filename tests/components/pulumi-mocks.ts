@@ -98,7 +98,13 @@ export function containsSecret(value: unknown): boolean {
 
 export class MockRecorder {
   readonly resources: RecordedResource[] = [];
-  private readonly options = new Map<string, Pick<RecordedResource, "parent" | "ignoreChanges" | "retainOnDelete" | "dependencies" | "customTimeouts" | "replaceOnChanges">>();
+  private readonly options = new Map<
+    string,
+    Pick<
+      RecordedResource,
+      "parent" | "ignoreChanges" | "retainOnDelete" | "dependencies" | "customTimeouts" | "replaceOnChanges"
+    >
+  >();
   /** How many times the certificates were renewed: each renewal issues other PEMs (as earlyRenewalHours would). */
   private renewals = 0;
 
@@ -122,7 +128,9 @@ export class MockRecorder {
   one(type: string, name?: string): RecordedResource {
     const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
     if (found.length !== 1) {
-      throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${this.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+      throw new Error(
+        `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${this.resources.map((r) => `${r.type}/${r.name}`).join(", ")}`,
+      );
     }
     return found[0];
   }
@@ -132,7 +140,14 @@ export class MockRecorder {
     return {
       newResource: (args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult => {
         const key = `${args.type}::${args.name}`;
-        const options = this.options.get(key) ?? { parent: "", ignoreChanges: [], retainOnDelete: false, dependencies: [], customTimeouts: { create: "", update: "", delete: "" }, replaceOnChanges: [] };
+        const options = this.options.get(key) ?? {
+          parent: "",
+          ignoreChanges: [],
+          retainOnDelete: false,
+          dependencies: [],
+          customTimeouts: { create: "", update: "", delete: "" },
+          replaceOnChanges: [],
+        };
         // The URN the mock monitor gives it: the parent's type qualifies the type.
         const parentType = options.parent ? options.parent.split("::")[2].split("$").pop() : undefined;
         const urn = `urn:pulumi:${MOCK_STACK}::${this.opts.project ?? MOCK_PROJECT}::${parentType ? `${parentType}$` : ""}${args.type}::${args.name}`;
@@ -147,7 +162,10 @@ export class MockRecorder {
           custom: args.custom ?? true,
           ...options,
         });
-        return { id: args.type === "pulumi:pulumi:StackReference" ? (args.inputs.name ?? args.name) : `${args.name}-id`, state };
+        return {
+          id: args.type === "pulumi:pulumi:StackReference" ? (args.inputs.name ?? args.name) : `${args.name}-id`,
+          state,
+        };
       },
       call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
     };
@@ -161,11 +179,18 @@ export class MockRecorder {
         return { ...args.inputs, privateKeyPem: mockPrivateKey(args.name), publicKeyPem: `PUBLIC-${args.name}` };
       case "tls:index/selfSignedCert:SelfSignedCert":
       case "tls:index/locallySignedCert:LocallySignedCert":
-        return { ...args.inputs, certPem: mockCertificate(args.name) + (this.renewals > 0 ? `-renewal-${this.renewals}` : "") };
+        return {
+          ...args.inputs,
+          certPem: mockCertificate(args.name) + (this.renewals > 0 ? `-renewal-${this.renewals}` : ""),
+        };
       case "tls:index/certRequest:CertRequest":
         return { ...args.inputs, certRequestPem: `CSR-${args.name}` };
       case "pulumi:pulumi:StackReference":
-        return { ...args.inputs, outputs: this.opts.stackOutputs ?? {}, secretOutputNames: this.opts.secretOutputNames ?? [] };
+        return {
+          ...args.inputs,
+          outputs: this.opts.stackOutputs ?? {},
+          secretOutputNames: this.opts.secretOutputNames ?? [],
+        };
       default:
         // Kubernetes objects without a name get one from the provider: "<resource name>-<suffix>".
         if (args.type.startsWith("kubernetes:") && args.inputs.metadata && !args.inputs.metadata.name) {

@@ -20,10 +20,18 @@ describe("scheduled backups and restore into a new cluster", function () {
   let checksumAtBackup = "";
 
   before(async () => {
-    source = await new TestCluster("bkp", { ...E2E_ARGS, replicas: 2, backupSchedule: "0 3 * * *", backupRetention: 2 }).up();
+    source = await new TestCluster("bkp", {
+      ...E2E_ARGS,
+      replicas: 2,
+      backupSchedule: "0 3 * * *",
+      backupRetention: 2,
+    }).up();
     backupDir = path.join(source.runner.workDir, "pvc", "bkp-backups");
     await source.query(0, "CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40))");
-    await source.query(0, `INSERT INTO items VALUES ${Array.from({ length: 500 }, (_, i) => `(${i + 1}, 'before the backup ${i + 1}')`).join(",")}`);
+    await source.query(
+      0,
+      `INSERT INTO items VALUES ${Array.from({ length: 500 }, (_, i) => `(${i + 1}, 'before the backup ${i + 1}')`).join(",")}`,
+    );
     await source.waitConsistent([1]);
   });
   after(async () => {
@@ -31,7 +39,11 @@ describe("scheduled backups and restore into a new cluster", function () {
     await source?.down();
   });
 
-  const completeBackups = () => fs.readdirSync(backupDir).filter((n) => BACKUP_NAME.test(n)).sort();
+  const completeBackups = () =>
+    fs
+      .readdirSync(backupDir)
+      .filter((n) => BACKUP_NAME.test(n))
+      .sort();
 
   it("backs up a caught-up replica, prepared, with its GTID position, and keeps backupRetention backups", async () => {
     // What a backup killed mid-stream leaves behind.
@@ -45,7 +57,11 @@ describe("scheduled backups and restore into a new cluster", function () {
     }
     const kept = completeBackups();
     assert.strictEqual(kept.length, 2, `backupRetention 2 should keep 2 backups, found ${kept.join(", ")}`);
-    assert.deepStrictEqual(fs.readdirSync(backupDir).filter((n) => n.endsWith(".partial")), [], "a partial backup was left");
+    assert.deepStrictEqual(
+      fs.readdirSync(backupDir).filter((n) => n.endsWith(".partial")),
+      [],
+      "a partial backup was left",
+    );
     const info = fs.readFileSync(path.join(backupDir, kept[1], "backup-info"), "utf8");
     assert.match(info, /^gtid=0-100-[0-9]+$/m);
     assert.match(info, /^source=bkp-1\./m);
@@ -65,16 +81,27 @@ describe("scheduled backups and restore into a new cluster", function () {
     await restored.up();
 
     // The app user logs in with the new cluster's password (the test generated new ones).
-    assert.strictEqual(await restored.checksums(0), checksumAtBackup, "the restored data differs from the backup point");
+    assert.strictEqual(
+      await restored.checksums(0),
+      checksumAtBackup,
+      "the restored data differs from the backup point",
+    );
     assert.notStrictEqual(await source.checksums(0), checksumAtBackup, "the source moved on after the backup");
     assert.match(restored.logsSoFar(0, "init-data"), /restoring backup [0-9]{8}T[0-9]{6}Z/);
-    assert.strictEqual(await restored.rootSql(0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'root' AND host <> 'localhost'"), "0\n");
+    assert.strictEqual(
+      await restored.rootSql(0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'root' AND host <> 'localhost'"),
+      "0\n",
+    );
     delete (restored.args as { restoreFromClaim?: string }).restoreFromClaim;
     await restored.scale(2);
     await restored.query(0, "INSERT INTO items VALUES (20001, 'written to the restored cluster')");
     await restored.waitConsistent([1]);
     const status = await restored.replicaStatus(1);
-    assert.deepStrictEqual([status.io, status.sql], ["Yes", "Yes"], `the restored cluster's replica does not replicate: ${status.error}`);
+    assert.deepStrictEqual(
+      [status.io, status.sql],
+      ["Yes", "Yes"],
+      `the restored cluster's replica does not replicate: ${status.error}`,
+    );
     assert.match(status.source, /^rst-0\.rst\./, "the restored cluster's replica follows the old cluster");
   });
 });

@@ -11,12 +11,20 @@ describe("a Secret with missing or wrong passwords", function () {
 
   it("fails a pod whose Secret lacks a key with a log line naming the Secret and the key", async () => {
     const cluster = new TestCluster("nokey", { ...E2E_ARGS, replicas: 1 }, {}, (objects) => {
-      delete (objects.find((o) => (o as SecretObject).kind === "Secret") as SecretObject).stringData["monitor-password"];
+      delete (objects.find((o) => (o as SecretObject).kind === "Secret") as SecretObject).stringData[
+        "monitor-password"
+      ];
     });
     const starting = cluster.up().catch((error: Error) => error);
     try {
-      await cluster.runner.waitFor("init-data to name the missing key", () =>
-        /password "monitor-password" is empty or missing: set key "monitor-password" in Secret nokey-credentials/.test(cluster.logsSoFar(0, "init-data")), 60_000);
+      await cluster.runner.waitFor(
+        "init-data to name the missing key",
+        () =>
+          /password "monitor-password" is empty or missing: set key "monitor-password" in Secret nokey-credentials/.test(
+            cluster.logsSoFar(0, "init-data"),
+          ),
+        60_000,
+      );
       assert.ok(!cluster.runner.isReady(0));
     } finally {
       await cluster.down();
@@ -28,8 +36,14 @@ describe("a Secret with missing or wrong passwords", function () {
     const cluster = new TestCluster("badpw", { ...E2E_ARGS, replicas: 1 }, { "root-password": "it's'quoted" });
     const starting = cluster.up().catch((error: Error) => error);
     try {
-      await cluster.runner.waitFor("init-data to name the bad password", () =>
-        /password "root-password" in Secret badpw-credentials has characters outside/.test(cluster.logsSoFar(0, "init-data")), 60_000);
+      await cluster.runner.waitFor(
+        "init-data to name the bad password",
+        () =>
+          /password "root-password" in Secret badpw-credentials has characters outside/.test(
+            cluster.logsSoFar(0, "init-data"),
+          ),
+        60_000,
+      );
       assert.ok(!cluster.runner.isReady(0));
     } finally {
       await cluster.down();
@@ -46,16 +60,35 @@ describe("a Secret with missing or wrong passwords", function () {
       cluster.passwords["root-password"] = "changedAfterBootstrap1";
       await cluster.runner.apply(cluster.render(1) as never);
       await cluster.runner.restartPod(0);
-      const why = /the data on this pod's volume refuses root's password from Secret wrongpw-credentials key root-password: it was made with another one \(volumes kept from an earlier deployment of this clusterName, or a rotation this pod missed\); put the old passwords in that Secret, or delete the data volumes to start empty \(README: Reusing retained volumes\)/;
-      await cluster.runner.waitFor("the sidecar to say why root's password is refused", () =>
-        new RegExp(`ERROR: ${why.source}\\. The server said: .*Access denied`).test(cluster.runner.logs(0, "sidecar")), 120_000);
+      const why =
+        /the data on this pod's volume refuses root's password from Secret wrongpw-credentials key root-password: it was made with another one \(volumes kept from an earlier deployment of this clusterName, or a rotation this pod missed\); put the old passwords in that Secret, or delete the data volumes to start empty \(README: Reusing retained volumes\)/;
+      await cluster.runner.waitFor(
+        "the sidecar to say why root's password is refused",
+        () =>
+          new RegExp(`ERROR: ${why.source}\\. The server said: .*Access denied`).test(
+            cluster.runner.logs(0, "sidecar"),
+          ),
+        120_000,
+      );
       let message = "";
-      await cluster.runner.waitFor("the readiness probe to say why", async () => {
-        message = (await cluster.runner.exec(0, "mysql", ["bash", "/scripts/probe.sh", "readiness"])).stdout;
-        return why.test(message);
-      }, 60_000).catch((e: Error) => { throw new Error(`${e.message}; the probe said: ${message}`); });
+      await cluster.runner
+        .waitFor(
+          "the readiness probe to say why",
+          async () => {
+            message = (await cluster.runner.exec(0, "mysql", ["bash", "/scripts/probe.sh", "readiness"])).stdout;
+            return why.test(message);
+          },
+          60_000,
+        )
+        .catch((e: Error) => {
+          throw new Error(`${e.message}; the probe said: ${message}`);
+        });
       assert.ok(!cluster.runner.isReady(0));
-      assert.strictEqual((cluster.runner.logs(0, "sidecar").match(/ERROR: the data on this pod's volume refuses/g) ?? []).length, 1, "said more than once");
+      assert.strictEqual(
+        (cluster.runner.logs(0, "sidecar").match(/ERROR: the data on this pod's volume refuses/g) ?? []).length,
+        1,
+        "said more than once",
+      );
     } finally {
       await cluster.down();
     }

@@ -34,13 +34,23 @@ describe("a clone stream cut off half-way", function () {
     const volume = cluster.runner.pvcDir("data", 2);
     const scaling = cluster.scale(3);
     // Kill the clone step once some of the stream has landed in staging.
-    await cluster.runner.waitFor("the clone of pod 2 to be part-way through", () => treeBytes(path.join(volume, "clone.tmp")) > 30 * 2 ** 20, 120_000);
+    await cluster.runner.waitFor(
+      "the clone of pod 2 to be part-way through",
+      () => treeBytes(path.join(volume, "clone.tmp")) > 30 * 2 ** 20,
+      120_000,
+    );
     await cluster.runner.killContainer(2, "clone-data", "SIGKILL");
-    assert.ok(!fs.existsSync(path.join(volume, "data")), "a data directory appeared from a clone that was killed half-way");
+    assert.ok(
+      !fs.existsSync(path.join(volume, "data")),
+      "a data directory appeared from a clone that was killed half-way",
+    );
     await scaling;
     const log = cluster.runner.logs(2, "clone-data");
     assert.ok((log.match(/cloning from/g)?.length ?? 0) >= 2, `the clone did not start over:\n${log}`);
-    assert.ok(fs.existsSync(path.join(volume, "data", ".clone-prepared")), "the data directory is not a complete, prepared clone");
+    assert.ok(
+      fs.existsSync(path.join(volume, "data", ".clone-prepared")),
+      "the data directory is not a complete, prepared clone",
+    );
     await cluster.waitConsistent([1, 2]);
   });
 });

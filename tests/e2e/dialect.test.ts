@@ -28,14 +28,25 @@ describe("the MariaDB dialect on real servers", function () {
   /** Replication state of `ordinal` as the monitor user sees it, with the applier's error number. */
   async function applier(ordinal: number): Promise<{ io: string; sql: string; sqlErrno: number }> {
     const [row] = await cluster.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
-    return { io: row?.Slave_IO_Running ?? "none", sql: row?.Slave_SQL_Running ?? "none", sqlErrno: Number(row?.Last_SQL_Errno ?? -1) };
+    return {
+      io: row?.Slave_IO_Running ?? "none",
+      sql: row?.Slave_SQL_Running ?? "none",
+      sqlErrno: Number(row?.Last_SQL_Errno ?? -1),
+    };
   }
 
   async function holdsAll(ordinal: number, ids: number[]): Promise<void> {
-    await cluster.runner.waitFor(`pod ${ordinal} to hold all ${ids.length} acknowledged rows`, async () => {
-      const [{ n }] = await cluster.query<{ n: number }[]>(ordinal, `SELECT COUNT(*) AS n FROM acked WHERE id <= ${Math.max(0, ...ids)}`);
-      return Number(n) >= ids.length;
-    }, 120_000);
+    await cluster.runner.waitFor(
+      `pod ${ordinal} to hold all ${ids.length} acknowledged rows`,
+      async () => {
+        const [{ n }] = await cluster.query<{ n: number }[]>(
+          ordinal,
+          `SELECT COUNT(*) AS n FROM acked WHERE id <= ${Math.max(0, ...ids)}`,
+        );
+        return Number(n) >= ids.length;
+      },
+      120_000,
+    );
   }
 
   it("a clone taken from a replica under writes replicates once the sidecar sets it up, with no duplicate-key stop", async () => {
@@ -45,7 +56,11 @@ describe("the MariaDB dialect on real servers", function () {
     } finally {
       await writer.stop();
     }
-    assert.match(cluster.runner.logs(3, "clone-data"), /cloning from dial-2\.dial\./, "the clone was not taken from replica 2");
+    assert.match(
+      cluster.runner.logs(3, "clone-data"),
+      /cloning from dial-2\.dial\./,
+      "the clone was not taken from replica 2",
+    );
     assert.match(cluster.runner.logs(3, "sidecar"), /starting replication from .* at the clone's GTID/);
     assert.ok(writer.acknowledged.length > 0, "no write was acknowledged during the clone");
     await holdsAll(3, writer.acknowledged);
@@ -67,8 +82,10 @@ describe("the MariaDB dialect on real servers", function () {
       // sidecar saw them stopped and started them.
       const after = (cluster.logsSoFar(ordinal, "sidecar").match(STARTED_BY_SIDECAR) ?? []).length;
       // The runner appends a pod's logs across restarts.
-      assert.ok(after > before,
-        `the sidecar did not start replication after the restart:\n${cluster.logsSoFar(ordinal, "sidecar").split("\n").slice(-15).join("\n")}`);
+      assert.ok(
+        after > before,
+        `the sidecar did not start replication after the restart:\n${cluster.logsSoFar(ordinal, "sidecar").split("\n").slice(-15).join("\n")}`,
+      );
       await holdsAll(ordinal, writer.acknowledged);
       await cluster.waitConsistent([1, 2, 3]);
       assert.deepStrictEqual(await applier(ordinal), { io: "Yes", sql: "Yes", sqlErrno: 0 });
@@ -83,8 +100,10 @@ describe("the MariaDB dialect on real servers", function () {
       const missing: string[] = [];
       for (const scope of ["global", "session"] as const) {
         const names = list.filter((e) => e.kind === "variable" && (e.scope ?? "global") === scope).map((e) => e.name);
-        const shown = await cluster.rootSql(REPLICA,
-          `SHOW ${scope.toUpperCase()} VARIABLES WHERE Variable_name IN (${names.map((n) => `'${n}'`).join(", ")})`);
+        const shown = await cluster.rootSql(
+          REPLICA,
+          `SHOW ${scope.toUpperCase()} VARIABLES WHERE Variable_name IN (${names.map((n) => `'${n}'`).join(", ")})`,
+        );
         const have = new Set(shown.split("\n").map((line) => line.split("\t")[0]));
         missing.push(...names.filter((n) => !have.has(n)).map((n) => `${scope} ${n}`));
       }
@@ -92,21 +111,34 @@ describe("the MariaDB dialect on real servers", function () {
     });
 
     it("has every listed server option in mariadbd --verbose --help", async () => {
-      const help = await cluster.runner.exec(REPLICA, "mysql", ["mariadbd", "--no-defaults", "--verbose", "--help"], { timeoutMs: 60_000 });
+      const help = await cluster.runner.exec(REPLICA, "mysql", ["mariadbd", "--no-defaults", "--verbose", "--help"], {
+        timeoutMs: 60_000,
+      });
       assert.strictEqual(help.code, 0, help.stderr);
       // The options table: "option-name   value" lines; a --skip-X option is the boolean X (or its own name).
-      const options = new Set(help.stdout.split("\n").map((line) => line.split(/\s+/)[0]).filter(Boolean));
+      const options = new Set(
+        help.stdout
+          .split("\n")
+          .map((line) => line.split(/\s+/)[0])
+          .filter(Boolean),
+      );
       const known = (name: string) => {
         const dashed = name.replace(/_/g, "-");
         return options.has(dashed) || (dashed.startsWith("skip-") && options.has(dashed.slice("skip-".length)));
       };
-      assert.deepStrictEqual(list.filter((e) => e.kind === "option" && !known(e.name)).map((e) => e.name), []);
+      assert.deepStrictEqual(
+        list.filter((e) => e.kind === "option" && !known(e.name)).map((e) => e.name),
+        [],
+      );
     });
 
     it("shows every listed column in SHOW REPLICA STATUS on a replica", async () => {
       const [row] = await cluster.query<Record<string, string>[]>(REPLICA, "SHOW REPLICA STATUS", "monitor");
       assert.ok(row, "pod 1 shows no replica status");
-      assert.deepStrictEqual(list.filter((e) => e.kind === "status-column" && !(e.name in row)).map((e) => e.name), []);
+      assert.deepStrictEqual(
+        list.filter((e) => e.kind === "status-column" && !(e.name in row)).map((e) => e.name),
+        [],
+      );
     });
 
     it("parses every listed statement, CHANGE MASTER option, function and privilege (PREPARE, not run)", async () => {
@@ -117,7 +149,10 @@ describe("the MariaDB dialect on real servers", function () {
         if (e.kind === "privilege") sql = `GRANT ${e.name} ON *.* TO 'nobody'@'%'`;
         if (!sql) continue;
         try {
-          await cluster.rootSql(REPLICA, `PREPARE dialect_check FROM '${sql.replace(/'/g, "''")}'; DEALLOCATE PREPARE dialect_check;`);
+          await cluster.rootSql(
+            REPLICA,
+            `PREPARE dialect_check FROM '${sql.replace(/'/g, "''")}'; DEALLOCATE PREPARE dialect_check;`,
+          );
         } catch (error) {
           failed.push(`${e.kind} ${e.name}: ${(error as Error).message.trim()}`);
         }
@@ -126,8 +161,14 @@ describe("the MariaDB dialect on real servers", function () {
     });
 
     it("refuses a name that is not MariaDB's the same way (the checks can fail)", async () => {
-      await assert.rejects(cluster.rootSql(REPLICA, "PREPARE dialect_check FROM 'RESET BINARY LOGS AND GTIDS'"), /1064/);
-      const shown = await cluster.rootSql(REPLICA, "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed', 'skip_replica_start')");
+      await assert.rejects(
+        cluster.rootSql(REPLICA, "PREPARE dialect_check FROM 'RESET BINARY LOGS AND GTIDS'"),
+        /1064/,
+      );
+      const shown = await cluster.rootSql(
+        REPLICA,
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_executed', 'skip_replica_start')",
+      );
       assert.strictEqual(shown.trim(), "");
     });
 

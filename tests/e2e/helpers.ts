@@ -43,7 +43,13 @@ export class TestCluster {
     private readonly mutate: (objects: object[]) => void = () => undefined,
     runner: Pick<LocalClusterOptions, "volumeSyncPeriodMs"> = {},
   ) {
-    for (const key of ["root-password", "replication-password", "backup-password", "monitor-password", "app-password"]) {
+    for (const key of [
+      "root-password",
+      "replication-password",
+      "backup-password",
+      "monitor-password",
+      "app-password",
+    ]) {
       this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
     }
     this.tls = testCertificates(resolveArgs(name, args));
@@ -59,7 +65,11 @@ export class TestCluster {
   }
 
   render(replicas: number): object[] {
-    const objects = renderObjects(resolveArgs(this.name, { ...this.args, replicas, primaryOrdinal: this.primary }), (key) => this.passwords[key], this.tls);
+    const objects = renderObjects(
+      resolveArgs(this.name, { ...this.args, replicas, primaryOrdinal: this.primary }),
+      (key) => this.passwords[key],
+      this.tls,
+    );
     this.mutate(objects);
     return objects;
   }
@@ -99,8 +109,13 @@ export class TestCluster {
     const service = this.runner.services().find((s) => s.name === `${this.name}-write`);
     if (!service) throw new Error(`no Service ${this.name}-write is proxied`);
     const connection = await mysql.createConnection({
-      host: service.host, port: service.port, user: APP.user, password: this.passwords["app-password"], database: APP.database,
-      connectTimeout: 5000, ssl: { ca: this.tls.ca, rejectUnauthorized: true },
+      host: service.host,
+      port: service.port,
+      user: APP.user,
+      password: this.passwords["app-password"],
+      database: APP.database,
+      connectTimeout: 5000,
+      ssl: { ca: this.tls.ca, rejectUnauthorized: true },
     });
     try {
       const [rows] = await connection.query(sql);
@@ -140,7 +155,10 @@ export class TestCluster {
 
   /** SQL as root, inside pod `ordinal`'s sidecar over the local socket (root cannot log in from the network). */
   async rootSql(ordinal: number, sql: string): Promise<string> {
-    const result = await this.runner.exec(ordinal, "sidecar", ["bash", "-c", "source /scripts/lib.sh && sql_root"], { stdin: sql, timeoutMs: 60_000 });
+    const result = await this.runner.exec(ordinal, "sidecar", ["bash", "-c", "source /scripts/lib.sh && sql_root"], {
+      stdin: sql,
+      timeoutMs: 60_000,
+    });
     if (result.code !== 0) throw new Error(`root SQL on pod ${ordinal} failed (${result.code}): ${result.stderr}`);
     return result.stdout;
   }
@@ -156,8 +174,10 @@ export class TestCluster {
 
   /** CHECKSUM TABLE for every table of the app database, as "table=checksum" lines. */
   async checksums(ordinal: number): Promise<string> {
-    const tables = await this.query<{ TABLE_NAME: string }[]>(ordinal,
-      `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${APP.database}' ORDER BY TABLE_NAME`);
+    const tables = await this.query<{ TABLE_NAME: string }[]>(
+      ordinal,
+      `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${APP.database}' ORDER BY TABLE_NAME`,
+    );
     const lines: string[] = [];
     for (const { TABLE_NAME } of tables) {
       const [row] = await this.query<{ Checksum: number }[]>(ordinal, `CHECKSUM TABLE \`${TABLE_NAME}\``);
@@ -169,23 +189,35 @@ export class TestCluster {
   /** Replication state of a replica as the monitor user sees it. */
   async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string; source: string }> {
     const [row] = await this.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
-    return { io: row?.Slave_IO_Running ?? "none", sql: row?.Slave_SQL_Running ?? "none", error: row?.Last_IO_Error ?? "", source: row?.Master_Host ?? "none" };
+    return {
+      io: row?.Slave_IO_Running ?? "none",
+      sql: row?.Slave_SQL_Running ?? "none",
+      error: row?.Last_IO_Error ?? "",
+      source: row?.Master_Host ?? "none",
+    };
   }
 
   /** Polls until every pod in `ordinals` has the same app checksums as the primary. */
   async waitConsistent(ordinals: number[], timeoutMs = 120_000, primary = this.primary): Promise<string> {
     let expected = "";
     let last: Record<number, string> = {};
-    await this.runner.waitFor(`pods ${ordinals.join(",")} to match the primary's checksums`, async () => {
-      // The primary may be restarting: an error is "not yet", not a failure.
-      expected = await this.checksums(primary).catch((e) => `error: ${e.message}`);
-      if (expected.startsWith("error:")) return false;
-      last = {};
-      for (const ordinal of ordinals) last[ordinal] = await this.checksums(ordinal).catch((e) => `error: ${e.message}`);
-      return ordinals.every((o) => last[o] === expected);
-    }, timeoutMs).catch((error: Error) => {
-      throw new Error(`${error.message}; primary: ${expected}; replicas: ${JSON.stringify(last)}`);
-    });
+    await this.runner
+      .waitFor(
+        `pods ${ordinals.join(",")} to match the primary's checksums`,
+        async () => {
+          // The primary may be restarting: an error is "not yet", not a failure.
+          expected = await this.checksums(primary).catch((e) => `error: ${e.message}`);
+          if (expected.startsWith("error:")) return false;
+          last = {};
+          for (const ordinal of ordinals)
+            last[ordinal] = await this.checksums(ordinal).catch((e) => `error: ${e.message}`);
+          return ordinals.every((o) => last[o] === expected);
+        },
+        timeoutMs,
+      )
+      .catch((error: Error) => {
+        throw new Error(`${error.message}; primary: ${expected}; replicas: ${JSON.stringify(last)}`);
+      });
     return expected;
   }
 
@@ -201,7 +233,11 @@ export class TestCluster {
  * every id whose commit was acknowledged; failed statements are retried with
  * the next id. stop() ends it.
  */
-export function startAcknowledgedWriter(cluster: TestCluster, table: string, through: "pod0" | "writeService" = "pod0") {
+export function startAcknowledgedWriter(
+  cluster: TestCluster,
+  table: string,
+  through: "pod0" | "writeService" = "pod0",
+) {
   const acknowledged: number[] = [];
   const acknowledgedAt: number[] = [];
   let stopped = false;
@@ -232,7 +268,9 @@ export function startAcknowledgedWriter(cluster: TestCluster, table: string, thr
 export async function writeBulk(cluster: TestCluster, table: string, megabytes: number): Promise<void> {
   const connection = await cluster.connect(0);
   try {
-    await connection.query(`CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`);
+    await connection.query(
+      `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
+    );
     const rowsPerBatch = 1000;
     const batches = Math.ceil((megabytes * 1024) / rowsPerBatch);
     for (let i = 0; i < batches; i++) {

@@ -16,8 +16,11 @@ function watchVolumeUpdates(cluster: TestCluster, volume: string, pods: number[]
   const already = cluster.runner.events().length;
   const timer = setInterval(() => {
     for (const e of cluster.runner.events().slice(already)) {
-      const m = new RegExp(`^${cluster.name}-(\\d+) volumes .*\\b${volume}\\b.* updated by the kubelet's periodic sync`).exec(e);
-      if (m && pods.includes(Number(m[1])) && seen[Number(m[1])] === undefined) seen[Number(m[1])] = (Date.now() - since) / 1000;
+      const m = new RegExp(
+        `^${cluster.name}-(\\d+) volumes .*\\b${volume}\\b.* updated by the kubelet's periodic sync`,
+      ).exec(e);
+      if (m && pods.includes(Number(m[1])) && seen[Number(m[1])] === undefined)
+        seen[Number(m[1])] = (Date.now() - since) / 1000;
     }
   }, 100);
   return { seen, stop: () => clearInterval(timer) };
@@ -38,57 +41,100 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
 
   it("switches over with no acknowledged commit lost; writes pause until both pods' kubelets deliver the topology", async () => {
     const writer = startAcknowledgedWriter(cluster, "acks", "writeService");
-    await cluster.runner.waitFor("writes acknowledged before the switchover", () => writer.acknowledged.length >= 50, 60_000);
+    await cluster.runner.waitFor(
+      "writes acknowledged before the switchover",
+      () => writer.acknowledged.length >= 50,
+      60_000,
+    );
     const applied = Date.now();
     const topology = watchVolumeUpdates(cluster, "topology", [0, 1, 2], applied);
     await cluster.switchover(1);
-    await cluster.runner.waitFor("pod 1 to take writes", async () =>
-      (await cluster.query(1, "SELECT @@global.read_only AS ro", "monitor").catch(() => [{ ro: 1 }]))[0].ro === 0, bound * 1000 + 60_000);
+    await cluster.runner.waitFor(
+      "pod 1 to take writes",
+      async () =>
+        (await cluster.query(1, "SELECT @@global.read_only AS ro", "monitor").catch(() => [{ ro: 1 }]))[0].ro === 0,
+      bound * 1000 + 60_000,
+    );
     const before = writer.acknowledged.length;
-    await cluster.runner.waitFor("writes acknowledged after the switchover", () => writer.acknowledged.length >= before + 50, 60_000);
+    await cluster.runner.waitFor(
+      "writes acknowledged after the switchover",
+      () => writer.acknowledged.length >= before + 50,
+      60_000,
+    );
     await writer.stop();
-    await cluster.runner.waitFor("every pod's kubelet to deliver the topology", () => Object.keys(topology.seen).length === 3, bound * 1000 + 5_000);
+    await cluster.runner.waitFor(
+      "every pod's kubelet to deliver the topology",
+      () => Object.keys(topology.seen).length === 3,
+      bound * 1000 + 5_000,
+    );
     topology.stop();
 
     const onNewPrimary = new Set((await cluster.query<{ id: number }[]>(1, "SELECT id FROM acks")).map((r) => r.id));
-    assert.deepStrictEqual(writer.acknowledged.filter((id) => !onNewPrimary.has(id)), [], "acknowledged commits missing on the new primary");
+    assert.deepStrictEqual(
+      writer.acknowledged.filter((id) => !onNewPrimary.has(id)),
+      [],
+      "acknowledged commits missing on the new primary",
+    );
     const gaps = writer.acknowledgedAt.slice(1).map((t, i) => t - writer.acknowledgedAt[i]);
     const pause = Math.max(...gaps) / 1000;
     const delivered = [0, 1, 2].map((o) => `pod ${o} ${topology.seen[o].toFixed(1)} s`).join(", ");
     console.log(`      topology delivered after: ${delivered}; longest write pause ${pause.toFixed(1)} s`);
     // Writes resume once the later of the old primary (which must go read-only) and the new one has the topology.
     const gate = Math.max(topology.seen[0], topology.seen[1]);
-    assert.ok(pause <= gate + 15, `the write pause (${pause.toFixed(1)} s) outlasted the topology's delivery (${gate.toFixed(1)} s) by more than 15 s`);
+    assert.ok(
+      pause <= gate + 15,
+      `the write pause (${pause.toFixed(1)} s) outlasted the topology's delivery (${gate.toFixed(1)} s) by more than 15 s`,
+    );
     assert.ok(gate <= bound + 1, `a kubelet took ${gate.toFixed(1)} s, more than 1.5 sync periods`);
     await cluster.waitConsistent([0, 2], 300_000, 1);
   });
 
   it("rotates every password without a restart; each pod follows when its kubelet delivers the Secret", async () => {
     const old = { ...cluster.passwords };
-    for (const key of Object.keys(cluster.passwords)) cluster.passwords[key] = randomBytes(18).toString("base64url").replace(/-/g, "x");
+    for (const key of Object.keys(cluster.passwords))
+      cluster.passwords[key] = randomBytes(18).toString("base64url").replace(/-/g, "x");
     const restarts = cluster.runner.status().map((p) => p.restarts);
     const applied = Date.now();
     const secrets = watchVolumeUpdates(cluster, "secrets", [0, 1, 2], applied);
     await cluster.runner.apply(cluster.render(3) as never);
     let newAccepted = 0;
-    await cluster.runner.waitFor("the primary (pod 1) to accept the new application password", async () => {
-      const ok = await cluster.query(1, "SELECT 1").then(() => true, () => false);
-      if (ok) newAccepted = (Date.now() - applied) / 1000;
-      return ok;
-    }, bound * 1000 + 60_000);
+    await cluster.runner.waitFor(
+      "the primary (pod 1) to accept the new application password",
+      async () => {
+        const ok = await cluster.query(1, "SELECT 1").then(
+          () => true,
+          () => false,
+        );
+        if (ok) newAccepted = (Date.now() - applied) / 1000;
+        return ok;
+      },
+      bound * 1000 + 60_000,
+    );
     const rotatedAt: Record<number, number> = {};
     for (const ordinal of [0, 1, 2]) {
-      await cluster.runner.waitFor(`pod ${ordinal} to take the rotated root password`, () =>
-        /root's password now follows the Secret \(rotated\)/.test(cluster.runner.logs(ordinal, "sidecar")), bound * 1000 + 60_000);
+      await cluster.runner.waitFor(
+        `pod ${ordinal} to take the rotated root password`,
+        () => /root's password now follows the Secret \(rotated\)/.test(cluster.runner.logs(ordinal, "sidecar")),
+        bound * 1000 + 60_000,
+      );
       rotatedAt[ordinal] = (Date.now() - applied) / 1000;
     }
     secrets.stop();
     assert.ok(old["app-password"] !== cluster.passwords["app-password"]);
-    console.log(`      Secret delivered after: ${[0, 1, 2].map((o) => `pod ${o} ${secrets.seen[o]?.toFixed(1)} s`).join(", ")}; ` +
-      `new application password accepted after ${newAccepted.toFixed(1)} s; every pod's root rotated by ${Math.max(...Object.values(rotatedAt)).toFixed(1)} s`);
-    assert.ok(newAccepted >= (secrets.seen[1] ?? 0) - 1, "the primary took the new password before its kubelet delivered it");
+    console.log(
+      `      Secret delivered after: ${[0, 1, 2].map((o) => `pod ${o} ${secrets.seen[o]?.toFixed(1)} s`).join(", ")}; ` +
+        `new application password accepted after ${newAccepted.toFixed(1)} s; every pod's root rotated by ${Math.max(...Object.values(rotatedAt)).toFixed(1)} s`,
+    );
+    assert.ok(
+      newAccepted >= (secrets.seen[1] ?? 0) - 1,
+      "the primary took the new password before its kubelet delivered it",
+    );
     await cluster.query(1, "INSERT INTO acks VALUES (10000000)");
     await cluster.waitConsistent([0, 2], 180_000, 1);
-    assert.deepStrictEqual(cluster.runner.status().map((p) => p.restarts), restarts, "a pod restarted during the rotation");
+    assert.deepStrictEqual(
+      cluster.runner.status().map((p) => p.restarts),
+      restarts,
+      "a pod restarted during the rotation",
+    );
   });
 });

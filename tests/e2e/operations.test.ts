@@ -29,19 +29,35 @@ describe("a cluster in production", function () {
   after(async () => cluster?.down());
 
   it("runs semi-synchronous replication with both replicas attached", async () => {
-    await cluster.runner.waitFor("the primary to have semi-sync on with 2 replicas", async () => {
-      const status = await cluster.rootSql(0, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')");
-      return /Rpl_semi_sync_master_clients\t2/.test(status) && /Rpl_semi_sync_master_status\tON/.test(status);
-    }, 60_000);
+    await cluster.runner.waitFor(
+      "the primary to have semi-sync on with 2 replicas",
+      async () => {
+        const status = await cluster.rootSql(
+          0,
+          "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')",
+        );
+        return /Rpl_semi_sync_master_clients\t2/.test(status) && /Rpl_semi_sync_master_status\tON/.test(status);
+      },
+      60_000,
+    );
   });
 
   it("serves metrics with the server up and the replica lag", async () => {
-    await cluster.runner.waitFor("the exporters to answer", async () => {
-      const [primary, replica] = await Promise.all([fetchMetrics(cluster.runner.podIp(0)), fetchMetrics(cluster.runner.podIp(1))])
-        .catch(() => ["", ""]);
-      return /^mysql_up 1$/m.test(primary) && /^mysql_up 1$/m.test(replica) &&
-        /^mysql_slave_status_seconds_behind_master\{[^}]*\} \d+/m.test(replica);
-    }, 90_000);
+    await cluster.runner.waitFor(
+      "the exporters to answer",
+      async () => {
+        const [primary, replica] = await Promise.all([
+          fetchMetrics(cluster.runner.podIp(0)),
+          fetchMetrics(cluster.runner.podIp(1)),
+        ]).catch(() => ["", ""]);
+        return (
+          /^mysql_up 1$/m.test(primary) &&
+          /^mysql_up 1$/m.test(replica) &&
+          /^mysql_slave_status_seconds_behind_master\{[^}]*\} \d+/m.test(replica)
+        );
+      },
+      90_000,
+    );
   });
 
   it("keeps every acknowledged commit on a replica when the primary is killed and does not come back", async () => {
@@ -55,16 +71,24 @@ describe("a cluster in production", function () {
     await writer.stop();
     try {
       let missing: number[] = [];
-      await cluster.runner.waitFor(`every acknowledged commit on a replica (missing: ${missing.length})`, async () => {
-        const held = new Set<number>();
-        for (const ordinal of [1, 2]) {
-          for (const row of await cluster.query<{ id: number }[]>(ordinal, "SELECT id FROM acks")) held.add(row.id);
-        }
-        missing = acknowledged.filter((id) => !held.has(id));
-        return missing.length === 0;
-      }, 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}: ${missing.length} of ${acknowledged.length} acknowledged commits are on no replica (first: ${missing.slice(0, 5)})`);
-      });
+      await cluster.runner
+        .waitFor(
+          `every acknowledged commit on a replica (missing: ${missing.length})`,
+          async () => {
+            const held = new Set<number>();
+            for (const ordinal of [1, 2]) {
+              for (const row of await cluster.query<{ id: number }[]>(ordinal, "SELECT id FROM acks")) held.add(row.id);
+            }
+            missing = acknowledged.filter((id) => !held.has(id));
+            return missing.length === 0;
+          },
+          30_000,
+        )
+        .catch((error: Error) => {
+          throw new Error(
+            `${error.message}: ${missing.length} of ${acknowledged.length} acknowledged commits are on no replica (first: ${missing.slice(0, 5)})`,
+          );
+        });
     } finally {
       await cluster.runner.restoreNetwork(0);
     }

@@ -22,7 +22,11 @@ describe("the primary killed hard under writes", function () {
     await cluster.runner.killPod(0);
     const ackedBeforeCrash = acknowledged.length;
     await cluster.runner.waitReady(0, 300_000);
-    await cluster.runner.waitFor("writes acknowledged after the restart", () => acknowledged.length >= ackedBeforeCrash + 20, 120_000);
+    await cluster.runner.waitFor(
+      "writes acknowledged after the restart",
+      () => acknowledged.length >= ackedBeforeCrash + 20,
+      120_000,
+    );
     await writer.stop();
 
     const onPrimary = new Set((await cluster.query<{ id: number }[]>(0, "SELECT id FROM acks")).map((r) => r.id));
@@ -31,7 +35,11 @@ describe("the primary killed hard under writes", function () {
     await cluster.waitConsistent([1, 2]);
     for (const ordinal of [1, 2]) {
       const status = await cluster.replicaStatus(ordinal);
-      assert.deepStrictEqual([status.io, status.sql], ["Yes", "Yes"], `replica ${ordinal} did not reconnect: ${status.error}`);
+      assert.deepStrictEqual(
+        [status.io, status.sql],
+        ["Yes", "Yes"],
+        `replica ${ordinal} did not reconnect: ${status.error}`,
+      );
     }
   });
 });

@@ -20,19 +20,27 @@ describe("a 3-pod cluster on real servers", function () {
   it("replicates a write on the primary to both replicas within seconds", async () => {
     await cluster.query(0, "INSERT INTO notes VALUES (1, 'written on the primary')");
     for (const ordinal of [1, 2]) {
-      await cluster.runner.waitFor(`row 1 on replica ${ordinal}`, async () =>
-        (await cluster.query<{ body: string }[]>(ordinal, "SELECT body FROM notes WHERE id = 1"))[0]?.body === "written on the primary", 10_000);
+      await cluster.runner.waitFor(
+        `row 1 on replica ${ordinal}`,
+        async () =>
+          (await cluster.query<{ body: string }[]>(ordinal, "SELECT body FROM notes WHERE id = 1"))[0]?.body ===
+          "written on the primary",
+        10_000,
+      );
     }
   });
 
   it("refuses a write on a replica", async () => {
-    await assert.rejects(cluster.query(1, "INSERT INTO notes VALUES (2, 'on a replica')"),
-      (error: { errno?: number; message: string }) => error.errno === 1290 && /read-only|read_only/.test(error.message));
+    await assert.rejects(
+      cluster.query(1, "INSERT INTO notes VALUES (2, 'on a replica')"),
+      (error: { errno?: number; message: string }) => error.errno === 1290 && /read-only|read_only/.test(error.message),
+    );
   });
 
   it("gives each pod its own server id", async () => {
     const ids = [];
-    for (const ordinal of [0, 1, 2]) ids.push((await cluster.query<{ id: number }[]>(ordinal, "SELECT @@server_id AS id"))[0].id);
+    for (const ordinal of [0, 1, 2])
+      ids.push((await cluster.query<{ id: number }[]>(ordinal, "SELECT @@server_id AS id"))[0].id);
     assert.deepStrictEqual(ids, [100, 101, 102]);
   });
 
@@ -41,7 +49,12 @@ describe("a 3-pod cluster on real servers", function () {
     const seen = new Set<number>();
     for (let i = 0; i < 12; i++) {
       const connection = await mysql.createConnection({
-        host, port, user: "shop", password: cluster.passwords["app-password"], database: "shop", ssl: { ca: cluster.tls.ca },
+        host,
+        port,
+        user: "shop",
+        password: cluster.passwords["app-password"],
+        database: "shop",
+        ssl: { ca: cluster.tls.ca },
       });
       const [rows] = await connection.query("SELECT @@server_id AS id");
       seen.add((rows as { id: number }[])[0].id);
@@ -72,12 +85,20 @@ describe("a 3-pod cluster on real servers", function () {
     await cluster.runner.cutNetwork(1);
     try {
       // maxReadLagSeconds is 5 here: the replica must go unready well within the 30 s cut.
-      await cluster.runner.waitFor("replica 1 to become not ready while cut off", () => !cluster.runner.isReady(1), 25_000);
+      await cluster.runner.waitFor(
+        "replica 1 to become not ready while cut off",
+        () => !cluster.runner.isReady(1),
+        25_000,
+      );
     } finally {
       await writer;
       await cluster.runner.restoreNetwork(1);
     }
-    await cluster.runner.waitFor("replica 1 to be ready again after catching up", () => cluster.runner.isReady(1), 120_000);
+    await cluster.runner.waitFor(
+      "replica 1 to be ready again after catching up",
+      () => cluster.runner.isReady(1),
+      120_000,
+    );
     await cluster.waitConsistent([1, 2]);
   });
 });

@@ -51,7 +51,10 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
       apiVersion: "v1",
       kind: "Secret",
       metadata: { name: "web-secret", namespace: "default" },
-      data: { password: Buffer.from("from-object").toString("base64"), token: Buffer.from(o.token ?? "tok").toString("base64") },
+      data: {
+        password: Buffer.from("from-object").toString("base64"),
+        token: Buffer.from(o.token ?? "tok").toString("base64"),
+      },
     },
     {
       apiVersion: "v1",
@@ -63,7 +66,12 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: "web", namespace: "default" },
-      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: labels, ports: [{ name: "http", port: 8080 }] },
+      spec: {
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: labels,
+        ports: [{ name: "http", port: 8080 }],
+      },
     },
     {
       apiVersion: "v1",
@@ -112,9 +120,17 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
                   ...(o.env ?? []),
                 ],
                 resources: { limits: { memory: "256Mi" } },
-                readinessProbe: { exec: { command: ["bash", "-c", "test ! -e /work/not-ready"] }, periodSeconds: 1, failureThreshold: 1 },
+                readinessProbe: {
+                  exec: { command: ["bash", "-c", "test ! -e /work/not-ready"] },
+                  periodSeconds: 1,
+                  failureThreshold: 1,
+                },
                 // /tmp is the container's own writable layer: a restart clears the marker.
-                livenessProbe: { exec: { command: ["bash", "-c", "test ! -e /tmp/dead"] }, periodSeconds: 1, failureThreshold: 2 },
+                livenessProbe: {
+                  exec: { command: ["bash", "-c", "test ! -e /tmp/dead"] },
+                  periodSeconds: 1,
+                  failureThreshold: 2,
+                },
                 volumeMounts: [
                   { name: "scripts", mountPath: "/scripts" },
                   { name: "data", mountPath: "/data" },
@@ -133,7 +149,12 @@ export function runnerFixture(o: FixtureOptions = {}): any[] {
             ],
           },
         },
-        volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: o.storage ?? "64Mi" } } } }],
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data" },
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: o.storage ?? "64Mi" } } },
+          },
+        ],
       },
     },
   ];

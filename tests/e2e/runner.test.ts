@@ -38,8 +38,15 @@ function fetchName(host: string, port: number, timeoutMs = 2000): Promise<string
 }
 
 /** From inside a pod: read what host:port sends, using only bash (no getent/nc in the image). */
-function readFromPod(c: LocalCluster, ord: number, host: string, port: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return c.exec(ord, "server", ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}; cat <&3`], { timeoutMs: 10_000 });
+function readFromPod(
+  c: LocalCluster,
+  ord: number,
+  host: string,
+  port: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return c.exec(ord, "server", ["timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${host}/${port}; cat <&3`], {
+    timeoutMs: 10_000,
+  });
 }
 
 describe("local StatefulSet runner", function () {
@@ -52,7 +59,11 @@ describe("local StatefulSet runner", function () {
       const created1 = lines.findIndex((l) => l.startsWith("web-1: created"));
       assert.ok(ready0 >= 0 && created1 > ready0, `web-1 created before web-0 was Ready:\n${lines.join("\n")}`);
       for (const ord of [0, 1]) {
-        const r = await c.exec(ord, "server", ["bash", "-c", "echo $HOSTNAME $(cat /proc/sys/kernel/hostname) $POD_IP $MEM_MB $(id -u)"]);
+        const r = await c.exec(ord, "server", [
+          "bash",
+          "-c",
+          "echo $HOSTNAME $(cat /proc/sys/kernel/hostname) $POD_IP $MEM_MB $(id -u)",
+        ]);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(r.stdout.trim(), `web-${ord} web-${ord} ${c.podIp(ord)} 256 ${hostMysqlUser().uid}`);
         assert.strictEqual(await fetchName(c.podIp(ord), 8080), `web-${ord}`);
@@ -95,7 +106,11 @@ describe("local StatefulSet runner", function () {
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       await c.exec(0, "server", ["bash", "-c", "echo here > /work/marker"]);
       await c.killContainer(0, "server");
-      await c.waitFor("server to be restarted", () => c.events().some((e) => e === "web-0 container server exited 137 (restart 1)"), 60_000);
+      await c.waitFor(
+        "server to be restarted",
+        () => c.events().some((e) => e === "web-0 container server exited 137 (restart 1)"),
+        60_000,
+      );
       await c.waitReady(0, 60_000);
       const r = await c.exec(0, "server", ["cat", "/work/marker"]);
       assert.strictEqual(r.stdout, "here\n");
@@ -113,8 +128,16 @@ describe("local StatefulSet runner", function () {
   it("restarts a container whose liveness probe fails, with a fresh writable layer", async () => {
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       await c.exec(0, "server", ["touch", "/tmp/dead"]);
-      await c.waitFor("the liveness restart", () => c.events().some((e) => /web-0 container server failed liveness probe/.test(e)), 60_000);
-      await c.waitFor("server to run again", () => c.events().includes("web-0 container server exited 143 (restart 1)") && c.isReady(0), 60_000);
+      await c.waitFor(
+        "the liveness restart",
+        () => c.events().some((e) => /web-0 container server failed liveness probe/.test(e)),
+        60_000,
+      );
+      await c.waitFor(
+        "server to run again",
+        () => c.events().includes("web-0 container server exited 143 (restart 1)") && c.isReady(0),
+        60_000,
+      );
       const r = await c.exec(0, "server", ["ls", "-A", "/tmp"]);
       assert.strictEqual(r.stdout, "");
     });
@@ -131,7 +154,11 @@ describe("local StatefulSet runner", function () {
       const allowed = await c.exec(0, "server", ["bash", "-c", "command -v mariadb-backup socat"]);
       assert.strictEqual(allowed.stdout, "/usr/local/bin/mariadb-backup\n/usr/local/bin/socat\n");
       // Not confirmed in mariadb:11.4 (image-facts.ts): the mysql* compatibility names and procps, though this host has them.
-      const unconfirmed = await c.exec(0, "server", ["bash", "-c", "for c in mysql mysqladmin mysqld ps; do command -v $c || echo no $c; done"]);
+      const unconfirmed = await c.exec(0, "server", [
+        "bash",
+        "-c",
+        "for c in mysql mysqladmin mysqld ps; do command -v $c || echo no $c; done",
+      ]);
       assert.strictEqual(unconfirmed.stdout, "no mysql\nno mysqladmin\nno mysqld\nno ps\n");
     });
   });
@@ -144,8 +171,16 @@ describe("local StatefulSet runner", function () {
       assert.match(problem, /Debian package socat \(for socat\)/);
       assert.match(problem, /Debian package mariadb-server \(for mariadbd, mariadb-install-db\)/);
       assert.match(problem, /install with: apt-get install -y \S.*mariadb-backup/);
-      assert.strictEqual(LocalCluster.hostProblem(runnerFixture({ replicas: 1 })), undefined, "this host has every stand-in");
-      const mysqlImage = runnerFixture({ replicas: 1 }).map((o) => (o.kind === "StatefulSet" ? JSON.parse(JSON.stringify(o).replace(/(docker\.io\/library\/)?mariadb:11\.4/g, "mysql:8.4")) : o));
+      assert.strictEqual(
+        LocalCluster.hostProblem(runnerFixture({ replicas: 1 })),
+        undefined,
+        "this host has every stand-in",
+      );
+      const mysqlImage = runnerFixture({ replicas: 1 }).map((o) =>
+        o.kind === "StatefulSet"
+          ? JSON.parse(JSON.stringify(o).replace(/(docker\.io\/library\/)?mariadb:11\.4/g, "mysql:8.4"))
+          : o,
+      );
       assert.match(LocalCluster.hostProblem(mysqlImage) ?? "", /mysql:8\.4: no Debian package provides mysqld/);
       // up() refuses before creating anything.
       const c = new LocalCluster(opts(mysqlImage));
@@ -158,15 +193,25 @@ describe("local StatefulSet runner", function () {
   });
 
   /** A claim's capacity in MiB and whether writing `mib` MiB to a file on it succeeds, from inside the pod. */
-  async function claimFacts(c: LocalCluster, ord: number, dir: string, mib: number): Promise<{ sizeMiB: number; write: string }> {
+  async function claimFacts(
+    c: LocalCluster,
+    ord: number,
+    dir: string,
+    mib: number,
+  ): Promise<{ sizeMiB: number; write: string }> {
     const size = await c.exec(ord, "server", ["df", "-B1M", "--output=size", dir]);
     assert.strictEqual(size.code, 0, size.stderr);
-    const w = await c.exec(ord, "server", ["bash", "-c", `rm -f ${dir}/fill; head -c ${mib}M /dev/zero > ${dir}/fill && echo ok; rm -f ${dir}/fill`]);
+    const w = await c.exec(ord, "server", [
+      "bash",
+      "-c",
+      `rm -f ${dir}/fill; head -c ${mib}M /dev/zero > ${dir}/fill && echo ok; rm -f ${dir}/fill`,
+    ]);
     return { sizeMiB: Number(size.stdout.trim().split("\n")[1]), write: (w.stdout + w.stderr).trim() };
   }
 
   it("makes each claim a filesystem of its requested size: template claims at the template's, rendered claims created first at theirs and grown in place", async () => {
-    const objects = (claims: Record<string, string>, replicas = 1, storage = "64Mi"): any[] => runnerFixture({ replicas, storage, claims, sharedClaim: "shared" });
+    const objects = (claims: Record<string, string>, replicas = 1, storage = "64Mi"): any[] =>
+      runnerFixture({ replicas, storage, claims, sharedClaim: "shared" });
     await withCluster(opts(objects({ shared: "32Mi" })), async (c) => {
       // The template's claim: 64Mi, and writing past it fails as on a full volume.
       let data = await claimFacts(c, 0, "/data", 80);
@@ -191,7 +236,10 @@ describe("local StatefulSet runner", function () {
       data = await claimFacts(c, 2, "/data", 80);
       assert.strictEqual(data.sizeMiB, 64);
       assert.match(data.write, /No space left on device/);
-      assert.ok(c.events().some((e) => /volumeClaimTemplates changed in the objects; kept as created/.test(e)), c.events().join("\n"));
+      assert.ok(
+        c.events().some((e) => /volumeClaimTemplates changed in the objects; kept as created/.test(e)),
+        c.events().join("\n"),
+      );
     });
   });
 
@@ -200,7 +248,10 @@ describe("local StatefulSet runner", function () {
     const c = new LocalCluster(opts(objects, { readyTimeoutMs: 3000 }));
     try {
       await assert.rejects(c.up(), /pod web-0 phase ContainerCreating/);
-      assert.ok(c.events().some((e) => e.includes('persistentvolumeclaim "missing" not found')), c.events().join("\n"));
+      assert.ok(
+        c.events().some((e) => e.includes('persistentvolumeclaim "missing" not found')),
+        c.events().join("\n"),
+      );
     } finally {
       await c.down();
     }
@@ -214,32 +265,74 @@ describe("local StatefulSet runner", function () {
       assert.ok(ms >= 60_000 && ms < 90_000, `${ms}`);
     }
     await withCluster(opts(runnerFixture({ replicas: 1 }), { volumeSyncPeriodMs: 3000 }), async (c) => {
-      const read = async (): Promise<string> => (await c.exec(0, "server", ["bash", "-c", "cat /etc/web-secret/token; echo; tail -n 1 /scripts/serve.sh; tail -n 1 /opt/web/serve.sh"])).stdout;
-      assert.strictEqual(await read(), "tok\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      const read = async (): Promise<string> =>
+        (
+          await c.exec(0, "server", [
+            "bash",
+            "-c",
+            "cat /etc/web-secret/token; echo; tail -n 1 /scripts/serve.sh; tail -n 1 /opt/web/serve.sh",
+          ])
+        ).stdout;
+      assert.strictEqual(
+        await read(),
+        "tok\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n",
+      );
       const applied = Date.now();
       const eventsBefore = c.events().length;
-      const synced = (): boolean => c.events().slice(eventsBefore).some((e) => /web-0 volumes .* updated by the kubelet's periodic sync/.test(e));
+      const synced = (): boolean =>
+        c
+          .events()
+          .slice(eventsBefore)
+          .some((e) => /web-0 volumes .* updated by the kubelet's periodic sync/.test(e));
       await c.apply(runnerFixture({ replicas: 1, token: "rotated", serveComment: "v2" }));
       // Unless the pod's periodic sync happened to fall within these few milliseconds, the old file is still there.
-      assert.ok((await read()).startsWith("tok\n") || synced(), "the Secret's file changed at once, not at the kubelet's next sync");
-      await c.waitFor("the kubelet's sync to bring the new token", async () => (await read()).startsWith("rotated\n"), 10_000);
+      assert.ok(
+        (await read()).startsWith("tok\n") || synced(),
+        "the Secret's file changed at once, not at the kubelet's next sync",
+      );
+      await c.waitFor(
+        "the kubelet's sync to bring the new token",
+        async () => (await read()).startsWith("rotated\n"),
+        10_000,
+      );
       const after = Date.now() - applied;
       assert.ok(synced(), "the file changed without a kubelet sync");
       assert.ok(after < 5500, `the refresh took ${after} ms, more than 1.5 sync periods (+1 s)`);
       // Both objects were swapped in by the same sync; the subPath file keeps its old content, as in Kubernetes.
-      assert.strictEqual(await read(), "rotated\n# v2\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n");
+      assert.strictEqual(
+        await read(),
+        "rotated\n# v2\nexec socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $POD_NAME'\n",
+      );
       // The atomic writer's layout: the key is a symlink into ..data, which points at a timestamped directory.
-      const layout = await c.exec(0, "server", ["bash", "-c", "readlink /etc/web-secret/token /etc/web-secret/..data; ls /etc/web-secret"]);
+      const layout = await c.exec(0, "server", [
+        "bash",
+        "-c",
+        "readlink /etc/web-secret/token /etc/web-secret/..data; ls /etc/web-secret",
+      ]);
       assert.match(layout.stdout, /^\.\.data\/token\n\.\.\d{4}_\d\d_\d\dT[^\n]+\ntoken\n$/);
-      assert.ok(c.events().some((e) => /web-0 volumes (secret, scripts|scripts, secret) updated by the kubelet's periodic sync/.test(e)), c.events().join("\n"));
+      assert.ok(
+        c
+          .events()
+          .some((e) =>
+            /web-0 volumes (secret, scripts|scripts, secret) updated by the kubelet's periodic sync/.test(e),
+          ),
+        c.events().join("\n"),
+      );
     });
   });
 
   it("resolves secret env from the Secret, lets secretValues override it, and projects secret files", async () => {
-    await withCluster(opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }), async (c) => {
-      const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -L -c %a /scripts/init.sh"]);
-      assert.strictEqual(r.stdout, "overridden\ntoktoken\n755\n");
-    });
+    await withCluster(
+      opts(runnerFixture({ replicas: 1 }), { secretValues: { "web-secret": { password: "overridden" } } }),
+      async (c) => {
+        const r = await c.exec(0, "server", [
+          "bash",
+          "-c",
+          "echo $PASSWORD; cat /etc/web-secret/token; ls /etc/web-secret; stat -L -c %a /scripts/init.sh",
+        ]);
+        assert.strictEqual(r.stdout, "overridden\ntoktoken\n755\n");
+      },
+    );
     await withCluster(opts(runnerFixture({ replicas: 1 })), async (c) => {
       const r = await c.exec(0, "server", ["bash", "-c", "echo $PASSWORD"]);
       assert.strictEqual(r.stdout, "from-object\n");
@@ -247,7 +340,10 @@ describe("local StatefulSet runner", function () {
   });
 
   it("reports a missing secret key as a container config error and names the pod when up() gives up", async () => {
-    const bad = runnerFixture({ replicas: 1, env: [{ name: "X", valueFrom: { secretKeyRef: { name: "web-secret", key: "nope" } } }] });
+    const bad = runnerFixture({
+      replicas: 1,
+      env: [{ name: "X", valueFrom: { secretKeyRef: { name: "web-secret", key: "nope" } } }],
+    });
     const c = new LocalCluster(opts(bad, { readyTimeoutMs: 3000 }));
     try {
       await assert.rejects(c.up(), (e: Error) => {
@@ -255,7 +351,10 @@ describe("local StatefulSet runner", function () {
         assert.match(e.message, /pod web-0 phase CreateContainerConfigError/);
         return true;
       });
-      assert.ok(c.events().some((e) => e.includes("secret web-secret has no key nope")), c.events().join("\n"));
+      assert.ok(
+        c.events().some((e) => e.includes("secret web-secret has no key nope")),
+        c.events().join("\n"),
+      );
     } finally {
       await c.down();
     }

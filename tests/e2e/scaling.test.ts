@@ -36,7 +36,11 @@ describe("scaling a cluster that holds data", function () {
     await cluster.scale(5);
     for (const ordinal of [3, 4]) {
       assert.match(cluster.runner.logs(ordinal, "clone-data"), /data directory present; not cloning/);
-      assert.strictEqual(cluster.runner.logs(ordinal, "clone-data").match(/cloning from/g)?.length, 1, `pod ${ordinal} cloned again`);
+      assert.strictEqual(
+        cluster.runner.logs(ordinal, "clone-data").match(/cloning from/g)?.length,
+        1,
+        `pod ${ordinal} cloned again`,
+      );
     }
     await cluster.waitConsistent([1, 2, 3, 4]);
   });
@@ -47,15 +51,23 @@ describe("scaling a cluster that holds data", function () {
     await cluster.rootSql(0, "FLUSH BINARY LOGS");
     const current = (await cluster.rootSql(0, "SHOW MASTER STATUS")).split("\t")[0];
     // A log a replica's dump thread still reads is kept: try until it has moved on.
-    await cluster.runner.waitFor("the primary to purge every binary log before the current one", async () => {
-      await cluster.rootSql(0, `PURGE BINARY LOGS TO '${current}'`);
-      return (await cluster.rootSql(0, "SHOW BINARY LOGS")).trim().split("\n").length === 1;
-    }, 30_000);
+    await cluster.runner.waitFor(
+      "the primary to purge every binary log before the current one",
+      async () => {
+        await cluster.rootSql(0, `PURGE BINARY LOGS TO '${current}'`);
+        return (await cluster.rootSql(0, "SHOW BINARY LOGS")).trim().split("\n").length === 1;
+      },
+      30_000,
+    );
     await cluster.scale(5);
     for (const ordinal of [3, 4]) {
-      await cluster.runner.waitFor(`pod ${ordinal} to re-clone`, () =>
-        /re-cloning this replica/.test(cluster.runner.logs(ordinal, "sidecar")) &&
-        (cluster.runner.logs(ordinal, "sidecar").match(/cloned from/g)?.length ?? 0) >= 1, 240_000);
+      await cluster.runner.waitFor(
+        `pod ${ordinal} to re-clone`,
+        () =>
+          /re-cloning this replica/.test(cluster.runner.logs(ordinal, "sidecar")) &&
+          (cluster.runner.logs(ordinal, "sidecar").match(/cloned from/g)?.length ?? 0) >= 1,
+        240_000,
+      );
       await cluster.runner.waitReady(ordinal, 240_000);
     }
     await cluster.waitConsistent([1, 2, 3, 4], 240_000);

@@ -23,14 +23,27 @@ describe("growing storageSize, then scaling up", function () {
   after(async () => cluster?.down());
 
   it("grows the existing pods' volumes in place, holds data past the old size, and a new pod clones onto a volume of the new size and becomes Ready", async () => {
-    for (const ordinal of [0, 1]) assert.strictEqual((await cluster.dataVolume(ordinal)).sizeMiB, OLD_MIB, `pod ${ordinal}'s volume before the change`);
+    for (const ordinal of [0, 1])
+      assert.strictEqual(
+        (await cluster.dataVolume(ordinal)).sizeMiB,
+        OLD_MIB,
+        `pod ${ordinal}'s volume before the change`,
+      );
     const restarts = cluster.runner.status().map((p) => p.restarts);
     await cluster.reconfigure({ storageSize: `${NEW_MIB}Mi` });
     for (const ordinal of [0, 1]) {
       const { sizeMiB } = await cluster.dataVolume(ordinal);
-      assert.strictEqual(sizeMiB, NEW_MIB, `pod ${ordinal}'s volume is ${sizeMiB} MiB after storageSize grew to ${NEW_MIB}Mi: nothing grew the existing claim`);
+      assert.strictEqual(
+        sizeMiB,
+        NEW_MIB,
+        `pod ${ordinal}'s volume is ${sizeMiB} MiB after storageSize grew to ${NEW_MIB}Mi: nothing grew the existing claim`,
+      );
     }
-    assert.deepStrictEqual(cluster.runner.status().map((p) => p.restarts), restarts, "growing the volumes restarted a pod");
+    assert.deepStrictEqual(
+      cluster.runner.status().map((p) => p.restarts),
+      restarts,
+      "growing the volumes restarted a pod",
+    );
 
     // More data than the old size could hold, on the primary and on its replica; a clone (data files
     // and the 96 MiB redo log, no binlogs) then needs more than the old size too.
@@ -43,9 +56,14 @@ describe("growing storageSize, then scaling up", function () {
     await cluster.runner.waitReady(2, 600_000);
     const added = await cluster.dataVolume(2);
     assert.strictEqual(added.sizeMiB, NEW_MIB, "the added pod's volume is not of the current storageSize");
-    assert.ok(added.usedMiB > OLD_MIB, `the added pod holds ${added.usedMiB} MiB: its clone cannot have outgrown the old size`);
+    assert.ok(
+      added.usedMiB > OLD_MIB,
+      `the added pod holds ${added.usedMiB} MiB: its clone cannot have outgrown the old size`,
+    );
     assert.match(cluster.runner.logs(2, "clone-data"), /cloned from grow-1\./);
     await cluster.waitConsistent([1, 2], 300_000);
-    console.log(`      primary uses ${used.usedMiB} MiB, the added pod ${added.usedMiB} MiB of ${NEW_MIB} (old size ${OLD_MIB})`);
+    console.log(
+      `      primary uses ${used.usedMiB} MiB, the added pod ${added.usedMiB} MiB of ${NEW_MIB} (old size ${OLD_MIB})`,
+    );
   });
 });

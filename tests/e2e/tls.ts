@@ -15,7 +15,10 @@ function openssl(dir: string, args: string[]): void {
 }
 
 /** A CA and a certificate for the cluster `args` describes; `subject` names the CA so two sets differ. */
-export function testCertificates(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, subject = "test"): TlsMaterial<string> {
+export function testCertificates(
+  args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">,
+  subject = "test",
+): TlsMaterial<string> {
   return sharedCaCertificates(args, subject).cluster;
 }
 
@@ -24,27 +27,90 @@ export function testCertificates(args: Pick<ResolvedArgs, "name" | "namespace" |
  * signed for client and server use: the cluster's, and another workload's
  * ("intruder"), which the CA alone cannot tell from a member.
  */
-export function sharedCaCertificates(args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">, subject = "test"):
-  { cluster: TlsMaterial<string>; intruder: TlsMaterial<string> } {
+export function sharedCaCertificates(
+  args: Pick<ResolvedArgs, "name" | "namespace" | "clusterDomain">,
+  subject = "test",
+): { cluster: TlsMaterial<string>; intruder: TlsMaterial<string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mysql-cluster-tls-"));
   try {
     openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
-    openssl(dir, ["req", "-x509", "-new", "-key", "ca.key", "-subj", `/CN=${args.name} ${subject} CA`, "-days", "30", "-out", "ca.crt"]);
+    openssl(dir, [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-subj",
+      `/CN=${args.name} ${subject} CA`,
+      "-days",
+      "30",
+      "-out",
+      "ca.crt",
+    ]);
     openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "tls.key"]);
-    openssl(dir, ["req", "-new", "-key", "tls.key", "-subj", `/CN=${args.name}.${args.namespace}.svc.${args.clusterDomain}`, "-out", "tls.csr"]);
-    fs.writeFileSync(path.join(dir, "ext.cnf"), [
-      `subjectAltName=${certificateDnsNames(args).map((n) => `DNS:${n}`).join(",")}`,
-      "extendedKeyUsage=serverAuth,clientAuth",
-      "keyUsage=digitalSignature,keyEncipherment",
-      "",
-    ].join("\n"));
-    openssl(dir, ["x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30", "-extfile", "ext.cnf", "-out", "tls.crt"]);
+    openssl(dir, [
+      "req",
+      "-new",
+      "-key",
+      "tls.key",
+      "-subj",
+      `/CN=${args.name}.${args.namespace}.svc.${args.clusterDomain}`,
+      "-out",
+      "tls.csr",
+    ]);
+    fs.writeFileSync(
+      path.join(dir, "ext.cnf"),
+      [
+        `subjectAltName=${certificateDnsNames(args)
+          .map((n) => `DNS:${n}`)
+          .join(",")}`,
+        "extendedKeyUsage=serverAuth,clientAuth",
+        "keyUsage=digitalSignature,keyEncipherment",
+        "",
+      ].join("\n"),
+    );
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      "tls.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "30",
+      "-extfile",
+      "ext.cnf",
+      "-out",
+      "tls.crt",
+    ]);
     // PKCS#8, as @pulumi/tls writes it and the servers expect.
     openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "tls.key", "-out", "tls.pk8"]);
     openssl(dir, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "other.key"]);
     openssl(dir, ["req", "-new", "-key", "other.key", "-subj", "/CN=another-workload", "-out", "other.csr"]);
-    fs.writeFileSync(path.join(dir, "other.cnf"), "extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-    openssl(dir, ["x509", "-req", "-in", "other.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30", "-extfile", "other.cnf", "-out", "other.crt"]);
+    fs.writeFileSync(
+      path.join(dir, "other.cnf"),
+      "extendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+    );
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      "other.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "30",
+      "-extfile",
+      "other.cnf",
+      "-out",
+      "other.crt",
+    ]);
     openssl(dir, ["pkcs8", "-topk8", "-nocrypt", "-in", "other.key", "-out", "other.pk8"]);
     const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
     return {

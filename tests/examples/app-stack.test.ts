@@ -49,7 +49,11 @@ describe("examples/app-stack", function () {
     let connection: ReturnType<DatabaseEnvModule["databaseConnection"]>;
 
     before(async function () {
-      mocks = await installMocks({ project: "app-stack", stackOutputs: DATABASE_OUTPUTS, secretOutputNames: ["appPassword", "rootPassword"] });
+      mocks = await installMocks({
+        project: "app-stack",
+        stackOutputs: DATABASE_OUTPUTS,
+        secretOutputNames: ["appPassword", "rootPassword"],
+      });
       const { databaseConnection } = loadDatabaseEnv();
       connection = databaseConnection(new pulumi.StackReference(DATABASE_STACK));
       await valueOf(connection.host);
@@ -58,7 +62,10 @@ describe("examples/app-stack", function () {
 
     it("reads the database stack through a StackReference by its name", function () {
       const refs = mocks.ofType("pulumi:pulumi:StackReference");
-      assert.deepStrictEqual(refs.map((r) => r.inputs.name), [DATABASE_STACK]);
+      assert.deepStrictEqual(
+        refs.map((r) => r.inputs.name),
+        [DATABASE_STACK],
+      );
     });
 
     it("connects writes to the primary (writeEndpoint) and reads to the read Service (readEndpoint)", async function () {
@@ -87,7 +94,15 @@ describe("examples/app-stack", function () {
     it("puts every setting and the CA (as ca.crt) in the Secret data, the password as a secret, and the port as a string", async function () {
       const { databaseSecretData } = loadDatabaseEnv();
       const data = databaseSecretData(connection);
-      assert.deepStrictEqual(Object.keys(data).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_USER", "ca.crt"]);
+      assert.deepStrictEqual(Object.keys(data).sort(), [
+        "DB_HOST",
+        "DB_NAME",
+        "DB_PASSWORD",
+        "DB_PORT",
+        "DB_READ_HOST",
+        "DB_USER",
+        "ca.crt",
+      ]);
       assert.strictEqual(await valueOf(data["ca.crt"]), DATABASE_OUTPUTS.caCertificate);
       assert.strictEqual(await valueOf(data.DB_HOST), DATABASE_OUTPUTS.writeEndpoint);
       assert.strictEqual(await valueOf(data.DB_READ_HOST), DATABASE_OUTPUTS.readEndpoint);
@@ -99,12 +114,23 @@ describe("examples/app-stack", function () {
     it("builds container env that takes every connection setting from the Secret by key, and DB_SSL_CA as the CA file's path", function () {
       const { databaseEnv, CA_FILE } = loadDatabaseEnv();
       const env = databaseEnv("shop-db") as AnyObject[];
-      assert.deepStrictEqual(env.map((e) => e.name).sort(), ["DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PORT", "DB_READ_HOST", "DB_SSL_CA", "DB_USER"]);
+      assert.deepStrictEqual(env.map((e) => e.name).sort(), [
+        "DB_HOST",
+        "DB_NAME",
+        "DB_PASSWORD",
+        "DB_PORT",
+        "DB_READ_HOST",
+        "DB_SSL_CA",
+        "DB_USER",
+      ]);
       for (const e of env.filter((x) => x.name !== "DB_SSL_CA")) {
         assert.ok(!("value" in e), `${e.name} has a literal value`);
         assert.deepStrictEqual(e.valueFrom.secretKeyRef, { name: "shop-db", key: e.name });
       }
-      assert.deepStrictEqual(env.find((e) => e.name === "DB_SSL_CA"), { name: "DB_SSL_CA", value: CA_FILE });
+      assert.deepStrictEqual(
+        env.find((e) => e.name === "DB_SSL_CA"),
+        { name: "DB_SSL_CA", value: CA_FILE },
+      );
       assert.strictEqual(CA_FILE, "/etc/db-tls/ca.crt");
     });
 
@@ -159,7 +185,10 @@ describe("examples/app-stack", function () {
     it("fails naming the missing caCertificate output and what to do", async function () {
       const { databaseConnection } = loadDatabaseEnv();
       const connection = databaseConnection(new pulumi.StackReference(DATABASE_STACK));
-      await assert.rejects(settled(connection.caCertificate), /no "caCertificate" output: a cluster with a tlsSecret exports no CA; give the app that Secret's ca.crt instead/);
+      await assert.rejects(
+        settled(connection.caCertificate),
+        /no "caCertificate" output: a cluster with a tlsSecret exports no CA; give the app that Secret's ca.crt instead/,
+      );
       assert.strictEqual(await valueOf(connection.user), "shop");
       await settle();
     });
@@ -183,7 +212,10 @@ describe("examples/app-stack", function () {
     });
 
     it("references the stack named by the databaseStack setting", function () {
-      assert.deepStrictEqual(mocks.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name), [DATABASE_STACK]);
+      assert.deepStrictEqual(
+        mocks.ofType("pulumi:pulumi:StackReference").map((r) => r.inputs.name),
+        [DATABASE_STACK],
+      );
     });
 
     it("creates a Secret in the app namespace holding the connection settings, as a Pulumi secret", function () {
@@ -233,15 +265,29 @@ describe("examples/app-stack", function () {
       const { name, args } = argsFromConfig((key) => dev[key]);
       const db = resolveArgs(name, args);
       const policy = buildNetworkPolicy(db, clusterNames(db));
-      const podLabels: Record<string, string> = (mocks.one("kubernetes:apps/v1:Deployment").inputs as AnyObject).spec.template.metadata.labels;
-      const clients = policy.spec.ingress.filter((rule) => rule.ports.some((p) => p.port === 3306)).flatMap((rule) => rule.from as AnyObject[]);
+      const podLabels: Record<string, string> = (mocks.one("kubernetes:apps/v1:Deployment").inputs as AnyObject).spec
+        .template.metadata.labels;
+      const clients = policy.spec.ingress
+        .filter((rule) => rule.ports.some((p) => p.port === 3306))
+        .flatMap((rule) => rule.from as AnyObject[]);
       // A podSelector without a namespaceSelector admits pods of the policy's own namespace only (networking.k8s.io/v1 NetworkPolicyPeer).
-      const admits = clients.some((peer) => peer.podSelector && !peer.namespaceSelector
-        && Object.entries<string>(peer.podSelector.matchLabels).every(([k, v]) => podLabels[k] === v)
-        && Object.keys(peer.podSelector.matchLabels).length > 0);
-      assert.ok(admits, `the dev stack's NetworkPolicy (clientPodSelector ${JSON.stringify(db.clientPodSelector)}) does not admit pods labelled ${JSON.stringify(podLabels)}`);
+      const admits = clients.some(
+        (peer) =>
+          peer.podSelector &&
+          !peer.namespaceSelector &&
+          Object.entries<string>(peer.podSelector.matchLabels).every(([k, v]) => podLabels[k] === v) &&
+          Object.keys(peer.podSelector.matchLabels).length > 0,
+      );
+      assert.ok(
+        admits,
+        `the dev stack's NetworkPolicy (clientPodSelector ${JSON.stringify(db.clientPodSelector)}) does not admit pods labelled ${JSON.stringify(podLabels)}`,
+      );
       const example = parse(fs.readFileSync(path.join(ROOT, "examples/app-stack/Pulumi.yaml"), "utf8"));
-      assert.strictEqual(example.config.namespace.default, db.namespace, "the app's default namespace is not the database's");
+      assert.strictEqual(
+        example.config.namespace.default,
+        db.namespace,
+        "the app's default namespace is not the database's",
+      );
     });
 
     it("exports the endpoints, not the password", async function () {

@@ -47,19 +47,22 @@ export function resolveProgram(projectDir: string): string {
   const manifest = searchupPackageManifest(programDir);
   const packageRoot = manifest ? path.dirname(manifest) : programDir;
   const pkg = manifest && manifest.endsWith(".json") ? JSON.parse(fs.readFileSync(manifest, "utf8")) : {};
-  const resolveEntrypoint = (entry: string) => (fs.existsSync(path.join(packageRoot, entry)) ? path.join(packageRoot, entry) : program);
+  const resolveEntrypoint = (entry: string) =>
+    fs.existsSync(path.join(packageRoot, entry)) ? path.join(packageRoot, entry) : program;
   if (!main) {
     if (typeof pkg.exports === "string") program = resolveEntrypoint(pkg.exports);
     else if (pkg.exports && typeof pkg.exports === "object") {
       const dot = pkg.exports["."];
-      program = resolveEntrypoint(typeof dot === "string" ? dot : dot.default ?? dot.require ?? dot.import);
+      program = resolveEntrypoint(typeof dot === "string" ? dot : (dot.default ?? dot.require ?? dot.import));
     } else if (pkg.main) program = resolveEntrypoint(pkg.main);
   }
   // A directory is loaded as Node loads one: its own package.json's main, else index.ts / index.js.
   if (fs.existsSync(program) && fs.statSync(program).isDirectory()) {
     const own = path.join(program, "package.json");
     const ownMain = fs.existsSync(own) ? JSON.parse(fs.readFileSync(own, "utf8")).main : undefined;
-    program = ownMain ? path.join(program, ownMain) : ["index.ts", "index.js"].map((f) => path.join(program, f)).find((f) => fs.existsSync(f)) ?? program;
+    program = ownMain
+      ? path.join(program, ownMain)
+      : (["index.ts", "index.js"].map((f) => path.join(program, f)).find((f) => fs.existsSync(f)) ?? program);
   }
   return program;
 }
@@ -68,7 +71,10 @@ describe("Pulumi projects resolve to their own programs (as the Node.js launcher
   const found = projects().sort();
 
   it("finds the root project and examples/app-stack", function () {
-    assert.deepStrictEqual(found.map((p) => path.relative(ROOT, p) || "."), [".", "examples/app-stack"]);
+    assert.deepStrictEqual(
+      found.map((p) => path.relative(ROOT, p) || "."),
+      [".", "examples/app-stack"],
+    );
   });
 
   for (const dir of found) {

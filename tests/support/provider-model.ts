@@ -73,7 +73,11 @@ export interface ProviderConfig {
 }
 
 /** The provider's defaults (provider.go Configure). */
-export const DEFAULT_PROVIDER: ProviderConfig = { enableConfigMapMutable: false, enableSecretMutable: false, upsertExistingObjects: false };
+export const DEFAULT_PROVIDER: ProviderConfig = {
+  enableConfigMapMutable: false,
+  enableSecretMutable: false,
+  upsertExistingObjects: false,
+};
 
 /** An object in the cluster. */
 export interface LiveObject {
@@ -187,7 +191,9 @@ function flatten(value: unknown, prefix = "", out: Record<string, unknown> = {})
 function changedPaths(olds: AnyObject, news: AnyObject): string[] {
   const a = flatten(olds);
   const b = flatten(news);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p])).sort();
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((p) => JSON.stringify(a[p]) !== JSON.stringify(b[p]))
+    .sort();
 }
 
 function getPath(obj: AnyObject, path: string): unknown {
@@ -227,7 +233,15 @@ export function forceNewFields(type: string, inputs: AnyObject, provider: Provid
     case "v1/ConfigMap":
       return [...fields, ...(!provider.enableConfigMapMutable || immutable ? [".binaryData", ".data"] : [])];
     case "apps/v1/StatefulSet":
-      return [...fields, ".spec.podManagementPolicy", ".spec.revisionHistoryLimit", ".spec.selector", ".spec.serviceName", ".spec.volumeClaimTemplates", ...SELECTOR.map((s) => `.spec.selector${s}`)];
+      return [
+        ...fields,
+        ".spec.podManagementPolicy",
+        ".spec.revisionHistoryLimit",
+        ".spec.selector",
+        ".spec.serviceName",
+        ".spec.volumeClaimTemplates",
+        ...SELECTOR.map((s) => `.spec.selector${s}`),
+      ];
     case "v1/PersistentVolumeClaim":
       return [...fields, ".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName"];
     case "v1/Service":
@@ -247,16 +261,32 @@ function under(path: string, field: string): boolean {
 /** What the API server refuses in an update of an existing object [immutable]. */
 function immutableViolations(kind: string, olds: AnyObject, news: AnyObject, changed: string[]): string[] {
   if (kind === "PersistentVolumeClaim") {
-    const problems = changed.filter((p) => p.startsWith(".spec.") && !under(p, ".spec.resources.requests") && !under(p, ".spec.volumeAttributesClassName"))
+    const problems = changed
+      .filter(
+        (p) =>
+          p.startsWith(".spec.") &&
+          !under(p, ".spec.resources.requests") &&
+          !under(p, ".spec.volumeAttributesClassName"),
+      )
       .map((p) => `${p}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
     const before = parseQuantity(String(olds.spec?.resources?.requests?.storage ?? "0")) ?? 0;
     const after = parseQuantity(String(news.spec?.resources?.requests?.storage ?? "0")) ?? 0;
-    if (news.spec?.resources?.requests?.storage !== undefined && after < before) problems.push(".spec.resources.requests.storage: field can not be less than previous value");
+    if (news.spec?.resources?.requests?.storage !== undefined && after < before)
+      problems.push(".spec.resources.requests.storage: field can not be less than previous value");
     return problems;
   }
   if (kind === "StatefulSet") {
-    const mutable = [".spec.replicas", ".spec.ordinals", ".spec.template", ".spec.updateStrategy", ".spec.revisionHistoryLimit", ".spec.persistentVolumeClaimRetentionPolicy", ".spec.minReadySeconds"];
-    return changed.filter((p) => p.startsWith(".spec.") && !mutable.some((m) => under(p, m)))
+    const mutable = [
+      ".spec.replicas",
+      ".spec.ordinals",
+      ".spec.template",
+      ".spec.updateStrategy",
+      ".spec.revisionHistoryLimit",
+      ".spec.persistentVolumeClaimRetentionPolicy",
+      ".spec.minReadySeconds",
+    ];
+    return changed
+      .filter((p) => p.startsWith(".spec.") && !mutable.some((m) => under(p, m)))
       .map((p) => `${p}: updates to statefulset spec for fields other than ${mutable.join(", ")} are forbidden`);
   }
   return [];
@@ -268,11 +298,20 @@ function awaitBound(r: RecordedResource, op: "create" | "update"): number | unde
   const annotations: AnyObject = (r.inputs.metadata as AnyObject | undefined)?.annotations ?? {};
   if (annotations["pulumi.com/skipAwait"] === "true") return undefined;
   const inputs = r.inputs as AnyObject;
-  const awaited = kind === "StatefulSet" || kind === "Deployment" || kind === "Job" || kind === "Pod" || kind === "PersistentVolumeClaim"
-    || (kind === "Service" && inputs.spec?.clusterIP !== "None" && inputs.spec?.type !== "ExternalName");
+  const awaited =
+    kind === "StatefulSet" ||
+    kind === "Deployment" ||
+    kind === "Job" ||
+    kind === "Pod" ||
+    kind === "PersistentVolumeClaim" ||
+    (kind === "Service" && inputs.spec?.clusterIP !== "None" && inputs.spec?.type !== "ExternalName");
   if (!awaited) return undefined;
   const custom = r.customTimeouts?.[op];
-  const bound = custom ? parseDuration(custom) : annotations["pulumi.com/timeoutSeconds"] ? Number(annotations["pulumi.com/timeoutSeconds"]) : 600;
+  const bound = custom
+    ? parseDuration(custom)
+    : annotations["pulumi.com/timeoutSeconds"]
+      ? Number(annotations["pulumi.com/timeoutSeconds"])
+      : 600;
   // The claim's own watch gives up after 5 minutes whatever the resource's bound (awaiters.go).
   return kind === "PersistentVolumeClaim" ? Math.min(bound, 300) : bound;
 }
@@ -280,7 +319,8 @@ function awaitBound(r: RecordedResource, op: "create" | "update"): number | unde
 /** Go durations as Pulumi's customTimeouts take them: "90m", "1h30m", "45s". */
 export function parseDuration(text: string): number {
   let seconds = 0;
-  for (const m of text.matchAll(/([0-9.]+)(h|m|s)/g)) seconds += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
+  for (const m of text.matchAll(/([0-9.]+)(h|m|s)/g))
+    seconds += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
   return seconds;
 }
 
@@ -318,7 +358,12 @@ function controllerClaims(sts: AnyObject): LiveObject[] {
   const claims: LiveObject[] = [];
   for (const template of sts.spec?.volumeClaimTemplates ?? []) {
     for (let n = 0; n < (sts.spec?.replicas ?? 1); n++) {
-      claims.push({ kind: "PersistentVolumeClaim", namespace: sts.metadata.namespace ?? "default", name: `${template.metadata.name}-${sts.metadata.name}-${n}`, ...claimSpec(template) });
+      claims.push({
+        kind: "PersistentVolumeClaim",
+        namespace: sts.metadata.namespace ?? "default",
+        name: `${template.metadata.name}-${sts.metadata.name}-${n}`,
+        ...claimSpec(template),
+      });
     }
   }
   return claims;
@@ -331,7 +376,9 @@ function controllerClaims(sts: AnyObject): LiveObject[] {
  */
 export function stateAfter(olds: RecordedResource[], news: RecordedResource[]): RecordedResource[] {
   const before = new Map(olds.map((r) => [key(r), r]));
-  return news.map((r) => (before.has(key(r)) ? { ...r, inputs: withIgnored(before.get(key(r))!.inputs, r.inputs, r.ignoreChanges) } : r));
+  return news.map((r) =>
+    before.has(key(r)) ? { ...r, inputs: withIgnored(before.get(key(r))!.inputs, r.inputs, r.ignoreChanges) } : r,
+  );
 }
 
 /** What `pulumi destroy` leaves in the cluster: retained resources' objects and the controller's claims (whenDeleted: Retain). */
@@ -339,7 +386,8 @@ export function liveAfterDestroy(state: RecordedResource[]): LiveObject[] {
   const kept = liveOf(state.filter((r) => r.retainOnDelete));
   for (const sts of state.filter((r) => objectKind(r) === "StatefulSet")) {
     if ((sts.inputs as AnyObject).spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete") continue;
-    for (const claim of controllerClaims(sts.inputs as AnyObject)) if (!kept.some((k) => liveId(k) === liveId(claim))) kept.push(claim);
+    for (const claim of controllerClaims(sts.inputs as AnyObject))
+      if (!kept.some((k) => liveId(k) === liveId(claim))) kept.push(claim);
   }
   return kept;
 }
@@ -371,13 +419,19 @@ function dependsOn(all: RecordedResource[], r: RecordedResource, urn: string): b
 function mountedObjects(r: RecordedResource): { kind: string; namespace: string; name: string }[] {
   const o = r.inputs as AnyObject;
   const ns = o.metadata?.namespace ?? "default";
-  const pod = objectKind(r) === "StatefulSet" ? o.spec?.template?.spec : objectKind(r) === "CronJob" ? o.spec?.jobTemplate?.spec?.template?.spec : undefined;
+  const pod =
+    objectKind(r) === "StatefulSet"
+      ? o.spec?.template?.spec
+      : objectKind(r) === "CronJob"
+        ? o.spec?.jobTemplate?.spec?.template?.spec
+        : undefined;
   if (!pod) return [];
   const out: { kind: string; namespace: string; name: string }[] = [];
   for (const v of pod.volumes ?? []) {
     if (v.configMap) out.push({ kind: "ConfigMap", namespace: ns, name: v.configMap.name });
     if (v.secret) out.push({ kind: "Secret", namespace: ns, name: v.secret.secretName });
-    if (v.persistentVolumeClaim) out.push({ kind: "PersistentVolumeClaim", namespace: ns, name: v.persistentVolumeClaim.claimName });
+    if (v.persistentVolumeClaim)
+      out.push({ kind: "PersistentVolumeClaim", namespace: ns, name: v.persistentVolumeClaim.claimName });
   }
   return out;
 }
@@ -413,24 +467,46 @@ export async function plan(input: PlanInput): Promise<Plan> {
     const id = objectId(kind, o);
     const isPatch = kubernetesKind(r.type)?.patch ?? false;
     if (!old) {
-      const step: Step = { key: key(r), type: r.type, name: r.name, op: "create", object: id, awaitSeconds: awaitBound(r, "create") };
+      const step: Step = {
+        key: key(r),
+        type: r.type,
+        name: r.name,
+        op: "create",
+        object: id,
+        awaitSeconds: awaitBound(r, "create"),
+      };
       steps.push(step);
       // A namespaced object needs its namespace first: the create retries NotFound a few times
       // and then fails with 'namespaces "x" not found' (await.go Creation, retrier on IsNotFound).
       const ns = o.metadata?.namespace ?? "default";
-      const nsCreator = input.news.find((x) => objectKind(x) === "Namespace" && (x.inputs as AnyObject).metadata?.name === ns);
-      if (kind !== "Namespace" && !BUILTIN_NAMESPACES.includes(ns) && ![...live.values()].some((l) => l.kind === "Namespace" && l.name === ns)
-        && !(nsCreator && dependsOn(input.news, r, nsCreator.urn))) {
-        failures.push({ key: key(r), kind: "NamespaceNotFound", message: `${id}: namespaces "${ns}" not found: nothing creates it before this object [create]` });
+      const nsCreator = input.news.find(
+        (x) => objectKind(x) === "Namespace" && (x.inputs as AnyObject).metadata?.name === ns,
+      );
+      if (
+        kind !== "Namespace" &&
+        !BUILTIN_NAMESPACES.includes(ns) &&
+        ![...live.values()].some((l) => l.kind === "Namespace" && l.name === ns) &&
+        !(nsCreator && dependsOn(input.news, r, nsCreator.urn))
+      ) {
+        failures.push({
+          key: key(r),
+          kind: "NamespaceNotFound",
+          message: `${id}: namespaces "${ns}" not found: nothing creates it before this object [create]`,
+        });
       }
       if (!isPatch && !provider.upsertExistingObjects && live.has(id)) {
         // The engine creates new resources before it deletes removed ones, so even a name an old
         // resource of this program holds is taken [create].
-        failures.push({ key: key(r), kind: "AlreadyExists", message: `${id} already exists in the cluster: a create is a client-side create since provider 4.29 [create]` });
+        failures.push({
+          key: key(r),
+          kind: "AlreadyExists",
+          message: `${id} already exists in the cluster: a create is a client-side create since provider 4.29 [create]`,
+        });
       }
       // A Patch (or an upsert) on an existing claim is an update of it [immutable].
       const conflicts = claimConflicts(kind, live.get(id), o);
-      if ((isPatch || provider.upsertExistingObjects) && conflicts.length > 0) failures.push({ key: key(r), kind: "FieldImmutable", message: `${id}: ${conflicts.join("; ")} [immutable]` });
+      if ((isPatch || provider.upsertExistingObjects) && conflicts.length > 0)
+        failures.push({ key: key(r), kind: "FieldImmutable", message: `${id}: ${conflicts.join("; ")} [immutable]` });
       continue;
     }
     const newInputs = withIgnored(old.inputs, o, r.ignoreChanges);
@@ -443,21 +519,53 @@ export async function plan(input: PlanInput): Promise<Plan> {
     const because = changed.filter((p) => force.some((f) => under(p, f)));
     if (because.length > 0) {
       const sameIdentity = objectId(kind, old.inputs) === id;
-      steps.push({ key: key(r), type: r.type, name: r.name, op: "replace", object: id, changed, replaceBecause: because, deleteBeforeReplace: sameIdentity, awaitSeconds: awaitBound(r, "create") });
+      steps.push({
+        key: key(r),
+        type: r.type,
+        name: r.name,
+        op: "replace",
+        object: id,
+        changed,
+        replaceBecause: because,
+        deleteBeforeReplace: sameIdentity,
+        awaitSeconds: awaitBound(r, "create"),
+      });
       const retained = old.retainOnDelete;
       if (!isPatch && (retained ? live.has(id) : !sameIdentity && live.has(id))) {
-        failures.push({ key: key(r), kind: "AlreadyExists", message: `${id}: the replacement's create finds the ${retained ? "retained " : ""}object [create], [retain]` });
+        failures.push({
+          key: key(r),
+          kind: "AlreadyExists",
+          message: `${id}: the replacement's create finds the ${retained ? "retained " : ""}object [create], [retain]`,
+        });
       }
       continue;
     }
-    steps.push({ key: key(r), type: r.type, name: r.name, op: "update", object: id, changed, awaitSeconds: awaitBound(r, "update") });
-    const problems = [...immutableViolations(kind, old.inputs, newInputs, changed), ...claimConflicts(kind, live.get(id), newInputs)];
-    if (problems.length > 0) failures.push({ key: key(r), kind: "FieldImmutable", message: `${id}: ${problems.join("; ")} [immutable]` });
+    steps.push({
+      key: key(r),
+      type: r.type,
+      name: r.name,
+      op: "update",
+      object: id,
+      changed,
+      awaitSeconds: awaitBound(r, "update"),
+    });
+    const problems = [
+      ...immutableViolations(kind, old.inputs, newInputs, changed),
+      ...claimConflicts(kind, live.get(id), newInputs),
+    ];
+    if (problems.length > 0)
+      failures.push({ key: key(r), kind: "FieldImmutable", message: `${id}: ${problems.join("; ")} [immutable]` });
   }
   for (const r of input.olds) {
     if (news.has(key(r)) || !objectKind(r) || failedUrns.size > 0) continue;
     const isPatch = kubernetesKind(r.type)?.patch ?? false;
-    steps.push({ key: key(r), type: r.type, name: r.name, op: r.retainOnDelete ? "retain" : isPatch ? "relinquish" : "delete", object: objectId(objectKind(r)!, r.inputs) });
+    steps.push({
+      key: key(r),
+      type: r.type,
+      name: r.name,
+      op: r.retainOnDelete ? "retain" : isPatch ? "relinquish" : "delete",
+      object: objectId(objectKind(r)!, r.inputs),
+    });
   }
 
   // Patch creates of a missing object: server-side apply creates it [create].
@@ -468,7 +576,13 @@ export async function plan(input: PlanInput): Promise<Plan> {
     const step = steps.find((s) => s.key === key(r));
     if (!step || step.op === "same") continue;
     const o = r.inputs as AnyObject;
-    live.set(id, { ...live.get(id), kind, namespace: o.metadata?.namespace ?? "default", name: o.metadata?.name, ...(kind === "PersistentVolumeClaim" ? claimSpec(o) : {}) });
+    live.set(id, {
+      ...live.get(id),
+      kind,
+      namespace: o.metadata?.namespace ?? "default",
+      name: o.metadata?.name,
+      ...(kind === "PersistentVolumeClaim" ? claimSpec(o) : {}),
+    });
   }
   for (const s of steps.filter((x) => x.op === "delete")) live.delete(s.object!);
 
@@ -482,13 +596,25 @@ export async function plan(input: PlanInput): Promise<Plan> {
     if (!r || objectKind(r) !== "Service") return own;
     const spec = (r.inputs as AnyObject).spec ?? {};
     if (spec.publishNotReadyAddresses === true || !spec.selector || Object.keys(spec.selector).length === 0) return own;
-    const rolled = steps.filter((x) => x.awaitSeconds !== undefined && input.durations?.[x.key] !== undefined && news.get(x.key) && objectKind(news.get(x.key)!) === "StatefulSet"
-      && (x.op === "create" || x.op === "replace" || (x.op === "update" && (x.changed ?? []).some((c) => under(c, ".spec.template") || under(c, ".spec.replicas")))))
+    const rolled = steps
+      .filter(
+        (x) =>
+          x.awaitSeconds !== undefined &&
+          input.durations?.[x.key] !== undefined &&
+          news.get(x.key) &&
+          objectKind(news.get(x.key)!) === "StatefulSet" &&
+          (x.op === "create" ||
+            x.op === "replace" ||
+            (x.op === "update" &&
+              (x.changed ?? []).some((c) => under(c, ".spec.template") || under(c, ".spec.replicas")))),
+      )
       .filter((x) => {
         const sts = news.get(x.key)!.inputs as AnyObject;
         const podLabels: AnyObject = sts.spec?.template?.metadata?.labels ?? {};
-        return (sts.metadata?.namespace ?? "default") === ((r.inputs as AnyObject).metadata?.namespace ?? "default")
-          && Object.entries(spec.selector as AnyObject).every(([k, v]) => podLabels[k] === v);
+        return (
+          (sts.metadata?.namespace ?? "default") === ((r.inputs as AnyObject).metadata?.namespace ?? "default") &&
+          Object.entries(spec.selector as AnyObject).every(([k, v]) => podLabels[k] === v)
+        );
       })
       .map((x) => input.durations![x.key]);
     return Math.max(own ?? 0, ...rolled) || own;
@@ -496,7 +622,11 @@ export async function plan(input: PlanInput): Promise<Plan> {
   for (const s of steps) {
     const took = tookOf(s);
     if (s.awaitSeconds !== undefined && took !== undefined && took > s.awaitSeconds) {
-      failures.push({ key: s.key, kind: "AwaitTimeout", message: `${s.key} took ${took} s, the bound is ${s.awaitSeconds} s [await]` });
+      failures.push({
+        key: s.key,
+        kind: "AwaitTimeout",
+        message: `${s.key} took ${took} s, the bound is ${s.awaitSeconds} s [await]`,
+      });
       failedUrns.add(news.get(s.key)!.urn);
     }
   }
@@ -513,20 +643,34 @@ export async function plan(input: PlanInput): Promise<Plan> {
         const step = steps.find((s) => s.key === key(owner));
         if (!step) continue;
         if (step.op === "replace" && step.deleteBeforeReplace) {
-          gaps.push({ object: id, why: `${key(owner)} is replaced with delete-before-create (${step.replaceBecause!.join(", ")}): pods cannot mount it until the new one exists, and it stays gone if the create fails [dbr]` });
+          gaps.push({
+            object: id,
+            why: `${key(owner)} is replaced with delete-before-create (${step.replaceBecause!.join(", ")}): pods cannot mount it until the new one exists, and it stays gone if the create fails [dbr]`,
+          });
         }
         if ((step.op === "create" || step.op === "replace") && !dependsOn(input.news, mounter, owner.urn)) {
-          gaps.push({ object: id, why: `${key(mounter)} does not wait for ${key(owner)}: its pods may start before the object exists` });
+          gaps.push({
+            object: id,
+            why: `${key(mounter)} does not wait for ${key(owner)}: its pods may start before the object exists`,
+          });
         }
       }
-      if (owners.length === 0 && !live.has(id)) gaps.push({ object: id, why: `nothing creates ${id}, and it is not in the cluster` });
+      if (owners.length === 0 && !live.has(id))
+        gaps.push({ object: id, why: `nothing creates ${id}, and it is not in the cluster` });
       const deleted = steps.find((s) => s.op === "delete" && s.object === id);
-      if (deleted && owners.length === 0) gaps.push({ object: id, why: `${deleted.key} deletes ${id} while ${key(mounter)} mounts it` });
+      if (deleted && owners.length === 0)
+        gaps.push({ object: id, why: `${deleted.key} deletes ${id} while ${key(mounter)} mounts it` });
       // Relinquishing is an apply of an empty object under the Patch's field manager: the API
       // server removes every field no other manager owns, so the data keys the Patch took over
       // (force) or added leave the mounted object [relinquish].
-      const relinquished = steps.find((s) => s.op === "relinquish" && s.object === id && (m.kind === "Secret" || m.kind === "ConfigMap"));
-      if (relinquished) gaps.push({ object: id, why: `${relinquished.key} relinquishes its fields: the keys it alone manages leave ${id} while ${key(mounter)} mounts it [relinquish]` });
+      const relinquished = steps.find(
+        (s) => s.op === "relinquish" && s.object === id && (m.kind === "Secret" || m.kind === "ConfigMap"),
+      );
+      if (relinquished)
+        gaps.push({
+          object: id,
+          why: `${relinquished.key} relinquishes its fields: the keys it alone manages leave ${id} while ${key(mounter)} mounts it [relinquish]`,
+        });
     }
     // The StatefulSet's own claims: each exists at the template's current size before the
     // controller creates pod N, for every pod it creates in this update [sts]. (Running pods'
@@ -536,14 +680,21 @@ export async function plan(input: PlanInput): Promise<Plan> {
       const oldSts = olds.get(key(mounter));
       // The controller creates missing claims from the template as the cluster has it (ignoreChanges keeps the old one).
       const templateInCluster: AnyObject = oldSts ? oldSts.inputs : sts;
-      const firstNewPod = oldSts ? (oldSts.inputs as AnyObject).spec?.replicas ?? 0 : 0;
+      const firstNewPod = oldSts ? ((oldSts.inputs as AnyObject).spec?.replicas ?? 0) : 0;
       for (const template of sts.spec?.volumeClaimTemplates ?? []) {
         const wanted = parseQuantity(String(template.spec?.resources?.requests?.storage ?? "0")) ?? 0;
-        const clusterTemplate = (templateInCluster.spec?.volumeClaimTemplates ?? []).find((t: AnyObject) => t.metadata.name === template.metadata.name) ?? template;
+        const clusterTemplate =
+          (templateInCluster.spec?.volumeClaimTemplates ?? []).find(
+            (t: AnyObject) => t.metadata.name === template.metadata.name,
+          ) ?? template;
         for (let n = firstNewPod; n < sts.spec.replicas; n++) {
           const id = `PersistentVolumeClaim/${sts.metadata.namespace}/${template.metadata.name}-${sts.metadata.name}-${n}`;
-          const owner = input.news.find((r) => objectKind(r) === "PersistentVolumeClaim" && objectId("PersistentVolumeClaim", r.inputs) === id);
-          const before = input.live ? input.live.find((o) => liveId(o) === id) : liveOf(input.olds).find((o) => liveId(o) === id);
+          const owner = input.news.find(
+            (r) => objectKind(r) === "PersistentVolumeClaim" && objectId("PersistentVolumeClaim", r.inputs) === id,
+          );
+          const before = input.live
+            ? input.live.find((o) => liveId(o) === id)
+            : liveOf(input.olds).find((o) => liveId(o) === id);
           let size: number;
           if (owner && !dependsOn(input.news, owner, mounter.urn) && dependsOn(input.news, mounter, owner.urn)) {
             size = parseQuantity(String((owner.inputs as AnyObject).spec?.resources?.requests?.storage ?? "0")) ?? 0;
@@ -553,7 +704,10 @@ export async function plan(input: PlanInput): Promise<Plan> {
             size = parseQuantity(String(clusterTemplate.spec?.resources?.requests?.storage ?? "0")) ?? 0;
           }
           if (size < wanted) {
-            gaps.push({ object: id, why: `pod ${n} would start on a claim of ${size} bytes, not the ${wanted} storageSize asks for: nothing grows it before the StatefulSet creates the pod${owner && dependsOn(input.news, owner, mounter.urn) ? ` (${key(owner)} waits for the StatefulSet's readiness: a deadlock when the data outgrew the claim)` : ""} [sts]` });
+            gaps.push({
+              object: id,
+              why: `pod ${n} would start on a claim of ${size} bytes, not the ${wanted} storageSize asks for: nothing grows it before the StatefulSet creates the pod${owner && dependsOn(input.news, owner, mounter.urn) ? ` (${key(owner)} waits for the StatefulSet's readiness: a deadlock when the data outgrew the claim)` : ""} [sts]`,
+            });
           }
         }
       }
@@ -570,21 +724,38 @@ function claimConflicts(kind: string, liveObj: LiveObject | undefined, o: AnyObj
   const problems: string[] = [];
   const wantClass = o.spec?.storageClassName;
   if (wantClass !== undefined && liveObj.storageClassName !== undefined && wantClass !== liveObj.storageClassName) {
-    problems.push(`.spec.storageClassName: ${liveObj.storageClassName} -> ${wantClass}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
+    problems.push(
+      `.spec.storageClassName: ${liveObj.storageClassName} -> ${wantClass}: spec is immutable after creation except resources.requests and volumeAttributesClassName`,
+    );
   }
   // A Patch that states accessModes applies them: another value is a change of an immutable field.
   const wantModes = o.spec?.accessModes;
-  if (Array.isArray(wantModes) && liveObj.accessModes !== undefined && JSON.stringify([...wantModes].sort()) !== JSON.stringify([...liveObj.accessModes].sort())) {
-    problems.push(`.spec.accessModes: ${liveObj.accessModes.join(",")} -> ${wantModes.join(",")}: spec is immutable after creation except resources.requests and volumeAttributesClassName`);
+  if (
+    Array.isArray(wantModes) &&
+    liveObj.accessModes !== undefined &&
+    JSON.stringify([...wantModes].sort()) !== JSON.stringify([...liveObj.accessModes].sort())
+  ) {
+    problems.push(
+      `.spec.accessModes: ${liveObj.accessModes.join(",")} -> ${wantModes.join(",")}: spec is immutable after creation except resources.requests and volumeAttributesClassName`,
+    );
   }
   const want = o.spec?.resources?.requests?.storage;
-  if (want !== undefined && liveObj.storage !== undefined && (parseQuantity(String(want)) ?? 0) < (parseQuantity(liveObj.storage) ?? 0)) {
-    problems.push(`.spec.resources.requests.storage: ${liveObj.storage} -> ${want}: field can not be less than previous value`);
+  if (
+    want !== undefined &&
+    liveObj.storage !== undefined &&
+    (parseQuantity(String(want)) ?? 0) < (parseQuantity(liveObj.storage) ?? 0)
+  ) {
+    problems.push(
+      `.spec.resources.requests.storage: ${liveObj.storage} -> ${want}: field can not be less than previous value`,
+    );
   }
   return problems;
 }
 
 /** Steps of one kind of operation, as "<name>" lists, for assertions. */
 export function stepsOf(p: Plan, ...ops: StepOp[]): string[] {
-  return p.steps.filter((s) => ops.includes(s.op)).map((s) => `${s.op} ${s.type.split(":").pop()} ${s.name}`).sort();
+  return p.steps
+    .filter((s) => ops.includes(s.op))
+    .map((s) => `${s.op} ${s.type.split(":").pop()} ${s.name}`)
+    .sort();
 }

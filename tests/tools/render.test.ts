@@ -44,7 +44,11 @@ describe("tools/render.ts", function () {
 
   before(async function () {
     fs.writeFileSync(badStackFile, "config:\n  mysql-cluster:replicas: 0\n");
-    [dev, bad, missing] = await Promise.all([render(), render("--stack", badStack), render("--stack", "no-such-stack")]);
+    [dev, bad, missing] = await Promise.all([
+      render(),
+      render("--stack", badStack),
+      render("--stack", "no-such-stack"),
+    ]);
   });
 
   after(function () {
@@ -68,13 +72,43 @@ describe("tools/render.ts", function () {
     });
 
     it("prints one YAML document for each of the two Secrets, two ConfigMaps (scripts, topology), four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi and StatefulSet", function () {
-      assert.deepStrictEqual(objects.map((o) => o.kind), ["Secret", "Secret", "ConfigMap", "ConfigMap", "Service", "Service", "Service", "Service", "NetworkPolicy", "PodDisruptionBudget",
-        "PersistentVolumeClaim", "PersistentVolumeClaim", "PersistentVolumeClaim", "StatefulSet"]);
-      assert.deepStrictEqual(objects.filter((o) => o.kind === "PersistentVolumeClaim").map((o) => `${o.metadata.name}=${o.spec.resources.requests.storage}`),
-        ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi"]);
-      assert.deepStrictEqual(objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")), ["mysql-config-<hash>", "mysql-topology"]);
-      assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), ["mysql", "mysql-write", "mysql-read", "mysql-metrics"]);
-      assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["mysql-credentials", "mysql-tls"]);
+      assert.deepStrictEqual(
+        objects.map((o) => o.kind),
+        [
+          "Secret",
+          "Secret",
+          "ConfigMap",
+          "ConfigMap",
+          "Service",
+          "Service",
+          "Service",
+          "Service",
+          "NetworkPolicy",
+          "PodDisruptionBudget",
+          "PersistentVolumeClaim",
+          "PersistentVolumeClaim",
+          "PersistentVolumeClaim",
+          "StatefulSet",
+        ],
+      );
+      assert.deepStrictEqual(
+        objects
+          .filter((o) => o.kind === "PersistentVolumeClaim")
+          .map((o) => `${o.metadata.name}=${o.spec.resources.requests.storage}`),
+        ["data-mysql-0=20Gi", "data-mysql-1=20Gi", "data-mysql-2=20Gi"],
+      );
+      assert.deepStrictEqual(
+        objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")),
+        ["mysql-config-<hash>", "mysql-topology"],
+      );
+      assert.deepStrictEqual(
+        objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name),
+        ["mysql", "mysql-write", "mysql-read", "mysql-metrics"],
+      );
+      assert.deepStrictEqual(
+        objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name),
+        ["mysql-credentials", "mysql-tls"],
+      );
       for (const o of objects) assert.strictEqual(o.metadata.namespace, "default");
     });
 
@@ -82,15 +116,24 @@ describe("tools/render.ts", function () {
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       assert.strictEqual(sts.spec.replicas, 3);
       assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");
-      assert.deepStrictEqual(sts.spec.template.spec.containers.map((c: AnyObject) => `${c.name}=${c.image}`),
-        ["mysql=mariadb:11.4", "sidecar=mariadb:11.4", "exporter=prom/mysqld-exporter:v0.16.0"]);
+      assert.deepStrictEqual(
+        sts.spec.template.spec.containers.map((c: AnyObject) => `${c.name}=${c.image}`),
+        ["mysql=mariadb:11.4", "sidecar=mariadb:11.4", "exporter=prom/mysqld-exporter:v0.16.0"],
+      );
     });
 
     it("prints only the placeholder as the value of every password", function () {
       const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-credentials")!;
       assert.ok(!("data" in secret), "the Secret has base64 data");
       const keys = Object.keys(secret.stringData);
-      assert.deepStrictEqual(keys.sort(), ["app-password", "backup-password", "exporter-password", "monitor-password", "replication-password", "root-password"]);
+      assert.deepStrictEqual(keys.sort(), [
+        "app-password",
+        "backup-password",
+        "exporter-password",
+        "monitor-password",
+        "replication-password",
+        "root-password",
+      ]);
       for (const key of keys) assert.strictEqual(secret.stringData[key], PASSWORD_PLACEHOLDER, key);
     });
 
@@ -98,19 +141,33 @@ describe("tools/render.ts", function () {
       const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-tls")!;
       assert.strictEqual(secret.type, "kubernetes.io/tls");
       assert.ok(!("data" in secret), "the TLS Secret has base64 data");
-      assert.deepStrictEqual(secret.stringData, { "tls.crt": TLS_PLACEHOLDER, "tls.key": TLS_PLACEHOLDER, "ca.crt": TLS_PLACEHOLDER });
+      assert.deepStrictEqual(secret.stringData, {
+        "tls.crt": TLS_PLACEHOLDER,
+        "tls.key": TLS_PLACEHOLDER,
+        "ca.crt": TLS_PLACEHOLDER,
+      });
     });
 
     it("prints no secret value: no PEM block anywhere, and placeholders only as Secret data", function () {
       assert.ok(!/-----BEGIN|PRIVATE KEY/.test(dev.stdout), "render printed a PEM block");
       for (const o of objects.filter((x) => x.kind !== "Secret")) {
         const text = JSON.stringify(o);
-        assert.ok(!text.includes(PASSWORD_PLACEHOLDER) && !text.includes(TLS_PLACEHOLDER), `${o.kind} contains a placeholder`);
+        assert.ok(
+          !text.includes(PASSWORD_PLACEHOLDER) && !text.includes(TLS_PLACEHOLDER),
+          `${o.kind} contains a placeholder`,
+        );
       }
       for (const secret of objects.filter((x) => x.kind === "Secret")) {
         const { stringData, ...rest } = secret;
-        assert.ok(!JSON.stringify(rest).includes(PASSWORD_PLACEHOLDER), `${secret.metadata.name} has a placeholder outside its data`);
-        for (const value of Object.values(stringData)) assert.ok(value === PASSWORD_PLACEHOLDER || value === TLS_PLACEHOLDER, `${secret.metadata.name} holds a value`);
+        assert.ok(
+          !JSON.stringify(rest).includes(PASSWORD_PLACEHOLDER),
+          `${secret.metadata.name} has a placeholder outside its data`,
+        );
+        for (const value of Object.values(stringData))
+          assert.ok(
+            value === PASSWORD_PLACEHOLDER || value === TLS_PLACEHOLDER,
+            `${secret.metadata.name} holds a value`,
+          );
       }
     });
 
@@ -121,21 +178,29 @@ describe("tools/render.ts", function () {
       for (const c of [...pod.initContainers, ...pod.containers]) {
         for (const e of c.env ?? []) assert.ok(!/PASSWORD/.test(e.name), `${c.name} has env ${e.name}`);
       }
-      const secretVolumes = pod.volumes.filter((v: AnyObject) => v.secret).map((v: AnyObject) => v.secret.secretName).sort();
+      const secretVolumes = pod.volumes
+        .filter((v: AnyObject) => v.secret)
+        .map((v: AnyObject) => v.secret.secretName)
+        .sort();
       // clone-data projects two keys of the credentials Secret into a volume of its own.
       assert.deepStrictEqual(secretVolumes, ["mysql-credentials", "mysql-credentials", "mysql-tls"]);
     });
 
     it("prints the dev stack's NetworkPolicy, admitting app.kubernetes.io/name=shop to port 3306 and any pod to the metrics port 9104", function () {
       const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
-      assert.deepStrictEqual(policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)), [[3306, 3307], [3306], [9104]]);
+      assert.deepStrictEqual(
+        policy.spec.ingress.map((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)),
+        [[3306, 3307], [3306], [9104]],
+      );
       assert.deepStrictEqual(policy.spec.ingress[2].from, [{ namespaceSelector: {} }]);
-      assert.deepStrictEqual(policy.spec.ingress[1].from, [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }]);
+      assert.deepStrictEqual(policy.spec.ingress[1].from, [
+        { podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } },
+      ]);
     });
   });
 
   describe("for an invalid stack file", function () {
-    it("exits non-zero, naming \"replicas\" and what it accepts", function () {
+    it('exits non-zero, naming "replicas" and what it accepts', function () {
       assert.notStrictEqual(bad.status, 0);
       assert.match(bad.stderr, /setting "replicas": got 0; expected a whole number from 1 to 99/);
     });

@@ -12,7 +12,15 @@ import { MySqlClusterArgs, resolveArgs } from "../../components/mysql-cluster/ar
 import { FLAVOR_SPECS, FLAVORS } from "../../components/mysql-cluster/flavors";
 import { SETTING_ENTRIES, SETTINGS } from "../../components/mysql-cluster/settings";
 import { STACK_SETTINGS } from "../../components/mysql-cluster/stack-config";
-import { ARGS_TYPES_FILE, argsTypesSource, committedReadmeTable, defaultText, jsDocLines, pulumiYamlText, readmeSettingsTable } from "../../tools/settings-files";
+import {
+  ARGS_TYPES_FILE,
+  argsTypesSource,
+  committedReadmeTable,
+  defaultText,
+  jsDocLines,
+  pulumiYamlText,
+  readmeSettingsTable,
+} from "../../tools/settings-files";
 
 const ROOT = path.join(__dirname, "../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -20,7 +28,11 @@ const REGENERATE = "regenerate with `npx tsx tools/settings-files.ts`";
 
 // Compile-time: the Args type has exactly the schema's component settings.
 type ComponentKeys = Exclude<keyof typeof SETTINGS, "clusterName">;
-export const SAME_KEYS: [ComponentKeys] extends [keyof MySqlClusterArgs] ? ([keyof MySqlClusterArgs] extends [ComponentKeys] ? true : never) : never = true;
+export const SAME_KEYS: [ComponentKeys] extends [keyof MySqlClusterArgs]
+  ? [keyof MySqlClusterArgs] extends [ComponentKeys]
+    ? true
+    : never
+  : never = true;
 
 /** Each property of an interface in the committed Args file, with its JSDoc text (lines joined by spaces). */
 function documentedProperties(interfaceName: string): Map<string, string> {
@@ -31,7 +43,14 @@ function documentedProperties(interfaceName: string): Map<string, string> {
     for (const member of node.members) {
       if (!ts.isPropertySignature(member)) continue;
       const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
-      found.set(member.name.getText(source), docs.map((d) => ts.getTextOfJSDocComment(d.comment) ?? "").join(" ").replace(/\s+/g, " ").trim());
+      found.set(
+        member.name.getText(source),
+        docs
+          .map((d) => ts.getTextOfJSDocComment(d.comment) ?? "")
+          .join(" ")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
     }
   });
   return found;
@@ -55,20 +74,34 @@ describe("files written from the settings schema", function () {
   it("the README's table has one row per setting, in the schema's order, with its default and accepted values", function () {
     const readme = read("README.md");
     const { start, end } = committedReadmeTable(readme);
-    const rows = readme.slice(start, end).split("\n").filter((line) => line.startsWith("| `"));
-    assert.deepStrictEqual(rows.map((row) => /^\| `([A-Za-z]+)` \|/.exec(row)?.[1]), SETTING_ENTRIES.map(([key]) => key));
-    for (const [i, [key, spec]] of SETTING_ENTRIES.entries()) assert.strictEqual(rows[i], `| \`${key}\` | ${defaultText(spec)} | ${spec.accepted} |`, key);
+    const rows = readme
+      .slice(start, end)
+      .split("\n")
+      .filter((line) => line.startsWith("| `"));
+    assert.deepStrictEqual(
+      rows.map((row) => /^\| `([A-Za-z]+)` \|/.exec(row)?.[1]),
+      SETTING_ENTRIES.map(([key]) => key),
+    );
+    for (const [i, [key, spec]] of SETTING_ENTRIES.entries())
+      assert.strictEqual(rows[i], `| \`${key}\` | ${defaultText(spec)} | ${spec.accepted} |`, key);
   });
 
   it("documents every Args property with exactly the schema's description and default, and no other property", function () {
     const documented = documentedProperties("MySqlClusterArgs");
     const expected = SETTING_ENTRIES.filter(([, spec]) => spec.arg !== false);
-    assert.deepStrictEqual([...documented.keys()], expected.map(([key]) => key));
-    for (const [key, spec] of expected) assert.strictEqual(documented.get(key), jsDocLines(spec).join(" ").replace(/\s+/g, " "), key);
+    assert.deepStrictEqual(
+      [...documented.keys()],
+      expected.map(([key]) => key),
+    );
+    for (const [key, spec] of expected)
+      assert.strictEqual(documented.get(key), jsDocLines(spec).join(" ").replace(/\s+/g, " "), key);
   });
 
   it("declares in Pulumi.yaml, through STACK_SETTINGS, every setting with the schema's description and default", function () {
-    assert.deepStrictEqual(STACK_SETTINGS.map((s) => [s.key, s.description, s.default]), SETTING_ENTRIES.map(([key, spec]) => [key, spec.description, spec.default]));
+    assert.deepStrictEqual(
+      STACK_SETTINGS.map((s) => [s.key, s.description, s.default]),
+      SETTING_ENTRIES.map(([key, spec]) => [key, spec.description, spec.default]),
+    );
   });
 });
 
@@ -78,7 +111,7 @@ describe("the defaults the schema documents", function () {
       const resolved = resolveArgs("db", { flavor }) as unknown as Record<string, unknown>;
       for (const [key, spec] of SETTING_ENTRIES) {
         if (spec.arg === false) continue;
-        const expected = key === "flavor" ? flavor : spec.default ?? spec.flavorDefault?.(FLAVOR_SPECS[flavor]);
+        const expected = key === "flavor" ? flavor : (spec.default ?? spec.flavorDefault?.(FLAVOR_SPECS[flavor]));
         assert.strictEqual(resolved[key], expected, key);
       }
     });

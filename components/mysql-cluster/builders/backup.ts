@@ -7,7 +7,16 @@
 
 import { ResolvedArgs } from "../args";
 import { ClusterNames } from "../names";
-import { BACKUP_JOB_SECRET_KEYS, commonEnv, containerSecurity, mounts, podSecurity, script, scriptVolumes, secretsVolume } from "./statefulset";
+import {
+  BACKUP_JOB_SECRET_KEYS,
+  commonEnv,
+  containerSecurity,
+  mounts,
+  podSecurity,
+  script,
+  scriptVolumes,
+  secretsVolume,
+} from "./statefulset";
 
 /**
  * A backup Job that runs longer than this is stopped (its pod killed) and
@@ -48,7 +57,11 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
   return {
     apiVersion: "batch/v1" as const,
     kind: "CronJob" as const,
-    metadata: { name: names.backupCronJob, namespace: args.namespace, labels: { ...names.backupPodLabels, "app.kubernetes.io/managed-by": "pulumi" } },
+    metadata: {
+      name: names.backupCronJob,
+      namespace: args.namespace,
+      labels: { ...names.backupPodLabels, "app.kubernetes.io/managed-by": "pulumi" },
+    },
     spec: {
       schedule: args.backupSchedule ?? "",
       timeZone: "Etc/UTC",
@@ -70,19 +83,22 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
               securityContext: podSecurity,
               ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
               ...(args.tolerations ? { tolerations: args.tolerations } : {}),
-              containers: [{
-                name: "backup",
-                image: args.backupImage,
-                command: script("take-backup.sh"),
-                env,
-                volumeMounts: mounts("scripts", "run", "tmp", "secrets", "tls", "topology", "backups"),
-                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                securityContext: containerSecurity,
-              }],
+              containers: [
+                {
+                  name: "backup",
+                  image: args.backupImage,
+                  command: script("take-backup.sh"),
+                  env,
+                  volumeMounts: mounts("scripts", "run", "tmp", "secrets", "tls", "topology", "backups"),
+                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                  securityContext: containerSecurity,
+                },
+              ],
               volumes: [
                 ...scriptVolumes(names, configMapName).map((v) =>
                   // Of the credentials, only the monitor password (to pick a replica) and the backup password (stream token).
-                  v.name === "secrets" ? secretsVolume("secrets", names, BACKUP_JOB_SECRET_KEYS) : v),
+                  v.name === "secrets" ? secretsVolume("secrets", names, BACKUP_JOB_SECRET_KEYS) : v,
+                ),
                 { name: "run", emptyDir: { medium: "Memory" } },
                 { name: "tmp", emptyDir: {} },
                 { name: "backups", persistentVolumeClaim: { claimName: names.backupClaim } },

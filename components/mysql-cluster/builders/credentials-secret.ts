@@ -14,7 +14,11 @@ export function requiredSecretKeys(args: ResolvedArgs): string[] {
   return keys;
 }
 
-export function buildCredentialsSecret<V>(args: ResolvedArgs, names: ClusterNames, passwords: (key: string) => V): SecretObject<V> {
+export function buildCredentialsSecret<V>(
+  args: ResolvedArgs,
+  names: ClusterNames,
+  passwords: (key: string) => V,
+): SecretObject<V> {
   const stringData: Record<string, V> = {};
   for (const key of requiredSecretKeys(args)) stringData[key] = passwords(key);
   return {

@@ -17,6 +17,10 @@ export function buildDisruptionBudget(args: ResolvedArgs, names: ClusterNames) {
     apiVersion: "policy/v1" as const,
     kind: "PodDisruptionBudget" as const,
     metadata: { name: names.statefulSet, namespace: args.namespace, labels: names.labels },
-    spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: names.selectorLabels } },
+    spec: {
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: { matchLabels: names.selectorLabels },
+    },
   };
 }

@@ -25,11 +25,16 @@ export function buildNetworkPolicy(args: ResolvedArgs, names: ClusterNames) {
       ingress: [
         {
           from: [members, ...(args.backupSchedule ? [{ podSelector: { matchLabels: names.backupPodLabels } }] : [])],
-          ports: [{ protocol: "TCP", port: PORTS.mysql }, { protocol: "TCP", port: PORTS.backup }],
+          ports: [
+            { protocol: "TCP", port: PORTS.mysql },
+            { protocol: "TCP", port: PORTS.backup },
+          ],
         },
         ...(clients.length > 0 ? [{ from: clients, ports: [{ protocol: "TCP", port: PORTS.mysql }] }] : []),
         // Metrics carry no data: any pod in the cluster (a Prometheus) may scrape them.
-        ...(args.metrics ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: PORTS.metrics }] }] : []),
+        ...(args.metrics
+          ? [{ from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: PORTS.metrics }] }]
+          : []),
       ],
     },
   };

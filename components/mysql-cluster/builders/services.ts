@@ -32,7 +32,11 @@ export function buildMetricsService(args: ResolvedArgs, names: ClusterNames): Se
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: names.metricsService, namespace: args.namespace, labels: { ...names.labels, "app.kubernetes.io/component": "metrics" } },
+    metadata: {
+      name: names.metricsService,
+      namespace: args.namespace,
+      labels: { ...names.labels, "app.kubernetes.io/component": "metrics" },
+    },
     spec: {
       type: "ClusterIP",
       // A lagging (not ready) replica is the one whose metrics matter most.
@@ -49,7 +53,11 @@ export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
     apiVersion: "monitoring.coreos.com/v1" as const,
     kind: "ServiceMonitor" as const,
     // serviceMonitorLabels: what a Prometheus's serviceMonitorSelector picks (kube-prometheus-stack: release=<name>).
-    metadata: { name: names.metricsService, namespace: args.namespace, labels: { ...args.serviceMonitorLabels, ...names.labels } },
+    metadata: {
+      name: names.metricsService,
+      namespace: args.namespace,
+      labels: { ...args.serviceMonitorLabels, ...names.labels },
+    },
     spec: {
       selector: { matchLabels: { ...names.selectorLabels, "app.kubernetes.io/component": "metrics" } },
       endpoints: [{ port: "metrics", interval: "30s" }],
@@ -58,7 +66,12 @@ export function buildServiceMonitor(args: ResolvedArgs, names: ClusterNames) {
 }
 
 /** A database endpoint: the mysql port of the ready pods `selector` picks. */
-function endpointService(args: ResolvedArgs, names: ClusterNames, name: string, selector: Record<string, string>): ServiceObject {
+function endpointService(
+  args: ResolvedArgs,
+  names: ClusterNames,
+  name: string,
+  selector: Record<string, string>,
+): ServiceObject {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -70,8 +83,10 @@ function endpointService(args: ResolvedArgs, names: ClusterNames, name: string, 
 /** The write endpoint: the primary pod only, and only while it takes writes (its readiness). */
 export function buildWriteService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
   // The StatefulSet controller labels each pod with its name; a switchover moves this selector.
-  return endpointService(args, names, names.writeService,
-    { ...names.selectorLabels, [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}` });
+  return endpointService(args, names, names.writeService, {
+    ...names.selectorLabels,
+    [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}`,
+  });
 }
 
 export function buildReadService(args: ResolvedArgs, names: ClusterNames): ServiceObject {

@@ -22,7 +22,10 @@ export const BACKUP_JOB_SECRET_KEYS = CLONE_SECRET_KEYS;
 
 /** A Secret volume with only `keys` of the credentials Secret, for a step that needs no other password. */
 export function secretsVolume(volumeName: string, names: ClusterNames, keys: string[]) {
-  return { name: volumeName, secret: { secretName: names.secret, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } };
+  return {
+    name: volumeName,
+    secret: { secretName: names.secret, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) },
+  };
 }
 
 /** Where each volume is mounted; the scripts' lib.sh uses the same paths. */
@@ -122,12 +125,14 @@ function placement(args: ResolvedArgs, names: ClusterNames) {
     },
     ...(args.spreadAcrossZones
       ? {
-          topologySpreadConstraints: [{
-            maxSkew: 1,
-            topologyKey: "topology.kubernetes.io/zone",
-            whenUnsatisfiable: args.hardSpread ? "DoNotSchedule" : "ScheduleAnyway",
-            ...sameCluster,
-          }],
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: args.hardSpread ? "DoNotSchedule" : "ScheduleAnyway",
+              ...sameCluster,
+            },
+          ],
         }
       : {}),
     ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
@@ -142,7 +147,11 @@ function exporterContainer(args: ResolvedArgs): ContainerObject {
     image: args.exporterImage,
     // On the loopback only: its /probe and /metrics?target= would connect anywhere with its login
     // (mysqld_exporter >= 0.15); the sidecar's metrics port passes on plain GET /metrics only.
-    command: ["mysqld_exporter", `--config.my-cnf=${MOUNTS["exporter-login"]}/exporter.cnf`, `--web.listen-address=${EXPORTER_LOCAL_ADDRESS}`],
+    command: [
+      "mysqld_exporter",
+      `--config.my-cnf=${MOUNTS["exporter-login"]}/exporter.cnf`,
+      `--web.listen-address=${EXPORTER_LOCAL_ADDRESS}`,
+    ],
     // The socket (run) and its own login, read-only; nothing of root's.
     volumeMounts: [...mounts("run"), { name: "exporter-login", mountPath: MOUNTS["exporter-login"], readOnly: true }],
     resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
@@ -176,7 +185,10 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       command: script("clone-data.sh"),
       env,
       // Only the Secret keys it uses (CLONE_SECRET_KEYS), from a volume of its own.
-      volumeMounts: [...mounts("data", "scripts", "conf", "run", "tmp", "tls", "topology"), { name: "clone-secrets", mountPath: MOUNTS.secrets, readOnly: true }],
+      volumeMounts: [
+        ...mounts("data", "scripts", "conf", "run", "tmp", "tls", "topology"),
+        { name: "clone-secrets", mountPath: MOUNTS.secrets, readOnly: true },
+      ],
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -185,7 +197,19 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.image,
       command: script("init-data.sh"),
       env: args.restoreFromClaim ? [...env, { name: "RESTORE_BACKUP", value: args.restoreBackup }] : env,
-      volumeMounts: mounts("data", "scripts", "conf", "run", "private", ...exporterLogin, "tmp", "secrets", "tls", "topology", ...(args.restoreFromClaim ? ["restore" as const] : [])),
+      volumeMounts: mounts(
+        "data",
+        "scripts",
+        "conf",
+        "run",
+        "private",
+        ...exporterLogin,
+        "tmp",
+        "secrets",
+        "tls",
+        "topology",
+        ...(args.restoreFromClaim ? ["restore" as const] : []),
+      ),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -216,8 +240,22 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       command: script("sidecar.sh"),
       env,
       // The metrics port is the sidecar's: it passes plain GET /metrics on to the exporter (serve-metrics.sh).
-      ports: [{ name: "backup", containerPort: PORTS.backup }, ...(args.metrics ? [{ name: "metrics", containerPort: PORTS.metrics }] : [])],
-      volumeMounts: mounts("data", "scripts", "conf", "run", "private", ...exporterLogin, "tmp", "secrets", "tls", "topology"),
+      ports: [
+        { name: "backup", containerPort: PORTS.backup },
+        ...(args.metrics ? [{ name: "metrics", containerPort: PORTS.metrics }] : []),
+      ],
+      volumeMounts: mounts(
+        "data",
+        "scripts",
+        "conf",
+        "run",
+        "private",
+        ...exporterLogin,
+        "tmp",
+        "secrets",
+        "tls",
+        "topology",
+      ),
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
@@ -252,7 +290,10 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             ...scriptVolumes(names, configMapName),
             // optional: a key missing from the Secret must not stop the pod from starting (a projected
             // key that is missing is a mount error otherwise), so the scripts can name it in the log.
-            { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS), secret: { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS).secret, optional: true } },
+            {
+              ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS),
+              secret: { ...secretsVolume("clone-secrets", names, CLONE_SECRET_KEYS).secret, optional: true },
+            },
             { name: "conf", emptyDir: {} },
             { name: "run", emptyDir: { medium: "Memory" } },
             // Memory-backed, so no password ever reaches a disk; each mounted only where it is used.
@@ -260,7 +301,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             ...(args.metrics ? [{ name: "exporter-login", emptyDir: { medium: "Memory" } }] : []),
             { name: "tmp", emptyDir: {} },
             // The backups a new cluster starts from; only init-data on the primary's first start reads it.
-            ...(args.restoreFromClaim ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }] : []),
+            ...(args.restoreFromClaim
+              ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }]
+              : []),
           ],
         },
       },

@@ -4,13 +4,18 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULTS, RESERVED_USERS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import {
+  DEFAULTS,
+  RESERVED_USERS,
+  MySqlClusterArgs,
+  MySqlClusterConfigError,
+  resolveArgs,
+} from "../../../components/mysql-cluster/args";
 import { FLAVOR_SPECS } from "../../../components/mysql-cluster/flavors";
 import { SETTING_ENTRIES } from "../../../components/mysql-cluster/settings";
 import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { installMocks, MockRecorder, settle } from "../pulumi-mocks";
 import { errorFor } from "./config-error";
-
 
 // [setting, args, name, words the message must contain to say what is accepted]
 const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
@@ -22,7 +27,12 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["primaryOrdinal", { primaryOrdinal: 1.5 }, "db", /whole number from 0 to replicas-1 \(2\)/],
   ["primaryOrdinal", { primaryOrdinal: -1 }, "db", /whole number from 0 to replicas-1 \(2\)/],
   ["primaryOrdinal", { primaryOrdinal: "1" as never }, "db", /whole number from 0 to replicas-1 \(2\)/],
-  ["primaryOrdinal", { primaryOrdinal: 3 }, "db", /ordinal of an existing pod: a whole number from 0 to replicas-1 \(2\)/],
+  [
+    "primaryOrdinal",
+    { primaryOrdinal: 3 },
+    "db",
+    /ordinal of an existing pod: a whole number from 0 to replicas-1 \(2\)/,
+  ],
   ["primaryOrdinal", { replicas: 5, primaryOrdinal: 5 }, "db", /whole number from 0 to replicas-1 \(4\)/],
   ["primaryOrdinal", { replicas: 1, primaryOrdinal: 1 }, "db", /whole number from 0 to replicas-1 \(0\)/],
   ["storageSize", { storageSize: "10GB" }, "db", /Kubernetes quantity/],
@@ -53,14 +63,29 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["networkPolicy", { networkPolicy: 1 as never }, "db", /true or false/],
   ["networkPolicy", { networkPolicy: "off" as never }, "db", /true or false/],
   // The component takes label maps; the stack's "k=v,..." text is parsed in stack-config.ts (parseLabelSelector below).
-  ["clientPodSelector", { clientPodSelector: "app=shop" as never }, "db", /"key=value" pairs separated by commas, each key once \(in TypeScript a map\)/],
+  [
+    "clientPodSelector",
+    { clientPodSelector: "app=shop" as never },
+    "db",
+    /"key=value" pairs separated by commas, each key once \(in TypeScript a map\)/,
+  ],
   ["clientPodSelector", { clientPodSelector: { a: "b=c" } }, "db", /"key=value" pairs separated by commas/],
   ["clientPodSelector", { clientPodSelector: { "": "x" } }, "db", /"key=value" pairs separated by commas/],
   ["clientPodSelector", { clientPodSelector: {} }, "db", /"key=value" pairs separated by commas/],
   ["clientPodSelector", { clientPodSelector: { app: "has space" } }, "db", /"key=value" pairs separated by commas/],
   ["clientPodSelector", { clientPodSelector: { app: 5 } as never }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: { "bad key!": "v" } }, "db", /"key=value" pairs separated by commas/],
-  ["clientNamespaceSelector", { clientNamespaceSelector: { team: "v".repeat(64) } }, "db", /"key=value" pairs separated by commas/],
+  [
+    "clientNamespaceSelector",
+    { clientNamespaceSelector: { "bad key!": "v" } },
+    "db",
+    /"key=value" pairs separated by commas/,
+  ],
+  [
+    "clientNamespaceSelector",
+    { clientNamespaceSelector: { team: "v".repeat(64) } },
+    "db",
+    /"key=value" pairs separated by commas/,
+  ],
   ["tlsSecret", { tlsSecret: "Bad_Secret" }, "db", /Secret with tls.crt, tls.key and ca.crt/],
   ["passwordRotation", { passwordRotation: -1 }, "db", /whole number from 0 up/],
   ["passwordRotation", { passwordRotation: 1.5 }, "db", /whole number from 0 up/],
@@ -69,28 +94,63 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
   ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 50 }, "db", /whole number of milliseconds from 100 to 3600000/],
   ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 3_600_001 }, "db", /whole number of milliseconds from 100 to 3600000/],
   ["semiSyncTimeoutMs", { semiSyncTimeoutMs: 150.5 }, "db", /whole number of milliseconds from 100 to 3600000/],
-  ["semiSyncTimeoutMs", { semiSyncTimeoutMs: "abc" as never }, "db", /whole number of milliseconds from 100 to 3600000/],
+  [
+    "semiSyncTimeoutMs",
+    { semiSyncTimeoutMs: "abc" as never },
+    "db",
+    /whole number of milliseconds from 100 to 3600000/,
+  ],
   ["semiSync", { semiSync: "on" as never }, "db", /true or false/],
   ["metrics", { metrics: "yes" as never }, "db", /true or false/],
   ["serviceMonitor", { serviceMonitor: true, metrics: false }, "db", /false when metrics is false/],
   ["serviceMonitor", { serviceMonitor: "true" as never }, "db", /true or false/],
-  ["exporterImage", { exporterImage: "a b" }, "db", /an image reference \[registry\[:port\]\/\]name\[:tag\]\[@digest\]/],
+  [
+    "exporterImage",
+    { exporterImage: "a b" },
+    "db",
+    /an image reference \[registry\[:port\]\/\]name\[:tag\]\[@digest\]/,
+  ],
   ["priorityClassName", { priorityClassName: "Bad_Name" }, "db", /name of a PriorityClass/],
   ["priorityClassName", { priorityClassName: "" }, "db", /name of a PriorityClass/],
   // The component takes Toleration objects; the stack's JSON text is parsed in stack-config.ts (parseTolerations below).
-  ["tolerations", { tolerations: {} as never }, "db", /JSON array of tolerations \(in TypeScript an array of Toleration objects\)/],
+  [
+    "tolerations",
+    { tolerations: {} as never },
+    "db",
+    /JSON array of tolerations \(in TypeScript an array of Toleration objects\)/,
+  ],
   ["tolerations", { tolerations: [1] as never }, "db", /JSON array of tolerations/],
   ["tolerations", { tolerations: '[{"operator":"Exists"}]' as never }, "db", /JSON array of tolerations/],
   ["tolerations", { tolerations: [null] as never }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", color: "red" }] as never }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: [{ key: "a", operator: "In", value: "b" }] as never }, "db", /JSON array of tolerations/],
-  ["tolerations", { tolerations: [{ key: "a", operator: "Exists", effect: "NoRun" }] as never }, "db", /JSON array of tolerations/],
+  [
+    "tolerations",
+    { tolerations: [{ key: "a", operator: "Exists", color: "red" }] as never },
+    "db",
+    /JSON array of tolerations/,
+  ],
+  [
+    "tolerations",
+    { tolerations: [{ key: "a", operator: "In", value: "b" }] as never },
+    "db",
+    /JSON array of tolerations/,
+  ],
+  [
+    "tolerations",
+    { tolerations: [{ key: "a", operator: "Exists", effect: "NoRun" }] as never },
+    "db",
+    /JSON array of tolerations/,
+  ],
   ["hardSpread", { hardSpread: "x" as never }, "db", /true or false/],
   ["spreadAcrossZones", { spreadAcrossZones: 1 as never }, "db", /true or false/],
   // One Secret named twice: a generated Secret would overwrite the user's.
   ["existingSecret", { existingSecret: "db-tls" }, "db", /a Secret other than the TLS Secret/],
   ["existingSecret", { existingSecret: "shared", tlsSecret: "shared" }, "db", /a Secret other than the TLS Secret/],
-  ["tlsSecret", { tlsSecret: "db-credentials" }, "db", /a Secret other than the generated credentials Secret "db-credentials"/],
+  [
+    "tlsSecret",
+    { tlsSecret: "db-credentials" },
+    "db",
+    /a Secret other than the generated credentials Secret "db-credentials"/,
+  ],
 ];
 
 /**
@@ -102,7 +162,10 @@ const TOLERATIONS_THE_API_REFUSES: [string, string][] = [
   ["a value with operator Exists", '[{"key":"dedicated","operator":"Exists","value":"db"}]'],
   ["no key with operator Equal (only Exists may match every key)", '[{"operator":"Equal","value":"db"}]'],
   ["an empty toleration (no key, operator Equal by default)", "[{}]"],
-  ["tolerationSeconds without effect NoExecute", '[{"key":"a","operator":"Exists","effect":"NoSchedule","tolerationSeconds":60}]'],
+  [
+    "tolerationSeconds without effect NoExecute",
+    '[{"key":"a","operator":"Exists","effect":"NoSchedule","tolerationSeconds":60}]',
+  ],
   ["a key that is not a string", '[{"key":5,"operator":"Exists"}]'],
   ["a value that is not a string", '[{"key":"a","value":1}]'],
   ["a fractional tolerationSeconds", '[{"key":"a","operator":"Exists","effect":"NoExecute","tolerationSeconds":1.5}]'],
@@ -110,7 +173,9 @@ const TOLERATIONS_THE_API_REFUSES: [string, string][] = [
 ];
 
 function describeCase(setting: string, args: MySqlClusterArgs, name: string): string {
-  return setting === "name" ? `name ${JSON.stringify(name.length > 20 ? `<${name.length} characters>` : name)}` : JSON.stringify(args);
+  return setting === "name"
+    ? `name ${JSON.stringify(name.length > 20 ? `<${name.length} characters>` : name)}`
+    : JSON.stringify(args);
 }
 
 describe("resolveArgs", function () {
@@ -123,8 +188,18 @@ describe("resolveArgs", function () {
       const resolved = resolveArgs("mysql");
       assert.deepStrictEqual(resolved, expected);
       // A few of them, as the README states them.
-      assert.deepStrictEqual([resolved.namespace, resolved.replicas, resolved.image, resolved.backupImage, resolved.storageSize, resolved.backupRetention, resolved.storageClass],
-        ["default", 3, "mysql:8.4", "percona/percona-xtrabackup:8.4", "10Gi", 7, undefined]);
+      assert.deepStrictEqual(
+        [
+          resolved.namespace,
+          resolved.replicas,
+          resolved.image,
+          resolved.backupImage,
+          resolved.storageSize,
+          resolved.backupRetention,
+          resolved.storageClass,
+        ],
+        ["default", 3, "mysql:8.4", "percona/percona-xtrabackup:8.4", "10Gi", 7, undefined],
+      );
     });
 
     it("is secure by default: TLS required, a NetworkPolicy, generated certificates", function () {
@@ -201,36 +276,72 @@ describe("resolveArgs", function () {
     });
 
     it("takes the client selectors as label maps", function () {
-      const resolved = resolveArgs("db", { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } });
+      const resolved = resolveArgs("db", {
+        clientPodSelector: { app: "shop", tier: "web" },
+        clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" },
+      });
       assert.deepStrictEqual(resolved.clientPodSelector, { app: "shop", tier: "web" });
       assert.deepStrictEqual(resolved.clientNamespaceSelector, { "kubernetes.io/metadata.name": "shop" });
     });
 
     it("exposes the same defaults it applies", function () {
       const resolved = resolveArgs("db");
-      for (const [key, value] of Object.entries(DEFAULTS)) assert.strictEqual(resolved[key as keyof typeof resolved], value, key);
+      for (const [key, value] of Object.entries(DEFAULTS))
+        assert.strictEqual(resolved[key as keyof typeof resolved], value, key);
     });
 
     it("accepts the boundaries: 1 replica, 1Mi of storage, 256Mi of memory", function () {
-      assert.doesNotThrow(() => resolveArgs("db", { replicas: 1, storageSize: "1Mi", memoryRequest: "256Mi", memoryLimit: "256Mi", maxReadLagSeconds: 1, backupParallelism: 1 }));
+      assert.doesNotThrow(() =>
+        resolveArgs("db", {
+          replicas: 1,
+          storageSize: "1Mi",
+          memoryRequest: "256Mi",
+          memoryLimit: "256Mi",
+          maxReadLagSeconds: 1,
+          backupParallelism: 1,
+        }),
+      );
     });
   });
 
   describe("invalid settings, one at a time", function () {
     it("covers at least 30 invalid configurations, including every security and production setting", function () {
       assert.ok(INVALID.length >= 30, `${INVALID.length} cases`);
-      for (const setting of ["primaryOrdinal", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
-        "spreadAcrossZones", "hardSpread", "priorityClassName", "tolerations", "semiSync", "semiSyncTimeoutMs", "metrics", "exporterImage", "serviceMonitor", "existingSecret"]) {
-        assert.ok(INVALID.some(([s]) => s === setting), setting);
+      for (const setting of [
+        "primaryOrdinal",
+        "requireTls",
+        "networkPolicy",
+        "clientPodSelector",
+        "clientNamespaceSelector",
+        "tlsSecret",
+        "passwordRotation",
+        "spreadAcrossZones",
+        "hardSpread",
+        "priorityClassName",
+        "tolerations",
+        "semiSync",
+        "semiSyncTimeoutMs",
+        "metrics",
+        "exporterImage",
+        "serviceMonitor",
+        "existingSecret",
+      ]) {
+        assert.ok(
+          INVALID.some(([s]) => s === setting),
+          setting,
+        );
       }
     });
-
 
     for (const [setting, args, name, accepted] of INVALID) {
       it(`rejects ${describeCase(setting, args, name)}, naming "${setting}" and what it accepts`, function () {
         const error = errorFor(name, args);
         assert.strictEqual(error.name, "MySqlClusterConfigError");
-        assert.strictEqual(error.problems.length, 1, `expected exactly one problem, got: ${error.problems.join(" | ")}`);
+        assert.strictEqual(
+          error.problems.length,
+          1,
+          `expected exactly one problem, got: ${error.problems.join(" | ")}`,
+        );
         const [problem] = error.problems;
         assert.ok(problem.startsWith(`setting "${setting}": got `), problem);
         assert.match(problem, /; expected /);
@@ -242,15 +353,24 @@ describe("resolveArgs", function () {
     for (const [description, tolerations] of TOLERATIONS_THE_API_REFUSES) {
       it(`rejects tolerations with ${description}, naming "tolerations" (the API server would refuse the StatefulSet)`, function () {
         const error = errorFor("db", { tolerations: JSON.parse(tolerations) });
-        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
+        assert.deepStrictEqual(
+          error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]),
+          ["tolerations"],
+        );
         assert.match(error.problems[0], /^setting "tolerations": got \[.*\]; expected a JSON array of tolerations/);
       });
 
       it(`rejects tolerations with ${description} from the stack, showing the JSON as written`, function () {
         const { name, args } = argsFromConfig((key) => (key === "tolerations" ? tolerations : undefined));
         const error = errorFor(name, args);
-        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["tolerations"]);
-        assert.ok(error.problems[0].startsWith(`setting "tolerations": got ${JSON.stringify(tolerations)}; expected `), error.problems[0]);
+        assert.deepStrictEqual(
+          error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]),
+          ["tolerations"],
+        );
+        assert.ok(
+          error.problems[0].startsWith(`setting "tolerations": got ${JSON.stringify(tolerations)}; expected `),
+          error.problems[0],
+        );
       });
     }
 
@@ -264,21 +384,35 @@ describe("resolveArgs", function () {
     it("accepts every ordinal from 0 to replicas-1", function () {
       for (const replicas of [1, 3, 99]) {
         for (const primaryOrdinal of [0, Math.floor((replicas - 1) / 2), replicas - 1]) {
-          assert.strictEqual(resolveArgs("db", { replicas, primaryOrdinal }).primaryOrdinal, primaryOrdinal, `${primaryOrdinal} of ${replicas}`);
+          assert.strictEqual(
+            resolveArgs("db", { replicas, primaryOrdinal }).primaryOrdinal,
+            primaryOrdinal,
+            `${primaryOrdinal} of ${replicas}`,
+          );
         }
       }
     });
 
     it("says how to scale down past the primary when replicas would drop to or below it", function () {
       const error = errorFor("db", { replicas: 2, primaryOrdinal: 2 });
-      assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["primaryOrdinal"]);
-      assert.match(error.problems[0], /^setting "primaryOrdinal": got 2; expected .*switch it to a lower ordinal first/);
+      assert.deepStrictEqual(
+        error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]),
+        ["primaryOrdinal"],
+      );
+      assert.match(
+        error.problems[0],
+        /^setting "primaryOrdinal": got 2; expected .*switch it to a lower ordinal first/,
+      );
     });
 
     it("blames only replicas, not the default primaryOrdinal, when replicas itself is invalid", function () {
       for (const replicas of [0, -1, 2.5, 100, "abc" as never]) {
         const error = errorFor("db", { replicas });
-        assert.deepStrictEqual(error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]), ["replicas"], error.message);
+        assert.deepStrictEqual(
+          error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]),
+          ["replicas"],
+          error.message,
+        );
       }
     });
   });
@@ -286,13 +420,45 @@ describe("resolveArgs", function () {
   describe("several invalid settings at once", function () {
     it("lists every bad setting in one error", function () {
       const error = errorFor("My_DB", {
-        replicas: 0, storageSize: "abc", flavor: "postgres" as never, appUser: "root", clusterDomain: "bad domain",
-        requireTls: "yes" as never, networkPolicy: 1 as never, clientPodSelector: { app: "a b" }, clientNamespaceSelector: { "": "x" }, tlsSecret: "Bad_Secret",
-        passwordRotation: -1, semiSyncTimeoutMs: 50, metrics: "yes" as never, exporterImage: "a b", priorityClassName: "Bad_Name", tolerations: [{}], hardSpread: "x" as never,
+        replicas: 0,
+        storageSize: "abc",
+        flavor: "postgres" as never,
+        appUser: "root",
+        clusterDomain: "bad domain",
+        requireTls: "yes" as never,
+        networkPolicy: 1 as never,
+        clientPodSelector: { app: "a b" },
+        clientNamespaceSelector: { "": "x" },
+        tlsSecret: "Bad_Secret",
+        passwordRotation: -1,
+        semiSyncTimeoutMs: 50,
+        metrics: "yes" as never,
+        exporterImage: "a b",
+        priorityClassName: "Bad_Name",
+        tolerations: [{}],
+        hardSpread: "x" as never,
       });
       const settings = error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
-      for (const setting of ["name", "replicas", "storageSize", "flavor", "appUser", "clusterDomain", "requireTls", "networkPolicy", "clientPodSelector", "clientNamespaceSelector", "tlsSecret", "passwordRotation",
-        "semiSyncTimeoutMs", "metrics", "exporterImage", "priorityClassName", "tolerations", "hardSpread"]) {
+      for (const setting of [
+        "name",
+        "replicas",
+        "storageSize",
+        "flavor",
+        "appUser",
+        "clusterDomain",
+        "requireTls",
+        "networkPolicy",
+        "clientPodSelector",
+        "clientNamespaceSelector",
+        "tlsSecret",
+        "passwordRotation",
+        "semiSyncTimeoutMs",
+        "metrics",
+        "exporterImage",
+        "priorityClassName",
+        "tolerations",
+        "hardSpread",
+      ]) {
         assert.ok(settings.includes(setting), `${setting} not reported: ${error.message}`);
         assert.ok(error.message.includes(`setting "${setting}"`), `${setting} missing from the message`);
       }
@@ -308,8 +474,9 @@ describe("new MySqlCluster with invalid settings (Pulumi mocks)", function () {
 
   before(async function () {
     mocks = await installMocks();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
+    ({ MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
   for (const [setting, args, name] of INVALID) {
@@ -321,18 +488,31 @@ describe("new MySqlCluster with invalid settings (Pulumi mocks)", function () {
       );
       await settle();
       const children = mocks.resources.filter((r) => r.type !== "mysql-cluster:index:MySqlCluster");
-      assert.deepStrictEqual(children.map((r) => `${r.type}/${r.name}`), []);
+      assert.deepStrictEqual(
+        children.map((r) => `${r.type}/${r.name}`),
+        [],
+      );
     });
   }
 
   describe("RESERVED_USERS", function () {
     it("holds every user the scripts and config files log in as or create, so appUser cannot take one", function () {
       const dir = path.join(__dirname, "../../../components/mysql-cluster");
-      const files = [...fs.readdirSync(path.join(dir, "scripts")).map((f) => path.join(dir, "scripts", f)),
-        ...fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => path.join(dir, f)),
-        ...fs.readdirSync(path.join(dir, "builders")).map((f) => path.join(dir, "builders", f))];
-      const patterns = [/--user[= ]["']?([A-Za-z_][A-Za-z0-9_.]*)/g, /\buser\s*=\s*['"]?([A-Za-z_][A-Za-z0-9_.]*)/g, /'([A-Za-z_][A-Za-z0-9_.]*)'@'/g,
-        /(?:MASTER|SOURCE)_USER\s*=\s*'([A-Za-z_][A-Za-z0-9_.]*)'/g, /\s-u\s*([A-Za-z_][A-Za-z0-9_.]*)/g];
+      const files = [
+        ...fs.readdirSync(path.join(dir, "scripts")).map((f) => path.join(dir, "scripts", f)),
+        ...fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => path.join(dir, f)),
+        ...fs.readdirSync(path.join(dir, "builders")).map((f) => path.join(dir, "builders", f)),
+      ];
+      const patterns = [
+        /--user[= ]["']?([A-Za-z_][A-Za-z0-9_.]*)/g,
+        /\buser\s*=\s*['"]?([A-Za-z_][A-Za-z0-9_.]*)/g,
+        /'([A-Za-z_][A-Za-z0-9_.]*)'@'/g,
+        /(?:MASTER|SOURCE)_USER\s*=\s*'([A-Za-z_][A-Za-z0-9_.]*)'/g,
+        /\s-u\s*([A-Za-z_][A-Za-z0-9_.]*)/g,
+      ];
       const used = new Set<string>();
       for (const file of files) {
         const text = fs.readFileSync(file, "utf8");

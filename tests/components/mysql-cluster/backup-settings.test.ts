@@ -9,17 +9,30 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
-import { DEFAULTS, MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import {
+  DEFAULTS,
+  MySqlClusterArgs,
+  MySqlClusterConfigError,
+  resolveArgs,
+} from "../../../components/mysql-cluster/args";
 import { configMapData } from "../../../components/mysql-cluster/config-files";
 import { renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
-import { containsSecret, deployFresh, installMocks, MockRecorder, mockPassword, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import {
+  containsSecret,
+  deployFresh,
+  installMocks,
+  MockRecorder,
+  mockPassword,
+  RecordedResource,
+  settle,
+  valueOf,
+} from "../pulumi-mocks";
 import { errorFor } from "./config-error";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
-
 
 const settingsNamed = (error: MySqlClusterConfigError) => error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
 
@@ -63,11 +76,27 @@ const INVALID: [string, MySqlClusterArgs, RegExp][] = [
   ["restoreFromClaim", { restoreFromClaim: "olddb-backups/" }, CLAIM_ACCEPTS],
   ["restoreFromClaim", { restoreFromClaim: "a".repeat(254) }, CLAIM_ACCEPTS],
   ["restoreFromClaim", { restoreFromClaim: 1 as never }, CLAIM_ACCEPTS],
-  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "yesterday" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "2026-11-25T03:00:00Z" }, BACKUP_NAME_ACCEPTS],
+  [
+    "restoreBackup",
+    { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "yesterday" },
+    BACKUP_NAME_ACCEPTS,
+  ],
+  [
+    "restoreBackup",
+    { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000" },
+    BACKUP_NAME_ACCEPTS,
+  ],
+  [
+    "restoreBackup",
+    { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "2026-11-25T03:00:00Z" },
+    BACKUP_NAME_ACCEPTS,
+  ],
   ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "LATEST" }, BACKUP_NAME_ACCEPTS],
-  ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "../20261125T030000Z" }, BACKUP_NAME_ACCEPTS],
+  [
+    "restoreBackup",
+    { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "../20261125T030000Z" },
+    BACKUP_NAME_ACCEPTS,
+  ],
   ["restoreBackup", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "" }, BACKUP_NAME_ACCEPTS],
   ["restoreBackup", { restoreBackup: "20261125T030000Z" }, NEEDS_CLAIM],
 ];
@@ -79,7 +108,7 @@ const describeArgs = (args: MySqlClusterArgs) => {
 
 describe("backup and restore settings (resolveArgs)", function () {
   describe("defaults", function () {
-    it("turns backups off and restores nothing by default: no schedule, retention 7, 50Gi, no class, no claim, restoreBackup \"latest\"", function () {
+    it('turns backups off and restores nothing by default: no schedule, retention 7, 50Gi, no class, no claim, restoreBackup "latest"', function () {
       const resolved = resolveArgs("db");
       assert.strictEqual(resolved.backupSchedule, undefined);
       assert.strictEqual(resolved.backupRetention, 7);
@@ -87,7 +116,10 @@ describe("backup and restore settings (resolveArgs)", function () {
       assert.strictEqual(resolved.backupStorageClass, undefined);
       assert.strictEqual(resolved.restoreFromClaim, undefined);
       assert.strictEqual(resolved.restoreBackup, "latest");
-      assert.deepStrictEqual([DEFAULTS.backupRetention, DEFAULTS.backupStorageSize, DEFAULTS.restoreBackup], [7, "50Gi", "latest"]);
+      assert.deepStrictEqual(
+        [DEFAULTS.backupRetention, DEFAULTS.backupStorageSize, DEFAULTS.restoreBackup],
+        [7, "50Gi", "latest"],
+      );
     });
 
     it("treats an empty backupSchedule as unset: backups off", function () {
@@ -96,18 +128,43 @@ describe("backup and restore settings (resolveArgs)", function () {
 
     it("passes every backup and restore setting through when valid", function () {
       const resolved = resolveArgs("db", {
-        backupSchedule: "0 3 * * *", backupRetention: 14, backupStorageSize: "200Gi", backupStorageClass: "cold.example.com",
-        replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z",
+        backupSchedule: "0 3 * * *",
+        backupRetention: 14,
+        backupStorageSize: "200Gi",
+        backupStorageClass: "cold.example.com",
+        replicas: 1,
+        restoreFromClaim: "olddb-backups",
+        restoreBackup: "20261125T030000Z",
       });
       assert.deepStrictEqual(
-        [resolved.backupSchedule, resolved.backupRetention, resolved.backupStorageSize, resolved.backupStorageClass, resolved.restoreFromClaim, resolved.restoreBackup],
+        [
+          resolved.backupSchedule,
+          resolved.backupRetention,
+          resolved.backupStorageSize,
+          resolved.backupStorageClass,
+          resolved.restoreFromClaim,
+          resolved.restoreBackup,
+        ],
         ["0 3 * * *", 14, "200Gi", "cold.example.com", "olddb-backups", "20261125T030000Z"],
       );
     });
   });
 
   describe("valid values", function () {
-    for (const schedule of ["0 3 * * *", "*/15 * * * *", "0 3 1-15 * 1,3,5", "30 2 * * MON", "0 0 1 JAN *", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"]) {
+    for (const schedule of [
+      "0 3 * * *",
+      "*/15 * * * *",
+      "0 3 1-15 * 1,3,5",
+      "30 2 * * MON",
+      "0 0 1 JAN *",
+      "@hourly",
+      "@daily",
+      "@weekly",
+      "@monthly",
+      "@yearly",
+      "@annually",
+      "@midnight",
+    ]) {
       it(`accepts the backupSchedule ${JSON.stringify(schedule)}`, function () {
         assert.strictEqual(resolveArgs("db", { backupSchedule: schedule }).backupSchedule, schedule);
       });
@@ -120,21 +177,40 @@ describe("backup and restore settings (resolveArgs)", function () {
       assert.strictEqual(resolveArgs("db", { backupStorageSize: "1048576" }).backupStorageSize, "1048576");
     });
 
-    it("accepts restoreFromClaim alone (restoring the latest backup) and with restoreBackup \"latest\" or a backup's name", function () {
+    it('accepts restoreFromClaim alone (restoring the latest backup) and with restoreBackup "latest" or a backup\'s name', function () {
       assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups" }).restoreBackup, "latest");
-      assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "latest" }).restoreBackup, "latest");
-      assert.strictEqual(resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }).restoreBackup, "20261125T030000Z");
+      assert.strictEqual(
+        resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "latest" }).restoreBackup,
+        "latest",
+      );
+      assert.strictEqual(
+        resolveArgs("db", { replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" })
+          .restoreBackup,
+        "20261125T030000Z",
+      );
     });
 
     it("accepts backups and a restore together (a restored cluster that takes its own backups)", function () {
-      assert.doesNotThrow(() => resolveArgs("db", { backupSchedule: "@daily", replicas: 1, restoreFromClaim: "olddb-backups" }));
+      assert.doesNotThrow(() =>
+        resolveArgs("db", { backupSchedule: "@daily", replicas: 1, restoreFromClaim: "olddb-backups" }),
+      );
     });
   });
 
   describe("invalid values, one at a time", function () {
     it("covers every backup and restore setting", function () {
-      for (const setting of ["backupSchedule", "backupRetention", "backupStorageSize", "backupStorageClass", "restoreFromClaim", "restoreBackup"]) {
-        assert.ok(INVALID.some(([s]) => s === setting), setting);
+      for (const setting of [
+        "backupSchedule",
+        "backupRetention",
+        "backupStorageSize",
+        "backupStorageClass",
+        "restoreFromClaim",
+        "restoreBackup",
+      ]) {
+        assert.ok(
+          INVALID.some(([s]) => s === setting),
+          setting,
+        );
       }
     });
 
@@ -154,12 +230,27 @@ describe("backup and restore settings (resolveArgs)", function () {
     it("shows the rejected value in the message", function () {
       assert.match(errorFor("db", { backupSchedule: "daily" }).message, /got "daily"/);
       assert.match(errorFor("db", { backupRetention: 1001 }).message, /got 1001/);
-      assert.match(errorFor("db", { replicas: 1, restoreFromClaim: "x", restoreBackup: "yesterday" }).message, /got "yesterday"/);
+      assert.match(
+        errorFor("db", { replicas: 1, restoreFromClaim: "x", restoreBackup: "yesterday" }).message,
+        /got "yesterday"/,
+      );
     });
 
     it("lists every bad backup setting in one error", function () {
-      const error = errorFor("db", { backupSchedule: "daily", backupRetention: 0, backupStorageSize: "1Ki", backupStorageClass: "Bad", restoreFromClaim: "Bad_Claim" });
-      assert.deepStrictEqual(settingsNamed(error), ["backupSchedule", "backupRetention", "backupStorageSize", "backupStorageClass", "restoreFromClaim"]);
+      const error = errorFor("db", {
+        backupSchedule: "daily",
+        backupRetention: 0,
+        backupStorageSize: "1Ki",
+        backupStorageClass: "Bad",
+        restoreFromClaim: "Bad_Claim",
+      });
+      assert.deepStrictEqual(settingsNamed(error), [
+        "backupSchedule",
+        "backupRetention",
+        "backupStorageSize",
+        "backupStorageClass",
+        "restoreFromClaim",
+      ]);
     });
 
     it("rejects cron fields the API server refuses (out of range, or not cron at all), naming backupSchedule", function () {
@@ -174,12 +265,18 @@ describe("backup and restore settings (resolveArgs)", function () {
           return false;
         }
       });
-      assert.deepStrictEqual(accepted, [], "schedules resolveArgs accepts that the API server refuses (the CronJob fails at deploy time)");
+      assert.deepStrictEqual(
+        accepted,
+        [],
+        "schedules resolveArgs accepts that the API server refuses (the CronJob fails at deploy time)",
+      );
     });
 
     it("rejects a backupStorageClass longer than 253 characters (not a DNS subdomain), as it does storageClass", function () {
       assert.deepStrictEqual(settingsNamed(errorFor("db", { storageClass: "a".repeat(254) })), ["storageClass"]);
-      assert.deepStrictEqual(settingsNamed(errorFor("db", { backupStorageClass: "a".repeat(254) })), ["backupStorageClass"]);
+      assert.deepStrictEqual(settingsNamed(errorFor("db", { backupStorageClass: "a".repeat(254) })), [
+        "backupStorageClass",
+      ]);
     });
   });
 });
@@ -206,20 +303,40 @@ describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", f
   });
 
   it("turns the stack values into args: backupRetention a number, the rest as strings", function () {
-    const { args } = argsFromConfig((key) => ({
-      backupSchedule: "0 3 * * *", backupRetention: "14", backupStorageSize: "100Gi", backupStorageClass: "cold", restoreFromClaim: "old-backups", restoreBackup: "20261125T030000Z",
-    } as Record<string, string>)[key]);
+    const { args } = argsFromConfig(
+      (key) =>
+        (
+          ({
+            backupSchedule: "0 3 * * *",
+            backupRetention: "14",
+            backupStorageSize: "100Gi",
+            backupStorageClass: "cold",
+            restoreFromClaim: "old-backups",
+            restoreBackup: "20261125T030000Z",
+          }) as Record<string, string>
+        )[key],
+    );
     assert.deepStrictEqual(args, {
-      backupSchedule: "0 3 * * *", backupRetention: 14, backupStorageSize: "100Gi", backupStorageClass: "cold", restoreFromClaim: "old-backups", restoreBackup: "20261125T030000Z",
+      backupSchedule: "0 3 * * *",
+      backupRetention: 14,
+      backupStorageSize: "100Gi",
+      backupStorageClass: "cold",
+      restoreFromClaim: "old-backups",
+      restoreBackup: "20261125T030000Z",
     });
     assert.doesNotThrow(() => resolveArgs("db", { ...args, replicas: 1 }));
   });
 
   it("accepts every stack setting's declared default given explicitly, as a stack program receives Pulumi.yaml's defaults (restoreBackup \"latest\" without restoreFromClaim included)", function () {
-    const defaults = Object.fromEntries(STACK_SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.key, String(s.default)]));
+    const defaults = Object.fromEntries(
+      STACK_SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.key, String(s.default)]),
+    );
     assert.strictEqual(defaults.restoreBackup, "latest");
     const { name, args } = argsFromConfig((key) => defaults[key]);
-    assert.doesNotThrow(() => resolveArgs(name, args), (e: unknown) => String(e));
+    assert.doesNotThrow(
+      () => resolveArgs(name, args),
+      (e: unknown) => String(e),
+    );
   });
 
   it("reports a non-numeric backupRetention from the stack by setting name", function () {
@@ -229,7 +346,8 @@ describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", f
 });
 
 describe("restore (restoreFromClaim) in the StatefulSet", function () {
-  const sts = (args: MySqlClusterArgs = {}) => renderManifests(resolveArgs("db", { namespace: "data", replicas: 1, ...args })).statefulSet as AnyObject;
+  const sts = (args: MySqlClusterArgs = {}) =>
+    renderManifests(resolveArgs("db", { namespace: "data", replicas: 1, ...args })).statefulSet as AnyObject;
   const pod = (s: AnyObject) => s.spec.template.spec;
   const allContainers = (s: AnyObject): AnyObject[] => [...pod(s).initContainers, ...pod(s).containers];
   const initData = (s: AnyObject) => pod(s).initContainers.find((c: AnyObject) => c.name === "init-data");
@@ -239,21 +357,39 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
 
     it("declares the volume restore: the claim, read-only", function () {
       const volumes = pod(restored).volumes.filter((v: AnyObject) => v.name === "restore");
-      assert.deepStrictEqual(volumes, [{ name: "restore", persistentVolumeClaim: { claimName: "olddb-backups", readOnly: true } }]);
+      assert.deepStrictEqual(volumes, [
+        { name: "restore", persistentVolumeClaim: { claimName: "olddb-backups", readOnly: true } },
+      ]);
     });
 
     it("mounts it read-only at /restore in init-data only", function () {
-      const mounting = allContainers(restored).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === "restore"));
-      assert.deepStrictEqual(mounting.map((c) => c.name), ["init-data"]);
-      assert.deepStrictEqual(initData(restored).volumeMounts.filter((m: AnyObject) => m.name === "restore"), [{ name: "restore", mountPath: "/restore", readOnly: true }]);
+      const mounting = allContainers(restored).filter((c) =>
+        (c.volumeMounts ?? []).some((m: AnyObject) => m.name === "restore"),
+      );
+      assert.deepStrictEqual(
+        mounting.map((c) => c.name),
+        ["init-data"],
+      );
+      assert.deepStrictEqual(
+        initData(restored).volumeMounts.filter((m: AnyObject) => m.name === "restore"),
+        [{ name: "restore", mountPath: "/restore", readOnly: true }],
+      );
     });
 
-    it("sets RESTORE_BACKUP in init-data to restoreBackup (\"latest\" by default), and in no other container", function () {
+    it('sets RESTORE_BACKUP in init-data to restoreBackup ("latest" by default), and in no other container', function () {
       const env = (s: AnyObject) => initData(s).env.filter((e: AnyObject) => e.name === "RESTORE_BACKUP");
       assert.deepStrictEqual(env(restored), [{ name: "RESTORE_BACKUP", value: "latest" }]);
-      assert.deepStrictEqual(env(sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" })), [{ name: "RESTORE_BACKUP", value: "20261125T030000Z" }]);
-      const others = allContainers(restored).filter((c) => c.name !== "init-data" && (c.env ?? []).some((e: AnyObject) => e.name === "RESTORE_BACKUP"));
-      assert.deepStrictEqual(others.map((c) => c.name), []);
+      assert.deepStrictEqual(
+        env(sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" })),
+        [{ name: "RESTORE_BACKUP", value: "20261125T030000Z" }],
+      );
+      const others = allContainers(restored).filter(
+        (c) => c.name !== "init-data" && (c.env ?? []).some((e: AnyObject) => e.name === "RESTORE_BACKUP"),
+      );
+      assert.deepStrictEqual(
+        others.map((c) => c.name),
+        [],
+      );
     });
 
     it("changes nothing else in the StatefulSet", function () {
@@ -266,13 +402,18 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
     });
 
     it("changes no other object, and mounts no restore volume in the backup CronJob", function () {
-      const objects = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", { backupSchedule: "@daily", replicas: 1, ...args })) as AnyObject[]).filter((o) => o.kind !== "StatefulSet");
+      const objects = (args: MySqlClusterArgs) =>
+        (renderObjects(resolveArgs("db", { backupSchedule: "@daily", replicas: 1, ...args })) as AnyObject[]).filter(
+          (o) => o.kind !== "StatefulSet",
+        );
       assert.deepStrictEqual(objects({ replicas: 1, restoreFromClaim: "olddb-backups" }), objects({}));
     });
 
     it("still validates against the apps/v1 StatefulSet schema", function () {
       try {
-        new StatefulSet(sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }) as never).validate();
+        new StatefulSet(
+          sts({ replicas: 1, restoreFromClaim: "olddb-backups", restoreBackup: "20261125T030000Z" }) as never,
+        ).validate();
       } catch (error) {
         assert.fail(`StatefulSet does not validate: ${String(error)}`);
       }
@@ -284,7 +425,10 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
       const s = sts();
       assert.ok(!pod(s).volumes.some((v: AnyObject) => v.name === "restore" || v.persistentVolumeClaim));
       for (const c of allContainers(s)) {
-        assert.ok(!(c.volumeMounts ?? []).some((m: AnyObject) => m.name === "restore" || m.mountPath === "/restore"), c.name);
+        assert.ok(
+          !(c.volumeMounts ?? []).some((m: AnyObject) => m.name === "restore" || m.mountPath === "/restore"),
+          c.name,
+        );
         assert.ok(!(c.env ?? []).some((e: AnyObject) => e.name === "RESTORE_BACKUP"), c.name);
       }
       assert.ok(!JSON.stringify(s).includes("RESTORE_BACKUP"));
@@ -307,25 +451,37 @@ describe("backup and restore scripts (static)", function () {
       const file = queue.pop()!;
       if (seen.has(file) && file !== start) continue;
       seen.add(file);
-      for (const m of (data[file] ?? "").matchAll(/bash "?\$SCRIPTS\/([\w.-]+\.sh)/g)) if (!seen.has(m[1])) queue.push(m[1]);
+      for (const m of (data[file] ?? "").matchAll(/bash "?\$SCRIPTS\/([\w.-]+\.sh)/g))
+        if (!seen.has(m[1])) queue.push(m[1]);
     }
     return [...seen];
   }
 
   it("ships take-backup.sh, the script the CronJob runs, in the scripts ConfigMap, as in the source tree", function () {
-    assert.ok("take-backup.sh" in data, `the ConfigMap has no take-backup.sh; it has ${Object.keys(data).filter((f) => f.endsWith(".sh")).join(", ")}`);
+    assert.ok(
+      "take-backup.sh" in data,
+      `the ConfigMap has no take-backup.sh; it has ${Object.keys(data)
+        .filter((f) => f.endsWith(".sh"))
+        .join(", ")}`,
+    );
     assert.strictEqual(data["take-backup.sh"], fs.readFileSync(path.join(SCRIPTS_DIR, "take-backup.sh"), "utf8"));
   });
 
   it("has take-backup.sh read BACKUP_RETENTION, CLUSTER_SIZE and the monitor password, and write under /backups", function () {
-    const text = scriptsFrom("take-backup.sh").map((f) => data[f] ?? "").join("\n");
+    const text = scriptsFrom("take-backup.sh")
+      .map((f) => data[f] ?? "")
+      .join("\n");
     assert.ok("take-backup.sh" in data, "no take-backup.sh");
-    for (const word of ["BACKUP_RETENTION", "CLUSTER_SIZE", "monitor-password", "/backups"]) assert.ok(text.includes(word), `take-backup.sh never mentions ${word}`);
+    for (const word of ["BACKUP_RETENTION", "CLUSTER_SIZE", "monitor-password", "/backups"])
+      assert.ok(text.includes(word), `take-backup.sh never mentions ${word}`);
   });
 
   it("has init-data.sh (or a script it runs) read RESTORE_BACKUP and the /restore mount", function () {
-    const text = scriptsFrom("init-data.sh").map((f) => data[f] ?? "").join("\n");
-    for (const word of ["RESTORE_BACKUP", "/restore"]) assert.ok(text.includes(word), `init-data.sh and the scripts it runs never mention ${word}`);
+    const text = scriptsFrom("init-data.sh")
+      .map((f) => data[f] ?? "")
+      .join("\n");
+    for (const word of ["RESTORE_BACKUP", "/restore"])
+      assert.ok(text.includes(word), `init-data.sh and the scripts it runs never mention ${word}`);
   });
 });
 
@@ -343,18 +499,30 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
   before(async function () {
     mocks = await installMocks();
     // Imported only once the mocks are in place.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
+    ({ MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
-  const deploy = (name: string, args: MySqlClusterArgs = {}) => deployFresh(mocks, () => new MySqlCluster(name, args), (c) => [c.writeEndpoint, c.readEndpoint, c.secretName]);
+  const deploy = (name: string, args: MySqlClusterArgs = {}) =>
+    deployFresh(
+      mocks,
+      () => new MySqlCluster(name, args),
+      (c) => [c.writeEndpoint, c.readEndpoint, c.secretName],
+    );
 
   const inputs = (r: RecordedResource) => r.inputs as AnyObject;
 
   describe("with backupSchedule", function () {
     let componentUrn = "";
     before(async function () {
-      const cluster = await deploy("bkdb", { namespace: "shop", backupSchedule: "0 3 * * *", backupRetention: 3, appDatabase: "shop", appUser: "shop" });
+      const cluster = await deploy("bkdb", {
+        namespace: "shop",
+        backupSchedule: "0 3 * * *",
+        backupRetention: 3,
+        appDatabase: "shop",
+        appUser: "shop",
+      });
       componentUrn = await valueOf(cluster.urn);
     });
 
@@ -377,7 +545,8 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     it("creates the CronJob after the PVC and the scripts ConfigMap, not after the StatefulSet (a long rollout must not hold back the schedule)", function () {
       const deps = mocks.one(T.cronJob, "bkdb-backup").dependencies;
       const scripts = mocks.ofType(T.configMap).find((r) => inputs(r).metadata.name.startsWith("bkdb-config-"))!;
-      for (const r of [mocks.one(T.pvc, "bkdb-backup-claim"), scripts]) assert.ok(deps.includes(r.urn), `CronJob does not depend on ${r.type} ${r.name}: ${deps.join(", ")}`);
+      for (const r of [mocks.one(T.pvc, "bkdb-backup-claim"), scripts])
+        assert.ok(deps.includes(r.urn), `CronJob does not depend on ${r.type} ${r.name}: ${deps.join(", ")}`);
       assert.ok(!deps.includes(mocks.one(T.statefulSet).urn), "the CronJob waits for the StatefulSet");
     });
 
@@ -386,11 +555,21 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
       const volumes = Object.fromEntries(pod.volumes.map((v: AnyObject) => [v.name, v]));
       const scripts = mocks.ofType(T.configMap).find((r) => inputs(r).metadata.name.startsWith("bkdb-config-"))!;
       assert.strictEqual(volumes.scripts.configMap.name, inputs(scripts).metadata.name);
-      assert.strictEqual(volumes.backups.persistentVolumeClaim.claimName, inputs(mocks.one(T.pvc, "bkdb-backup-claim")).metadata.name);
+      assert.strictEqual(
+        volumes.backups.persistentVolumeClaim.claimName,
+        inputs(mocks.one(T.pvc, "bkdb-backup-claim")).metadata.name,
+      );
     });
 
     it("puts no generated password into the CronJob or the PVC, not even as a secret", function () {
-      const generated = ["root-password", "replication-password", "backup-password", "monitor-password", "exporter-password", "app-password"].map((k) => mockPassword(`bkdb-${k}`));
+      const generated = [
+        "root-password",
+        "replication-password",
+        "backup-password",
+        "monitor-password",
+        "exporter-password",
+        "app-password",
+      ].map((k) => mockPassword(`bkdb-${k}`));
       for (const r of [mocks.one(T.cronJob), mocks.one(T.pvc, "bkdb-backup-claim")]) {
         const text = JSON.stringify(r.inputs);
         for (const pw of generated) assert.ok(!text.includes(pw), `${r.type} contains ${pw}`);
@@ -406,8 +585,17 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     });
 
     it("registers neither a backups claim nor a CronJob (only the pods' data claims)", function () {
-      assert.deepStrictEqual(mocks.ofType(T.pvc).map((r) => r.name).filter((n) => !/-data-[0-9]+$/.test(n)), []);
-      assert.deepStrictEqual(mocks.ofType(T.cronJob).map((r) => r.name), []);
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.pvc)
+          .map((r) => r.name)
+          .filter((n) => !/-data-[0-9]+$/.test(n)),
+        [],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.cronJob).map((r) => r.name),
+        [],
+      );
       assert.ok(mocks.ofType(T.statefulSet).length === 1, "the cluster was not deployed");
     });
   });
@@ -416,9 +604,15 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
     for (const [setting, args] of INVALID) {
       it(`throws for ${describeArgs(args)} before registering anything, naming "${setting}"`, async function () {
         mocks.reset();
-        assert.throws(() => new MySqlCluster("baddb", { backupSchedule: "@daily", ...args }), (e: unknown) => e instanceof MySqlClusterConfigError && e.message.includes(`setting "${setting}"`));
+        assert.throws(
+          () => new MySqlCluster("baddb", { backupSchedule: "@daily", ...args }),
+          (e: unknown) => e instanceof MySqlClusterConfigError && e.message.includes(`setting "${setting}"`),
+        );
         await settle();
-        assert.deepStrictEqual(mocks.resources.filter((r) => r.type !== T.component).map((r) => `${r.type}/${r.name}`), []);
+        assert.deepStrictEqual(
+          mocks.resources.filter((r) => r.type !== T.component).map((r) => `${r.type}/${r.name}`),
+          [],
+        );
       });
     }
   });

@@ -30,26 +30,77 @@ const COMPANIONS: Record<string, Record<string, string>> = {
 
 /** A valid value of each string setting, for the generator to break. */
 const EXAMPLES: Record<string, string> = {
-  clusterName: "orders", namespace: "databases", flavor: "mariadb", image: "mysql:8.4", backupImage: "percona/percona-xtrabackup:8.4",
-  storageSize: "10Gi", storageClass: "fast-ssd", storageAccessMode: "ReadWriteOncePod", cpuRequest: "500m", cpuLimit: "2", memoryRequest: "1Gi",
-  memoryLimit: "2Gi", appDatabase: "shop", appUser: "shop", existingSecret: "db-passwords", clusterDomain: "cluster.local", tlsSecret: "corp-tls",
-  clientPodSelector: "app=shop", clientNamespaceSelector: "team=web", priorityClassName: "db-critical",
-  tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]', backupSchedule: "0 3 * * *", backupStorageSize: "50Gi",
-  backupStorageClass: "cold", restoreFromClaim: "old-backups", restoreBackup: "20261125T030000Z", exporterImage: "prom/mysqld-exporter:v0.16.0",
+  clusterName: "orders",
+  namespace: "databases",
+  flavor: "mariadb",
+  image: "mysql:8.4",
+  backupImage: "percona/percona-xtrabackup:8.4",
+  storageSize: "10Gi",
+  storageClass: "fast-ssd",
+  storageAccessMode: "ReadWriteOncePod",
+  cpuRequest: "500m",
+  cpuLimit: "2",
+  memoryRequest: "1Gi",
+  memoryLimit: "2Gi",
+  appDatabase: "shop",
+  appUser: "shop",
+  existingSecret: "db-passwords",
+  clusterDomain: "cluster.local",
+  tlsSecret: "corp-tls",
+  clientPodSelector: "app=shop",
+  clientNamespaceSelector: "team=web",
+  priorityClassName: "db-critical",
+  tolerations: '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]',
+  backupSchedule: "0 3 * * *",
+  backupStorageSize: "50Gi",
+  backupStorageClass: "cold",
+  restoreFromClaim: "old-backups",
+  restoreBackup: "20261125T030000Z",
+  exporterImage: "prom/mysqld-exporter:v0.16.0",
   serviceMonitorLabels: "release=kube-prometheus-stack",
 };
 
-const NASTY = ["'", "\"", "\\", "$(", "`", ";", "\n", " ", "\t", "\u200b", "\u00a0", "é", "\u{1F600}", "${", "*", "%", "#", "--", "/*", "=", ",", "&&", "|", ">", "<", "\u0000"];
+const NASTY = [
+  "'",
+  '"',
+  "\\",
+  "$(",
+  "`",
+  ";",
+  "\n",
+  " ",
+  "\t",
+  "\u200b",
+  "\u00a0",
+  "é",
+  "\u{1F600}",
+  "${",
+  "*",
+  "%",
+  "#",
+  "--",
+  "/*",
+  "=",
+  ",",
+  "&&",
+  "|",
+  ">",
+  "<",
+  "\u0000",
+];
 
 /** Arbitrary strings, and valid values with nasty pieces spliced in (those come closest to being accepted). */
 function valuesFor(setting: string): fc.Arbitrary<string> {
   const example = EXAMPLES[setting] ?? "x";
-  const spliced = fc.tuple(fc.nat({ max: example.length }), fc.array(fc.constantFrom(...NASTY), { minLength: 1, maxLength: 3 }))
+  const spliced = fc
+    .tuple(fc.nat({ max: example.length }), fc.array(fc.constantFrom(...NASTY), { minLength: 1, maxLength: 3 }))
     .map(([at, pieces]) => example.slice(0, at) + pieces.join("") + example.slice(at));
   return fc.oneof(
     fc.string({ unit: "binary", maxLength: 30 }),
     fc.string({ unit: "grapheme", maxLength: 30 }),
-    fc.array(fc.oneof(fc.constantFrom(...NASTY), fc.stringMatching(/^[a-z0-9=.:/-]{1,6}$/)), { maxLength: 8 }).map((a) => a.join("")),
+    fc
+      .array(fc.oneof(fc.constantFrom(...NASTY), fc.stringMatching(/^[a-z0-9=.:/-]{1,6}$/)), { maxLength: 8 })
+      .map((a) => a.join("")),
     spliced,
     fc.constant(example),
   );
@@ -58,13 +109,16 @@ function valuesFor(setting: string): fc.Arbitrary<string> {
 /** Every string that reaches a script, an SQL statement or a config file: ConfigMap data, container env values, commands and args. */
 function executedText(objects: object[]): string[] {
   const out: string[] = [];
-  const pods = (objects as AnyObject[]).map((o) => (o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec?.template?.spec)).filter(Boolean);
+  const pods = (objects as AnyObject[])
+    .map((o) => (o.kind === "CronJob" ? o.spec.jobTemplate.spec.template.spec : o.spec?.template?.spec))
+    .filter(Boolean);
   for (const o of objects as AnyObject[]) if (o.kind === "ConfigMap") out.push(...Object.values<string>(o.data ?? {}));
   for (const pod of pods) {
     for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
       out.push(...(c.command ?? []), ...(c.args ?? []));
       for (const e of c.env ?? []) if (typeof e.value === "string") out.push(e.value);
-      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) out.push(...(probe?.exec?.command ?? []));
+      for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe])
+        out.push(...(probe?.exec?.command ?? []));
     }
   }
   return out;
@@ -76,7 +130,10 @@ describe("arbitrary strings in every string setting (fast-check)", function () {
   this.timeout(120_000);
 
   it("covers every string setting of the stack", function () {
-    assert.deepStrictEqual(STRING_SETTINGS.filter((s) => !(s in EXAMPLES)), []);
+    assert.deepStrictEqual(
+      STRING_SETTINGS.filter((s) => !(s in EXAMPLES)),
+      [],
+    );
   });
 
   for (const setting of STRING_SETTINGS) {
@@ -86,7 +143,10 @@ describe("arbitrary strings in every string setting (fast-check)", function () {
           const stack: Record<string, string> = { ...COMPANIONS[setting], [setting]: value };
           let objects: object[];
           try {
-            const { name, args } = argsFromConfig((key) => stack[key], Object.keys(stack).map((k) => `mysql-cluster:${k}`));
+            const { name, args } = argsFromConfig(
+              (key) => stack[key],
+              Object.keys(stack).map((k) => `mysql-cluster:${k}`),
+            );
             objects = renderObjects(resolveArgs(name, args));
           } catch (error) {
             assert.ok(error instanceof MySqlClusterConfigError, String(error));
@@ -112,7 +172,8 @@ describe("arbitrary strings in every string setting (fast-check)", function () {
           assert.deepStrictEqual(apiViolationsOfAll(objects), []);
         } catch (error) {
           assert.ok(error instanceof MySqlClusterConfigError, String(error));
-          for (const problem of error.problems) assert.ok(problem.startsWith("setting \"serviceMonitorLabels\": got "), problem);
+          for (const problem of error.problems)
+            assert.ok(problem.startsWith('setting "serviceMonitorLabels": got '), problem);
         }
       }),
       { numRuns: 300 },

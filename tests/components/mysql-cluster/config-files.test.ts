@@ -26,7 +26,12 @@ describe("configMapData", function () {
   for (const flavor of ["mysql", "mariadb"] as const) {
     it(`ships server.cnf and start-read-only.cnf and no role files (primary.cnf, replica.cnf), for ${flavor}`, function () {
       const data = configMapData(resolveArgs("db", { flavor }));
-      assert.deepStrictEqual(Object.keys(data).filter((f) => f.endsWith(".cnf")).sort(), ["server.cnf", "start-read-only.cnf"]);
+      assert.deepStrictEqual(
+        Object.keys(data)
+          .filter((f) => f.endsWith(".cnf"))
+          .sort(),
+        ["server.cnf", "start-read-only.cnf"],
+      );
     });
   }
 
@@ -41,7 +46,10 @@ describe("configMapData", function () {
   }
 
   it("ships the same files whatever primaryOrdinal is", function () {
-    assert.deepStrictEqual(configMapData(resolveArgs("db", { replicas: 3, primaryOrdinal: 2 })), configMapData(resolveArgs("db", { replicas: 3 })));
+    assert.deepStrictEqual(
+      configMapData(resolveArgs("db", { replicas: 3, primaryOrdinal: 2 })),
+      configMapData(resolveArgs("db", { replicas: 3 })),
+    );
   });
 });
 
@@ -59,6 +67,9 @@ describe("start-read-only.cnf", function () {
 
   it("sets nothing server.cnf also sets", function () {
     const server = mysqldSettings(configMapData(resolveArgs("db"))["server.cnf"]);
-    assert.deepStrictEqual(Object.keys(settings).filter((k) => k in server), []);
+    assert.deepStrictEqual(
+      Object.keys(settings).filter((k) => k in server),
+      [],
+    );
   });
 });

@@ -161,7 +161,11 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
   });
 
   /** Runs `script` after sourcing lib.sh, as pod db-1 of FLAVOR, with PATH pointing at an empty directory. */
-  function run(flavor: Flavor, script: string, env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+  function run(
+    flavor: Flavor,
+    script: string,
+    env: Record<string, string> = {},
+  ): { code: number | null; out: string; err: string } {
     const r = spawnSync("/bin/bash", ["--norc", "-c", `set -euo pipefail; source "$LIB"; ${script}`], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: path.join(work, "empty"), LIB: lib, POD_NAME: "db-1", FLAVOR: flavor, ...env },
@@ -187,15 +191,25 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
 
     describe(flavor, function () {
       it("prints the dialect flavors.ts records (columns, purged-binlog errno, skip-start option)", function () {
-        assert.strictEqual(ok(flavor, "replica_status_columns").trim(),
-          [spec.replicaStatusColumns.io, spec.replicaStatusColumns.sql, spec.replicaStatusColumns.source, spec.replicaStatusColumns.errno].join(" "));
+        assert.strictEqual(
+          ok(flavor, "replica_status_columns").trim(),
+          [
+            spec.replicaStatusColumns.io,
+            spec.replicaStatusColumns.sql,
+            spec.replicaStatusColumns.source,
+            spec.replicaStatusColumns.errno,
+          ].join(" "),
+        );
         assert.strictEqual(ok(flavor, "purged_binlog_errno").trim(), String(spec.purgedBinlogErrno));
         assert.strictEqual(ok(flavor, "skip_replica_start_option").trim(), spec.skipReplicaStart);
       });
 
       it("own_gtid_position reads the flavor's variable and joins a multi-line set", function () {
-        const out = ok(flavor, `client() { [[ $* == *"@@global.$VAR"* ]] || return 1; printf 'a:1-5,\\nb:1-3\\n'; }; own_gtid_position client`,
-          { VAR: spec.ownPositionVariable });
+        const out = ok(
+          flavor,
+          `client() { [[ $* == *"@@global.$VAR"* ]] || return 1; printf 'a:1-5,\\nb:1-3\\n'; }; own_gtid_position client`,
+          { VAR: spec.ownPositionVariable },
+        );
         assert.strictEqual(out, "a:1-5,b:1-3\n");
       });
 
@@ -209,9 +223,15 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
           .replace(`${c.io}: Yes`, `${c.io}: No`)
           .replace(`${c.sql}: Yes`, `${c.sql}: No`)
           .replace(/Last_IO_Errno: 0/, `Last_IO_Errno: ${spec.purgedBinlogErrno}`)
-          .replace(/Last_IO_Error: $/m, "Last_IO_Error: Got fatal error 1236 from source when reading data from binary log: 'x: y'")
+          .replace(
+            /Last_IO_Error: $/m,
+            "Last_IO_Error: Got fatal error 1236 from source when reading data from binary log: 'x: y'",
+          )
           .replace("Cluster_heartbeat_lag: 0", "Cluster_heartbeat_lag: 17");
-        assert.strictEqual(state(flavor, stopped), `No No 17 db-0.db-headless.ns.svc.cluster.local ${spec.purgedBinlogErrno}`);
+        assert.strictEqual(
+          state(flavor, stopped),
+          `No No 17 db-0.db-headless.ns.svc.cluster.local ${spec.purgedBinlogErrno}`,
+        );
       });
 
       it("replication_state says none for a server that is no replica and has no heartbeat yet", function () {
@@ -263,15 +283,24 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
 
   describe("executed_gtids", function () {
     it("joins the set the client prints (MySQL's spans lines) and drops spaces", function () {
-      assert.strictEqual(ok("mysql", `client() { printf 'a:1-5,\\n b:1-3\\n'; }; executed_gtids client`), "a:1-5,b:1-3");
+      assert.strictEqual(
+        ok("mysql", `client() { printf 'a:1-5,\\n b:1-3\\n'; }; executed_gtids client`),
+        "a:1-5,b:1-3",
+      );
     });
     // The scripts' clients run with --batch and without --raw, which prints a
     // newline inside a value as the two characters "\n" (MySQL 8.4 manual,
     // mysql-command-options.html#option_mysql_raw), and MySQL's gtid_executed
     // holds ",\n" between its servers' sets.
     it("drops the \\n the client's batch mode prints for MySQL's newlines", function () {
-      assert.strictEqual(ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; executed_gtids client`), "a:1-5,b:1-3");
-      assert.strictEqual(ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; own_gtid_position client`), "a:1-5,b:1-3\n");
+      assert.strictEqual(
+        ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; executed_gtids client`),
+        "a:1-5,b:1-3",
+      );
+      assert.strictEqual(
+        ok("mysql", `client() { printf '%s\\n' 'a:1-5,\\nb:1-3'; }; own_gtid_position client`),
+        "a:1-5,b:1-3\n",
+      );
     });
     it("fails when the client fails", function () {
       assert.notStrictEqual(run("mariadb", "client() { return 1; }; executed_gtids client").code, 0);
@@ -287,28 +316,43 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
     }
 
     it("takes a MariaDB replica's gtid_slave_pos from xtrabackup_slave_info", function () {
-      assert.deepStrictEqual(position({
-        xtrabackup_slave_info: "SET GLOBAL gtid_slave_pos = '0-100-42,1-100-7';\nCHANGE MASTER TO master_use_gtid = slave_pos\n",
-        xtrabackup_binlog_info: "binlog.000002\t3456\t0-101-9\n",
-      }), { code: 0, out: "0-100-42,1-100-7\n" });
+      assert.deepStrictEqual(
+        position({
+          xtrabackup_slave_info:
+            "SET GLOBAL gtid_slave_pos = '0-100-42,1-100-7';\nCHANGE MASTER TO master_use_gtid = slave_pos\n",
+          xtrabackup_binlog_info: "binlog.000002\t3456\t0-101-9\n",
+        }),
+        { code: 0, out: "0-100-42,1-100-7\n" },
+      );
     });
 
     it("takes the third column of xtrabackup_binlog_info from a primary (MariaDB)", function () {
-      assert.deepStrictEqual(position({ xtrabackup_binlog_info: "binlog.000002\t3456\t0-100-42\n" }), { code: 0, out: "0-100-42\n" });
+      assert.deepStrictEqual(position({ xtrabackup_binlog_info: "binlog.000002\t3456\t0-100-42\n" }), {
+        code: 0,
+        out: "0-100-42\n",
+      });
     });
 
     it("takes a MySQL set from xtrabackup_binlog_info, continued lines and a missing final newline included", function () {
-      assert.deepStrictEqual(position({
-        xtrabackup_slave_info: "SET GLOBAL gtid_purged='3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5';\nCHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION=1;\n",
-        xtrabackup_binlog_info: "binlog.000003\t1559\t3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4f22ab58-82db-22f2-af44-d91bb0530673:1-3",
-      }), { code: 0, out: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,4f22ab58-82db-22f2-af44-d91bb0530673:1-3\n" });
+      assert.deepStrictEqual(
+        position({
+          xtrabackup_slave_info:
+            "SET GLOBAL gtid_purged='3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5';\nCHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION=1;\n",
+          xtrabackup_binlog_info:
+            "binlog.000003\t1559\t3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4f22ab58-82db-22f2-af44-d91bb0530673:1-3",
+        }),
+        { code: 0, out: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,4f22ab58-82db-22f2-af44-d91bb0530673:1-3\n" },
+      );
     });
 
     it("falls back to the binlog position when the slave info holds an empty gtid_slave_pos", function () {
-      assert.deepStrictEqual(position({
-        xtrabackup_slave_info: "SET GLOBAL gtid_slave_pos = '';\n",
-        xtrabackup_binlog_info: "binlog.000001\t328\t0-100-3\n",
-      }), { code: 0, out: "0-100-3\n" });
+      assert.deepStrictEqual(
+        position({
+          xtrabackup_slave_info: "SET GLOBAL gtid_slave_pos = '';\n",
+          xtrabackup_binlog_info: "binlog.000001\t328\t0-100-3\n",
+        }),
+        { code: 0, out: "0-100-3\n" },
+      );
     });
 
     // MariaDB 11.1 renamed mariadb-backup's files (MDEV-18931), so the 11.4
@@ -316,14 +360,21 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
     // writes xtrabackup_*, which is why no e2e run caught it.
     // https://mariadb.com/kb/en/files-created-by-mariabackup/
     it("takes a MariaDB 11.4 replica's gtid_slave_pos from mariadb_backup_slave_info", function () {
-      assert.deepStrictEqual(position({
-        mariadb_backup_slave_info: "SET GLOBAL gtid_slave_pos = '0-100-42';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n",
-        mariadb_backup_binlog_info: "mariadb-bin.000002\t3456\t0-101-9\n",
-      }), { code: 0, out: "0-100-42\n" });
+      assert.deepStrictEqual(
+        position({
+          mariadb_backup_slave_info:
+            "SET GLOBAL gtid_slave_pos = '0-100-42';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n",
+          mariadb_backup_binlog_info: "mariadb-bin.000002\t3456\t0-101-9\n",
+        }),
+        { code: 0, out: "0-100-42\n" },
+      );
     });
 
     it("takes a MariaDB 11.4 primary's GTIDs from mariadb_backup_binlog_info", function () {
-      assert.deepStrictEqual(position({ mariadb_backup_binlog_info: "mariadb-bin.000096\t568\t0-1-2\n" }), { code: 0, out: "0-1-2\n" });
+      assert.deepStrictEqual(position({ mariadb_backup_binlog_info: "mariadb-bin.000096\t568\t0-1-2\n" }), {
+        code: 0,
+        out: "0-1-2\n",
+      });
     });
 
     it("fails when the backup records no position", function () {

@@ -116,7 +116,11 @@ export function flavorRegions(script: string): Region[] {
       const named = test[1] as Flavor;
       emit(text.slice(0, test.index), line);
       emit(test[2], line, current().includes(named) ? [named] : []);
-      emit(test[3], line, current().filter((f) => f !== named));
+      emit(
+        test[3],
+        line,
+        current().filter((f) => f !== named),
+      );
       return;
     }
     emit(text, line);
@@ -133,7 +137,8 @@ const STATEMENT_END = /\b(TO|ALL)\b/;
 /** Names of one kind in one region's text. */
 function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boolean }[] {
   const found: { kind: DialectKind; name: string; loose?: boolean }[] = [];
-  const add = (kind: DialectKind, name: string, loose = false) => found.push({ kind, name, ...(loose ? { loose } : {}) });
+  const add = (kind: DialectKind, name: string, loose = false) =>
+    found.push({ kind, name, ...(loose ? { loose } : {}) });
   // printf strings separate statements with "\\n": read it as the line break it prints.
   const text = region.text.replace(/\\n/g, "\n");
 
@@ -160,12 +165,17 @@ function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boo
   // CHANGE ... TO options.
   for (const m of text.matchAll(/\b((?:MASTER|SOURCE)_[A-Z_]+)\b(?!\s*\()/g)) add("change-option", m[1]);
   // Replication functions.
-  for (const m of text.matchAll(/\b([A-Z_]*(?:GTID|MASTER|SOURCE|REPLICA|SLAVE|BINLOG)[A-Z_]*)\s*\(/g)) add("function", m[1]);
+  for (const m of text.matchAll(/\b([A-Z_]*(?:GTID|MASTER|SOURCE|REPLICA|SLAVE|BINLOG)[A-Z_]*)\s*\(/g))
+    add("function", m[1]);
   // Privileges: GRANT a, b ON ... and the *_privileges="a, b" the scripts assemble grants from.
-  for (const m of text.matchAll(/\bGRANT\s+([A-Z_ ,]+?)\s+ON\b/g)) for (const p of m[1].split(",")) add("privilege", p.trim());
-  for (const m of text.matchAll(/_privileges="([A-Z_ ,]+)"/g)) for (const p of m[1].split(",")) add("privilege", p.trim());
+  for (const m of text.matchAll(/\bGRANT\s+([A-Z_ ,]+?)\s+ON\b/g))
+    for (const p of m[1].split(",")) add("privilege", p.trim());
+  for (const m of text.matchAll(/_privileges="([A-Z_ ,]+)"/g))
+    for (const p of m[1].split(",")) add("privilege", p.trim());
   // SHOW REPLICA STATUS columns.
-  for (const m of text.matchAll(/\b((?:Slave|Replica|Master|Source|Last|Seconds|Exec|Read|Relay|Gtid|Using|Executed|Retrieved)_[A-Z][A-Za-z_]*)\b/g)) {
+  for (const m of text.matchAll(
+    /\b((?:Slave|Replica|Master|Source|Last|Seconds|Exec|Read|Relay|Gtid|Using|Executed|Retrieved)_[A-Z][A-Za-z_]*)\b/g,
+  )) {
     add("status-column", m[1]);
   }
   // Status variables.
@@ -174,7 +184,8 @@ function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boo
   for (const m of text.matchAll(/errno\s*==\s*"?(\d{3,5})\b/g)) add("error", m[1]);
   if (/errno/.test(region.fn)) for (const m of text.matchAll(/\b(\d{4,5})\b/g)) add("error", m[1]);
   // Names the dialect functions print (a server option, status columns).
-  if (region.fn === "skip_replica_start_option") for (const m of text.matchAll(/printf .*\b(skip_[a-z_]+)\b/g)) add("option", m[1]);
+  if (region.fn === "skip_replica_start_option")
+    for (const m of text.matchAll(/printf .*\b(skip_[a-z_]+)\b/g)) add("option", m[1]);
   return found;
 }
 
@@ -183,7 +194,8 @@ export function scanScript(file: string, script: string): UsedName[] {
   const used: UsedName[] = [];
   for (const region of flavorRegions(script)) {
     for (const { kind, name, loose } of namesIn(region)) {
-      for (const flavor of region.flavors) used.push({ kind, name, flavor, at: `${file}:${region.line}`, ...(loose ? { loose } : {}) });
+      for (const flavor of region.flavors)
+        used.push({ kind, name, flavor, at: `${file}:${region.line}`, ...(loose ? { loose } : {}) });
     }
   }
   return used;
@@ -205,9 +217,14 @@ export function scanConfig(file: string, cnf: string, flavor: Flavor): UsedName[
     else if (section === "mysqld" && text) {
       const key = text.split("=")[0].trim().replace(/-/g, "_");
       const loose = key.startsWith("loose_");
-      used.push({ kind: "variable", name: loose ? key.slice("loose_".length) : key, flavor, at: `${file}:${index + 1}`, ...(loose ? { loose } : {}) });
+      used.push({
+        kind: "variable",
+        name: loose ? key.slice("loose_".length) : key,
+        flavor,
+        at: `${file}:${index + 1}`,
+        ...(loose ? { loose } : {}),
+      });
     }
   });
   return used;
 }
-

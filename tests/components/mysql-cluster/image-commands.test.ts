@@ -30,7 +30,12 @@ function argvsOf(container: AnyObject): { what: string; argv: string[] }[] {
 }
 
 /** The commands `bash /scripts/<name>` can start, following lib.sh and the scripts it runs by $SCRIPTS path. */
-function scriptCommands(scripts: Record<string, string>, name: string, env: Record<string, string>, seen = new Set<string>()): { name: string; where: string }[] {
+function scriptCommands(
+  scripts: Record<string, string>,
+  name: string,
+  env: Record<string, string>,
+  seen = new Set<string>(),
+): { name: string; where: string }[] {
   if (seen.has(name)) return [];
   seen.add(name);
   const text = scripts[name];
@@ -38,59 +43,86 @@ function scriptCommands(scripts: Record<string, string>, name: string, env: Reco
   const own = functionsOf(text);
   const sourcesLib = /^source "\$\{0%\/\*\}\/lib\.sh"/m.test(text);
   const lib = sourcesLib ? functionsOf(scripts["lib.sh"]) : { functions: new Map(), topLevel: "" };
-  const found = externalCommands(lib.topLevel + "\n" + own.topLevel, new Map([...lib.functions, ...own.functions]), env).map((c) => ({
+  const found = externalCommands(
+    lib.topLevel + "\n" + own.topLevel,
+    new Map([...lib.functions, ...own.functions]),
+    env,
+  ).map((c) => ({
     name: c.name,
     where: `${name} ${c.where}`,
   }));
-  for (const m of text.matchAll(/\$SCRIPTS\/([A-Za-z0-9_.-]+\.sh)/g)) found.push(...scriptCommands(scripts, m[1], env, seen));
+  for (const m of text.matchAll(/\$SCRIPTS\/([A-Za-z0-9_.-]+\.sh)/g))
+    found.push(...scriptCommands(scripts, m[1], env, seen));
   return found;
 }
 
 function podSpecs(objects: AnyObject[]): { owner: string; spec: AnyObject }[] {
   return [
-    ...objects.filter((o) => o.kind === "StatefulSet").map((o) => ({ owner: `StatefulSet ${o.metadata.name}`, spec: o.spec.template.spec })),
-    ...objects.filter((o) => o.kind === "CronJob").map((o) => ({ owner: `CronJob ${o.metadata.name}`, spec: o.spec.jobTemplate.spec.template.spec })),
+    ...objects
+      .filter((o) => o.kind === "StatefulSet")
+      .map((o) => ({ owner: `StatefulSet ${o.metadata.name}`, spec: o.spec.template.spec })),
+    ...objects
+      .filter((o) => o.kind === "CronJob")
+      .map((o) => ({ owner: `CronJob ${o.metadata.name}`, spec: o.spec.jobTemplate.spec.template.spec })),
   ];
 }
 
 describe("commands each image runs", function () {
   it("reads the commands of the shell constructs the scripts use, and only those", function () {
     const script = [
-      'x=$(date -u) y=( a b )  # comment: rm',
-      'case $F in',
-      '  a|b) tr -d x ;;',
+      "x=$(date -u) y=( a b )  # comment: rm",
+      "case $F in",
+      "  a|b) tr -d x ;;",
       '  *) "$TOOL" --flag ;;',
-      'esac',
-      'case ${F:-} in',
-      '  x) rm -rf / ;;',
-      '  y*) tail -1 ;;',
-      '  *) touch no ;;',
-      'esac',
+      "esac",
+      "case ${F:-} in",
+      "  x) rm -rf / ;;",
+      "  y*) tail -1 ;;",
+      "  *) touch no ;;",
+      "esac",
       '[[ -d $x && ! -f $(basename "$y") ]] && exec {fd}<> <(:)',
       'for (( i = 0; i < $(nproc); i++ )); do printf "%s" "$i" >/dev/null 2>&1; done',
-      'cat <<EOF',
-      'rm inside a heredoc',
-      'EOF',
+      "cat <<EOF",
+      "rm inside a heredoc",
+      "EOF",
       "run() { shift 1; \"$@\" -e 'x'; }",
-      'run 1 mariadb',
-      'timeout 5 head -1 | sort',
-      'unused() {',
-      '  touch never-called',
-      '}',
+      "run 1 mariadb",
+      "timeout 5 head -1 | sort",
+      "unused() {",
+      "  touch never-called",
+      "}",
     ].join("\n");
     const { functions, topLevel } = functionsOf(script);
     const names = externalCommands(topLevel, functions, { TOOL: "socat", F: "yes" }).map((c) => c.name);
     // case $F runs its first matching branch only: tail, not rm or touch; the first case (F matches no "a|b") its "*" branch.
-    assert.deepStrictEqual(names.sort(), ["basename", "cat", "date", "head", "mariadb", "nproc", "socat", "sort", "tail"]);
-    assert.deepStrictEqual(simpleCommands("a 'b c' \"d $(e f)\"").map((c) => c.words), [["e", "f"], ["a", "b c", "d $(...)"]]);
+    assert.deepStrictEqual(names.sort(), [
+      "basename",
+      "cat",
+      "date",
+      "head",
+      "mariadb",
+      "nproc",
+      "socat",
+      "sort",
+      "tail",
+    ]);
+    assert.deepStrictEqual(
+      simpleCommands("a 'b c' \"d $(e f)\"").map((c) => c.words),
+      [
+        ["e", "f"],
+        ["a", "b c", "d $(...)"],
+      ],
+    );
   });
 
   it("records a source for every confirmed command and grants none it calls unconfirmed", function () {
     for (const [repo, facts] of Object.entries(IMAGE_FACTS)) {
       const confirmed = confirmedCommands(repo) ?? new Set();
       for (const f of facts.confirmed) assert.ok(f.source.length > 20, `${repo}: a confirmed fact without a source`);
-      for (const u of facts.unconfirmed) for (const c of u.commands) assert.ok(!confirmed.has(c), `${repo}: ${c} is both confirmed and unconfirmed`);
-      for (const l of facts.lacks) for (const c of l.commands) assert.ok(!confirmed.has(c), `${repo}: ${c} is both confirmed and lacking`);
+      for (const u of facts.unconfirmed)
+        for (const c of u.commands) assert.ok(!confirmed.has(c), `${repo}: ${c} is both confirmed and unconfirmed`);
+      for (const l of facts.lacks)
+        for (const c of l.commands) assert.ok(!confirmed.has(c), `${repo}: ${c} is both confirmed and lacking`);
     }
     // The UBI 9 minimal image: no source confirms awk or sed there.
     for (const c of ["awk", "sed"]) assert.ok(!confirmedCommands("percona/percona-xtrabackup")?.has(c));
@@ -105,12 +137,22 @@ describe("commands each image runs", function () {
       for (const { owner, spec } of podSpecs(objects)) {
         // The scripts a container sees are the files of its "scripts" volume's ConfigMap.
         const scriptsVolume = (spec.volumes ?? []).find((v: AnyObject) => v.name === "scripts");
-        const scripts: Record<string, string> = scriptsVolume ? objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === scriptsVolume.configMap.name)?.data ?? {} : {};
+        const scripts: Record<string, string> = scriptsVolume
+          ? (objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === scriptsVolume.configMap.name)?.data ??
+            {})
+          : {};
         for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
           const repo = imageRepository(container.image);
           const confirmed = confirmedCommands(repo);
-          assert.ok(confirmed, `${owner} container ${container.name}: image ${container.image} has no facts in image-facts.ts`);
-          const env: Record<string, string> = Object.fromEntries((container.env ?? []).filter((e: AnyObject) => e.value !== undefined).map((e: AnyObject) => [e.name, e.value]));
+          assert.ok(
+            confirmed,
+            `${owner} container ${container.name}: image ${container.image} has no facts in image-facts.ts`,
+          );
+          const env: Record<string, string> = Object.fromEntries(
+            (container.env ?? [])
+              .filter((e: AnyObject) => e.value !== undefined)
+              .map((e: AnyObject) => [e.name, e.value]),
+          );
           for (const { what, argv } of argvsOf(container)) {
             const uses = [{ name: argv[0], where: what }];
             const script = SCRIPT_ARGV.exec(argv[1] ?? "");
@@ -118,7 +160,9 @@ describe("commands each image runs", function () {
             for (const use of uses) {
               checked++;
               if (!confirmed.has(use.name)) {
-                problems.push(`${owner} container ${container.name} (${container.image}), ${use.where}: ${use.name}: ${unconfirmedReason(repo, use.name)}`);
+                problems.push(
+                  `${owner} container ${container.name} (${container.image}), ${use.where}: ${use.name}: ${unconfirmedReason(repo, use.name)}`,
+                );
               }
             }
           }

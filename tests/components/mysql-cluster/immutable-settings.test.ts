@@ -3,7 +3,11 @@
 // settings, storage growth, a switchover).
 
 import * as assert from "assert";
-import { creationProblems, ImmutableSettings, immutableSettingProblems } from "../../../components/mysql-cluster/immutable-settings";
+import {
+  creationProblems,
+  ImmutableSettings,
+  immutableSettingProblems,
+} from "../../../components/mysql-cluster/immutable-settings";
 
 const deployed: ImmutableSettings = {
   flavor: "mariadb",
@@ -20,7 +24,10 @@ const deployed: ImmutableSettings = {
 describe("immutableSettingProblems", function () {
   it("allows the first deploy (no previous settings)", function () {
     assert.deepStrictEqual(immutableSettingProblems({}, deployed), []);
-    assert.deepStrictEqual(immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s", tlsSecret: "t" }), []);
+    assert.deepStrictEqual(
+      immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s", tlsSecret: "t" }),
+      [],
+    );
   });
 
   it("allows a deploy with unchanged settings", function () {
@@ -56,7 +63,10 @@ describe("immutableSettingProblems", function () {
   it("refuses unsetting a tlsSecret that was set (going back to a generated CA)", function () {
     const problems = immutableSettingProblems({ ...deployed, tlsSecret: "corp-db-tls" }, deployed);
     assert.strictEqual(problems.length, 1);
-    assert.ok(problems[0].startsWith('setting "tlsSecret" cannot change on a running cluster (from "corp-db-tls" to "")'), problems[0]);
+    assert.ok(
+      problems[0].startsWith('setting "tlsSecret" cannot change on a running cluster (from "corp-db-tls" to "")'),
+      problems[0],
+    );
   });
 
   it("allows a state written before tlsSecret existed (no previous tlsSecret)", function () {
@@ -65,8 +75,17 @@ describe("immutableSettingProblems", function () {
   });
 
   it("lists every refused change at once", function () {
-    const problems = immutableSettingProblems(deployed, { ...deployed, flavor: "mysql", tlsSecret: "corp-db-tls", namespace: "other", storageSize: "5Gi" });
-    assert.deepStrictEqual(problems.map((p) => /^setting "(\w+)"/.exec(p)?.[1]), ["flavor", "tlsSecret", "namespace", "storageSize"]);
+    const problems = immutableSettingProblems(deployed, {
+      ...deployed,
+      flavor: "mysql",
+      tlsSecret: "corp-db-tls",
+      namespace: "other",
+      storageSize: "5Gi",
+    });
+    assert.deepStrictEqual(
+      problems.map((p) => /^setting "(\w+)"/.exec(p)?.[1]),
+      ["flavor", "tlsSecret", "namespace", "storageSize"],
+    );
   });
 
   it("allows storage to grow", function () {
@@ -84,15 +103,27 @@ describe("immutableSettingProblems", function () {
   });
 
   it("refuses a switchover that scales the old primary away in the same update, saying to switch first", function () {
-    const problems = immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 2 });
+    const problems = immutableSettingProblems(
+      { ...deployed, primaryOrdinal: 2 },
+      { ...deployed, primaryOrdinal: 0, replicas: 2 },
+    );
     assert.strictEqual(problems.length, 1);
     assert.match(problems[0], /"primaryOrdinal" and "replicas"/);
     assert.match(problems[0], /with the new primaryOrdinal first, then lower replicas/);
   });
 
   it("allows a switchover that keeps the old primary's pod, and scaling down once the primary has moved", function () {
-    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 3 }), []);
-    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 0, replicas: 3 }, { ...deployed, primaryOrdinal: 0, replicas: 1 }), []);
+    assert.deepStrictEqual(
+      immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 3 }),
+      [],
+    );
+    assert.deepStrictEqual(
+      immutableSettingProblems(
+        { ...deployed, primaryOrdinal: 0, replicas: 3 },
+        { ...deployed, primaryOrdinal: 0, replicas: 1 },
+      ),
+      [],
+    );
   });
 
   it("allows a state written before primaryOrdinal existed (no previous primaryOrdinal)", function () {
@@ -115,7 +146,10 @@ describe("immutableSettingProblems", function () {
 describe("creationProblems", function () {
   it("accepts a new cluster whose primary is ordinal 0", function () {
     assert.deepStrictEqual(creationProblems(deployed), []);
-    assert.deepStrictEqual(creationProblems({ ...deployed, flavor: "mysql", storageClass: "fast", existingSecret: "s", tlsSecret: "t" }), []);
+    assert.deepStrictEqual(
+      creationProblems({ ...deployed, flavor: "mysql", storageClass: "fast", existingSecret: "s", tlsSecret: "t" }),
+      [],
+    );
   });
 
   for (const primaryOrdinal of [1, 2, 98]) {
@@ -123,28 +157,44 @@ describe("creationProblems", function () {
       const problems = creationProblems({ ...deployed, primaryOrdinal });
       assert.strictEqual(problems.length, 1, problems.join("\n"));
       const [problem] = problems;
-      assert.ok(problem.startsWith(`setting "primaryOrdinal" must be 0 when the cluster is created (got ${primaryOrdinal})`), problem);
+      assert.ok(
+        problem.startsWith(`setting "primaryOrdinal" must be 0 when the cluster is created (got ${primaryOrdinal})`),
+        problem,
+      );
       assert.match(problem, /Create the cluster with 0, then change primaryOrdinal for a switchover/);
     });
   }
 });
 
 describe("the settings guard's diff (guardProvider.diff)", function () {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { guardProvider } = require("../../../components/mysql-cluster/settings-guard") as typeof import("../../../components/mysql-cluster/settings-guard");
-  const withCode = (settings: ImmutableSettings, code: string) => ({ ...settings, __provider: code }) as unknown as ImmutableSettings;
+  const { guardProvider } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("../../../components/mysql-cluster/settings-guard") as typeof import("../../../components/mysql-cluster/settings-guard");
+  const withCode = (settings: ImmutableSettings, code: string) =>
+    ({ ...settings, __provider: code }) as unknown as ImmutableSettings;
 
   it("reports no change when only __provider (the dynamic provider's serialized code) differs, so a code change shows no update", async function () {
-    const result = await guardProvider.diff!("immutable-settings", withCode(deployed, "exports.handler = 1"), withCode(deployed, "exports.handler = 2"));
+    const result = await guardProvider.diff!(
+      "immutable-settings",
+      withCode(deployed, "exports.handler = 1"),
+      withCode(deployed, "exports.handler = 2"),
+    );
     assert.strictEqual(result.changes, false);
   });
 
   it("reports a change of a setting it guards", async function () {
-    const result = await guardProvider.diff!("immutable-settings", withCode(deployed, "a"), withCode({ ...deployed, replicas: 4 }, "a"));
+    const result = await guardProvider.diff!(
+      "immutable-settings",
+      withCode(deployed, "a"),
+      withCode({ ...deployed, replicas: 4 }, "a"),
+    );
     assert.strictEqual(result.changes, true);
   });
 
   it("throws, naming the setting, for a change it refuses", async function () {
-    await assert.rejects(guardProvider.diff!("immutable-settings", deployed, { ...deployed, flavor: "mysql" }), /setting "flavor" cannot change on a running cluster/);
+    await assert.rejects(
+      guardProvider.diff!("immutable-settings", deployed, { ...deployed, flavor: "mysql" }),
+      /setting "flavor" cannot change on a running cluster/,
+    );
   });
 });

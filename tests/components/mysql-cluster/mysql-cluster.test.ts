@@ -8,7 +8,19 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
-import { containsSecret, deployFresh, installMocks, isSecret, mockCertificate, MockRecorder, mockPassword, mockPrivateKey, RecordedResource, settle, valueOf } from "../pulumi-mocks";
+import {
+  containsSecret,
+  deployFresh,
+  installMocks,
+  isSecret,
+  mockCertificate,
+  MockRecorder,
+  mockPassword,
+  mockPrivateKey,
+  RecordedResource,
+  settle,
+  valueOf,
+} from "../pulumi-mocks";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,7 +70,9 @@ function secretVolumes(sts: AnyObject): Record<string, AnyObject> {
 
 /** Names of the containers that mount volume `volume`. */
 function containersMounting(sts: AnyObject, volume: string): string[] {
-  return allContainers(sts).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume)).map((c) => c.name);
+  return allContainers(sts)
+    .filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume))
+    .map((c) => c.name);
 }
 
 /** Every secretKeyRef anywhere in an object. */
@@ -78,8 +92,9 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   before(async function () {
     mocks = await installMocks();
     // Imported only once the mocks are in place.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
+    ({ MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
   /** Name of the cluster deploy() built last. */
@@ -88,7 +103,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   /** Builds a cluster from scratch and waits until every resource reached the mocks. */
   async function deploy(name: string, args: MySqlClusterArgs = {}): Promise<Cluster> {
     deployed = name;
-    return deployFresh(mocks, () => new MySqlCluster(name, args), (c) => [c.writeEndpoint, c.readEndpoint, c.secretName]);
+    return deployFresh(
+      mocks,
+      () => new MySqlCluster(name, args),
+      (c) => [c.writeEndpoint, c.readEndpoint, c.secretName],
+    );
   }
 
   const inputs = (r: RecordedResource) => r.inputs as AnyObject;
@@ -96,7 +115,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   /** The ConfigMap of scripts and server configuration: "<name>-config-<hash>". */
   const configMapResource = () => {
     const found = mocks.ofType(T.configMap).filter((r) => inputs(r).metadata.name.startsWith(`${deployed}-config-`));
-    assert.strictEqual(found.length, 1, `scripts ConfigMaps of ${deployed}: ${found.map((r) => inputs(r).metadata.name).join(", ")}`);
+    assert.strictEqual(
+      found.length,
+      1,
+      `scripts ConfigMaps of ${deployed}: ${found.map((r) => inputs(r).metadata.name).join(", ")}`,
+    );
     return found[0];
   };
   const configMap = () => inputs(configMapResource());
@@ -123,23 +146,81 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("registers the credentials and TLS Secrets, the scripts and topology ConfigMaps, four Services (headless, write, read, metrics), NetworkPolicy, PodDisruptionBudget, StatefulSet, passwords, CA and certificate, a PVC patch per pod and the settings guard, and no ServiceMonitor", function () {
-      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name).sort(), ["shopdb-credentials", "shopdb-tls"]);
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.secret)
+          .map((r) => inputs(r).metadata.name)
+          .sort(),
+        ["shopdb-credentials", "shopdb-tls"],
+      );
       assert.strictEqual(mocks.ofType(T.networkPolicy).length, 1);
-      assert.deepStrictEqual(mocks.ofType(T.disruptionBudget).map((r) => r.name), ["shopdb-disruption-budget"]);
-      assert.deepStrictEqual(mocks.ofType(T.serviceMonitor).map((r) => r.name), []);
-      assert.deepStrictEqual(mocks.ofType(T.privateKey).map((r) => r.name).sort(), ["shopdb-ca-key", "shopdb-tls-key"]);
-      assert.deepStrictEqual(mocks.ofType(T.selfSignedCert).map((r) => r.name), ["shopdb-ca"]);
-      assert.deepStrictEqual(mocks.ofType(T.certRequest).map((r) => r.name), ["shopdb-tls-request"]);
-      assert.deepStrictEqual(mocks.ofType(T.locallySignedCert).map((r) => r.name), ["shopdb-tls"]);
-      assert.deepStrictEqual(mocks.ofType(T.configMap).map((r) => inputs(r).metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")).sort(), ["shopdb-config-<hash>", "shopdb-topology"]);
-      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["shopdb", "shopdb-metrics", "shopdb-read", "shopdb-write"]);
+      assert.deepStrictEqual(
+        mocks.ofType(T.disruptionBudget).map((r) => r.name),
+        ["shopdb-disruption-budget"],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.serviceMonitor).map((r) => r.name),
+        [],
+      );
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.privateKey)
+          .map((r) => r.name)
+          .sort(),
+        ["shopdb-ca-key", "shopdb-tls-key"],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.selfSignedCert).map((r) => r.name),
+        ["shopdb-ca"],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.certRequest).map((r) => r.name),
+        ["shopdb-tls-request"],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.locallySignedCert).map((r) => r.name),
+        ["shopdb-tls"],
+      );
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.configMap)
+          .map((r) => inputs(r).metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>"))
+          .sort(),
+        ["shopdb-config-<hash>", "shopdb-topology"],
+      );
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.service)
+          .map((r) => inputs(r).metadata.name)
+          .sort(),
+        ["shopdb", "shopdb-metrics", "shopdb-read", "shopdb-write"],
+      );
       assert.strictEqual(mocks.ofType(T.statefulSet).length, 1);
       assert.deepStrictEqual(
-        mocks.ofType(T.password).map((r) => r.name).sort(),
-        ["shopdb-app-password", "shopdb-backup-password", "shopdb-exporter-password", "shopdb-monitor-password", "shopdb-replication-password", "shopdb-root-password"],
+        mocks
+          .ofType(T.password)
+          .map((r) => r.name)
+          .sort(),
+        [
+          "shopdb-app-password",
+          "shopdb-backup-password",
+          "shopdb-exporter-password",
+          "shopdb-monitor-password",
+          "shopdb-replication-password",
+          "shopdb-root-password",
+        ],
       );
-      assert.deepStrictEqual(mocks.ofType(T.pvcPatch).map((r) => r.name).sort(), ["shopdb-data-0", "shopdb-data-1", "shopdb-data-2"]);
-      assert.deepStrictEqual(mocks.ofType(T.guard).map((r) => r.name), ["shopdb-settings-guard"]);
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.pvcPatch)
+          .map((r) => r.name)
+          .sort(),
+        ["shopdb-data-0", "shopdb-data-1", "shopdb-data-2"],
+      );
+      assert.deepStrictEqual(
+        mocks.ofType(T.guard).map((r) => r.name),
+        ["shopdb-settings-guard"],
+      );
     });
 
     it("parents every resource to the component", async function () {
@@ -147,7 +228,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       const children = mocks.resources.filter((r) => r.type !== T.component);
       // 2 Secrets and their 2 data Patches, 2 ConfigMaps and the topology's data Patch, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
       assert.strictEqual(children.length, 2 + 2 + 2 + 1 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
-      for (const child of children) assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
+      for (const child of children)
+        assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
 
     it("names every Kubernetes object deterministically from the cluster name", function () {
@@ -168,15 +250,24 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("renders the same names again for the same settings", async function () {
-      const first = mocks.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => `${r.type}/${inputs(r).metadata.name}`).sort();
+      const first = mocks.resources
+        .filter((r) => r.type.startsWith("kubernetes:"))
+        .map((r) => `${r.type}/${inputs(r).metadata.name}`)
+        .sort();
       await deploy("shopdb", { namespace: "shop", replicas: 3, appDatabase: "shop", appUser: "shop" });
-      const second = mocks.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => `${r.type}/${inputs(r).metadata.name}`).sort();
+      const second = mocks.resources
+        .filter((r) => r.type.startsWith("kubernetes:"))
+        .map((r) => `${r.type}/${inputs(r).metadata.name}`)
+        .sort();
       assert.deepStrictEqual(second, first);
     });
 
     it("patches each pod's claim data-<sts>-<ordinal> to the storage size and keeps the patches on delete", function () {
       const patches = mocks.ofType(T.pvcPatch).sort((a, b) => a.name.localeCompare(b.name));
-      assert.deepStrictEqual(patches.map((p) => inputs(p).metadata.name), ["data-shopdb-0", "data-shopdb-1", "data-shopdb-2"]);
+      assert.deepStrictEqual(
+        patches.map((p) => inputs(p).metadata.name),
+        ["data-shopdb-0", "data-shopdb-1", "data-shopdb-2"],
+      );
       const claimTemplate = statefulSet().spec.volumeClaimTemplates[0].metadata.name;
       for (const p of patches) {
         assert.ok(inputs(p).metadata.name.startsWith(`${claimTemplate}-shopdb-`));
@@ -199,8 +290,13 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const svc of services()) {
         const { [POD_NAME_LABEL]: podName, ...labels } = svc.spec.selector as Record<string, string>;
         assert.ok(Object.keys(labels).length > 0, `${svc.metadata.name} selects something`);
-        for (const [k, v] of Object.entries<string>(labels)) assert.strictEqual(podLabels[k], v, `${svc.metadata.name} selector ${k}`);
-        assert.strictEqual(podName !== undefined, svc.metadata.name === "shopdb-write", `${svc.metadata.name} selects by pod name: ${podName}`);
+        for (const [k, v] of Object.entries<string>(labels))
+          assert.strictEqual(podLabels[k], v, `${svc.metadata.name} selector ${k}`);
+        assert.strictEqual(
+          podName !== undefined,
+          svc.metadata.name === "shopdb-write",
+          `${svc.metadata.name} selects by pod name: ${podName}`,
+        );
       }
       assert.deepStrictEqual(writeService().spec.selector, { ...selectorLabels, [POD_NAME_LABEL]: "shopdb-0" });
     });
@@ -212,9 +308,12 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("targets named container ports that exist from every Service", function () {
-      const portNames = new Set(allContainers(statefulSet()).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => p.name)));
+      const portNames = new Set(
+        allContainers(statefulSet()).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => p.name)),
+      );
       for (const svc of services()) {
-        for (const port of svc.spec.ports) assert.ok(portNames.has(port.targetPort), `${svc.metadata.name} targets port ${port.targetPort}`);
+        for (const port of svc.spec.ports)
+          assert.ok(portNames.has(port.targetPort), `${svc.metadata.name} targets port ${port.targetPort}`);
       }
     });
 
@@ -260,7 +359,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       const data: Record<string, string> = configMap().data;
       const referenced = new Set<string>();
       for (const container of allContainers(statefulSet())) {
-        const commands = [container.command, ...["startupProbe", "livenessProbe", "readinessProbe"].map((p) => container[p]?.exec?.command)];
+        const commands = [
+          container.command,
+          ...["startupProbe", "livenessProbe", "readinessProbe"].map((p) => container[p]?.exec?.command),
+        ];
         for (const command of commands.filter(Boolean) as string[][]) {
           for (const word of command) {
             const match = /^\/scripts\/(.+)$/.exec(word);
@@ -272,11 +374,21 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const file of referenced) assert.ok(file in data, `${file} is run but not in the ConfigMap`);
       // Scripts the scripts run or source are there too.
       for (const [file, text] of Object.entries(data).filter(([f]) => f.endsWith(".sh"))) {
-        for (const match of text.matchAll(/\$SCRIPTS\/([\w.-]+\.(?:sh|cnf))/g)) assert.ok(match[1] in data, `${file} uses ${match[1]}`);
+        for (const match of text.matchAll(/\$SCRIPTS\/([\w.-]+\.(?:sh|cnf))/g))
+          assert.ok(match[1] in data, `${file} uses ${match[1]}`);
       }
-      assert.deepStrictEqual(Object.keys(data).filter((f) => f.endsWith(".cnf")).sort(), ["server.cnf", "start-read-only.cnf"]);
+      assert.deepStrictEqual(
+        Object.keys(data)
+          .filter((f) => f.endsWith(".cnf"))
+          .sort(),
+        ["server.cnf", "start-read-only.cnf"],
+      );
       for (const file of fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"))) {
-        assert.strictEqual(data[file], fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"), `${file} differs from the source file`);
+        assert.strictEqual(
+          data[file],
+          fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"),
+          `${file} differs from the source file`,
+        );
       }
     });
 
@@ -286,8 +398,13 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         secrets: { secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440 },
         // clone-data's own projection: only the keys it reads.
         "clone-secrets": {
-          secretName: inputs(credentialsSecret()).metadata.name, defaultMode: 0o440,
-          items: [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }], optional: true,
+          secretName: inputs(credentialsSecret()).metadata.name,
+          defaultMode: 0o440,
+          items: [
+            { key: "monitor-password", path: "monitor-password" },
+            { key: "backup-password", path: "backup-password" },
+          ],
+          optional: true,
         },
         tls: { secretName: inputs(tlsSecret()).metadata.name, defaultMode: 0o440 },
       });
@@ -305,7 +422,9 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.deepStrictEqual(containersMounting(sts, "clone-secrets"), ["clone-data"]);
       assert.ok(!containersMounting(sts, "secrets").includes("mysql"));
       const lib = libShConstants();
-      const mount = allContainers(sts).flatMap((c) => c.volumeMounts ?? []).find((m: AnyObject) => m.name === "secrets");
+      const mount = allContainers(sts)
+        .flatMap((c) => c.volumeMounts ?? [])
+        .find((m: AnyObject) => m.name === "secrets");
       assert.strictEqual(mount.mountPath, lib.SECRETS_DIR);
     });
 
@@ -313,7 +432,9 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       const sts = statefulSet();
       assert.deepStrictEqual(containersMounting(sts, "tls").sort(), ["clone-data", "init-data", "mysql", "sidecar"]);
       const lib = libShConstants();
-      const mount = allContainers(sts).flatMap((c) => c.volumeMounts ?? []).find((m: AnyObject) => m.name === "tls");
+      const mount = allContainers(sts)
+        .flatMap((c) => c.volumeMounts ?? [])
+        .find((m: AnyObject) => m.name === "tls");
       assert.strictEqual(mount.mountPath, lib.TLS_DIR);
       const cnf: string = configMap().data["server.cnf"];
       assert.match(cnf, new RegExp(`^ssl_cert = ${lib.TLS_DIR}/tls.crt$`, "m"));
@@ -324,12 +445,23 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("mounts the topology ConfigMap <name>-topology read-only where lib.sh reads it, in init-config, clone-data, init-data and the sidecar only", function () {
       const sts = statefulSet();
       const volume = sts.spec.template.spec.volumes.find((v: AnyObject) => v.name === "topology");
-      assert.deepStrictEqual(volume, { name: "topology", configMap: { name: topology().metadata.name, defaultMode: 0o444 } });
+      assert.deepStrictEqual(volume, {
+        name: "topology",
+        configMap: { name: topology().metadata.name, defaultMode: 0o444 },
+      });
       assert.strictEqual(volume.configMap.name, "shopdb-topology");
-      assert.deepStrictEqual(containersMounting(sts, "topology").sort(), ["clone-data", "init-config", "init-data", "sidecar"]);
-      for (const container of ["mysql", "exporter"]) assert.ok(!containersMounting(sts, "topology").includes(container), `${container} mounts the topology`);
+      assert.deepStrictEqual(containersMounting(sts, "topology").sort(), [
+        "clone-data",
+        "init-config",
+        "init-data",
+        "sidecar",
+      ]);
+      for (const container of ["mysql", "exporter"])
+        assert.ok(!containersMounting(sts, "topology").includes(container), `${container} mounts the topology`);
       const lib = libShConstants();
-      for (const mount of allContainers(sts).flatMap((c) => (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"))) {
+      for (const mount of allContainers(sts).flatMap((c) =>
+        (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"),
+      )) {
         assert.deepStrictEqual(mount, { name: "topology", mountPath: lib.TOPOLOGY_DIR, readOnly: true });
       }
     });
@@ -338,7 +470,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const container of allContainers(statefulSet())) {
         for (const e of container.env ?? []) {
           assert.ok(!/PASSWORD/.test(e.name), `${container.name} has env ${e.name}`);
-          assert.ok(!("valueFrom" in e) || !e.valueFrom.secretKeyRef, `${container.name} env ${e.name} comes from a Secret`);
+          assert.ok(
+            !("valueFrom" in e) || !e.valueFrom.secretKeyRef,
+            `${container.name} env ${e.name} comes from a Secret`,
+          );
         }
       }
     });
@@ -364,9 +499,20 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("puts no password or private key into the ConfigMaps, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches or guard", function () {
-      const secrets = [...mocks.ofType(T.password).map((r) => mockPassword(r.name)), ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name))];
+      const secrets = [
+        ...mocks.ofType(T.password).map((r) => mockPassword(r.name)),
+        ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name)),
+      ];
       assert.strictEqual(secrets.length, 8);
-      const others = [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.disruptionBudget, T.pvcPatch, T.guard].flatMap((t) => mocks.ofType(t));
+      const others = [
+        T.configMap,
+        T.statefulSet,
+        T.service,
+        T.networkPolicy,
+        T.disruptionBudget,
+        T.pvcPatch,
+        T.guard,
+      ].flatMap((t) => mocks.ofType(t));
       assert.strictEqual(others.length, 2 + 1 + 4 + 1 + 1 + 3 + 1);
       for (const r of others) {
         const text = JSON.stringify(r.inputs);
@@ -383,15 +529,28 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         const name = inputs(r).metadata.name;
         // The Secret holds them in stringData, its data Patch base64-encoded in data.
         const b64 = (v: string) => Buffer.from(v).toString("base64");
-        for (const pw of passwords) assert.strictEqual(text.includes(pw) || text.includes(b64(pw)), name === "shopdb-credentials", `${r.type} ${name} and ${pw}`);
-        assert.strictEqual(text.includes(serverKey) || text.includes(b64(serverKey)), name === "shopdb-tls", `${r.type} ${name} and the server key`);
+        for (const pw of passwords)
+          assert.strictEqual(
+            text.includes(pw) || text.includes(b64(pw)),
+            name === "shopdb-credentials",
+            `${r.type} ${name} and ${pw}`,
+          );
+        assert.strictEqual(
+          text.includes(serverKey) || text.includes(b64(serverKey)),
+          name === "shopdb-tls",
+          `${r.type} ${name} and the server key`,
+        );
         assert.ok(!text.includes(mockPrivateKey("shopdb-ca-key")), `${r.type} ${name} contains the CA's key`);
       }
     });
 
     it("probes by running /scripts/probe.sh, with no password on the command line", function () {
       const mysql = statefulSet().spec.template.spec.containers.find((c: AnyObject) => c.name === "mysql");
-      for (const [probe, mode] of [["startupProbe", "startup"], ["livenessProbe", "liveness"], ["readinessProbe", "readiness"]]) {
+      for (const [probe, mode] of [
+        ["startupProbe", "startup"],
+        ["livenessProbe", "liveness"],
+        ["readinessProbe", "readiness"],
+      ]) {
         const p = mysql[probe];
         assert.ok(p?.exec, `${probe} is not an exec probe`);
         assert.ok(!p.httpGet && !p.tcpSocket, `${probe} is not exec-only`);
@@ -402,7 +561,12 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("gives the probes no credentials: probe.sh reads no password and the server container has no Secret files", function () {
       const probeScript = fs.readFileSync(path.join(SCRIPTS_DIR, "probe.sh"), "utf8");
-      assert.ok(!/\b(password|require_password|sql_as|sql_root|sql_remote)\b|-password\b/.test(probeScript.replace(/^\s*#.*$/gm, "")), "probe.sh uses credentials");
+      assert.ok(
+        !/\b(password|require_password|sql_as|sql_root|sql_remote)\b|-password\b/.test(
+          probeScript.replace(/^\s*#.*$/gm, ""),
+        ),
+        "probe.sh uses credentials",
+      );
       const mysql = statefulSet().spec.template.spec.containers.find((c: AnyObject) => c.name === "mysql");
       assert.ok(!(mysql.volumeMounts as AnyObject[]).some((m) => m.name === "secrets"));
       const dbAdmin = (mysql.env as AnyObject[]).find((e) => e.name === "DB_ADMIN");
@@ -411,7 +575,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("outputs the write Service's DNS name as writeEndpoint and the read Service's as readEndpoint, on port 3306", async function () {
       assert.strictEqual(await valueOf(cluster.writeEndpoint), "shopdb-write.shop.svc.cluster.local");
-      assert.strictEqual(await valueOf(cluster.writeEndpoint), `${writeService().metadata.name}.${writeService().metadata.namespace}.svc.cluster.local`);
+      assert.strictEqual(
+        await valueOf(cluster.writeEndpoint),
+        `${writeService().metadata.name}.${writeService().metadata.namespace}.svc.cluster.local`,
+      );
       assert.strictEqual(await valueOf(cluster.readEndpoint), "shopdb-read.shop.svc.cluster.local");
       assert.strictEqual(await valueOf(cluster.port), 3306);
       assert.strictEqual(await valueOf(cluster.secretName), "shopdb-credentials");
@@ -435,25 +602,37 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("creates the StatefulSet after its scripts ConfigMap, the topology's and both Secrets' data Patches, the headless Service, every data claim and the guard", function () {
       const deps = mocks.one(T.statefulSet).dependencies;
       assert.ok(deps.includes(configMapResource().urn), "StatefulSet does not depend on the scripts ConfigMap");
-      for (const patch of [mocks.one("kubernetes:core/v1:ConfigMapPatch", "shopdb-topology-data"), mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data"), mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data")]) {
+      for (const patch of [
+        mocks.one("kubernetes:core/v1:ConfigMapPatch", "shopdb-topology-data"),
+        mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data"),
+        mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data"),
+      ]) {
         assert.ok(deps.includes(patch.urn), `StatefulSet does not depend on ${patch.name}`);
       }
-      for (const claim of mocks.ofType(T.pvcPatch)) assert.ok(deps.includes(claim.urn), `StatefulSet does not depend on ${claim.name}`);
+      for (const claim of mocks.ofType(T.pvcPatch))
+        assert.ok(deps.includes(claim.urn), `StatefulSet does not depend on ${claim.name}`);
       assert.ok(deps.includes(mocks.one(T.guard).urn), "StatefulSet does not depend on the settings guard");
-      assert.ok(deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn), "StatefulSet does not depend on the headless Service");
+      assert.ok(
+        deps.includes(mocks.ofType(T.service).find((s) => inputs(s).spec.clusterIP === "None")!.urn),
+        "StatefulSet does not depend on the headless Service",
+      );
     });
 
     it("makes every Kubernetes object wait for the settings guard, so a refused change (even with --skip-preview) changes nothing", function () {
       const guard = mocks.one(T.guard).urn;
       const objects = mocks.resources.filter((r) => r.type.startsWith("kubernetes:"));
       assert.ok(objects.length >= 17, `${objects.length} objects`);
-      for (const r of objects) assert.ok(r.dependencies.includes(guard), `${r.type} ${r.name} does not wait for the guard`);
+      for (const r of objects)
+        assert.ok(r.dependencies.includes(guard), `${r.type} ${r.name} does not wait for the guard`);
     });
 
     it("owns the Secrets' data by SecretPatches sent as Pulumi secrets (base64), and ignores it on the Secrets themselves", function () {
       const credentials = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-credentials-data");
       assert.strictEqual(inputs(credentials).metadata.name, "shopdb-credentials");
-      assert.strictEqual(Buffer.from(inputs(credentials).data["root-password"], "base64").toString(), mockPassword("shopdb-root-password"));
+      assert.strictEqual(
+        Buffer.from(inputs(credentials).data["root-password"], "base64").toString(),
+        mockPassword("shopdb-root-password"),
+      );
       assert.ok(containsSecret(credentials.rawInputs.data), "a password in the SecretPatch is not a Pulumi secret");
       const tls = mocks.one("kubernetes:core/v1:SecretPatch", "shopdb-tls-data");
       assert.ok(containsSecret(tls.rawInputs.data), "the TLS key in the SecretPatch is not a Pulumi secret");
@@ -468,8 +647,26 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("hands the settings that cannot change in place to the settings guard", function () {
       const guard = inputs(mocks.one(T.guard));
       assert.deepStrictEqual(
-        { flavor: guard.flavor, storageClass: guard.storageClass, storageAccessMode: guard.storageAccessMode, storageSize: guard.storageSize, existingSecret: guard.existingSecret, tlsSecret: guard.tlsSecret, namespace: guard.namespace, primaryOrdinal: guard.primaryOrdinal },
-        { flavor: "mysql", storageClass: "", storageAccessMode: "ReadWriteOnce", storageSize: "10Gi", existingSecret: "", tlsSecret: "", namespace: "shop", primaryOrdinal: 0 },
+        {
+          flavor: guard.flavor,
+          storageClass: guard.storageClass,
+          storageAccessMode: guard.storageAccessMode,
+          storageSize: guard.storageSize,
+          existingSecret: guard.existingSecret,
+          tlsSecret: guard.tlsSecret,
+          namespace: guard.namespace,
+          primaryOrdinal: guard.primaryOrdinal,
+        },
+        {
+          flavor: "mysql",
+          storageClass: "",
+          storageAccessMode: "ReadWriteOnce",
+          storageSize: "10Gi",
+          existingSecret: "",
+          tlsSecret: "",
+          namespace: "shop",
+          primaryOrdinal: 0,
+        },
       );
     });
 
@@ -496,12 +693,24 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         const dnsNames: string[] = inputs(mocks.one(T.certRequest)).dnsNames;
         const read = readService().metadata.name;
         const write = writeService().metadata.name;
-        for (const name of ["*.shopdb.shop.svc.cluster.local", `${read}.shop.svc.cluster.local`, `${read}.shop.svc`, `${read}.shop`, read,
-          `${write}.shop.svc.cluster.local`, `${write}.shop.svc`, `${write}.shop`, write, "*.shopdb.shop.svc", "localhost"]) {
+        for (const name of [
+          "*.shopdb.shop.svc.cluster.local",
+          `${read}.shop.svc.cluster.local`,
+          `${read}.shop.svc`,
+          `${read}.shop`,
+          read,
+          `${write}.shop.svc.cluster.local`,
+          `${write}.shop.svc`,
+          `${write}.shop`,
+          write,
+          "*.shopdb.shop.svc",
+          "localhost",
+        ]) {
           assert.ok(dnsNames.includes(name), `${name} is not among ${dnsNames.join(", ")}`);
         }
         // A wildcard covers exactly one leftmost label (RFC 6125).
-        const covers = (host: string) => dnsNames.some((n) => n === host || (n.startsWith("*.") && host.slice(host.indexOf(".") + 1) === n.slice(2)));
+        const covers = (host: string) =>
+          dnsNames.some((n) => n === host || (n.startsWith("*.") && host.slice(host.indexOf(".") + 1) === n.slice(2)));
         const pods = [0, 1, 2].map((ordinal) => `shopdb-${ordinal}.${headless().metadata.name}.shop.svc.cluster.local`);
         for (const host of [...pods, await valueOf(cluster.writeEndpoint), await valueOf(cluster.readEndpoint)]) {
           assert.ok(covers(host), `the certificate does not cover ${host}`);
@@ -510,7 +719,8 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
       it("allows the certificate for server_auth and client_auth (the backup stream is mutual TLS)", function () {
         const allowedUses: string[] = inputs(mocks.one(T.locallySignedCert)).allowedUses;
-        for (const use of ["server_auth", "client_auth", "digital_signature"]) assert.ok(allowedUses.includes(use), `${use} not in ${allowedUses.join(", ")}`);
+        for (const use of ["server_auth", "client_auth", "digital_signature"])
+          assert.ok(allowedUses.includes(use), `${use} not in ${allowedUses.join(", ")}`);
       });
 
       it("fills the kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt from the generated certificate, key and CA", function () {
@@ -544,7 +754,13 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         assert.deepStrictEqual(policy.spec.podSelector, { matchLabels: selector });
         assert.deepStrictEqual(policy.spec.policyTypes, ["Ingress"]);
         assert.deepStrictEqual(policy.spec.ingress, [
-          { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: 3306 }, { protocol: "TCP", port: 3307 }] },
+          {
+            from: [{ podSelector: { matchLabels: selector } }],
+            ports: [
+              { protocol: "TCP", port: 3306 },
+              { protocol: "TCP", port: 3307 },
+            ],
+          },
           { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9104 }] },
         ]);
       });
@@ -558,8 +774,16 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("generates no key, CA or certificate and creates no TLS Secret", function () {
-      for (const type of TLS_TYPES) assert.deepStrictEqual(mocks.ofType(type).map((r) => r.name), [], type);
-      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name), ["owntls-credentials"]);
+      for (const type of TLS_TYPES)
+        assert.deepStrictEqual(
+          mocks.ofType(type).map((r) => r.name),
+          [],
+          type,
+        );
+      assert.deepStrictEqual(
+        mocks.ofType(T.secret).map((r) => inputs(r).metadata.name),
+        ["owntls-credentials"],
+      );
     });
 
     it("mounts the user's Secret as the tls volume", function () {
@@ -595,7 +819,7 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   describe("passwordRotation", function () {
     const keepers = () => Object.fromEntries(mocks.ofType(T.password).map((r) => [r.name, inputs(r).keepers]));
 
-    it("gives every generated password the keepers {rotation: \"0\"} by default", async function () {
+    it('gives every generated password the keepers {rotation: "0"} by default', async function () {
       await deploy("rot", { appDatabase: "app", appUser: "app" });
       const all = keepers();
       assert.strictEqual(Object.keys(all).length, 6);
@@ -637,7 +861,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     });
 
     it("patches a single claim for a single pod and uses the default namespace", async function () {
-      assert.deepStrictEqual(mocks.ofType(T.pvcPatch).map((p) => inputs(p).metadata.name), ["data-plain-0"]);
+      assert.deepStrictEqual(
+        mocks.ofType(T.pvcPatch).map((p) => inputs(p).metadata.name),
+        ["data-plain-0"],
+      );
       assert.strictEqual(await valueOf(cluster.writeEndpoint), "plain-write.default.svc.cluster.local");
     });
   });
@@ -645,11 +872,19 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   describe("with an existingSecret", function () {
     let cluster: Cluster;
     before(async function () {
-      cluster = await deploy("ext", { existingSecret: "my-db-passwords", appDatabase: "app", appUser: "app", clusterDomain: "k8s.example" });
+      cluster = await deploy("ext", {
+        existingSecret: "my-db-passwords",
+        appDatabase: "app",
+        appUser: "app",
+        clusterDomain: "k8s.example",
+      });
     });
 
     it("creates no credentials Secret and generates no password, but still the TLS Secret", function () {
-      assert.deepStrictEqual(mocks.ofType(T.secret).map((r) => inputs(r).metadata.name), ["ext-tls"]);
+      assert.deepStrictEqual(
+        mocks.ofType(T.secret).map((r) => inputs(r).metadata.name),
+        ["ext-tls"],
+      );
       assert.strictEqual(mocks.ofType(T.password).length, 0);
     });
 
@@ -657,7 +892,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       const sts = statefulSet();
       assert.deepStrictEqual(secretVolumes(sts).secrets, { secretName: "my-db-passwords", defaultMode: 0o440 });
       assert.deepStrictEqual(secretKeyRefs(sts), []);
-      assert.ok((sts.spec.template.spec.containers as AnyObject[]).find((c) => c.name === "sidecar")!.env.some((e: AnyObject) => e.name === "SECRET_NAME" && e.value === "my-db-passwords"));
+      assert.ok(
+        (sts.spec.template.spec.containers as AnyObject[])
+          .find((c) => c.name === "sidecar")!
+          .env.some((e: AnyObject) => e.name === "SECRET_NAME" && e.value === "my-db-passwords"),
+      );
     });
 
     it("covers the configured cluster domain in the certificate", function () {
@@ -681,10 +920,12 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("renames the ConfigMap (content hash) and points the StatefulSet at the new name", async function () {
       await deploy("hashy", { memoryLimit: "2Gi" });
       const before = configMap().metadata.name;
-      const beforeVolume = statefulSet().spec.template.spec.volumes.find((v: AnyObject) => v.name === "scripts").configMap.name;
+      const beforeVolume = statefulSet().spec.template.spec.volumes.find((v: AnyObject) => v.name === "scripts")
+        .configMap.name;
       await deploy("hashy", { memoryLimit: "4Gi" });
       const after = configMap().metadata.name;
-      const afterVolume = statefulSet().spec.template.spec.volumes.find((v: AnyObject) => v.name === "scripts").configMap.name;
+      const afterVolume = statefulSet().spec.template.spec.volumes.find((v: AnyObject) => v.name === "scripts")
+        .configMap.name;
       assert.notStrictEqual(after, before);
       assert.strictEqual(beforeVolume, before);
       assert.strictEqual(afterVolume, after);
@@ -746,9 +987,15 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
 
     it("throws naming primaryOrdinal, and registers nothing, for a primaryOrdinal that is not the ordinal of a pod", async function () {
       mocks.reset();
-      assert.throws(() => new MySqlCluster("bad", { replicas: 2, primaryOrdinal: 2 }), /setting "primaryOrdinal": got 2; expected /);
+      assert.throws(
+        () => new MySqlCluster("bad", { replicas: 2, primaryOrdinal: 2 }),
+        /setting "primaryOrdinal": got 2; expected /,
+      );
       await settle();
-      assert.deepStrictEqual(mocks.resources.map((r) => `${r.type}/${r.name}`), []);
+      assert.deepStrictEqual(
+        mocks.resources.map((r) => `${r.type}/${r.name}`),
+        [],
+      );
     });
   });
 
@@ -760,7 +1007,11 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         apiVersion: "policy/v1",
         kind: "PodDisruptionBudget",
         metadata: { name: "pdb", namespace: "data", labels: statefulSet().metadata.labels },
-        spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: statefulSet().spec.selector.matchLabels } },
+        spec: {
+          maxUnavailable: 1,
+          unhealthyPodEvictionPolicy: "AlwaysAllow",
+          selector: { matchLabels: statefulSet().spec.selector.matchLabels },
+        },
       });
     });
 
@@ -789,49 +1040,102 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       assert.strictEqual(sm.kind, "ServiceMonitor");
       assert.deepStrictEqual([sm.metadata.name, sm.metadata.namespace], ["mon-metrics", "data"]);
       const svc = metricsService()!;
-      for (const [k, v] of Object.entries<string>(sm.spec.selector.matchLabels)) assert.strictEqual(svc.metadata.labels[k], v, `ServiceMonitor selector ${k}`);
+      for (const [k, v] of Object.entries<string>(sm.spec.selector.matchLabels))
+        assert.strictEqual(svc.metadata.labels[k], v, `ServiceMonitor selector ${k}`);
       // It selects the metrics Service only, not the headless, write or read Service.
       for (const other of [headless(), writeService(), readService()]) {
-        assert.ok(!Object.entries<string>(sm.spec.selector.matchLabels).every(([k, v]) => other.metadata.labels[k] === v), `the ServiceMonitor selects ${other.metadata.name}`);
+        assert.ok(
+          !Object.entries<string>(sm.spec.selector.matchLabels).every(([k, v]) => other.metadata.labels[k] === v),
+          `the ServiceMonitor selects ${other.metadata.name}`,
+        );
       }
-      assert.deepStrictEqual(sm.spec.endpoints.map((e: AnyObject) => e.port), svc.spec.ports.map((p: AnyObject) => p.name));
-      assert.deepStrictEqual(sm.spec.endpoints.map((e: AnyObject) => e.port), ["metrics"]);
+      assert.deepStrictEqual(
+        sm.spec.endpoints.map((e: AnyObject) => e.port),
+        svc.spec.ports.map((p: AnyObject) => p.name),
+      );
+      assert.deepStrictEqual(
+        sm.spec.endpoints.map((e: AnyObject) => e.port),
+        ["metrics"],
+      );
     });
 
     it("registers no metrics Service, ServiceMonitor, exporter password or exporter container with metrics false", async function () {
       await deploy("quiet", { metrics: false, appDatabase: "app", appUser: "app" });
       assert.strictEqual(metricsService(), undefined);
-      assert.deepStrictEqual(mocks.ofType(T.service).map((r) => inputs(r).metadata.name).sort(), ["quiet", "quiet-read", "quiet-write"]);
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.service)
+          .map((r) => inputs(r).metadata.name)
+          .sort(),
+        ["quiet", "quiet-read", "quiet-write"],
+      );
       assert.strictEqual(mocks.ofType(T.serviceMonitor).length, 0);
-      assert.deepStrictEqual(mocks.ofType(T.password).map((r) => r.name).sort(),
-        ["quiet-app-password", "quiet-backup-password", "quiet-monitor-password", "quiet-replication-password", "quiet-root-password"]);
-      assert.deepStrictEqual(Object.keys(inputs(credentialsSecret("quiet")).stringData).sort(),
-        ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
-      assert.deepStrictEqual(statefulSet().spec.template.spec.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar"]);
+      assert.deepStrictEqual(
+        mocks
+          .ofType(T.password)
+          .map((r) => r.name)
+          .sort(),
+        [
+          "quiet-app-password",
+          "quiet-backup-password",
+          "quiet-monitor-password",
+          "quiet-replication-password",
+          "quiet-root-password",
+        ],
+      );
+      assert.deepStrictEqual(Object.keys(inputs(credentialsSecret("quiet")).stringData).sort(), [
+        "app-password",
+        "backup-password",
+        "monitor-password",
+        "replication-password",
+        "root-password",
+      ]);
+      assert.deepStrictEqual(
+        statefulSet().spec.template.spec.containers.map((c: AnyObject) => c.name),
+        ["mysql", "sidecar"],
+      );
     });
 
     it("throws naming serviceMonitor, and registers nothing, for serviceMonitor true with metrics false", async function () {
       mocks.reset();
-      assert.throws(() => new MySqlCluster("bad", { metrics: false, serviceMonitor: true }), /setting "serviceMonitor": got true; expected false when metrics is false/);
+      assert.throws(
+        () => new MySqlCluster("bad", { metrics: false, serviceMonitor: true }),
+        /setting "serviceMonitor": got true; expected false when metrics is false/,
+      );
       await settle();
-      assert.deepStrictEqual(mocks.resources.map((r) => `${r.type}/${r.name}`), []);
+      assert.deepStrictEqual(
+        mocks.resources.map((r) => `${r.type}/${r.name}`),
+        [],
+      );
     });
   });
 
   describe("with invalid settings", function () {
     it("throws a MySqlClusterConfigError naming the setting and registers no child resource", async function () {
       mocks.reset();
-      assert.throws(() => new MySqlCluster("bad", { replicas: 0 }), (e: Error) => e.name === "MySqlClusterConfigError" && /setting "replicas"/.test(e.message));
+      assert.throws(
+        () => new MySqlCluster("bad", { replicas: 0 }),
+        (e: Error) => e.name === "MySqlClusterConfigError" && /setting "replicas"/.test(e.message),
+      );
       await settle();
-      assert.deepStrictEqual(mocks.resources.filter((r) => r.type !== T.component).map((r) => `${r.type}/${r.name}`), []);
+      assert.deepStrictEqual(
+        mocks.resources.filter((r) => r.type !== T.component).map((r) => `${r.type}/${r.name}`),
+        [],
+      );
     });
 
     // Validation runs before super(), so not even the component reaches the engine.
     it("registers nothing at all, not even the component, for invalid settings", async function () {
       mocks.reset();
-      assert.throws(() => new MySqlCluster("bad", { storageSize: "abc", flavor: "postgres" as never }), /setting "storageSize"/);
+      assert.throws(
+        () => new MySqlCluster("bad", { storageSize: "abc", flavor: "postgres" as never }),
+        /setting "storageSize"/,
+      );
       await settle();
-      assert.deepStrictEqual(mocks.resources.map((r) => `${r.type}/${r.name}`), []);
+      assert.deepStrictEqual(
+        mocks.resources.map((r) => `${r.type}/${r.name}`),
+        [],
+      );
     });
   });
 });

@@ -11,7 +11,10 @@ describe("clusterNames", function () {
     assert.strictEqual(names.writeService, "orders-write");
     assert.strictEqual(names.topologyConfigMap, "orders-topology");
     assert.notStrictEqual(names.writeService, names.readService);
-    assert.ok(!names.topologyConfigMap.startsWith(`${names.configMapPrefix}-`), "the topology ConfigMap looks like a scripts ConfigMap");
+    assert.ok(
+      !names.topologyConfigMap.startsWith(`${names.configMapPrefix}-`),
+      "the topology ConfigMap looks like a scripts ConfigMap",
+    );
   });
 });
 
@@ -34,11 +37,16 @@ describe("certificateDnsNames", function () {
     const dnsNames = certificateDnsNames(resolveArgs("orders", { namespace: "shop" }));
     const suffixes = ["", ".shop", ".shop.svc", ".shop.svc.cluster.local"];
     for (const suffix of suffixes) {
-      assert.ok(dnsNames.includes(`orders-write${suffix}`), `orders-write${suffix} is not among ${dnsNames.join(", ")}`);
+      assert.ok(
+        dnsNames.includes(`orders-write${suffix}`),
+        `orders-write${suffix} is not among ${dnsNames.join(", ")}`,
+      );
       assert.ok(dnsNames.includes(`orders-read${suffix}`), `orders-read${suffix} is not among ${dnsNames.join(", ")}`);
     }
-    assert.deepStrictEqual(dnsNames.filter((n) => n.startsWith("orders-write")).map((n) => n.slice("orders-write".length)),
-      dnsNames.filter((n) => n.startsWith("orders-read")).map((n) => n.slice("orders-read".length)));
+    assert.deepStrictEqual(
+      dnsNames.filter((n) => n.startsWith("orders-write")).map((n) => n.slice("orders-write".length)),
+      dnsNames.filter((n) => n.startsWith("orders-read")).map((n) => n.slice("orders-read".length)),
+    );
   });
 
   it("covers the write endpoint exactly", function () {

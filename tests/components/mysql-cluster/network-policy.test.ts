@@ -18,7 +18,13 @@ const METRICS_PORT = 9104;
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
   const manifests = renderManifests(resolveArgs(name, { namespace: "data", ...args }));
-  return { policy: manifests.networkPolicy as AnyObject | undefined, sts: manifests.statefulSet as AnyObject, services: [manifests.headlessService, manifests.readService, manifests.metricsService].filter(Boolean) as AnyObject[] };
+  return {
+    policy: manifests.networkPolicy as AnyObject | undefined,
+    sts: manifests.statefulSet as AnyObject,
+    services: [manifests.headlessService, manifests.readService, manifests.metricsService].filter(
+      Boolean,
+    ) as AnyObject[],
+  };
 }
 
 /** Does a label selector ({matchLabels}) select a set of labels? */
@@ -40,12 +46,15 @@ interface Peer {
  * (both in one peer: both must match).
  */
 function admits(policy: AnyObject, peer: Peer, port: number): boolean {
-  return policy.spec.ingress.some((rule: AnyObject) =>
-    rule.ports.some((p: AnyObject) => p.port === port && p.protocol === "TCP") &&
-    rule.from.some((from: AnyObject) => {
-      const namespaceOk = from.namespaceSelector ? selects(from.namespaceSelector, peer.namespaceLabels) : peer.namespace === policy.metadata.namespace;
-      return namespaceOk && selects(from.podSelector, peer.podLabels);
-    }),
+  return policy.spec.ingress.some(
+    (rule: AnyObject) =>
+      rule.ports.some((p: AnyObject) => p.port === port && p.protocol === "TCP") &&
+      rule.from.some((from: AnyObject) => {
+        const namespaceOk = from.namespaceSelector
+          ? selects(from.namespaceSelector, peer.namespaceLabels)
+          : peer.namespace === policy.metadata.namespace;
+        return namespaceOk && selects(from.podSelector, peer.podLabels);
+      }),
   );
 }
 
@@ -87,27 +96,49 @@ describe("NetworkPolicy", function () {
 
     it("has exactly two rules: the cluster's own pods on the database and backup ports, any pod on the metrics port 9104", function () {
       assert.deepStrictEqual(policy!.spec.ingress, [
-        { from: [{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }], ports: [{ protocol: "TCP", port: MYSQL_PORT }, { protocol: "TCP", port: BACKUP_PORT }] },
+        {
+          from: [{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }],
+          ports: [
+            { protocol: "TCP", port: MYSQL_PORT },
+            { protocol: "TCP", port: BACKUP_PORT },
+          ],
+        },
         { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: METRICS_PORT }] },
       ]);
     });
 
     it("admits any pod, in any namespace, to the metrics port 9104 only: never to the database or backup port", function () {
-      const metricsRules = policy!.spec.ingress.filter((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === METRICS_PORT));
+      const metricsRules = policy!.spec.ingress.filter((r: AnyObject) =>
+        r.ports.some((p: AnyObject) => p.port === METRICS_PORT),
+      );
       assert.strictEqual(metricsRules.length, 1);
       assert.deepStrictEqual(metricsRules[0].ports, [{ protocol: "TCP", port: METRICS_PORT }]);
-      const prometheus: Peer = { namespace: "monitoring", namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" }, podLabels: { app: "prometheus" } };
+      const prometheus: Peer = {
+        namespace: "monitoring",
+        namespaceLabels: { "kubernetes.io/metadata.name": "monitoring" },
+        podLabels: { app: "prometheus" },
+      };
       const neighbour: Peer = { namespace: "data", namespaceLabels: {}, podLabels: { app: "shop" } };
       for (const peer of [prometheus, neighbour]) {
         assert.ok(admits(policy!, peer, METRICS_PORT), `${peer.namespace}/${peer.podLabels.app} cannot scrape`);
-        assert.ok(!admits(policy!, peer, MYSQL_PORT), `${peer.namespace}/${peer.podLabels.app} reaches the database port`);
-        assert.ok(!admits(policy!, peer, BACKUP_PORT), `${peer.namespace}/${peer.podLabels.app} reaches the backup port`);
+        assert.ok(
+          !admits(policy!, peer, MYSQL_PORT),
+          `${peer.namespace}/${peer.podLabels.app} reaches the database port`,
+        );
+        assert.ok(
+          !admits(policy!, peer, BACKUP_PORT),
+          `${peer.namespace}/${peer.podLabels.app} reaches the backup port`,
+        );
       }
     });
 
     it("covers the ports the Services and containers expose, and no other", function () {
-      const policyPorts = new Set(policy!.spec.ingress.flatMap((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)));
-      const containerPorts = [...sts.spec.template.spec.containers].flatMap((c: AnyObject) => (c.ports ?? []).map((p: AnyObject) => p.containerPort));
+      const policyPorts = new Set(
+        policy!.spec.ingress.flatMap((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)),
+      );
+      const containerPorts = [...sts.spec.template.spec.containers].flatMap((c: AnyObject) =>
+        (c.ports ?? []).map((p: AnyObject) => p.containerPort),
+      );
       const servicePorts = services.flatMap((s) => s.spec.ports.map((p: AnyObject) => p.port));
       assert.deepStrictEqual([...policyPorts].sort(), [...new Set([...containerPorts, ...servicePorts])].sort());
     });
@@ -137,19 +168,34 @@ describe("NetworkPolicy", function () {
     });
 
     it("admits matching client pods to the database port but never to the backup port", function () {
-      const client: Peer = { namespace: "data", namespaceLabels: {}, podLabels: { app: "shop", tier: "web", extra: "x" } };
+      const client: Peer = {
+        namespace: "data",
+        namespaceLabels: {},
+        podLabels: { app: "shop", tier: "web", extra: "x" },
+      };
       assert.ok(admits(policy!, client, MYSQL_PORT));
       assert.ok(!admits(policy!, client, BACKUP_PORT));
     });
 
     it("refuses pods matching only part of the selector, or in another namespace", function () {
       assert.ok(!admits(policy!, { namespace: "data", namespaceLabels: {}, podLabels: { app: "shop" } }, MYSQL_PORT));
-      assert.ok(!admits(policy!, { namespace: "shop", namespaceLabels: {}, podLabels: { app: "shop", tier: "web" } }, MYSQL_PORT));
+      assert.ok(
+        !admits(
+          policy!,
+          { namespace: "shop", namespaceLabels: {}, podLabels: { app: "shop", tier: "web" } },
+          MYSQL_PORT,
+        ),
+      );
     });
 
     it("keeps the backup port for the cluster's own pods", function () {
-      const backupRules = policy!.spec.ingress.filter((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === BACKUP_PORT));
-      assert.deepStrictEqual(backupRules.map((r: AnyObject) => r.from), [[{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }]]);
+      const backupRules = policy!.spec.ingress.filter((r: AnyObject) =>
+        r.ports.some((p: AnyObject) => p.port === BACKUP_PORT),
+      );
+      assert.deepStrictEqual(
+        backupRules.map((r: AnyObject) => r.from),
+        [[{ podSelector: { matchLabels: sts.spec.selector.matchLabels } }]],
+      );
     });
   });
 
@@ -162,10 +208,20 @@ describe("NetworkPolicy", function () {
         ports: [{ protocol: "TCP", port: MYSQL_PORT }],
       });
       validate(policy!);
-      const client: Peer = { namespace: "shop", namespaceLabels: { "kubernetes.io/metadata.name": "shop" }, podLabels: { anything: "x" } };
+      const client: Peer = {
+        namespace: "shop",
+        namespaceLabels: { "kubernetes.io/metadata.name": "shop" },
+        podLabels: { anything: "x" },
+      };
       assert.ok(admits(policy!, client, MYSQL_PORT));
       assert.ok(!admits(policy!, client, BACKUP_PORT));
-      assert.ok(!admits(policy!, { namespace: "web", namespaceLabels: { "kubernetes.io/metadata.name": "web" }, podLabels: {} }, MYSQL_PORT));
+      assert.ok(
+        !admits(
+          policy!,
+          { namespace: "web", namespaceLabels: { "kubernetes.io/metadata.name": "web" }, podLabels: {} },
+          MYSQL_PORT,
+        ),
+      );
     });
   });
 
@@ -179,8 +235,14 @@ describe("NetworkPolicy", function () {
       validate(policy!);
       const inTeam = { namespace: "shop", namespaceLabels: { team: "web" } };
       assert.ok(admits(policy!, { ...inTeam, podLabels: { app: "shop" } }, MYSQL_PORT));
-      assert.ok(!admits(policy!, { ...inTeam, podLabels: { app: "other" } }, MYSQL_PORT), "a non-client pod in a client namespace is admitted");
-      assert.ok(!admits(policy!, { namespace: "x", namespaceLabels: { team: "ops" }, podLabels: { app: "shop" } }, MYSQL_PORT), "a client pod elsewhere is admitted");
+      assert.ok(
+        !admits(policy!, { ...inTeam, podLabels: { app: "other" } }, MYSQL_PORT),
+        "a non-client pod in a client namespace is admitted",
+      );
+      assert.ok(
+        !admits(policy!, { namespace: "x", namespaceLabels: { team: "ops" }, podLabels: { app: "shop" } }, MYSQL_PORT),
+        "a client pod elsewhere is admitted",
+      );
       assert.ok(!admits(policy!, { ...inTeam, podLabels: { app: "shop" } }, BACKUP_PORT));
     });
   });
@@ -190,15 +252,28 @@ describe("NetworkPolicy", function () {
 
     it("has no metrics rule: no pod reaches port 9104, and the other rules are unchanged", function () {
       assert.ok(!policy!.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === METRICS_PORT)));
-      assert.deepStrictEqual(policy!.spec.ingress, render({ clientPodSelector: { app: "shop" } }).policy!.spec.ingress.slice(0, 2));
-      assert.ok(!admits(policy!, { namespace: "monitoring", namespaceLabels: {}, podLabels: { app: "prometheus" } }, METRICS_PORT));
+      assert.deepStrictEqual(
+        policy!.spec.ingress,
+        render({ clientPodSelector: { app: "shop" } }).policy!.spec.ingress.slice(0, 2),
+      );
+      assert.ok(
+        !admits(
+          policy!,
+          { namespace: "monitoring", namespaceLabels: {}, podLabels: { app: "prometheus" } },
+          METRICS_PORT,
+        ),
+      );
       validate(policy!);
     });
 
     it("still covers exactly the ports the Services and containers expose (no 9104 anywhere)", function () {
-      const containerPorts = (sts.spec.template.spec.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => p.containerPort));
+      const containerPorts = (sts.spec.template.spec.containers as AnyObject[]).flatMap((c) =>
+        (c.ports ?? []).map((p: AnyObject) => p.containerPort),
+      );
       assert.ok(!containerPorts.includes(METRICS_PORT));
-      const policyPorts = new Set(policy!.spec.ingress.flatMap((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)));
+      const policyPorts = new Set(
+        policy!.spec.ingress.flatMap((r: AnyObject) => r.ports.map((p: AnyObject) => p.port)),
+      );
       assert.deepStrictEqual([...policyPorts].sort(), [MYSQL_PORT, BACKUP_PORT]);
     });
   });
@@ -207,7 +282,10 @@ describe("NetworkPolicy", function () {
     it("renders no NetworkPolicy, and refuses client selectors without it", function () {
       assert.strictEqual(render({ networkPolicy: false }).policy, undefined);
       // A client selector without the policy would restrict nothing: refused (args.test.ts), not silently dropped.
-      assert.throws(() => render({ networkPolicy: false, clientPodSelector: { app: "shop" } }), /setting "clientPodSelector": got \{\\"app\\":\\"shop\\"\}; expected unset when networkPolicy is false/);
+      assert.throws(
+        () => render({ networkPolicy: false, clientPodSelector: { app: "shop" } }),
+        /setting "clientPodSelector": got \{\\"app\\":\\"shop\\"\}; expected unset when networkPolicy is false/,
+      );
       const kinds = renderObjects(resolveArgs("db", { networkPolicy: false })).map((o) => (o as AnyObject).kind);
       assert.ok(!kinds.includes("NetworkPolicy"), kinds.join(", "));
     });

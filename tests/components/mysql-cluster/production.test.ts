@@ -22,7 +22,11 @@ type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/
 const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
-  const m = renderManifests(resolveArgs(name, { namespace: "data", ...args }), (key) => `pw-xyz-${key}`, { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" });
+  const m = renderManifests(resolveArgs(name, { namespace: "data", ...args }), (key) => `pw-xyz-${key}`, {
+    cert: "CERT-xyz",
+    key: "KEY-xyz",
+    ca: "CA-xyz",
+  });
   return {
     m,
     sts: m.statefulSet as AnyObject,
@@ -61,9 +65,16 @@ describe("PodDisruptionBudget", function () {
   });
 
   it("selects exactly the cluster's pods (the StatefulSet's selector) with maxUnavailable 1, lets an unready (lagging) pod be evicted, and nothing else in its spec", function () {
-    assert.deepStrictEqual(pdb.spec, { maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: { matchLabels: sts.spec.selector.matchLabels } });
+    assert.deepStrictEqual(pdb.spec, {
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+      selector: { matchLabels: sts.spec.selector.matchLabels },
+    });
     assert.ok(selects(pdb.spec.selector, sts.spec.template.metadata.labels));
-    assert.ok(!selects(pdb.spec.selector, render({}, "other").sts.spec.template.metadata.labels), "the budget selects another cluster's pods");
+    assert.ok(
+      !selects(pdb.spec.selector, render({}, "other").sts.spec.template.metadata.labels),
+      "the budget selects another cluster's pods",
+    );
   });
 
   it("is named after the cluster, in its namespace, with the cluster's labels", function () {
@@ -72,46 +83,76 @@ describe("PodDisruptionBudget", function () {
 
   it("is rendered for one replica and with metrics and networkPolicy off as well", function () {
     for (const args of [{ replicas: 1 }, { metrics: false, networkPolicy: false }]) {
-      assert.deepStrictEqual((render(args).m.disruptionBudget as AnyObject).spec.maxUnavailable, 1, JSON.stringify(args));
+      assert.deepStrictEqual(
+        (render(args).m.disruptionBudget as AnyObject).spec.maxUnavailable,
+        1,
+        JSON.stringify(args),
+      );
     }
   });
 });
 
 describe("placement", function () {
-  const hostTerm = (sts: AnyObject) => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: sts.spec.selector.matchLabels } });
+  const hostTerm = (sts: AnyObject) => ({
+    topologyKey: "kubernetes.io/hostname",
+    labelSelector: { matchLabels: sts.spec.selector.matchLabels },
+  });
 
   it("by default prefers distinct nodes (weight 100), with no zone spread, priority class or tolerations", function () {
     const { sts, pod } = render();
-    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: hostTerm(sts) }] } });
-    for (const field of ["topologySpreadConstraints", "priorityClassName", "tolerations"]) assert.ok(!(field in pod), `${field} is set by default`);
+    assert.deepStrictEqual(pod.affinity, {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: hostTerm(sts) }],
+      },
+    });
+    for (const field of ["topologySpreadConstraints", "priorityClassName", "tolerations"])
+      assert.ok(!(field in pod), `${field} is set by default`);
   });
 
   it("with hardSpread requires distinct nodes, and prefers nothing", function () {
     const { sts, pod } = render({ hardSpread: true });
-    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] } });
+    assert.deepStrictEqual(pod.affinity, {
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] },
+    });
     assert.ok(!("topologySpreadConstraints" in pod));
   });
 
   it("with spreadAcrossZones adds a soft zone spread (maxSkew 1, ScheduleAnyway) over the cluster's pods, keeping the soft node preference", function () {
     const { sts, pod } = render({ spreadAcrossZones: true });
-    assert.deepStrictEqual(pod.topologySpreadConstraints, [{
-      maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: sts.spec.selector.matchLabels },
-    }]);
-    assert.deepStrictEqual(Object.keys(pod.affinity.podAntiAffinity), ["preferredDuringSchedulingIgnoredDuringExecution"]);
+    assert.deepStrictEqual(pod.topologySpreadConstraints, [
+      {
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: sts.spec.selector.matchLabels },
+      },
+    ]);
+    assert.deepStrictEqual(Object.keys(pod.affinity.podAntiAffinity), [
+      "preferredDuringSchedulingIgnoredDuringExecution",
+    ]);
   });
 
   it("with spreadAcrossZones and hardSpread requires both: DoNotSchedule across zones and distinct nodes", function () {
     const { sts, pod } = render({ spreadAcrossZones: true, hardSpread: true });
-    assert.deepStrictEqual(pod.topologySpreadConstraints, [{
-      maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: sts.spec.selector.matchLabels },
-    }]);
-    assert.deepStrictEqual(pod.affinity, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] } });
+    assert.deepStrictEqual(pod.topologySpreadConstraints, [
+      {
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: sts.spec.selector.matchLabels },
+      },
+    ]);
+    assert.deepStrictEqual(pod.affinity, {
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [hostTerm(sts)] },
+    });
   });
 
   it("spreads only against the cluster's own pods, not another cluster's", function () {
     const { pod } = render({ spreadAcrossZones: true, hardSpread: true });
     const other = render({}, "other").sts.spec.template.metadata.labels;
-    assert.ok(!selects(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector, other));
+    assert.ok(
+      !selects(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector, other),
+    );
     assert.ok(!selects(pod.topologySpreadConstraints[0].labelSelector, other));
   });
 
@@ -120,7 +161,12 @@ describe("placement", function () {
       { key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" },
       { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
     ];
-    const { sts, pod } = render({ priorityClassName: "db-critical", tolerations, hardSpread: true, spreadAcrossZones: true });
+    const { sts, pod } = render({
+      priorityClassName: "db-critical",
+      tolerations,
+      hardSpread: true,
+      spreadAcrossZones: true,
+    });
     assert.strictEqual(pod.priorityClassName, "db-critical");
     assert.deepStrictEqual(pod.tolerations, tolerations);
     validate(StatefulSet, sts);
@@ -128,7 +174,12 @@ describe("placement", function () {
 
   it("changes only the pod template's placement fields for the placement settings", function () {
     const plain = render().pod;
-    const placed = render({ priorityClassName: "p", tolerations: [{ operator: "Exists" }], hardSpread: true, spreadAcrossZones: true }).pod;
+    const placed = render({
+      priorityClassName: "p",
+      tolerations: [{ operator: "Exists" }],
+      hardSpread: true,
+      spreadAcrossZones: true,
+    }).pod;
     const strip = (pod: AnyObject) => {
       const { affinity: _a, topologySpreadConstraints: _t, priorityClassName: _p, tolerations: _o, ...rest } = pod;
       return rest;
@@ -160,19 +211,27 @@ describe("semi-synchronous replication (server.cnf)", function () {
   it("is on by default for mysql: the source and replica plugins (8.0.26+ names), enabled, 10000 ms timeout, no wait without replicas, AFTER_SYNC, in [mysqld]", function () {
     const { cnf } = render();
     assert.deepStrictEqual(semiSyncLines(cnf), MYSQL_LINES(10000));
-    for (const line of MYSQL_LINES(10000)) assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
+    for (const line of MYSQL_LINES(10000))
+      assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
   });
 
   it("is on by default for mariadb with the built-in master/slave variables: 10000 ms timeout, no wait without slaves, AFTER_SYNC, in [mysqld]", function () {
     const { cnf } = render({ flavor: "mariadb" });
     assert.deepStrictEqual(semiSyncLines(cnf), MARIADB_LINES(10000));
-    for (const line of MARIADB_LINES(10000)) assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
-    assert.ok(!/plugin_load|loose_|_source_|_replica_/.test(semiSyncLines(cnf).join("\n")), "MySQL names in the MariaDB configuration");
+    for (const line of MARIADB_LINES(10000))
+      assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
+    assert.ok(
+      !/plugin_load|loose_|_source_|_replica_/.test(semiSyncLines(cnf).join("\n")),
+      "MySQL names in the MariaDB configuration",
+    );
   });
 
   it("writes semiSyncTimeoutMs as the timeout for each flavor", function () {
     assert.deepStrictEqual(semiSyncLines(render({ semiSyncTimeoutMs: 250 }).cnf), MYSQL_LINES(250));
-    assert.deepStrictEqual(semiSyncLines(render({ flavor: "mariadb", semiSyncTimeoutMs: 3_600_000 }).cnf), MARIADB_LINES(3_600_000));
+    assert.deepStrictEqual(
+      semiSyncLines(render({ flavor: "mariadb", semiSyncTimeoutMs: 3_600_000 }).cnf),
+      MARIADB_LINES(3_600_000),
+    );
   });
 
   it("is absent with semiSync false, for each flavor (a comment says it is off)", function () {
@@ -199,7 +258,10 @@ describe("metrics exporter", function () {
     const exporter = exporterOf(pod)!;
 
     it("runs an exporter container with the default image, after the server and the sidecar", function () {
-      assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar", "exporter"]);
+      assert.deepStrictEqual(
+        pod.containers.map((c: AnyObject) => c.name),
+        ["mysql", "sidecar", "exporter"],
+      );
       assert.strictEqual(exporter.image, "prom/mysqld-exporter:v0.16.0");
     });
 
@@ -208,13 +270,20 @@ describe("metrics exporter", function () {
       assert.match(lib, /^readonly EXPORTER_CNF=\$EXPORTER_DIR\/exporter\.cnf\b/m);
       assert.match(lib, /^readonly EXPORTER_DIR=\/run\/mysql-exporter\b/m);
       assert.match(lib, /^readonly EXPORTER_LOCAL_PORT=9105\b/m);
-      assert.deepStrictEqual(exporter.command, ["mysqld_exporter", "--config.my-cnf=/run/mysql-exporter/exporter.cnf", "--web.listen-address=127.0.0.1:9105"]);
+      assert.deepStrictEqual(exporter.command, [
+        "mysqld_exporter",
+        "--config.my-cnf=/run/mysql-exporter/exporter.cnf",
+        "--web.listen-address=127.0.0.1:9105",
+      ]);
     });
 
-    it("exposes no port itself: port 9104, named \"metrics\", is the sidecar's, which passes on plain GET /metrics only", function () {
+    it('exposes no port itself: port 9104, named "metrics", is the sidecar\'s, which passes on plain GET /metrics only', function () {
       assert.strictEqual(exporter.ports, undefined);
       const sidecar = (pod.containers as AnyObject[]).find((c) => c.name === "sidecar")!;
-      assert.deepStrictEqual(sidecar.ports.filter((p: AnyObject) => p.name === "metrics"), [{ name: "metrics", containerPort: 9104 }]);
+      assert.deepStrictEqual(
+        sidecar.ports.filter((p: AnyObject) => p.name === "metrics"),
+        [{ name: "metrics", containerPort: 9104 }],
+      );
     });
 
     it("mounts only the socket (run) and its own login volume, read-only (no Secret, TLS, data, scripts, configuration or root's file)", function () {
@@ -225,7 +294,10 @@ describe("metrics exporter", function () {
     });
 
     it("has no credentials in env, args or command: no env at all, no password, no secretKeyRef, no DSN", function () {
-      assert.ok(!("env" in exporter) && !("envFrom" in exporter) && !("args" in exporter), Object.keys(exporter).join(", "));
+      assert.ok(
+        !("env" in exporter) && !("envFrom" in exporter) && !("args" in exporter),
+        Object.keys(exporter).join(", "),
+      );
       const text = JSON.stringify(exporter);
       assert.ok(!/pw-xyz|KEY-xyz|password|secretKeyRef|DATA_SOURCE_NAME|@tcp\(/i.test(text), text);
     });
@@ -238,20 +310,37 @@ describe("metrics exporter", function () {
     });
 
     it("puts exporter-password into the credentials Secret, next to the other keys", function () {
-      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(),
-        ["app-password", "backup-password", "exporter-password", "monitor-password", "replication-password", "root-password"]);
+      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(), [
+        "app-password",
+        "backup-password",
+        "exporter-password",
+        "monitor-password",
+        "replication-password",
+        "root-password",
+      ]);
       assert.ok(requiredSecretKeys(resolveArgs("db")).includes("exporter-password"));
     });
 
     it("renders a ClusterIP metrics Service <name>-metrics that selects the cluster's pods and targets the exporter's \"metrics\" port on 9104", function () {
       const svc = m.metricsService as AnyObject;
       validate(Service, svc);
-      assert.deepStrictEqual(svc.metadata, { name: "db-metrics", namespace: "data", labels: { ...sts.metadata.labels, "app.kubernetes.io/component": "metrics" } });
-      assert.deepStrictEqual(svc.spec, {
-        type: "ClusterIP", publishNotReadyAddresses: true, selector: sts.spec.selector.matchLabels, ports: [{ name: "metrics", port: 9104, targetPort: "metrics" }],
+      assert.deepStrictEqual(svc.metadata, {
+        name: "db-metrics",
+        namespace: "data",
+        labels: { ...sts.metadata.labels, "app.kubernetes.io/component": "metrics" },
       });
-      assert.ok(Object.entries<string>(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v));
-      const target = (pod.containers as AnyObject[]).flatMap((c) => (c.ports ?? []).map((p: AnyObject) => ({ container: c.name, ...p }))).filter((p) => p.name === svc.spec.ports[0].targetPort);
+      assert.deepStrictEqual(svc.spec, {
+        type: "ClusterIP",
+        publishNotReadyAddresses: true,
+        selector: sts.spec.selector.matchLabels,
+        ports: [{ name: "metrics", port: 9104, targetPort: "metrics" }],
+      });
+      assert.ok(
+        Object.entries<string>(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v),
+      );
+      const target = (pod.containers as AnyObject[])
+        .flatMap((c) => (c.ports ?? []).map((p: AnyObject) => ({ container: c.name, ...p })))
+        .filter((p) => p.name === svc.spec.ports[0].targetPort);
       assert.deepStrictEqual(target, [{ container: "sidecar", name: "metrics", containerPort: 9104 }]);
     });
 
@@ -266,14 +355,23 @@ describe("metrics exporter", function () {
     const svc = m.metricsService as AnyObject;
 
     it("renders a monitoring.coreos.com/v1 ServiceMonitor named like the metrics Service, in its namespace", function () {
-      assert.deepStrictEqual([sm.apiVersion, sm.kind, sm.metadata.name, sm.metadata.namespace], ["monitoring.coreos.com/v1", "ServiceMonitor", "db-metrics", "data"]);
+      assert.deepStrictEqual(
+        [sm.apiVersion, sm.kind, sm.metadata.name, sm.metadata.namespace],
+        ["monitoring.coreos.com/v1", "ServiceMonitor", "db-metrics", "data"],
+      );
     });
 
     it("selects the metrics Service by its labels, and not the headless or read Service (nor another cluster's metrics Service)", function () {
       assert.ok(selects(sm.spec.selector, svc.metadata.labels));
-      assert.ok(!selects(sm.spec.selector, (m.headlessService as AnyObject).metadata.labels), "selects the headless Service");
+      assert.ok(
+        !selects(sm.spec.selector, (m.headlessService as AnyObject).metadata.labels),
+        "selects the headless Service",
+      );
       assert.ok(!selects(sm.spec.selector, (m.readService as AnyObject).metadata.labels), "selects the read Service");
-      assert.ok(!selects(sm.spec.selector, (render({}, "other").m.metricsService as AnyObject).metadata.labels), "selects another cluster's metrics Service");
+      assert.ok(
+        !selects(sm.spec.selector, (render({}, "other").m.metricsService as AnyObject).metadata.labels),
+        "selects another cluster's metrics Service",
+      );
     });
 
     it("scrapes the metrics Service's port by its name, every 30s", function () {
@@ -287,7 +385,10 @@ describe("metrics exporter", function () {
 
     it("runs no exporter container and exposes no port 9104", function () {
       assert.strictEqual(exporterOf(pod), undefined);
-      assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar"]);
+      assert.deepStrictEqual(
+        pod.containers.map((c: AnyObject) => c.name),
+        ["mysql", "sidecar"],
+      );
       assert.ok(!JSON.stringify(pod).includes("9104"));
     });
 
@@ -298,15 +399,23 @@ describe("metrics exporter", function () {
     });
 
     it("leaves exporter-password out of the credentials Secret and the required keys", function () {
-      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(),
-        ["app-password", "backup-password", "monitor-password", "replication-password", "root-password"]);
+      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(), [
+        "app-password",
+        "backup-password",
+        "monitor-password",
+        "replication-password",
+        "root-password",
+      ]);
       assert.ok(!requiredSecretKeys(resolveArgs("db", { metrics: false })).includes("exporter-password"));
     });
   });
 
   it("uses the exporterImage setting for the exporter container only", function () {
     const { pod } = render({ exporterImage: "registry.example/mysqld-exporter:v0.16.0" });
-    assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.image), ["mysql:8.4", "percona/percona-xtrabackup:8.4", "registry.example/mysqld-exporter:v0.16.0"]);
+    assert.deepStrictEqual(
+      pod.containers.map((c: AnyObject) => c.image),
+      ["mysql:8.4", "percona/percona-xtrabackup:8.4", "registry.example/mysqld-exporter:v0.16.0"],
+    );
   });
 });
 
@@ -326,25 +435,41 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
    * into a temporary directory; DB_CLIENT is a stub that saves the SQL it gets.
    * Keys in `empty` get empty files. Returns the SQL, or throws with the script's stderr.
    */
-  function runEnsureUsers(keys: string[], flavor: string, env: Record<string, string> = {}, empty: string[] = []): string {
+  function runEnsureUsers(
+    keys: string[],
+    flavor: string,
+    env: Record<string, string> = {},
+    empty: string[] = [],
+  ): string {
     const dir = fs.mkdtempSync(path.join(work, "run-"));
     const scripts = path.join(dir, "scripts");
     const secrets = path.join(dir, "secrets");
     const run = path.join(dir, "run");
     for (const d of [scripts, secrets, run]) fs.mkdirSync(d);
-    for (const file of ["lib.sh", "ensure-users.sh"]) fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(scripts, file));
+    for (const file of ["lib.sh", "ensure-users.sh"])
+      fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(scripts, file));
     const lib = fs.readFileSync(path.join(scripts, "lib.sh"), "utf8");
-    const patched = lib.replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`).replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`)
+    const patched = lib
+      .replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`)
+      .replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`)
       .replace(/^readonly PRIVATE_DIR=\S+/m, `readonly PRIVATE_DIR=${run}`);
     assert.notStrictEqual(patched, lib);
     fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
-    for (const key of keys) fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
+    for (const key of keys)
+      fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
     fs.writeFileSync(path.join(run, "root.cnf"), "[client]\nuser=root\npassword=rootSecret1\n");
     const sqlFile = path.join(dir, "sql.txt");
     const stub = path.join(dir, "db-client");
     fs.writeFileSync(stub, `#!/usr/bin/env bash\ncat >>${JSON.stringify(sqlFile)}\n`, { mode: 0o755 });
     execFileSync("bash", [path.join(scripts, "ensure-users.sh")], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", FLAVOR: flavor, DB_CLIENT: stub, POD_NAME: "db-0", SECRET_NAME: "db-credentials", ...env },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        FLAVOR: flavor,
+        DB_CLIENT: stub,
+        POD_NAME: "db-0",
+        SECRET_NAME: "db-credentials",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     return fs.readFileSync(sqlFile, "utf8");
@@ -356,18 +481,27 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
     it(`creates the exporter user (localhost, 3 connections, read-only grants) when metrics are on, for ${flavor}`, function () {
       const sql = runEnsureUsers([...BASE_KEYS, "exporter-password"], flavor, { METRICS: "true" });
       // MariaDB gets PASSWORD()'s hash, never the text (lib.sh identified_by).
-      const auth = flavor === "mariadb" ? "IDENTIFIED BY PASSWORD '\\*F50A78E49A57A76C1022606EC67420E1239AC0BC'" : "IDENTIFIED BY 'exporterSecret1'";
-      assert.match(sql, new RegExp(`^CREATE USER IF NOT EXISTS 'exporter'@'localhost' ${auth} WITH MAX_USER_CONNECTIONS 3;$`, "m"));
+      const auth =
+        flavor === "mariadb"
+          ? "IDENTIFIED BY PASSWORD '\\*F50A78E49A57A76C1022606EC67420E1239AC0BC'"
+          : "IDENTIFIED BY 'exporterSecret1'";
+      assert.match(
+        sql,
+        new RegExp(`^CREATE USER IF NOT EXISTS 'exporter'@'localhost' ${auth} WITH MAX_USER_CONNECTIONS 3;$`, "m"),
+      );
       assert.match(sql, new RegExp(`^ALTER USER 'exporter'@'localhost' ${auth};$`, "m"));
       const grants = sql.split("\n").filter((l) => /^GRANT .* TO 'exporter'@/.test(l));
       // No BINLOG MONITOR on MariaDB (it would show binary log events); an earlier version's grant is taken back.
       const privileges = flavor === "mariadb" ? "PROCESS, SLAVE MONITOR" : "PROCESS, REPLICATION CLIENT";
       if (flavor === "mariadb") assert.match(sql, /^REVOKE BINLOG MONITOR ON \*\.\* FROM 'exporter'@'localhost';$/m);
-      assert.deepStrictEqual(grants.filter((g) => !g.startsWith("GRANT BINLOG MONITOR ")), [
-        `GRANT ${privileges} ON *.* TO 'exporter'@'localhost';`,
-        "GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';",
-        "GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';",
-      ]);
+      assert.deepStrictEqual(
+        grants.filter((g) => !g.startsWith("GRANT BINLOG MONITOR ")),
+        [
+          `GRANT ${privileges} ON *.* TO 'exporter'@'localhost';`,
+          "GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';",
+          "GRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';",
+        ],
+      );
       assert.ok(!/exporter'@'%'/.test(sql), "the exporter user is reachable over the network");
     });
 
@@ -379,7 +513,12 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
   }
 
   it("fails naming the key when metrics are on and exporter-password is empty", function () {
-    assert.throws(() => runEnsureUsers([...BASE_KEYS, "exporter-password"], "mysql", { METRICS: "true" }, ["exporter-password"]),
-      (error: { stderr?: Buffer }) => /password "exporter-password" is empty or missing: set key "exporter-password" in Secret db-credentials/.test(String(error.stderr)));
+    assert.throws(
+      () => runEnsureUsers([...BASE_KEYS, "exporter-password"], "mysql", { METRICS: "true" }, ["exporter-password"]),
+      (error: { stderr?: Buffer }) =>
+        /password "exporter-password" is empty or missing: set key "exporter-password" in Secret db-credentials/.test(
+          String(error.stderr),
+        ),
+    );
   });
 });

@@ -20,7 +20,12 @@ import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
-import { PASSWORD_PLACEHOLDER, renderManifests, renderObjects, TLS_PLACEHOLDER } from "../../../components/mysql-cluster/render";
+import {
+  PASSWORD_PLACEHOLDER,
+  renderManifests,
+  renderObjects,
+  TLS_PLACEHOLDER,
+} from "../../../components/mysql-cluster/render";
 import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { readStackConfig } from "../../../tools/stack-file";
 
@@ -67,7 +72,8 @@ function validateServiceMonitor(obj: AnyObject): void {
 
 /** Throws unless the object validates against the Kubernetes schema of its kind. */
 function validateSchema(obj: AnyObject): void {
-  if (obj.apiVersion === "monitoring.coreos.com/v1" && obj.kind === "ServiceMonitor") return validateServiceMonitor(obj);
+  if (obj.apiVersion === "monitoring.coreos.com/v1" && obj.kind === "ServiceMonitor")
+    return validateServiceMonitor(obj);
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
   assert.ok(Model, `no schema model for ${obj.apiVersion}/${obj.kind}`);
   try {
@@ -81,19 +87,24 @@ function validateSchema(obj: AnyObject): void {
 function validateNames(obj: AnyObject): void {
   const where = `${obj.kind} ${obj.metadata.name}`;
   const name: string = obj.metadata.name;
-  if (obj.kind === "Service") assert.ok(DNS_1035_LABEL.test(name) && name.length <= 63, `${where}: Service names are DNS-1035 labels`);
+  if (obj.kind === "Service")
+    assert.ok(DNS_1035_LABEL.test(name) && name.length <= 63, `${where}: Service names are DNS-1035 labels`);
   else assert.ok(DNS_SUBDOMAIN.test(name) && name.length <= 253, `${where}: not a DNS subdomain`);
   assert.ok(DNS_LABEL.test(obj.metadata.namespace) && obj.metadata.namespace.length <= 63, `${where}: namespace`);
   const labelSets: Record<string, string>[] = [obj.metadata.labels ?? {}];
   if (obj.kind === "StatefulSet") {
     // The StatefulSet controller labels pods "controller-revision-hash: <name>-<10 chars>" and names them "<name>-<N>".
     assert.ok(`${name}-0123456789`.length <= 63, `${where}: controller-revision-hash label would exceed 63 characters`);
-    assert.ok(DNS_LABEL.test(`${name}-${obj.spec.replicas - 1}`) && `${name}-${obj.spec.replicas - 1}`.length <= 63, `${where}: pod names`);
+    assert.ok(
+      DNS_LABEL.test(`${name}-${obj.spec.replicas - 1}`) && `${name}-${obj.spec.replicas - 1}`.length <= 63,
+      `${where}: pod names`,
+    );
     labelSets.push(obj.spec.template.metadata.labels, obj.spec.selector.matchLabels);
     const pod = obj.spec.template.spec;
     for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
       assert.ok(DNS_LABEL.test(c.name), `${where}: container name ${c.name}`);
-      for (const p of c.ports ?? []) assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
+      for (const p of c.ports ?? [])
+        assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
       for (const e of c.env ?? []) assert.ok(ENV_NAME.test(e.name), `${where}: env name ${e.name}`);
       const envNames = (c.env ?? []).map((e: AnyObject) => e.name);
       assert.strictEqual(new Set(envNames).size, envNames.length, `${where}: ${c.name} has duplicate env names`);
@@ -102,7 +113,8 @@ function validateNames(obj: AnyObject): void {
   }
   if (obj.kind === "Service") {
     labelSets.push(obj.spec.selector ?? {});
-    for (const p of obj.spec.ports) assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
+    for (const p of obj.spec.ports)
+      assert.ok(PORT_NAME.test(p.name) && p.name.length <= 15, `${where}: port name ${p.name}`);
   }
   if (obj.kind === "NetworkPolicy") {
     labelSets.push(obj.spec.podSelector.matchLabels ?? {});
@@ -116,13 +128,17 @@ function validateNames(obj: AnyObject): void {
   if (obj.kind === "PodDisruptionBudget") labelSets.push(obj.spec.selector.matchLabels);
   if (obj.kind === "ServiceMonitor") labelSets.push(obj.spec.selector.matchLabels);
   if (obj.kind === "ConfigMap" || obj.kind === "Secret") {
-    for (const key of Object.keys(obj.data ?? obj.stringData ?? {})) assert.match(key, /^[-._a-zA-Z0-9]+$/, `${where}: key ${key}`);
+    for (const key of Object.keys(obj.data ?? obj.stringData ?? {}))
+      assert.match(key, /^[-._a-zA-Z0-9]+$/, `${where}: key ${key}`);
   }
   for (const labels of labelSets) {
     for (const [k, v] of Object.entries(labels)) {
       assert.ok(v.length <= 63 && LABEL_VALUE.test(v), `${where}: label ${k}=${v}`);
       const [prefix, label] = k.includes("/") ? k.split("/") : [undefined, k];
-      assert.ok(LABEL_NAME.test(label) && (prefix === undefined || (DNS_SUBDOMAIN.test(prefix) && prefix.length <= 253)), `${where}: label key ${k}`);
+      assert.ok(
+        LABEL_NAME.test(label) && (prefix === undefined || (DNS_SUBDOMAIN.test(prefix) && prefix.length <= 253)),
+        `${where}: label key ${k}`,
+      );
     }
   }
 }
@@ -132,7 +148,16 @@ function restrictedViolations(pod: AnyObject): string[] {
   const problems: string[] = [];
   const podSc = pod.securityContext ?? {};
   if (pod.hostNetwork || pod.hostPID || pod.hostIPC) problems.push("host namespaces");
-  const allowedVolumes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+  const allowedVolumes = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+  ];
   for (const v of pod.volumes ?? []) {
     const kinds = Object.keys(v).filter((k) => k !== "name");
     for (const kind of kinds) if (!allowedVolumes.includes(kind)) problems.push(`volume ${v.name} of type ${kind}`);
@@ -144,7 +169,8 @@ function restrictedViolations(pod: AnyObject): string[] {
     if (sc.privileged) problems.push(`${c.name}: privileged`);
     if (sc.allowPrivilegeEscalation !== false) problems.push(`${c.name}: allowPrivilegeEscalation is not false`);
     if (!(sc.capabilities?.drop ?? []).includes("ALL")) problems.push(`${c.name}: capabilities do not drop ALL`);
-    for (const cap of sc.capabilities?.add ?? []) if (cap !== "NET_BIND_SERVICE") problems.push(`${c.name}: adds capability ${cap}`);
+    for (const cap of sc.capabilities?.add ?? [])
+      if (cap !== "NET_BIND_SERVICE") problems.push(`${c.name}: adds capability ${cap}`);
     if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) problems.push(`${c.name}: runAsNonRoot is not true`);
     if (sc.runAsUser === 0) problems.push(`${c.name}: runAsUser 0`);
     const seccomp = sc.seccompProfile?.type ?? podSc.seccompProfile?.type;
@@ -157,7 +183,9 @@ function restrictedViolations(pod: AnyObject): string[] {
 
 /** Containers whose root filesystem is writable: every write must go to a volume. */
 function writableRootFilesystems(pod: AnyObject): string[] {
-  return [...(pod.initContainers ?? []), ...(pod.containers ?? [])].filter((c) => c.securityContext?.readOnlyRootFilesystem !== true).map((c) => c.name);
+  return [...(pod.initContainers ?? []), ...(pod.containers ?? [])]
+    .filter((c) => c.securityContext?.readOnlyRootFilesystem !== true)
+    .map((c) => c.name);
 }
 
 function checkAll(objects: AnyObject[]): void {
@@ -167,7 +195,11 @@ function checkAll(objects: AnyObject[]): void {
   }
   const sts = objects.find((o) => o.kind === "StatefulSet")!;
   assert.deepStrictEqual(restrictedViolations(sts.spec.template.spec), []);
-  assert.deepStrictEqual(writableRootFilesystems(sts.spec.template.spec), [], "containers without readOnlyRootFilesystem");
+  assert.deepStrictEqual(
+    writableRootFilesystems(sts.spec.template.spec),
+    [],
+    "containers without readOnlyRootFilesystem",
+  );
 }
 
 // ---- What the pod scripts read from the environment ----
@@ -180,7 +212,12 @@ function scriptsRunBy(text: string): string[] {
 /** The script files a container runs, transitively, starting from its command and probes. */
 function containerScripts(container: AnyObject): string[] {
   const start: string[] = [];
-  for (const command of [container.command, container.startupProbe?.exec?.command, container.livenessProbe?.exec?.command, container.readinessProbe?.exec?.command]) {
+  for (const command of [
+    container.command,
+    container.startupProbe?.exec?.command,
+    container.livenessProbe?.exec?.command,
+    container.readinessProbe?.exec?.command,
+  ]) {
     for (const word of command ?? []) {
       const m = /^\/scripts\/([\w.-]+\.sh)$/.exec(word);
       if (m) start.push(m[1]);
@@ -263,7 +300,10 @@ function codeWithLibCalls(file: string): string {
  * checks), exporter-password without metrics (METRICS=false skips it), and any
  * key whose file the code tests for first (`-r $SECRETS_DIR/KEY`).
  */
-function passwordKeysRead(files: string[], args: { appUser?: string; metrics?: boolean }): { all: Set<string>; required: Set<string> } {
+function passwordKeysRead(
+  files: string[],
+  args: { appUser?: string; metrics?: boolean },
+): { all: Set<string>; required: Set<string> } {
   const all = new Set<string>();
   const optional = new Set<string>();
   const known = Object.values(SECRET_KEYS) as string[];
@@ -288,7 +328,13 @@ function readsSecretDirectory(files: string[]): boolean {
 
 /** Whether the scripts need the TLS files (directly or through a lib.sh function): a TLS connection to a peer, the backup stream, or a server started with server.cnf. */
 function needsTls(files: string[]): boolean {
-  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(codeWithLibCalls(f)));
+  return files
+    .filter((f) => f !== "lib.sh")
+    .some((f) =>
+      /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(
+        codeWithLibCalls(f),
+      ),
+    );
 }
 
 /** Whether the scripts read the topology (which ordinal is the primary), directly or through a lib.sh function. */
@@ -319,13 +365,24 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   const pod = sts.spec.template.spec;
   const names = clusterNames(args);
   const volumes = Object.fromEntries((pod.volumes as AnyObject[]).map((v) => [v.name, v]));
-  assert.strictEqual(volumes.secrets?.secret?.secretName, names.secret, "the secrets volume does not name the credentials Secret");
+  assert.strictEqual(
+    volumes.secrets?.secret?.secretName,
+    names.secret,
+    "the secrets volume does not name the credentials Secret",
+  );
   assert.strictEqual(volumes.tls?.secret?.secretName, names.tlsSecret, "the tls volume does not name the TLS Secret");
-  const secretVolumes = (pod.volumes as AnyObject[]).filter((v) => v.secret).map((v) => v.name).sort();
+  const secretVolumes = (pod.volumes as AnyObject[])
+    .filter((v) => v.secret)
+    .map((v) => v.name)
+    .sort();
   // clone-secrets: clone-data's own projection of the credentials Secret (only the keys it reads).
   assert.deepStrictEqual(secretVolumes, ["clone-secrets", "secrets", "tls"]);
   assert.strictEqual(volumes["clone-secrets"].secret.secretName, names.secret);
-  assert.strictEqual(volumes.topology?.configMap?.name, names.topologyConfigMap, "the topology volume does not name the topology ConfigMap");
+  assert.strictEqual(
+    volumes.topology?.configMap?.name,
+    names.topologyConfigMap,
+    "the topology volume does not name the topology ConfigMap",
+  );
   const available = credentialKeys(objects, args);
   const readByAny = new Set<string>();
 
@@ -337,9 +394,16 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
     if (!args.appUser) required.delete("APP_USER");
     if (!args.appDatabase) required.delete("APP_DATABASE");
     const missing = [...required].filter((v) => !env.has(v));
-    assert.deepStrictEqual(missing, [], `container ${container.name} runs ${files.join(", ")} but lacks ${missing.join(", ")}`);
+    assert.deepStrictEqual(
+      missing,
+      [],
+      `container ${container.name} runs ${files.join(", ")} but lacks ${missing.join(", ")}`,
+    );
     assert.ok(![...env].some((v) => /PASSWORD/.test(v)), `container ${container.name} has a password variable`);
-    assert.ok(!(container.env ?? []).some((e: AnyObject) => e.valueFrom?.secretKeyRef), `container ${container.name} takes env from a Secret`);
+    assert.ok(
+      !(container.env ?? []).some((e: AnyObject) => e.valueFrom?.secretKeyRef),
+      `container ${container.name} takes env from a Secret`,
+    );
 
     const mounted = new Set<string>((container.volumeMounts ?? []).map((m: AnyObject) => m.name));
     const { all: keys, required: requiredKeys } = passwordKeysRead(files, args);
@@ -349,16 +413,35 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
     const readsPasswords = keys.size > 0 || readsSecretDirectory(files);
     // Least privilege: the password files only where a script reads them, and of a projection (items) only those keys.
     const secretMount = (container.volumeMounts ?? []).find((m: AnyObject) => m.mountPath === "/etc/mysql-secrets");
-    assert.strictEqual(Boolean(secretMount), readsPasswords,
-      `container ${container.name} runs ${files.join(", ")}, ${readsPasswords ? `reads ${[...keys].join(", ")} but does not mount` : "reads no password but mounts"} the secrets volume`);
+    assert.strictEqual(
+      Boolean(secretMount),
+      readsPasswords,
+      `container ${container.name} runs ${files.join(", ")}, ${readsPasswords ? `reads ${[...keys].join(", ")} but does not mount` : "reads no password but mounts"} the secrets volume`,
+    );
     const items = secretMount ? (volumes[secretMount.name].secret.items as AnyObject[] | undefined) : undefined;
-    if (items) assert.deepStrictEqual(items.map((i) => i.key).sort(), [...keys].sort(), `container ${container.name} projects other keys than it reads`);
-    assert.strictEqual(mounted.has("tls"), needsTls(files), `container ${container.name}: the tls volume is ${mounted.has("tls") ? "mounted but not needed" : "needed but not mounted"}`);
+    if (items)
+      assert.deepStrictEqual(
+        items.map((i) => i.key).sort(),
+        [...keys].sort(),
+        `container ${container.name} projects other keys than it reads`,
+      );
+    assert.strictEqual(
+      mounted.has("tls"),
+      needsTls(files),
+      `container ${container.name}: the tls volume is ${mounted.has("tls") ? "mounted but not needed" : "needed but not mounted"}`,
+    );
     // Without the file, primary_ordinal would fall back to 0 and the pod would follow the wrong primary.
-    assert.strictEqual(mounted.has("topology"), needsTopology(files), `container ${container.name}: the topology volume is ${mounted.has("topology") ? "mounted but not needed" : "needed but not mounted"}`);
+    assert.strictEqual(
+      mounted.has("topology"),
+      needsTopology(files),
+      `container ${container.name}: the topology volume is ${mounted.has("topology") ? "mounted but not needed" : "needed but not mounted"}`,
+    );
   }
   const server = pod.containers.find((c: AnyObject) => c.name === "mysql");
-  assert.ok(!server.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "the server container mounts the passwords");
+  assert.ok(
+    !server.volumeMounts.some((m: AnyObject) => m.name === "secrets"),
+    "the server container mounts the passwords",
+  );
   // Every password the Secret holds is used by some container (no stray credentials).
   const unread = available.filter((k) => !readByAny.has(k));
   assert.deepStrictEqual(unread, [], "passwords in the Secret that no container reads");
@@ -395,20 +478,60 @@ function devStackArgs(): { name: string; args: MySqlClusterArgs } {
 const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["the mysql flavor with defaults", "mysql", {}],
   ["an existingSecret", "shared", { existingSecret: "shared-db-passwords", appDatabase: "app", appUser: "app" }],
-  ["a storageClass and ReadWriteOncePod", "fast", { storageClass: "fast-ssd.example.com", storageAccessMode: "ReadWriteOncePod", storageSize: "1Ti" }],
-  ["a single replica with a CPU limit", "solo", { replicas: 1, cpuRequest: "250m", cpuLimit: "1", memoryRequest: "512Mi", memoryLimit: "2Gi" }],
+  [
+    "a storageClass and ReadWriteOncePod",
+    "fast",
+    { storageClass: "fast-ssd.example.com", storageAccessMode: "ReadWriteOncePod", storageSize: "1Ti" },
+  ],
+  [
+    "a single replica with a CPU limit",
+    "solo",
+    { replicas: 1, cpuRequest: "250m", cpuLimit: "1", memoryRequest: "512Mi", memoryLimit: "2Gi" },
+  ],
   ["an appDatabase without an appUser", "reports", { flavor: "mariadb", appDatabase: "reports" }],
   ["the longest name and 99 replicas", "a".repeat(52), { replicas: 99 }],
   ["a tlsSecret and requireTls false", "owntls", { tlsSecret: "corp-db-tls", requireTls: false, flavor: "mariadb" }],
-  ["client pod and namespace selectors", "clients", { clientPodSelector: { app: "shop", tier: "web" }, clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" } }],
-  ["no NetworkPolicy and a password rotation", "open", { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" }],
+  [
+    "client pod and namespace selectors",
+    "clients",
+    {
+      clientPodSelector: { app: "shop", tier: "web" },
+      clientNamespaceSelector: { "kubernetes.io/metadata.name": "shop" },
+    },
+  ],
+  [
+    "no NetworkPolicy and a password rotation",
+    "open",
+    { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" },
+  ],
   ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, flavor: "mariadb" }],
-  ["a ServiceMonitor and its own exporter image", "watched", { serviceMonitor: true, exporterImage: "registry.example/mysqld-exporter@sha256:0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd" }],
-  ["hard node and zone spread, a priority class and tolerations", "placed", {
-    hardSpread: true, spreadAcrossZones: true, priorityClassName: "db-critical",
-    tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }, { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }],
-  }],
-  ["soft zone spread, metrics with an existingSecret", "softzones", { spreadAcrossZones: true, existingSecret: "softzones-passwords", semiSyncTimeoutMs: 100 }],
+  [
+    "a ServiceMonitor and its own exporter image",
+    "watched",
+    {
+      serviceMonitor: true,
+      exporterImage:
+        "registry.example/mysqld-exporter@sha256:0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd0123abcd",
+    },
+  ],
+  [
+    "hard node and zone spread, a priority class and tolerations",
+    "placed",
+    {
+      hardSpread: true,
+      spreadAcrossZones: true,
+      priorityClassName: "db-critical",
+      tolerations: [
+        { key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 },
+      ],
+    },
+  ],
+  [
+    "soft zone spread, metrics with an existingSecret",
+    "softzones",
+    { spreadAcrossZones: true, existingSecret: "softzones-passwords", semiSyncTimeoutMs: 100 },
+  ],
   ["the primary switched to the last ordinal", "switched", { replicas: 3, primaryOrdinal: 2, flavor: "mariadb" }],
 ];
 
@@ -422,22 +545,25 @@ describe("renderObjects", function () {
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
     it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget, each pod's data claim and the StatefulSet in apply order, and nothing else", function () {
-      assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")), [
-        "Secret/mysql-credentials",
-        "Secret/mysql-tls",
-        "ConfigMap/mysql-config-<hash>",
-        "ConfigMap/mysql-topology",
-        "Service/mysql",
-        "Service/mysql-write",
-        "Service/mysql-read",
-        "Service/mysql-metrics",
-        "NetworkPolicy/mysql",
-        "PodDisruptionBudget/mysql",
-        "PersistentVolumeClaim/data-mysql-0",
-        "PersistentVolumeClaim/data-mysql-1",
-        "PersistentVolumeClaim/data-mysql-2",
-        "StatefulSet/mysql",
-      ]);
+      assert.deepStrictEqual(
+        objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "-<hash>")),
+        [
+          "Secret/mysql-credentials",
+          "Secret/mysql-tls",
+          "ConfigMap/mysql-config-<hash>",
+          "ConfigMap/mysql-topology",
+          "Service/mysql",
+          "Service/mysql-write",
+          "Service/mysql-read",
+          "Service/mysql-metrics",
+          "NetworkPolicy/mysql",
+          "PodDisruptionBudget/mysql",
+          "PersistentVolumeClaim/data-mysql-0",
+          "PersistentVolumeClaim/data-mysql-1",
+          "PersistentVolumeClaim/data-mysql-2",
+          "StatefulSet/mysql",
+        ],
+      );
     });
 
     it("validates every object against the Kubernetes schema, with valid names and labels", function () {
@@ -459,21 +585,34 @@ describe("renderObjects", function () {
 
     it("admits the dev stack's clients (app.kubernetes.io/name=shop) to the database port", function () {
       const policy = objects.find((o) => o.kind === "NetworkPolicy")!;
-      assert.deepStrictEqual(policy.spec.ingress[1], { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }], ports: [{ protocol: "TCP", port: 3306 }] });
+      assert.deepStrictEqual(policy.spec.ingress[1], {
+        from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "shop" } } }],
+        ports: [{ protocol: "TCP", port: 3306 }],
+      });
     });
 
     it("shows placeholders, not passwords or keys, in both Secrets by default", function () {
       const secrets = objects.filter((o) => o.kind === "Secret");
       assert.strictEqual(secrets.length, 2);
-      assert.deepStrictEqual(Object.values(secrets[0].stringData).filter((v) => v !== PASSWORD_PLACEHOLDER), []);
-      assert.deepStrictEqual(Object.values(secrets[1].stringData).filter((v) => v !== TLS_PLACEHOLDER), []);
+      assert.deepStrictEqual(
+        Object.values(secrets[0].stringData).filter((v) => v !== PASSWORD_PLACEHOLDER),
+        [],
+      );
+      assert.deepStrictEqual(
+        Object.values(secrets[1].stringData).filter((v) => v !== TLS_PLACEHOLDER),
+        [],
+      );
     });
 
     it("fills the Secrets from the passwords function and TLS material when given", function () {
       const manifests = renderManifests(resolveArgs(name, args), (key) => `value-of-${key}`, TLS_MATERIAL);
       assert.strictEqual(manifests.secret!.stringData["root-password"], "value-of-root-password");
       assert.strictEqual(manifests.secret!.stringData["app-password"], "value-of-app-password");
-      assert.deepStrictEqual(manifests.tlsSecret!.stringData, { "tls.crt": "CERT-xyz", "tls.key": "KEY-xyz", "ca.crt": "CA-xyz" });
+      assert.deepStrictEqual(manifests.tlsSecret!.stringData, {
+        "tls.crt": "CERT-xyz",
+        "tls.key": "KEY-xyz",
+        "ca.crt": "CA-xyz",
+      });
     });
   });
 
@@ -493,25 +632,70 @@ describe("renderObjects", function () {
 
   it("renders no credentials Secret with an existingSecret, and still the TLS Secret", function () {
     const objects = renderObjects(resolveArgs("db", { existingSecret: "mine" })) as AnyObject[];
-    assert.deepStrictEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")), [
-      "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "NetworkPolicy/db", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
-    ]);
+    assert.deepStrictEqual(
+      objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, "")),
+      [
+        "Secret/db-tls",
+        "ConfigMap/db-config",
+        "ConfigMap/db-topology",
+        "Service/db",
+        "Service/db-write",
+        "Service/db-read",
+        "Service/db-metrics",
+        "NetworkPolicy/db",
+        "PodDisruptionBudget/db",
+        "PersistentVolumeClaim/data-db-0",
+        "PersistentVolumeClaim/data-db-1",
+        "PersistentVolumeClaim/data-db-2",
+        "StatefulSet/db",
+      ],
+    );
   });
 
   it("renders the ServiceMonitor after the metrics Service with serviceMonitor, and neither with metrics false", function () {
-    const list = (args: MySqlClusterArgs) => (renderObjects(resolveArgs("db", args)) as AnyObject[]).map((o) => `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, ""));
+    const list = (args: MySqlClusterArgs) =>
+      (renderObjects(resolveArgs("db", args)) as AnyObject[]).map((o) =>
+        `${o.kind}/${o.metadata.name}`.replace(/-[0-9a-f]{10}$/, ""),
+      );
     assert.deepStrictEqual(list({ serviceMonitor: true }), [
-      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "Service/db-metrics", "ServiceMonitor/db-metrics",
-      "NetworkPolicy/db", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
+      "Secret/db-credentials",
+      "Secret/db-tls",
+      "ConfigMap/db-config",
+      "ConfigMap/db-topology",
+      "Service/db",
+      "Service/db-write",
+      "Service/db-read",
+      "Service/db-metrics",
+      "ServiceMonitor/db-metrics",
+      "NetworkPolicy/db",
+      "PodDisruptionBudget/db",
+      "PersistentVolumeClaim/data-db-0",
+      "PersistentVolumeClaim/data-db-1",
+      "PersistentVolumeClaim/data-db-2",
+      "StatefulSet/db",
     ]);
     assert.deepStrictEqual(list({ metrics: false, networkPolicy: false }), [
-      "Secret/db-credentials", "Secret/db-tls", "ConfigMap/db-config", "ConfigMap/db-topology", "Service/db", "Service/db-write", "Service/db-read", "PodDisruptionBudget/db", "PersistentVolumeClaim/data-db-0", "PersistentVolumeClaim/data-db-1", "PersistentVolumeClaim/data-db-2", "StatefulSet/db",
+      "Secret/db-credentials",
+      "Secret/db-tls",
+      "ConfigMap/db-config",
+      "ConfigMap/db-topology",
+      "Service/db",
+      "Service/db-write",
+      "Service/db-read",
+      "PodDisruptionBudget/db",
+      "PersistentVolumeClaim/data-db-0",
+      "PersistentVolumeClaim/data-db-1",
+      "PersistentVolumeClaim/data-db-2",
+      "StatefulSet/db",
     ]);
   });
 
   it("renders no TLS Secret with a tlsSecret, and mounts the user's Secret instead", function () {
     const objects = renderObjects(resolveArgs("db", { tlsSecret: "corp-db-tls" })) as AnyObject[];
-    assert.deepStrictEqual(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name), ["db-credentials"]);
+    assert.deepStrictEqual(
+      objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name),
+      ["db-credentials"],
+    );
     const sts = objects.find((o) => o.kind === "StatefulSet")!;
     const tls = sts.spec.template.spec.volumes.find((v: AnyObject) => v.name === "tls");
     assert.deepStrictEqual(tls.secret, { secretName: "corp-db-tls", defaultMode: 0o440 });
@@ -531,14 +715,19 @@ describe("renderObjects", function () {
     assert.match(cnf({ requireTls: false }), /^require_secure_transport = OFF$/m);
     assert.strictEqual(cnf({ requireTls: false }).match(/require_secure_transport/g)!.length, 1);
     for (const args of [{}, { requireTls: false }]) {
-      for (const option of ["ssl_cert = /etc/mysql-tls/tls.crt", "ssl_key = /etc/mysql-tls/tls.key", "ssl_ca = /etc/mysql-tls/ca.crt"]) {
+      for (const option of [
+        "ssl_cert = /etc/mysql-tls/tls.crt",
+        "ssl_key = /etc/mysql-tls/tls.key",
+        "ssl_ca = /etc/mysql-tls/ca.crt",
+      ]) {
         assert.match(cnf(args), new RegExp(`^${option}$`, "m"), `${option} with ${JSON.stringify(args)}`);
       }
     }
   });
 
   it("sets storageClassName only when a storageClass is given", function () {
-    const claim = (args: MySqlClusterArgs) => (renderManifests(resolveArgs("db", args)).statefulSet.spec as AnyObject).volumeClaimTemplates[0].spec;
+    const claim = (args: MySqlClusterArgs) =>
+      (renderManifests(resolveArgs("db", args)).statefulSet.spec as AnyObject).volumeClaimTemplates[0].spec;
     assert.ok(!("storageClassName" in claim({})));
     assert.strictEqual(claim({ storageClass: "gold" }).storageClassName, "gold");
   });
@@ -553,10 +742,15 @@ describe("renderObjects", function () {
         const resolved = resolveArgs(name, args);
         const names = clusterNames(resolved);
         const objects = renderObjects(resolved, PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-        const expected: [string, string][] = requiredSecretKeys(resolved).map((key) => [PASSWORD_OF(key), `Secret/${names.secret}:stringData.${key}`]);
-        if (!resolved.tlsSecret) expected.push([TLS_MATERIAL.key, `Secret/${names.tlsSecret}:stringData.${TLS_KEYS.key}`]);
+        const expected: [string, string][] = requiredSecretKeys(resolved).map((key) => [
+          PASSWORD_OF(key),
+          `Secret/${names.secret}:stringData.${key}`,
+        ]);
+        if (!resolved.tlsSecret)
+          expected.push([TLS_MATERIAL.key, `Secret/${names.tlsSecret}:stringData.${TLS_KEYS.key}`]);
         assert.ok(expected.length >= 4);
-        for (const [value, where] of expected) assert.deepStrictEqual(occurrences(objects, value), [where], `where ${value} occurs`);
+        for (const [value, where] of expected)
+          assert.deepStrictEqual(occurrences(objects, value), [where], `where ${value} occurs`);
         // Nothing that looks like one of them either, in any object but the Secrets.
         for (const obj of objects.filter((o) => o.kind !== "Secret")) {
           const text = JSON.stringify(obj);
@@ -566,10 +760,38 @@ describe("renderObjects", function () {
     }
 
     it("stay out of the ConfigMaps, StatefulSet (env, args, command), Services, ServiceMonitor, NetworkPolicy and PodDisruptionBudget of every kind rendered", function () {
-      const objects = renderObjects(resolveArgs("db", { appDatabase: "app", appUser: "app", clientPodSelector: { app: "x" }, serviceMonitor: true }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-      assert.deepStrictEqual(objects.map((o) => o.kind).sort(),
-        ["ConfigMap", "ConfigMap", "NetworkPolicy", "PersistentVolumeClaim", "PersistentVolumeClaim", "PersistentVolumeClaim", "PodDisruptionBudget", "Secret", "Secret", "Service", "Service", "Service", "Service", "ServiceMonitor", "StatefulSet"]);
-      for (const obj of objects.filter((o) => o.kind !== "Secret")) assert.ok(!/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
+      const objects = renderObjects(
+        resolveArgs("db", {
+          appDatabase: "app",
+          appUser: "app",
+          clientPodSelector: { app: "x" },
+          serviceMonitor: true,
+        }),
+        PASSWORD_OF,
+        TLS_MATERIAL,
+      ) as AnyObject[];
+      assert.deepStrictEqual(objects.map((o) => o.kind).sort(), [
+        "ConfigMap",
+        "ConfigMap",
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+        "PersistentVolumeClaim",
+        "PersistentVolumeClaim",
+        "PodDisruptionBudget",
+        "Secret",
+        "Secret",
+        "Service",
+        "Service",
+        "Service",
+        "Service",
+        "ServiceMonitor",
+        "StatefulSet",
+      ]);
+      for (const obj of objects.filter((o) => o.kind !== "Secret"))
+        assert.ok(
+          !/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)),
+          `${obj.kind} ${obj.metadata.name} contains a secret value`,
+        );
       const sts = objects.find((o) => o.kind === "StatefulSet")!;
       const pod = sts.spec.template.spec;
       for (const c of [...pod.initContainers, ...pod.containers]) {
@@ -580,105 +802,141 @@ describe("renderObjects", function () {
   });
 
   describe("for random valid settings (fast-check)", function () {
-    const quantity = (units: string[], max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.constantFrom(...units)).map(([n, u]) => `${n}${u}`);
+    const quantity = (units: string[], max: number) =>
+      fc.tuple(fc.integer({ min: 1, max }), fc.constantFrom(...units)).map(([n, u]) => `${n}${u}`);
     const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
-    const labelKey = fc.tuple(
-      fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?(\.[a-z]{2,5})?$/), { nil: undefined }),
-      fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/),
-    ).map(([prefix, label]) => (prefix ? `${prefix}/${label}` : label));
+    const labelKey = fc
+      .tuple(
+        fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?(\.[a-z]{2,5})?$/), { nil: undefined }),
+        fc.stringMatching(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?$/),
+      )
+      .map(([prefix, label]) => (prefix ? `${prefix}/${label}` : label));
     const labelValue = fc.stringMatching(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,20}[A-Za-z0-9])?)?$/);
     const selector = fc.option(
-      fc.uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k }).map((pairs) => Object.fromEntries(pairs)),
+      fc
+        .uniqueArray(fc.tuple(labelKey, labelValue), { minLength: 1, maxLength: 3, selector: ([k]) => k })
+        .map((pairs) => Object.fromEntries(pairs)),
       { nil: undefined },
     );
     // Tolerations the API server accepts: Exists without a value, Equal with a key; tolerationSeconds only with NoExecute.
     const toleration = fc.oneof(
-      fc.record({ key: labelKey, operator: fc.constant("Equal"), value: labelValue, effect: fc.constantFrom("NoSchedule", "PreferNoSchedule") }),
+      fc.record({
+        key: labelKey,
+        operator: fc.constant("Equal"),
+        value: labelValue,
+        effect: fc.constantFrom("NoSchedule", "PreferNoSchedule"),
+      }),
       fc.record({ key: labelKey, operator: fc.constant("Exists") }),
-      fc.record({ key: labelKey, operator: fc.constant("Exists"), effect: fc.constant("NoExecute"), tolerationSeconds: fc.nat({ max: 86400 }) }),
+      fc.record({
+        key: labelKey,
+        operator: fc.constant("Exists"),
+        effect: fc.constant("NoExecute"),
+        tolerationSeconds: fc.nat({ max: 86400 }),
+      }),
       fc.constant({ operator: "Exists" }),
     );
-    const argsArb = fc.record(
-      {
-        name: fc.stringMatching(/^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$/),
-        namespace: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/),
-        replicas: fc.integer({ min: 1, max: 99 }),
-        // Reduced below replicas in the map.
-        primaryOrdinal: fc.option(fc.nat({ max: 98 }), { nil: undefined }),
-        flavor: fc.constantFrom("mysql" as const, "mariadb" as const),
-        storageSize: quantity(["Mi", "Gi", "Ti", "G"], 2000).filter((q) => !/^[0-9]+$/.test(q)),
-        storageClass: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/), { nil: undefined }),
-        storageAccessMode: fc.constantFrom("ReadWriteOnce" as const, "ReadWriteOncePod" as const),
-        memoryGi: fc.integer({ min: 1, max: 64 }),
-        cpuMillis: fc.integer({ min: 1, max: 16000 }),
-        app: fc.option(fc.tuple(identifier, fc.option(identifier, { nil: undefined })), { nil: undefined }),
-        existingSecret: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/), { nil: undefined }),
-        maxReadLagSeconds: fc.integer({ min: 1, max: 86400 }),
-        backupParallelism: fc.integer({ min: 1, max: 64 }),
-        requireTls: fc.option(fc.boolean(), { nil: undefined }),
-        tlsSecret: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).map((n) => `tls.${n}`), { nil: undefined }),
-        networkPolicy: fc.option(fc.boolean(), { nil: undefined }),
-        clientPodSelector: selector,
-        clientNamespaceSelector: selector,
-        passwordRotation: fc.option(fc.nat(), { nil: undefined }),
-        spreadAcrossZones: fc.option(fc.boolean(), { nil: undefined }),
-        hardSpread: fc.option(fc.boolean(), { nil: undefined }),
-        priorityClassName: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/), { nil: undefined }),
-        tolerations: fc.option(fc.array(toleration, { maxLength: 3 }), { nil: undefined }),
-        semiSync: fc.option(fc.boolean(), { nil: undefined }),
-        semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
-        metrics: fc.option(fc.boolean(), { nil: undefined }),
-        // Image references in distribution/reference's grammar (path components of [a-z0-9] joined by "." "_" "__" or dashes).
-        exporterImage: fc.option(fc.stringMatching(/^[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}(\/[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}){0,2}(:[a-z0-9][-a-z0-9._]{0,10})?$/), { nil: undefined }),
-        serviceMonitor: fc.option(fc.boolean(), { nil: undefined }),
-      },
-      { requiredKeys: ["name", "replicas", "flavor", "storageSize", "storageAccessMode", "memoryGi", "cpuMillis"] },
-    )
+    const argsArb = fc
+      .record(
+        {
+          name: fc.stringMatching(/^[a-z]([-a-z0-9]{0,50}[a-z0-9])?$/),
+          namespace: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/),
+          replicas: fc.integer({ min: 1, max: 99 }),
+          // Reduced below replicas in the map.
+          primaryOrdinal: fc.option(fc.nat({ max: 98 }), { nil: undefined }),
+          flavor: fc.constantFrom("mysql" as const, "mariadb" as const),
+          storageSize: quantity(["Mi", "Gi", "Ti", "G"], 2000).filter((q) => !/^[0-9]+$/.test(q)),
+          storageClass: fc.option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/), { nil: undefined }),
+          storageAccessMode: fc.constantFrom("ReadWriteOnce" as const, "ReadWriteOncePod" as const),
+          memoryGi: fc.integer({ min: 1, max: 64 }),
+          cpuMillis: fc.integer({ min: 1, max: 16000 }),
+          app: fc.option(fc.tuple(identifier, fc.option(identifier, { nil: undefined })), { nil: undefined }),
+          existingSecret: fc.option(
+            fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/),
+            { nil: undefined },
+          ),
+          maxReadLagSeconds: fc.integer({ min: 1, max: 86400 }),
+          backupParallelism: fc.integer({ min: 1, max: 64 }),
+          requireTls: fc.option(fc.boolean(), { nil: undefined }),
+          tlsSecret: fc.option(
+            fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/).map((n) => `tls.${n}`),
+            { nil: undefined },
+          ),
+          networkPolicy: fc.option(fc.boolean(), { nil: undefined }),
+          clientPodSelector: selector,
+          clientNamespaceSelector: selector,
+          passwordRotation: fc.option(fc.nat(), { nil: undefined }),
+          spreadAcrossZones: fc.option(fc.boolean(), { nil: undefined }),
+          hardSpread: fc.option(fc.boolean(), { nil: undefined }),
+          priorityClassName: fc.option(
+            fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?)?$/),
+            { nil: undefined },
+          ),
+          tolerations: fc.option(fc.array(toleration, { maxLength: 3 }), { nil: undefined }),
+          semiSync: fc.option(fc.boolean(), { nil: undefined }),
+          semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+          metrics: fc.option(fc.boolean(), { nil: undefined }),
+          // Image references in distribution/reference's grammar (path components of [a-z0-9] joined by "." "_" "__" or dashes).
+          exporterImage: fc.option(
+            fc.stringMatching(
+              /^[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}(\/[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}){0,2}(:[a-z0-9][-a-z0-9._]{0,10})?$/,
+            ),
+            { nil: undefined },
+          ),
+          serviceMonitor: fc.option(fc.boolean(), { nil: undefined }),
+        },
+        { requiredKeys: ["name", "replicas", "flavor", "storageSize", "storageAccessMode", "memoryGi", "cpuMillis"] },
+      )
       // One Secret named twice is refused (tested in args.test.ts); so is a ServiceMonitor without metrics.
-      .filter((r) => r.existingSecret === undefined || (r.existingSecret !== r.tlsSecret && r.existingSecret !== `${r.name}-tls`))
+      .filter(
+        (r) =>
+          r.existingSecret === undefined || (r.existingSecret !== r.tlsSecret && r.existingSecret !== `${r.name}-tls`),
+      )
       .filter((r) => !(r.serviceMonitor === true && r.metrics === false))
       // Selectors without the NetworkPolicy, and a rotation of an existing Secret, are refused (they would do nothing).
-      .filter((r) => r.networkPolicy !== false || (r.clientPodSelector === undefined && r.clientNamespaceSelector === undefined))
+      .filter(
+        (r) =>
+          r.networkPolicy !== false || (r.clientPodSelector === undefined && r.clientNamespaceSelector === undefined),
+      )
       .filter((r) => r.existingSecret === undefined || !r.passwordRotation)
       .map((r) => {
-      const args: MySqlClusterArgs = {
-        namespace: r.namespace,
-        replicas: r.replicas,
-        primaryOrdinal: r.primaryOrdinal === undefined ? undefined : r.primaryOrdinal % r.replicas,
-        flavor: r.flavor,
-        storageSize: r.storageSize,
-        storageClass: r.storageClass,
-        storageAccessMode: r.storageAccessMode,
-        cpuRequest: `${r.cpuMillis}m`,
-        memoryRequest: `${r.memoryGi}Gi`,
-        memoryLimit: `${r.memoryGi * 2}Gi`,
-        existingSecret: r.existingSecret,
-        maxReadLagSeconds: r.maxReadLagSeconds,
-        backupParallelism: r.backupParallelism,
-        requireTls: r.requireTls,
-        tlsSecret: r.tlsSecret,
-        networkPolicy: r.networkPolicy,
-        clientPodSelector: r.clientPodSelector,
-        clientNamespaceSelector: r.clientNamespaceSelector,
-        passwordRotation: r.passwordRotation,
-        spreadAcrossZones: r.spreadAcrossZones,
-        hardSpread: r.hardSpread,
-        priorityClassName: r.priorityClassName,
-        tolerations: r.tolerations,
-        semiSync: r.semiSync,
-        semiSyncTimeoutMs: r.semiSyncTimeoutMs,
-        metrics: r.metrics,
-        exporterImage: r.exporterImage,
-        serviceMonitor: r.serviceMonitor,
-      };
-      if (r.app) {
-        const [database, user] = r.app;
-        // System names are rejected on purpose; keep the generated ones clear of them.
-        args.appDatabase = `db_${database}`;
-        if (user !== undefined) args.appUser = `u_${user}`;
-      }
-      return { name: r.name, args };
-    });
+        const args: MySqlClusterArgs = {
+          namespace: r.namespace,
+          replicas: r.replicas,
+          primaryOrdinal: r.primaryOrdinal === undefined ? undefined : r.primaryOrdinal % r.replicas,
+          flavor: r.flavor,
+          storageSize: r.storageSize,
+          storageClass: r.storageClass,
+          storageAccessMode: r.storageAccessMode,
+          cpuRequest: `${r.cpuMillis}m`,
+          memoryRequest: `${r.memoryGi}Gi`,
+          memoryLimit: `${r.memoryGi * 2}Gi`,
+          existingSecret: r.existingSecret,
+          maxReadLagSeconds: r.maxReadLagSeconds,
+          backupParallelism: r.backupParallelism,
+          requireTls: r.requireTls,
+          tlsSecret: r.tlsSecret,
+          networkPolicy: r.networkPolicy,
+          clientPodSelector: r.clientPodSelector,
+          clientNamespaceSelector: r.clientNamespaceSelector,
+          passwordRotation: r.passwordRotation,
+          spreadAcrossZones: r.spreadAcrossZones,
+          hardSpread: r.hardSpread,
+          priorityClassName: r.priorityClassName,
+          tolerations: r.tolerations,
+          semiSync: r.semiSync,
+          semiSyncTimeoutMs: r.semiSyncTimeoutMs,
+          metrics: r.metrics,
+          exporterImage: r.exporterImage,
+          serviceMonitor: r.serviceMonitor,
+        };
+        if (r.app) {
+          const [database, user] = r.app;
+          // System names are rejected on purpose; keep the generated ones clear of them.
+          args.appDatabase = `db_${database}`;
+          if (user !== undefined) args.appUser = `u_${user}`;
+        }
+        return { name: r.name, args };
+      });
 
     it("renders objects that validate, with a pod meeting the restricted Pod Security Standard and read-only root filesystems", function () {
       fc.assert(
@@ -693,36 +951,78 @@ describe("renderObjects", function () {
             ...(args.existingSecret === undefined ? [`${name}-credentials`] : []),
             ...(args.tlsSecret === undefined ? [`${name}-tls`] : []),
           ]);
-          assert.strictEqual(objects.some((o) => o.kind === "NetworkPolicy"), args.networkPolicy !== false);
+          assert.strictEqual(
+            objects.some((o) => o.kind === "NetworkPolicy"),
+            args.networkPolicy !== false,
+          );
           checkContainerInputs(objects, resolved);
           // The production objects follow their settings.
           const pod = sts.spec.template.spec;
           const metrics = args.metrics !== false;
-          assert.deepStrictEqual(objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec), [{ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: sts.spec.selector }]);
+          assert.deepStrictEqual(
+            objects.filter((o) => o.kind === "PodDisruptionBudget").map((o) => o.spec),
+            [{ maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow", selector: sts.spec.selector }],
+          );
           // Each pod's data claim at the current size, before the StatefulSet creates the pod.
-          const claims = objects.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name.startsWith("data-"));
-          assert.deepStrictEqual(claims.map((c) => [c.metadata.name, c.spec.resources.requests.storage]),
-            Array.from({ length: resolved.replicas }, (_, n) => [`data-${name}-${n}`, resolved.storageSize]));
-          for (const c of claims) assert.ok(objects.indexOf(c) < objects.indexOf(sts), `${c.metadata.name} after the StatefulSet`);
-          assert.deepStrictEqual(objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name), [name, `${name}-write`, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])]);
+          const claims = objects.filter(
+            (o) => o.kind === "PersistentVolumeClaim" && o.metadata.name.startsWith("data-"),
+          );
+          assert.deepStrictEqual(
+            claims.map((c) => [c.metadata.name, c.spec.resources.requests.storage]),
+            Array.from({ length: resolved.replicas }, (_, n) => [`data-${name}-${n}`, resolved.storageSize]),
+          );
+          for (const c of claims)
+            assert.ok(objects.indexOf(c) < objects.indexOf(sts), `${c.metadata.name} after the StatefulSet`);
+          assert.deepStrictEqual(
+            objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name),
+            [name, `${name}-write`, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])],
+          );
           // The write Service selects the primary pod only; the topology names it.
           const primary = args.primaryOrdinal ?? 0;
           const write = objects.find((o) => o.kind === "Service" && o.metadata.name === `${name}-write`)!;
-          assert.deepStrictEqual(write.spec.selector, { ...sts.spec.selector.matchLabels, [POD_NAME_LABEL]: `${name}-${primary}` });
-          assert.deepStrictEqual(objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${name}-topology`)?.data, { "primary-ordinal": String(primary) });
-          assert.strictEqual(objects.some((o) => o.kind === "ServiceMonitor"), args.serviceMonitor === true);
-          assert.deepStrictEqual(pod.containers.map((c: AnyObject) => c.name), ["mysql", "sidecar", ...(metrics ? ["exporter"] : [])]);
+          assert.deepStrictEqual(write.spec.selector, {
+            ...sts.spec.selector.matchLabels,
+            [POD_NAME_LABEL]: `${name}-${primary}`,
+          });
+          assert.deepStrictEqual(
+            objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${name}-topology`)?.data,
+            { "primary-ordinal": String(primary) },
+          );
+          assert.strictEqual(
+            objects.some((o) => o.kind === "ServiceMonitor"),
+            args.serviceMonitor === true,
+          );
+          assert.deepStrictEqual(
+            pod.containers.map((c: AnyObject) => c.name),
+            ["mysql", "sidecar", ...(metrics ? ["exporter"] : [])],
+          );
           const policy = objects.find((o) => o.kind === "NetworkPolicy");
-          if (policy) assert.strictEqual(policy.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === 9104)), metrics);
-          assert.strictEqual(objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`)?.stringData["exporter-password"] !== undefined,
-            metrics && args.existingSecret === undefined);
-          const cnf: string = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith(`${name}-config-`))!.data["server.cnf"];
-          const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map((m) => Number(m[1]));
+          if (policy)
+            assert.strictEqual(
+              policy.spec.ingress.some((r: AnyObject) => r.ports.some((p: AnyObject) => p.port === 9104)),
+              metrics,
+            );
+          assert.strictEqual(
+            objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`)?.stringData[
+              "exporter-password"
+            ] !== undefined,
+            metrics && args.existingSecret === undefined,
+          );
+          const cnf: string = objects.find(
+            (o) => o.kind === "ConfigMap" && o.metadata.name.startsWith(`${name}-config-`),
+          )!.data["server.cnf"];
+          const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map(
+            (m) => Number(m[1]),
+          );
           assert.deepStrictEqual(timeouts, args.semiSync === false ? [] : [args.semiSyncTimeoutMs ?? 10000]);
           assert.strictEqual(pod.priorityClassName, args.priorityClassName);
           assert.deepStrictEqual(pod.tolerations, args.tolerations);
           const anti = pod.affinity.podAntiAffinity;
-          assert.deepStrictEqual(Object.keys(anti), [args.hardSpread ? "requiredDuringSchedulingIgnoredDuringExecution" : "preferredDuringSchedulingIgnoredDuringExecution"]);
+          assert.deepStrictEqual(Object.keys(anti), [
+            args.hardSpread
+              ? "requiredDuringSchedulingIgnoredDuringExecution"
+              : "preferredDuringSchedulingIgnoredDuringExecution",
+          ]);
           assert.strictEqual(pod.topologySpreadConstraints?.length ?? 0, args.spreadAcrossZones ? 1 : 0);
         }),
         { numRuns: 50 },
@@ -736,12 +1036,16 @@ describe("renderObjects", function () {
           const objects = renderObjects(resolved, PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
           for (const obj of objects) {
             const mine = obj.kind === "Secret";
-            assert.ok(mine || !/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)), `${obj.kind} ${obj.metadata.name} contains a secret value`);
+            assert.ok(
+              mine || !/pw-xyz|KEY-xyz/.test(JSON.stringify(obj)),
+              `${obj.kind} ${obj.metadata.name} contains a secret value`,
+            );
           }
           const tls = objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-tls`);
           if (tls) assert.ok(!/pw-xyz/.test(JSON.stringify(tls)), "the TLS Secret holds a password");
           const credentials = objects.find((o) => o.kind === "Secret" && o.metadata.name === `${name}-credentials`);
-          if (credentials) assert.ok(!/KEY-xyz/.test(JSON.stringify(credentials)), "the credentials Secret holds the TLS key");
+          if (credentials)
+            assert.ok(!/KEY-xyz/.test(JSON.stringify(credentials)), "the credentials Secret holds the TLS key");
         }),
         { numRuns: 50 },
       );

@@ -20,12 +20,19 @@ function serviceMonitor(args: Parameters<typeof resolveArgs>[1]): AnyObject {
 }
 
 /** Whether a Prometheus's serviceMonitorSelector (matchLabels) selects an object with these labels. */
-const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) => Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+const selects = (matchLabels: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
 
 describe("ServiceMonitor labels (serviceMonitorLabels)", function () {
   it("carries the labels kube-prometheus-stack's default serviceMonitorSelector (release: <name>) selects on, beside the cluster's own", function () {
-    const monitor = serviceMonitor({ serviceMonitor: true, serviceMonitorLabels: { release: "kube-prometheus-stack" } });
-    assert.ok(selects({ release: "kube-prometheus-stack" }, monitor.metadata.labels), JSON.stringify(monitor.metadata.labels));
+    const monitor = serviceMonitor({
+      serviceMonitor: true,
+      serviceMonitorLabels: { release: "kube-prometheus-stack" },
+    });
+    assert.ok(
+      selects({ release: "kube-prometheus-stack" }, monitor.metadata.labels),
+      JSON.stringify(monitor.metadata.labels),
+    );
     assert.strictEqual(monitor.metadata.labels["app.kubernetes.io/instance"], "db");
   });
 
@@ -33,16 +40,22 @@ describe("ServiceMonitor labels (serviceMonitorLabels)", function () {
     assert.ok(!selects({ release: "kube-prometheus-stack" }, serviceMonitor({ serviceMonitor: true }).metadata.labels));
   });
 
-  it("takes them from the stack as \"k=v,...\"", function () {
+  it('takes them from the stack as "k=v,..."', function () {
     const values: Record<string, string> = { serviceMonitor: "true", serviceMonitorLabels: "release=kps,team=db" };
-    const { name, args } = argsFromConfig((key) => values[key], Object.keys(values).map((k) => `mysql-cluster:${k}`));
+    const { name, args } = argsFromConfig(
+      (key) => values[key],
+      Object.keys(values).map((k) => `mysql-cluster:${k}`),
+    );
     const monitor = (renderObjects(resolveArgs(name, args)) as AnyObject[]).find((o) => o.kind === "ServiceMonitor")!;
     assert.ok(selects({ release: "kps", team: "db" }, monitor.metadata.labels));
   });
 
   it("labels nothing else: the Services and pods keep their labels", function () {
-    const objects = renderObjects(resolveArgs("db", { serviceMonitor: true, serviceMonitorLabels: { release: "kps" } })) as AnyObject[];
-    for (const o of objects.filter((x) => x.kind !== "ServiceMonitor")) assert.ok(!("release" in (o.metadata.labels ?? {})), `${o.kind}/${o.metadata.name}`);
+    const objects = renderObjects(
+      resolveArgs("db", { serviceMonitor: true, serviceMonitorLabels: { release: "kps" } }),
+    ) as AnyObject[];
+    for (const o of objects.filter((x) => x.kind !== "ServiceMonitor"))
+      assert.ok(!("release" in (o.metadata.labels ?? {})), `${o.kind}/${o.metadata.name}`);
   });
 });
 
@@ -62,8 +75,14 @@ describe("README metric names (Operations > What to watch)", function () {
   for (const flavor of ["mariadb", "mysql"] as const) {
     it(`names the ${flavor} flavor's replica-status and semi-sync metrics as the exporter builds them`, function () {
       assert.ok(watch, "no What to watch bullet");
-      const names = [...columns[flavor].map((c) => `mysql_slave_status_${c.toLowerCase()}`), `mysql_global_status_${semiSyncStatus[flavor].toLowerCase()}`];
-      assert.deepStrictEqual(names.filter((n) => !watch.includes(`\`${n}\``)), []);
+      const names = [
+        ...columns[flavor].map((c) => `mysql_slave_status_${c.toLowerCase()}`),
+        `mysql_global_status_${semiSyncStatus[flavor].toLowerCase()}`,
+      ];
+      assert.deepStrictEqual(
+        names.filter((n) => !watch.includes(`\`${n}\``)),
+        [],
+      );
     });
   }
 });

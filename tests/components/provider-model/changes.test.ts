@@ -13,7 +13,16 @@ import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { awaitTimeouts } from "../../../components/mysql-cluster/timeouts";
 import { deployFresh, installMocks, MockRecorder, RecordedResource } from "../pulumi-mocks";
-import { liveAfterDestroy, LiveObject, plan, Plan, PlanInput, parseDuration, stateAfter, stepsOf } from "../../support/provider-model";
+import {
+  liveAfterDestroy,
+  LiveObject,
+  plan,
+  Plan,
+  PlanInput,
+  parseDuration,
+  stateAfter,
+  stepsOf,
+} from "../../support/provider-model";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,7 +32,10 @@ const README = path.join(__dirname, "../../../README.md");
 /** The first setting named in each row of the README's "Changing a running stack" table. */
 function readmeRows(): string[] {
   const text = fs.readFileSync(README, "utf8");
-  const section = text.slice(text.indexOf("### Changing a running stack"), text.indexOf("\n## ", text.indexOf("### Changing a running stack")));
+  const section = text.slice(
+    text.indexOf("### Changing a running stack"),
+    text.indexOf("\n## ", text.indexOf("### Changing a running stack")),
+  );
   return [...section.matchAll(/^\| `([A-Za-z*]+)`/gm)].map((m) => m[1]);
 }
 
@@ -34,18 +46,28 @@ describe("changing a running stack, through the provider/engine model", function
 
   before(async function () {
     mocks = await installMocks();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ({ MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
+    ({ MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
   /** The resources the program registers for these settings (the state after `pulumi up`). */
   async function record(args: MySqlClusterArgs, name = "db"): Promise<RecordedResource[]> {
-    await deployFresh(mocks, () => new MySqlCluster(name, args), (c: Cluster) => [c.writeEndpoint, c.readEndpoint, c.secretName, c.backupClaim]);
+    await deployFresh(
+      mocks,
+      () => new MySqlCluster(name, args),
+      (c: Cluster) => [c.writeEndpoint, c.readEndpoint, c.secretName, c.backupClaim],
+    );
     return [...mocks.resources];
   }
 
   /** The plan of moving from `from` to `to` on a cluster that holds `from`'s objects (and `live`'s). */
-  async function change(from: MySqlClusterArgs, to: MySqlClusterArgs, more: Partial<PlanInput> = {}, name = "db"): Promise<Plan> {
+  async function change(
+    from: MySqlClusterArgs,
+    to: MySqlClusterArgs,
+    more: Partial<PlanInput> = {},
+    name = "db",
+  ): Promise<Plan> {
     const olds = await record(from, name);
     const news = await record(to, name);
     return plan({ olds, news, ...more });
@@ -53,30 +75,60 @@ describe("changing a running stack, through the provider/engine model", function
 
   /** The cluster after these steps: every object of the plan, or (for retained objects) what stays. */
   function clean(p: Plan, what: string): void {
-    assert.deepStrictEqual(p.failures.map((f) => `${f.kind}: ${f.message}`), [], `${what}: failures`);
-    assert.deepStrictEqual(p.gaps.map((g) => `${g.object}: ${g.why}`), [], `${what}: mounted objects missing`);
-    assert.ok(!p.steps.some((s) => s.type === "kubernetes:apps/v1:StatefulSet" && s.op === "replace"), `${what}: the StatefulSet is replaced`);
+    assert.deepStrictEqual(
+      p.failures.map((f) => `${f.kind}: ${f.message}`),
+      [],
+      `${what}: failures`,
+    );
+    assert.deepStrictEqual(
+      p.gaps.map((g) => `${g.object}: ${g.why}`),
+      [],
+      `${what}: mounted objects missing`,
+    );
+    assert.ok(
+      !p.steps.some((s) => s.type === "kubernetes:apps/v1:StatefulSet" && s.op === "replace"),
+      `${what}: the StatefulSet is replaced`,
+    );
   }
 
-  const changedKinds = (p: Plan) => stepsOf(p, "create", "update", "replace", "delete", "retain", "relinquish").filter((s) => !/RandomPassword|dynamic|tls:|Resource /.test(s));
+  const changedKinds = (p: Plan) =>
+    stepsOf(p, "create", "update", "replace", "delete", "retain", "relinquish").filter(
+      (s) => !/RandomPassword|dynamic|tls:|Resource /.test(s),
+    );
 
   const SCENARIOS: Record<string, () => Promise<void>> = {
     async replicas() {
       const up = await change({ replicas: 3 }, { replicas: 5 });
       clean(up, "3 -> 5");
-      assert.deepStrictEqual(changedKinds(up), ["create PersistentVolumeClaimPatch db-data-3", "create PersistentVolumeClaimPatch db-data-4", "update StatefulSet db"]);
+      assert.deepStrictEqual(changedKinds(up), [
+        "create PersistentVolumeClaimPatch db-data-3",
+        "create PersistentVolumeClaimPatch db-data-4",
+        "update StatefulSet db",
+      ]);
       const down = await change({ replicas: 5 }, { replicas: 3 });
       clean(down, "5 -> 3");
       // The volumes stay: the claim Patches leave the state only [retain].
-      assert.deepStrictEqual(changedKinds(down), ["retain PersistentVolumeClaimPatch db-data-3", "retain PersistentVolumeClaimPatch db-data-4", "update StatefulSet db"]);
+      assert.deepStrictEqual(changedKinds(down), [
+        "retain PersistentVolumeClaimPatch db-data-3",
+        "retain PersistentVolumeClaimPatch db-data-4",
+        "update StatefulSet db",
+      ]);
       // Scaling up after storageSize grew: pod 3's claim exists at the grown size before the StatefulSet creates pod 3 (defect 4).
       const created = await record({ replicas: 3 });
       const grownState = stateAfter(created, await record({ replicas: 3, storageSize: "20Gi" }));
       const grown = await plan({ olds: created, news: grownState });
       clean(grown, "10Gi -> 20Gi");
       // The StatefulSet in the state (and the cluster) still has the 10Gi template [ignore].
-      assert.strictEqual((grownState.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!.inputs as AnyObject).spec.volumeClaimTemplates[0].spec.resources.requests.storage, "10Gi");
-      const scaled = await plan({ olds: grownState, news: await record({ replicas: 4, storageSize: "20Gi" }), live: grown.liveAfter });
+      assert.strictEqual(
+        (grownState.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!.inputs as AnyObject).spec
+          .volumeClaimTemplates[0].spec.resources.requests.storage,
+        "10Gi",
+      );
+      const scaled = await plan({
+        olds: grownState,
+        news: await record({ replicas: 4, storageSize: "20Gi" }),
+        live: grown.liveAfter,
+      });
       clean(scaled, "3 -> 4 after growing");
       assert.strictEqual(scaled.liveAfter.find((o) => o.name === "data-db-3")?.storage, "20Gi");
     },
@@ -91,30 +143,55 @@ describe("changing a running stack, through the provider/engine model", function
     async backupSchedule() {
       const on = await change({}, { backupSchedule: "0 3 * * *" });
       clean(on, "backups on");
-      assert.ok(changedKinds(on).includes("create PersistentVolumeClaimPatch db-backup-claim"), changedKinds(on).join(", "));
+      assert.ok(
+        changedKinds(on).includes("create PersistentVolumeClaimPatch db-backup-claim"),
+        changedKinds(on).join(", "),
+      );
       assert.ok(changedKinds(on).includes("create CronJob db-backup"));
       const off = await change({ backupSchedule: "0 3 * * *" }, {});
       clean(off, "backups off");
-      assert.ok(changedKinds(off).includes("retain PersistentVolumeClaimPatch db-backup-claim"), "the backups claim is deleted");
-      assert.ok(off.liveAfter.some((o) => o.name === "db-backups"), "the backups claim is gone");
+      assert.ok(
+        changedKinds(off).includes("retain PersistentVolumeClaimPatch db-backup-claim"),
+        "the backups claim is deleted",
+      );
+      assert.ok(
+        off.liveAfter.some((o) => o.name === "db-backups"),
+        "the backups claim is gone",
+      );
       // On again: the kept claim is adopted, not created (defect 5: AlreadyExists).
       const again = await change({}, { backupSchedule: "0 3 * * *" }, { live: off.liveAfter });
       clean(again, "backups on again");
-      const retention = await change({ backupSchedule: "0 3 * * *" }, { backupSchedule: "0 3 * * *", backupRetention: 14 });
+      const retention = await change(
+        { backupSchedule: "0 3 * * *" },
+        { backupSchedule: "0 3 * * *", backupRetention: 14 },
+      );
       clean(retention, "backupRetention");
       assert.deepStrictEqual(changedKinds(retention), ["update CronJob db-backup"]);
-      const size = await change({ backupSchedule: "0 3 * * *" }, { backupSchedule: "0 3 * * *", backupStorageSize: "100Gi" });
+      const size = await change(
+        { backupSchedule: "0 3 * * *" },
+        { backupSchedule: "0 3 * * *", backupStorageSize: "100Gi" },
+      );
       clean(size, "backupStorageSize");
       assert.deepStrictEqual(changedKinds(size), ["update PersistentVolumeClaimPatch db-backup-claim"]);
       // A new class is a new claim; the old one keeps its backups.
-      const cls = await change({ backupSchedule: "0 3 * * *" }, { backupSchedule: "0 3 * * *", backupStorageClass: "fast" });
+      const cls = await change(
+        { backupSchedule: "0 3 * * *" },
+        { backupSchedule: "0 3 * * *", backupStorageClass: "fast" },
+      );
       clean(cls, "backupStorageClass");
-      assert.ok(cls.liveAfter.some((o) => o.name === "db-backups"), "the old backups claim is gone");
+      assert.ok(
+        cls.liveAfter.some((o) => o.name === "db-backups"),
+        "the old backups claim is gone",
+      );
       assert.ok(cls.liveAfter.some((o) => o.name === "db-backups-fast" && o.storageClassName === "fast"));
     },
 
     async restoreFromClaim() {
-      const p = await change({ replicas: 1, restoreFromClaim: "old-backups" }, { replicas: 1 }, { external: ["old-backups"] });
+      const p = await change(
+        { replicas: 1, restoreFromClaim: "old-backups" },
+        { replicas: 1 },
+        { external: ["old-backups"] },
+      );
       clean(p, "unset restoreFromClaim");
       assert.deepStrictEqual(changedKinds(p), ["update StatefulSet db"]);
     },
@@ -133,23 +210,42 @@ describe("changing a running stack, through the provider/engine model", function
     async storageSize() {
       const p = await change({}, { storageSize: "20Gi" });
       clean(p, "grow");
-      assert.deepStrictEqual(changedKinds(p), ["update PersistentVolumeClaimPatch db-data-0", "update PersistentVolumeClaimPatch db-data-1", "update PersistentVolumeClaimPatch db-data-2"]);
+      assert.deepStrictEqual(changedKinds(p), [
+        "update PersistentVolumeClaimPatch db-data-0",
+        "update PersistentVolumeClaimPatch db-data-1",
+        "update PersistentVolumeClaimPatch db-data-2",
+      ]);
       const shrink = await change({ storageSize: "20Gi" }, { storageSize: "10Gi" });
-      assert.deepStrictEqual(shrink.failures.map((f) => f.kind), ["GuardRefused"]);
+      assert.deepStrictEqual(
+        shrink.failures.map((f) => f.kind),
+        ["GuardRefused"],
+      );
       assert.deepStrictEqual(changedKinds(shrink), [], "a refused shrink still changes the cluster");
     },
 
     async flavor() {
       // Refused even with `pulumi up --skip-preview`: nothing that dependsOn the guard runs (defect 14).
-      for (const [from, to] of [[{ flavor: "mysql" }, { flavor: "mariadb" }], [{}, { storageClass: "fast" }], [{}, { namespace: "other" }], [{}, { existingSecret: "mine" }]] as [MySqlClusterArgs, MySqlClusterArgs][]) {
+      for (const [from, to] of [
+        [{ flavor: "mysql" }, { flavor: "mariadb" }],
+        [{}, { storageClass: "fast" }],
+        [{}, { namespace: "other" }],
+        [{}, { existingSecret: "mine" }],
+      ] as [MySqlClusterArgs, MySqlClusterArgs][]) {
         const p = await change({ ...from, replicas: 3 }, { ...to, replicas: 2 });
-        assert.deepStrictEqual(p.failures.map((f) => f.kind), ["GuardRefused"], JSON.stringify(to));
+        assert.deepStrictEqual(
+          p.failures.map((f) => f.kind),
+          ["GuardRefused"],
+          JSON.stringify(to),
+        );
         assert.deepStrictEqual(changedKinds(p), [], `${JSON.stringify(to)}: changes the cluster beside the refusal`);
       }
     },
 
     async passwordRotation() {
-      const p = await change({ appDatabase: "app", appUser: "app" }, { appDatabase: "app", appUser: "app", passwordRotation: 1 });
+      const p = await change(
+        { appDatabase: "app", appUser: "app" },
+        { appDatabase: "app", appUser: "app", passwordRotation: 1 },
+      );
       clean(p, "rotation");
       assert.deepStrictEqual(changedKinds(p), ["update SecretPatch db-credentials-data"]);
     },
@@ -170,10 +266,18 @@ describe("changing a running stack, through the provider/engine model", function
     },
 
     async semiSync() {
-      for (const to of [{ semiSync: false }, { metrics: false }, { exporterImage: "prom/mysqld-exporter:v0.17.0" }, { hardSpread: true }] as MySqlClusterArgs[]) {
+      for (const to of [
+        { semiSync: false },
+        { metrics: false },
+        { exporterImage: "prom/mysqld-exporter:v0.17.0" },
+        { hardSpread: true },
+      ] as MySqlClusterArgs[]) {
         const p = await change({}, to);
         clean(p, JSON.stringify(to));
-        assert.ok(changedKinds(p).includes("update StatefulSet db"), `${JSON.stringify(to)}: ${changedKinds(p).join(", ")}`);
+        assert.ok(
+          changedKinds(p).includes("update StatefulSet db"),
+          `${JSON.stringify(to)}: ${changedKinds(p).join(", ")}`,
+        );
       }
     },
 
@@ -230,17 +334,27 @@ describe("changing a running stack, through the provider/engine model", function
     const sts = news.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!;
     // The earlier layout: the same Secrets and ConfigMaps without ignoreChanges and without Patches,
     // the backups claim as a retained PersistentVolumeClaim "<name>-backups", claim Patches after the StatefulSet.
-    const olds = news.filter((r) => !/ConfigMapPatch|SecretPatch/.test(r.type)).map((r): RecordedResource => {
-      if (r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch" && r.name === "db-backup-claim") {
-        return { ...r, type: "kubernetes:core/v1:PersistentVolumeClaim", name: "db-backups", urn: r.urn.replace("PersistentVolumeClaimPatch::db-backup-claim", "PersistentVolumeClaim::db-backups") };
-      }
-      if (/PersistentVolumeClaimPatch/.test(r.type)) return { ...r, dependencies: [sts.urn] };
-      if (/:(Secret|ConfigMap)$/.test(r.type)) return { ...r, ignoreChanges: [] };
-      return r;
-    });
+    const olds = news
+      .filter((r) => !/ConfigMapPatch|SecretPatch/.test(r.type))
+      .map((r): RecordedResource => {
+        if (r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch" && r.name === "db-backup-claim") {
+          return {
+            ...r,
+            type: "kubernetes:core/v1:PersistentVolumeClaim",
+            name: "db-backups",
+            urn: r.urn.replace("PersistentVolumeClaimPatch::db-backup-claim", "PersistentVolumeClaim::db-backups"),
+          };
+        }
+        if (/PersistentVolumeClaimPatch/.test(r.type)) return { ...r, dependencies: [sts.urn] };
+        if (/:(Secret|ConfigMap)$/.test(r.type)) return { ...r, ignoreChanges: [] };
+        return r;
+      });
     const p = await plan({ olds, news });
     clean(p, "upgrade");
-    assert.ok(stepsOf(p, "retain").includes("retain PersistentVolumeClaim db-backups"), stepsOf(p, "retain").join(", "));
+    assert.ok(
+      stepsOf(p, "retain").includes("retain PersistentVolumeClaim db-backups"),
+      stepsOf(p, "retain").join(", "),
+    );
     assert.ok(stepsOf(p, "create").includes("create SecretPatch db-credentials-data"));
     assert.deepStrictEqual(stepsOf(p, "replace", "delete"), []);
   });
@@ -252,15 +366,24 @@ describe("changing a running stack, through the provider/engine model", function
       const perPod = 15 * 60 + (500 * 1024) / 10;
       assert.ok(parseDuration(sts.customTimeouts.create) >= 3 * perPod, sts.customTimeouts.create);
       assert.ok(parseDuration(sts.customTimeouts.update) >= 3 * perPod, sts.customTimeouts.update);
-      for (const svc of news.filter((r) => r.name === "db-write" || r.name === "db-read")) assert.ok(parseDuration(svc.customTimeouts.create) >= perPod, `${svc.name}: ${svc.customTimeouts.create}`);
+      for (const svc of news.filter((r) => r.name === "db-write" || r.name === "db-read"))
+        assert.ok(parseDuration(svc.customTimeouts.create) >= perPod, `${svc.name}: ${svc.customTimeouts.create}`);
       const read = news.find((r) => r.name === "db-read")!;
       assert.deepStrictEqual(read.customTimeouts, sts.customTimeouts);
-      assert.deepStrictEqual(awaitTimeouts({ replicas: 3, storageSize: "500Gi" }).statefulSet, { create: sts.customTimeouts.create, update: sts.customTimeouts.update });
+      assert.deepStrictEqual(awaitTimeouts({ replicas: 3, storageSize: "500Gi" }).statefulSet, {
+        create: sts.customTimeouts.create,
+        update: sts.customTimeouts.update,
+      });
     });
 
     it("lets a 3-pod creation that clones 500Gi per pod at 100 MiB/s (about 4.3 h) finish without a timeout", async function () {
       const news = await record({ replicas: 3, storageSize: "500Gi" });
-      const p = await plan({ olds: [], news, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 3 * (500 * 1024) / 100 } });
+      const p = await plan({
+        olds: [],
+        news,
+        live: [],
+        durations: { "kubernetes:apps/v1:StatefulSet::db": (3 * (500 * 1024)) / 100 },
+      });
       assert.deepStrictEqual(p.failures, []);
     });
 
@@ -269,22 +392,40 @@ describe("changing a running stack, through the provider/engine model", function
       // any pod is not ready, so its create lasts as long as the StatefulSet's OrderedReady creation.
       const news = await record({ replicas: 3, storageSize: "500Gi" });
       const sts = news.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!;
-      const p = await plan({ olds: [], news, live: [], durations: { [`${sts.type}::${sts.name}`]: parseDuration(sts.customTimeouts.create) } });
+      const p = await plan({
+        olds: [],
+        news,
+        live: [],
+        durations: { [`${sts.type}::${sts.name}`]: parseDuration(sts.customTimeouts.create) },
+      });
       assert.deepStrictEqual(p.failures, []);
     });
 
     it("the model: a Service that selects every pod waits as long as the StatefulSet's rollout", async function () {
       const news = await record({ replicas: 3 });
-      const short = news.map((r) => (r.name === "db-read" ? { ...r, customTimeouts: { create: "10m", update: "10m", delete: "" } } : r));
-      const p = await plan({ olds: [], news: short, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 3600 } });
-      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`), ["AwaitTimeout kubernetes:core/v1:Service::db-read"]);
+      const short = news.map((r) =>
+        r.name === "db-read" ? { ...r, customTimeouts: { create: "10m", update: "10m", delete: "" } } : r,
+      );
+      const p = await plan({
+        olds: [],
+        news: short,
+        live: [],
+        durations: { "kubernetes:apps/v1:StatefulSet::db": 3600 },
+      });
+      assert.deepStrictEqual(
+        p.failures.map((f) => `${f.kind} ${f.key}`),
+        ["AwaitTimeout kubernetes:core/v1:Service::db-read"],
+      );
     });
 
     it("skips nothing else when the StatefulSet's await does time out: nothing dependsOn the StatefulSet", async function () {
       const news = await record({ replicas: 3, backupSchedule: "@daily" });
       const p = await plan({ olds: [], news, live: [], durations: { "kubernetes:apps/v1:StatefulSet::db": 1e9 } });
       // The read Service waits for the same pods (service.go), so it times out with it.
-      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`).sort(), ["AwaitTimeout kubernetes:apps/v1:StatefulSet::db", "AwaitTimeout kubernetes:core/v1:Service::db-read"]);
+      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`).sort(), [
+        "AwaitTimeout kubernetes:apps/v1:StatefulSet::db",
+        "AwaitTimeout kubernetes:core/v1:Service::db-read",
+      ]);
       assert.deepStrictEqual(p.skipped, []);
     });
   });
@@ -293,57 +434,119 @@ describe("changing a running stack, through the provider/engine model", function
     it("halts only the StatefulSet's await: a roll stuck at a lagging replica fails `pulumi up` at the bound, and nothing else is skipped", async function () {
       const olds = await record({ replicas: 3, backupSchedule: "@daily" });
       const news = await record({ replicas: 3, backupSchedule: "@daily", image: "mysql:8.4.9" });
-      const stuck = await plan({ olds, news, durations: { "kubernetes:apps/v1:StatefulSet::db": Number.MAX_SAFE_INTEGER } });
-      assert.deepStrictEqual(stuck.failures.map((f) => `${f.kind} ${f.key}`), ["AwaitTimeout kubernetes:apps/v1:StatefulSet::db"]);
+      const stuck = await plan({
+        olds,
+        news,
+        durations: { "kubernetes:apps/v1:StatefulSet::db": Number.MAX_SAFE_INTEGER },
+      });
+      assert.deepStrictEqual(
+        stuck.failures.map((f) => `${f.kind} ${f.key}`),
+        ["AwaitTimeout kubernetes:apps/v1:StatefulSet::db"],
+      );
       assert.deepStrictEqual(stuck.skipped, []);
       // Within its bound (caught up in time), the same roll succeeds.
       const bound = stuck.steps.find((s) => s.name === "db")!.awaitSeconds!;
-      assert.deepStrictEqual((await plan({ olds, news, durations: { "kubernetes:apps/v1:StatefulSet::db": bound } })).failures, []);
+      assert.deepStrictEqual(
+        (await plan({ olds, news, durations: { "kubernetes:apps/v1:StatefulSet::db": bound } })).failures,
+        [],
+      );
     });
   });
 
   describe("the model itself", function () {
     it("replaces a plain ConfigMap or Secret whose data changes, deleting it first, and reports the gap", async function () {
       const olds = await record({});
-      const news = olds.map((r) => (r.type === "kubernetes:core/v1:ConfigMap" && r.name === "db-topology" ? { ...r, ignoreChanges: [], inputs: { ...r.inputs, data: { "primary-ordinal": "1" } } } : r));
+      const news = olds.map((r) =>
+        r.type === "kubernetes:core/v1:ConfigMap" && r.name === "db-topology"
+          ? { ...r, ignoreChanges: [], inputs: { ...r.inputs, data: { "primary-ordinal": "1" } } }
+          : r,
+      );
       const p = await plan({ olds, news });
       const step = p.steps.find((s) => s.name === "db-topology")!;
-      assert.deepStrictEqual([step.op, step.deleteBeforeReplace, step.replaceBecause], ["replace", true, [".data.primary-ordinal"]]);
-      assert.ok(p.gaps.some((g) => g.object === "ConfigMap/default/db-topology"), JSON.stringify(p.gaps));
-      const mutable = await plan({ olds, news, provider: { enableConfigMapMutable: true, enableSecretMutable: false, upsertExistingObjects: false } });
+      assert.deepStrictEqual(
+        [step.op, step.deleteBeforeReplace, step.replaceBecause],
+        ["replace", true, [".data.primary-ordinal"]],
+      );
+      assert.ok(
+        p.gaps.some((g) => g.object === "ConfigMap/default/db-topology"),
+        JSON.stringify(p.gaps),
+      );
+      const mutable = await plan({
+        olds,
+        news,
+        provider: { enableConfigMapMutable: true, enableSecretMutable: false, upsertExistingObjects: false },
+      });
       assert.strictEqual(mutable.steps.find((s) => s.name === "db-topology")!.op, "update");
     });
 
     it("reports the keys a removed data Patch takes with it from a mounted Secret (relinquish)", async function () {
       const olds = await record({});
-      const news = olds.filter((r) => !(r.type === "kubernetes:core/v1:SecretPatch" && r.name === "db-credentials-data"));
+      const news = olds.filter(
+        (r) => !(r.type === "kubernetes:core/v1:SecretPatch" && r.name === "db-credentials-data"),
+      );
       const p = await plan({ olds, news });
       assert.deepStrictEqual(stepsOf(p, "relinquish"), ["relinquish SecretPatch db-credentials-data"]);
-      assert.ok(p.gaps.some((g) => g.object === "Secret/default/db-credentials" && /relinquish/.test(g.why)), JSON.stringify(p.gaps));
+      assert.ok(
+        p.gaps.some((g) => g.object === "Secret/default/db-credentials" && /relinquish/.test(g.why)),
+        JSON.stringify(p.gaps),
+      );
     });
 
     it("refuses a data claim Patch that changes a kept claim's access mode (destroy, then up with another storageAccessMode)", async function () {
       const news = await record({ replicas: 1, storageAccessMode: "ReadWriteOncePod" });
-      const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "data-db-0", storage: "10Gi", accessModes: ["ReadWriteOnce"] }];
+      const kept: LiveObject[] = [
+        {
+          kind: "PersistentVolumeClaim",
+          namespace: "default",
+          name: "data-db-0",
+          storage: "10Gi",
+          accessModes: ["ReadWriteOnce"],
+        },
+      ];
       const p = await plan({ olds: [], news, live: kept });
-      assert.deepStrictEqual(p.failures.map((f) => `${f.kind} ${f.key}`), ["FieldImmutable kubernetes:core/v1:PersistentVolumeClaimPatch::db-data-0"]);
+      assert.deepStrictEqual(
+        p.failures.map((f) => `${f.kind} ${f.key}`),
+        ["FieldImmutable kubernetes:core/v1:PersistentVolumeClaimPatch::db-data-0"],
+      );
       assert.match(p.failures[0].message, /accessModes: ReadWriteOnce -> ReadWriteOncePod/);
     });
 
     it("fails a plain create of a kept object with AlreadyExists, and lets a Patch adopt it", async function () {
       const news = await record({ backupSchedule: "@daily" });
-      const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "db-backups", storage: "50Gi" }];
-      const asPlain = news.map((r) => (r.name === "db-backup-claim" ? { ...r, type: "kubernetes:core/v1:PersistentVolumeClaim" } : r));
-      assert.deepStrictEqual((await plan({ olds: [], news: asPlain, live: kept })).failures.map((f) => f.kind), ["AlreadyExists"]);
+      const kept: LiveObject[] = [
+        { kind: "PersistentVolumeClaim", namespace: "default", name: "db-backups", storage: "50Gi" },
+      ];
+      const asPlain = news.map((r) =>
+        r.name === "db-backup-claim" ? { ...r, type: "kubernetes:core/v1:PersistentVolumeClaim" } : r,
+      );
+      assert.deepStrictEqual(
+        (await plan({ olds: [], news: asPlain, live: kept })).failures.map((f) => f.kind),
+        ["AlreadyExists"],
+      );
       assert.deepStrictEqual((await plan({ olds: [], news, live: kept })).failures, []);
     });
 
     it("refuses a claim Patch that shrinks a claim or changes its class", async function () {
       const news = await record({ backupSchedule: "@daily" });
-      const kept: LiveObject[] = [{ kind: "PersistentVolumeClaim", namespace: "default", name: "db-backups", storage: "80Gi", storageClassName: "slow" }];
-      const withClass = news.map((r) => (r.name === "db-backup-claim" ? { ...r, inputs: { ...r.inputs, spec: { ...(r.inputs.spec as AnyObject), storageClassName: "fast" } } } : r));
+      const kept: LiveObject[] = [
+        {
+          kind: "PersistentVolumeClaim",
+          namespace: "default",
+          name: "db-backups",
+          storage: "80Gi",
+          storageClassName: "slow",
+        },
+      ];
+      const withClass = news.map((r) =>
+        r.name === "db-backup-claim"
+          ? { ...r, inputs: { ...r.inputs, spec: { ...(r.inputs.spec as AnyObject), storageClassName: "fast" } } }
+          : r,
+      );
       const p = await plan({ olds: [], news: withClass, live: kept });
-      assert.deepStrictEqual(p.failures.map((f) => f.kind), ["FieldImmutable"]);
+      assert.deepStrictEqual(
+        p.failures.map((f) => f.kind),
+        ["FieldImmutable"],
+      );
       assert.match(p.failures[0].message, /storageClassName: slow -> fast.*less than previous value/);
     });
 
@@ -351,12 +554,29 @@ describe("changing a running stack, through the provider/engine model", function
       const olds = await record({ replicas: 3, storageSize: "20Gi" });
       const news = await record({ replicas: 4, storageSize: "20Gi" });
       const sts = news.find((r) => r.type === "kubernetes:apps/v1:StatefulSet")!;
-      const earlier = news.map((r) => (r.name === "db-data-3" ? { ...r, dependencies: [sts.urn] } : r))
+      const earlier = news
+        .map((r) => (r.name === "db-data-3" ? { ...r, dependencies: [sts.urn] } : r))
         .map((r) => (r === sts ? { ...r, dependencies: r.dependencies.filter((d) => !d.endsWith("db-data-3")) } : r));
       // The StatefulSet was created at 10Gi: its template in the cluster still says so.
-      const created = olds.map((r) => (r.type === sts.type ? { ...r, inputs: JSON.parse(JSON.stringify(r.inputs).replace(/"storage":"20Gi"/g, "\"storage\":\"10Gi\"")) } : r));
-      const p = await plan({ olds: created, news: earlier, live: [0, 1, 2].map((n) => ({ kind: "PersistentVolumeClaim", namespace: "default", name: `data-db-${n}`, storage: "20Gi" })) });
-      assert.ok(p.gaps.some((g) => g.object === "PersistentVolumeClaim/default/data-db-3" && /deadlock/.test(g.why)), JSON.stringify(p.gaps));
+      const created = olds.map((r) =>
+        r.type === sts.type
+          ? { ...r, inputs: JSON.parse(JSON.stringify(r.inputs).replace(/"storage":"20Gi"/g, '"storage":"10Gi"')) }
+          : r,
+      );
+      const p = await plan({
+        olds: created,
+        news: earlier,
+        live: [0, 1, 2].map((n) => ({
+          kind: "PersistentVolumeClaim",
+          namespace: "default",
+          name: `data-db-${n}`,
+          storage: "20Gi",
+        })),
+      });
+      assert.ok(
+        p.gaps.some((g) => g.object === "PersistentVolumeClaim/default/data-db-3" && /deadlock/.test(g.why)),
+        JSON.stringify(p.gaps),
+      );
     });
   });
 });

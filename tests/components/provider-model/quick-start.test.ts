@@ -16,14 +16,22 @@ const ROOT = path.join(__dirname, "../../..");
 describe("the quick start (dev stack) on an empty cluster, through the provider/engine model", function () {
   it("creates every object, with no failure and no mounted object missing", async function () {
     const mocks = await installMocks();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { MySqlCluster } = require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster");
+    const { MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster");
     const config = readStackConfig(ROOT, "dev");
     const { name, args } = argsFromConfig((key) => config[key]);
-    await deployFresh(mocks, () => new MySqlCluster(name, args), (c) => [c.writeEndpoint, c.readEndpoint]);
+    await deployFresh(
+      mocks,
+      () => new MySqlCluster(name, args),
+      (c) => [c.writeEndpoint, c.readEndpoint],
+    );
     const empty = BUILTIN_NAMESPACES.map((ns) => ({ kind: "Namespace", namespace: "default", name: ns }));
     const p = await plan({ olds: [], news: [...mocks.resources], live: empty });
-    assert.deepStrictEqual(p.failures.map((f) => `${f.kind}: ${f.message}`), []);
+    assert.deepStrictEqual(
+      p.failures.map((f) => `${f.kind}: ${f.message}`),
+      [],
+    );
     assert.deepStrictEqual(p.gaps, []);
     assert.ok(p.steps.filter((s) => s.op === "create").length >= 10);
   });

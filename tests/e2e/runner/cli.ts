@@ -6,7 +6,16 @@ import * as fs from "fs";
 import * as net from "net";
 import { LocalCluster, PodStatus } from "./cluster";
 import { sleep } from "./sh";
-import { CONTROL_DIR, FAILED_MARK, objectSource, READY_MARK, Request, runSupervisor, socketPath, supervisorLog } from "./supervisor";
+import {
+  CONTROL_DIR,
+  FAILED_MARK,
+  objectSource,
+  READY_MARK,
+  Request,
+  runSupervisor,
+  socketPath,
+  supervisorLog,
+} from "./supervisor";
 
 const USAGE = `usage: npm run local -- [--id ID] <command>
   up [--replicas N] [--flavor mariadb] [--objects FILE]   start the cluster (detached supervisor)
@@ -51,7 +60,9 @@ function request(id: string, req: Request): Promise<unknown> {
     let buf = "";
     conn.on("connect", () => conn.write(JSON.stringify(req) + "\n"));
     conn.on("data", (d) => (buf += d.toString()));
-    conn.on("error", (e) => reject(new Error(`cluster "${id}" is not up (${e.message}); start it with: npm run local -- up`)));
+    conn.on("error", (e) =>
+      reject(new Error(`cluster "${id}" is not up (${e.message}); start it with: npm run local -- up`)),
+    );
     conn.on("end", () => {
       try {
         const res = JSON.parse(buf);
@@ -110,10 +121,23 @@ function followLog(file: string, onLine: (line: string) => void): { stop: () => 
   };
 }
 
-function printStatus(s: { pods: PodStatus[]; services: { name: string; host: string; port: number }[]; passwords: Record<string, string> }): void {
-  console.log("POD".padEnd(14) + "READY".padEnd(7) + "STATUS".padEnd(28) + "RESTARTS".padEnd(10) + "AGE".padEnd(7) + "IP");
+function printStatus(s: {
+  pods: PodStatus[];
+  services: { name: string; host: string; port: number }[];
+  passwords: Record<string, string>;
+}): void {
+  console.log(
+    "POD".padEnd(14) + "READY".padEnd(7) + "STATUS".padEnd(28) + "RESTARTS".padEnd(10) + "AGE".padEnd(7) + "IP",
+  );
   for (const p of s.pods) {
-    console.log(p.name.padEnd(14) + (p.ready ? "1/1" : "0/1").padEnd(7) + p.phase.slice(0, 27).padEnd(28) + String(p.restarts).padEnd(10) + `${p.ageSeconds}s`.padEnd(7) + p.ip);
+    console.log(
+      p.name.padEnd(14) +
+        (p.ready ? "1/1" : "0/1").padEnd(7) +
+        p.phase.slice(0, 27).padEnd(28) +
+        String(p.restarts).padEnd(10) +
+        `${p.ageSeconds}s`.padEnd(7) +
+        p.ip,
+    );
   }
   for (const svc of s.services) console.log(`service ${svc.name}: ${svc.host}:${svc.port}`);
 }
@@ -126,7 +150,9 @@ async function up(p: Parsed): Promise<number> {
   // Before starting anything: name the Debian packages a missing stand-in binary needs.
   let objects;
   try {
-    objects = objectSource({ objectsFile: p.flags.objects, flavor: p.flags.flavor ?? "mariadb" }).render(Number(p.flags.replicas ?? 3)).objects;
+    objects = objectSource({ objectsFile: p.flags.objects, flavor: p.flags.flavor ?? "mariadb" }).render(
+      Number(p.flags.replicas ?? 3),
+    ).objects;
   } catch (e) {
     console.error(`cannot render objects: ${(e as Error).message}`);
     return 1;
@@ -139,11 +165,22 @@ async function up(p: Parsed): Promise<number> {
   fs.mkdirSync(CONTROL_DIR, { recursive: true });
   const logFile = supervisorLog(p.id);
   fs.writeFileSync(logFile, "");
-  const args = ["__supervise", "--id", p.id, "--replicas", p.flags.replicas ?? "3", "--flavor", p.flags.flavor ?? "mariadb"];
+  const args = [
+    "__supervise",
+    "--id",
+    p.id,
+    "--replicas",
+    p.flags.replicas ?? "3",
+    "--flavor",
+    p.flags.flavor ?? "mariadb",
+  ];
   if (p.flags.objects) args.push("--objects", p.flags.objects);
   const fd = fs.openSync(logFile, "a");
   // Same node flags (tsx's loader) so the supervisor can load TypeScript too.
-  const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], { detached: true, stdio: ["ignore", fd, fd] });
+  const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
+    detached: true,
+    stdio: ["ignore", fd, fd],
+  });
   fs.closeSync(fd);
   let exited = false;
   child.on("exit", () => (exited = true));
@@ -165,7 +202,9 @@ async function up(p: Parsed): Promise<number> {
     console.log(`\nsupervisor log: ${logFile}`);
     // No password is printed: root logs in over the pod's socket with the file the sidecar keeps.
     if (status.pods[0]) {
-      console.log(`try: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`);
+      console.log(
+        `try: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`,
+      );
     }
     return 0;
   }
@@ -185,7 +224,12 @@ async function withProgress<T>(id: string, fn: () => Promise<T>): Promise<T> {
 async function main(argv: string[]): Promise<number> {
   const p = parse(argv);
   if (p.cmd === "__supervise") {
-    await runSupervisor({ id: p.id, replicas: Number(p.flags.replicas ?? 3), flavor: p.flags.flavor, objectsFile: p.flags.objects });
+    await runSupervisor({
+      id: p.id,
+      replicas: Number(p.flags.replicas ?? 3),
+      flavor: p.flags.flavor,
+      objectsFile: p.flags.objects,
+    });
     return -1; // keep running: the server owns the process now
   }
   switch (p.cmd) {
@@ -197,7 +241,13 @@ async function main(argv: string[]): Promise<number> {
     case "exec": {
       if (!p.positional[0] || p.rest.length === 0) throw new Error("usage: exec <pod> [-c container] -- <argv...>");
       const stdin = process.stdin.isTTY ? undefined : fs.readFileSync(0, "utf8");
-      const r = (await request(p.id, { cmd: "exec", pod: p.positional[0], container: p.flags.container, argv: p.rest, stdin })) as {
+      const r = (await request(p.id, {
+        cmd: "exec",
+        pod: p.positional[0],
+        container: p.flags.container,
+        argv: p.rest,
+        stdin,
+      })) as {
         code: number;
         stdout: string;
         stderr: string;
@@ -207,7 +257,9 @@ async function main(argv: string[]): Promise<number> {
       return r.code;
     }
     case "logs":
-      process.stdout.write((await request(p.id, { cmd: "logs", pod: p.positional[0], container: p.flags.container })) as string);
+      process.stdout.write(
+        (await request(p.id, { cmd: "logs", pod: p.positional[0], container: p.flags.container })) as string,
+      );
       return 0;
     case "events":
       for (const e of (await request(p.id, { cmd: "events" })) as string[]) console.log(e);
@@ -215,7 +267,8 @@ async function main(argv: string[]): Promise<number> {
     case "scale":
     case "restart":
     case "kill": {
-      const req: Request = p.cmd === "scale" ? { cmd: "scale", replicas: Number(p.positional[0]) } : { cmd: p.cmd, pod: p.positional[0] };
+      const req: Request =
+        p.cmd === "scale" ? { cmd: "scale", replicas: Number(p.positional[0]) } : { cmd: p.cmd, pod: p.positional[0] };
       if (p.cmd === "scale" && !((req.replicas ?? -1) >= 0)) throw new Error("usage: scale N");
       await withProgress(p.id, () => request(p.id, req));
       printStatus((await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0]);

@@ -12,7 +12,14 @@ import { otherClustersRunning, PodNetwork } from "./network";
 import { Pod } from "./pod";
 import { Endpoint, isProxied, ServiceProxy } from "./services";
 import { pollUntil, RunResult, tryRun } from "./sh";
-import { claimRequestBytes, HostUser, hostMysqlUser, provisionClaim, recordHostPaths, removeRecordedHostPaths } from "./volumes";
+import {
+  claimRequestBytes,
+  HostUser,
+  hostMysqlUser,
+  provisionClaim,
+  recordHostPaths,
+  removeRecordedHostPaths,
+} from "./volumes";
 
 export interface LocalClusterOptions {
   /** Rendered objects: Secret, ConfigMap(s), Services, one StatefulSet. */
@@ -86,7 +93,8 @@ export class LocalCluster {
 
   constructor(private readonly opts: LocalClusterOptions) {
     this.clusterId = opts.clusterId ?? Math.random().toString(36).slice(2, 6);
-    if (!/^[a-z0-9]{1,6}$/.test(this.clusterId)) throw new Error(`clusterId must match [a-z0-9]{1,6}, got ${this.clusterId}`);
+    if (!/^[a-z0-9]{1,6}$/.test(this.clusterId))
+      throw new Error(`clusterId must match [a-z0-9]{1,6}, got ${this.clusterId}`);
     this.workDir = opts.workDir ?? path.join("/tmp/mysql-local", this.clusterId);
     this.store = new ObjectStore(opts.objects, opts.secretValues);
     this.network = new PodNetwork(this.clusterId);
@@ -123,7 +131,8 @@ export class LocalCluster {
     fs.mkdirSync(this.workDir, { recursive: true, mode: 0o755 });
     // The mysql user must be able to reach its volume dirs under workDir.
     for (let d = this.workDir; d !== "/"; d = path.dirname(d)) {
-      if ((fs.statSync(d).mode & 0o001) === 0) throw new Error(`${d} is not searchable by other users; the mysql user could not reach its volumes`);
+      if ((fs.statSync(d).mode & 0o001) === 0)
+        throw new Error(`${d} is not searchable by other users; the mysql user could not reach its volumes`);
     }
     fs.mkdirSync(stageDir(this.clusterId), { recursive: true });
     this.log(`cluster ${this.clusterId}: network ${this.network.bridge}, workDir ${this.workDir}`);
@@ -140,7 +149,9 @@ export class LocalCluster {
     if (JSON.stringify(this.sts.spec?.volumeClaimTemplates ?? []) !== JSON.stringify(this.claimTemplateSpecs)) {
       // The API server forbids changing a StatefulSet's volumeClaimTemplates, and the component
       // ignores changes to them (ignoreChanges), so the StatefulSet keeps the ones it was created with.
-      this.event(`StatefulSet ${this.stsName}: volumeClaimTemplates changed in the objects; kept as created (immutable)`);
+      this.event(
+        `StatefulSet ${this.stsName}: volumeClaimTemplates changed in the objects; kept as created (immutable)`,
+      );
     }
     // Running pods' ConfigMap/Secret volumes follow at each pod's next kubelet sync (pod.ts), not now.
     await this.syncClaims();
@@ -156,8 +167,13 @@ export class LocalCluster {
    */
   static hostProblem(objects: K8sObject[], hostPath?: string): string | undefined {
     const store = new ObjectStore(objects);
-    const specs = [...store.ofKind("StatefulSet").map((s) => s.spec?.template?.spec), ...store.ofKind("CronJob").map((c) => c.spec?.jobTemplate?.spec?.template?.spec)];
-    const images = specs.flatMap((s) => [...(s?.initContainers ?? []), ...(s?.containers ?? [])].map((c: K8sObject) => String(c.image ?? "")));
+    const specs = [
+      ...store.ofKind("StatefulSet").map((s) => s.spec?.template?.spec),
+      ...store.ofKind("CronJob").map((c) => c.spec?.jobTemplate?.spec?.template?.spec),
+    ];
+    const images = specs.flatMap((s) =>
+      [...(s?.initContainers ?? []), ...(s?.containers ?? [])].map((c: K8sObject) => String(c.image ?? "")),
+    );
     const missing = hostPackagesMissing(images, hostPath);
     if (!missing.length) return undefined;
     const pkgs = missing.map((m) => /^Debian package (\S+)/.exec(m)?.[1]).filter(Boolean);
@@ -180,7 +196,8 @@ export class LocalCluster {
     for (const claim of this.store.ofKind("PersistentVolumeClaim")) {
       const bytes = claimRequestBytes(claim);
       const did = await provisionClaim(this.workDir, claim.metadata.name, bytes, true);
-      if (did) this.event(`persistentvolumeclaim ${claim.metadata.name} ${did} (${claim.spec.resources.requests.storage})`);
+      if (did)
+        this.event(`persistentvolumeclaim ${claim.metadata.name} ${did} (${claim.spec.resources.requests.storage})`);
     }
   }
 
@@ -189,7 +206,8 @@ export class LocalCluster {
     for (const t of this.claimTemplateSpecs ?? []) {
       const name = `${t.metadata.name}-${this.stsName}-${ord}`;
       const did = await provisionClaim(this.workDir, name, claimRequestBytes(t), false);
-      if (did) this.event(`persistentvolumeclaim ${name} ${did} from the template (${t.spec.resources.requests.storage})`);
+      if (did)
+        this.event(`persistentvolumeclaim ${name} ${did} from the template (${t.spec.resources.requests.storage})`);
     }
   }
 
@@ -209,7 +227,8 @@ export class LocalCluster {
       await this.createPod(ord);
       if (!parallel) await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
     }
-    if (parallel) for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
+    if (parallel)
+      for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now(), this.timeoutMs);
     // Rolling update.
     const strategy = spec.updateStrategy ?? {};
     if (strategy.type === "OnDelete") return;
@@ -260,7 +279,10 @@ export class LocalCluster {
    * network slot above the StatefulSet's ordinals, the cluster's DNS names and
    * its own volumes; it is removed afterwards and its logs returned.
    */
-  async runJob(cronJobName: string, timeoutMs = 600_000): Promise<{ pod: string; code: number; logs: Record<string, string> }> {
+  async runJob(
+    cronJobName: string,
+    timeoutMs = 600_000,
+  ): Promise<{ pod: string; code: number; logs: Record<string, string> }> {
     if (!this.mysqlUser) throw new Error("cluster is not up");
     const cronJob = this.store.ofKind("CronJob").find((o) => o.metadata.name === cronJobName);
     if (!cronJob) throw new Error(`no CronJob ${cronJobName} among the objects`);
@@ -294,7 +316,10 @@ export class LocalCluster {
       const code = await Promise.race([
         pod.completion(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`job pod ${pod.name} did not finish within ${timeoutMs / 1000}s (${pod.phase()})`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`job pod ${pod.name} did not finish within ${timeoutMs / 1000}s (${pod.phase()})`)),
+            timeoutMs,
+          );
         }),
       ]);
       const logs: Record<string, string> = {};
@@ -356,7 +381,9 @@ export class LocalCluster {
     const lines = [`pod ${p.name} phase ${p.phase()} ready=${p.isReady()} restarts=${p.restarts()}`];
     for (const c of [...p.initContainers, ...p.containers]) {
       const tail = p.logs(c.name).split("\n").slice(-25).join("\n");
-      lines.push(`--- ${c.init ? "init container" : "container"} ${c.name} (${c.state}${c.reason ? `, ${c.reason}` : ""}, restarts ${c.restartCount}) log tail:\n${tail}`);
+      lines.push(
+        `--- ${c.init ? "init container" : "container"} ${c.name} (${c.state}${c.reason ? `, ${c.reason}` : ""}, restarts ${c.restartCount}) log tail:\n${tail}`,
+      );
     }
     const ev = this.eventList.filter((e) => e.startsWith(p.name + " ")).slice(-10);
     if (ev.length) lines.push(`--- events:\n${ev.join("\n")}`);
@@ -395,7 +422,12 @@ export class LocalCluster {
     this.event(`${this.stsName}-${ord} network restored`);
   }
 
-  exec(ord: number, container: string, argv: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<RunResult> {
+  exec(
+    ord: number,
+    container: string,
+    argv: string[],
+    opts?: { stdin?: string; timeoutMs?: number },
+  ): Promise<RunResult> {
     return this.pod(ord).exec(container, argv, opts);
   }
 
@@ -405,7 +437,8 @@ export class LocalCluster {
 
   serviceAddress(name: string): { host: string; port: number } {
     const p = this.proxies.find((x) => x.name === name);
-    if (!p) throw new Error(`no proxied Service ${name} (have: ${this.proxies.map((x) => x.name).join(", ") || "none"})`);
+    if (!p)
+      throw new Error(`no proxied Service ${name} (have: ${this.proxies.map((x) => x.name).join(", ") || "none"})`);
     return { host: p.vip, port: p.ports()[0] };
   }
 
@@ -488,7 +521,9 @@ export class LocalCluster {
   /** One proxy per ClusterIP Service selecting our pods; specs of existing ones are updated in place. */
   private async syncServices(): Promise<void> {
     const podLabels = this.sts.spec?.template?.metadata?.labels ?? {};
-    const wanted = this.store.ofKind("Service").filter((s) => isProxied(s) && selectsStatefulSetPods(s.spec?.selector, podLabels, this.stsName));
+    const wanted = this.store
+      .ofKind("Service")
+      .filter((s) => isProxied(s) && selectsStatefulSetPods(s.spec?.selector, podLabels, this.stsName));
     for (const p of [...this.proxies]) {
       const spec = wanted.find((s) => s.metadata.name === p.name);
       if (spec && JSON.stringify(spec.spec.ports) === JSON.stringify(p.spec.spec.ports)) p.spec = spec;
@@ -531,7 +566,12 @@ export class LocalCluster {
     const svcName: string = this.sts.spec?.serviceName ?? "";
     const self = this.pods.get(ord);
     const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
-    const fq = (name: string): string[] => [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${CLUSTER_DOMAIN}`];
+    const fq = (name: string): string[] => [
+      name,
+      `${name}.${ns}`,
+      `${name}.${ns}.svc`,
+      `${name}.${ns}.svc.${CLUSTER_DOMAIN}`,
+    ];
     if (self) lines.push(`${self.ip}\t${self.name}.${svcName}.${ns}.svc.${CLUSTER_DOMAIN}\t${self.name}`);
     const podLabels = this.sts.spec?.template?.metadata?.labels ?? {};
     for (const svc of this.store.ofKind("Service")) {
@@ -619,7 +659,11 @@ export class LocalCluster {
 
   /** Container mounts live in private namespaces that die with their processes; this only catches strays in the host namespace. */
   private async unmountLeftovers(): Promise<void> {
-    const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]).filter(Boolean);
+    const mounts = fs
+      .readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .map((l) => l.split(" ")[1])
+      .filter(Boolean);
     for (const m of mounts.reverse()) {
       // keepVolumes keeps the claims' filesystems mounted (they are memory: unmounting would lose them).
       if (this.opts.keepVolumes && m.startsWith(path.join(this.workDir, "pvc") + "/")) continue;

@@ -141,7 +141,22 @@ export class ContainerProcess {
     try {
       proc = spawn(
         "/usr/sbin/ip",
-        ["netns", "exec", spec.netns, "/usr/bin/unshare", "--mount", "--uts", "--pid", "--fork", "--mount-proc", "--propagation", "private", "--kill-child", "/bin/bash", script],
+        [
+          "netns",
+          "exec",
+          spec.netns,
+          "/usr/bin/unshare",
+          "--mount",
+          "--uts",
+          "--pid",
+          "--fork",
+          "--mount-proc",
+          "--propagation",
+          "private",
+          "--kill-child",
+          "/bin/bash",
+          script,
+        ],
         { detached: true, stdio: ["ignore", fd, fd, "pipe"], env: { PATH: HOST_PATH } },
       );
     } finally {
@@ -231,7 +246,11 @@ export function execInContainer(
 ): Promise<RunResult> {
   if (!isAlive(pid1)) return Promise.resolve({ code: 126, stdout: "", stderr: "container is not running\n" });
   if (argv.length === 0 || !resolveCommand(argv[0], binDir)) {
-    return Promise.resolve({ code: 127, stdout: "", stderr: `exec: "${argv[0] ?? ""}": executable file not found in $PATH\n` });
+    return Promise.resolve({
+      code: 127,
+      stdout: "",
+      stderr: `exec: "${argv[0] ?? ""}": executable file not found in $PATH\n`,
+    });
   }
   return run(
     "/usr/bin/nsenter",

@@ -63,7 +63,12 @@ function keyRef(store: ObjectStore, kind: "secret" | "configmap", ref: K8sObject
   return v.toString();
 }
 
-export function containerEnv(container: K8sObject, podSpec: K8sObject, pod: PodFacts, store: ObjectStore): Record<string, string> {
+export function containerEnv(
+  container: K8sObject,
+  podSpec: K8sObject,
+  pod: PodFacts,
+  store: ObjectStore,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const src of container.envFrom ?? []) {
     const prefix: string = src.prefix ?? "";
@@ -84,8 +89,9 @@ export function containerEnv(container: K8sObject, podSpec: K8sObject, pod: PodF
       else if (vf.fieldRef) value = fieldRef(vf.fieldRef.fieldPath, pod);
       else if (vf.resourceFieldRef) {
         const target =
-          (podSpec.containers ?? []).concat(podSpec.initContainers ?? []).find((c: K8sObject) => c.name === (vf.resourceFieldRef.containerName ?? container.name)) ??
-          container;
+          (podSpec.containers ?? [])
+            .concat(podSpec.initContainers ?? [])
+            .find((c: K8sObject) => c.name === (vf.resourceFieldRef.containerName ?? container.name)) ?? container;
         value = resourceFieldValue(target, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor);
       } else throw new ContainerConfigError(`env ${e.name}: unsupported valueFrom`);
     } else {

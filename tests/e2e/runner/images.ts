@@ -33,9 +33,17 @@ const HOST_NAMES: Record<string, string> = { mysqld_exporter: "prometheus-mysqld
  */
 const STAND_INS: Record<string, Record<string, string | null>> = {
   mariadb: {
-    bash: "bash", cat: "coreutils", socat: "socat", mariadbd: "mariadb-server", "mariadb-install-db": "mariadb-server",
-    mariadb: "mariadb-client", "mariadb-admin": "mariadb-client", "mariadb-backup": "mariadb-backup", mbstream: "mariadb-backup",
-    sha1sum: "coreutils", sha256sum: "coreutils",
+    bash: "bash",
+    cat: "coreutils",
+    socat: "socat",
+    mariadbd: "mariadb-server",
+    "mariadb-install-db": "mariadb-server",
+    mariadb: "mariadb-client",
+    "mariadb-admin": "mariadb-client",
+    "mariadb-backup": "mariadb-backup",
+    mbstream: "mariadb-backup",
+    sha1sum: "coreutils",
+    sha256sum: "coreutils",
   },
   mysql: { bash: "bash", mysqld: null, mysql: null, mysqladmin: null },
   "percona/percona-xtrabackup": { bash: "bash", socat: "socat", xtrabackup: null, xbstream: null, mysql: null },
@@ -64,7 +72,9 @@ export function hostPackagesMissing(images: string[], hostPath = HOST_PATH): str
   }
   return [
     ...[...packages].map(([pkg, cmds]) => `Debian package ${pkg} (for ${[...cmds].join(", ")})`),
-    ...[...impossible].map(([image, cmds]) => `${image}: no Debian package provides ${[...cmds].join(", ")}; this image cannot run here`),
+    ...[...impossible].map(
+      ([image, cmds]) => `${image}: no Debian package provides ${[...cmds].join(", ")}; this image cannot run here`,
+    ),
   ];
 }
 
@@ -156,6 +166,9 @@ function mariadbEtc(root: string): string {
   };
   walk(dir);
   fs.mkdirSync(path.join(dir, "mariadb.conf.d"), { recursive: true });
-  fs.writeFileSync(path.join(dir, "mariadb.conf.d", "05-skipcache.cnf"), "[mariadb]\nhost-cache-size=0\nskip-name-resolve\n");
+  fs.writeFileSync(
+    path.join(dir, "mariadb.conf.d", "05-skipcache.cnf"),
+    "[mariadb]\nhost-cache-size=0\nskip-name-resolve\n",
+  );
   return dir;
 }

@@ -62,7 +62,11 @@ export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
  * Whether a Service's selector can pick pods of StatefulSet `stsName` with
  * template labels `labels`: a pod-name term must name one of its pods.
  */
-export function selectsStatefulSetPods(selector: Record<string, string> | undefined, labels: Record<string, string>, stsName: string): boolean {
+export function selectsStatefulSetPods(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string>,
+  stsName: string,
+): boolean {
   const podName = selector?.[POD_NAME_LABEL];
   if (podName !== undefined && !new RegExp(`^${stsName}-[0-9]+$`).test(podName)) return false;
   return selectorMatches(selector, podName === undefined ? labels : { ...labels, [POD_NAME_LABEL]: podName });
@@ -73,8 +77,26 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-const BINARY_SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const BINARY_SUFFIX: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DECIMAL_SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
 
 /** Parse a Kubernetes quantity ("512Mi", "500m", "1.5", "2e3") into a plain number. */
 export function parseQuantity(q: string | number | undefined): number | undefined {
@@ -97,7 +119,8 @@ export function resourceFieldValue(container: K8sObject, resource: string, divis
   const [kind, res] = resource.split(".");
   const section = kind === "limits" ? container.resources?.limits : container.resources?.requests;
   let value = parseQuantity(section?.[res]);
-  if (value === undefined && kind === "limits") value = res === "memory" ? os.totalmem() : res === "cpu" ? os.cpus().length : undefined;
+  if (value === undefined && kind === "limits")
+    value = res === "memory" ? os.totalmem() : res === "cpu" ? os.cpus().length : undefined;
   if (value === undefined) value = 0;
   const div = parseQuantity(divisor ?? "1") || 1;
   return String(Math.ceil(value / div - 1e-9));

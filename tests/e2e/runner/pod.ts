@@ -13,7 +13,15 @@ import { K8sObject, ObjectStore, POD_NAME_LABEL } from "./k8s";
 import { PodNetwork } from "./network";
 import { ProbeTarget, ProbeWorker } from "./probes";
 import { RunResult, sleep } from "./sh";
-import { containerMounts, ensureHostMountpoints, HostUser, PodVolumeContext, podDir, preparePodVolumes, refreshProjections } from "./volumes";
+import {
+  containerMounts,
+  ensureHostMountpoints,
+  HostUser,
+  PodVolumeContext,
+  podDir,
+  preparePodVolumes,
+  refreshProjections,
+} from "./volumes";
 
 export interface PodDeps {
   workDir: string;
@@ -176,7 +184,8 @@ export class Pod {
       if (this.deleting) return;
       try {
         const podRoot = podDir(this.deps.workDir, this.name);
-        for (const d of ["emptydir", "volumes", "containers"]) fs.rmSync(path.join(podRoot, d), { recursive: true, force: true });
+        for (const d of ["emptydir", "volumes", "containers"])
+          fs.rmSync(path.join(podRoot, d), { recursive: true, force: true });
         preparePodVolumes(this.volumeContext());
         this.volumesReady = true;
         this.scheduleVolumeSync();
@@ -222,7 +231,8 @@ export class Pod {
     this.volumeSyncTimer = setTimeout(() => {
       if (this.deleting) return;
       const changed = refreshProjections(this.volumeContext());
-      if (changed.length) this.deps.event(`${this.name} volumes ${changed.join(", ")} updated by the kubelet's periodic sync`);
+      if (changed.length)
+        this.deps.event(`${this.name} volumes ${changed.join(", ")} updated by the kubelet's periodic sync`);
       this.scheduleVolumeSync();
     }, nextVolumeSyncMs(this.deps.volumeSyncPeriodMs));
     this.volumeSyncTimer.unref();
@@ -239,7 +249,7 @@ export class Pod {
         return 0;
       }
       c.reason = "Error";
-      const code = st === NOT_STARTED ? 128 : st.code ?? 128;
+      const code = st === NOT_STARTED ? 128 : (st.code ?? 128);
       this.deps.event(`${this.name} container ${c.name} exited ${code}`);
       if (!retry || failures >= 3) return code;
       c.restartCount++;
@@ -250,7 +260,8 @@ export class Pod {
   /** A Job's pod: resolves with its exit status once every container has finished (0 when all succeeded). */
   async completion(): Promise<number> {
     await this.lifecycle;
-    if (this.exitCode === undefined) throw new Error(`pod ${this.name} ended without completing${this.fatal ? `: ${this.fatal}` : ""}`);
+    if (this.exitCode === undefined)
+      throw new Error(`pod ${this.name} ended without completing${this.fatal ? `: ${this.fatal}` : ""}`);
     return this.exitCode;
   }
 
@@ -299,7 +310,11 @@ export class Pod {
     c.binDir = image.binDir;
     let argv: string[];
     try {
-      c.env = { ...containerEnv(c.spec, this.podSpec, this.facts(), this.deps.store()), PATH: CONTAINER_PATH, HOSTNAME: this.name };
+      c.env = {
+        ...containerEnv(c.spec, this.podSpec, this.facts(), this.deps.store()),
+        PATH: CONTAINER_PATH,
+        HOSTNAME: this.name,
+      };
       argv = [...(c.spec.command ?? []), ...(c.spec.args ?? [])].map((a: string) => expand(String(a), c.env));
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;
@@ -308,7 +323,8 @@ export class Pod {
       this.deps.event(`${this.name} container ${c.name}: CreateContainerConfigError: ${e.message}`);
       return NOT_STARTED;
     }
-    if (!c.spec.command) throw new FatalPodError(`container ${c.name} has no command (image entrypoints are not emulated)`);
+    if (!c.spec.command)
+      throw new FatalPodError(`container ${c.name} has no command (image entrypoints are not emulated)`);
     c.runAsMysql = this.runsAsMysql(c.spec);
     const header = `----- ${new Date().toISOString()} ${c.name} start (restart ${c.restartCount}) -----\n`;
     fs.appendFileSync(logFile, header);
@@ -437,7 +453,8 @@ export class Pod {
     if (!this.initDone) {
       const i = this.initContainers.findIndex((c) => c.reason !== "Completed");
       const c = this.initContainers[i];
-      if (c && ["CrashLoopBackOff", "CreateContainerConfigError", "StartError"].includes(c.reason)) return `Init:${c.reason}`;
+      if (c && ["CrashLoopBackOff", "CreateContainerConfigError", "StartError"].includes(c.reason))
+        return `Init:${c.reason}`;
       return `Init:${i}/${this.initContainers.length}`;
     }
     const bad = this.containers.find((c) => c.state !== "running" && c.reason);
@@ -463,7 +480,11 @@ export class Pod {
   private execContainer(c: ContainerState, argv: string[], opts: ExecOptions): Promise<RunResult> {
     const pid1 = c.proc?.pid1;
     if (c.state !== "running" || !pid1) {
-      return Promise.resolve({ code: 126, stdout: "", stderr: `container ${c.name} in pod ${this.name} is not running\n` });
+      return Promise.resolve({
+        code: 126,
+        stdout: "",
+        stderr: `container ${c.name} in pod ${this.name} is not running\n`,
+      });
     }
     return execInContainer(pid1, c.runAsMysql, c.env, c.binDir, argv, opts);
   }

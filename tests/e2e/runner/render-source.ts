@@ -29,6 +29,10 @@ export function renderForLocal(opts: { replicas: number; flavor?: string; name?:
     memoryLimit: "512Mi",
   });
   certificates ??= testCertificates(args, "local");
-  const objects = renderObjects(args, (key) => (passwords[key] ??= randomBytes(18).toString("base64url").replace(/-/g, "x")), certificates);
+  const objects = renderObjects(
+    args,
+    (key) => (passwords[key] ??= randomBytes(18).toString("base64url").replace(/-/g, "x")),
+    certificates,
+  );
   return { objects, secretValues: {}, passwords: { ...passwords } };
 }

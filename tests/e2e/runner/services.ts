@@ -15,7 +15,9 @@ export interface Endpoint {
 }
 
 export function isProxied(svc: K8sObject): boolean {
-  return svc?.kind === "Service" && svc.spec?.clusterIP !== "None" && (svc.spec?.type ?? "ClusterIP") !== "ExternalName";
+  return (
+    svc?.kind === "Service" && svc.spec?.clusterIP !== "None" && (svc.spec?.type ?? "ClusterIP") !== "ExternalName"
+  );
 }
 
 export class ServiceProxy {

@@ -38,7 +38,11 @@ export interface Request {
 }
 
 interface Source {
-  render(replicas: number): { objects: K8sObject[]; secretValues: Record<string, Record<string, string>>; passwords?: Record<string, string> };
+  render(replicas: number): {
+    objects: K8sObject[];
+    secretValues: Record<string, Record<string, string>>;
+    passwords?: Record<string, string>;
+  };
 }
 
 export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor">): Source {
@@ -54,7 +58,9 @@ export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor"
           const v = d.toJSON();
           return Array.isArray(v) ? v : v?.kind === "List" ? v.items : [v];
         });
-        const objects = docs.filter(Boolean).map((obj) => (obj.kind === "StatefulSet" ? { ...obj, spec: { ...obj.spec, replicas } } : obj));
+        const objects = docs
+          .filter(Boolean)
+          .map((obj) => (obj.kind === "StatefulSet" ? { ...obj, spec: { ...obj.spec, replicas } } : obj));
         return { objects, secretValues: {} };
       },
     };
@@ -116,7 +122,13 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   const handle = async (req: Request): Promise<unknown> => {
     switch (req.cmd) {
       case "status":
-        return { clusterId: o.id, workDir: cluster.workDir, pods: cluster.status(), services: cluster.services(), passwords: rendered.passwords ?? {} };
+        return {
+          clusterId: o.id,
+          workDir: cluster.workDir,
+          pods: cluster.status(),
+          services: cluster.services(),
+          passwords: rendered.passwords ?? {},
+        };
       case "exec": {
         const n = ord(req.pod);
         return cluster.exec(n, req.container ?? cluster.defaultContainer(n), req.argv ?? [], { stdin: req.stdin });

@@ -87,7 +87,12 @@ export function claimCapacity(dir: string): number {
  * which this machine's root lacks, and tmpfs only uses memory for what is
  * written. Returns what it did, for the event log.
  */
-export async function provisionClaim(workDir: string, name: string, bytes: number, growExisting: boolean): Promise<"created" | "grown" | undefined> {
+export async function provisionClaim(
+  workDir: string,
+  name: string,
+  bytes: number,
+  growExisting: boolean,
+): Promise<"created" | "grown" | undefined> {
   const dir = claimDir(workDir, name);
   if (isMountPoint(dir)) {
     if (!growExisting || claimCapacity(dir) >= bytes) return undefined;
@@ -118,7 +123,9 @@ export function volumeSource(ctx: PodVolumeContext, vol: K8sObject): string {
   if (vol.persistentVolumeClaim) return claimDir(ctx.workDir, vol.persistentVolumeClaim.claimName);
   if (vol.emptyDir) return path.join(pd, "emptydir", vol.name);
   if (vol.configMap || vol.secret) return path.join(pd, "volumes", vol.name);
-  throw new Error(`volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`);
+  throw new Error(
+    `volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`,
+  );
 }
 
 /** All volumes of the pod, including the implicit ones from volumeClaimTemplates. */
@@ -145,7 +152,8 @@ export function preparePodVolumes(ctx: PodVolumeContext): void {
       writeProjection(ctx, vol, dir);
     } else {
       // A claim is made by the objects (or the StatefulSet controller) before the pod: the pod only waits for it.
-      if (!fs.existsSync(dir)) throw new Error(`persistentvolumeclaim "${path.basename(dir)}" not found (volume ${vol.name})`);
+      if (!fs.existsSync(dir))
+        throw new Error(`persistentvolumeclaim "${path.basename(dir)}" not found (volume ${vol.name})`);
       applyOwnership(dir, ctx);
     }
   }
@@ -232,7 +240,8 @@ function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): bo
   // The user-visible names: one symlink per top-level path, into ..data.
   const wanted = new Set(files.map((f) => f.rel.split("/")[0]));
   for (const entry of fs.readdirSync(dir)) {
-    if (!entry.startsWith("..") && !wanted.has(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    if (!entry.startsWith("..") && !wanted.has(entry))
+      fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
   }
   for (const top of wanted) {
     const link = path.join(dir, top);
@@ -249,7 +258,9 @@ function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): bo
 
 function sameFiles(payloadDir: string, files: { rel: string; content: Buffer; mode: number }[]): boolean {
   const count = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .reduce((n, e) => n + (e.isDirectory() ? count(path.join(d, e.name)) : 1), 0);
   try {
     if (count(payloadDir) !== files.length) return false;
     return files.every((f) => {
@@ -267,7 +278,11 @@ function expandVars(s: string, env: Record<string, string>): string {
 }
 
 /** Bind mounts for one container's volumeMounts (creating subPath dirs like the kubelet). */
-export function containerMounts(ctx: PodVolumeContext, container: K8sObject, env: Record<string, string>): MountEntry[] {
+export function containerMounts(
+  ctx: PodVolumeContext,
+  container: K8sObject,
+  env: Record<string, string>,
+): MountEntry[] {
   const vols = new Map<string, K8sObject>(podVolumes(ctx).map((v) => [v.name, v]));
   const out: MountEntry[] = [];
   for (const vm of container.volumeMounts ?? []) {
@@ -276,14 +291,20 @@ export function containerMounts(ctx: PodVolumeContext, container: K8sObject, env
     let source = volumeSource(ctx, vol);
     const sub: string | undefined = vm.subPath ?? (vm.subPathExpr ? expandVars(vm.subPathExpr, env) : undefined);
     if (sub) {
-      if (sub.split("/").includes("..") || path.isAbsolute(sub)) throw new Error(`subPath ${sub} must be relative without ..`);
+      if (sub.split("/").includes("..") || path.isAbsolute(sub))
+        throw new Error(`subPath ${sub} must be relative without ..`);
       source = path.join(source, sub);
       if (!fs.existsSync(source)) {
         fs.mkdirSync(source, { recursive: true });
         if (ctx.owner) fs.chownSync(source, ctx.owner.uid, ctx.fsGroup?.gid ?? ctx.owner.gid);
       }
     }
-    out.push({ source, target: path.posix.normalize(vm.mountPath), readOnly: !!vm.readOnly, isFile: fs.statSync(source).isFile() });
+    out.push({
+      source,
+      target: path.posix.normalize(vm.mountPath),
+      readOnly: !!vm.readOnly,
+      isFile: fs.statSync(source).isFile(),
+    });
   }
   return out;
 }

@@ -25,7 +25,11 @@ const PASSWORD_OF = (key: string) => `pw-bkp-${key}`;
 const TLS_MATERIAL = { cert: "CERT-bkp", key: "KEY-bkp", ca: "CA-bkp" };
 
 function manifests(args: MySqlClusterArgs = {}, name = "db") {
-  return renderManifests(resolveArgs(name, { namespace: "data", backupSchedule: SCHEDULE, ...args }), PASSWORD_OF, TLS_MATERIAL);
+  return renderManifests(
+    resolveArgs(name, { namespace: "data", backupSchedule: SCHEDULE, ...args }),
+    PASSWORD_OF,
+    TLS_MATERIAL,
+  );
 }
 
 function cronJob(args: MySqlClusterArgs = {}, name = "db"): AnyObject {
@@ -44,11 +48,16 @@ const podSpec = (job: AnyObject): AnyObject => job.spec.jobTemplate.spec.templat
 const podLabels = (job: AnyObject): Record<string, string> => job.spec.jobTemplate.spec.template.metadata.labels;
 const backupContainer = (job: AnyObject): AnyObject => {
   const containers: AnyObject[] = podSpec(job).containers;
-  assert.deepStrictEqual(containers.map((c) => c.name), ["backup"]);
+  assert.deepStrictEqual(
+    containers.map((c) => c.name),
+    ["backup"],
+  );
   return containers[0];
 };
-const volume = (job: AnyObject, name: string): AnyObject | undefined => podSpec(job).volumes.find((v: AnyObject) => v.name === name);
-const envOf = (container: AnyObject): Record<string, AnyObject> => Object.fromEntries((container.env ?? []).map((e: AnyObject) => [e.name, e]));
+const volume = (job: AnyObject, name: string): AnyObject | undefined =>
+  podSpec(job).volumes.find((v: AnyObject) => v.name === name);
+const envOf = (container: AnyObject): Record<string, AnyObject> =>
+  Object.fromEntries((container.env ?? []).map((e: AnyObject) => [e.name, e]));
 
 /** Does a {matchLabels} selector (or a Service's plain selector map) select these labels? */
 function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
@@ -65,14 +74,21 @@ function validate(Model: new (data: never) => { validate(): void }, obj: AnyObje
 
 /** Whether the NetworkPolicy admits a pod with these labels, in the policy's namespace, on a port. */
 function admits(policy: AnyObject, labels: Record<string, string>, port: number): boolean {
-  return policy.spec.ingress.some((rule: AnyObject) =>
-    rule.ports.some((p: AnyObject) => p.port === port && p.protocol === "TCP") &&
-    rule.from.some((from: AnyObject) => !from.namespaceSelector && selects(from.podSelector?.matchLabels ?? {}, labels)));
+  return policy.spec.ingress.some(
+    (rule: AnyObject) =>
+      rule.ports.some((p: AnyObject) => p.port === port && p.protocol === "TCP") &&
+      rule.from.some(
+        (from: AnyObject) => !from.namespaceSelector && selects(from.podSelector?.matchLabels ?? {}, labels),
+      ),
+  );
 }
 
 describe("scheduled backups: rendered objects", function () {
   describe("without backupSchedule (the default)", function () {
-    for (const [description, args] of [["unset", {}], ["an empty string", { backupSchedule: "" }]] as [string, MySqlClusterArgs][]) {
+    for (const [description, args] of [
+      ["unset", {}],
+      ["an empty string", { backupSchedule: "" }],
+    ] as [string, MySqlClusterArgs][]) {
       it(`renders no backup PVC and no CronJob when backupSchedule is ${description}`, function () {
         const resolved = resolveArgs("db", args);
         const m = renderManifests(resolved);
@@ -81,8 +97,13 @@ describe("scheduled backups: rendered objects", function () {
         const kinds = (renderObjects(resolved) as AnyObject[]).map((o) => o.kind);
         assert.ok(!kinds.includes("CronJob"), `kinds: ${kinds.join(", ")}`);
         // Only the pods' data claims, no backups claim.
-        const claims = (renderObjects(resolved) as AnyObject[]).filter((o) => o.kind === "PersistentVolumeClaim").map((o) => o.metadata.name);
-        assert.ok(claims.every((n) => n.startsWith("data-")), `claims: ${claims.join(", ")}`);
+        const claims = (renderObjects(resolved) as AnyObject[])
+          .filter((o) => o.kind === "PersistentVolumeClaim")
+          .map((o) => o.metadata.name);
+        assert.ok(
+          claims.every((n) => n.startsWith("data-")),
+          `claims: ${claims.join(", ")}`,
+        );
       });
     }
   });
@@ -91,25 +112,52 @@ describe("scheduled backups: rendered objects", function () {
     it("renders the PVC <name>-backups and then the CronJob <name>-backup right after the StatefulSet, last in apply order", function () {
       const objects = renderObjects(resolveArgs("db", { backupSchedule: SCHEDULE })) as AnyObject[];
       const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
-      assert.deepStrictEqual(ids.slice(-3), ["StatefulSet/db", "PersistentVolumeClaim/db-backups", "CronJob/db-backup"]);
-      assert.strictEqual(ids.filter((id) => id.startsWith("CronJob/") || (id.startsWith("PersistentVolumeClaim/") && !id.startsWith("PersistentVolumeClaim/data-"))).length, 2);
+      assert.deepStrictEqual(ids.slice(-3), [
+        "StatefulSet/db",
+        "PersistentVolumeClaim/db-backups",
+        "CronJob/db-backup",
+      ]);
+      assert.strictEqual(
+        ids.filter(
+          (id) =>
+            id.startsWith("CronJob/") ||
+            (id.startsWith("PersistentVolumeClaim/") && !id.startsWith("PersistentVolumeClaim/data-")),
+        ).length,
+        2,
+      );
     });
 
     it("adds only the two backup objects: every other object is the same as without backups (turning backups on rolls no pod)", function () {
       const without = renderObjects(resolveArgs("db", { namespace: "data" }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-      const withBackups = renderObjects(resolveArgs("db", { namespace: "data", backupSchedule: SCHEDULE }), PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
-      const others = withBackups.filter((o) => o.kind !== "CronJob" && !(o.kind === "PersistentVolumeClaim" && o.metadata.name === "db-backups") && o.kind !== "NetworkPolicy");
-      assert.deepStrictEqual(others, without.filter((o) => o.kind !== "NetworkPolicy"));
+      const withBackups = renderObjects(
+        resolveArgs("db", { namespace: "data", backupSchedule: SCHEDULE }),
+        PASSWORD_OF,
+        TLS_MATERIAL,
+      ) as AnyObject[];
+      const others = withBackups.filter(
+        (o) =>
+          o.kind !== "CronJob" &&
+          !(o.kind === "PersistentVolumeClaim" && o.metadata.name === "db-backups") &&
+          o.kind !== "NetworkPolicy",
+      );
+      assert.deepStrictEqual(
+        others,
+        without.filter((o) => o.kind !== "NetworkPolicy"),
+      );
     });
 
     it("puts both objects in the cluster's namespace, labelled with the backup labels and managed-by pulumi", function () {
       for (const obj of [claim(), cronJob()]) {
         assert.strictEqual(obj.metadata.namespace, "data", obj.kind);
-        assert.deepStrictEqual(obj.metadata.labels, {
-          "app.kubernetes.io/name": "mysql-cluster-backup",
-          "app.kubernetes.io/instance": "db",
-          "app.kubernetes.io/managed-by": "pulumi",
-        }, obj.kind);
+        assert.deepStrictEqual(
+          obj.metadata.labels,
+          {
+            "app.kubernetes.io/name": "mysql-cluster-backup",
+            "app.kubernetes.io/instance": "db",
+            "app.kubernetes.io/managed-by": "pulumi",
+          },
+          obj.kind,
+        );
       }
     });
   });
@@ -134,7 +182,7 @@ describe("scheduled backups: rendered objects", function () {
       assert.ok(!("storageClassName" in claim({ storageClass: "fast" }).spec));
     });
 
-    it("carries the annotation pulumi.com/skipAwait \"true\" (a WaitForFirstConsumer claim binds only when the first backup runs)", function () {
+    it('carries the annotation pulumi.com/skipAwait "true" (a WaitForFirstConsumer claim binds only when the first backup runs)', function () {
       assert.deepStrictEqual(claim().metadata.annotations, { "pulumi.com/skipAwait": "true" });
     });
 
@@ -166,7 +214,10 @@ describe("scheduled backups: rendered objects", function () {
 
     it("takes the @ shorthands as they are, and refuses a schedule with surrounding spaces rather than trimming it", function () {
       assert.strictEqual(cronJob({ backupSchedule: "@daily" }).spec.schedule, "@daily");
-      assert.throws(() => cronJob({ backupSchedule: "  30 1 * * *  " }), /setting "backupSchedule": got " {2}30 1 \* \* \* {2}"; expected .*\(without leading or trailing spaces\)/);
+      assert.throws(
+        () => cronJob({ backupSchedule: "  30 1 * * *  " }),
+        /setting "backupSchedule": got " {2}30 1 \* \* \* {2}"; expected .*\(without leading or trailing spaces\)/,
+      );
     });
 
     it("runs a pod with restartPolicy Never and exactly one container, backup, running bash /scripts/take-backup.sh in the backup image", function () {
@@ -179,8 +230,14 @@ describe("scheduled backups: rendered objects", function () {
     });
 
     it("uses the flavor's backup image, or backupImage when set", function () {
-      assert.strictEqual(backupContainer(cronJob({ flavor: "mariadb" })).image, resolveArgs("db", { flavor: "mariadb" }).backupImage);
-      assert.strictEqual(backupContainer(cronJob({ backupImage: "registry.example/xtrabackup:8.4.0" })).image, "registry.example/xtrabackup:8.4.0");
+      assert.strictEqual(
+        backupContainer(cronJob({ flavor: "mariadb" })).image,
+        resolveArgs("db", { flavor: "mariadb" }).backupImage,
+      );
+      assert.strictEqual(
+        backupContainer(cronJob({ backupImage: "registry.example/xtrabackup:8.4.0" })).image,
+        "registry.example/xtrabackup:8.4.0",
+      );
     });
 
     it("meets the restricted Pod Security Standard: non-root, RuntimeDefault seccomp, no privilege escalation, every capability dropped, read-only root filesystem", function () {
@@ -214,14 +271,23 @@ describe("scheduled backups: rendered objects", function () {
       const m = manifests({ metrics: true }) as AnyObject;
       const labels = podLabels(m.backupCronJob);
       assert.ok(!selects(m.statefulSet.spec.selector.matchLabels, labels), "the StatefulSet selects the backup pods");
-      assert.ok(!selects(m.disruptionBudget.spec.selector.matchLabels, labels), "the PodDisruptionBudget counts the backup pods");
-      assert.ok(!selects(m.networkPolicy.spec.podSelector.matchLabels, labels), "the NetworkPolicy governs the backup pods");
+      assert.ok(
+        !selects(m.disruptionBudget.spec.selector.matchLabels, labels),
+        "the PodDisruptionBudget counts the backup pods",
+      );
+      assert.ok(
+        !selects(m.networkPolicy.spec.podSelector.matchLabels, labels),
+        "the NetworkPolicy governs the backup pods",
+      );
       for (const svc of [m.headlessService, m.writeService, m.readService, m.metricsService]) {
         assert.ok(!selects(svc.spec.selector, labels), `Service ${svc.metadata.name} selects the backup pods`);
       }
       // The check itself can fail: the database pods are selected by all of them.
       const dbLabels = m.statefulSet.spec.template.metadata.labels;
-      assert.ok(selects(m.readService.spec.selector, dbLabels) && selects(m.disruptionBudget.spec.selector.matchLabels, dbLabels));
+      assert.ok(
+        selects(m.readService.spec.selector, dbLabels) &&
+          selects(m.disruptionBudget.spec.selector.matchLabels, dbLabels),
+      );
     });
 
     it("sets BACKUP_RETENTION to backupRetention (default 7) and CLUSTER_SIZE to replicas", function () {
@@ -235,8 +301,20 @@ describe("scheduled backups: rendered objects", function () {
     it("gives the backup container the cluster's common environment (StatefulSet, headless Service, domain, flavor tools), as the database pods' init steps get it", function () {
       const m = manifests({ flavor: "mariadb", clusterDomain: "corp.local" }) as AnyObject;
       const env = envOf(backupContainer(m.backupCronJob));
-      const initData = envOf(m.statefulSet.spec.template.spec.initContainers.find((c: AnyObject) => c.name === "init-data"));
-      for (const name of ["FLAVOR", "STS_NAME", "HEADLESS_SERVICE", "CLUSTER_DOMAIN", "SECRET_NAME", "DB_CLIENT", "BACKUP_TOOL", "STREAM_TOOL", "POD_NAMESPACE"]) {
+      const initData = envOf(
+        m.statefulSet.spec.template.spec.initContainers.find((c: AnyObject) => c.name === "init-data"),
+      );
+      for (const name of [
+        "FLAVOR",
+        "STS_NAME",
+        "HEADLESS_SERVICE",
+        "CLUSTER_DOMAIN",
+        "SECRET_NAME",
+        "DB_CLIENT",
+        "BACKUP_TOOL",
+        "STREAM_TOOL",
+        "POD_NAMESPACE",
+      ]) {
         assert.ok(env[name], `no ${name}`);
         assert.deepStrictEqual(env[name], initData[name], name);
       }
@@ -246,9 +324,13 @@ describe("scheduled backups: rendered objects", function () {
 
     it("declares exactly the volumes scripts, secrets, tls, topology, run, tmp and backups, and mounts each of them", function () {
       const job = cronJob();
-      const declared = podSpec(job).volumes.map((v: AnyObject) => v.name).sort();
+      const declared = podSpec(job)
+        .volumes.map((v: AnyObject) => v.name)
+        .sort();
       assert.deepStrictEqual(declared, ["backups", "run", "scripts", "secrets", "tls", "tmp", "topology"]);
-      const mounted = backupContainer(job).volumeMounts.map((m: AnyObject) => m.name).sort();
+      const mounted = backupContainer(job)
+        .volumeMounts.map((m: AnyObject) => m.name)
+        .sort();
       assert.deepStrictEqual(mounted, declared);
     });
 
@@ -272,7 +354,8 @@ describe("scheduled backups: rendered objects", function () {
       assert.deepStrictEqual(Object.keys(secrets).sort(), ["name", "secret"]);
       assert.strictEqual(secrets.secret.secretName, "db-credentials");
       assert.deepStrictEqual(secrets.secret.items, [
-        { key: SECRET_KEYS.monitor, path: SECRET_KEYS.monitor }, { key: SECRET_KEYS.backup, path: SECRET_KEYS.backup },
+        { key: SECRET_KEYS.monitor, path: SECRET_KEYS.monitor },
+        { key: SECRET_KEYS.backup, path: SECRET_KEYS.backup },
       ]);
       assert.strictEqual(secrets.secret.defaultMode, 0o440);
     });
@@ -280,7 +363,10 @@ describe("scheduled backups: rendered objects", function () {
     it("projects only those two keys from an existingSecret too", function () {
       const secrets = volume(cronJob({ existingSecret: "corp-db-passwords" }), "secrets")!;
       assert.strictEqual(secrets.secret.secretName, "corp-db-passwords");
-      assert.deepStrictEqual(secrets.secret.items, [{ key: "monitor-password", path: "monitor-password" }, { key: "backup-password", path: "backup-password" }]);
+      assert.deepStrictEqual(secrets.secret.items, [
+        { key: "monitor-password", path: "monitor-password" },
+        { key: "backup-password", path: "backup-password" },
+      ]);
     });
 
     it("bounds a run: activeDeadlineSeconds (a hung stream cannot block later backups under concurrencyPolicy Forbid) and 2 retries", function () {
@@ -299,12 +385,16 @@ describe("scheduled backups: rendered objects", function () {
       assert.strictEqual(volume(cronJob({ tlsSecret: "corp-tls" }), "tls")!.secret.secretName, "corp-tls");
       assert.strictEqual(volume(cronJob(), "topology")!.configMap.name, "db-topology");
       const mounts = Object.fromEntries(backupContainer(cronJob()).volumeMounts.map((m: AnyObject) => [m.name, m]));
-      for (const name of ["scripts", "secrets", "tls", "topology"]) assert.strictEqual(mounts[name].readOnly, true, name);
+      for (const name of ["scripts", "secrets", "tls", "topology"])
+        assert.strictEqual(mounts[name].readOnly, true, name);
     });
 
     it("mounts the backups PVC <name>-backups writable at /backups", function () {
       const job = cronJob({}, "shop");
-      assert.deepStrictEqual(volume(job, "backups"), { name: "backups", persistentVolumeClaim: { claimName: "shop-backups" } });
+      assert.deepStrictEqual(volume(job, "backups"), {
+        name: "backups",
+        persistentVolumeClaim: { claimName: "shop-backups" },
+      });
       const mount = backupContainer(job).volumeMounts.find((m: AnyObject) => m.name === "backups");
       assert.deepStrictEqual(mount, { name: "backups", mountPath: "/backups", readOnly: false });
       assert.strictEqual(volume(job, "backups")!.persistentVolumeClaim.claimName, claim({}, "shop").metadata.name);
@@ -312,8 +402,14 @@ describe("scheduled backups: rendered objects", function () {
 
     it("mounts /scripts, /run/mysqld and /tmp where the database pods have them, run and tmp as emptyDirs", function () {
       const m = manifests() as AnyObject;
-      const stsMounts = new Map<string, string>(m.statefulSet.spec.template.spec.initContainers.flatMap((c: AnyObject) => c.volumeMounts.map((v: AnyObject) => [v.name, v.mountPath])));
-      for (const mount of backupContainer(m.backupCronJob).volumeMounts.filter((v: AnyObject) => v.name !== "backups")) {
+      const stsMounts = new Map<string, string>(
+        m.statefulSet.spec.template.spec.initContainers.flatMap((c: AnyObject) =>
+          c.volumeMounts.map((v: AnyObject) => [v.name, v.mountPath]),
+        ),
+      );
+      for (const mount of backupContainer(m.backupCronJob).volumeMounts.filter(
+        (v: AnyObject) => v.name !== "backups",
+      )) {
         assert.strictEqual(mount.mountPath, stsMounts.get(mount.name), mount.name);
       }
       assert.ok(volume(m.backupCronJob, "run")!.emptyDir);
@@ -321,24 +417,44 @@ describe("scheduled backups: rendered objects", function () {
     });
 
     it("passes priorityClassName and tolerations through to the backup pod", function () {
-      const pod = podSpec(cronJob({ priorityClassName: "db-critical", tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }] }));
+      const pod = podSpec(
+        cronJob({
+          priorityClassName: "db-critical",
+          tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
+        }),
+      );
       assert.strictEqual(pod.priorityClassName, "db-critical");
-      assert.deepStrictEqual(pod.tolerations, [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }]);
+      assert.deepStrictEqual(pod.tolerations, [
+        { key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" },
+      ]);
       assert.ok(!("priorityClassName" in podSpec(cronJob())) && !("tolerations" in podSpec(cronJob())));
     });
 
     it("is what buildBackupCronJob returns for the resolved args and the ConfigMap's name", function () {
       const resolved = resolveArgs("db", { backupSchedule: SCHEDULE });
       const m = renderManifests(resolved);
-      assert.deepStrictEqual(m.backupCronJob, buildBackupCronJob(resolved, clusterNames(resolved), m.configMap.metadata.name));
+      assert.deepStrictEqual(
+        m.backupCronJob,
+        buildBackupCronJob(resolved, clusterNames(resolved), m.configMap.metadata.name),
+      );
     });
 
     for (const [description, args] of [
       ["the defaults", {}],
-      ["mariadb, an @weekly schedule, an existingSecret and a tlsSecret", { flavor: "mariadb", backupSchedule: "@weekly", existingSecret: "s", tlsSecret: "t" }],
-      ["tolerations, a priority class and an application user", {
-        priorityClassName: "high", tolerations: [{ operator: "Exists" }], appDatabase: "shop", appUser: "shop", backupRetention: 1000,
-      }],
+      [
+        "mariadb, an @weekly schedule, an existingSecret and a tlsSecret",
+        { flavor: "mariadb", backupSchedule: "@weekly", existingSecret: "s", tlsSecret: "t" },
+      ],
+      [
+        "tolerations, a priority class and an application user",
+        {
+          priorityClassName: "high",
+          tolerations: [{ operator: "Exists" }],
+          appDatabase: "shop",
+          appUser: "shop",
+          backupRetention: 1000,
+        },
+      ],
     ] as [string, MySqlClusterArgs][]) {
       it(`validates against the batch/v1 CronJob schema, with ${description}`, function () {
         validate(CronJob, cronJob(args));
@@ -348,12 +464,17 @@ describe("scheduled backups: rendered objects", function () {
     it("has a CronJob name of at most 52 characters (the API server's limit) for every cluster name resolveArgs accepts with backups", function () {
       const longest = "a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS);
       const job = cronJob({}, longest);
-      assert.ok(job.metadata.name.length <= 52, `CronJob name "${job.metadata.name}" has ${job.metadata.name.length} characters; the API server refuses CronJob names over 52`);
+      assert.ok(
+        job.metadata.name.length <= 52,
+        `CronJob name "${job.metadata.name}" has ${job.metadata.name.length} characters; the API server refuses CronJob names over 52`,
+      );
     });
 
     it("refuses, with backupSchedule, a cluster name too long for the CronJob's, naming the name and the limit", function () {
-      assert.throws(() => resolveArgs("a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS + 1), { backupSchedule: "0 3 * * *" }),
-        (e: Error) => /setting "name".*at most 45 characters.*"<name>-backup"/s.test(e.message));
+      assert.throws(
+        () => resolveArgs("a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS + 1), { backupSchedule: "0 3 * * *" }),
+        (e: Error) => /setting "name".*at most 45 characters.*"<name>-backup"/s.test(e.message),
+      );
       assert.doesNotThrow(() => resolveArgs("a".repeat(MAX_NAME_LENGTH_WITH_BACKUPS + 1), {}));
     });
   });
@@ -368,7 +489,10 @@ describe("scheduled backups: rendered objects", function () {
         // The recognisable values are in the rendered credentials Secret, so the check can fail.
         assert.strictEqual(m.secret.stringData[SECRET_KEYS.monitor], PASSWORD_OF(SECRET_KEYS.monitor));
         const text = JSON.stringify(m.backupCronJob);
-        assert.ok(!/pw-bkp|KEY-bkp|CERT-bkp|CA-bkp/.test(text), `the CronJob contains a secret value: ${text.match(/(pw|KEY|CERT|CA)-bkp[-\w]*/)?.[0]}`);
+        assert.ok(
+          !/pw-bkp|KEY-bkp|CERT-bkp|CA-bkp/.test(text),
+          `the CronJob contains a secret value: ${text.match(/(pw|KEY|CERT|CA)-bkp[-\w]*/)?.[0]}`,
+        );
         assert.ok(!/pw-bkp|KEY-bkp/.test(JSON.stringify(m.backupClaim)), "the backup PVC contains a secret value");
       });
     }
@@ -392,9 +516,16 @@ describe("scheduled backups: rendered objects", function () {
       const rule = m.networkPolicy.spec.ingress[0];
       assert.deepStrictEqual(rule.from, [
         { podSelector: { matchLabels: m.statefulSet.spec.selector.matchLabels } },
-        { podSelector: { matchLabels: { "app.kubernetes.io/name": "mysql-cluster-backup", "app.kubernetes.io/instance": "db" } } },
+        {
+          podSelector: {
+            matchLabels: { "app.kubernetes.io/name": "mysql-cluster-backup", "app.kubernetes.io/instance": "db" },
+          },
+        },
       ]);
-      assert.deepStrictEqual(rule.ports, [{ protocol: "TCP", port: MYSQL_PORT }, { protocol: "TCP", port: BACKUP_PORT }]);
+      assert.deepStrictEqual(rule.ports, [
+        { protocol: "TCP", port: MYSQL_PORT },
+        { protocol: "TCP", port: BACKUP_PORT },
+      ]);
       validate(NetworkPolicy, m.networkPolicy);
     });
 

@@ -20,13 +20,15 @@ describe("buildTopologyConfigMap", function () {
     assert.strictEqual(names.topologyConfigMap, "db-topology");
   });
 
-  it("holds exactly one key, primary-ordinal: \"0\" by default", function () {
+  it('holds exactly one key, primary-ordinal: "0" by default', function () {
     assert.deepStrictEqual(build("db").topology.data, { "primary-ordinal": "0" });
   });
 
   it("holds primaryOrdinal as a decimal string", function () {
     for (const primaryOrdinal of [1, 2, 98]) {
-      assert.deepStrictEqual(build("db", { replicas: 99, primaryOrdinal }).topology.data, { "primary-ordinal": String(primaryOrdinal) });
+      assert.deepStrictEqual(build("db", { replicas: 99, primaryOrdinal }).topology.data, {
+        "primary-ordinal": String(primaryOrdinal),
+      });
     }
   });
 

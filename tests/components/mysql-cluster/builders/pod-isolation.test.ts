@@ -22,7 +22,9 @@ function pod(args: MySqlClusterArgs = {}): AnyObject {
 }
 const containers = (spec: AnyObject): AnyObject[] => [...spec.initContainers, ...spec.containers];
 const mounting = (spec: AnyObject, volume: string) =>
-  containers(spec).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume)).map((c) => c.name);
+  containers(spec)
+    .filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume))
+    .map((c) => c.name);
 const libPath = (name: string) => new RegExp(`^readonly ${name}=(\\S+)`, "m").exec(LIB)?.[1];
 
 describe("what each container of a database pod can read", function () {
@@ -30,14 +32,20 @@ describe("what each container of a database pod can read", function () {
     assert.strictEqual(libPath("PRIVATE_DIR"), MOUNTS.private);
     assert.strictEqual(libPath("ROOT_CNF"), "$PRIVATE_DIR/root.cnf");
     const spec = pod({ metrics: true });
-    assert.deepStrictEqual(spec.volumes.find((v: AnyObject) => v.name === "private"), { name: "private", emptyDir: { medium: "Memory" } });
+    assert.deepStrictEqual(
+      spec.volumes.find((v: AnyObject) => v.name === "private"),
+      { name: "private", emptyDir: { medium: "Memory" } },
+    );
     assert.deepStrictEqual(mounting(spec, "private"), ["init-data", "sidecar"]);
   });
 
   it("keeps the exporter's login on a memory-backed volume of init-data, the sidecar (its writers) and the exporter only", function () {
     assert.strictEqual(libPath("EXPORTER_DIR"), MOUNTS["exporter-login"]);
     const spec = pod({ metrics: true });
-    assert.deepStrictEqual(spec.volumes.find((v: AnyObject) => v.name === "exporter-login"), { name: "exporter-login", emptyDir: { medium: "Memory" } });
+    assert.deepStrictEqual(
+      spec.volumes.find((v: AnyObject) => v.name === "exporter-login"),
+      { name: "exporter-login", emptyDir: { medium: "Memory" } },
+    );
     assert.deepStrictEqual(mounting(spec, "exporter-login"), ["init-data", "sidecar", "exporter"]);
     assert.deepStrictEqual(mounting(pod({ metrics: false }), "exporter-login"), []);
   });
@@ -46,7 +54,10 @@ describe("what each container of a database pod can read", function () {
     for (const name of ["ROOT_CNF", "EXPORTER_CNF"]) assert.doesNotMatch(libPath(name) ?? "", /^\$RUN_DIR\b/, name);
     assert.doesNotMatch(LIB, /mktemp "\$RUN_DIR/, "a private option file is made on the shared run volume");
     const server = pod({ metrics: true }).containers.find((c: AnyObject) => c.name === "mysql");
-    assert.deepStrictEqual(server.volumeMounts.map((m: AnyObject) => m.name).filter((n: string) => /secret|private|login/.test(n)), []);
+    assert.deepStrictEqual(
+      server.volumeMounts.map((m: AnyObject) => m.name).filter((n: string) => /secret|private|login/.test(n)),
+      [],
+    );
   });
 
   it("gives clone-data only the Secret keys it reads (monitor, backup), as its own projected volume", function () {
@@ -55,7 +66,10 @@ describe("what each container of a database pod can read", function () {
     const mount = clone.volumeMounts.find((m: AnyObject) => m.mountPath === MOUNTS.secrets);
     assert.deepStrictEqual(mount, { name: "clone-secrets", mountPath: "/etc/mysql-secrets", readOnly: true });
     const volume = spec.volumes.find((v: AnyObject) => v.name === "clone-secrets");
-    assert.deepStrictEqual(volume.secret.items.map((i: AnyObject) => i.key), ["monitor-password", "backup-password"]);
+    assert.deepStrictEqual(
+      volume.secret.items.map((i: AnyObject) => i.key),
+      ["monitor-password", "backup-password"],
+    );
     assert.ok(!clone.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "clone-data mounts every password");
   });
 

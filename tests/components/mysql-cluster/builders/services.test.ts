@@ -3,7 +3,11 @@
 
 import * as assert from "assert";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
-import { buildReadService, buildWriteService, POD_NAME_LABEL } from "../../../../components/mysql-cluster/builders/services";
+import {
+  buildReadService,
+  buildWriteService,
+  POD_NAME_LABEL,
+} from "../../../../components/mysql-cluster/builders/services";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -30,14 +34,20 @@ describe("buildWriteService", function () {
   it("selects pod <name>-<primaryOrdinal>, moving to the new primary when primaryOrdinal changes", function () {
     for (const primaryOrdinal of [0, 1, 4]) {
       const { service, names } = writeService("orders", { replicas: 5, primaryOrdinal });
-      assert.deepStrictEqual(service.spec.selector, { ...names.selectorLabels, [POD_NAME_LABEL]: `orders-${primaryOrdinal}` });
+      assert.deepStrictEqual(service.spec.selector, {
+        ...names.selectorLabels,
+        [POD_NAME_LABEL]: `orders-${primaryOrdinal}`,
+      });
     }
   });
 
   it("changes only the pod-name label of its selector when primaryOrdinal changes", function () {
     const before = writeService("db", { replicas: 3, primaryOrdinal: 0 }).service;
     const after = writeService("db", { replicas: 3, primaryOrdinal: 2 }).service;
-    assert.deepStrictEqual({ ...after, spec: { ...after.spec, selector: { ...after.spec.selector, [POD_NAME_LABEL]: "db-0" } } }, before);
+    assert.deepStrictEqual(
+      { ...after, spec: { ...after.spec, selector: { ...after.spec.selector, [POD_NAME_LABEL]: "db-0" } } },
+      before,
+    );
   });
 
   it("routes to ready pods only (no publishNotReadyAddresses): the primary is ready only while it takes writes", function () {

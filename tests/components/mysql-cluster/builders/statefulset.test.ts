@@ -21,25 +21,41 @@ function containers(sts: AnyObject): AnyObject[] {
 describe("buildStatefulSet and the topology", function () {
   it("defines the volume topology from the ConfigMap <name>-topology, files readable by all (0444)", function () {
     const volumes: AnyObject[] = statefulSet("db").spec.template.spec.volumes;
-    assert.deepStrictEqual(volumes.filter((v) => v.name === "topology"), [{ name: "topology", configMap: { name: "db-topology", defaultMode: 0o444 } }]);
+    assert.deepStrictEqual(
+      volumes.filter((v) => v.name === "topology"),
+      [{ name: "topology", configMap: { name: "db-topology", defaultMode: 0o444 } }],
+    );
   });
 
   it("mounts it in init-config, clone-data, init-data and the sidecar, and not in the server or the exporter", function () {
     const sts = statefulSet("db", { metrics: true });
-    const mounting = containers(sts).filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === "topology")).map((c) => c.name);
+    const mounting = containers(sts)
+      .filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === "topology"))
+      .map((c) => c.name);
     assert.deepStrictEqual(mounting, ["init-config", "clone-data", "init-data", "sidecar"]);
-    assert.deepStrictEqual(containers(sts).map((c) => c.name), ["init-config", "clone-data", "init-data", "mysql", "sidecar", "exporter"]);
+    assert.deepStrictEqual(
+      containers(sts).map((c) => c.name),
+      ["init-config", "clone-data", "init-data", "mysql", "sidecar", "exporter"],
+    );
   });
 
   it("mounts it read-only at /etc/mysql-topology", function () {
     assert.strictEqual(MOUNTS.topology, "/etc/mysql-topology");
-    const mounts = containers(statefulSet("db")).flatMap((c) => (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"));
+    const mounts = containers(statefulSet("db")).flatMap((c) =>
+      (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"),
+    );
     assert.strictEqual(mounts.length, 4);
-    for (const mount of mounts) assert.deepStrictEqual(mount, { name: "topology", mountPath: "/etc/mysql-topology", readOnly: true });
+    for (const mount of mounts)
+      assert.deepStrictEqual(mount, { name: "topology", mountPath: "/etc/mysql-topology", readOnly: true });
   });
 
   it("renders the same StatefulSet whatever primaryOrdinal is, so a switchover rolls no pod", function () {
     const first = statefulSet("db", { replicas: 3, primaryOrdinal: 0 });
-    for (const primaryOrdinal of [1, 2]) assert.deepStrictEqual(statefulSet("db", { replicas: 3, primaryOrdinal }), first, `primaryOrdinal ${primaryOrdinal}`);
+    for (const primaryOrdinal of [1, 2])
+      assert.deepStrictEqual(
+        statefulSet("db", { replicas: 3, primaryOrdinal }),
+        first,
+        `primaryOrdinal ${primaryOrdinal}`,
+      );
   });
 });

@@ -141,7 +141,8 @@ class Reader {
           this.advance();
           casePatterns = false;
           line = this.line;
-          frame.active = frame.value === undefined || (!frame.matched && patterns.some((p) => globMatches(p, frame.value ?? "")));
+          frame.active =
+            frame.value === undefined || (!frame.matched && patterns.some((p) => globMatches(p, frame.value ?? "")));
           if (frame.active && frame.value !== undefined) frame.matched = true;
           patterns = [];
         } else if (this.peek() === "|" || this.peek() === "(") this.advance();
@@ -252,7 +253,8 @@ class Reader {
     let out = "";
     while (this.i < this.s.length) {
       const c = this.peek();
-      if (" \t\n;&|<>".includes(c) && !(c === "<" && this.peek(1) === "(") && !(c === ">" && this.peek(1) === "(")) break;
+      if (" \t\n;&|<>".includes(c) && !(c === "<" && this.peek(1) === "(") && !(c === ">" && this.peek(1) === "("))
+        break;
       if (c === ")" || (c === "(" && !out.endsWith("="))) break;
       if (c === "\\") {
         this.advance();
@@ -363,7 +365,10 @@ class Reader {
 
 /** A case pattern (with * and ?) against a value. */
 function globMatches(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }
 
@@ -401,7 +406,8 @@ export function functionsOf(script: string): { functions: Map<string, FunctionDe
       if (cmd.words[0] === "$@" && runsArgsAfter === undefined) runsArgsAfter = shift;
     }
     functions.set(m[1], { runsArgsAfter, body });
-    topLevel = topLevel.slice(0, m.index) + script.slice(m.index, end + 1).replace(/[^\n]/g, " ") + topLevel.slice(end + 1);
+    topLevel =
+      topLevel.slice(0, m.index) + script.slice(m.index, end + 1).replace(/[^\n]/g, " ") + topLevel.slice(end + 1);
   }
   return { functions, topLevel };
 }
@@ -413,7 +419,11 @@ export function functionsOf(script: string): { functions: Map<string, FunctionDe
  * never passes silently). Builtins are skipped; wrappers (exec, timeout,
  * xargs, env) and functions that run "$@" are followed to the command they start.
  */
-export function externalCommands(topLevel: string, functions: Map<string, FunctionDef>, env: Record<string, string>): { name: string; where: string }[] {
+export function externalCommands(
+  topLevel: string,
+  functions: Map<string, FunctionDef>,
+  env: Record<string, string>,
+): { name: string; where: string }[] {
   const out: { name: string; where: string }[] = [];
   const visited = new Set<string>();
   const visit = (words: string[], where: string): void => {

@@ -39,23 +39,46 @@ describe("init-config.sh", function () {
       .replace(/^readonly SCRIPTS=\S+/m, `readonly SCRIPTS=${scripts}`)
       .replace(/^readonly CONF=\S+/m, `readonly CONF=${conf}/my.cnf`)
       .replace(/^readonly TOPOLOGY_DIR=\S+/m, `readonly TOPOLOGY_DIR=${topology}`);
-    assert.strictEqual(patched.split("\n").filter((l, i) => l !== lib.split("\n")[i]).length, 3, "lib.sh's SCRIPTS, CONF and TOPOLOGY_DIR were not all patched");
+    assert.strictEqual(
+      patched.split("\n").filter((l, i) => l !== lib.split("\n")[i]).length,
+      3,
+      "lib.sh's SCRIPTS, CONF and TOPOLOGY_DIR were not all patched",
+    );
     fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
     fs.writeFileSync(path.join(topology, "primary-ordinal"), String(primary));
     execFileSync("bash", [path.join(scripts, "init-config.sh")], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", POD_NAME: `db-${pod}`, STS_NAME: "db", HEADLESS_SERVICE: "db", POD_NAMESPACE: "data", CLUSTER_DOMAIN: "cluster.local", FLAVOR: "mariadb" },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        POD_NAME: `db-${pod}`,
+        STS_NAME: "db",
+        HEADLESS_SERVICE: "db",
+        POD_NAMESPACE: "data",
+        CLUSTER_DOMAIN: "cluster.local",
+        FLAVOR: "mariadb",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     return fs.readFileSync(path.join(conf, "my.cnf"), "utf8");
   }
 
-  for (const [pod, primary, role] of [[0, 0, "the primary"], [2, 0, "a replica"], [2, 2, "a primary after a switchover"], [0, 2, "a former primary"]] as const) {
+  for (const [pod, primary, role] of [
+    [0, 0, "the primary"],
+    [2, 0, "a replica"],
+    [2, 2, "a primary after a switchover"],
+    [0, 2, "a former primary"],
+  ] as const) {
     it(`starts pod ${pod} read-only with the event scheduler off when the topology names ordinal ${primary} (${role})`, function () {
       const cnf = runInitConfig(pod, primary);
-      assert.ok(cnf.startsWith(data["server.cnf"] + data["start-read-only.cnf"]), "my.cnf is not server.cnf followed by start-read-only.cnf");
+      assert.ok(
+        cnf.startsWith(data["server.cnf"] + data["start-read-only.cnf"]),
+        "my.cnf is not server.cnf followed by start-read-only.cnf",
+      );
       assert.match(cnf, /^read_only = ON$/m);
       assert.match(cnf, /^event_scheduler = OFF$/m);
-      assert.ok(!/^read_only = OFF$/m.test(cnf) && !/^event_scheduler = ON$/m.test(cnf), "my.cnf turns writes or events back on");
+      assert.ok(
+        !/^read_only = OFF$/m.test(cnf) && !/^event_scheduler = ON$/m.test(cnf),
+        "my.cnf turns writes or events back on",
+      );
       assert.match(cnf, new RegExp(`^server_id = ${100 + pod}$`, "m"));
       assert.match(cnf, new RegExp(`^report_host = db-${pod}\\.db\\.data\\.svc\\.cluster\\.local$`, "m"));
     });

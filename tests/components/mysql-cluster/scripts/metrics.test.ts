@@ -19,7 +19,10 @@ async function fakeExporter(reload = true): Promise<{ port: number; requests: st
     requests.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
     if (req.url === "/metrics") res.end("mysql_up 1\n");
     else if (req.url === "/-/reload" && req.method === "POST" && reload) res.end("ok");
-    else { res.statusCode = 404; res.end("not found\n"); }
+    else {
+      res.statusCode = 404;
+      res.end("not found\n");
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { port: (server.address() as AddressInfo).port, requests, close: () => server.close() };
@@ -34,7 +37,8 @@ describe("the metrics port and the exporter's login", function () {
     sandbox?.remove();
   });
 
-  const serve = (request: string) => runBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts }, request);
+  const serve = (request: string) =>
+    runBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts }, request);
 
   it("passes GET /metrics on to the exporter, without the client's headers", async () => {
     exporter = await fakeExporter();
@@ -47,8 +51,15 @@ describe("the metrics port and the exporter's login", function () {
     assert.doesNotMatch(exporter.requests[0], /x-injected|gzip/i);
   });
 
-  for (const request of ["GET /probe?target=10.0.0.9:3306 HTTP/1.1", "GET /metrics?target=10.0.0.9:3306 HTTP/1.1", "GET /probe?target=unix:///run/mysqld/mysqld.sock&auth_module=client HTTP/1.1",
-    "POST /-/reload HTTP/1.1", "GET / HTTP/1.1", "GET /metrics?collect[]=global_status HTTP/1.1", "GET /metrics HTTP/1.1 extra"]) {
+  for (const request of [
+    "GET /probe?target=10.0.0.9:3306 HTTP/1.1",
+    "GET /metrics?target=10.0.0.9:3306 HTTP/1.1",
+    "GET /probe?target=unix:///run/mysqld/mysqld.sock&auth_module=client HTTP/1.1",
+    "POST /-/reload HTTP/1.1",
+    "GET / HTTP/1.1",
+    "GET /metrics?collect[]=global_status HTTP/1.1",
+    "GET /metrics HTTP/1.1 extra",
+  ]) {
     it(`refuses "${request}" with 403 and never reaches the exporter`, async () => {
       exporter = await fakeExporter();
       sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
@@ -63,10 +74,17 @@ describe("the metrics port and the exporter's login", function () {
   it("answers 408 to a request whose headers trickle in past the deadline, and never reaches the exporter", async () => {
     exporter = await fakeExporter();
     sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
-    const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts, METRICS_REQUEST_SECONDS: "2" }, 15_000);
+    const run = spawnBash(
+      sandbox,
+      `bash "$SCRIPTS_DIR/serve-metrics.sh"`,
+      { SCRIPTS_DIR: sandbox.scripts, METRICS_REQUEST_SECONDS: "2" },
+      15_000,
+    );
     run.child.stdin.write("GET /metrics HTTP/1.1\r\n");
     let n = 0;
-    const trickle = setInterval(() => { if (n++ < 30 && run.child.stdin.writable) run.child.stdin.write(`X-Slow-${n}: 1\r\n`); }, 300);
+    const trickle = setInterval(() => {
+      if (n++ < 30 && run.child.stdin.writable) run.child.stdin.write(`X-Slow-${n}: 1\r\n`);
+    }, 300);
     const r = await run.done;
     clearInterval(trickle);
     assert.ok(r.ms < 5_000, `a trickling client held the metrics process ${r.ms} ms`);
@@ -74,7 +92,10 @@ describe("the metrics port and the exporter's login", function () {
     assert.deepStrictEqual(exporter.requests, []);
   });
 
-  for (const [what, input] of [["an endless header line", `GET /metrics HTTP/1.1\r\nX-Big: ${"a".repeat(20_000)}`], ["a thousand headers", `GET /metrics HTTP/1.1\r\n${"X-H: 1\r\n".repeat(1000)}`]] as const) {
+  for (const [what, input] of [
+    ["an endless header line", `GET /metrics HTTP/1.1\r\nX-Big: ${"a".repeat(20_000)}`],
+    ["a thousand headers", `GET /metrics HTTP/1.1\r\n${"X-H: 1\r\n".repeat(1000)}`],
+  ] as const) {
     it(`refuses ${what} at once (431), without waiting for the rest`, async () => {
       exporter = await fakeExporter();
       sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
@@ -93,14 +114,20 @@ describe("the metrics port and the exporter's login", function () {
     sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
     const run = spawnBash(sandbox, `bash "$SCRIPTS_DIR/serve-metrics.sh"`, { SCRIPTS_DIR: sandbox.scripts }, 15_000);
     run.child.stdin.write("GET /metrics HTTP/1.1\r\nHost: 10.0.0.5:9104\r\nUser-Agent: Prometheus/2.53.0\r\n");
-    setTimeout(() => run.child.stdin.end("Accept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.1,*/*;q=0.1\r\n" +
-      "Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n"), 200);
+    setTimeout(
+      () =>
+        run.child.stdin.end(
+          "Accept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.1,*/*;q=0.1\r\n" +
+            "Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n",
+        ),
+      200,
+    );
     const r = await run.done;
     assert.match(r.stdout, /^HTTP\/1\.[01] 200/);
     assert.match(r.stdout, /mysql_up 1/);
   });
 
-  it("asks the exporter to reload its login (POST /-/reload) and succeeds on its \"ok\"", async () => {
+  it('asks the exporter to reload its login (POST /-/reload) and succeeds on its "ok"', async () => {
     exporter = await fakeExporter();
     sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String(exporter.port) });
     const r = await runBash(sandbox, `source "$LIB"; reload_exporter && echo reloaded`);
@@ -118,7 +145,11 @@ describe("the metrics port and the exporter's login", function () {
   it("writes the exporter's login with only a [client] section on the socket, and says when it changed", async () => {
     sandbox = makeSandbox();
     fs.writeFileSync(path.join(sandbox.secrets, "exporter-password"), "exporterSecret1");
-    const r = await runBash(sandbox, `source "$LIB"; write_exporter_config; echo "[first]"; write_exporter_config; echo "[second]"`, { METRICS: "true" });
+    const r = await runBash(
+      sandbox,
+      `source "$LIB"; write_exporter_config; echo "[first]"; write_exporter_config; echo "[second]"`,
+      { METRICS: "true" },
+    );
     assert.strictEqual(r.stdout, "changed\n[first]\n[second]\n", r.stderr);
     const text = fs.readFileSync(path.join(sandbox.exporter, "exporter.cnf"), "utf8");
     assert.deepStrictEqual(text.match(/^\[[^\]]+\]$/gm), ["[client]"]);

@@ -25,14 +25,25 @@ export function makeSandbox(overrides: Record<string, string> = {}): Sandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pod-scripts-"));
   const s = {
     dir,
-    scripts: path.join(dir, "scripts"), secrets: path.join(dir, "secrets"), run: path.join(dir, "run"),
-    private: path.join(dir, "private"), exporter: path.join(dir, "exporter"), tls: path.join(dir, "tls"),
+    scripts: path.join(dir, "scripts"),
+    secrets: path.join(dir, "secrets"),
+    run: path.join(dir, "run"),
+    private: path.join(dir, "private"),
+    exporter: path.join(dir, "exporter"),
+    tls: path.join(dir, "tls"),
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
   for (const d of [s.scripts, s.secrets, s.run, s.private, s.exporter, s.tls]) fs.mkdirSync(d);
-  for (const file of fs.readdirSync(SCRIPTS_DIR)) fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(s.scripts, file));
+  for (const file of fs.readdirSync(SCRIPTS_DIR))
+    fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(s.scripts, file));
   const constants: Record<string, string> = {
-    SECRETS_DIR: s.secrets, RUN_DIR: s.run, PRIVATE_DIR: s.private, EXPORTER_DIR: s.exporter, TLS_DIR: s.tls, SCRIPTS: s.scripts, ...overrides,
+    SECRETS_DIR: s.secrets,
+    RUN_DIR: s.run,
+    PRIVATE_DIR: s.private,
+    EXPORTER_DIR: s.exporter,
+    TLS_DIR: s.tls,
+    SCRIPTS: s.scripts,
+    ...overrides,
   };
   let lib = fs.readFileSync(path.join(s.scripts, "lib.sh"), "utf8");
   for (const [name, value] of Object.entries(constants)) {
@@ -44,10 +55,21 @@ export function makeSandbox(overrides: Record<string, string> = {}): Sandbox {
   return s;
 }
 
-export interface Result { code: number | null; stdout: string; stderr: string; ms: number }
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** Runs bash with `script` (which may source lib.sh from the sandbox), input on stdin; kills it after timeoutMs. */
-export function runBash(sandbox: Sandbox, script: string, env: Record<string, string> = {}, input = "", timeoutMs = 20_000): Promise<Result> {
+export function runBash(
+  sandbox: Sandbox,
+  script: string,
+  env: Record<string, string> = {},
+  input = "",
+  timeoutMs = 20_000,
+): Promise<Result> {
   const { child, done } = spawnBash(sandbox, script, env, timeoutMs);
   child.stdin.end(input);
   return done;
@@ -61,19 +83,36 @@ export function spawnBash(sandbox: Sandbox, script: string, env: Record<string, 
   const started = Date.now();
   const child = spawn("bash", ["--norc", "--noprofile", "-c", script], {
     cwd: sandbox.dir,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", POD_NAME: "db-1", FLAVOR: "mariadb", SECRET_NAME: "db-credentials", LIB: path.join(sandbox.scripts, "lib.sh"), ...env },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      POD_NAME: "db-1",
+      FLAVOR: "mariadb",
+      SECRET_NAME: "db-credentials",
+      LIB: path.join(sandbox.scripts, "lib.sh"),
+      ...env,
+    },
     detached: true,
   });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString("latin1")));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stdin.on("error", () => { /* the script stopped reading: expected */ });
-  const kill = () => { try { process.kill(-child.pid!, "SIGKILL"); } catch { /* gone */ } };
+  child.stdin.on("error", () => {
+    /* the script stopped reading: expected */
+  });
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  };
   const timer = setTimeout(kill, timeoutMs);
-  const done = new Promise<Result>((resolve) => child.on("close", (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr, ms: Date.now() - started });
-  }));
+  const done = new Promise<Result>((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    }),
+  );
   return { child, done, kill };
 }
