@@ -245,7 +245,7 @@ describe("k8s-api.sh against the local API server", function () {
     const r = await runClient(
       `pod_label db-0 role primary; echo "label $api_status"
        pod_label db-0 app null; echo "unlabel $api_status"
-       event_create Pod db-0 Promoted 'took over: "db-1" lost its lease' Warning; echo "event $api_status"
+       event_create Pod db-0 Promoted 'took over: "db-1" lost its lease (é)' Warning; echo "event $api_status"
        pod_label db-9 role primary || echo "other $api_status"`,
       env,
     );
@@ -253,7 +253,7 @@ describe("k8s-api.sh against the local API server", function () {
     assert.deepStrictEqual(r.stdout.trim().split("\n"), ["label 200", "unlabel 200", "event 201", "other 403"]);
     assert.deepStrictEqual(pods.get("ns", "db-0")?.metadata.labels, { role: "primary" });
     const ev = server.listEvents("ns").find((e) => e.reason === "Promoted");
-    assert.strictEqual(ev?.message, 'took over: "db-1" lost its lease');
+    assert.strictEqual(ev?.message, 'took over: "db-1" lost its lease (é)'); // Content-Length counts bytes
     assert.strictEqual(ev?.type, "Warning");
     assert.deepStrictEqual(ev?.involvedObject, { kind: "Pod", namespace: "ns", name: "db-0", apiVersion: "v1" });
   });

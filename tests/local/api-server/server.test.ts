@@ -8,6 +8,14 @@ import { agentRbac, AnyObject, LEASE_PATH, rawExchange, request, seedLease } fro
 
 const MICRO = "2026-01-02T03:04:05.123456Z";
 
+async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe("local API server", function () {
   this.timeout(30_000);
   let server: LocalApiServer;
@@ -371,6 +379,22 @@ describe("local API server", function () {
       assert.ok(entry);
       assert.strictEqual(entry.status, 0);
       assert.strictEqual(entry.sourceIp, "127.0.0.1");
+    });
+
+    it("close() ends blackholed connections and frees the port", async () => {
+      const other = await startApiServer({ host: "127.0.0.1" });
+      other.loadRbac(agentRbac("db", []));
+      seedLease(other, "db");
+      other.setFault("*", { blackhole: true });
+      const pending = request(other, "GET", `${LEASE_PATH}/db`, {
+        token: other.mintToken("ns", "agent"),
+        timeoutMs: 20_000,
+      });
+      await waitUntil(() => other.requests.length > 0);
+      const t0 = Date.now();
+      await other.close();
+      await assert.rejects(pending);
+      assert.ok(Date.now() - t0 < 2000);
     });
 
     it("logs method, path, source IP, status and whether a resourceVersion was carried", async () => {
