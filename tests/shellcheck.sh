@@ -28,9 +28,17 @@ if ((${#scripts[@]} == 0)); then
   exit 1
 fi
 
+# The pod scripts' lib.sh sources contract.sh, which is rendered from
+# components/mysql-cluster/contract.ts into the ConfigMap, not kept as a file:
+# render it here, so shellcheck follows it and knows every name it defines.
+contract_dir=$(mktemp -d)
+trap 'rm -rf "$contract_dir"' EXIT
+"$root/node_modules/.bin/tsx" -e 'import { renderShellContract } from "./components/mysql-cluster/contract";
+process.stdout.write(renderShellContract());' >"$contract_dir/contract.sh"
+
 status=0
 for file in "${scripts[@]}"; do
-  if shellcheck -x --source-path=SCRIPTDIR --severity=style -- "$file"; then
+  if shellcheck -x --source-path=SCRIPTDIR --source-path="$contract_dir" --severity=style -- "$file"; then
     echo "ok      ${file#./}"
   else
     echo "FAILED  ${file#./}"

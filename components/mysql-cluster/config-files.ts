@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ResolvedArgs } from "./args";
+import { CONTRACT_FILE, FILES, PATHS, PORTS, renderShellContract } from "./contract";
 import { FLAVOR_SPECS } from "./flavors";
 import { parseQuantity } from "./quantity";
 
@@ -49,11 +50,11 @@ function semiSyncConfig(args: ResolvedArgs): string {
 export function serverConfig(args: ResolvedArgs): string {
   return `# Shared by every pod; init-config.sh appends the role file and the server id.
 [mysqld]
-datadir = /var/lib/mysql/data
-socket = /run/mysqld/mysqld.sock
-pid_file = /run/mysqld/mysqld.pid
+datadir = ${PATHS.dataDir}
+socket = ${PATHS.socket}
+pid_file = ${PATHS.pid}
 tmpdir = /tmp
-port = 3306
+port = ${PORTS.mysql}
 bind_address = *
 skip_name_resolve = ON
 character_set_server = utf8mb4
@@ -70,24 +71,31 @@ binlog_expire_logs_seconds = 604800
 relay_log = relay-bin
 relay_log_recovery = ON
 # TLS for clients and replication; the files come from the TLS Secret.
-ssl_cert = /etc/mysql-tls/tls.crt
-ssl_key = /etc/mysql-tls/tls.key
-ssl_ca = /etc/mysql-tls/ca.crt
+ssl_cert = ${PATHS.tlsCert}
+ssl_key = ${PATHS.tlsKey}
+ssl_ca = ${PATHS.tlsCa}
 require_secure_transport = ${args.requireTls ? "ON" : "OFF"}
 ${FLAVOR_SPECS[args.flavor].serverConfig}
 ${args.semiSync ? semiSyncConfig(args) : "# semi-synchronous replication: off (setting semiSync)"}
 
 [client]
-socket = /run/mysqld/mysqld.sock
+socket = ${PATHS.socket}
 `;
 }
 
-/** Every file the ConfigMap holds, by key (which is also the file name under /scripts). */
+/**
+ * Every file the ConfigMap holds, by key (which is also the file name under /scripts): server.cnf,
+ * the files of conf/, the scripts, and contract.sh, the contract the scripts share with the builders.
+ */
 export function configMapData(args: ResolvedArgs): Record<string, string> {
-  const data: Record<string, string> = { "server.cnf": serverConfig(args) };
+  const data: Record<string, string> = { [FILES.serverConfig]: serverConfig(args) };
   for (const file of fs.readdirSync(CONF_DIR).sort()) data[file] = fs.readFileSync(path.join(CONF_DIR, file), "utf8");
   for (const file of fs.readdirSync(SCRIPTS_DIR).sort()) {
     if (file.endsWith(".sh")) data[file] = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
   }
+  // Generated, never a file in scripts/: one there would be a second copy of the contract.
+  if (CONTRACT_FILE in data)
+    throw new Error(`scripts/${CONTRACT_FILE} must not exist: it is rendered from contract.ts`);
+  data[CONTRACT_FILE] = renderShellContract();
   return data;
 }

@@ -4,20 +4,9 @@
 import { createHash } from "crypto";
 import { ResolvedArgs } from "./args";
 
-export const PORTS = { mysql: 3306, backup: 3307, metrics: 9104 } as const;
-
-/** Keys of the TLS Secret; a tlsSecret must hold the same keys. */
-export const TLS_KEYS = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as const;
-
-/** Keys of the credentials Secret; an existingSecret must hold the same keys. */
-export const SECRET_KEYS = {
-  root: "root-password",
-  replication: "replication-password",
-  backup: "backup-password",
-  monitor: "monitor-password",
-  exporter: "exporter-password",
-  app: "app-password",
-} as const;
+// The ports and Secret keys are part of the contract with the pod scripts (contract.ts).
+import { PORTS } from "./contract";
+export { PORTS, SECRET_KEYS, TLS_KEYS } from "./contract";
 
 /** The cluster's own database users (the application user comes from the args). */
 export const USERS = { replication: "replicator", backup: "backup", monitor: "monitor" } as const;

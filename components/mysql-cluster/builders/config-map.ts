@@ -6,6 +6,7 @@
 import { createHash } from "crypto";
 import { ResolvedArgs } from "../args";
 import { configMapData } from "../config-files";
+import { FILES } from "../contract";
 import { ClusterNames } from "../names";
 import { ConfigMapObject } from "./types";
 
@@ -30,6 +31,6 @@ export function buildTopologyConfigMap(args: ResolvedArgs, names: ClusterNames):
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: names.topologyConfigMap, namespace: args.namespace, labels: names.labels },
-    data: { "primary-ordinal": String(args.primaryOrdinal) },
+    data: { [FILES.primaryOrdinal]: String(args.primaryOrdinal) },
   };
 }

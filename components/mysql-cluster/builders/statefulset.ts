@@ -5,6 +5,7 @@
 
 import { ResolvedArgs } from "../args";
 import { FLAVOR_SPECS } from "../flavors";
+import { EXPORTER_LOCAL_PORT, MOUNTS, PATHS, SECRET_KEYS } from "../contract";
 import { ClusterNames, PORTS } from "../names";
 import { ContainerObject, EnvVarObject, StatefulSetObject } from "./types";
 
@@ -12,10 +13,10 @@ import { ContainerObject, EnvVarObject, StatefulSetObject } from "./types";
 export const RUN_AS_USER = 999;
 
 /** Where the exporter listens: the pod's loopback; the sidecar serves the metrics port (serve-metrics.sh). */
-export const EXPORTER_LOCAL_ADDRESS = "127.0.0.1:9105";
+export const EXPORTER_LOCAL_ADDRESS = `127.0.0.1:${EXPORTER_LOCAL_PORT}`;
 
 /** The Secret keys clone-data reads: monitor (to pick a source) and backup (the stream token). */
-export const CLONE_SECRET_KEYS = ["monitor-password", "backup-password"];
+export const CLONE_SECRET_KEYS: string[] = [SECRET_KEYS.monitor, SECRET_KEYS.backup];
 
 /** The Secret keys the backup Job reads: the same as clone-data's. */
 export const BACKUP_JOB_SECRET_KEYS = CLONE_SECRET_KEYS;
@@ -28,23 +29,8 @@ export function secretsVolume(volumeName: string, names: ClusterNames, keys: str
   };
 }
 
-/** Where each volume is mounted; the scripts' lib.sh uses the same paths. */
-export const MOUNTS = {
-  data: "/var/lib/mysql",
-  scripts: "/scripts",
-  conf: "/etc/mysql-cluster",
-  run: "/run/mysqld",
-  /** Root's option file and the backup tool's: memory-backed, only in init-data and the sidecar. */
-  private: "/run/mysql-private",
-  /** The exporter's login: memory-backed, only in init-data and the sidecar (writers) and the exporter. */
-  "exporter-login": "/run/mysql-exporter",
-  tmp: "/tmp",
-  secrets: "/etc/mysql-secrets",
-  tls: "/etc/mysql-tls",
-  topology: "/etc/mysql-topology",
-  backups: "/backups",
-  restore: "/restore",
-} as const;
+/** Where each volume is mounted: the contract with the scripts (contract.sh). */
+export { MOUNTS };
 
 export function commonEnv(args: ResolvedArgs, names: ClusterNames): EnvVarObject[] {
   const flavor = FLAVOR_SPECS[args.flavor];
@@ -149,7 +135,7 @@ function exporterContainer(args: ResolvedArgs): ContainerObject {
     // (mysqld_exporter >= 0.15); the sidecar's metrics port passes on plain GET /metrics only.
     command: [
       "mysqld_exporter",
-      `--config.my-cnf=${MOUNTS["exporter-login"]}/exporter.cnf`,
+      `--config.my-cnf=${PATHS.exporterLogin}`,
       `--web.listen-address=${EXPORTER_LOCAL_ADDRESS}`,
     ],
     // The socket (run) and its own login, read-only; nothing of root's.

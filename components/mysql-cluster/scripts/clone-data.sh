@@ -8,7 +8,7 @@
 # next attempt discards; DATADIR is always complete data or absent.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 ord=$(ordinal)
 recover_interrupted_swap
@@ -21,8 +21,8 @@ if (( ord == primary )); then
   log "the primary is initialised by init-data, not cloned"
   exit 0
 fi
-require_password monitor-password
-require_password backup-password  # the stream token (lib.sh stream_token)
+require_password "$SECRET_KEY_MONITOR"
+require_password "$SECRET_KEY_BACKUP"  # the stream token (lib.sh stream_token)
 
 # Prefer the nearest lower ordinal that is a caught-up replica; fall back to the primary.
 source_ordinal=$(caught_up_replica_below "$ord") || source_ordinal=$primary

@@ -7,42 +7,42 @@
 #   the new primary from its own position;
 # - after a switchover, a replica follows the new primary once that one takes
 #   writes; a server holding transactions the new primary lacks (errant GTIDs)
-#   is never attached to it, but re-cloned (exit 3);
+#   is never attached to it, but re-cloned (exit EXIT_RECLONE);
 # - otherwise it starts stopped threads (the server never starts them itself:
 #   server.cnf sets skip_replica_start / skip_slave_start, so after every
 #   restart it is this script that starts replication, from a checked source),
 #   or takes a rotated replication password once the primary accepts it.
-# Exit status 3 means only a re-clone can bring this replica back: the primary
+# Exit status EXIT_RECLONE (contract.sh) means only a re-clone can bring this replica back: the primary
 # purged the binary logs it needs, or it holds errant transactions.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
-require_password replication-password
-require_password monitor-password
+require_password "$SECRET_KEY_REPLICATION"
+require_password "$SECRET_KEY_MONITOR"
 primary=$(primary_host)
-replication_password=$(password replication-password)
+replication_password=$(password "$SECRET_KEY_REPLICATION")
 
 # The clause that sets the source's credentials and TLS, per flavor.
 source_settings() {
   case $FLAVOR in
     mariadb) printf "MASTER_USER = 'replicator', MASTER_PASSWORD = '%s', MASTER_SSL = 1, MASTER_SSL_CA = '%s', MASTER_SSL_VERIFY_SERVER_CERT = 1" \
-               "$replication_password" "$TLS_DIR/ca.crt" ;;
-    *) printf "SOURCE_USER = 'replicator', SOURCE_PASSWORD = '%s', SOURCE_SSL = 1, SOURCE_SSL_CA = '%s', SOURCE_SSL_VERIFY_SERVER_CERT = 1" \
-         "$replication_password" "$TLS_DIR/ca.crt" ;;
+               "$replication_password" "$TLS_CA" ;;
+    mysql) printf "SOURCE_USER = 'replicator', SOURCE_PASSWORD = '%s', SOURCE_SSL = 1, SOURCE_SSL_CA = '%s', SOURCE_SSL_VERIFY_SERVER_CERT = 1" \
+         "$replication_password" "$TLS_CA" ;;
   esac
 }
 # CHANGE ... TO with the source's host, per flavor.
 change_source_host() {
   case $FLAVOR in
     mariadb) printf "CHANGE MASTER TO MASTER_HOST = '%s'" "$1" ;;
-    *) printf "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '%s'" "$1" ;;
+    mysql) printf "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '%s'" "$1" ;;
   esac
 }
 change_source() {
   case $FLAVOR in
     mariadb) printf 'CHANGE MASTER TO' ;;
-    *) printf 'CHANGE REPLICATION SOURCE TO' ;;
+    mysql) printf 'CHANGE REPLICATION SOURCE TO' ;;
   esac
 }
 
@@ -52,24 +52,24 @@ if is_writable sql_root; then
   log "this pod is no longer the primary ($primary is): stopping writes"
   case $FLAVOR in
     mariadb) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL read_only = ON' ;;
-    *) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL super_read_only = ON' ;;
+    mysql) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL super_read_only = ON' ;;
   esac
 fi
 
 # Returns 0 when the new primary takes writes and holds every transaction this
-# server has; exits 3 when this server has transactions the primary lacks.
+# server has; exits EXIT_RECLONE when this server has transactions the primary lacks.
 primary_ready_to_follow() {
-  if ! is_writable sql_remote "$primary" monitor monitor-password; then
+  if ! is_writable sql_remote "$primary" monitor "$SECRET_KEY_MONITOR"; then
     log "waiting for $primary to take writes before following it"
     return 1
   fi
   local mine theirs errant
   mine=$(executed_gtids sql_root) || return 1
-  theirs=$(executed_gtids sql_remote "$primary" monitor monitor-password) || return 1
+  theirs=$(executed_gtids sql_remote "$primary" monitor "$SECRET_KEY_MONITOR") || return 1
   errant=$(errant_gtids "$mine" "$theirs") || return 1
   if [[ -n $errant ]]; then
     log "this server holds transactions $primary lacks (errant GTIDs: $errant); it is re-cloned rather than attached to a diverged primary"
-    exit 3
+    exit "$EXIT_RECLONE"
   fi
 }
 
@@ -87,10 +87,10 @@ SQL
     exit 0
   fi
   # The primary purged binary logs this replica needs (the number differs per flavor).
-  [[ $errno == "$(purged_binlog_errno)" ]] && { log "the primary no longer has the binary logs this replica needs (error $errno)"; exit 3; }
+  [[ $errno == "$(purged_binlog_errno)" ]] && { log "the primary no longer has the binary logs this replica needs (error $errno)"; exit "$EXIT_RECLONE"; }
   # ER_ACCESS_DENIED_ERROR: the replication password was rotated. Take the
   # Secret's current one, but only once the primary accepts it.
-  if [[ $errno == 1045 ]] && sql_remote "$primary" replicator replication-password -e 'SELECT 1' >/dev/null 2>&1; then
+  if [[ $errno == 1045 ]] && sql_remote "$primary" replicator "$SECRET_KEY_REPLICATION" -e 'SELECT 1' >/dev/null 2>&1; then
     log "the primary accepts the rotated replication password; switching to it"
     sql_root <<SQL
 STOP REPLICA;
@@ -142,7 +142,6 @@ CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$primary', SOURCE_PORT = $MYSQL_PORT
 START REPLICA;
 SQL
     ;;
-  *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
 esac
 touch "$DATADIR/$REPLICATION_DONE"
 log "replication configured"

@@ -10,16 +10,16 @@
 # No statement with a password reaches a command line: SQL goes on stdin.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 schema=false
 [[ ${1:-} == --schema ]] && schema=true
 
 # Each value is checked as it is read: an unsafe one changes nothing at all.
 replication_password="" backup_password="" monitor_password="" exporter_password="" app_password=""
-read_password replication_password replication-password || exit 1
-read_password backup_password backup-password || exit 1
-read_password monitor_password monitor-password || exit 1
+read_password replication_password "$SECRET_KEY_REPLICATION" || exit 1
+read_password backup_password "$SECRET_KEY_BACKUP" || exit 1
+read_password monitor_password "$SECRET_KEY_MONITOR" || exit 1
 
 # Least privilege. Of the cluster's users only replicator (over the
 # replication protocol) and backup (the tool needs the binlog position) can
@@ -49,7 +49,6 @@ case $FLAVOR in
 GRANT SELECT ON performance_schema.keyring_component_status TO 'backup'@'localhost';
 GRANT SELECT ON performance_schema.replication_group_members TO 'backup'@'localhost';"
     ;;
-  *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
 esac
 
 # account USER HOST PASSWORD: creates the account or sets its password.
@@ -70,24 +69,25 @@ users_sql() {
   # never granted is harmless only if granted once: grant, then revoke).
   case $FLAVOR in
     mariadb) printf "GRANT PROCESS, BINLOG MONITOR ON *.* TO 'monitor'@'%%';\nREVOKE PROCESS, BINLOG MONITOR ON *.* FROM 'monitor'@'%%';\n" ;;
-    *) printf "GRANT PROCESS ON *.* TO 'monitor'@'%%';\nREVOKE PROCESS ON *.* FROM 'monitor'@'%%';\n" ;;
+    mysql) printf "GRANT PROCESS ON *.* TO 'monitor'@'%%';\nREVOKE PROCESS ON *.* FROM 'monitor'@'%%';\n" ;;
   esac
   printf "GRANT %s ON *.* TO 'monitor'@'%%';\nGRANT SELECT ON cluster_meta.* TO 'monitor'@'%%';\n" "$monitor_privileges"
   # The cluster's network users only ever connect over TLS.
   printf "ALTER USER 'replicator'@'%%' REQUIRE SSL;\nALTER USER 'monitor'@'%%' REQUIRE SSL;\n"
   if [[ ${METRICS:-false} == true ]]; then
-    read_password exporter_password exporter-password || return 1
+    read_password exporter_password "$SECRET_KEY_EXPORTER" || return 1
     exporter_auth=$(identified_by "$exporter_password") || return 1
     printf "CREATE USER IF NOT EXISTS 'exporter'@'localhost' %s WITH MAX_USER_CONNECTIONS 3;\nALTER USER 'exporter'@'localhost' %s;\n" \
       "$exporter_auth" "$exporter_auth"
     case $FLAVOR in
       mariadb) printf "GRANT BINLOG MONITOR ON *.* TO 'exporter'@'localhost';\nREVOKE BINLOG MONITOR ON *.* FROM 'exporter'@'localhost';\n" ;;
+      mysql) ;;  # no privilege of an earlier version to take back
     esac
     printf "GRANT %s ON *.* TO 'exporter'@'localhost';\nGRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';\nGRANT SELECT ON cluster_meta.* TO 'exporter'@'localhost';\n" \
       "$exporter_privileges"
   fi
   if [[ -n ${APP_DATABASE:-} && -n ${APP_USER:-} ]]; then
-    read_password app_password app-password || return 1
+    read_password app_password "$SECRET_KEY_APP" || return 1
     account "$APP_USER" % "$app_password"
     # shellcheck disable=SC2016  # the backquotes are SQL's identifier quotes
     printf 'GRANT ALL PRIVILEGES ON `%s`.* TO '"'%s'@'%%'"';\n' "$APP_DATABASE" "$APP_USER"

@@ -7,13 +7,13 @@
 # crash never leaves half a configuration.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 ord=$(ordinal)
 conf_dir=$(dirname "$CONF")
 
 {
-  cat "$SCRIPTS/server.cnf" "$SCRIPTS/start-read-only.cnf"
+  cat "$SCRIPTS/$SERVER_CNF_NAME" "$SCRIPTS/start-read-only.cnf"
   printf '\n[mysqld]\n# server ids start at 100 so that 0 (which disables replication) never occurs\nserver_id = %d\nreport_host = %s\n' \
     "$(server_id)" "$(peer_host "$ord")"
 } >"$conf_dir/my.cnf.tmp"

@@ -9,7 +9,7 @@
 # only when complete; a crash at any line starts it over.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 # Before the exporter container starts, so it does not crash-loop waiting.
 write_exporter_config >/dev/null
@@ -19,9 +19,9 @@ if [[ -d $DATADIR ]]; then
 fi
 ord=$(ordinal)
 (( ord == $(primary_ordinal) )) || die "no data directory at $DATADIR on a replica: the clone-data step should have made one"
-for key in replication-password backup-password monitor-password; do require_password "$key"; done
+for key in "$SECRET_KEY_REPLICATION" "$SECRET_KEY_BACKUP" "$SECRET_KEY_MONITOR"; do require_password "$key"; done
 root_password=""
-read_password root_password root-password || exit 1
+read_password root_password "$SECRET_KEY_ROOT" || exit 1
 
 # Which backup to start from (setting restoreBackup, only with restoreFromClaim); empty: a new, empty cluster.
 restore=${RESTORE_BACKUP:-}
@@ -44,16 +44,15 @@ else
     mariadb) mariadb-install-db --defaults-file="$CONF" --datadir="$STAGING" --auth-root-authentication-method=normal \
                --skip-test-db >"$DATA_ROOT/install-db.log" 2>&1 || die "mariadb-install-db failed: $(tail -5 "$DATA_ROOT/install-db.log")" ;;
     mysql) "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --initialize-insecure ;;
-    *) die "FLAVOR \"$FLAVOR\" is neither mysql nor mariadb" ;;
   esac
 fi
 
 # A private server on the staging data: no networking, no binlog, replication
 # not started. Arguments: extra server options.
-init_socket=/run/mysqld/init.sock
+init_socket=$RUN_DIR/init.sock
 start_init_server() {
   "$DB_SERVER" --defaults-file="$CONF" --datadir="$STAGING" --skip-networking --socket="$init_socket" \
-    --pid-file=/run/mysqld/init.pid --skip-log-bin --event-scheduler=OFF --read-only=OFF --loose-super-read-only=OFF \
+    --pid-file="$RUN_DIR/init.pid" --skip-log-bin --event-scheduler=OFF --read-only=OFF --loose-super-read-only=OFF \
     "$([[ $FLAVOR == mariadb ]] && echo --skip-slave-start || echo --skip-replica-start)" "$@" &
   server_pid=$!
 }
@@ -76,7 +75,7 @@ if [[ -n $restore ]]; then
     "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user = 'root' AND host <> 'localhost'")
   case $FLAVOR in
     mariadb) forget_source="RESET SLAVE ALL; SET GLOBAL gtid_slave_pos = '';" ;;
-    *) forget_source="RESET REPLICA ALL;" ;;
+    mysql) forget_source="RESET REPLICA ALL;" ;;
   esac
   first_sql="FLUSH PRIVILEGES; $forget_source"
 else

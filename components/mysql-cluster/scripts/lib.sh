@@ -1,37 +1,35 @@
 # shellcheck shell=bash disable=SC2034  # constants for the scripts that source this file
 # Shared by every pod script: the paths the pod spec mounts, logging, the
-# pod's identity, and SQL clients. Passwords are files of the Secret volume,
-# read by the shell and handed to clients through an option file on a pipe,
-# so no password reaches a command line, an environment or a log.
+# pod's identity, the flavors' dialect and SQL clients. Passwords are files of
+# the Secret volume, read by the shell and handed to clients through an option
+# file on a pipe, so no password reaches a command line, an environment or a log.
 
-readonly DATA_ROOT=/var/lib/mysql            # the data PVC
-readonly DATADIR=$DATA_ROOT/data             # a complete, usable data directory, or nothing
+# The contract with the builders, rendered from contract.ts into the ConfigMap
+# beside this file: every mount path, port, Secret key (SECRET_KEY_*), shared
+# file name and exit code (EXIT_*), as readonly variables. No script writes one
+# of those values itself (a unit test holds them to it).
+# shellcheck source=contract.sh
+source "${BASH_SOURCE[0]%lib.sh}contract.sh"
+
+readonly DATADIR=$DATA_ROOT/$DATA_DIR_NAME   # a complete, usable data directory, or nothing
 readonly STAGING=$DATA_ROOT/clone.tmp        # a clone or initialisation in progress
 readonly DATA_OLD=$DATA_ROOT/data.old        # the previous data directory during a re-clone swap
 readonly RECLONE_MARKER=$DATA_ROOT/reclone-requested
-readonly CONF=/etc/mysql-cluster/my.cnf      # assembled by init-config.sh
-readonly SECRETS_DIR=/etc/mysql-secrets      # the credentials Secret, one file per key
-readonly TLS_DIR=/etc/mysql-tls              # tls.crt, tls.key, ca.crt
-readonly TOPOLOGY_DIR=/etc/mysql-topology    # the topology ConfigMap: which ordinal is the primary
-readonly BACKUPS_DIR=/backups                # the backup PVC, in the scheduled backup's pod
-readonly RESTORE_DIR=/restore                # a backup PVC to restore from (setting restoreFromClaim)
-readonly RUN_DIR=/run/mysqld                 # memory-backed, shared by the pod's containers: no secret here
-readonly SOCKET=$RUN_DIR/mysqld.sock
+readonly CONF=$CONF_DIR/my.cnf               # assembled by init-config.sh
+readonly SOCKET=$RUN_DIR/$SOCKET_NAME
+readonly PID_FILE=$RUN_DIR/$PID_NAME
 readonly READINESS_FILE=$RUN_DIR/readiness   # the sidecar's verdict, read by the readiness probe
-# Memory-backed and mounted only into the containers that use root's password
-# (init-data and the sidecar): the server and the exporter, all uid 999 like
-# them, cannot read it, so a file mode alone need not separate them.
-readonly PRIVATE_DIR=/run/mysql-private
+readonly TOPOLOGY_FILE=$TOPOLOGY_DIR/$PRIMARY_ORDINAL_NAME  # which ordinal is the primary
+readonly TLS_CERT=$TLS_DIR/$TLS_CERT_NAME
+readonly TLS_KEY=$TLS_DIR/$TLS_KEY_NAME
+readonly TLS_CA=$TLS_DIR/$TLS_CA_NAME
+# PRIVATE_DIR is memory-backed and mounted only into the containers that use
+# root's password (init-data and the sidecar): the server and the exporter,
+# all uid 999 like them, cannot read it, so a file mode alone need not separate them.
 readonly ROOT_CNF=$PRIVATE_DIR/root.cnf      # root's password as last seen working (mode 0600)
-# Memory-backed and shared only by the writers of the exporter's login
-# (init-data, the sidecar) and the exporter itself.
-readonly EXPORTER_DIR=/run/mysql-exporter
-readonly EXPORTER_CNF=$EXPORTER_DIR/exporter.cnf  # the metrics exporter's login (mode 0600)
-readonly METRICS_PORT=9104                   # served by the sidecar (serve-metrics.sh): GET /metrics only
-readonly EXPORTER_LOCAL_PORT=9105            # the exporter itself, on the pod's loopback only
-readonly SCRIPTS=/scripts
-readonly BACKUP_PORT=3307
-readonly MYSQL_PORT=3306
+# EXPORTER_DIR is memory-backed and shared only by the writers of the
+# exporter's login (init-data, the sidecar) and the exporter itself.
+readonly EXPORTER_CNF=$EXPORTER_DIR/$EXPORTER_CNF_NAME  # the metrics exporter's login (mode 0600)
 # socat's default 8 KiB per read, not the disk or the network, set the pace of
 # a backup stream here: about 150 MB/s through a veth. 1 MiB blocks on both
 # ends about doubled a plain copy's rate and, with parallel unpacking, took a
@@ -54,6 +52,13 @@ readonly BACKUP_NAME_PATTERN='^[0-9]{8}T[0-9]{6}Z$'  # complete backups are name
 log() { printf '%s %s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${POD_NAME:-pod}" "${0##*/}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# The flavor (setting flavor) every dialect function below decides on: checked
+# once, here, so no script meets one that is neither.
+case ${FLAVOR:-} in
+  mariadb|mysql) ;;
+  *) die "FLAVOR \"${FLAVOR:-}\" is neither mysql nor mariadb (setting flavor)" ;;
+esac
+
 # The pod's ordinal, from the StatefulSet pod name "<sts>-<N>".
 ordinal() {
   local n=${POD_NAME##*-}
@@ -71,8 +76,8 @@ peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE"
 # file when `pulumi up` changes it, which is how a switchover reaches the pods.
 primary_ordinal() {
   local n=0
-  [[ -r $TOPOLOGY_DIR/primary-ordinal ]] && n=$(<"$TOPOLOGY_DIR/primary-ordinal")
-  [[ $n =~ ^[0-9]+$ ]] || die "$TOPOLOGY_DIR/primary-ordinal holds \"$n\", not an ordinal"
+  [[ -r $TOPOLOGY_FILE ]] && n=$(<"$TOPOLOGY_FILE")
+  [[ $n =~ ^[0-9]+$ ]] || die "$TOPOLOGY_FILE holds \"$n\", not an ordinal"
   printf '%s\n' "$n"
 }
 primary_host() { peer_host "$(primary_ordinal)"; }
@@ -84,9 +89,11 @@ is_writable() { [[ $("$@" -e 'SELECT @@global.read_only' 2>/dev/null) == 0 ]]; }
 
 # ---- The flavors' dialect ----------------------------------------------------
 # Every point where MySQL 8.4 and MariaDB 11.4 name a thing differently that
-# the replication scripts decide on, one function each, mirroring flavors.ts
+# the scripts share, one function (or constant) each, mirroring flavors.ts
 # (FlavorSpec.dialect); dialect.ts lists every flavor-specific name the scripts
 # use with the manual page it comes from, and a unit test holds them to it.
+# Each `case $FLAVOR` names both flavors, (mariadb) and (mysql): FLAVOR was
+# checked above, so no default arm stands for either.
 # Plain bash only: the sidecar runs these in the backup image, where awk and
 # sed are not confirmed (UBI 9 minimal, image-facts.ts).
 
@@ -98,7 +105,7 @@ is_writable() { [[ $("$@" -e 'SELECT @@global.read_only' 2>/dev/null) == 0 ]]; }
 replica_status_columns() {
   case $FLAVOR in
     mariadb) printf '%s\n' 'Slave_IO_Running Slave_SQL_Running Master_Host Last_IO_Errno' ;;
-    *) printf '%s\n' 'Replica_IO_Running Replica_SQL_Running Source_Host Last_IO_Errno' ;;
+    mysql) printf '%s\n' 'Replica_IO_Running Replica_SQL_Running Source_Host Last_IO_Errno' ;;
   esac
 }
 
@@ -111,7 +118,7 @@ replica_status_columns() {
 purged_binlog_errno() {
   case $FLAVOR in
     mariadb) printf '%s\n' 1236 ;;
-    *) printf '%s\n' 13114 ;;
+    mysql) printf '%s\n' 13114 ;;
   esac
 }
 
@@ -123,7 +130,7 @@ purged_binlog_errno() {
 skip_replica_start_option() {
   case $FLAVOR in
     mariadb) printf '%s\n' skip_slave_start ;;
-    *) printf '%s\n' skip_replica_start ;;
+    mysql) printf '%s\n' skip_replica_start ;;
   esac
 }
 
@@ -136,7 +143,7 @@ skip_replica_start_option() {
 own_gtid_position() {
   case $FLAVOR in
     mariadb) gtid_set "$@" -e 'SELECT @@global.gtid_binlog_pos' ;;
-    *) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
+    mysql) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
   esac || return 1
   printf '\n'
 }
@@ -147,7 +154,7 @@ own_gtid_position() {
 executed_gtids() {
   case $FLAVOR in
     mariadb) gtid_set "$@" -e 'SELECT @@global.gtid_binlog_state' ;;
-    *) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
+    mysql) gtid_set "$@" -e 'SELECT @@global.gtid_executed' ;;
   esac
 }
 
@@ -190,9 +197,57 @@ errant_gtids() {
         if [[ -z ${have[$domain-$id]+set} ]] || (( ${have[$domain-$id]} < 10#$seq )); then out+=${out:+,}$entry; fi
       done
       printf '%s' "$out" ;;
-    *) sql_root -e "SELECT GTID_SUBTRACT('$mine', '$theirs')" ;;
+    mysql) sql_root -e "SELECT GTID_SUBTRACT('$mine', '$theirs')" ;;
   esac
 }
+# Client option that keeps TLS off the pod-local socket. The socket never
+# leaves the pod and counts as secure transport, while the MariaDB client's
+# TLS handshake there costs about two thirds of each call's CPU (BENCHMARKS.md,
+# idle cost), which the sidecar and probes pay every few seconds on every pod.
+case $FLAVOR in
+  mariadb) readonly SOCKET_TLS_OFF=--skip-ssl ;;
+  mysql) readonly SOCKET_TLS_OFF=--ssl-mode=DISABLED ;;
+esac
+
+# Client options for a verified TLS connection to another pod.
+remote_tls_options() {
+  case $FLAVOR in
+    mariadb) printf '%s\n' --ssl --ssl-ca="$TLS_CA" --ssl-verify-server-cert ;;
+    mysql) printf '%s\n' --ssl-mode=VERIFY_IDENTITY --ssl-ca="$TLS_CA" ;;
+  esac
+}
+
+# identified_by PASSWORD: the clause that sets an account's password, as SQL.
+# MariaDB shows every running statement's text, unaltered, to any user with
+# PROCESS (information_schema.processlist), which the exporter and backup
+# users need: polling it as such a user while 20000 ALTER USER ... IDENTIFIED
+# BY 'pw' ran caught the clear password in 246 of 300 polls (MariaDB 10.11.19,
+# 2026-12). So MariaDB gets the mysql_native_password hash (its default
+# plugin), "*" and SHA1(SHA1(password)) in upper-case hex, as PASSWORD()
+# computes it (https://mariadb.com/kb/en/password/); the hash is not enough to
+# log in. MySQL 8.4 keeps the plain form: its default plugin is
+# caching_sha2_password, whose stored form a client cannot compute.
+identified_by() {
+  local hash
+  case $FLAVOR in
+    mariadb)
+      hash=$(native_password_hash "$1") && [[ $hash =~ ^\*[0-9A-F]{40}$ ]] || return 1
+      printf "IDENTIFIED BY PASSWORD '%s'" "$hash" ;;
+    mysql) printf "IDENTIFIED BY '%s'" "$1" ;;
+  esac
+}
+
+# native_password_hash PASSWORD: MariaDB's PASSWORD(PASSWORD). The password
+# reaches sha1sum on a pipe, never an argument; printf and the loop are builtins.
+native_password_hash() {
+  local digest bytes="" i
+  digest=$(printf '%s' "$1" | sha1sum) || return 1
+  for (( i = 0; i < 40; i += 2 )); do bytes+="\\x${digest:i:2}"; done
+  digest=$(printf '%b' "$bytes" | sha1sum) || return 1
+  digest=${digest%% *}
+  printf '*%s\n' "${digest^^}"
+}
+
 # ---- end of the flavors' dialect -------------------------------------------
 
 # The characters a password may hold: none of them is special in SQL quotes
@@ -269,15 +324,6 @@ private_option_file() {
   printf '%s\n' "$file"
 }
 
-# Client option that keeps TLS off the pod-local socket. The socket never
-# leaves the pod and counts as secure transport, while the MariaDB client's
-# TLS handshake there costs about two thirds of each call's CPU (BENCHMARKS.md,
-# idle cost), which the sidecar and probes pay every few seconds on every pod.
-case ${FLAVOR:-} in
-  mysql) readonly SOCKET_TLS_OFF=--ssl-mode=DISABLED ;;
-  *) readonly SOCKET_TLS_OFF=--skip-ssl ;;
-esac
-
 # sql_as USER KEY [client options...]: SQL on stdin or -e, over the local socket.
 sql_as() {
   local user=$1 key=$2 value; shift 2
@@ -299,37 +345,6 @@ sql_root() {
 save_root_password() {
   [[ $1 =~ $PASSWORD_PATTERN ]] || { log "ERROR: refusing to save an unsafe root password"; return 1; }
   (umask 077 && client_options root "$1" >"$ROOT_CNF.tmp") && mv "$ROOT_CNF.tmp" "$ROOT_CNF"
-}
-
-# identified_by PASSWORD: the clause that sets an account's password, as SQL.
-# MariaDB shows every running statement's text, unaltered, to any user with
-# PROCESS (information_schema.processlist), which the exporter and backup
-# users need: polling it as such a user while 20000 ALTER USER ... IDENTIFIED
-# BY 'pw' ran caught the clear password in 246 of 300 polls (MariaDB 10.11.19,
-# 2026-12). So MariaDB gets the mysql_native_password hash (its default
-# plugin), "*" and SHA1(SHA1(password)) in upper-case hex, as PASSWORD()
-# computes it (https://mariadb.com/kb/en/password/); the hash is not enough to
-# log in. MySQL 8.4 keeps the plain form: its default plugin is
-# caching_sha2_password, whose stored form a client cannot compute.
-identified_by() {
-  local hash
-  case $FLAVOR in
-    mariadb)
-      hash=$(native_password_hash "$1") && [[ $hash =~ ^\*[0-9A-F]{40}$ ]] || return 1
-      printf "IDENTIFIED BY PASSWORD '%s'" "$hash" ;;
-    *) printf "IDENTIFIED BY '%s'" "$1" ;;
-  esac
-}
-
-# native_password_hash PASSWORD: MariaDB's PASSWORD(PASSWORD). The password
-# reaches sha1sum on a pipe, never an argument; printf and the loop are builtins.
-native_password_hash() {
-  local digest bytes="" i
-  digest=$(printf '%s' "$1" | sha1sum) || return 1
-  for (( i = 0; i < 40; i += 2 )); do bytes+="\\x${digest:i:2}"; done
-  digest=$(printf '%b' "$bytes" | sha1sum) || return 1
-  digest=${digest%% *}
-  printf '*%s\n' "${digest^^}"
 }
 
 # sql_root_unlogged: SQL on stdin as root, with the binary log off for the
@@ -358,6 +373,7 @@ sql_root_unlogged() {
         return "$status"
       fi
       ;;
+    mariadb) ;;  # root writes under read_only (READ ONLY ADMIN): nothing to lift
   esac
   printf 'SET sql_log_bin = 0;\n%s\n' "$sql" | sql_root
 }
@@ -380,7 +396,7 @@ saved_root_password() {
 write_exporter_config() {
   [[ ${METRICS:-false} == true ]] || return 0
   local value text current=""
-  read_password value exporter-password || return 1
+  read_password value "$SECRET_KEY_EXPORTER" || return 1
   text=$(printf '[client]\nuser=exporter\npassword=%s\nsocket=%s' "$value" "$SOCKET")
   [[ -r $EXPORTER_CNF ]] && current=$(<"$EXPORTER_CNF")
   [[ $current == "$text" ]] && return 0
@@ -403,14 +419,6 @@ reload_exporter() {
   [[ $answer == "HTTP/1."?" 200"* && $answer == *$'\n'ok ]]
 }
 
-# Client options for a verified TLS connection to another pod.
-remote_tls_options() {
-  case $FLAVOR in
-    mariadb) printf '%s\n' --ssl --ssl-ca="$TLS_DIR/ca.crt" --ssl-verify-server-cert ;;
-    *) printf '%s\n' --ssl-mode=VERIFY_IDENTITY --ssl-ca="$TLS_DIR/ca.crt" ;;
-  esac
-}
-
 # sql_remote HOST USER KEY [client options...]: SQL on another pod, over TLS
 # with the server's certificate checked against the cluster's CA and name.
 sql_remote() {
@@ -423,18 +431,18 @@ sql_remote() {
 
 # socat address options that make the backup stream mutual TLS: each side
 # shows the cluster's certificate and checks the other's against the CA.
-stream_tls_options() { printf 'cert=%s,key=%s,cafile=%s,verify=1' "$TLS_DIR/tls.crt" "$TLS_DIR/tls.key" "$TLS_DIR/ca.crt"; }
+stream_tls_options() { printf 'cert=%s,key=%s,cafile=%s,verify=1' "$TLS_CERT" "$TLS_KEY" "$TLS_CA"; }
 
 # The CA alone cannot tell a member: with tlsSecret it may be a company CA or
 # cert-manager's shared issuer, whose certificates other workloads hold. So,
 # inside the mutual TLS, the client's first line must be this token, which
-# only holders of Secret key backup-password can compute (the sidecar,
+# only holders of Secret key SECRET_KEY_BACKUP can compute (the sidecar,
 # clone-data, the backup Job); serve-backup.sh sends nothing before it checks
 # it. A digest, not the password: the password itself never crosses the wire.
 # The hash reads the password on a pipe, never an argument.
 stream_token() {
   local value digest
-  read_password value backup-password || return 1
+  read_password value "$SECRET_KEY_BACKUP" || return 1
   digest=$(printf 'mysql-cluster backup stream\n%s\n' "$value" | sha256sum) || return 1
   printf '%s\n' "${digest%% *}"
 }
@@ -520,7 +528,7 @@ caught_up_replica_below() {
   primary=$(primary_ordinal)
   for (( candidate = $1 - 1; candidate >= 0; candidate-- )); do
     (( candidate == primary )) && continue
-    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor monitor-password 2>/dev/null); then
+    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null); then
       log "not using ordinal $candidate: it does not answer"
       continue
     fi
@@ -541,7 +549,7 @@ caught_up_replica_below() {
 receive_backup() {
   local host=$1 dir=$2 started token options
   started=$(date +%s)
-  token=$(stream_token) || die "cannot prove membership to $host without Secret key backup-password"
+  token=$(stream_token) || die "cannot prove membership to $host without Secret key $SECRET_KEY_BACKUP"
   mapfile -t options < <(stream_socat_options)
   # Several writers unpack the stream: one left the receiver behind the network.
   # shut-none: the end of the token line must not close the connection's
@@ -553,8 +561,8 @@ receive_backup() {
   [[ -f $dir/$STREAM_END_MARKER ]] ||
     die "the backup stream from $host ended before its end marker; the partial copy will be discarded on the next attempt"
   log "stream complete after $(( $(date +%s) - started ))s; preparing"
-  "$BACKUP_TOOL" --prepare --target-dir="$dir" --use-memory=256M >/tmp/prepare.log 2>&1 ||
-    die "preparing the backup failed: $(tail -5 /tmp/prepare.log)"
+  "$BACKUP_TOOL" --prepare --target-dir="$dir" --use-memory=256M >"$TMP_DIR/prepare.log" 2>&1 ||
+    die "preparing the backup failed: $(tail -5 "$TMP_DIR/prepare.log")"
   rm -f "$dir/$STREAM_END_MARKER"
 }
 

@@ -8,7 +8,7 @@
 # it was written.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 mode=${1:?usage: probe.sh startup|liveness|readiness}
 case $mode in

@@ -9,15 +9,15 @@
 # not yet (the reason is logged); run it again.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 is_writable sql_root && exit 0
 
 state=$(replication_state sql_root) || die "cannot read the replication state"
 read -r _ _ _ source _ <<<"$state"
 if [[ $source != none ]]; then
-  require_password monitor-password
-  if ! source_read_only=$(sql_remote "$source" monitor monitor-password -e 'SELECT @@global.read_only' 2>&1); then
+  require_password "$SECRET_KEY_MONITOR"
+  if ! source_read_only=$(sql_remote "$source" monitor "$SECRET_KEY_MONITOR" -e 'SELECT @@global.read_only' 2>&1); then
     log "waiting for the current primary $source to answer before taking over: $source_read_only"
     exit 1
   fi
@@ -25,11 +25,11 @@ if [[ $source != none ]]; then
     log "waiting for the current primary $source to stop taking writes (its sidecar does that when it sees the new topology)"
     exit 1
   fi
-  final=$(executed_gtids sql_remote "$source" monitor monitor-password) || { log "cannot read the executed transactions of $source"; exit 1; }
+  final=$(executed_gtids sql_remote "$source" monitor "$SECRET_KEY_MONITOR") || { log "cannot read the executed transactions of $source"; exit 1; }
   case $FLAVOR in
-    mariadb) final_pos=$(sql_remote "$source" monitor monitor-password -e 'SELECT @@global.gtid_binlog_pos')
+    mariadb) final_pos=$(sql_remote "$source" monitor "$SECRET_KEY_MONITOR" -e 'SELECT @@global.gtid_binlog_pos')
              caught_up=$(sql_root -e "SELECT MASTER_GTID_WAIT('$final_pos', 5)") ;;
-    *) caught_up=$(sql_root -e "SELECT WAIT_FOR_EXECUTED_GTID_SET('$final', 5)") ;;
+    mysql) caught_up=$(sql_root -e "SELECT WAIT_FOR_EXECUTED_GTID_SET('$final', 5)") ;;
   esac
   if [[ $caught_up != 0 ]]; then
     log "applying the rest of what $source committed before taking over"
@@ -50,7 +50,7 @@ ALTER EVENT cluster_meta.heartbeat ENABLE;
 SET GLOBAL read_only = OFF;
 SQL
     ;;
-  *) sql_root <<'SQL'
+  mysql) sql_root <<'SQL'
 STOP REPLICA;
 RESET REPLICA ALL;
 SET GLOBAL super_read_only = OFF;

@@ -7,7 +7,7 @@
 # must be replicating with its heartbeat lag within MAX_READ_LAG_SECONDS.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 if is_wanted_primary; then
   read_only=$(sql_root -e 'SELECT @@global.read_only') || { echo "not ready: the server does not answer"; exit 1; }

@@ -5,12 +5,12 @@
 # restart, where the clone-data init step finishes the job instead.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 is_wanted_primary && die "the primary is never re-cloned"
 touch "$RECLONE_MARKER"
 log "re-cloning this replica: stopping the server"
 sql_root -e 'SHUTDOWN' || true
-server_stopped() { [[ ! -e $RUN_DIR/mysqld.pid ]]; }
+server_stopped() { [[ ! -e $PID_FILE ]]; }
 wait_until 600 "the server to shut down before the re-clone" server_stopped
 bash "$SCRIPTS/clone-data.sh"

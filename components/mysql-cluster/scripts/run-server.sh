@@ -4,7 +4,7 @@
 # While the sidecar re-clones this replica the server must stay down.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 while [[ -f $RECLONE_MARKER ]]; do
   log "a re-clone is in progress; the server starts when it is done"

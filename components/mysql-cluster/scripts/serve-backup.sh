@@ -8,10 +8,10 @@
 # a whole stream from one cut short.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 peer=${SOCAT_PEERADDR:-unknown}
-expected=$(stream_token) || die "cannot check $peer's membership without Secret key backup-password"
+expected=$(stream_token) || die "cannot check $peer's membership without Secret key $SECRET_KEY_BACKUP"
 offered=""
 # A member sends its token at once; a peer that says nothing is dropped. At
 # most one character more than a token is read: bash's read has no size limit
@@ -21,8 +21,8 @@ IFS= read -r -t 10 -n $(( ${#expected} + 1 )) offered || true
 [[ -n $offered && $offered == "$expected" ]] ||
   die "refused $peer: its certificate is signed by the CA but it did not prove membership (stream token); nothing sent"
 [[ -d $DATADIR ]] || die "no data directory to back up"
-work=$(mktemp -d /tmp/serve-backup.XXXXXX)
-credentials=$(private_option_file backup backup-password) || die "no usable backup password"
+work=$(mktemp -d "$TMP_DIR/serve-backup.XXXXXX")
+credentials=$(private_option_file backup "$SECRET_KEY_BACKUP") || die "no usable backup password"
 trap 'rm -rf "$work" "$credentials"' EXIT
 mkdir "$work/target" "$work/marker"
 log "streaming a backup to $peer"

@@ -11,7 +11,7 @@
 # metrics port, and writes the readiness verdict the readiness probe reads.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
 mapfile -t stream_options < <(stream_socat_options)
 socat "${stream_options[@]}" "OPENSSL-LISTEN:$BACKUP_PORT,reuseaddr,fork,$(stream_listen_options),$(stream_tls_options),$STREAM_KEEPALIVE" EXEC:"bash $SCRIPTS/serve-backup.sh" &
@@ -38,10 +38,10 @@ sync_root_password() {
   local wanted="" saved=""
   root_error=""
   [[ -f $ROOT_CNF ]] && saved=$(saved_root_password)
-  if ! read_password wanted root-password; then
+  if ! read_password wanted "$SECRET_KEY_ROOT"; then
     # An unusable value in the Secret changes nothing: the pod keeps the password that works.
     [[ -n $saved ]] && return 0
-    root_error="Secret $SECRET_NAME key root-password holds no usable password (see the log)"
+    root_error="Secret $SECRET_NAME key $SECRET_KEY_ROOT holds no usable password (see the log)"
     return 1
   fi
   # Ready last round means root's SQL worked then; if it stopped working since,
@@ -58,12 +58,12 @@ sync_root_password() {
       fi
     else
       # The server's message could quote the statement: it is not logged.
-      complain_once root-password "the server refused to set root's password to the value of key root-password in Secret $SECRET_NAME; root keeps its old password"
+      complain_once "$SECRET_KEY_ROOT" "the server refused to set root's password to the value of key $SECRET_KEY_ROOT in Secret $SECRET_NAME; root keeps its old password"
     fi
     return 0
   fi
   local error
-  if error=$(sql_as root root-password -e 'SELECT 1' 2>&1 >/dev/null); then
+  if error=$(sql_as root "$SECRET_KEY_ROOT" -e 'SELECT 1' 2>&1 >/dev/null); then
     save_root_password "$wanted" || return 1
     return 0
   fi
@@ -77,7 +77,7 @@ sync_root_password() {
 # deployment of this clusterName (destroy, then up), or a rotation the pod did
 # not live to apply. README, "Security": "Reusing retained volumes".
 root_refused_message() {
-  printf '%s' "the data on this pod's volume refuses root's password from Secret $SECRET_NAME key root-password: it was made with another one (volumes kept from an earlier deployment of this clusterName, or a rotation this pod missed); put the old passwords in that Secret, or delete the data volumes to start empty (README: Reusing retained volumes)"
+  printf '%s' "the data on this pod's volume refuses root's password from Secret $SECRET_NAME key $SECRET_KEY_ROOT: it was made with another one (volumes kept from an earlier deployment of this clusterName, or a rotation this pod missed); put the old passwords in that Secret, or delete the data volumes to start empty (README: Reusing retained volumes)"
 }
 
 # The users and their passwords, applied by each pod to its own server with
@@ -108,7 +108,7 @@ while kill -0 "${listeners[@]}" 2>/dev/null; do
       role=replica
       status=0
       bash "$SCRIPTS/configure-replication.sh" || status=$?
-      if (( status == 3 )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
+      if (( status == EXIT_RECLONE )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
     fi
     if [[ -n $role ]]; then
       digest="$role $(secrets_digest)"
@@ -145,7 +145,7 @@ while kill -0 "${listeners[@]}" 2>/dev/null; do
   for (( i = 0; i < rounds; i++ )); do
     pause 0.5
     wanted_primary=$seen
-    [[ -r $TOPOLOGY_DIR/primary-ordinal ]] && { read -r wanted_primary <"$TOPOLOGY_DIR/primary-ordinal" || true; }
+    [[ -r $TOPOLOGY_FILE ]] && { read -r wanted_primary <"$TOPOLOGY_FILE" || true; }
     [[ $wanted_primary == "$seen" ]] || break
   done
 done

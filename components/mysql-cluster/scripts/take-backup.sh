@@ -3,15 +3,15 @@
 # backup from a caught-up replica (from the primary only when there is none)
 # over the same mutual-TLS stream replicas clone from, prepares it so that a
 # restore is a plain copy, records its position, and only then renames it into
-# place as /backups/<UTC start time>. Then it keeps the newest BACKUP_RETENTION
+# place as BACKUPS_DIR/<UTC start time>. Then it keeps the newest BACKUP_RETENTION
 # complete backups. A run cut off anywhere leaves only a ".partial" directory,
 # which the next run removes; a complete backup is never half-deleted by it.
 set -euo pipefail
 # shellcheck source=lib.sh
-source "${0%/*}/lib.sh"  # scripts run by path (bash /scripts/NAME), so no dirname process
+source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
-require_password monitor-password
-require_password backup-password  # the stream token (lib.sh stream_token)
+require_password "$SECRET_KEY_MONITOR"
+require_password "$SECRET_KEY_BACKUP"  # the stream token (lib.sh stream_token)
 [[ -d $BACKUPS_DIR && -w $BACKUPS_DIR ]] || die "the backup volume is not mounted writable at $BACKUPS_DIR"
 [[ ${BACKUP_RETENTION:-} =~ ^[1-9][0-9]*$ ]] || die "BACKUP_RETENTION \"${BACKUP_RETENTION:-}\" is not a positive number"
 [[ ${CLUSTER_SIZE:-} =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_SIZE \"${CLUSTER_SIZE:-}\" is not a positive number"

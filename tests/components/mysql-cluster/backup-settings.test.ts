@@ -467,20 +467,20 @@ describe("backup and restore scripts (static)", function () {
     assert.strictEqual(data["take-backup.sh"], fs.readFileSync(path.join(SCRIPTS_DIR, "take-backup.sh"), "utf8"));
   });
 
-  it("has take-backup.sh read BACKUP_RETENTION, CLUSTER_SIZE and the monitor password, and write under /backups", function () {
+  it("has take-backup.sh read BACKUP_RETENTION, CLUSTER_SIZE and the monitor password, and write under BACKUPS_DIR", function () {
     const text = scriptsFrom("take-backup.sh")
       .map((f) => data[f] ?? "")
       .join("\n");
     assert.ok("take-backup.sh" in data, "no take-backup.sh");
-    for (const word of ["BACKUP_RETENTION", "CLUSTER_SIZE", "monitor-password", "/backups"])
+    for (const word of ["BACKUP_RETENTION", "CLUSTER_SIZE", "$SECRET_KEY_MONITOR", "$BACKUPS_DIR"])
       assert.ok(text.includes(word), `take-backup.sh never mentions ${word}`);
   });
 
-  it("has init-data.sh (or a script it runs) read RESTORE_BACKUP and the /restore mount", function () {
+  it("has init-data.sh (or a script it runs) read RESTORE_BACKUP and the restore mount (RESTORE_DIR)", function () {
     const text = scriptsFrom("init-data.sh")
       .map((f) => data[f] ?? "")
       .join("\n");
-    for (const word of ["RESTORE_BACKUP", "/restore"])
+    for (const word of ["RESTORE_BACKUP", "$RESTORE_DIR"])
       assert.ok(text.includes(word), `init-data.sh and the scripts it runs never mention ${word}`);
   });
 });

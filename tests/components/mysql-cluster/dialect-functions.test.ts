@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { configMapData } from "../../../components/mysql-cluster/config-files";
+import { CONTRACT_FILE } from "../../../components/mysql-cluster/contract";
 import { FLAVORS, FLAVOR_SPECS, Flavor } from "../../../components/mysql-cluster/flavors";
 
 /** SHOW REPLICA STATUS plus the heartbeat lag, as MariaDB 10.11's client prints them with --vertical (captured). */
@@ -152,7 +153,8 @@ describe("lib.sh dialect and parsing functions (no commands on PATH)", function 
   before(function () {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "dialect-fn-"));
     lib = path.join(work, "lib.sh");
-    fs.writeFileSync(lib, configMapData(resolveArgs("db", { flavor: "mariadb" }))["lib.sh"]);
+    const data = configMapData(resolveArgs("db", { flavor: "mariadb" }));
+    for (const file of ["lib.sh", CONTRACT_FILE]) fs.writeFileSync(path.join(work, file), data[file]);
     fs.mkdirSync(path.join(work, "empty"));
   });
 

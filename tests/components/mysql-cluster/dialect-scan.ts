@@ -1,6 +1,7 @@
 // Finds every flavor-specific name the pod scripts and the server config use,
 // and for which flavor: the scripts say MySQL and MariaDB apart only with
-// `case $FLAVOR in mariadb) ... ;; mysql|*) ... ;; esac` and
+// `case $FLAVOR in mariadb) ... ;; mysql) ... ;; esac` (a default arm, read as
+// the flavors no earlier arm named, is left only to lib.sh's check) and
 // `[[ $FLAVOR == mariadb ]] && A || B`; text outside those serves both. The
 // names come from a maintained list of patterns (system variables, server
 // options, statements, CHANGE ... TO options, functions, privileges, status

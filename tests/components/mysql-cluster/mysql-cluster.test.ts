@@ -21,6 +21,7 @@ import {
   settle,
   valueOf,
 } from "../pulumi-mocks";
+import { libValues } from "./scripts/sandbox";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -47,14 +48,9 @@ const T = {
 
 const TLS_TYPES = [T.privateKey, T.selfSignedCert, T.certRequest, T.locallySignedCert];
 
-/** The constants lib.sh declares as `readonly NAME=value`, with $VAR references expanded. */
+/** The paths lib.sh and the contract.sh it sources give the scripts, as a pod script sees them. */
 function libShConstants(): Record<string, string> {
-  const text = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
-  const values: Record<string, string> = {};
-  for (const match of text.matchAll(/^readonly ([A-Z_]+)=(\S+)/gm)) {
-    values[match[1]] = match[2].replace(/\$\{?([A-Z_]+)\}?/g, (_, v: string) => values[v] ?? "");
-  }
-  return values;
+  return libValues(["DATA_ROOT", "DATADIR", "SOCKET", "CONF", "SCRIPTS", "TOPOLOGY_DIR", "SECRETS_DIR", "TLS_DIR"]);
 }
 
 function allContainers(sts: AnyObject): AnyObject[] {

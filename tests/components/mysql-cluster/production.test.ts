@@ -16,10 +16,9 @@ import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, resolveArgs, Toleration } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { renderManifests } from "../../../components/mysql-cluster/render";
+import { libValues, scriptFiles, writeScripts } from "./scripts/sandbox";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
   const m = renderManifests(resolveArgs(name, { namespace: "data", ...args }), (key) => `pw-xyz-${key}`, {
@@ -266,10 +265,9 @@ describe("metrics exporter", function () {
     });
 
     it("runs mysqld_exporter with the option file lib.sh writes (EXPORTER_CNF), on the pod's loopback port lib.sh reloads it on", function () {
-      const lib = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
-      assert.match(lib, /^readonly EXPORTER_CNF=\$EXPORTER_DIR\/exporter\.cnf\b/m);
-      assert.match(lib, /^readonly EXPORTER_DIR=\/run\/mysql-exporter\b/m);
-      assert.match(lib, /^readonly EXPORTER_LOCAL_PORT=9105\b/m);
+      const lib = libValues(["EXPORTER_CNF", "EXPORTER_LOCAL_PORT"]);
+      assert.strictEqual(lib.EXPORTER_CNF, "/run/mysql-exporter/exporter.cnf");
+      assert.strictEqual(lib.EXPORTER_LOCAL_PORT, "9105");
       assert.deepStrictEqual(exporter.command, [
         "mysqld_exporter",
         "--config.my-cnf=/run/mysql-exporter/exporter.cnf",
@@ -446,15 +444,7 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
     const secrets = path.join(dir, "secrets");
     const run = path.join(dir, "run");
     for (const d of [scripts, secrets, run]) fs.mkdirSync(d);
-    for (const file of ["lib.sh", "ensure-users.sh"])
-      fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(scripts, file));
-    const lib = fs.readFileSync(path.join(scripts, "lib.sh"), "utf8");
-    const patched = lib
-      .replace(/^readonly SECRETS_DIR=\S+/m, `readonly SECRETS_DIR=${secrets}`)
-      .replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${run}`)
-      .replace(/^readonly PRIVATE_DIR=\S+/m, `readonly PRIVATE_DIR=${run}`);
-    assert.notStrictEqual(patched, lib);
-    fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
+    writeScripts(scripts, scriptFiles(), { SECRETS_DIR: secrets, RUN_DIR: run, PRIVATE_DIR: run });
     for (const key of keys)
       fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
     fs.writeFileSync(path.join(run, "root.cnf"), "[client]\nuser=root\npassword=rootSecret1\n");

@@ -19,6 +19,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
+import { CONTRACT_FILE, renderShellContract, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
 import {
   PASSWORD_PLACEHOLDER,
@@ -33,6 +34,17 @@ type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/
 
 const ROOT = path.join(__dirname, "../../..");
 const SCRIPTS_DIR = path.join(ROOT, "components/mysql-cluster/scripts");
+
+/** A script as the ConfigMap ships it: a file of scripts/, or contract.sh rendered from contract.ts. */
+function scriptText(file: string): string {
+  return file === CONTRACT_FILE ? renderShellContract() : fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+}
+
+/** Script text with each contract Secret key name ($SECRET_KEY_...) replaced by its key. */
+function withSecretKeys(text: string): string {
+  const keys = new Map(SHELL_CONTRACT.map((c) => [c.name, String(c.value)]));
+  return text.replace(/"?\$\{?(SECRET_KEY_[A-Z]+)\}?"?/g, (m, name: string) => keys.get(name) ?? m);
+}
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Secret": Secret,
@@ -224,29 +236,32 @@ function containerScripts(container: AnyObject): string[] {
     }
   }
   // Every script sources lib.sh; a container that runs none (an image's own program) reads nothing of ours.
-  const seen = new Set<string>(start.length > 0 ? ["lib.sh"] : []);
+  const seen = new Set<string>(start.length > 0 ? ["lib.sh", CONTRACT_FILE] : []);
   const queue = [...start];
   while (queue.length > 0) {
     const file = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    queue.push(...scriptsRunBy(fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8")));
+    queue.push(...scriptsRunBy(scriptText(file)));
   }
   return [...seen];
 }
+
+/** Variables bash sets itself. */
+const BASH_VARIABLES = new Set(["BASH_SOURCE"]);
 
 /** Upper-case variables the scripts read without a default and never assign: they must come from the pod. */
 function requiredEnv(files: string[]): Set<string> {
   const assigned = new Set<string>();
   const required = new Set<string>();
-  const texts = files.map((f) => fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8").replace(/^\s*#.*$/gm, ""));
+  const texts = files.map((f) => scriptText(f).replace(/^\s*#.*$/gm, ""));
   for (const text of texts) {
     for (const m of text.matchAll(/(?:^|[\s;(])(?:readonly |local |export )?([A-Z][A-Z0-9_]*)=/gm)) assigned.add(m[1]);
     for (const m of text.matchAll(/for ([A-Z][A-Z0-9_]*) in/g)) assigned.add(m[1]);
   }
   for (const text of texts) {
     for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]*)(:?[-+=?])?/g)) {
-      if (!m[2] && !assigned.has(m[1])) required.add(m[1]);
+      if (!m[2] && !assigned.has(m[1]) && !BASH_VARIABLES.has(m[1])) required.add(m[1]);
     }
   }
   return required;
@@ -254,7 +269,7 @@ function requiredEnv(files: string[]): Set<string> {
 
 /** Script text without comment lines. */
 function code(file: string): string {
-  return fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8").replace(/^\s*#.*$/gm, "");
+  return withSecretKeys(scriptText(file)).replace(/^\s*#.*$/gm, "");
 }
 
 /** lib.sh's functions by name, with their bodies (one-line "f() { ...; }" or up to a closing "}" line). */
@@ -307,7 +322,7 @@ function passwordKeysRead(
   const all = new Set<string>();
   const optional = new Set<string>();
   const known = Object.values(SECRET_KEYS) as string[];
-  for (const file of files.filter((f) => f !== "lib.sh")) {
+  for (const file of files.filter((f) => f !== "lib.sh" && f !== CONTRACT_FILE)) {
     const text = codeWithLibCalls(file);
     for (const m of text.matchAll(/\b([a-z]+-password)\b/g)) {
       assert.ok(known.includes(m[1]), `${file} reads "${m[1]}", which is not a key of SECRET_KEYS`);
@@ -323,15 +338,15 @@ function passwordKeysRead(
 
 /** Whether the scripts (lib.sh aside, which every script sources) read the Secret files directly. */
 function readsSecretDirectory(files: string[]): boolean {
-  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?SECRETS_DIR\b/.test(code(f)));
+  return files.filter((f) => f !== "lib.sh" && f !== CONTRACT_FILE).some((f) => /\$\{?SECRETS_DIR\b/.test(code(f)));
 }
 
 /** Whether the scripts need the TLS files (directly or through a lib.sh function): a TLS connection to a peer, the backup stream, or a server started with server.cnf. */
 function needsTls(files: string[]): boolean {
   return files
-    .filter((f) => f !== "lib.sh")
+    .filter((f) => f !== "lib.sh" && f !== CONTRACT_FILE)
     .some((f) =>
-      /\$\{?TLS_DIR\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(
+      /\$\{?TLS_(?:DIR|CERT|KEY|CA)\b|\bstream_tls_options\b|\bsql_remote\b|\bremote_tls_options\b|"\$DB_SERVER"/.test(
         codeWithLibCalls(f),
       ),
     );
@@ -339,7 +354,9 @@ function needsTls(files: string[]): boolean {
 
 /** Whether the scripts read the topology (which ordinal is the primary), directly or through a lib.sh function. */
 function needsTopology(files: string[]): boolean {
-  return files.filter((f) => f !== "lib.sh").some((f) => /\$\{?TOPOLOGY_DIR\b/.test(codeWithLibCalls(f)));
+  return files
+    .filter((f) => f !== "lib.sh" && f !== CONTRACT_FILE)
+    .some((f) => /\$\{?TOPOLOGY_(?:DIR|FILE)\b/.test(codeWithLibCalls(f)));
 }
 
 /** The keys of the mounted credentials Secret: the generated one's, or the documented keys an existingSecret must hold. */

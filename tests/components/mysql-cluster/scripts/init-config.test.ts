@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
 import { configMapData } from "../../../../components/mysql-cluster/config-files";
+import { writeScripts } from "./sandbox";
 
 describe("init-config.sh", function () {
   let work: string;
@@ -23,7 +24,7 @@ describe("init-config.sh", function () {
   });
 
   /**
-   * Runs a copy of init-config.sh whose lib.sh points SCRIPTS, CONF and
+   * Runs a copy of init-config.sh whose contract.sh points SCRIPTS, CONF_DIR and
    * TOPOLOGY_DIR into a temporary directory holding the ConfigMap's files and
    * a topology naming `primary`. Returns the assembled my.cnf.
    */
@@ -33,18 +34,7 @@ describe("init-config.sh", function () {
     const conf = path.join(dir, "conf");
     const topology = path.join(dir, "topology");
     for (const d of [scripts, conf, topology]) fs.mkdirSync(d);
-    for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(scripts, file), text);
-    const lib = data["lib.sh"];
-    const patched = lib
-      .replace(/^readonly SCRIPTS=\S+/m, `readonly SCRIPTS=${scripts}`)
-      .replace(/^readonly CONF=\S+/m, `readonly CONF=${conf}/my.cnf`)
-      .replace(/^readonly TOPOLOGY_DIR=\S+/m, `readonly TOPOLOGY_DIR=${topology}`);
-    assert.strictEqual(
-      patched.split("\n").filter((l, i) => l !== lib.split("\n")[i]).length,
-      3,
-      "lib.sh's SCRIPTS, CONF and TOPOLOGY_DIR were not all patched",
-    );
-    fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
+    writeScripts(scripts, data, { SCRIPTS: scripts, CONF_DIR: conf, TOPOLOGY_DIR: topology });
     fs.writeFileSync(path.join(topology, "primary-ordinal"), String(primary));
     execFileSync("bash", [path.join(scripts, "init-config.sh")], {
       env: {

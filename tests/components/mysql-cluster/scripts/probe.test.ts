@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
 import { configMapData } from "../../../../components/mysql-cluster/config-files";
+import { writeScripts } from "./sandbox";
 
 describe("probe.sh readiness", function () {
   let work: string;
@@ -21,11 +22,7 @@ describe("probe.sh readiness", function () {
     runDir = path.join(work, "run");
     scripts = path.join(work, "scripts");
     for (const d of [runDir, scripts]) fs.mkdirSync(d);
-    for (const [file, text] of Object.entries(data)) fs.writeFileSync(path.join(scripts, file), text);
-    const lib = data["lib.sh"];
-    const patched = lib.replace(/^readonly RUN_DIR=\S+/m, `readonly RUN_DIR=${runDir}`);
-    assert.notStrictEqual(patched, lib, "lib.sh's RUN_DIR was not patched");
-    fs.writeFileSync(path.join(scripts, "lib.sh"), patched);
+    writeScripts(scripts, data, { RUN_DIR: runDir });
   });
 
   after(function () {

@@ -1,12 +1,14 @@
-// A temporary copy of the pod scripts whose lib.sh points every pod path
-// (Secret files, run, private and exporter volumes, TLS, ports) into a test
-// directory, so a script or a lib.sh function runs here as in a pod, against
-// stubs for the SQL client and the exporter.
+// A temporary copy of the pod scripts whose contract.sh (rendered from
+// contract.ts, as in the ConfigMap) points every pod path (Secret files, run,
+// private and exporter volumes, TLS, ports) into a test directory, so a script
+// or a lib.sh function runs here as in a pod, against stubs for the SQL client
+// and the exporter.
 
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CONTRACT_FILE, renderShellContract } from "../../../../components/mysql-cluster/contract";
 
 export const SCRIPTS_DIR = path.join(__dirname, "../../../../components/mysql-cluster/scripts");
 
@@ -34,8 +36,6 @@ export function makeSandbox(overrides: Record<string, string> = {}): Sandbox {
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
   for (const d of [s.scripts, s.secrets, s.run, s.private, s.exporter, s.tls]) fs.mkdirSync(d);
-  for (const file of fs.readdirSync(SCRIPTS_DIR))
-    fs.copyFileSync(path.join(SCRIPTS_DIR, file), path.join(s.scripts, file));
   const constants: Record<string, string> = {
     SECRETS_DIR: s.secrets,
     RUN_DIR: s.run,
@@ -45,14 +45,61 @@ export function makeSandbox(overrides: Record<string, string> = {}): Sandbox {
     SCRIPTS: s.scripts,
     ...overrides,
   };
-  let lib = fs.readFileSync(path.join(s.scripts, "lib.sh"), "utf8");
-  for (const [name, value] of Object.entries(constants)) {
-    const patched = lib.replace(new RegExp(`^readonly ${name}=\\S+`, "m"), `readonly ${name}=${value}`);
-    if (patched === lib) throw new Error(`lib.sh has no constant ${name}`);
-    lib = patched;
-  }
-  fs.writeFileSync(path.join(s.scripts, "lib.sh"), lib);
+  writeScripts(s.scripts, scriptFiles(), constants);
   return s;
+}
+
+/** The scripts as the ConfigMap ships them: every scripts/*.sh, and contract.sh rendered from contract.ts. */
+export function scriptFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const file of fs.readdirSync(SCRIPTS_DIR)) files[file] = fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
+  files[CONTRACT_FILE] = renderShellContract();
+  return files;
+}
+
+/**
+ * `files` with constants replaced: each `readonly NAME=value` line of contract.sh (or, for what
+ * lib.sh composes itself, of lib.sh) gets `value` from `constants`. Throws on a name neither declares.
+ */
+export function patchConstants(
+  files: Record<string, string>,
+  constants: Record<string, string>,
+): Record<string, string> {
+  const patched = { ...files };
+  for (const [name, value] of Object.entries(constants)) {
+    const line = new RegExp(`^readonly ${name}=\\S+`, "m");
+    const file = [CONTRACT_FILE, "lib.sh"].find((f) => line.test(patched[f] ?? ""));
+    if (!file) throw new Error(`neither contract.sh nor lib.sh declares ${name}`);
+    patched[file] = patched[file].replace(line, () => `readonly ${name}=${value}`);
+  }
+  return patched;
+}
+
+/** Writes `files` into `dir` with `constants` patched (see patchConstants). */
+export function writeScripts(dir: string, files: Record<string, string>, constants: Record<string, string> = {}): void {
+  for (const [file, text] of Object.entries(patchConstants(files, constants)))
+    fs.writeFileSync(path.join(dir, file), text);
+}
+
+/**
+ * The values `names` have in a pod script once it has sourced lib.sh (and through it contract.sh),
+ * read from bash itself; throws when one is unset.
+ */
+export function libValues(names: string[]): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lib-values-"));
+  try {
+    writeScripts(dir, scriptFiles());
+    const print = names.map((n) => `printf '%s\\0' "$${n}"`).join("; ");
+    const r = spawnSync("bash", ["--norc", "--noprofile", "-c", `set -euo pipefail; source "$LIB"; ${print}`], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LIB: path.join(dir, "lib.sh"), FLAVOR: "mariadb" },
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`sourcing lib.sh and printing ${names.join(" ")} failed: ${r.stderr}`);
+    const values = r.stdout.split("\0");
+    return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export interface Result {
