@@ -50,6 +50,8 @@ export const MOUNTS = {
   backups: "/backups",
   /** A backup PVC to restore from (setting restoreFromClaim). */
   restore: "/restore",
+  /** The failover agent's API credentials (token, CA, namespace), in the sidecar only; the in-cluster default path. */
+  "api-credentials": "/var/run/secrets/kubernetes.io/serviceaccount",
 } as const;
 
 /** File names inside those mounts that both sides name. */
@@ -66,6 +68,10 @@ export const FILES = {
   serverConfig: "server.cnf",
   /** Under MOUNTS.topology: the primary's ordinal (the topology ConfigMap's key). */
   primaryOrdinal: "primary-ordinal",
+  /** Under MOUNTS["api-credentials"]: the bound service-account token, the API server's CA, the namespace. */
+  apiToken: "token",
+  apiCa: "ca.crt",
+  apiNamespace: "namespace",
 } as const;
 
 /** Exit statuses with a meaning between scripts. */
@@ -129,6 +135,10 @@ export const SHELL_CONTRACT: readonly ShellConstant[] = [
   { name: "SECRET_KEY_MONITOR", value: SECRET_KEYS.monitor, about: "the monitor user's password" },
   { name: "SECRET_KEY_EXPORTER", value: SECRET_KEYS.exporter, about: "the metrics exporter's password" },
   { name: "SECRET_KEY_APP", value: SECRET_KEYS.app, about: "the application user's password" },
+  { name: "SA_DIR", value: MOUNTS["api-credentials"], about: "the API credentials (sidecar only)" },
+  { name: "SA_TOKEN_NAME", value: FILES.apiToken, about: "under SA_DIR: the bound service-account token" },
+  { name: "SA_CA_NAME", value: FILES.apiCa, about: "under SA_DIR: the API server's CA" },
+  { name: "SA_NAMESPACE_NAME", value: FILES.apiNamespace, about: "under SA_DIR: the pod's namespace" },
   { name: "EXIT_RECLONE", value: EXIT_CODES.reclone, about: "configure-replication.sh: only a re-clone helps" },
 ];
 

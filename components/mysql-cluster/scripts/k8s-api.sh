@@ -18,7 +18,9 @@
 # Results: api_status (the HTTP code, 000 when there was no answer) and api_body.
 # api_request and the helpers return 0 for 2xx and 1 otherwise.
 
-SA_DIR=${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
+# SA_DIR and the file names under it (SA_TOKEN_NAME, SA_CA_NAME,
+# SA_NAMESPACE_NAME) come from contract.sh, which lib.sh sources first; the
+# tests set them in the environment instead.
 API_TIMEOUT=${API_TIMEOUT:-5}
 # The name the serving certificate must carry (a SAN of every conformant API
 # server's certificate: kubernetes.io/docs/setup/best-practices/certificates/).
@@ -30,11 +32,11 @@ api_body=
 # The pod's namespace: $API_NAMESPACE, or the service-account namespace file.
 api_namespace() {
   local ns=${API_NAMESPACE:-}
-  if [[ -z $ns && -r $SA_DIR/namespace ]]; then
-    IFS= read -r ns <"$SA_DIR/namespace" || true
+  if [[ -z $ns && -r $SA_DIR/$SA_NAMESPACE_NAME ]]; then
+    IFS= read -r ns <"$SA_DIR/$SA_NAMESPACE_NAME" || true
   fi
   [[ $ns =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || {
-    printf 'k8s-api: no namespace: set API_NAMESPACE or mount %s/namespace\n' "$SA_DIR" >&2
+    printf 'k8s-api: no namespace: set API_NAMESPACE or mount %s/%s\n' "$SA_DIR" "$SA_NAMESPACE_NAME" >&2
     return 1
   }
   printf '%s' "$ns"
@@ -54,13 +56,17 @@ api_request() {
     printf 'k8s-api: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set\n' >&2
     return 1
   fi
-  if [[ -r $SA_DIR/token ]]; then
-    IFS= read -r -d '' token <"$SA_DIR/token" || true
+  if [[ -z ${SA_DIR:-} || -z ${SA_TOKEN_NAME:-} || -z ${SA_CA_NAME:-} || -z ${SA_NAMESPACE_NAME:-} ]]; then
+    printf 'k8s-api: SA_DIR, SA_TOKEN_NAME, SA_CA_NAME and SA_NAMESPACE_NAME are not set (contract.sh)\n' >&2
+    return 1
+  fi
+  if [[ -r $SA_DIR/$SA_TOKEN_NAME ]]; then
+    IFS= read -r -d '' token <"$SA_DIR/$SA_TOKEN_NAME" || true
   fi
   token=${token%$'\n'}
   # A token is base64url/JWT text; anything else would break the header.
   if [[ ! $token =~ ^[A-Za-z0-9._~+/=-]+$ ]]; then
-    printf 'k8s-api: no usable token in %s/token\n' "$SA_DIR" >&2
+    printf 'k8s-api: no usable token in %s/%s\n' "$SA_DIR" "$SA_TOKEN_NAME" >&2
     return 1
   fi
   addr=$KUBERNETES_SERVICE_HOST
@@ -74,7 +80,7 @@ api_request() {
     printf '%s %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nUser-Agent: %s\r\nAccept: application/json\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' \
       "$method" "$path" "$API_SERVER_NAME" "$token" "$API_USER_AGENT" "$ctype" "${#body}" "$body" |
       timeout -k 1 "$API_TIMEOUT" socat -t 0.1 -,ignoreeof \
-        "OPENSSL:$addr:$KUBERNETES_SERVICE_PORT,cafile=$SA_DIR/ca.crt,verify=1,commonname=$API_SERVER_NAME"
+        "OPENSSL:$addr:$KUBERNETES_SERVICE_PORT,cafile=$SA_DIR/$SA_CA_NAME,verify=1,commonname=$API_SERVER_NAME"
   ) || true
   token=
   status_re=$'^HTTP/1\\.[01] ([0-9]{3})[^\r\n]*\r\n'

@@ -90,6 +90,9 @@ describe("k8s-api.sh against the local API server", function () {
     fs.writeFileSync(path.join(saDir, "namespace"), "ns");
     env = {
       SA_DIR: saDir,
+      SA_TOKEN_NAME: "token",
+      SA_CA_NAME: "ca.crt",
+      SA_NAMESPACE_NAME: "namespace",
       KUBERNETES_SERVICE_HOST: server.host,
       KUBERNETES_SERVICE_PORT: String(server.port),
       API_TIMEOUT: "3",
