@@ -19,9 +19,6 @@ export const SECRET_KEYS = {
   app: "app-password",
 } as const;
 
-/** The cluster's own database users (the application user comes from the args). */
-export const USERS = { replication: "replicator", backup: "backup", monitor: "monitor" } as const;
-
 export interface ClusterNames {
   statefulSet: string;
   headlessService: string;
@@ -29,7 +26,9 @@ export interface ClusterNames {
   /** ClusterIP Service selecting only the primary pod: the stable write endpoint. */
   writeService: string;
   metricsService: string;
-  secret: string;
+  /** The Secret holding every password: the generated one, or the existingSecret. */
+  credentialsSecret: string;
+  /** The Secret holding the CA and the pods' certificate: the generated one, or the tlsSecret. */
   tlsSecret: string;
   networkPolicy: string;
   /** ConfigMap naming the primary's ordinal; a fixed name, so a switchover rolls no pod. */
@@ -75,7 +74,7 @@ export function clusterNames(
     readService: `${args.name}-read`,
     writeService: `${args.name}-write`,
     metricsService: `${args.name}-metrics`,
-    secret: args.existingSecret ?? `${args.name}-credentials`,
+    credentialsSecret: args.existingSecret ?? `${args.name}-credentials`,
     tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
     networkPolicy: args.name,
     topologyConfigMap: `${args.name}-topology`,
