@@ -108,8 +108,8 @@ export class MySqlCluster extends pulumi.ComponentResource {
       base64: (value) => pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64")),
     });
 
-    // Every Kubernetes object the list marks so waits for the guard: a refused change fails the
-    // guard's step, and the SDK registers nothing that dependsOn it, so `pulumi up
+    // Each entry marked waitsForGuard (every one today) dependsOn the guard: a refused change
+    // fails the guard's step, and the SDK registers nothing that dependsOn it, so `pulumi up
     // --skip-preview` (or the Automation API) changes nothing either (issue 13, defect 14).
     const guard = new SettingsGuard(rendered.guard.resourceName, rendered.guard.settings, parent);
     const registered = new Map<string, KubeResource>();

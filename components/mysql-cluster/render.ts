@@ -82,7 +82,8 @@ export interface RenderValues<V> {
 const PLACEHOLDERS: RenderValues<string> = {
   passwords: () => PASSWORD_PLACEHOLDER,
   tls: { cert: TLS_PLACEHOLDER, key: TLS_PLACEHOLDER, ca: TLS_PLACEHOLDER },
-  base64: (value) => Buffer.from(value, "utf8").toString("base64"),
+  // A caller's passwords function may leave a key out (undefined): left out here too, as in stringData.
+  base64: (value) => (value === undefined ? value : Buffer.from(value, "utf8").toString("base64")),
 };
 
 type EntryOptions = Partial<Omit<RenderedResource, "key" | "resourceName" | "object">>;

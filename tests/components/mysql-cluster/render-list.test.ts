@@ -253,6 +253,12 @@ describe("the render list (renderCluster)", function () {
     }
   });
 
+  it("renders a Secret whose passwords function leaves a key out without that key, as before (the e2e helper's does)", function () {
+    const objects = renderObjects(resolveArgs("db"), (key) => (key === "root-password" ? "pw" : undefined) as string);
+    const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "db-credentials") as AnyObject;
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(secret.stringData)), { "root-password": "pw" });
+  });
+
   it("keeps every entry's fields: nothing undefined that the component would register as a missing value", function () {
     const check = (value: unknown, where: string): void => {
       assert.notStrictEqual(value, undefined, where);

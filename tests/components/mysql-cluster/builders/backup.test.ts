@@ -1,6 +1,6 @@
 // Scheduled backups: buildBackupClaim (the PVC "<name>-backups" that keeps
 // them) and buildBackupCronJob (the CronJob "<name>-backup" whose pod runs
-// take-backup.sh), as renderManifests / renderObjects emit them only when
+// take-backup.sh), as the render list / renderObjects emit them only when
 // backupSchedule is set; the NetworkPolicy admitting the backup pods; the
 // objects validated against the Kubernetes schema (kubernetes-models); and no
 // password anywhere outside the credentials Secret.
