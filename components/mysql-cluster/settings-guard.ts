@@ -22,7 +22,7 @@ const GUARDED: Record<keyof GuardedSettings, true> = {
   primaryOrdinal: true,
   replicas: true,
 };
-export const GUARDED_KEYS = Object.keys(GUARDED) as (keyof GuardedSettings)[];
+const GUARDED_KEYS = Object.keys(GUARDED) as (keyof GuardedSettings)[];
 
 export const guardProvider: pulumi.dynamic.ResourceProvider = {
   // olds is empty when the guard (and so the cluster) is being created.

@@ -9,7 +9,7 @@ import { ClusterNames } from "../names";
 import { EnvVarObject } from "./types";
 
 /** The image's mysql user; both official server images run as uid/gid 999. */
-export const RUN_AS_USER = 999;
+const RUN_AS_USER = 999;
 
 /** The Secret keys clone-data reads: monitor (to pick a source) and backup (the stream token). */
 export const CLONE_SECRET_KEYS = ["monitor-password", "backup-password"];
