@@ -1,13 +1,27 @@
-// `npm run render [-- --stack <name>]`: prints every Kubernetes object the
-// stack would create, as YAML, like `helm template`: no cluster and no Pulumi
-// CLI needed. Settings come from Pulumi.yaml defaults and Pulumi.<stack>.yaml;
-// generated passwords are shown as placeholders, never as values.
+// `npm run render [-- --stack <name>]`: prints every resource the stack's
+// MySqlCluster registers, as YAML, like `helm template`: no cluster and no
+// Pulumi CLI needed. Settings come from Pulumi.yaml defaults and
+// Pulumi.<stack>.yaml; generated passwords and certificates are shown as
+// placeholders, never as values. Each document is the Kubernetes object a
+// resource registers, after a comment naming the resource and how it is
+// registered (which are Patches, what they wait for); the settings guard,
+// which is no Kubernetes object, is a comment with its inputs at the top.
 
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { argsFromConfig, renderObjects, resolveArgs } from "../components/mysql-cluster";
+import { argsFromConfig, renderCluster, resolveArgs } from "../components/mysql-cluster";
+import { registrationSummary } from "../components/mysql-cluster/render";
 import { readStackConfig } from "./stack-file";
+
+/** YAML text as comment lines. */
+function comment(text: string): string {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => `# ${line}`.trimEnd())
+    .join("\n");
+}
 
 function main(argv: string[]): void {
   const stackFlag = argv.indexOf("--stack");
@@ -18,8 +32,16 @@ function main(argv: string[]): void {
   }
   const config = readStackConfig(root, stack);
   const { name, args } = argsFromConfig((key) => config[key]);
-  const objects = renderObjects(resolveArgs(name, args));
-  process.stdout.write(objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n"));
+  const rendered = renderCluster(resolveArgs(name, args));
+  const guard = [
+    `SettingsGuard "${rendered.guard.resourceName}": a Pulumi dynamic resource, not a Kubernetes object;`,
+    "it refuses setting changes a running cluster cannot take, and the objects below wait for it. Its inputs:",
+    stringify(rendered.guard.settings).replace(/^/gm, "  "),
+  ].join("\n");
+  const documents = rendered.resources.map(
+    (r) => `${comment(registrationSummary(r, rendered))}\n${stringify(r.object, { lineWidth: 0 })}`,
+  );
+  process.stdout.write(`${comment(guard)}\n${documents.join("---\n")}`);
 }
 
 try {

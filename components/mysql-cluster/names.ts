@@ -8,9 +8,6 @@ import { ResolvedArgs } from "./args";
 import { PORTS } from "./contract";
 export { PORTS, SECRET_KEYS, TLS_KEYS } from "./contract";
 
-/** The cluster's own database users (the application user comes from the args). */
-export const USERS = { replication: "replicator", backup: "backup", monitor: "monitor" } as const;
-
 export interface ClusterNames {
   statefulSet: string;
   headlessService: string;
@@ -18,7 +15,9 @@ export interface ClusterNames {
   /** ClusterIP Service selecting only the primary pod: the stable write endpoint. */
   writeService: string;
   metricsService: string;
-  secret: string;
+  /** The Secret holding every password: the generated one, or the existingSecret. */
+  credentialsSecret: string;
+  /** The Secret holding the CA and the pods' certificate: the generated one, or the tlsSecret. */
   tlsSecret: string;
   networkPolicy: string;
   /** ConfigMap naming the primary's ordinal; a fixed name, so a switchover rolls no pod. */
@@ -64,7 +63,7 @@ export function clusterNames(
     readService: `${args.name}-read`,
     writeService: `${args.name}-write`,
     metricsService: `${args.name}-metrics`,
-    secret: args.existingSecret ?? `${args.name}-credentials`,
+    credentialsSecret: args.existingSecret ?? `${args.name}-credentials`,
     tlsSecret: args.tlsSecret ?? `${args.name}-tls`,
     networkPolicy: args.name,
     topologyConfigMap: `${args.name}-topology`,

@@ -7,11 +7,11 @@
 // until the guard's step succeeded, and a refused change changes nothing.
 
 import * as pulumi from "@pulumi/pulumi";
-import { creationProblems, ImmutableSettings, immutableSettingProblems } from "./immutable-settings";
+import { creationProblems, GuardedSettings, settingChangeProblems } from "./guarded-settings";
 
 /** The settings the guard compares; every other input (such as `__provider`) is ignored. */
-// A record, so a setting added to ImmutableSettings but not here fails to compile.
-const GUARDED: Record<keyof ImmutableSettings, true> = {
+// A record, so a setting added to GuardedSettings but not here fails to compile.
+const GUARDED: Record<keyof GuardedSettings, true> = {
   flavor: true,
   storageClass: true,
   storageAccessMode: true,
@@ -22,32 +22,33 @@ const GUARDED: Record<keyof ImmutableSettings, true> = {
   primaryOrdinal: true,
   replicas: true,
 };
-export const GUARDED_KEYS = Object.keys(GUARDED) as (keyof ImmutableSettings)[];
+const GUARDED_KEYS = Object.keys(GUARDED) as (keyof GuardedSettings)[];
 
 export const guardProvider: pulumi.dynamic.ResourceProvider = {
   // olds is empty when the guard (and so the cluster) is being created.
-  async check(olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
+  async check(olds: Partial<GuardedSettings>, news: GuardedSettings) {
     const problems = Object.keys(olds ?? {}).length === 0 ? creationProblems(news) : [];
     if (problems.length > 0) throw new Error(problems.join("\n"));
     return { inputs: news };
   },
-  async diff(_id: string, olds: Partial<ImmutableSettings>, news: ImmutableSettings) {
-    const problems = immutableSettingProblems(olds, news);
+  async diff(_id: string, olds: Partial<GuardedSettings>, news: GuardedSettings) {
+    const problems = settingChangeProblems(olds, news);
     if (problems.length > 0) throw new Error(problems.join("\n"));
     // Only the settings: the inputs also carry `__provider`, this provider's serialized code,
     // which changes with any edit of the program's code and is no change of the cluster.
     return { changes: GUARDED_KEYS.some((key) => olds[key] !== news[key]) };
   },
-  async create(inputs: ImmutableSettings) {
+  async create(inputs: GuardedSettings) {
+    // The ID existing stacks hold (from when GuardedSettings was called ImmutableSettings); any fixed ID would do.
     return { id: "immutable-settings", outs: inputs };
   },
-  async update(_id: string, _olds: ImmutableSettings, news: ImmutableSettings) {
+  async update(_id: string, _olds: GuardedSettings, news: GuardedSettings) {
     return { outs: news };
   },
 };
 
 export class SettingsGuard extends pulumi.dynamic.Resource {
-  constructor(name: string, settings: ImmutableSettings, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, settings: GuardedSettings, opts?: pulumi.CustomResourceOptions) {
     super(guardProvider, name, settings, opts);
   }
 }

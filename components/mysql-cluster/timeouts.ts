@@ -12,12 +12,12 @@ import { ResolvedArgs } from "./args";
 import { parseQuantity } from "./quantity";
 
 /** The slowest copy rate assumed for a clone or a restore: 10 MiB/s (a busy 100 Mbit/s link). */
-export const SLOWEST_COPY_BYTES_PER_SECOND = 10 * 2 ** 20;
+const SLOWEST_COPY_BYTES_PER_SECOND = 10 * 2 ** 20;
 /** Per pod, beside the copy: scheduling, image pulls, init containers, catching up, the 120 s grace period of the pod it replaces. */
-export const POD_OVERHEAD_SECONDS = 15 * 60;
+const POD_OVERHEAD_SECONDS = 15 * 60;
 
 /** Seconds for one pod to become Ready, at worst: a full-volume clone (or restore) at the slowest rate, plus the overhead. */
-export function podReadySeconds(args: Pick<ResolvedArgs, "storageSize">): number {
+function podReadySeconds(args: Pick<ResolvedArgs, "storageSize">): number {
   const bytes = parseQuantity(args.storageSize) ?? 0;
   return POD_OVERHEAD_SECONDS + Math.ceil(bytes / SLOWEST_COPY_BYTES_PER_SECOND);
 }

@@ -1,6 +1,8 @@
-// `tools/render.ts` as users run it: a child process that prints the stack's
-// objects as YAML, never a password, key or certificate, and fails with the
-// setting's name on a bad stack file.
+// `tools/render.ts` as users run it: a child process that prints every
+// resource the stack's component registers as YAML (Patches included, each
+// document headed by how it is registered, the settings guard as a comment),
+// never a password, key or certificate, and fails with the setting's name on a
+// bad stack file.
 
 import * as assert from "assert";
 import { spawn } from "child_process";
@@ -58,12 +60,20 @@ describe("tools/render.ts", function () {
   describe("for the dev stack", function () {
     let result: RenderResult;
     let objects: AnyObject[];
+    /** Each document's leading comment lines, without "# ". */
+    let headers: string[];
+    /** The objects a cluster holds: every document but the data Patches (which restate their object's data). */
+    let clusterObjects: AnyObject[];
 
     before(function () {
       result = dev;
       const docs = parseAllDocuments(result.stdout);
       for (const doc of docs) assert.deepStrictEqual(doc.errors, [], "render printed invalid YAML");
       objects = docs.map((d) => d.toJS());
+      headers = result.stdout
+        .split(/^---\n/m)
+        .map((text) => (text.match(/^#.*$/gm) ?? []).map((line) => line.replace(/^# ?/, "")).join("\n"));
+      clusterObjects = objects.filter((_, i) => !/, owning its data/.test(headers[i]));
     });
 
     it("exits 0 with nothing on stderr", function () {
@@ -71,12 +81,54 @@ describe("tools/render.ts", function () {
       assert.strictEqual(result.stderr, "");
     });
 
-    it("prints one YAML document for each of the two Secrets, two ConfigMaps (scripts, topology), four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi and StatefulSet", function () {
+    it("heads every document with the Pulumi resource that registers it, saying which are Patches, and prints the settings guard's inputs first, as a comment", function () {
+      assert.strictEqual(headers.length, objects.length);
+      assert.deepStrictEqual(
+        headers.map((h) => h.split("\n").pop()!.split(";")[0]),
+        [
+          'Pulumi resource Secret "mysql-credentials"',
+          'Pulumi resource SecretPatch "mysql-credentials-data"',
+          'Pulumi resource Secret "mysql-tls"',
+          'Pulumi resource SecretPatch "mysql-tls-data"',
+          'Pulumi resource ConfigMap "mysql-config"',
+          'Pulumi resource ConfigMap "mysql-topology"',
+          'Pulumi resource ConfigMapPatch "mysql-topology-data"',
+          'Pulumi resource Service "mysql-headless"',
+          'Pulumi resource Service "mysql-write"',
+          'Pulumi resource Service "mysql-read"',
+          'Pulumi resource Service "mysql-metrics"',
+          'Pulumi resource NetworkPolicy "mysql-network-policy"',
+          'Pulumi resource PodDisruptionBudget "mysql-disruption-budget"',
+          'Pulumi resource PersistentVolumeClaimPatch "mysql-data-0"',
+          'Pulumi resource PersistentVolumeClaimPatch "mysql-data-1"',
+          'Pulumi resource PersistentVolumeClaimPatch "mysql-data-2"',
+          'Pulumi resource StatefulSet "mysql"',
+        ],
+      );
+      assert.match(
+        headers[0],
+        /^SettingsGuard "mysql-settings-guard": a Pulumi dynamic resource, not a Kubernetes object;/,
+      );
+      assert.match(headers[0], /^ {2}storageSize: 20Gi$/m);
+      assert.match(headers[0], /^ {2}flavor: mariadb$/m);
+      assert.match(headers[1], /a Patch \(server-side apply\) of Secret mysql-credentials, owning its data/);
+      assert.match(
+        headers[13],
+        /a Patch \(server-side apply\) of PersistentVolumeClaim data-mysql-0, creating it if missing; retainOnDelete/,
+      );
+      for (const i of [1, 3, 6, 13, 14, 15])
+        assert.strictEqual(objects[i].metadata.annotations["pulumi.com/patchForce"], "true", headers[i]);
+    });
+
+    it("prints one YAML document for each of the two Secrets and their data Patches, two ConfigMaps (scripts, topology) and the topology's data Patch, four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi and StatefulSet", function () {
       assert.deepStrictEqual(
         objects.map((o) => o.kind),
         [
           "Secret",
           "Secret",
+          "Secret",
+          "Secret",
+          "ConfigMap",
           "ConfigMap",
           "ConfigMap",
           "Service",
@@ -99,7 +151,7 @@ describe("tools/render.ts", function () {
       );
       assert.deepStrictEqual(
         objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name.replace(/-[0-9a-f]{10}$/, "-<hash>")),
-        ["mysql-config-<hash>", "mysql-topology"],
+        ["mysql-config-<hash>", "mysql-topology", "mysql-topology"],
       );
       assert.deepStrictEqual(
         objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name),
@@ -107,7 +159,7 @@ describe("tools/render.ts", function () {
       );
       assert.deepStrictEqual(
         objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name),
-        ["mysql-credentials", "mysql-tls"],
+        ["mysql-credentials", "mysql-credentials", "mysql-tls", "mysql-tls"],
       );
       for (const o of objects) assert.strictEqual(o.metadata.namespace, "default");
     });
@@ -123,7 +175,7 @@ describe("tools/render.ts", function () {
     });
 
     it("prints only the placeholder as the value of every password", function () {
-      const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-credentials")!;
+      const secret = clusterObjects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-credentials")!;
       assert.ok(!("data" in secret), "the Secret has base64 data");
       const keys = Object.keys(secret.stringData);
       assert.deepStrictEqual(keys.sort(), [
@@ -138,7 +190,7 @@ describe("tools/render.ts", function () {
     });
 
     it("prints only the placeholder for the TLS certificate, key and CA", function () {
-      const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-tls")!;
+      const secret = clusterObjects.find((o) => o.kind === "Secret" && o.metadata.name === "mysql-tls")!;
       assert.strictEqual(secret.type, "kubernetes.io/tls");
       assert.ok(!("data" in secret), "the TLS Secret has base64 data");
       assert.deepStrictEqual(secret.stringData, {
@@ -158,12 +210,17 @@ describe("tools/render.ts", function () {
         );
       }
       for (const secret of objects.filter((x) => x.kind === "Secret")) {
-        const { stringData, ...rest } = secret;
+        const { stringData, data, ...rest } = secret;
         assert.ok(
           !JSON.stringify(rest).includes(PASSWORD_PLACEHOLDER),
           `${secret.metadata.name} has a placeholder outside its data`,
         );
-        for (const value of Object.values(stringData))
+        // A data Patch holds the same values base64-encoded, as the API stores them.
+        const values =
+          stringData ??
+          Object.fromEntries(Object.entries<string>(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+        assert.ok(Object.keys(values).length >= 3, `${secret.metadata.name} holds no data`);
+        for (const value of Object.values(values))
           assert.ok(
             value === PASSWORD_PLACEHOLDER || value === TLS_PLACEHOLDER,
             `${secret.metadata.name} holds a value`,

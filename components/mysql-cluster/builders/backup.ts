@@ -16,7 +16,7 @@ import {
   script,
   scriptVolumes,
   secretsVolume,
-} from "./statefulset";
+} from "./pod-parts";
 
 /**
  * A backup Job that runs longer than this is stopped (its pod killed) and

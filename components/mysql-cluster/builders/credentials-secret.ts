@@ -24,7 +24,7 @@ export function buildCredentialsSecret<V>(
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: names.secret, namespace: args.namespace, labels: names.labels },
+    metadata: { name: names.credentialsSecret, namespace: args.namespace, labels: names.labels },
     type: "Opaque",
     stringData,
   };

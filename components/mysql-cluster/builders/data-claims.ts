@@ -28,6 +28,11 @@ export function buildDataClaims(args: ResolvedArgs, names: ClusterNames) {
         namespace: args.namespace,
         // The labels the controller puts on claims it creates from the template (its selector labels).
         labels: names.selectorLabels,
+        // No await: on a create the provider waits up to 5 minutes for Bound with an Immediate
+        // class (Pending suffices with WaitForFirstConsumer; awaiters.go
+        // untilCoreV1PersistentVolumeClaimReady), a wait in front of the StatefulSet's; a claim
+        // that cannot be provisioned shows in the StatefulSet's await.
+        annotations: { "pulumi.com/skipAwait": "true" },
       },
       spec: {
         // The same access mode and class as the volumeClaimTemplate: both are immutable on a

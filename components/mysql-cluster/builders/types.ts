@@ -4,7 +4,18 @@
 
 import * as k8s from "@pulumi/kubernetes";
 
-type Named = { metadata: { name: string; namespace: string; labels: Record<string, string> } };
+/** Any object of the render list (render.ts): every builder's result is one. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: unknown; annotations?: unknown };
+}
+
+type Named = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+};
 
 export type ConfigMapObject = k8s.types.input.core.v1.ConfigMap & Named & { data: Record<string, string> };
 export type ServiceObject = k8s.types.input.core.v1.Service & Named;

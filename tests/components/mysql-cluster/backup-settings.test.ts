@@ -16,7 +16,7 @@ import {
   resolveArgs,
 } from "../../../components/mysql-cluster/args";
 import { configMapData } from "../../../components/mysql-cluster/config-files";
-import { renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
+import { objectsByKey, renderCluster, renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
 import {
   containsSecret,
@@ -347,7 +347,8 @@ describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", f
 
 describe("restore (restoreFromClaim) in the StatefulSet", function () {
   const sts = (args: MySqlClusterArgs = {}) =>
-    renderManifests(resolveArgs("db", { namespace: "data", replicas: 1, ...args })).statefulSet as AnyObject;
+    objectsByKey(renderCluster(resolveArgs("db", { namespace: "data", replicas: 1, ...args })))
+      .statefulSet as AnyObject;
   const pod = (s: AnyObject) => s.spec.template.spec;
   const allContainers = (s: AnyObject): AnyObject[] => [...pod(s).initContainers, ...pod(s).containers];
   const initData = (s: AnyObject) => pod(s).initContainers.find((c: AnyObject) => c.name === "init-data");

@@ -8,7 +8,7 @@
 import * as assert from "assert";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
-import { renderManifests, renderObjects } from "../../../components/mysql-cluster/render";
+import { objectsByKey, renderCluster, renderObjects } from "../../../components/mysql-cluster/render";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -17,7 +17,7 @@ const BACKUP_PORT = 3307;
 const METRICS_PORT = 9104;
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
-  const manifests = renderManifests(resolveArgs(name, { namespace: "data", ...args }));
+  const manifests = objectsByKey(renderCluster(resolveArgs(name, { namespace: "data", ...args })));
   return {
     policy: manifests.networkPolicy as AnyObject | undefined,
     sts: manifests.statefulSet as AnyObject,

@@ -15,17 +15,18 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, resolveArgs, Toleration } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
-import { renderManifests } from "../../../components/mysql-cluster/render";
+import { objectsByKey, renderCluster } from "../../../components/mysql-cluster/render";
 import { libValues, scriptFiles, writeScripts } from "./scripts/sandbox";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
-  const m = renderManifests(resolveArgs(name, { namespace: "data", ...args }), (key) => `pw-xyz-${key}`, {
-    cert: "CERT-xyz",
-    key: "KEY-xyz",
-    ca: "CA-xyz",
-  });
+  const m: Record<string, AnyObject> = objectsByKey(
+    renderCluster(resolveArgs(name, { namespace: "data", ...args }), {
+      passwords: (key) => `pw-xyz-${key}`,
+      tls: { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" },
+    }),
+  );
   return {
     m,
     sts: m.statefulSet as AnyObject,
@@ -308,7 +309,7 @@ describe("metrics exporter", function () {
     });
 
     it("puts exporter-password into the credentials Secret, next to the other keys", function () {
-      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(), [
+      assert.deepStrictEqual(Object.keys((m.credentialsSecret as AnyObject).stringData).sort(), [
         "app-password",
         "backup-password",
         "exporter-password",
@@ -397,7 +398,7 @@ describe("metrics exporter", function () {
     });
 
     it("leaves exporter-password out of the credentials Secret and the required keys", function () {
-      assert.deepStrictEqual(Object.keys((m.secret as AnyObject).stringData).sort(), [
+      assert.deepStrictEqual(Object.keys((m.credentialsSecret as AnyObject).stringData).sort(), [
         "app-password",
         "backup-password",
         "monitor-password",

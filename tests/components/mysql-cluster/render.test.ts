@@ -22,8 +22,9 @@ import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/servi
 import { CONTRACT_FILE, renderShellContract, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
 import {
+  objectsByKey,
   PASSWORD_PLACEHOLDER,
-  renderManifests,
+  renderCluster,
   renderObjects,
   TLS_PLACEHOLDER,
 } from "../../../components/mysql-cluster/render";
@@ -361,7 +362,7 @@ function needsTopology(files: string[]): boolean {
 
 /** The keys of the mounted credentials Secret: the generated one's, or the documented keys an existingSecret must hold. */
 function credentialKeys(objects: AnyObject[], args: ResolvedArgs): string[] {
-  const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === clusterNames(args).secret);
+  const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === clusterNames(args).credentialsSecret);
   if (args.existingSecret) {
     assert.strictEqual(secret, undefined, "an existingSecret is rendered");
     return requiredSecretKeys(args);
@@ -384,7 +385,7 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
   const volumes = Object.fromEntries((pod.volumes as AnyObject[]).map((v) => [v.name, v]));
   assert.strictEqual(
     volumes.secrets?.secret?.secretName,
-    names.secret,
+    names.credentialsSecret,
     "the secrets volume does not name the credentials Secret",
   );
   assert.strictEqual(volumes.tls?.secret?.secretName, names.tlsSecret, "the tls volume does not name the TLS Secret");
@@ -394,7 +395,7 @@ function checkContainerInputs(objects: AnyObject[], args: ResolvedArgs): void {
     .sort();
   // clone-secrets: clone-data's own projection of the credentials Secret (only the keys it reads).
   assert.deepStrictEqual(secretVolumes, ["clone-secrets", "secrets", "tls"]);
-  assert.strictEqual(volumes["clone-secrets"].secret.secretName, names.secret);
+  assert.strictEqual(volumes["clone-secrets"].secret.secretName, names.credentialsSecret);
   assert.strictEqual(
     volumes.topology?.configMap?.name,
     names.topologyConfigMap,
@@ -622,9 +623,11 @@ describe("renderObjects", function () {
     });
 
     it("fills the Secrets from the passwords function and TLS material when given", function () {
-      const manifests = renderManifests(resolveArgs(name, args), (key) => `value-of-${key}`, TLS_MATERIAL);
-      assert.strictEqual(manifests.secret!.stringData["root-password"], "value-of-root-password");
-      assert.strictEqual(manifests.secret!.stringData["app-password"], "value-of-app-password");
+      const manifests: Record<string, AnyObject> = objectsByKey(
+        renderCluster(resolveArgs(name, args), { passwords: (key) => `value-of-${key}`, tls: TLS_MATERIAL }),
+      );
+      assert.strictEqual(manifests.credentialsSecret.stringData["root-password"], "value-of-root-password");
+      assert.strictEqual(manifests.credentialsSecret.stringData["app-password"], "value-of-app-password");
       assert.deepStrictEqual(manifests.tlsSecret!.stringData, {
         "tls.crt": "CERT-xyz",
         "tls.key": "KEY-xyz",
@@ -719,14 +722,15 @@ describe("renderObjects", function () {
   });
 
   it("renders the TLS Secret as type kubernetes.io/tls with exactly tls.crt, tls.key and ca.crt", function () {
-    const secret = renderManifests(resolveArgs("db"), undefined, TLS_MATERIAL).tlsSecret!;
+    const secret: AnyObject = objectsByKey(renderCluster(resolveArgs("db"), { tls: TLS_MATERIAL })).tlsSecret;
     assert.strictEqual(secret.type, "kubernetes.io/tls");
     assert.deepStrictEqual(Object.keys(secret.stringData).sort(), [TLS_KEYS.ca, TLS_KEYS.cert, TLS_KEYS.key].sort());
     assert.deepStrictEqual(Object.keys(secret.stringData).sort(), ["ca.crt", "tls.crt", "tls.key"]);
   });
 
   it("sets require_secure_transport from requireTls (ON by default)", function () {
-    const cnf = (args: MySqlClusterArgs) => renderManifests(resolveArgs("db", args)).configMap.data["server.cnf"];
+    const cnf = (args: MySqlClusterArgs): string =>
+      (objectsByKey(renderCluster(resolveArgs("db", args))).configMap as AnyObject).data["server.cnf"];
     assert.match(cnf({}), /^require_secure_transport = ON$/m);
     assert.match(cnf({ requireTls: true }), /^require_secure_transport = ON$/m);
     assert.match(cnf({ requireTls: false }), /^require_secure_transport = OFF$/m);
@@ -744,7 +748,7 @@ describe("renderObjects", function () {
 
   it("sets storageClassName only when a storageClass is given", function () {
     const claim = (args: MySqlClusterArgs) =>
-      (renderManifests(resolveArgs("db", args)).statefulSet.spec as AnyObject).volumeClaimTemplates[0].spec;
+      (objectsByKey(renderCluster(resolveArgs("db", args))).statefulSet as AnyObject).spec.volumeClaimTemplates[0].spec;
     assert.ok(!("storageClassName" in claim({})));
     assert.strictEqual(claim({ storageClass: "gold" }).storageClassName, "gold");
   });
@@ -761,7 +765,7 @@ describe("renderObjects", function () {
         const objects = renderObjects(resolved, PASSWORD_OF, TLS_MATERIAL) as AnyObject[];
         const expected: [string, string][] = requiredSecretKeys(resolved).map((key) => [
           PASSWORD_OF(key),
-          `Secret/${names.secret}:stringData.${key}`,
+          `Secret/${names.credentialsSecret}:stringData.${key}`,
         ]);
         if (!resolved.tlsSecret)
           expected.push([TLS_MATERIAL.key, `Secret/${names.tlsSecret}:stringData.${TLS_KEYS.key}`]);

@@ -1,6 +1,6 @@
 // Scheduled backups: buildBackupClaim (the PVC "<name>-backups" that keeps
 // them) and buildBackupCronJob (the CronJob "<name>-backup" whose pod runs
-// take-backup.sh), as renderManifests / renderObjects emit them only when
+// take-backup.sh), as the render list / renderObjects emit them only when
 // backupSchedule is set; the NetworkPolicy admitting the backup pods; the
 // objects validated against the Kubernetes schema (kubernetes-models); and no
 // password anywhere outside the credentials Secret.
@@ -9,10 +9,15 @@ import * as assert from "assert";
 import { CronJob } from "kubernetes-models/batch/v1/CronJob";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import { MAX_NAME_LENGTH_WITH_BACKUPS, MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
+import {
+  MAX_NAME_LENGTH_WITH_BACKUPS,
+  MySqlClusterArgs,
+  ResolvedArgs,
+  resolveArgs,
+} from "../../../../components/mysql-cluster/args";
 import { buildBackupClaim, buildBackupCronJob } from "../../../../components/mysql-cluster/builders/backup";
 import { clusterNames, SECRET_KEYS } from "../../../../components/mysql-cluster/names";
-import { renderManifests, renderObjects } from "../../../../components/mysql-cluster/render";
+import { objectsByKey, renderCluster, renderObjects } from "../../../../components/mysql-cluster/render";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,12 +29,19 @@ const BACKUP_PORT = 3307;
 const PASSWORD_OF = (key: string) => `pw-bkp-${key}`;
 const TLS_MATERIAL = { cert: "CERT-bkp", key: "KEY-bkp", ca: "CA-bkp" };
 
+/** The render list's objects by key. */
+function byKey(
+  args: ResolvedArgs,
+  values: Parameters<typeof renderCluster<string>>[1] = {},
+): Record<string, AnyObject> {
+  return objectsByKey(renderCluster(args, values));
+}
+
 function manifests(args: MySqlClusterArgs = {}, name = "db") {
-  return renderManifests(
-    resolveArgs(name, { namespace: "data", backupSchedule: SCHEDULE, ...args }),
-    PASSWORD_OF,
-    TLS_MATERIAL,
-  );
+  return byKey(resolveArgs(name, { namespace: "data", backupSchedule: SCHEDULE, ...args }), {
+    passwords: PASSWORD_OF,
+    tls: TLS_MATERIAL,
+  });
 }
 
 function cronJob(args: MySqlClusterArgs = {}, name = "db"): AnyObject {
@@ -91,7 +103,7 @@ describe("scheduled backups: rendered objects", function () {
     ] as [string, MySqlClusterArgs][]) {
       it(`renders no backup PVC and no CronJob when backupSchedule is ${description}`, function () {
         const resolved = resolveArgs("db", args);
-        const m = renderManifests(resolved);
+        const m = byKey(resolved);
         assert.strictEqual(m.backupClaim, undefined);
         assert.strictEqual(m.backupCronJob, undefined);
         const kinds = (renderObjects(resolved) as AnyObject[]).map((o) => o.kind);
@@ -182,13 +194,21 @@ describe("scheduled backups: rendered objects", function () {
       assert.ok(!("storageClassName" in claim({ storageClass: "fast" }).spec));
     });
 
-    it('carries the annotation pulumi.com/skipAwait "true" (a WaitForFirstConsumer claim binds only when the first backup runs)', function () {
-      assert.deepStrictEqual(claim().metadata.annotations, { "pulumi.com/skipAwait": "true" });
+    it('carries the annotations pulumi.com/skipAwait "true" (a WaitForFirstConsumer claim binds only when the first backup runs) and, as a Patch, pulumi.com/patchForce "true"', function () {
+      assert.deepStrictEqual(claim().metadata.annotations, {
+        "pulumi.com/skipAwait": "true",
+        "pulumi.com/patchForce": "true",
+      });
     });
 
     it("is what buildBackupClaim returns for the resolved args", function () {
       const resolved = resolveArgs("db", { namespace: "data", backupSchedule: SCHEDULE, backupStorageSize: "7Gi" });
-      assert.deepStrictEqual(renderManifests(resolved).backupClaim, buildBackupClaim(resolved, clusterNames(resolved)));
+      const { metadata, ...rest } = buildBackupClaim(resolved, clusterNames(resolved));
+      // Registered as a PersistentVolumeClaimPatch: server-side apply with force.
+      assert.deepStrictEqual(byKey(resolved).backupClaim, {
+        ...rest,
+        metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } },
+      });
     });
 
     for (const [description, args] of [
@@ -432,7 +452,7 @@ describe("scheduled backups: rendered objects", function () {
 
     it("is what buildBackupCronJob returns for the resolved args and the ConfigMap's name", function () {
       const resolved = resolveArgs("db", { backupSchedule: SCHEDULE });
-      const m = renderManifests(resolved);
+      const m = byKey(resolved);
       assert.deepStrictEqual(
         m.backupCronJob,
         buildBackupCronJob(resolved, clusterNames(resolved), m.configMap.metadata.name),
@@ -487,7 +507,7 @@ describe("scheduled backups: rendered objects", function () {
       it(`contains no password value, private key or certificate, with ${description}`, function () {
         const m = manifests(args) as AnyObject;
         // The recognisable values are in the rendered credentials Secret, so the check can fail.
-        assert.strictEqual(m.secret.stringData[SECRET_KEYS.monitor], PASSWORD_OF(SECRET_KEYS.monitor));
+        assert.strictEqual(m.credentialsSecret.stringData[SECRET_KEYS.monitor], PASSWORD_OF(SECRET_KEYS.monitor));
         const text = JSON.stringify(m.backupCronJob);
         assert.ok(
           !/pw-bkp|KEY-bkp|CERT-bkp|CA-bkp/.test(text),
@@ -530,7 +550,7 @@ describe("scheduled backups: rendered objects", function () {
     });
 
     it("does not admit pods with the backup labels when backupSchedule is unset", function () {
-      const policy = renderManifests(resolveArgs("db", { namespace: "data" })).networkPolicy as AnyObject;
+      const policy = byKey(resolveArgs("db", { namespace: "data" })).networkPolicy;
       const labels = podLabels(cronJob());
       assert.ok(!admits(policy, labels, MYSQL_PORT));
       assert.ok(!admits(policy, labels, BACKUP_PORT));

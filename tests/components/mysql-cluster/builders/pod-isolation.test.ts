@@ -9,7 +9,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
-import { buildStatefulSet, MOUNTS } from "../../../../components/mysql-cluster/builders/statefulset";
+import { MOUNTS } from "../../../../components/mysql-cluster/builders/pod-parts";
+import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
 import { libValues } from "../scripts/sandbox";
 

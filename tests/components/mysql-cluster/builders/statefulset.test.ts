@@ -4,7 +4,8 @@
 
 import * as assert from "assert";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
-import { buildStatefulSet, MOUNTS } from "../../../../components/mysql-cluster/builders/statefulset";
+import { MOUNTS } from "../../../../components/mysql-cluster/builders/pod-parts";
+import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,11 +1,16 @@
-// Settings a running cluster cannot take in place. Kubernetes would replace the
-// StatefulSet (delete, then create: an outage) or lose track of data for these,
-// so a change fails at preview with a message saying what to do instead. Pure,
-// so it is tested directly; settings-guard.ts runs it inside `pulumi preview`.
+// The settings the guard watches, and which changes of them it refuses. Some
+// cannot change on a running cluster at all (Kubernetes would replace the
+// StatefulSet, delete then create: an outage, or lose track of data); others
+// change only in some ways (storage grows, never shrinks; a switchover needs
+// the old primary running; a new cluster's primary is ordinal 0). A refused
+// change fails at preview with a message saying what to do instead. Pure, so
+// it is tested directly; settings-guard.ts runs it inside `pulumi preview`.
 
+import type { ResolvedArgs } from "./args";
 import { parseQuantity } from "./quantity";
 
-export interface ImmutableSettings {
+/** The guard's inputs: the settings whose changes it checks (absent optional ones as ""). */
+export interface GuardedSettings {
   flavor: string;
   storageClass: string;
   storageAccessMode: string;
@@ -18,12 +23,27 @@ export interface ImmutableSettings {
   replicas: number;
 }
 
+/** The guarded settings of `args`, as the component hands them to the guard. */
+export function guardedSettings(args: ResolvedArgs): GuardedSettings {
+  return {
+    flavor: args.flavor,
+    storageClass: args.storageClass ?? "",
+    storageAccessMode: args.storageAccessMode,
+    storageSize: args.storageSize,
+    existingSecret: args.existingSecret ?? "",
+    tlsSecret: args.tlsSecret ?? "",
+    namespace: args.namespace,
+    primaryOrdinal: args.primaryOrdinal,
+    replicas: args.replicas,
+  };
+}
+
 /**
  * The problems with creating a cluster with `news`. The first pod initialises
  * the data and every later pod clones from a lower one, so a new cluster's
  * primary is ordinal 0; any other primary would wait for a pod that starts after it.
  */
-export function creationProblems(news: ImmutableSettings): string[] {
+export function creationProblems(news: GuardedSettings): string[] {
   if (news.primaryOrdinal === 0) return [];
   return [
     `setting "primaryOrdinal" must be 0 when the cluster is created (got ${news.primaryOrdinal}): pod 0 initialises the data and the others clone from it. Create the cluster with 0, then change primaryOrdinal for a switchover.`,
@@ -31,9 +51,9 @@ export function creationProblems(news: ImmutableSettings): string[] {
 }
 
 /** The problems with moving a running cluster from `olds` to `news`; empty when the change is safe. */
-export function immutableSettingProblems(olds: Partial<ImmutableSettings>, news: ImmutableSettings): string[] {
+export function settingChangeProblems(olds: Partial<GuardedSettings>, news: GuardedSettings): string[] {
   const problems: string[] = [];
-  const fixed: { key: keyof ImmutableSettings; why: string }[] = [
+  const fixed: { key: keyof GuardedSettings; why: string }[] = [
     {
       key: "flavor",
       why: "the data directory of one flavor cannot be served by the other; migrate with a logical dump into a new cluster",

@@ -1,15 +1,15 @@
-// immutableSettingProblems and creationProblems: what the settings guard
+// settingChangeProblems and creationProblems: what the settings guard
 // refuses at preview, and what it lets through (first deploy, unchanged
 // settings, storage growth, a switchover).
 
 import * as assert from "assert";
 import {
   creationProblems,
-  ImmutableSettings,
-  immutableSettingProblems,
-} from "../../../components/mysql-cluster/immutable-settings";
+  GuardedSettings,
+  settingChangeProblems,
+} from "../../../components/mysql-cluster/guarded-settings";
 
-const deployed: ImmutableSettings = {
+const deployed: GuardedSettings = {
   flavor: "mariadb",
   storageClass: "",
   storageAccessMode: "ReadWriteOnce",
@@ -21,20 +21,20 @@ const deployed: ImmutableSettings = {
   replicas: 3,
 };
 
-describe("immutableSettingProblems", function () {
+describe("settingChangeProblems", function () {
   it("allows the first deploy (no previous settings)", function () {
-    assert.deepStrictEqual(immutableSettingProblems({}, deployed), []);
+    assert.deepStrictEqual(settingChangeProblems({}, deployed), []);
     assert.deepStrictEqual(
-      immutableSettingProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s", tlsSecret: "t" }),
+      settingChangeProblems({}, { ...deployed, storageClass: "fast", existingSecret: "s", tlsSecret: "t" }),
       [],
     );
   });
 
   it("allows a deploy with unchanged settings", function () {
-    assert.deepStrictEqual(immutableSettingProblems({ ...deployed }, deployed), []);
+    assert.deepStrictEqual(settingChangeProblems({ ...deployed }, deployed), []);
   });
 
-  const refused: [keyof ImmutableSettings, string, RegExp][] = [
+  const refused: [keyof GuardedSettings, string, RegExp][] = [
     ["flavor", "mysql", /logical dump into a new cluster/],
     ["storageClass", "fast-ssd", /new cluster on the new class/],
     ["storageAccessMode", "ReadWriteOncePod", /create a new cluster/],
@@ -44,7 +44,7 @@ describe("immutableSettingProblems", function () {
   ];
   for (const [key, to, advice] of refused) {
     it(`refuses a change of ${key}, naming it and saying what to do instead`, function () {
-      const problems = immutableSettingProblems(deployed, { ...deployed, [key]: to });
+      const problems = settingChangeProblems(deployed, { ...deployed, [key]: to });
       assert.strictEqual(problems.length, 1, problems.join("\n"));
       const [problem] = problems;
       assert.ok(problem.startsWith(`setting "${key}" cannot change on a running cluster`), problem);
@@ -55,13 +55,13 @@ describe("immutableSettingProblems", function () {
   }
 
   it("refuses unsetting an existingSecret that was set", function () {
-    const problems = immutableSettingProblems({ ...deployed, existingSecret: "my-passwords" }, deployed);
+    const problems = settingChangeProblems({ ...deployed, existingSecret: "my-passwords" }, deployed);
     assert.strictEqual(problems.length, 1);
     assert.match(problems[0], /^setting "existingSecret"/);
   });
 
   it("refuses unsetting a tlsSecret that was set (going back to a generated CA)", function () {
-    const problems = immutableSettingProblems({ ...deployed, tlsSecret: "corp-db-tls" }, deployed);
+    const problems = settingChangeProblems({ ...deployed, tlsSecret: "corp-db-tls" }, deployed);
     assert.strictEqual(problems.length, 1);
     assert.ok(
       problems[0].startsWith('setting "tlsSecret" cannot change on a running cluster (from "corp-db-tls" to "")'),
@@ -71,11 +71,11 @@ describe("immutableSettingProblems", function () {
 
   it("allows a state written before tlsSecret existed (no previous tlsSecret)", function () {
     const { tlsSecret: _tlsSecret, ...older } = deployed;
-    assert.deepStrictEqual(immutableSettingProblems(older, deployed), []);
+    assert.deepStrictEqual(settingChangeProblems(older, deployed), []);
   });
 
   it("lists every refused change at once", function () {
-    const problems = immutableSettingProblems(deployed, {
+    const problems = settingChangeProblems(deployed, {
       ...deployed,
       flavor: "mysql",
       tlsSecret: "corp-db-tls",
@@ -89,21 +89,21 @@ describe("immutableSettingProblems", function () {
   });
 
   it("allows storage to grow", function () {
-    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "20Gi" }), []);
-    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "1Ti" }), []);
+    assert.deepStrictEqual(settingChangeProblems(deployed, { ...deployed, storageSize: "20Gi" }), []);
+    assert.deepStrictEqual(settingChangeProblems(deployed, { ...deployed, storageSize: "1Ti" }), []);
   });
 
   it("treats the same size in other units as no change", function () {
-    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10240Mi" }), []);
+    assert.deepStrictEqual(settingChangeProblems(deployed, { ...deployed, storageSize: "10240Mi" }), []);
   });
 
   it("allows primaryOrdinal to change on a running cluster (a planned switchover), and back", function () {
-    assert.deepStrictEqual(immutableSettingProblems(deployed, { ...deployed, primaryOrdinal: 2 }), []);
-    assert.deepStrictEqual(immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, deployed), []);
+    assert.deepStrictEqual(settingChangeProblems(deployed, { ...deployed, primaryOrdinal: 2 }), []);
+    assert.deepStrictEqual(settingChangeProblems({ ...deployed, primaryOrdinal: 2 }, deployed), []);
   });
 
   it("refuses a switchover that scales the old primary away in the same update, saying to switch first", function () {
-    const problems = immutableSettingProblems(
+    const problems = settingChangeProblems(
       { ...deployed, primaryOrdinal: 2 },
       { ...deployed, primaryOrdinal: 0, replicas: 2 },
     );
@@ -114,11 +114,11 @@ describe("immutableSettingProblems", function () {
 
   it("allows a switchover that keeps the old primary's pod, and scaling down once the primary has moved", function () {
     assert.deepStrictEqual(
-      immutableSettingProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 3 }),
+      settingChangeProblems({ ...deployed, primaryOrdinal: 2 }, { ...deployed, primaryOrdinal: 0, replicas: 3 }),
       [],
     );
     assert.deepStrictEqual(
-      immutableSettingProblems(
+      settingChangeProblems(
         { ...deployed, primaryOrdinal: 0, replicas: 3 },
         { ...deployed, primaryOrdinal: 0, replicas: 1 },
       ),
@@ -128,18 +128,18 @@ describe("immutableSettingProblems", function () {
 
   it("allows a state written before primaryOrdinal existed (no previous primaryOrdinal)", function () {
     const { primaryOrdinal: _primaryOrdinal, ...older } = deployed;
-    assert.deepStrictEqual(immutableSettingProblems(older, { ...deployed, primaryOrdinal: 1 }), []);
+    assert.deepStrictEqual(settingChangeProblems(older, { ...deployed, primaryOrdinal: 1 }), []);
   });
 
   it("refuses storage shrinking, naming storageSize and the smallest size allowed", function () {
-    const problems = immutableSettingProblems(deployed, { ...deployed, storageSize: "5Gi" });
+    const problems = settingChangeProblems(deployed, { ...deployed, storageSize: "5Gi" });
     assert.strictEqual(problems.length, 1);
     assert.ok(problems[0].startsWith('setting "storageSize" can only grow (from "10Gi" to "5Gi")'), problems[0]);
     assert.match(problems[0], /Set it to "10Gi" or more/);
   });
 
   it("refuses a shrink hidden by a unit change", function () {
-    assert.strictEqual(immutableSettingProblems(deployed, { ...deployed, storageSize: "10000M" }).length, 1);
+    assert.strictEqual(settingChangeProblems(deployed, { ...deployed, storageSize: "10000M" }).length, 1);
   });
 });
 
@@ -170,8 +170,8 @@ describe("the settings guard's diff (guardProvider.diff)", function () {
   const { guardProvider } =
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("../../../components/mysql-cluster/settings-guard") as typeof import("../../../components/mysql-cluster/settings-guard");
-  const withCode = (settings: ImmutableSettings, code: string) =>
-    ({ ...settings, __provider: code }) as unknown as ImmutableSettings;
+  const withCode = (settings: GuardedSettings, code: string) =>
+    ({ ...settings, __provider: code }) as unknown as GuardedSettings;
 
   it("reports no change when only __provider (the dynamic provider's serialized code) differs, so a code change shows no update", async function () {
     const result = await guardProvider.diff!(
