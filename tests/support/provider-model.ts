@@ -62,7 +62,7 @@
 
 import { guardProvider } from "../../components/mysql-cluster/settings-guard";
 import { parseQuantity } from "../../components/mysql-cluster/quantity";
-import type { RecordedResource } from "../components/pulumi-mocks";
+import type { RecordedResource } from "./pulumi-mocks";
 
 type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

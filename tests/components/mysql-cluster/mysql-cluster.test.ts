@@ -20,12 +20,12 @@ import {
   RecordedResource,
   settle,
   valueOf,
-} from "../pulumi-mocks";
+} from "../../support/pulumi-mocks";
+import { AnyObject } from "../../support/objects";
+import { SCRIPTS_DIR } from "../../support/paths";
+import { libShConstants } from "../../support/scripts";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
 
 const T = {
   component: "mysql-cluster:index:MySqlCluster",
@@ -46,16 +46,6 @@ const T = {
 };
 
 const TLS_TYPES = [T.privateKey, T.selfSignedCert, T.certRequest, T.locallySignedCert];
-
-/** The constants lib.sh declares as `readonly NAME=value`, with $VAR references expanded. */
-function libShConstants(): Record<string, string> {
-  const text = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
-  const values: Record<string, string> = {};
-  for (const match of text.matchAll(/^readonly ([A-Z_]+)=(\S+)/gm)) {
-    values[match[1]] = match[2].replace(/\$\{?([A-Z_]+)\}?/g, (_, v: string) => values[v] ?? "");
-  }
-  return values;
-}
 
 function allContainers(sts: AnyObject): AnyObject[] {
   const pod = sts.spec.template.spec;
@@ -331,15 +321,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         }
       }
       const lib = libShConstants();
-      assert.strictEqual(lib.DATA_ROOT, "/var/lib/mysql");
       assert.strictEqual(mountPaths.get(sts.spec.volumeClaimTemplates[0].metadata.name), lib.DATA_ROOT);
-      assert.strictEqual(path.posix.dirname(lib.SOCKET), "/run/mysqld");
       assert.strictEqual(mountPaths.get("run"), path.posix.dirname(lib.SOCKET));
-      assert.strictEqual(path.posix.dirname(lib.CONF), "/etc/mysql-cluster");
       assert.strictEqual(mountPaths.get("conf"), path.posix.dirname(lib.CONF));
-      assert.strictEqual(lib.SCRIPTS, "/scripts");
       assert.strictEqual(mountPaths.get("scripts"), lib.SCRIPTS);
-      assert.strictEqual(lib.TOPOLOGY_DIR, "/etc/mysql-topology");
       assert.strictEqual(mountPaths.get("topology"), lib.TOPOLOGY_DIR);
     });
 

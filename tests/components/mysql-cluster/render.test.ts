@@ -26,13 +26,10 @@ import {
   renderObjects,
   TLS_PLACEHOLDER,
 } from "../../../components/mysql-cluster/render";
-import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
-import { readStackConfig } from "../../../tools/stack-file";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const ROOT = path.join(__dirname, "../../..");
-const SCRIPTS_DIR = path.join(ROOT, "components/mysql-cluster/scripts");
+import { AnyObject } from "../../support/objects";
+import { SCRIPTS_DIR } from "../../support/paths";
+import { containerScripts } from "../../support/scripts";
+import { stackArgs } from "../../support/stack";
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/Secret": Secret,
@@ -203,37 +200,6 @@ function checkAll(objects: AnyObject[]): void {
 }
 
 // ---- What the pod scripts read from the environment ----
-
-/** Script files a script runs (bash "$SCRIPTS/x.sh", EXEC:"bash $SCRIPTS/x.sh"). */
-function scriptsRunBy(text: string): string[] {
-  return [...text.matchAll(/bash "?\$SCRIPTS\/([\w.-]+\.sh)/g)].map((m) => m[1]);
-}
-
-/** The script files a container runs, transitively, starting from its command and probes. */
-function containerScripts(container: AnyObject): string[] {
-  const start: string[] = [];
-  for (const command of [
-    container.command,
-    container.startupProbe?.exec?.command,
-    container.livenessProbe?.exec?.command,
-    container.readinessProbe?.exec?.command,
-  ]) {
-    for (const word of command ?? []) {
-      const m = /^\/scripts\/([\w.-]+\.sh)$/.exec(word);
-      if (m) start.push(m[1]);
-    }
-  }
-  // Every script sources lib.sh; a container that runs none (an image's own program) reads nothing of ours.
-  const seen = new Set<string>(start.length > 0 ? ["lib.sh"] : []);
-  const queue = [...start];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    queue.push(...scriptsRunBy(fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8")));
-  }
-  return [...seen];
-}
 
 /** Upper-case variables the scripts read without a default and never assign: they must come from the pod. */
 function requiredEnv(files: string[]): Set<string> {
@@ -470,11 +436,6 @@ function occurrences(objects: AnyObject[], value: string): string[] {
 
 // ---- Configurations ----
 
-function devStackArgs(): { name: string; args: MySqlClusterArgs } {
-  const config = readStackConfig(ROOT, "dev");
-  return argsFromConfig((key) => config[key]);
-}
-
 const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["the mysql flavor with defaults", "mysql", {}],
   ["an existingSecret", "shared", { existingSecret: "shared-db-passwords", appDatabase: "app", appUser: "app" }],
@@ -541,7 +502,7 @@ const TLS_MATERIAL = { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" };
 
 describe("renderObjects", function () {
   describe("the dev stack (Pulumi.dev.yaml)", function () {
-    const { name, args } = devStackArgs();
+    const { name, args } = stackArgs("dev");
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
     it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget, each pod's data claim and the StatefulSet in apply order, and nothing else", function () {
@@ -734,7 +695,7 @@ describe("renderObjects", function () {
 
   describe("secret values (recognisable passwords and TLS key)", function () {
     const cases: [string, string, MySqlClusterArgs][] = [
-      ["the dev stack", devStackArgs().name, devStackArgs().args],
+      ["the dev stack", stackArgs("dev").name, stackArgs("dev").args],
       ...CONFIGURATIONS.filter(([, , args]) => !args.existingSecret),
     ];
     for (const [description, name, args] of cases) {

@@ -11,10 +11,12 @@ import * as path from "path";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
 import { buildStatefulSet, MOUNTS } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
+import { AnyObject } from "../../../support/objects";
+import { SCRIPTS_DIR } from "../../../support/paths";
+import { libShConstants } from "../../../support/scripts";
 
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const LIB = fs.readFileSync(path.join(__dirname, "../../../../components/mysql-cluster/scripts/lib.sh"), "utf8");
+const LIB = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
+const lib = libShConstants();
 
 function pod(args: MySqlClusterArgs = {}): AnyObject {
   const resolved = resolveArgs("db", args);
@@ -25,12 +27,10 @@ const mounting = (spec: AnyObject, volume: string) =>
   containers(spec)
     .filter((c) => (c.volumeMounts ?? []).some((m: AnyObject) => m.name === volume))
     .map((c) => c.name);
-const libPath = (name: string) => new RegExp(`^readonly ${name}=(\\S+)`, "m").exec(LIB)?.[1];
 
 describe("what each container of a database pod can read", function () {
   it("keeps root's option file (ROOT_CNF) on a memory-backed volume mounted only into init-data and the sidecar", function () {
-    assert.strictEqual(libPath("PRIVATE_DIR"), MOUNTS.private);
-    assert.strictEqual(libPath("ROOT_CNF"), "$PRIVATE_DIR/root.cnf");
+    assert.strictEqual(path.posix.dirname(lib.ROOT_CNF), MOUNTS.private);
     const spec = pod({ metrics: true });
     assert.deepStrictEqual(
       spec.volumes.find((v: AnyObject) => v.name === "private"),
@@ -40,7 +40,7 @@ describe("what each container of a database pod can read", function () {
   });
 
   it("keeps the exporter's login on a memory-backed volume of init-data, the sidecar (its writers) and the exporter only", function () {
-    assert.strictEqual(libPath("EXPORTER_DIR"), MOUNTS["exporter-login"]);
+    assert.strictEqual(path.posix.dirname(lib.EXPORTER_CNF), MOUNTS["exporter-login"]);
     const spec = pod({ metrics: true });
     assert.deepStrictEqual(
       spec.volumes.find((v: AnyObject) => v.name === "exporter-login"),
@@ -51,7 +51,7 @@ describe("what each container of a database pod can read", function () {
   });
 
   it("keeps no password file on the volume the server container shares (run holds the socket and the verdict)", function () {
-    for (const name of ["ROOT_CNF", "EXPORTER_CNF"]) assert.doesNotMatch(libPath(name) ?? "", /^\$RUN_DIR\b/, name);
+    for (const name of ["ROOT_CNF", "EXPORTER_CNF"]) assert.ok(!lib[name].startsWith(`${lib.RUN_DIR}/`), name);
     assert.doesNotMatch(LIB, /mktemp "\$RUN_DIR/, "a private option file is made on the shared run volume");
     const server = pod({ metrics: true }).containers.find((c: AnyObject) => c.name === "mysql");
     assert.deepStrictEqual(
@@ -80,10 +80,15 @@ describe("what each container of a database pod can read", function () {
   it("runs the exporter on the pod's loopback; the metrics port is the sidecar's", function () {
     const spec = pod({ metrics: true });
     const exporter = spec.containers.find((c: AnyObject) => c.name === "exporter");
-    assert.ok(exporter.command.includes("--web.listen-address=127.0.0.1:9105"), exporter.command.join(" "));
+    // lib.sh's reload_exporter and serve-metrics.sh reach the exporter at EXPORTER_LOCAL_PORT; the sidecar serves METRICS_PORT.
+    assert.ok(
+      exporter.command.includes(`--web.listen-address=127.0.0.1:${lib.EXPORTER_LOCAL_PORT}`),
+      exporter.command.join(" "),
+    );
     assert.strictEqual(exporter.ports, undefined);
-    assert.match(LIB, /^readonly EXPORTER_LOCAL_PORT=9105\b/m);
     const sidecar = spec.containers.find((c: AnyObject) => c.name === "sidecar");
-    assert.ok(sidecar.ports.some((p: AnyObject) => p.name === "metrics" && p.containerPort === 9104));
+    assert.ok(
+      sidecar.ports.some((p: AnyObject) => p.name === "metrics" && p.containerPort === Number(lib.METRICS_PORT)),
+    );
   });
 });

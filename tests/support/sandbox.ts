@@ -7,8 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-export const SCRIPTS_DIR = path.join(__dirname, "../../../../components/mysql-cluster/scripts");
+import { SCRIPTS_DIR } from "./paths";
 
 export interface Sandbox {
   dir: string;
