@@ -11,15 +11,12 @@ import { parse } from "yaml";
 import { resolveArgs } from "../../components/mysql-cluster/args";
 import { buildNetworkPolicy } from "../../components/mysql-cluster/builders/network-policy";
 import { clusterNames } from "../../components/mysql-cluster/names";
-import { argsFromConfig } from "../../components/mysql-cluster/stack-config";
-import { readStackConfig } from "../../tools/stack-file";
-import { containsSecret, installMocks, isSecret, MockRecorder, settle, valueOf } from "../components/pulumi-mocks";
-
-const ROOT = path.join(__dirname, "../..");
+import { containsSecret, installMocks, isSecret, MockRecorder, settle, valueOf } from "../support/pulumi-mocks";
+import { AnyObject } from "../support/objects";
+import { ROOT } from "../support/paths";
+import { stackArgs } from "../support/stack";
 
 type DatabaseEnvModule = typeof import("../../examples/app-stack/database-env");
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 const DATABASE_STACK = "acme/mysql-cluster/dev";
 const APP_PASSWORD = "pw-shop-app-password";
 const DATABASE_OUTPUTS = {
@@ -131,7 +128,6 @@ describe("examples/app-stack", function () {
         env.find((e) => e.name === "DB_SSL_CA"),
         { name: "DB_SSL_CA", value: CA_FILE },
       );
-      assert.strictEqual(CA_FILE, "/etc/db-tls/ca.crt");
     });
 
     it("mounts only ca.crt from the Secret, read-only, where DB_SSL_CA points", function () {
@@ -261,8 +257,7 @@ describe("examples/app-stack", function () {
     });
 
     it("runs pods the dev database stack's NetworkPolicy admits: labels its clientPodSelector matches, in its namespace by default", function () {
-      const dev = readStackConfig(ROOT, "dev");
-      const { name, args } = argsFromConfig((key) => dev[key]);
+      const { name, args } = stackArgs("dev");
       const db = resolveArgs(name, args);
       const policy = buildNetworkPolicy(db, clusterNames(db));
       const podLabels: Record<string, string> = (mocks.one("kubernetes:apps/v1:Deployment").inputs as AnyObject).spec

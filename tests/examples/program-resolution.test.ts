@@ -14,8 +14,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { ROOT } from "../support/paths";
 
-const ROOT = path.join(__dirname, "../..");
 const MANIFESTS = ["package.json", "package.yaml"];
 
 /** Every Pulumi.yaml under the repository, node_modules excluded. */

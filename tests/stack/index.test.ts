@@ -6,7 +6,6 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig } from "../../tools/stack-file";
 import {
   installMocks,
   isSecret,
@@ -15,18 +14,12 @@ import {
   mockPassword,
   settle,
   valueOf,
-} from "../components/pulumi-mocks";
+} from "../support/pulumi-mocks";
+import { AnyObject } from "../support/objects";
+import { ROOT } from "../support/paths";
+import { stackConfig } from "../support/stack";
 
-const ROOT = path.join(__dirname, "../..");
 const PROGRAM = path.join(ROOT, "index.ts");
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Stack config as the CLI hands it to the program: "mysql-cluster:<key>" -> string. */
-function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const values = { ...readStackConfig(ROOT, stack), ...overrides };
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`mysql-cluster:${k}`, v]));
-}
 
 /** The inputs of the ConfigMap of scripts and server configuration, "mysql-config-<hash>" (the other is the topology). */
 function scriptsConfigMap(mocks: MockRecorder): AnyObject {

@@ -35,8 +35,7 @@
 //   pkg/apis/networking/validation/validation.go  ValidateNetworkPolicyPort.
 
 import { parseQuantity } from "../../components/mysql-cluster/quantity";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { AnyObject } from "./objects";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -62,9 +62,8 @@
 
 import { guardProvider } from "../../components/mysql-cluster/settings-guard";
 import { parseQuantity } from "../../components/mysql-cluster/quantity";
-import type { RecordedResource } from "../components/pulumi-mocks";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { AnyObject } from "./objects";
+import type { RecordedResource } from "./pulumi-mocks";
 
 export interface ProviderConfig {
   enableConfigMapMutable: boolean;

@@ -5,8 +5,8 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { ROOT } from "../support/paths";
 
-const ROOT = path.join(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 describe("tools/pulumi-yaml.ts", function () {

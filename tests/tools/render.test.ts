@@ -10,8 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { PASSWORD_PLACEHOLDER, TLS_PLACEHOLDER } from "../../components/mysql-cluster/render";
+import { AnyObject } from "../support/objects";
+import { ROOT } from "../support/paths";
 
-const ROOT = path.join(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 interface RenderResult {
@@ -32,8 +33,6 @@ function render(...args: string[]): Promise<RenderResult> {
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("tools/render.ts", function () {
   this.timeout(60_000);

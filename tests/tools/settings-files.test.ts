@@ -21,8 +21,8 @@ import {
   pulumiYamlText,
   readmeSettingsTable,
 } from "../../tools/settings-files";
+import { ROOT } from "../support/paths";
 
-const ROOT = path.join(__dirname, "../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 const REGENERATE = "regenerate with `npx tsx tools/settings-files.ts`";
 

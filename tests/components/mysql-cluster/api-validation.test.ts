@@ -9,8 +9,7 @@ import fc from "fast-check";
 import { isCronSchedule, MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { renderObjects } from "../../../components/mysql-cluster/render";
 import { apiViolations, apiViolationsOfAll, robfigParsesStandard } from "../../support/api-validation";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../support/objects";
 
 /** A rendered object of the default cluster, of `kind`, deep-copied for editing. */
 function sample(

@@ -1,38 +1,19 @@
 // The backup and restore settings: their defaults, one clear
 // MySqlClusterConfigError for every bad value (naming the setting and what it
-// accepts, with nothing rendered or registered), their stack-config rows, the
-// restore volume and environment of the StatefulSet, the scripts that carry
-// them out (static facts only), and how MySqlCluster registers the backup PVC
-// and CronJob (Pulumi mocks).
+// accepts, with nothing rendered or registered), their stack-config parsing,
+// the restore volume and environment of the StatefulSet, and how MySqlCluster
+// registers the backup PVC and CronJob (Pulumi mocks; the checks common to
+// every object are in registration.test.ts). What the scripts do with these
+// settings is tested by running them: scripts/backup.test.ts.
 
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
-import {
-  DEFAULTS,
-  MySqlClusterArgs,
-  MySqlClusterConfigError,
-  resolveArgs,
-} from "../../../components/mysql-cluster/args";
-import { configMapData } from "../../../components/mysql-cluster/config-files";
+import { MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
 import { objectsByKey, renderCluster, renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
-import {
-  containsSecret,
-  deployFresh,
-  installMocks,
-  MockRecorder,
-  mockPassword,
-  RecordedResource,
-  settle,
-  valueOf,
-} from "../pulumi-mocks";
-import { errorFor } from "./config-error";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const SCRIPTS_DIR = path.join(__dirname, "../../../components/mysql-cluster/scripts");
+import { deployFresh, installMocks, MockRecorder, RecordedResource, settle, valueOf } from "../../support/pulumi-mocks";
+import { errorFor } from "../../support/config-error";
+import { AnyObject } from "../../support/objects";
 
 const settingsNamed = (error: MySqlClusterConfigError) => error.problems.map((p) => /^setting "([^"]+)"/.exec(p)?.[1]);
 
@@ -108,18 +89,14 @@ const describeArgs = (args: MySqlClusterArgs) => {
 
 describe("backup and restore settings (resolveArgs)", function () {
   describe("defaults", function () {
-    it('turns backups off and restores nothing by default: no schedule, retention 7, 50Gi, no class, no claim, restoreBackup "latest"', function () {
+    it("turns backups off and restores nothing by default: no schedule, no class, no claim, so no CronJob and no restore volume", function () {
       const resolved = resolveArgs("db");
       assert.strictEqual(resolved.backupSchedule, undefined);
-      assert.strictEqual(resolved.backupRetention, 7);
-      assert.strictEqual(resolved.backupStorageSize, "50Gi");
       assert.strictEqual(resolved.backupStorageClass, undefined);
       assert.strictEqual(resolved.restoreFromClaim, undefined);
-      assert.strictEqual(resolved.restoreBackup, "latest");
-      assert.deepStrictEqual(
-        [DEFAULTS.backupRetention, DEFAULTS.backupStorageSize, DEFAULTS.restoreBackup],
-        [7, "50Gi", "latest"],
-      );
+      const kinds = (renderObjects(resolved) as AnyObject[]).map((o) => o.kind);
+      assert.ok(!kinds.includes("CronJob"), kinds.join(", "));
+      assert.ok(!JSON.stringify(objectsByKey(renderCluster(resolved)).statefulSet).includes("restore"));
     });
 
     it("treats an empty backupSchedule as unset: backups off", function () {
@@ -282,26 +259,6 @@ describe("backup and restore settings (resolveArgs)", function () {
 });
 
 describe("backup and restore stack settings (STACK_SETTINGS, argsFromConfig)", function () {
-  const row = (key: string) => STACK_SETTINGS.find((s) => s.key === key);
-
-  it("has a row for each setting, with its type and the defaults resolveArgs applies", function () {
-    const expected: [string, string, unknown][] = [
-      ["backupSchedule", "string", undefined],
-      ["backupRetention", "integer", 7],
-      ["backupStorageSize", "string", "50Gi"],
-      ["backupStorageClass", "string", undefined],
-      ["restoreFromClaim", "string", undefined],
-      ["restoreBackup", "string", "latest"],
-    ];
-    for (const [key, type, defaultValue] of expected) {
-      const setting = row(key);
-      assert.ok(setting, `no stack setting ${key}`);
-      assert.strictEqual(setting.type, type, key);
-      assert.strictEqual(setting.default, defaultValue, key);
-      assert.ok(setting.description.length > 10, `${key} has no description`);
-    }
-  });
-
   it("turns the stack values into args: backupRetention a number, the rest as strings", function () {
     const { args } = argsFromConfig(
       (key) =>
@@ -441,51 +398,6 @@ describe("restore (restoreFromClaim) in the StatefulSet", function () {
   });
 });
 
-describe("backup and restore scripts (static)", function () {
-  const data = configMapData(resolveArgs("db", { backupSchedule: "@daily" }));
-
-  /** The script files a script runs (bash "$SCRIPTS/x.sh"), transitively, with lib.sh. */
-  function scriptsFrom(start: string): string[] {
-    const seen = new Set<string>(["lib.sh"]);
-    const queue = [start];
-    while (queue.length > 0) {
-      const file = queue.pop()!;
-      if (seen.has(file) && file !== start) continue;
-      seen.add(file);
-      for (const m of (data[file] ?? "").matchAll(/bash "?\$SCRIPTS\/([\w.-]+\.sh)/g))
-        if (!seen.has(m[1])) queue.push(m[1]);
-    }
-    return [...seen];
-  }
-
-  it("ships take-backup.sh, the script the CronJob runs, in the scripts ConfigMap, as in the source tree", function () {
-    assert.ok(
-      "take-backup.sh" in data,
-      `the ConfigMap has no take-backup.sh; it has ${Object.keys(data)
-        .filter((f) => f.endsWith(".sh"))
-        .join(", ")}`,
-    );
-    assert.strictEqual(data["take-backup.sh"], fs.readFileSync(path.join(SCRIPTS_DIR, "take-backup.sh"), "utf8"));
-  });
-
-  it("has take-backup.sh read BACKUP_RETENTION, CLUSTER_SIZE and the monitor password, and write under BACKUPS_DIR", function () {
-    const text = scriptsFrom("take-backup.sh")
-      .map((f) => data[f] ?? "")
-      .join("\n");
-    assert.ok("take-backup.sh" in data, "no take-backup.sh");
-    for (const word of ["BACKUP_RETENTION", "CLUSTER_SIZE", "$SECRET_KEY_MONITOR", "$BACKUPS_DIR"])
-      assert.ok(text.includes(word), `take-backup.sh never mentions ${word}`);
-  });
-
-  it("has init-data.sh (or a script it runs) read RESTORE_BACKUP and the restore mount (RESTORE_DIR)", function () {
-    const text = scriptsFrom("init-data.sh")
-      .map((f) => data[f] ?? "")
-      .join("\n");
-    for (const word of ["RESTORE_BACKUP", "$RESTORE_DIR"])
-      assert.ok(text.includes(word), `init-data.sh and the scripts it runs never mention ${word}`);
-  });
-});
-
 describe("MySqlCluster registers the backup objects (Pulumi mocks)", function () {
   const T = {
     component: "mysql-cluster:index:MySqlCluster",
@@ -538,11 +450,6 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
       }
     });
 
-    it("keeps the backup PVC when the stack is deleted (retainOnDelete), and not the CronJob", function () {
-      assert.strictEqual(mocks.one(T.pvc, "bkdb-backup-claim").retainOnDelete, true);
-      assert.strictEqual(mocks.one(T.cronJob, "bkdb-backup").retainOnDelete, false);
-    });
-
     it("creates the CronJob after the PVC and the scripts ConfigMap, not after the StatefulSet (a long rollout must not hold back the schedule)", function () {
       const deps = mocks.one(T.cronJob, "bkdb-backup").dependencies;
       const scripts = mocks.ofType(T.configMap).find((r) => inputs(r).metadata.name.startsWith("bkdb-config-"))!;
@@ -560,23 +467,6 @@ describe("MySqlCluster registers the backup objects (Pulumi mocks)", function ()
         volumes.backups.persistentVolumeClaim.claimName,
         inputs(mocks.one(T.pvc, "bkdb-backup-claim")).metadata.name,
       );
-    });
-
-    it("puts no generated password into the CronJob or the PVC, not even as a secret", function () {
-      const generated = [
-        "root-password",
-        "replication-password",
-        "backup-password",
-        "monitor-password",
-        "exporter-password",
-        "app-password",
-      ].map((k) => mockPassword(`bkdb-${k}`));
-      for (const r of [mocks.one(T.cronJob), mocks.one(T.pvc, "bkdb-backup-claim")]) {
-        const text = JSON.stringify(r.inputs);
-        for (const pw of generated) assert.ok(!text.includes(pw), `${r.type} contains ${pw}`);
-        assert.ok(!text.includes("pw-"), `${r.type} contains a password`);
-        assert.ok(!containsSecret(r.rawInputs), `${r.type} carries a secret value`);
-      }
     });
   });
 

@@ -13,8 +13,7 @@ import { MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-
 import { renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig, STACK_SETTINGS } from "../../../components/mysql-cluster/stack-config";
 import { apiViolationsOfAll } from "../../support/api-validation";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../support/objects";
 
 /** Characters that mean nothing to bash, SQL inside single quotes, or an option file. */
 const INERT = /^[A-Za-z0-9._:/@+=,-]*$/;

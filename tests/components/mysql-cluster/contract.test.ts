@@ -21,7 +21,8 @@ import {
 } from "../../../components/mysql-cluster/contract";
 import { FLAVORS } from "../../../components/mysql-cluster/flavors";
 import { clusterNames } from "../../../components/mysql-cluster/names";
-import { SCRIPTS_DIR, scriptFiles, writeScripts } from "./scripts/sandbox";
+import { SCRIPTS_DIR } from "../../support/paths";
+import { scriptFiles, writeScripts } from "../../support/sandbox";
 
 /** Code lines of a script: comment lines and trailing "# ..." comments dropped. */
 function codeLines(text: string): { line: number; code: string }[] {

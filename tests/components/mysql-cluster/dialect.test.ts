@@ -10,7 +10,7 @@ import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { configMapData } from "../../../components/mysql-cluster/config-files";
 import { DIALECT, DialectEntry, dialectOf, MYSQL_READ_IN_MANUAL } from "../../../components/mysql-cluster/dialect";
 import { FLAVORS, Flavor } from "../../../components/mysql-cluster/flavors";
-import { scanConfig, scanScript, UsedName } from "./dialect-scan";
+import { scanConfig, scanScript, UsedName } from "../../support/dialect-scan";
 
 const OTHER: Record<Flavor, Flavor> = { mysql: "mariadb", mariadb: "mysql" };
 

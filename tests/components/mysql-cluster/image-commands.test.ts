@@ -11,23 +11,9 @@ import { FLAVORS } from "../../../components/mysql-cluster/flavors";
 import { confirmedCommands, IMAGE_FACTS, unconfirmedReason } from "../../../components/mysql-cluster/image-facts";
 import { renderObjects } from "../../../components/mysql-cluster/render";
 import { imageRepository } from "../../e2e/runner/k8s";
-import { externalCommands, functionsOf, simpleCommands } from "./scripts/bash-commands";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const SCRIPT_ARGV = /^\/scripts\/([A-Za-z0-9_.-]+\.sh)$/;
-
-/** Each argv a container can run: its command, its probes' and its lifecycle hooks'. */
-function argvsOf(container: AnyObject): { what: string; argv: string[] }[] {
-  const out = [{ what: "command", argv: [...(container.command ?? []), ...(container.args ?? [])] }];
-  for (const p of ["startupProbe", "livenessProbe", "readinessProbe"]) {
-    if (container[p]?.exec) out.push({ what: p, argv: container[p].exec.command });
-  }
-  for (const h of ["postStart", "preStop"]) {
-    if (container.lifecycle?.[h]?.exec) out.push({ what: h, argv: container.lifecycle[h].exec.command });
-  }
-  return out;
-}
+import { externalCommands, functionsOf, simpleCommands } from "../../support/bash-commands";
+import { AnyObject } from "../../support/objects";
+import { argvsOf, SCRIPT_ARGV } from "../../support/scripts";
 
 /** The commands `bash /scripts/<name>` can start, following lib.sh and the scripts it runs by $SCRIPTS path. */
 function scriptCommands(

@@ -9,8 +9,7 @@ import * as assert from "assert";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { objectsByKey, renderCluster, renderObjects } from "../../../components/mysql-cluster/render";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../support/objects";
 
 const MYSQL_PORT = 3306;
 const BACKUP_PORT = 3307;

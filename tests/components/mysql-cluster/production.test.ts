@@ -8,7 +8,6 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
@@ -16,9 +15,8 @@ import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, resolveArgs, Toleration } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { objectsByKey, renderCluster } from "../../../components/mysql-cluster/render";
-import { libValues, scriptFiles, writeScripts } from "./scripts/sandbox";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../support/objects";
+import { libValues, makeSandbox, Sandbox } from "../../support/sandbox";
 
 function render(args: MySqlClusterArgs = {}, name = "db") {
   const m: Record<string, AnyObject> = objectsByKey(
@@ -266,14 +264,14 @@ describe("metrics exporter", function () {
     });
 
     it("runs mysqld_exporter with the option file lib.sh writes (EXPORTER_CNF), on the pod's loopback port lib.sh reloads it on", function () {
-      const lib = libValues(["EXPORTER_CNF", "EXPORTER_LOCAL_PORT"]);
-      assert.strictEqual(lib.EXPORTER_CNF, "/run/mysql-exporter/exporter.cnf");
-      assert.strictEqual(lib.EXPORTER_LOCAL_PORT, "9105");
+      const lib = libValues(["EXPORTER_CNF", "EXPORTER_LOCAL_PORT", "EXPORTER_DIR"]);
       assert.deepStrictEqual(exporter.command, [
         "mysqld_exporter",
-        "--config.my-cnf=/run/mysql-exporter/exporter.cnf",
-        "--web.listen-address=127.0.0.1:9105",
+        `--config.my-cnf=${lib.EXPORTER_CNF}`,
+        `--web.listen-address=127.0.0.1:${lib.EXPORTER_LOCAL_PORT}`,
       ]);
+      const login = (exporter.volumeMounts as AnyObject[]).find((m) => m.name === "exporter-login");
+      assert.strictEqual(login?.mountPath, lib.EXPORTER_DIR);
     });
 
     it('exposes no port itself: port 9104, named "metrics", is the sidecar\'s, which passes on plain GET /metrics only', function () {
@@ -419,20 +417,16 @@ describe("metrics exporter", function () {
 });
 
 describe("ensure-users.sh and the exporter user (run against a stub SQL client)", function () {
-  let work: string;
-
-  before(function () {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "ensure-users-"));
-  });
+  const sandboxes: Sandbox[] = [];
 
   after(function () {
-    fs.rmSync(work, { recursive: true, force: true });
+    for (const s of sandboxes) s.remove();
   });
 
   /**
-   * Runs a copy of ensure-users.sh whose lib.sh points SECRETS_DIR and RUN_DIR
-   * into a temporary directory; DB_CLIENT is a stub that saves the SQL it gets.
-   * Keys in `empty` get empty files. Returns the SQL, or throws with the script's stderr.
+   * Runs ensure-users.sh in a sandbox (tests/support/sandbox.ts); DB_CLIENT is
+   * a stub that saves the SQL it gets. Keys in `empty` get empty files.
+   * Returns the SQL, or throws with the script's stderr.
    */
   function runEnsureUsers(
     keys: string[],
@@ -440,19 +434,18 @@ describe("ensure-users.sh and the exporter user (run against a stub SQL client)"
     env: Record<string, string> = {},
     empty: string[] = [],
   ): string {
-    const dir = fs.mkdtempSync(path.join(work, "run-"));
-    const scripts = path.join(dir, "scripts");
-    const secrets = path.join(dir, "secrets");
-    const run = path.join(dir, "run");
-    for (const d of [scripts, secrets, run]) fs.mkdirSync(d);
-    writeScripts(scripts, scriptFiles(), { SECRETS_DIR: secrets, RUN_DIR: run, PRIVATE_DIR: run });
+    const sandbox = makeSandbox();
+    sandboxes.push(sandbox);
     for (const key of keys)
-      fs.writeFileSync(path.join(secrets, key), empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`);
-    fs.writeFileSync(path.join(run, "root.cnf"), "[client]\nuser=root\npassword=rootSecret1\n");
-    const sqlFile = path.join(dir, "sql.txt");
-    const stub = path.join(dir, "db-client");
+      fs.writeFileSync(
+        path.join(sandbox.secrets, key),
+        empty.includes(key) ? "" : `${key.replace(/-password$/, "")}Secret1`,
+      );
+    fs.writeFileSync(path.join(sandbox.private, "root.cnf"), "[client]\nuser=root\npassword=rootSecret1\n");
+    const sqlFile = path.join(sandbox.dir, "sql.txt");
+    const stub = path.join(sandbox.dir, "db-client");
     fs.writeFileSync(stub, `#!/usr/bin/env bash\ncat >>${JSON.stringify(sqlFile)}\n`, { mode: 0o755 });
-    execFileSync("bash", [path.join(scripts, "ensure-users.sh")], {
+    execFileSync("bash", [path.join(sandbox.scripts, "ensure-users.sh")], {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         FLAVOR: flavor,

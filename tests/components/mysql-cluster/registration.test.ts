@@ -1,154 +1,195 @@
-// MySqlCluster under Pulumi mocks registers exactly its render list: one
-// Kubernetes resource per entry (of the class its kind and mode name, with the
-// entry's name and object as args), parented to the component, waiting for the
-// settings guard and the entries it names, with the entry's ignoreChanges,
-// retainOnDelete, customTimeouts, and its secrets sent as Pulumi secrets (and
-// no other resource's); and the guard with the rendered inputs. The content of
-// each entry is render-list.test.ts's.
+// How MySqlCluster registers what it renders, checked over whatever the Pulumi
+// mocks recorded, for several configurations: parents, dependsOn (no dangling
+// dependency, every Kubernetes object behind the settings guard), the Patches
+// that own an object's data and the ignoreChanges that leave it to them,
+// retainOnDelete, and generated secrets (never outside a Pulumi secret, only in
+// Secrets, secret outputs). Written over the recorded resources only, not over
+// how mysql-cluster.ts builds them, so it holds whatever the render list looks
+// like; what the objects contain is the pure render tests' business.
 
 import * as assert from "assert";
-import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
-import { resolveArgs } from "../../../components/mysql-cluster/args";
-import type { RenderedResource } from "../../../components/mysql-cluster/render";
+import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { MySqlClusterArgs } from "../../../components/mysql-cluster/args";
+import { AnyObject } from "../../support/objects";
 import {
-  containsSecret,
   deployFresh,
   installMocks,
-  mockCertificate,
+  isSecret,
   MockRecorder,
-  mockPassword,
-  mockPrivateKey,
   RecordedResource,
   valueOf,
-} from "../pulumi-mocks";
+} from "../../support/pulumi-mocks";
 
-type Render = typeof import("../../../components/mysql-cluster/render");
-type Component = typeof import("../../../components/mysql-cluster/mysql-cluster");
+const COMPONENT = "mysql-cluster:index:MySqlCluster";
+/** The settings guard is the program's one dynamic resource. */
+const GUARD = "pulumi-nodejs:dynamic:Resource";
 
-const GUARD_TYPE = "pulumi-nodejs:dynamic:Resource";
-
-/** The Pulumi type token of an entry: the provider's "kubernetes:<group>/<version>:<Kind>[Patch]". */
-function typeToken(r: RenderedResource): string {
-  const group = r.object.apiVersion.includes("/") ? r.object.apiVersion : `core/${r.object.apiVersion}`;
-  return `kubernetes:${group}:${r.object.kind}${r.register === "patch" ? "Patch" : ""}`;
-}
-
-const MATRIX: [string, string, MySqlClusterArgs][] = [
-  ["generated Secrets and an application user", "shopdb", { namespace: "shop", appDatabase: "shop", appUser: "shop" }],
-  ["an existingSecret and a tlsSecret", "both", { existingSecret: "corp-passwords", tlsSecret: "corp-tls" }],
+const CONFIGURATIONS: [string, MySqlClusterArgs][] = [
+  ["the defaults", {}],
   [
-    "backups, a ServiceMonitor and a password rotation",
-    "bk",
-    { backupSchedule: "@daily", serviceMonitor: true, passwordRotation: 2, replicas: 2 },
+    "an application user, backups, metrics and a ServiceMonitor",
+    {
+      namespace: "shop",
+      appDatabase: "shop",
+      appUser: "shop",
+      backupSchedule: "0 3 * * *",
+      metrics: true,
+      serviceMonitor: true,
+    },
   ],
-  ["metrics and networkPolicy off, one pod", "quiet", { metrics: false, networkPolicy: false, replicas: 1 }],
+  [
+    "an existingSecret and a tlsSecret, without NetworkPolicy or metrics",
+    { existingSecret: "db-passwords", tlsSecret: "db-tls", networkPolicy: false, metrics: false },
+  ],
+  [
+    "MariaDB restored from a claim, one pod",
+    { flavor: "mariadb", replicas: 1, restoreFromClaim: "old-backups", backupSchedule: "@daily" },
+  ],
 ];
 
-describe("MySqlCluster registers its render list (Pulumi mocks)", function () {
+const isKubernetes = (r: RecordedResource) => r.type.startsWith("kubernetes:");
+const metadata = (r: RecordedResource): AnyObject => (r.inputs.metadata as AnyObject | undefined) ?? {};
+const where = (r: RecordedResource) => `${r.type} ${r.name}`;
+
+/** The inputs as registered, every Pulumi secret replaced by a marker: what would be stored in plain. */
+function plainPart(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainPart);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[specialSigKey] === specialSecretSig) return "<secret>";
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plainPart(v)]));
+  }
+  return value;
+}
+
+/** A value as it can appear in an object: itself, and base64 (Secret data). */
+const forms = (value: string) => [value, Buffer.from(value).toString("base64")];
+
+describe("MySqlCluster registration (over what the Pulumi mocks recorded)", function () {
   let mocks: MockRecorder;
-  let render: Render;
-  let component: Component;
+  let MySqlCluster: typeof import("../../../components/mysql-cluster").MySqlCluster;
 
   before(async function () {
     mocks = await installMocks();
     // Imported only once the mocks are in place.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    render = require("../../../components/mysql-cluster/render") as Render;
-    component = require("../../../components/mysql-cluster/mysql-cluster") as Component;
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    ({ MySqlCluster } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster"));
   });
 
-  for (const [description, name, args] of MATRIX) {
-    describe(`with ${description}`, function () {
+  for (const [label, args] of CONFIGURATIONS) {
+    describe(`with ${label}`, function () {
+      let cluster: import("../../../components/mysql-cluster").MySqlCluster;
+      let resources: RecordedResource[];
       let componentUrn: string;
-      let entries: RenderedResource[];
-      let guardSettings: object;
-      /** The registered resource of each entry, by entry key. */
-      const registered = new Map<string, RecordedResource>();
+      /** Every generated password and private key: the values that must stay secret. */
+      let secretValues: string[];
 
       before(async function () {
-        const cluster = await deployFresh(mocks, () => new component.MySqlCluster(name, args));
-        componentUrn = await valueOf(cluster.urn);
-        const resolved = resolveArgs(name, args);
-        // The render list with the values the mocks generate.
-        const rendered = render.renderCluster(resolved, {
-          passwords: (key) => mockPassword(`${name}-${key}`, String(resolved.passwordRotation)),
-          tls: {
-            cert: mockCertificate(`${name}-tls`),
-            key: mockPrivateKey(`${name}-tls-key`),
-            ca: mockCertificate(`${name}-ca`),
-          },
-        });
-        entries = rendered.resources;
-        guardSettings = rendered.guard.settings;
-        registered.clear();
-        for (const r of entries) {
-          const found = mocks.resources.filter((x) => x.type === typeToken(r) && x.name === r.resourceName);
-          assert.strictEqual(found.length, 1, `${typeToken(r)} ${r.resourceName} registered ${found.length} times`);
-          registered.set(r.key, found[0]);
-        }
-      });
-
-      it("registers one Kubernetes resource per entry, of the entry's type and name, and no other", function () {
-        assert.deepStrictEqual(
-          mocks.resources
-            .filter((r) => r.type.startsWith("kubernetes:"))
-            .map((r) => `${r.type} ${r.name}`)
-            .sort(),
-          entries.map((r) => `${typeToken(r)} ${r.resourceName}`).sort(),
+        cluster = await deployFresh(
+          mocks,
+          () => new MySqlCluster("db", args),
+          (c) => [c.writeEndpoint, c.readEndpoint, c.secretName],
         );
-        for (const r of entries) assert.doesNotThrow(() => component.resourceClass(r), r.key);
+        resources = [...mocks.resources];
+        componentUrn = await valueOf(cluster.urn);
+        secretValues = resources.flatMap((r) =>
+          [r.state.result, r.state.privateKeyPem].filter((v): v is string => typeof v === "string"),
+        );
       });
 
-      it("registers each entry's object as the resource's args", function () {
-        for (const r of entries) assert.deepStrictEqual(registered.get(r.key)!.inputs, r.object, r.key);
+      it("registers the component once and every other resource as its child", function () {
+        assert.deepStrictEqual(
+          resources.filter((r) => r.type === COMPONENT).map((r) => r.urn),
+          [componentUrn],
+        );
+        const children = resources.filter((r) => r.type !== COMPONENT);
+        assert.ok(children.some(isKubernetes), "no Kubernetes object registered");
+        for (const r of children) assert.strictEqual(r.parent, componentUrn, `${where(r)} is not parented to it`);
       });
 
-      it("registers the settings guard once, with the rendered inputs, and parents every resource to the component", function () {
-        const guard = mocks.one(GUARD_TYPE, `${name}-settings-guard`);
-        const { __provider, ...inputs } = guard.inputs;
-        assert.strictEqual(typeof __provider, "string");
-        assert.deepStrictEqual(inputs, guardSettings);
-        for (const r of mocks.resources.filter((x) => x.type !== "mysql-cluster:index:MySqlCluster"))
-          assert.strictEqual(r.parent, componentUrn, `${r.type} ${r.name}`);
+      it("registers each resource and each Kubernetes object (kind, namespace, name) once", function () {
+        const urns = resources.map((r) => r.urn);
+        assert.deepStrictEqual(
+          urns.filter((u, i) => urns.indexOf(u) !== i),
+          [],
+        );
+        const objects = resources
+          .filter(isKubernetes)
+          .map((r) => `${r.type} ${metadata(r).namespace ?? ""}/${metadata(r).name ?? r.name}`);
+        assert.deepStrictEqual(
+          objects.filter((o, i) => objects.indexOf(o) !== i),
+          [],
+        );
       });
 
-      it("makes each resource wait for the guard and the entries it names, and for no other Kubernetes resource", function () {
-        const guardUrn = mocks.one(GUARD_TYPE).urn;
-        for (const r of entries) {
-          const expected = [
-            ...(r.waitsForGuard ? [guardUrn] : []),
-            ...r.dependsOn.map((key) => registered.get(key)!.urn),
-          ].sort();
-          // Beside these, only the generated passwords and certificates its values come from.
-          const declared = registered
-            .get(r.key)!
-            .dependencies.filter((urn) => urn.includes("$kubernetes:") || urn.includes("$pulumi-nodejs:"));
-          assert.deepStrictEqual([...new Set(declared)].sort(), expected, r.key);
-        }
-        assert.ok(entries.every((r) => r.waitsForGuard));
+      it("depends only on resources it registered", function () {
+        const urns = new Set(resources.map((r) => r.urn));
+        for (const r of resources)
+          for (const dep of r.dependencies) assert.ok(urns.has(dep), `${where(r)} depends on ${dep}, never registered`);
       });
 
-      it("registers each entry's ignoreChanges, retainOnDelete and customTimeouts", function () {
-        for (const r of entries) {
-          const got = registered.get(r.key)!;
-          assert.deepStrictEqual(got.ignoreChanges, r.ignoreChanges, `${r.key} ignoreChanges`);
-          assert.strictEqual(got.retainOnDelete, r.retainOnDelete, `${r.key} retainOnDelete`);
-          assert.deepStrictEqual(
-            got.customTimeouts,
-            { create: "", update: "", ...r.customTimeouts, delete: "" },
-            `${r.key} customTimeouts`,
+      it("makes every Kubernetes object wait for the one settings guard, so a refused change changes nothing", function () {
+        const guards = resources.filter((r) => r.type === GUARD);
+        assert.strictEqual(guards.length, 1, "settings guards");
+        const byUrn = new Map(resources.map((r) => [r.urn, r]));
+        const waitsForGuard = (r: RecordedResource, seen = new Set<string>()): boolean =>
+          r.dependencies.some(
+            (dep) =>
+              dep === guards[0].urn ||
+              (!seen.has(dep) && seen.add(dep) && byUrn.has(dep) && waitsForGuard(byUrn.get(dep)!, seen)),
           );
+        for (const r of resources.filter(isKubernetes))
+          assert.ok(waitsForGuard(r), `${where(r)} does not wait for the settings guard`);
+      });
+
+      it("leaves the data a Patch owns to it: the object it patches ignores changes to those fields", function () {
+        for (const patch of resources.filter((r) => isKubernetes(r) && r.type.endsWith("Patch"))) {
+          const target = resources.find(
+            (r) =>
+              r.type === patch.type.replace(/Patch$/, "") &&
+              metadata(r).name === metadata(patch).name &&
+              metadata(r).namespace === metadata(patch).namespace,
+          );
+          if (!target) continue; // a Patch that creates its object (the claims)
+          const owned = ["data", "stringData", "binaryData"].filter((f) => f in patch.inputs);
+          assert.ok(owned.length > 0, `${where(patch)} patches no data`);
+          for (const field of owned)
+            assert.ok(target.ignoreChanges.includes(field), `${where(target)} fights ${where(patch)} over ${field}`);
         }
       });
 
-      it("sends the secret fields of the entries that have them as Pulumi secrets, and no secret in any other resource", function () {
-        for (const r of entries) {
-          const raw = registered.get(r.key)!.rawInputs;
-          const fields = r.secretOutputs.filter((field) => field in raw);
-          assert.strictEqual(fields.length > 0, r.secretOutputs.length > 0, `${r.key}: ${Object.keys(raw).join(",")}`);
-          for (const field of fields) assert.ok(containsSecret(raw[field]), `${r.key}.${field} is not a secret`);
-          if (r.secretOutputs.length === 0) assert.ok(!containsSecret(raw), `${r.key} holds a secret`);
+      it("keeps the volume claims, and only them, when they leave the program (retainOnDelete)", function () {
+        for (const r of resources) {
+          const claim = /:PersistentVolumeClaim(Patch)?$/.test(r.type);
+          assert.strictEqual(r.retainOnDelete, claim, where(r));
+        }
+      });
+
+      it("never registers a generated password or private key outside a Pulumi secret, nor in any Kubernetes object but a Secret", function () {
+        for (const r of resources) {
+          const plain = JSON.stringify(plainPart(r.rawInputs));
+          for (const value of secretValues)
+            for (const form of forms(value))
+              assert.ok(!plain.includes(form), `${where(r)} holds a generated secret in plain`);
+          if (!isKubernetes(r)) continue;
+          const carried = JSON.stringify(r.inputs);
+          if (secretValues.some((v) => forms(v).some((f) => carried.includes(f))))
+            assert.match(r.type, /:Secret(Patch)?$/, `${where(r)} carries a generated secret`);
+        }
+      });
+
+      it("marks every output that carries a generated password or private key as a Pulumi secret", async function () {
+        const outputs = Object.entries(cluster).filter(([, v]) => pulumi.Output.isInstance(v)) as [
+          string,
+          pulumi.Output<unknown>,
+        ][];
+        assert.ok(outputs.length > 3, `outputs: ${outputs.map(([k]) => k).join(", ")}`);
+        for (const [key, output] of outputs) {
+          const text = JSON.stringify((await valueOf(output)) ?? null);
+          if (secretValues.some((v) => text.includes(v)))
+            assert.ok(await isSecret(output), `output ${key} is not a secret`);
         }
       });
     });

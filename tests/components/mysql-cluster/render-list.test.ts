@@ -4,12 +4,11 @@
 // (base64 for a Secret); the Pulumi names, which are part of the URNs users'
 // stacks hold, stay as they are; what waits for what, what is kept, ignored,
 // bounded or secret is as the component needs it, for a matrix of settings.
-// That the component registers exactly this list is registration.test.ts's.
+// That the component registers exactly this list is registration-render-list.test.ts's.
 
 import * as assert from "assert";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import * as path from "path";
 import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { guardedSettings } from "../../../components/mysql-cluster/guarded-settings";
 import {
@@ -19,22 +18,13 @@ import {
   renderCluster,
   renderObjects,
 } from "../../../components/mysql-cluster/render";
-import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
 import { awaitTimeouts } from "../../../components/mysql-cluster/timeouts";
-import { readStackConfig } from "../../../tools/stack-file";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const ROOT = path.join(__dirname, "../../..");
-
-function devStack(): { name: string; args: MySqlClusterArgs } {
-  const config = readStackConfig(ROOT, "dev");
-  return argsFromConfig((key) => config[key]);
-}
+import { AnyObject } from "../../support/objects";
+import { stackArgs } from "../../support/stack";
 
 /** Settings that change which entries exist or how they are registered. */
 const MATRIX: [string, string, MySqlClusterArgs][] = [
-  ["the dev stack", devStack().name, devStack().args],
+  ["the dev stack", stackArgs("dev").name, stackArgs("dev").args],
   ["the defaults", "db", {}],
   ["an existingSecret", "ext", { existingSecret: "corp-passwords", appDatabase: "app", appUser: "app" }],
   ["a tlsSecret", "owntls", { tlsSecret: "corp-tls" }],

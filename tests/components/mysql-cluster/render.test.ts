@@ -6,8 +6,6 @@
 // fixed configurations and random valid ones.
 
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import fc from "fast-check";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
@@ -19,7 +17,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
-import { CONTRACT_FILE, renderShellContract, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
+import { CONTRACT_FILE, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
 import {
   objectsByKey,
@@ -28,18 +26,9 @@ import {
   renderObjects,
   TLS_PLACEHOLDER,
 } from "../../../components/mysql-cluster/render";
-import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
-import { readStackConfig } from "../../../tools/stack-file";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const ROOT = path.join(__dirname, "../../..");
-const SCRIPTS_DIR = path.join(ROOT, "components/mysql-cluster/scripts");
-
-/** A script as the ConfigMap ships it: a file of scripts/, or contract.sh rendered from contract.ts. */
-function scriptText(file: string): string {
-  return file === CONTRACT_FILE ? renderShellContract() : fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8");
-}
+import { AnyObject } from "../../support/objects";
+import { containerScripts, scriptText } from "../../support/scripts";
+import { stackArgs } from "../../support/stack";
 
 /** Script text with each contract Secret key name ($SECRET_KEY_...) replaced by its key. */
 function withSecretKeys(text: string): string {
@@ -216,37 +205,6 @@ function checkAll(objects: AnyObject[]): void {
 }
 
 // ---- What the pod scripts read from the environment ----
-
-/** Script files a script runs (bash "$SCRIPTS/x.sh", EXEC:"bash $SCRIPTS/x.sh"). */
-function scriptsRunBy(text: string): string[] {
-  return [...text.matchAll(/bash "?\$SCRIPTS\/([\w.-]+\.sh)/g)].map((m) => m[1]);
-}
-
-/** The script files a container runs, transitively, starting from its command and probes. */
-function containerScripts(container: AnyObject): string[] {
-  const start: string[] = [];
-  for (const command of [
-    container.command,
-    container.startupProbe?.exec?.command,
-    container.livenessProbe?.exec?.command,
-    container.readinessProbe?.exec?.command,
-  ]) {
-    for (const word of command ?? []) {
-      const m = /^\/scripts\/([\w.-]+\.sh)$/.exec(word);
-      if (m) start.push(m[1]);
-    }
-  }
-  // Every script sources lib.sh; a container that runs none (an image's own program) reads nothing of ours.
-  const seen = new Set<string>(start.length > 0 ? ["lib.sh", CONTRACT_FILE] : []);
-  const queue = [...start];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    queue.push(...scriptsRunBy(scriptText(file)));
-  }
-  return [...seen];
-}
 
 /** Variables bash sets itself. */
 const BASH_VARIABLES = new Set(["BASH_SOURCE"]);
@@ -488,11 +446,6 @@ function occurrences(objects: AnyObject[], value: string): string[] {
 
 // ---- Configurations ----
 
-function devStackArgs(): { name: string; args: MySqlClusterArgs } {
-  const config = readStackConfig(ROOT, "dev");
-  return argsFromConfig((key) => config[key]);
-}
-
 const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
   ["the mysql flavor with defaults", "mysql", {}],
   ["an existingSecret", "shared", { existingSecret: "shared-db-passwords", appDatabase: "app", appUser: "app" }],
@@ -559,7 +512,7 @@ const TLS_MATERIAL = { cert: "CERT-xyz", key: "KEY-xyz", ca: "CA-xyz" };
 
 describe("renderObjects", function () {
   describe("the dev stack (Pulumi.dev.yaml)", function () {
-    const { name, args } = devStackArgs();
+    const { name, args } = stackArgs("dev");
     const objects = renderObjects(resolveArgs(name, args)) as AnyObject[];
 
     it("renders both Secrets, the scripts and topology ConfigMaps, the headless, write, read and metrics Services, NetworkPolicy, PodDisruptionBudget, each pod's data claim and the StatefulSet in apply order, and nothing else", function () {
@@ -755,7 +708,7 @@ describe("renderObjects", function () {
 
   describe("secret values (recognisable passwords and TLS key)", function () {
     const cases: [string, string, MySqlClusterArgs][] = [
-      ["the dev stack", devStackArgs().name, devStackArgs().args],
+      ["the dev stack", stackArgs("dev").name, stackArgs("dev").args],
       ...CONFIGURATIONS.filter(([, , args]) => !args.existingSecret),
     ];
     for (const [description, name, args] of cases) {

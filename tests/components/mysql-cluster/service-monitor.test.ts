@@ -8,10 +8,8 @@ import * as path from "path";
 import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { renderObjects } from "../../../components/mysql-cluster/render";
 import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const ROOT = path.join(__dirname, "../../..");
+import { AnyObject } from "../../support/objects";
+import { ROOT } from "../../support/paths";
 
 function serviceMonitor(args: Parameters<typeof resolveArgs>[1]): AnyObject {
   const found = (renderObjects(resolveArgs("db", args)) as AnyObject[]).filter((o) => o.kind === "ServiceMonitor");

@@ -22,8 +22,8 @@ import {
 } from "../../../components/mysql-cluster/stack-config";
 import { SECRET_KEYS } from "../../../components/mysql-cluster/names";
 import { readStackConfig } from "../../../tools/stack-file";
-
-const ROOT = path.join(__dirname, "../../..");
+import { ROOT } from "../../support/paths";
+import { stackArgs } from "../../support/stack";
 
 function fromMap(values: Record<string, string>) {
   return argsFromConfig((key) => values[key]);
@@ -503,25 +503,10 @@ describe("readStackConfig (npm run render) on a stack file with keys the program
   });
 });
 
+// What Pulumi.yaml declares is checked against the schema in tests/tools (pulumi-yaml, settings-files).
 describe("Pulumi.yaml", function () {
-  const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-
-  it("declares exactly the settings in STACK_SETTINGS", function () {
-    assert.deepStrictEqual(Object.keys(project.config).sort(), STACK_SETTINGS.map((s) => s.key).sort());
-  });
-
-  for (const setting of STACK_SETTINGS) {
-    it(`declares "${setting.key}" with type ${setting.type}${setting.default === undefined ? " and no default" : ` and default ${JSON.stringify(setting.default)}`}`, function () {
-      const decl = project.config[setting.key];
-      assert.ok(decl, `${setting.key} missing from Pulumi.yaml`);
-      assert.strictEqual(decl.type, setting.type);
-      assert.strictEqual(decl.default, setting.default);
-      assert.strictEqual(decl.description, setting.description);
-    });
-  }
-
   it("has defaults that resolve without error", function () {
-    const { name, args } = argsFromConfig((key) => readStackConfig(ROOT, "no-such-stack")[key]);
+    const { name, args } = stackArgs("no-such-stack");
     assert.doesNotThrow(() => resolveArgs(name, args));
   });
 });
@@ -541,8 +526,7 @@ describe("Pulumi.dev.yaml", function () {
   });
 
   it("resolves without error to 3 replicas", function () {
-    const config = readStackConfig(ROOT, "dev");
-    const { name, args } = argsFromConfig((key) => config[key]);
+    const { name, args } = stackArgs("dev");
     const resolved = resolveArgs(name, args);
     assert.strictEqual(resolved.replicas, 3);
     assert.strictEqual(resolved.flavor, "mariadb");
@@ -552,26 +536,13 @@ describe("Pulumi.dev.yaml", function () {
   });
 
   it("admits the example app's pods (app.kubernetes.io/name=shop) through the NetworkPolicy, with TLS required", function () {
-    const config = readStackConfig(ROOT, "dev");
-    const { name, args } = argsFromConfig((key) => config[key]);
+    const { name, args } = stackArgs("dev");
     const resolved = resolveArgs(name, args);
     assert.deepStrictEqual(resolved.clientPodSelector, { "app.kubernetes.io/name": "shop" });
     assert.strictEqual(resolved.networkPolicy, true);
     assert.strictEqual(resolved.requireTls, true);
   });
 });
-
-/** Setting names in the first column of the README's settings table (rows "| `key` | ..."). */
-function readmeSettings(): string[] {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = /^## Settings$([\s\S]*?)(?=^#{1,3} )/m.exec(readme);
-  assert.ok(section, 'README.md has no "## Settings" section');
-  const keys: string[] = [];
-  for (const row of section[1].matchAll(/^\| ((?:`[A-Za-z]+`(?:, )?)+) \|/gm)) {
-    for (const key of row[1].matchAll(/`([A-Za-z]+)`/g)) keys.push(key[1]);
-  }
-  return keys;
-}
 
 describe("README.md on existingSecret", function () {
   it("names every key an existingSecret must hold, exporter-password (metrics, on by default) included", function () {
@@ -580,19 +551,5 @@ describe("README.md on existingSecret", function () {
     assert.ok(paragraph, "README.md does not say what an existingSecret must hold");
     const named = [...paragraph[0].matchAll(/`([a-z]+-password)`/g)].map((m) => m[1]).sort();
     assert.deepStrictEqual(named, Object.values(SECRET_KEYS).sort());
-  });
-});
-
-describe("README.md settings table", function () {
-  it("lists every STACK_SETTINGS key", function () {
-    const listed = readmeSettings();
-    assert.ok(listed.length > 0, "no rows found in the settings table");
-    const missing = STACK_SETTINGS.map((s) => s.key).filter((key) => !listed.includes(key));
-    assert.deepStrictEqual(missing, [], `README.md's settings table lacks ${missing.join(", ")}`);
-  });
-
-  it("lists no setting the stack does not read", function () {
-    const unknown = readmeSettings().filter((key) => !STACK_SETTINGS.some((s) => s.key === key));
-    assert.deepStrictEqual(unknown, []);
   });
 });

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { awaitTimeouts } from "../../../components/mysql-cluster/timeouts";
-import { deployFresh, installMocks, MockRecorder, RecordedResource } from "../pulumi-mocks";
+import { deployFresh, installMocks, MockRecorder, RecordedResource } from "../../support/pulumi-mocks";
 import {
   liveAfterDestroy,
   LiveObject,
@@ -23,10 +23,9 @@ import {
   stateAfter,
   stepsOf,
 } from "../../support/provider-model";
+import { AnyObject } from "../../support/objects";
 
 type Cluster = import("../../../components/mysql-cluster").MySqlCluster;
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 const README = path.join(__dirname, "../../../README.md");
 
 /** The first setting named in each row of the README's "Changing a running stack" table. */

@@ -5,13 +5,9 @@
 // defect 2: the dev stack named a namespace nothing created).
 
 import * as assert from "assert";
-import * as path from "path";
-import { argsFromConfig } from "../../../components/mysql-cluster/stack-config";
-import { readStackConfig } from "../../../tools/stack-file";
-import { deployFresh, installMocks } from "../pulumi-mocks";
+import { deployFresh, installMocks } from "../../support/pulumi-mocks";
 import { BUILTIN_NAMESPACES, plan } from "../../support/provider-model";
-
-const ROOT = path.join(__dirname, "../../..");
+import { stackArgs } from "../../support/stack";
 
 describe("the quick start (dev stack) on an empty cluster, through the provider/engine model", function () {
   it("creates every object, with no failure and no mounted object missing", async function () {
@@ -19,8 +15,7 @@ describe("the quick start (dev stack) on an empty cluster, through the provider/
     const { MySqlCluster } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require("../../../components/mysql-cluster") as typeof import("../../../components/mysql-cluster");
-    const config = readStackConfig(ROOT, "dev");
-    const { name, args } = argsFromConfig((key) => config[key]);
+    const { name, args } = stackArgs("dev");
     await deployFresh(
       mocks,
       () => new MySqlCluster(name, args),

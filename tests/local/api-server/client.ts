@@ -6,9 +6,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as tls from "tls";
 import { LocalApiServer } from "../../../local/api-server";
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type AnyObject = Record<string, any>;
+import { AnyObject } from "../../support/objects";
 
 export interface Reply {
   status: number;

@@ -10,9 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { generateCa, InMemoryPodStore, LocalApiServer, startApiServer } from "../../../local/api-server";
+import { SCRIPTS_DIR } from "../../support/paths";
 import { agentRbac, seedLease } from "./client";
 
-const CLIENT = path.join(__dirname, "../../../components/mysql-cluster/scripts/k8s-api.sh");
+const CLIENT = path.join(SCRIPTS_DIR, "k8s-api.sh");
 
 interface Run {
   code: number | null;

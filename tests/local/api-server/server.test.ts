@@ -4,7 +4,8 @@
 // patches through its PodStore, events, and injected faults.
 import * as assert from "assert";
 import { InMemoryPodStore, LocalApiServer, startApiServer } from "../../../local/api-server";
-import { agentRbac, AnyObject, LEASE_PATH, rawExchange, request, seedLease } from "./client";
+import { AnyObject } from "../../support/objects";
+import { agentRbac, LEASE_PATH, rawExchange, request, seedLease } from "./client";
 
 const MICRO = "2026-01-02T03:04:05.123456Z";
 

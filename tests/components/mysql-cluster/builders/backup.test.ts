@@ -18,8 +18,7 @@ import {
 import { buildBackupClaim, buildBackupCronJob } from "../../../../components/mysql-cluster/builders/backup";
 import { clusterNames, SECRET_KEYS } from "../../../../components/mysql-cluster/names";
 import { objectsByKey, renderCluster, renderObjects } from "../../../../components/mysql-cluster/render";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../../support/objects";
 
 const SCHEDULE = "0 3 * * *";
 const MYSQL_PORT = 3306;

@@ -12,11 +12,11 @@ import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-clus
 import { MOUNTS } from "../../../../components/mysql-cluster/builders/pod-parts";
 import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
-import { libValues } from "../scripts/sandbox";
+import { AnyObject } from "../../../support/objects";
+import { SCRIPTS_DIR } from "../../../support/paths";
+import { libValues } from "../../../support/sandbox";
 
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const LIB = fs.readFileSync(path.join(__dirname, "../../../../components/mysql-cluster/scripts/lib.sh"), "utf8");
+const LIB = fs.readFileSync(path.join(SCRIPTS_DIR, "lib.sh"), "utf8");
 
 function pod(args: MySqlClusterArgs = {}): AnyObject {
   const resolved = resolveArgs("db", args);
@@ -43,6 +43,7 @@ describe("what each container of a database pod can read", function () {
 
   it("keeps the exporter's login on a memory-backed volume of init-data, the sidecar (its writers) and the exporter only", function () {
     assert.strictEqual(libPath("EXPORTER_DIR"), MOUNTS["exporter-login"]);
+    assert.strictEqual(path.posix.dirname(libPath("EXPORTER_CNF")), libPath("EXPORTER_DIR"));
     const spec = pod({ metrics: true });
     assert.deepStrictEqual(
       spec.volumes.find((v: AnyObject) => v.name === "exporter-login"),
@@ -83,10 +84,15 @@ describe("what each container of a database pod can read", function () {
   it("runs the exporter on the pod's loopback; the metrics port is the sidecar's", function () {
     const spec = pod({ metrics: true });
     const exporter = spec.containers.find((c: AnyObject) => c.name === "exporter");
-    assert.ok(exporter.command.includes("--web.listen-address=127.0.0.1:9105"), exporter.command.join(" "));
+    // lib.sh's reload_exporter and serve-metrics.sh reach the exporter at EXPORTER_LOCAL_PORT; the sidecar serves METRICS_PORT.
+    assert.ok(
+      exporter.command.includes(`--web.listen-address=127.0.0.1:${libPath("EXPORTER_LOCAL_PORT")}`),
+      exporter.command.join(" "),
+    );
     assert.strictEqual(exporter.ports, undefined);
-    assert.strictEqual(libPath("EXPORTER_LOCAL_PORT"), "9105");
     const sidecar = spec.containers.find((c: AnyObject) => c.name === "sidecar");
-    assert.ok(sidecar.ports.some((p: AnyObject) => p.name === "metrics" && p.containerPort === 9104));
+    assert.ok(
+      sidecar.ports.some((p: AnyObject) => p.name === "metrics" && p.containerPort === Number(libPath("METRICS_PORT"))),
+    );
   });
 });

@@ -9,8 +9,7 @@ import {
   POD_NAME_LABEL,
 } from "../../../../components/mysql-cluster/builders/services";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../../support/objects";
 
 function writeService(name: string, args: MySqlClusterArgs = {}) {
   const resolved = resolveArgs(name, args);

@@ -4,11 +4,10 @@
 
 import * as assert from "assert";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
-import { MOUNTS } from "../../../../components/mysql-cluster/builders/pod-parts";
 import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
-
-type AnyObject = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { AnyObject } from "../../../support/objects";
+import { libValues } from "../../../support/sandbox";
 
 function statefulSet(name: string, args: MySqlClusterArgs = {}): AnyObject {
   const resolved = resolveArgs(name, args);
@@ -40,14 +39,14 @@ describe("buildStatefulSet and the topology", function () {
     );
   });
 
-  it("mounts it read-only at /etc/mysql-topology", function () {
-    assert.strictEqual(MOUNTS.topology, "/etc/mysql-topology");
+  it("mounts it read-only where the scripts read it (lib.sh TOPOLOGY_DIR)", function () {
+    const { TOPOLOGY_DIR } = libValues(["TOPOLOGY_DIR"]);
     const mounts = containers(statefulSet("db")).flatMap((c) =>
       (c.volumeMounts ?? []).filter((m: AnyObject) => m.name === "topology"),
     );
     assert.strictEqual(mounts.length, 4);
     for (const mount of mounts)
-      assert.deepStrictEqual(mount, { name: "topology", mountPath: "/etc/mysql-topology", readOnly: true });
+      assert.deepStrictEqual(mount, { name: "topology", mountPath: TOPOLOGY_DIR, readOnly: true });
   });
 
   it("renders the same StatefulSet whatever primaryOrdinal is, so a switchover rolls no pod", function () {

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
 import { configMapData } from "../../../../components/mysql-cluster/config-files";
-import { writeScripts } from "./sandbox";
+import { writeScripts } from "../../../support/sandbox";
 
 describe("init-config.sh", function () {
   let work: string;

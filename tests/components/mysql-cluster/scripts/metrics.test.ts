@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
-import { makeSandbox, runBash, Sandbox, spawnBash } from "./sandbox";
+import { makeSandbox, runBash, Sandbox, spawnBash } from "../../../support/sandbox";
 
 /** A stand-in exporter: records each request, answers like mysqld_exporter 0.16 (or with 404 when `reload` is false). */
 async function fakeExporter(reload = true): Promise<{ port: number; requests: string[]; close(): void }> {

@@ -8,7 +8,7 @@ import * as assert from "assert";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { makeSandbox, runBash, Sandbox } from "./sandbox";
+import { makeSandbox, runBash, Sandbox } from "../../../support/sandbox";
 
 const ATTACK = "x'; CREATE USER evil@'%' IDENTIFIED BY 'pw'; GRANT ALL ON *.* TO evil@'%' WITH GRANT OPTION; -- ";
 const HONEST = "it'sNew";

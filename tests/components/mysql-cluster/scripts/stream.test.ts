@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
 import { sharedCaCertificates } from "../../../e2e/tls";
-import { makeSandbox, runBash, Sandbox, spawnBash } from "./sandbox";
+import { makeSandbox, runBash, Sandbox, spawnBash } from "../../../support/sandbox";
 import { Socket, connect } from "net";
 import { execFileSync } from "child_process";
 

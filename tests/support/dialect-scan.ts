@@ -9,8 +9,8 @@
 // found without editing this file. dialect.test.ts checks them against
 // components/mysql-cluster/dialect.ts.
 
-import { DialectKind } from "../../../components/mysql-cluster/dialect";
-import { Flavor, FLAVORS } from "../../../components/mysql-cluster/flavors";
+import { DialectKind } from "../../components/mysql-cluster/dialect";
+import { Flavor, FLAVORS } from "../../components/mysql-cluster/flavors";
 
 export interface UsedName {
   kind: DialectKind;

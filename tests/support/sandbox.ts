@@ -8,9 +8,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CONTRACT_FILE, renderShellContract } from "../../../../components/mysql-cluster/contract";
-
-export const SCRIPTS_DIR = path.join(__dirname, "../../../../components/mysql-cluster/scripts");
+import { CONTRACT_FILE, renderShellContract } from "../../components/mysql-cluster/contract";
+import { SCRIPTS_DIR } from "./paths";
 
 export interface Sandbox {
   dir: string;

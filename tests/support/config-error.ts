@@ -2,7 +2,7 @@
 // for a set of arguments, failing the test when it accepts them.
 
 import * as assert from "assert";
-import { MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../../components/mysql-cluster/args";
+import { MySqlClusterArgs, MySqlClusterConfigError, resolveArgs } from "../../components/mysql-cluster/args";
 
 export function errorFor(name: string, args: MySqlClusterArgs): MySqlClusterConfigError {
   try {
