@@ -6,8 +6,8 @@ import { randomBytes } from "crypto";
 import * as mysql from "mysql2/promise";
 import { MySqlClusterArgs, renderObjects, resolveArgs } from "../../components/mysql-cluster";
 import { TlsMaterial } from "../../components/mysql-cluster/builders/tls-secret";
-import { LocalCluster, LocalClusterOptions } from "./runner/cluster";
-import { testCertificates } from "./tls";
+import { LocalCluster, LocalClusterOptions } from "../../local/cluster";
+import { testCertificates } from "../../local/tls";
 
 export const APP = { database: "shop", user: "shop" };
 

@@ -16,7 +16,7 @@ import * as path from "path";
 import * as tls from "tls";
 import { resolveArgs } from "../../components/mysql-cluster";
 import { APP, E2E_ARGS, TestCluster } from "./helpers";
-import { sharedCaCertificates, testCertificates } from "./tls";
+import { sharedCaCertificates, testCertificates } from "../../local/tls";
 
 /** The first line a member sends on the backup port (lib.sh stream_token). */
 function streamToken(backupPassword: string): string {

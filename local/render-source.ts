@@ -2,11 +2,11 @@
 // (no Pulumi engine), with fresh random passwords. Kept tiny on purpose: this
 // is the one place the CLI depends on the component's API.
 import { randomBytes } from "crypto";
-import { resolveArgs } from "../../../components/mysql-cluster/args";
-import { Flavor } from "../../../components/mysql-cluster/flavors";
-import { renderObjects } from "../../../components/mysql-cluster/render";
-import { TlsMaterial } from "../../../components/mysql-cluster/builders/tls-secret";
-import { testCertificates } from "../tls";
+import { resolveArgs } from "../components/mysql-cluster/args";
+import { Flavor } from "../components/mysql-cluster/flavors";
+import { renderObjects } from "../components/mysql-cluster/render";
+import { TlsMaterial } from "../components/mysql-cluster/builders/tls-secret";
+import { testCertificates } from "./tls";
 
 export interface RenderedForLocal {
   /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
