@@ -59,6 +59,9 @@ export interface LocalClusterOptions {
  */
 export const KUBELET_SYNC_FREQUENCY_MS = 60_000;
 
+/** The clients' network slot: below the Job slots (job-runner.ts), far above any StatefulSet ordinal. */
+const CLIENT_SLOT = 199;
+
 export interface PodStatus {
   name: string;
   ordinal: number;
@@ -288,6 +291,20 @@ export class LocalCluster {
 
   defaultContainer(ord: number): string {
     return this.controller.pod(ord).defaultContainer();
+  }
+
+  /**
+   * A network namespace for clients on the pod network, with the cluster's DNS
+   * names, as an application pod would have (no containers run in it: `ip
+   * netns exec <name> <client>`). Created once; its name is returned.
+   */
+  async clientNamespace(): Promise<string> {
+    if (!this.sandboxes.has(CLIENT_SLOT)) {
+      await this.network.addPod(CLIENT_SLOT);
+      this.sandboxes.add(CLIENT_SLOT);
+      this.dns.writeAll();
+    }
+    return this.network.nsName(CLIENT_SLOT);
   }
 
   /** Proxied Services and where they listen. */
