@@ -6,9 +6,9 @@
 // during the switchover, and how long the rotation takes to reach each pod.
 
 import * as assert from "assert";
-import { randomBytes } from "crypto";
+
 import { KUBELET_SYNC_FREQUENCY_MS } from "../../local/cluster";
-import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
+import { E2E_ARGS, generatePassword, startAcknowledgedWriter, TestCluster } from "./helpers";
 
 /** When each pod's volume `volume` was first updated by its kubelet sync after `since`, in s, polled from the events. */
 function watchVolumeUpdates(cluster: TestCluster, volume: string, pods: number[], since: number) {
@@ -91,8 +91,7 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
 
   it("rotates every password without a restart; each pod follows when its kubelet delivers the Secret", async () => {
     const old = { ...cluster.passwords };
-    for (const key of Object.keys(cluster.passwords))
-      cluster.passwords[key] = randomBytes(18).toString("base64url").replace(/-/g, "x");
+    for (const key of Object.keys(cluster.passwords)) cluster.passwords[key] = generatePassword();
     const restarts = cluster.runner.status().map((p) => p.restarts);
     const applied = Date.now();
     const secrets = watchVolumeUpdates(cluster, "secrets", [0, 1, 2], applied);
