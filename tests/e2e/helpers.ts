@@ -189,14 +189,17 @@ export class TestCluster {
     return lines.join(" ");
   }
 
-  /** Replication state of a replica as the monitor user sees it. */
-  async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string; source: string }> {
+  /** Replication state of a replica as the monitor user sees it ("none" and -1 on a pod that is no replica). */
+  async replicaStatus(
+    ordinal: number,
+  ): Promise<{ io: string; sql: string; error: string; source: string; sqlErrno: number }> {
     const [row] = await this.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
     return {
       io: row?.Slave_IO_Running ?? "none",
       sql: row?.Slave_SQL_Running ?? "none",
       error: row?.Last_IO_Error ?? "",
       source: row?.Master_Host ?? "none",
+      sqlErrno: Number(row?.Last_SQL_Errno ?? -1),
     };
   }
 
