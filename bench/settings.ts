@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderObjects, resolveArgs } from "../components/mysql-cluster";
 import { E2E_ARGS } from "../tests/e2e/helpers";
-import { testCertificates } from "../tests/e2e/tls";
+import { testCertificates } from "../local/tls";
 
 export interface ComponentSettings {
   readinessProbe?: { periodSeconds?: number; failureThreshold?: number };

@@ -2,16 +2,15 @@
 // event says what is wrong and which Secret key to fix.
 
 import * as assert from "assert";
+import { SecretObject } from "../../components/mysql-cluster/builders/types";
 import { E2E_ARGS, TestCluster } from "./helpers";
-
-type SecretObject = { kind: string; stringData: Record<string, string> };
 
 describe("a Secret with missing or wrong passwords", function () {
   this.timeout(300_000);
 
   it("fails a pod whose Secret lacks a key with a log line naming the Secret and the key", async () => {
     const cluster = new TestCluster("nokey", { ...E2E_ARGS, replicas: 1 }, {}, (objects) => {
-      delete (objects.find((o) => (o as SecretObject).kind === "Secret") as SecretObject).stringData[
+      delete (objects.find((o) => (o as SecretObject<string>).kind === "Secret") as SecretObject<string>).stringData[
         "monitor-password"
       ];
     });

@@ -27,12 +27,8 @@ describe("the MariaDB dialect on real servers", function () {
 
   /** Replication state of `ordinal` as the monitor user sees it, with the applier's error number. */
   async function applier(ordinal: number): Promise<{ io: string; sql: string; sqlErrno: number }> {
-    const [row] = await cluster.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
-    return {
-      io: row?.Slave_IO_Running ?? "none",
-      sql: row?.Slave_SQL_Running ?? "none",
-      sqlErrno: Number(row?.Last_SQL_Errno ?? -1),
-    };
+    const { io, sql, sqlErrno } = await cluster.replicaStatus(ordinal);
+    return { io, sql, sqlErrno };
   }
 
   async function holdsAll(ordinal: number, ids: number[]): Promise<void> {

@@ -3,11 +3,16 @@
 // and gives SQL access from the host as a client application would have it.
 
 import { randomBytes } from "crypto";
+import * as http from "http";
 import * as mysql from "mysql2/promise";
 import { MySqlClusterArgs, renderObjects, resolveArgs } from "../../components/mysql-cluster";
 import { TlsMaterial } from "../../components/mysql-cluster/builders/tls-secret";
-import { LocalCluster, LocalClusterOptions } from "./runner/cluster";
-import { testCertificates } from "./tls";
+import { PORTS, SECRET_KEYS } from "../../components/mysql-cluster/names";
+import { LocalCluster, LocalClusterOptions } from "../../local/cluster";
+import { generatePassword } from "../../local/render-source";
+import { testCertificates } from "../../local/tls";
+
+export { generatePassword };
 
 export const APP = { database: "shop", user: "shop" };
 
@@ -43,15 +48,9 @@ export class TestCluster {
     private readonly mutate: (objects: object[]) => void = () => undefined,
     runner: Pick<LocalClusterOptions, "volumeSyncPeriodMs"> = {},
   ) {
-    for (const key of [
-      "root-password",
-      "replication-password",
-      "backup-password",
-      "monitor-password",
-      "app-password",
-    ]) {
-      this.passwords[key] = passwords[key] ?? randomBytes(18).toString("base64url").replace(/-/g, "x");
-    }
+    // Every key of the component's credentials Secret (names.ts), whichever the settings need now or
+    // after a reconfigure: a key left out would reach the Secret as the string "undefined".
+    for (const key of Object.values(SECRET_KEYS)) this.passwords[key] = passwords[key] ?? generatePassword();
     this.tls = testCertificates(resolveArgs(name, args));
     this.replicas = args.replicas ?? 3;
     this.primary = args.primaryOrdinal ?? 0;
@@ -67,7 +66,11 @@ export class TestCluster {
   render(replicas: number): object[] {
     const objects = renderObjects(
       resolveArgs(this.name, { ...this.args, replicas, primaryOrdinal: this.primary }),
-      (key) => this.passwords[key],
+      (key) => {
+        const value = this.passwords[key];
+        if (value === undefined) throw new Error(`TestCluster ${this.name} has no password for Secret key ${key}`);
+        return value;
+      },
       this.tls,
     );
     this.mutate(objects);
@@ -186,14 +189,17 @@ export class TestCluster {
     return lines.join(" ");
   }
 
-  /** Replication state of a replica as the monitor user sees it. */
-  async replicaStatus(ordinal: number): Promise<{ io: string; sql: string; error: string; source: string }> {
+  /** Replication state of a replica as the monitor user sees it ("none" and -1 on a pod that is no replica). */
+  async replicaStatus(
+    ordinal: number,
+  ): Promise<{ io: string; sql: string; error: string; source: string; sqlErrno: number }> {
     const [row] = await this.query<Record<string, string>[]>(ordinal, "SHOW REPLICA STATUS", "monitor");
     return {
       io: row?.Slave_IO_Running ?? "none",
       sql: row?.Slave_SQL_Running ?? "none",
       error: row?.Last_IO_Error ?? "",
       source: row?.Master_Host ?? "none",
+      sqlErrno: Number(row?.Last_SQL_Errno ?? -1),
     };
   }
 
@@ -225,6 +231,19 @@ export class TestCluster {
     for (const connection of this.connections) connection.destroy();
     await this.runner.down();
   }
+}
+
+/** An HTTP GET to a pod's metrics port (the exporter): status and body. */
+export function metricsGet(host: string, pathAndQuery = "/metrics"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host, port: PORTS.metrics, path: pathAndQuery, timeout: 15_000 }, (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("error", reject);
+    request.on("timeout", () => request.destroy(new Error("metrics request timed out")));
+  });
 }
 
 /**

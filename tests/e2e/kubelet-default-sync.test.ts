@@ -1,14 +1,14 @@
 // A planned switchover and a password rotation with the kubelet's real default
 // ConfigMap/Secret refresh (syncFrequency 1m with 50 % jitter per pod, so each
 // pod sees the change 0-90 s after `pulumi up`, each at its own moment; see
-// KUBELET_SYNC_FREQUENCY_MS in runner/cluster.ts). Measures what a client sees:
+// KUBELET_SYNC_FREQUENCY_MS in local/cluster.ts). Measures what a client sees:
 // the longest pause between acknowledged writes through the write Service
 // during the switchover, and how long the rotation takes to reach each pod.
 
 import * as assert from "assert";
-import { randomBytes } from "crypto";
-import { KUBELET_SYNC_FREQUENCY_MS } from "./runner/cluster";
-import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
+
+import { KUBELET_SYNC_FREQUENCY_MS } from "../../local/cluster";
+import { E2E_ARGS, generatePassword, startAcknowledgedWriter, TestCluster } from "./helpers";
 
 /** When each pod's volume `volume` was first updated by its kubelet sync after `since`, in s, polled from the events. */
 function watchVolumeUpdates(cluster: TestCluster, volume: string, pods: number[], since: number) {
@@ -91,8 +91,7 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
 
   it("rotates every password without a restart; each pod follows when its kubelet delivers the Secret", async () => {
     const old = { ...cluster.passwords };
-    for (const key of Object.keys(cluster.passwords))
-      cluster.passwords[key] = randomBytes(18).toString("base64url").replace(/-/g, "x");
+    for (const key of Object.keys(cluster.passwords)) cluster.passwords[key] = generatePassword();
     const restarts = cluster.runner.status().map((p) => p.restarts);
     const applied = Date.now();
     const secrets = watchVolumeUpdates(cluster, "secrets", [0, 1, 2], applied);

@@ -3,20 +3,9 @@
 // back, and the exporter sidecar reports the server and the replica lag.
 
 import * as assert from "assert";
-import * as http from "http";
-import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
+import { E2E_ARGS, metricsGet, startAcknowledgedWriter, TestCluster } from "./helpers";
 
-function fetchMetrics(host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host, port: 9104, path: "/metrics", timeout: 10_000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve(body));
-    });
-    request.on("error", reject);
-    request.on("timeout", () => request.destroy(new Error("metrics request timed out")));
-  });
-}
+const fetchMetrics = async (host: string): Promise<string> => (await metricsGet(host)).body;
 
 describe("a cluster in production", function () {
   this.timeout(600_000);

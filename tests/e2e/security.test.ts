@@ -7,16 +7,15 @@
 // replication running with no password on any command line or in any binary log.
 
 import * as assert from "assert";
-import { createHash, randomBytes } from "crypto";
+import { createHash } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as mysql from "mysql2/promise";
 import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
 import { resolveArgs } from "../../components/mysql-cluster";
-import { APP, E2E_ARGS, TestCluster } from "./helpers";
-import { sharedCaCertificates, testCertificates } from "./tls";
+import { APP, E2E_ARGS, generatePassword, metricsGet, TestCluster } from "./helpers";
+import { sharedCaCertificates, testCertificates } from "../../local/tls";
 
 /** The first line a member sends on the backup port (lib.sh stream_token). */
 function streamToken(backupPassword: string): string {
@@ -41,19 +40,6 @@ function bytesFromBackupPort(
     socket.on("error", () => undefined);
     socket.on("close", () => resolve(received));
     socket.setTimeout(15_000, () => socket.destroy());
-  });
-}
-
-/** An HTTP GET to the pod's metrics port: status and body. */
-function httpGet(host: string, pathAndQuery: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host, port: 9104, path: pathAndQuery, timeout: 15_000 }, (response) => {
-      let body = "";
-      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on("error", reject);
-    request.on("timeout", () => request.destroy(new Error("timeout")));
   });
 }
 
@@ -227,7 +213,7 @@ describe("security of a running cluster", function () {
 
   it("serves only GET /metrics on the metrics port: the exporter's multi-target endpoints are out of reach", async () => {
     const host = cluster.runner.podIp(1);
-    const metrics = await httpGet(host, "/metrics");
+    const metrics = await metricsGet(host, "/metrics");
     assert.strictEqual(metrics.status, 200);
     assert.match(metrics.body, /^mysql_up 1$/m);
     for (const request of [
@@ -237,7 +223,7 @@ describe("security of a running cluster", function () {
       "/-/reload",
       "/",
     ]) {
-      const answer = await httpGet(host, request);
+      const answer = await metricsGet(host, request);
       assert.strictEqual(answer.status, 403, `${request} answered ${answer.status}`);
       assert.doesNotMatch(answer.body, /mysql_/, request);
     }
@@ -393,9 +379,8 @@ describe("security of a running cluster", function () {
 
   it("rotates every password without a restart while replication keeps running, with no password on any command line", async () => {
     const before = { ...cluster.passwords };
-    // The exporter's too (TestCluster leaves it to the renderer): its login must change for the reload to be due.
-    for (const key of [...Object.keys(cluster.passwords), "exporter-password"])
-      cluster.passwords[key] = randomBytes(18).toString("base64url").replace(/-/g, "x");
+    // Every key, the exporter's included: its login must change for the reload to be due.
+    for (const key of Object.keys(cluster.passwords)) cluster.passwords[key] = generatePassword();
     for (const value of Object.values(cluster.passwords)) everyPassword.add(value);
     const restarts = cluster.runner.status().map((p) => p.restarts);
     const argv = sampleCommandLines(() => [...everyPassword]);

@@ -10,7 +10,7 @@ import { resolveArgs } from "../../../components/mysql-cluster/args";
 import { FLAVORS } from "../../../components/mysql-cluster/flavors";
 import { confirmedCommands, IMAGE_FACTS, unconfirmedReason } from "../../../components/mysql-cluster/image-facts";
 import { renderObjects } from "../../../components/mysql-cluster/render";
-import { imageRepository } from "../../e2e/runner/k8s";
+import { imageRepository } from "../../../local/k8s";
 import { externalCommands, functionsOf, simpleCommands } from "../../support/bash-commands";
 import { AnyObject } from "../../support/objects";
 import { argvsOf, SCRIPT_ARGV } from "../../support/scripts";

@@ -10,7 +10,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { resolveArgs } from "../../../../components/mysql-cluster/args";
-import { sharedCaCertificates } from "../../../e2e/tls";
+import { sharedCaCertificates } from "../../../../local/tls";
 import { makeSandbox, runBash, Sandbox, spawnBash } from "../../../support/sandbox";
 import { Socket, connect } from "net";
 import { execFileSync } from "child_process";

@@ -1,13 +1,13 @@
-// Tests of the local StatefulSet runner itself (tests/e2e/runner), with a
+// Tests of the local StatefulSet runner itself (local/), with a
 // tiny socat StatefulSet instead of MySQL. Needs root (namespaces, bridge).
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import { KUBELET_SYNC_FREQUENCY_MS, LocalCluster, LocalClusterOptions, withCluster } from "./runner/cluster";
-import { nextVolumeSyncMs } from "./runner/pod";
-import { netnsPids, otherClustersRunning } from "./runner/network";
-import { hostMysqlUser } from "./runner/volumes";
+import { KUBELET_SYNC_FREQUENCY_MS, LocalCluster, LocalClusterOptions, withCluster } from "../../local/cluster";
+import { nextVolumeSyncMs } from "../../local/pod";
+import { netnsPids, otherClustersRunning } from "../../local/network";
+import { hostMysqlUser } from "../../local/volumes";
 import { runnerFixture } from "./runner-fixture";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

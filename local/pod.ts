@@ -2,7 +2,7 @@
 // crash-loop backoff, then the containers side by side with restartPolicy
 // Always, probes deciding liveness and readiness, and graceful deletion
 // (preStop, SIGTERM, grace period, SIGKILL). The StatefulSet logic (which pods
-// exist, in which order) is in cluster.ts.
+// exist, in which order) is in statefulset-controller.ts.
 import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -42,7 +42,7 @@ export interface PodDeps {
   /** Readiness or running state changed (endpoints, DNS, waiting callers). */
   onStatusChange: () => void;
   recordHostPaths: (paths: string[]) => void;
-  /** The kubelet's sync period for this pod's ConfigMap/Secret volumes (see kubeletVolumeSync in cluster.ts). */
+  /** The kubelet's sync period for this pod's ConfigMap/Secret volumes (see KUBELET_SYNC_FREQUENCY_MS in cluster.ts). */
   volumeSyncPeriodMs: number;
 }
 

@@ -1,12 +1,15 @@
 // `npm run local -- <cmd>`: run the rendered cluster on this machine for
-// poking at by hand. `up` starts a detached supervisor (supervisor.ts) that
-// owns the pods; every other command talks to it over its unix socket.
+// poking at by hand. `up` checks that this host can stand in for every image
+// (host-check.ts), then starts a detached supervisor (supervisor.ts) that owns
+// the pods; every other command talks to it over its unix socket.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import { LocalCluster, PodStatus } from "./cluster";
 import { sleep } from "./sh";
 import {
+  clientDir,
+  Connection,
   CONTROL_DIR,
   FAILED_MARK,
   objectSource,
@@ -18,8 +21,9 @@ import {
 } from "./supervisor";
 
 const USAGE = `usage: npm run local -- [--id ID] <command>
+  up --stack NAME [--replicas N]                           start a stack's settings (Pulumi.NAME.yaml), as pulumi up would
   up [--replicas N] [--flavor mariadb] [--objects FILE]   start the cluster (detached supervisor)
-  status                                                   pods, services, passwords
+  status                                                   pods, services, how to connect
   exec <pod> [-c container] -- <argv...>                   run a command in a container (stdin is passed if piped)
   logs <pod> [-c container]                                a container's log (all restarts)
   events                                                   what the kubelet/controller did
@@ -121,11 +125,26 @@ function followLog(file: string, onLine: (line: string) => void): { stop: () => 
   };
 }
 
-function printStatus(s: {
+interface Status {
   pods: PodStatus[];
   services: { name: string; host: string; port: number }[];
-  passwords: Record<string, string>;
-}): void {
+  connection?: Connection;
+}
+
+/** How to connect as the stack's application user; the password stays in the option file. */
+function printConnection(c: Connection | undefined): void {
+  if (!c) return;
+  console.log(
+    `\nconnect as the application user ${c.user} (from the cluster's client network namespace, to the write Service):`,
+  );
+  console.log(`  ${c.command}`);
+  console.log(
+    `the password is read from ${c.optionFile} (root only, mode 0600), never from the command line; ` +
+      `to type it instead, drop --defaults-extra-file and add -u ${c.user} -p`,
+  );
+}
+
+function printStatus(s: Status): void {
   console.log(
     "POD".padEnd(14) + "READY".padEnd(7) + "STATUS".padEnd(28) + "RESTARTS".padEnd(10) + "AGE".padEnd(7) + "IP",
   );
@@ -140,9 +159,24 @@ function printStatus(s: {
     );
   }
   for (const svc of s.services) console.log(`service ${svc.name}: ${svc.host}:${svc.port}`);
+  printConnection(s.connection);
 }
 
-async function up(p: Parsed): Promise<number> {
+/** What main() may be given instead of the real host, for tests. */
+export interface CliDeps {
+  /** Where the host check looks for stand-in binaries (default: the runner's PATH). */
+  hostPath?: string;
+}
+
+async function up(p: Parsed, deps: CliDeps): Promise<number> {
+  if (p.flags.stack !== undefined && (p.flags.flavor !== undefined || p.flags.objects !== undefined)) {
+    console.error("--stack runs the stack's own settings: it does not combine with --flavor or --objects");
+    return 2;
+  }
+  if (p.flags.replicas !== undefined && !/^\d+$/.test(p.flags.replicas)) {
+    console.error(`--replicas: expected a whole number, got "${p.flags.replicas}"`);
+    return 2;
+  }
   if (await isUp(p.id)) {
     console.error(`cluster "${p.id}" is already up (npm run local -- status | down)`);
     return 1;
@@ -150,14 +184,14 @@ async function up(p: Parsed): Promise<number> {
   // Before starting anything: name the Debian packages a missing stand-in binary needs.
   let objects;
   try {
-    objects = objectSource({ objectsFile: p.flags.objects, flavor: p.flags.flavor ?? "mariadb" }).render(
-      Number(p.flags.replicas ?? 3),
+    objects = objectSource({ objectsFile: p.flags.objects, flavor: p.flags.flavor, stack: p.flags.stack }).render(
+      p.flags.replicas === undefined ? undefined : Number(p.flags.replicas),
     ).objects;
   } catch (e) {
     console.error(`cannot render objects: ${(e as Error).message}`);
     return 1;
   }
-  const problem = LocalCluster.hostProblem(objects);
+  const problem = LocalCluster.hostProblem(objects, deps.hostPath);
   if (problem) {
     console.error(problem);
     return 1;
@@ -165,16 +199,9 @@ async function up(p: Parsed): Promise<number> {
   fs.mkdirSync(CONTROL_DIR, { recursive: true });
   const logFile = supervisorLog(p.id);
   fs.writeFileSync(logFile, "");
-  const args = [
-    "__supervise",
-    "--id",
-    p.id,
-    "--replicas",
-    p.flags.replicas ?? "3",
-    "--flavor",
-    p.flags.flavor ?? "mariadb",
-  ];
-  if (p.flags.objects) args.push("--objects", p.flags.objects);
+  const args = ["__supervise", "--id", p.id];
+  for (const flag of ["replicas", "flavor", "objects", "stack"])
+    if (p.flags[flag] !== undefined) args.push(`--${flag}`, p.flags[flag]);
   const fd = fs.openSync(logFile, "a");
   // Same node flags (tsx's loader) so the supervisor can load TypeScript too.
   const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
@@ -197,15 +224,16 @@ async function up(p: Parsed): Promise<number> {
   await sleep(300);
   follower.stop();
   if (result === "ready") {
-    const status = (await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0];
-    printStatus(status);
+    const status = (await request(p.id, { cmd: "status" })) as Status;
+    printStatus({ ...status, connection: undefined });
     console.log(`\nsupervisor log: ${logFile}`);
     // No password is printed: root logs in over the pod's socket with the file the sidecar keeps.
     if (status.pods[0]) {
       console.log(
-        `try: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`,
+        `as root: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`,
       );
     }
+    printConnection(status.connection);
     return 0;
   }
   if (!result) console.error(`supervisor exited early; see ${logFile}`);
@@ -221,22 +249,24 @@ async function withProgress<T>(id: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; the exit code, or -1 when the process must keep running (the supervisor). */
+export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const p = parse(argv);
   if (p.cmd === "__supervise") {
     await runSupervisor({
       id: p.id,
-      replicas: Number(p.flags.replicas ?? 3),
+      replicas: p.flags.replicas === undefined ? undefined : Number(p.flags.replicas),
       flavor: p.flags.flavor,
       objectsFile: p.flags.objects,
+      stack: p.flags.stack,
     });
     return -1; // keep running: the server owns the process now
   }
   switch (p.cmd) {
     case "up":
-      return up(p);
+      return up(p, deps);
     case "status":
-      printStatus((await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0]);
+      printStatus((await request(p.id, { cmd: "status" })) as Status);
       return 0;
     case "exec": {
       if (!p.positional[0] || p.rest.length === 0) throw new Error("usage: exec <pod> [-c container] -- <argv...>");
@@ -271,7 +301,7 @@ async function main(argv: string[]): Promise<number> {
         p.cmd === "scale" ? { cmd: "scale", replicas: Number(p.positional[0]) } : { cmd: p.cmd, pod: p.positional[0] };
       if (p.cmd === "scale" && !((req.replicas ?? -1) >= 0)) throw new Error("usage: scale N");
       await withProgress(p.id, () => request(p.id, req));
-      printStatus((await request(p.id, { cmd: "status" })) as Parameters<typeof printStatus>[0]);
+      printStatus((await request(p.id, { cmd: "status" })) as Status);
       return 0;
     }
     case "down":
@@ -279,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
       else await LocalCluster.cleanup(p.id, undefined, (l) => console.log(l)); // a crashed supervisor's leftovers
       fs.rmSync(socketPath(p.id), { force: true });
       fs.rmSync(supervisorLog(p.id), { force: true });
+      fs.rmSync(clientDir(p.id), { recursive: true, force: true });
       try {
         fs.rmdirSync(CONTROL_DIR);
       } catch {
@@ -291,12 +322,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (e: Error) => {
-    console.error(e.message);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
+}

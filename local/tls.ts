@@ -6,9 +6,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ResolvedArgs } from "../../components/mysql-cluster/args";
-import { TlsMaterial } from "../../components/mysql-cluster/builders/tls-secret";
-import { certificateDnsNames } from "../../components/mysql-cluster/names";
+import { ResolvedArgs } from "../components/mysql-cluster/args";
+import { TlsMaterial } from "../components/mysql-cluster/builders/tls-secret";
+import { certificateDnsNames } from "../components/mysql-cluster/names";
 
 function openssl(dir: string, args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });

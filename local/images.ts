@@ -8,7 +8,7 @@
 // /run/mysqld, /var/lib/mysql and /tmp), so pods never share host state.
 import * as fs from "fs";
 import * as path from "path";
-import { IMAGE_FACTS, confirmedCommands } from "../../../components/mysql-cluster/image-facts";
+import { IMAGE_FACTS, confirmedCommands } from "../components/mysql-cluster/image-facts";
 import { imageRepository } from "./k8s";
 import { HOST_PATH } from "./sh";
 

@@ -7,6 +7,7 @@ import * as net from "net";
 import * as path from "path";
 import { LocalCluster } from "./cluster";
 import { K8sObject } from "./k8s";
+import type { ClientAccess } from "./render-source";
 
 export const CONTROL_DIR = "/tmp/mysql-local";
 export const READY_MARK = "@@READY";
@@ -22,8 +23,11 @@ export function supervisorLog(id: string): string {
 
 export interface SupervisorOptions {
   id: string;
-  replicas: number;
+  /** Default: the stack's, or 3. */
+  replicas?: number;
   flavor?: string;
+  /** Run this stack's settings (Pulumi.<stack>.yaml). */
+  stack?: string;
   /** A JSON/YAML file of objects instead of the component's render (e.g. `npm run render` output). */
   objectsFile?: string;
 }
@@ -38,18 +42,59 @@ export interface Request {
 }
 
 interface Source {
-  render(replicas: number): {
+  render(replicas?: number): {
     objects: K8sObject[];
     secretValues: Record<string, Record<string, string>>;
     passwords?: Record<string, string>;
+    app?: ClientAccess;
   };
 }
 
-export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor">): Source {
+/** Where the application user's client files go: root's only (0700), removed by `down`. */
+export function clientDir(id: string): string {
+  return path.join(CONTROL_DIR, `${id}.client`);
+}
+
+/** How to connect as the application user, as `up` and `status` print it. */
+export interface Connection {
+  user: string;
+  /** The client option file holding the password (mode 0600). */
+  optionFile: string;
+  /** The full command; no password in it. */
+  command: string;
+}
+
+/**
+ * Writes the application user's client option file (user, password, CA,
+ * server-certificate check) and returns the command that connects with it
+ * from the cluster's client network namespace to the write Service, so the
+ * password never appears on a command line (README: Local pod runner).
+ */
+export function writeClientAccess(id: string, app: ClientAccess, netns: string): Connection {
+  const dir = clientDir(id);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  const ca = path.join(dir, "ca.crt");
+  fs.writeFileSync(ca, app.ca, { mode: 0o644 });
+  const optionFile = path.join(dir, `${app.user}.cnf`);
+  // The password is generatePassword()'s [A-Za-z0-9_] (render-source.ts): no quoting needed in an option file.
+  fs.writeFileSync(
+    optionFile,
+    `[client]\nuser=${app.user}\npassword=${app.password}\nssl-ca=${ca}\nssl-verify-server-cert\n`,
+    { mode: 0o600 },
+  );
+  fs.chmodSync(optionFile, 0o600);
+  const command =
+    `ip netns exec ${netns} mariadb --defaults-extra-file=${optionFile} -h ${app.host} -P ${app.port}` +
+    (app.database ? ` ${app.database}` : "");
+  return { user: app.user, optionFile, command };
+}
+
+export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor" | "stack">): Source {
   if (o.objectsFile) {
     const file = o.objectsFile;
     return {
-      render(replicas) {
+      render(replicas = 3) {
         // Lazy require: only this mode needs the yaml parser.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const YAML = require("yaml") as typeof import("yaml");
@@ -70,7 +115,7 @@ export function objectSource(o: Pick<SupervisorOptions, "objectsFile" | "flavor"
       // Required lazily so `--objects` works even while the component does not build.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { renderForLocal } = require("./render-source") as typeof import("./render-source");
-      return renderForLocal({ replicas, flavor: o.flavor });
+      return renderForLocal({ replicas, flavor: o.flavor, stack: o.stack });
     },
   };
 }
@@ -96,8 +141,12 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   });
   const sock = socketPath(o.id);
   fs.rmSync(sock, { force: true });
-  // However we exit (the cluster's own SIGINT/SIGTERM handler included), the socket goes too.
-  process.on("exit", () => fs.rmSync(sock, { force: true }));
+  // However we exit (the cluster's own SIGINT/SIGTERM handler included), the socket and client files go too.
+  process.on("exit", () => {
+    fs.rmSync(sock, { force: true });
+    fs.rmSync(clientDir(o.id), { recursive: true, force: true });
+  });
+  let connection: Connection | undefined;
   const exit = async (code: number): Promise<never> => {
     await cluster.down();
     server.close();
@@ -127,7 +176,7 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
           workDir: cluster.workDir,
           pods: cluster.status(),
           services: cluster.services(),
-          passwords: rendered.passwords ?? {},
+          connection,
         };
       case "exec": {
         const n = ord(req.pod);
@@ -141,6 +190,7 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
         return cluster.events();
       case "scale":
         rendered = source.render(req.replicas ?? 1);
+        // Scaling must not rotate the application's password: the option file stays valid.
         await cluster.apply(rendered.objects);
         return cluster.status();
       case "restart":
@@ -162,6 +212,7 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
   say(`supervisor pid ${process.pid} listening on ${sock}`);
   try {
     await cluster.up();
+    if (rendered.app) connection = writeClientAccess(o.id, rendered.app, await cluster.clientNamespace());
     say(READY_MARK);
   } catch (e) {
     say(`${FAILED_MARK} ${(e as Error).message}`);
