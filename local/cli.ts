@@ -127,6 +127,8 @@ function followLog(file: string, onLine: (line: string) => void): { stop: () => 
 
 interface Status {
   pods: PodStatus[];
+  /** The Lease (failover): who holds it, and how many times it changed hands. */
+  lease?: { holder: string; transitions: number };
   services: { name: string; host: string; port: number }[];
   connection?: Connection;
 }
@@ -159,6 +161,10 @@ function printStatus(s: Status): void {
     );
   }
   for (const svc of s.services) console.log(`service ${svc.name}: ${svc.host}:${svc.port}`);
+  if (s.lease)
+    console.log(
+      `primary: ${s.lease.holder || "none (the Lease is free)"} (Lease holder; changed hands ${s.lease.transitions} times)`,
+    );
   printConnection(s.connection);
 }
 

@@ -23,6 +23,8 @@ export interface ClusterContext {
   log(line: string): void;
   /** The kubelet's ConfigMap/Secret volume sync period (cluster.ts KUBELET_SYNC_FREQUENCY_MS). */
   readonly volumeSyncPeriodMs: number;
+  /** The cluster's API server (api.ts): kubelet env and bound tokens. */
+  readonly api?: { env: () => Record<string, string>; token: (serviceAccount: string) => string };
 }
 
 /** A pod with the cluster's shared settings; `o` says which pod it is. */
@@ -43,6 +45,7 @@ export function newPod(
     progress: (m) => ctx.log(m),
     recordHostPaths: (p) => recordHostPaths(p),
     volumeSyncPeriodMs: ctx.volumeSyncPeriodMs,
+    api: ctx.api && { env: ctx.api.env(), token: ctx.api.token },
     ...o,
   });
 }

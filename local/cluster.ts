@@ -9,6 +9,7 @@
 // bridge (network.ts), containers are namespaced host processes (container.ts).
 import * as fs from "fs";
 import * as path from "path";
+import { ClusterApi, LeaseView } from "./api";
 import { ClusterContext } from "./cluster-context";
 import { stageDir } from "./container";
 import { ClusterDns } from "./dns";
@@ -82,6 +83,8 @@ export class LocalCluster {
   private readonly serviceSync: ServiceSync;
   private readonly controller: StatefulSetController;
   private readonly jobs: JobRunner;
+  /** The cluster's Kubernetes API (api.ts): the Lease, RBAC, pod labels; fault injection for tests. */
+  readonly api: ClusterApi;
   private readonly eventList: string[] = [];
   private hostUser?: HostUser;
   private signalHandler?: () => void;
@@ -92,8 +95,14 @@ export class LocalCluster {
     if (!/^[a-z0-9]{1,6}$/.test(this.clusterId))
       throw new Error(`clusterId must match [a-z0-9]{1,6}, got ${this.clusterId}`);
     this.workDir = opts.workDir ?? path.join("/tmp/mysql-local", this.clusterId);
-    this.store = new ObjectStore(opts.objects, opts.secretValues);
     this.network = new PodNetwork(this.clusterId);
+    this.api = new ClusterApi(
+      this.network,
+      () => this.store,
+      () => this.controller.pods.values(),
+      () => this.dns.writeAll(),
+    );
+    this.store = this.objectStore(opts.objects);
     this.store.statefulSet(); // fail early on objects without exactly one StatefulSet
     this.dns = new ClusterDns(this.network, () => ({
       store: this.store,
@@ -114,6 +123,7 @@ export class LocalCluster {
       event: (m) => this.event(m),
       log: (l) => this.log(l),
       volumeSyncPeriodMs: opts.volumeSyncPeriodMs ?? KUBELET_SYNC_FREQUENCY_MS,
+      api: { env: () => this.api.env(), token: (sa) => this.api.token(sa) },
     };
     this.controller = new StatefulSetController(ctx, {
       timeoutMs: this.timeoutMs,
@@ -125,6 +135,15 @@ export class LocalCluster {
       this.network,
       () => podEndpoints(this.controller.pods.values()),
       (l) => this.log(l),
+    );
+  }
+
+  /** The applied objects plus those every namespace has (kube-root-ca.crt, once the API server runs). */
+  private objectStore(objects: K8sObject[]): ObjectStore {
+    const sts = objects.find((o) => o?.kind === "StatefulSet");
+    return new ObjectStore(
+      [...objects, ...this.api.systemObjects(sts?.metadata?.namespace ?? "default")],
+      this.opts.secretValues,
     );
   }
 
@@ -160,6 +179,9 @@ export class LocalCluster {
     fs.mkdirSync(stageDir(this.clusterId), { recursive: true });
     this.log(`cluster ${this.clusterId}: network ${this.network.bridge}, workDir ${this.workDir}`);
     await this.network.create();
+    await this.api.start();
+    this.store = this.objectStore(this.opts.objects);
+    this.api.sync(this.store);
     this.controller.recordClaimTemplates();
     await this.controller.syncClaims();
     await this.serviceSync.sync(this.store);
@@ -168,7 +190,8 @@ export class LocalCluster {
 
   /** Reconcile to newly rendered objects: scale, then roll changed pod templates highest ordinal first. */
   async apply(objects: K8sObject[]): Promise<void> {
-    this.store = new ObjectStore(objects, this.opts.secretValues);
+    this.store = this.objectStore(objects);
+    this.api.sync(this.store);
     if (this.controller.claimTemplatesChanged()) {
       // The API server forbids changing a StatefulSet's volumeClaimTemplates, and the component
       // ignores changes to them (ignoreChanges), so the StatefulSet keeps the ones it was created with.
@@ -214,8 +237,58 @@ export class LocalCluster {
     await this.controller.createPod(ord);
   }
 
+  /** Every process of the container stopped (SIGSTOP) until thawed: a stalled agent or sidecar. */
+  freezeContainer(ord: number, container: string, frozen: boolean): void {
+    this.controller.pod(ord).freezeContainer(container, frozen);
+    this.event(`${this.stsName}-${ord} container ${container} ${frozen ? "frozen" : "thawed"}`);
+  }
+
   async killContainer(ord: number, container: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     this.controller.pod(ord).killContainer(container, signal);
+  }
+
+  /** The cluster's Lease (failover) as the API server holds it, or undefined before it exists. */
+  lease(): LeaseView | undefined {
+    const lease = this.store.ofKind("Lease")[0];
+    return lease && this.api.lease(lease.metadata.name);
+  }
+
+  /** The ordinal of the pod holding the Lease, or undefined when nobody holds it. */
+  leaseHolder(): number | undefined {
+    const holder = this.lease()?.holder;
+    return holder ? this.ordinalOf(holder) : undefined;
+  }
+
+  /**
+   * Cut the pod off from its peers only: a blackhole route in its network namespace for
+   * each other pod's address, so neither direction gets through; the API server (on the
+   * gateway) and the Services' proxies still reach it.
+   */
+  async cutPeers(ord: number, peers: number[]): Promise<void> {
+    this.controller.pod(ord);
+    for (const p of peers) await this.network.blackhole(ord, this.network.podIp(p), true);
+    this.event(`${this.stsName}-${ord} cut off from pods ${peers.join(", ")}`);
+  }
+
+  async healPeers(ord: number, peers: number[]): Promise<void> {
+    for (const p of peers) await this.network.blackhole(ord, this.network.podIp(p), false);
+    this.event(`${this.stsName}-${ord} reaches pods ${peers.join(", ")} again`);
+  }
+
+  /**
+   * A lost node: every process of the pod is killed and nothing restarts it; the pod object
+   * stays (not Ready) and the StatefulSet controller makes no replacement, as for a pod on an
+   * unreachable node, until restoreNode() (the node is back: the kubelet starts it again).
+   */
+  async loseNode(ord: number): Promise<void> {
+    this.controller.pod(ord);
+    this.log(`${this.stsName}-${ord}: node lost`);
+    await this.controller.loseNode(ord);
+  }
+
+  async restoreNode(ord: number): Promise<void> {
+    this.log(`${this.stsName}-${ord}: node back`);
+    await this.controller.restoreNode(ord);
   }
 
   async cutNetwork(ord: number): Promise<void> {
@@ -342,6 +415,7 @@ export class LocalCluster {
       }
     };
     await this.serviceSync.stopAll((e) => this.log(`down: stop proxy: ${e.message}`));
+    await step("API server", () => this.api.close());
     const pods = this.controller.pods;
     await step("kill pods", () => Promise.all([...pods.values()].map((p) => p.delete(true))));
     pods.clear();

@@ -214,6 +214,28 @@ export class ContainerProcess {
     else if (sig === "SIGKILL") killGroup(this.proc.pid, sig);
   }
 
+  /**
+   * `sig` to every process of the container (its PID namespace), not only PID 1: SIGSTOP
+   * then freezes it all, as the cgroup freezer of a paused container (or a stalled node) would.
+   */
+  signalAll(sig: NodeJS.Signals): void {
+    if (!this.pid1) return this.signal(sig);
+    let ns: string;
+    try {
+      ns = fs.readlinkSync(`/proc/${this.pid1}/ns/pid`);
+    } catch {
+      return; // gone
+    }
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) killPid(Number(entry), sig);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+  }
+
   /** PID 1 dying takes the whole PID namespace with it; the group kill covers the unshare wrapper. */
   kill(): void {
     if (this.pid1) killPid(this.pid1, "SIGKILL");

@@ -69,7 +69,16 @@ export function selectsStatefulSetPods(
 ): boolean {
   const podName = selector?.[POD_NAME_LABEL];
   if (podName !== undefined && !new RegExp(`^${stsName}-[0-9]+$`).test(podName)) return false;
-  return selectorMatches(selector, podName === undefined ? labels : { ...labels, [POD_NAME_LABEL]: podName });
+  // A key the template does not set may be written on a pod later (through the API: the
+  // failover agents' role label), so it does not rule the Service out.
+  const runtime = Object.fromEntries(
+    Object.entries(selector ?? {}).filter(([k]) => k !== POD_NAME_LABEL && labels[k] === undefined),
+  );
+  return selectorMatches(selector, {
+    ...labels,
+    ...runtime,
+    ...(podName === undefined ? {} : { [POD_NAME_LABEL]: podName }),
+  });
 }
 
 export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {

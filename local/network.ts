@@ -92,6 +92,22 @@ export class PodNetwork {
     await tryRun("ip", ["link", "del", this.vethName(ordinal)]);
   }
 
+  /** A blackhole route for `ip` in the pod's namespace: nothing from the pod reaches it, so no connection either way. */
+  async blackhole(ordinal: number, ip: string, on: boolean): Promise<void> {
+    const args = [
+      "netns",
+      "exec",
+      this.nsName(ordinal),
+      "ip",
+      "route",
+      on ? "replace" : "del",
+      "blackhole",
+      `${ip}/32`,
+    ];
+    if (on) await run("ip", args);
+    else await tryRun("ip", args);
+  }
+
   /** Bridge port down: the pod keeps running but nothing gets in or out (a partition). */
   async setLink(ordinal: number, up: boolean): Promise<void> {
     await run("ip", ["link", "set", this.vethName(ordinal), up ? "up" : "down"]);

@@ -44,6 +44,8 @@ export interface PodDeps {
   recordHostPaths: (paths: string[]) => void;
   /** The kubelet's sync period for this pod's ConfigMap/Secret volumes (see KUBELET_SYNC_FREQUENCY_MS in cluster.ts). */
   volumeSyncPeriodMs: number;
+  /** The cluster's API server (api.ts): the env every container gets and the bound token of a service account. */
+  api?: { env: Record<string, string>; token: (serviceAccount: string) => string };
 }
 
 /**
@@ -100,7 +102,7 @@ export class Pod {
   private volumesReady = false;
   private lifecycle?: Promise<void>;
   private volumeSyncTimer?: NodeJS.Timeout;
-  private readonly uid = randomUUID();
+  readonly uid = randomUUID();
   private readonly images = new Map<string, ImageLayout>();
 
   constructor(private readonly deps: PodDeps) {
@@ -122,9 +124,22 @@ export class Pod {
     return this.deps.network.podIp(this.ordinal);
   }
 
-  /** The template's labels plus the one the StatefulSet controller adds to each pod. */
+  /**
+   * Labels and annotations written to this pod through the API (the failover agents' role
+   * label): they live as long as the pod object, so a recreated pod starts without them.
+   */
+  readonly written: { labels: Record<string, string>; annotations: Record<string, string> } = {
+    labels: {},
+    annotations: {},
+  };
+
+  /** The template's labels, the one the StatefulSet controller adds, and those written through the API. */
   get labels(): Record<string, string> {
-    return { ...(this.template.metadata?.labels ?? {}), [POD_NAME_LABEL]: this.name };
+    return { ...(this.template.metadata?.labels ?? {}), [POD_NAME_LABEL]: this.name, ...this.written.labels };
+  }
+
+  get annotations(): Record<string, string> {
+    return { ...(this.template.metadata?.annotations ?? {}), ...this.written.annotations };
   }
 
   private logDir(): string {
@@ -146,6 +161,11 @@ export class Pod {
       store: this.deps.store(),
       owner: anyNonRoot ? this.deps.mysqlUser : undefined,
       fsGroup: spec.securityContext?.fsGroup ? this.deps.mysqlUser : undefined,
+      namespace: this.deps.namespace,
+      serviceAccountToken: () => {
+        if (!this.deps.api) throw new Error("no API server in this cluster: no service-account token to project");
+        return this.deps.api.token(spec.serviceAccountName ?? "default");
+      },
     };
   }
 
@@ -159,7 +179,7 @@ export class Pod {
       namespace: this.deps.namespace,
       podIp: this.ip,
       labels: this.labels,
-      annotations: this.template.metadata?.annotations ?? {},
+      annotations: this.annotations,
       serviceAccountName: this.podSpec.serviceAccountName ?? "default",
       uid: this.uid,
     };
@@ -311,6 +331,8 @@ export class Pod {
     let argv: string[];
     try {
       c.env = {
+        // The kubelet gives every container the API server's address (KUBERNETES_SERVICE_HOST/PORT).
+        ...(this.deps.api?.env ?? {}),
         ...containerEnv(c.spec, this.podSpec, this.facts(), this.deps.store()),
         PATH: CONTAINER_PATH,
         HOSTNAME: this.name,
@@ -503,6 +525,13 @@ export class Pod {
   }
 
   /** Kill one container; restart policy (or init retry) brings it back. */
+  /** Freeze (SIGSTOP) or thaw (SIGCONT) every process of a container. */
+  freezeContainer(container: string, frozen: boolean): void {
+    const c = this.findContainer(container);
+    if (c.state !== "running" || !c.proc) throw new Error(`container ${container} in pod ${this.name} is not running`);
+    c.proc.signalAll(frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
   killContainer(container: string, signal: NodeJS.Signals = "SIGKILL"): void {
     const c = this.findContainer(container);
     if (c.state !== "running" || !c.proc) throw new Error(`container ${container} in pod ${this.name} is not running`);

@@ -136,6 +136,22 @@ export class StatefulSetController {
     this.ctx.dns.writeAll();
   }
 
+  /**
+   * Its node is gone: the pod's processes die and its network with them, but the pod
+   * object stays (Terminating, never Ready), so nothing replaces it and a label written
+   * through the API still lands on it.
+   */
+  async loseNode(ord: number): Promise<void> {
+    await this.pod(ord).delete(true);
+    this.ctx.dns.writeAll();
+  }
+
+  /** The node is back: the pod starts again. */
+  async restoreNode(ord: number): Promise<void> {
+    await this.deletePod(ord, true);
+    await this.createPod(ord);
+  }
+
   pod(ord: number): Pod {
     const p = this.pods.get(ord);
     if (!p) throw new Error(`pod ${this.stsName}-${ord} does not exist`);

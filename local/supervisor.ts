@@ -175,6 +175,7 @@ export async function runSupervisor(o: SupervisorOptions): Promise<void> {
           clusterId: o.id,
           workDir: cluster.workDir,
           pods: cluster.status(),
+          lease: cluster.lease(),
           services: cluster.services(),
           connection,
         };

@@ -47,6 +47,9 @@ export interface PodVolumeContext {
   /** Pod runs something as the mysql user or has an fsGroup: writable volumes go to mysql. */
   owner?: HostUser;
   fsGroup?: HostUser;
+  /** For projected volumes: the pod's namespace (downwardAPI) and its service account's bound token. */
+  namespace?: string;
+  serviceAccountToken?: () => string;
 }
 
 /** Host dir of a PersistentVolumeClaim (its volume's mount point). */
@@ -122,9 +125,9 @@ export function volumeSource(ctx: PodVolumeContext, vol: K8sObject): string {
   if (ctx.claimTemplates.includes(vol.name)) return claimDir(ctx.workDir, `${vol.name}-${ctx.stsName}-${ctx.ordinal}`);
   if (vol.persistentVolumeClaim) return claimDir(ctx.workDir, vol.persistentVolumeClaim.claimName);
   if (vol.emptyDir) return path.join(pd, "emptydir", vol.name);
-  if (vol.configMap || vol.secret) return path.join(pd, "volumes", vol.name);
+  if (vol.configMap || vol.secret || vol.projected) return path.join(pd, "volumes", vol.name);
   throw new Error(
-    `volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap and secret are supported`,
+    `volume ${vol.name}: only volumeClaimTemplates, persistentVolumeClaim, emptyDir, configMap, secret and projected are supported`,
   );
 }
 
@@ -148,7 +151,7 @@ export function preparePodVolumes(ctx: PodVolumeContext): void {
       fs.mkdirSync(dir, { recursive: true });
       fs.chmodSync(dir, 0o777); // emptyDirs are world-writable in Kubernetes
       applyOwnership(dir, ctx);
-    } else if (vol.configMap || vol.secret) {
+    } else if (vol.configMap || vol.secret || vol.projected) {
       writeProjection(ctx, vol, dir);
     } else {
       // A claim is made by the objects (or the StatefulSet controller) before the pod: the pod only waits for it.
@@ -197,14 +200,15 @@ const DATA_LINK = "..data";
  * A subPath mount binds the file itself, so it keeps the old content (as in
  * Kubernetes). Returns whether anything changed.
  */
-function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): boolean {
-  const src = vol.configMap ?? vol.secret;
-  const kind = vol.configMap ? "configmap" : "secret";
-  const name: string = vol.configMap ? src.name : src.secretName;
-  const data = vol.configMap ? ctx.store.configMapData(name) : ctx.store.secretData(name);
+type ProjectedFile = { rel: string; content: Buffer; mode: number };
+
+/** The files of one ConfigMap or Secret source (a volume of its own, or one source of a projected volume). */
+function sourceFiles(ctx: PodVolumeContext, vol: K8sObject, src: K8sObject, isConfigMap: boolean, defaultMode: number) {
+  const kind = isConfigMap ? "configmap" : "secret";
+  const name: string = isConfigMap ? src.name : (src.secretName ?? src.name);
+  const data = isConfigMap ? ctx.store.configMapData(name) : ctx.store.secretData(name);
   if (!data && !src.optional) throw new Error(`${kind} "${name}" not found (volume ${vol.name})`);
-  const defaultMode: number = src.defaultMode ?? 0o644;
-  const files: { rel: string; content: Buffer; mode: number }[] = [];
+  const files: ProjectedFile[] = [];
   if (src.items) {
     for (const item of src.items) {
       const content = data?.[item.key];
@@ -217,6 +221,53 @@ function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): bo
   } else {
     for (const [k, content] of Object.entries(data ?? {})) files.push({ rel: k, content, mode: defaultMode });
   }
+  return files;
+}
+
+/**
+ * A projected volume's files: ConfigMap and Secret sources as above, the pod's
+ * bound service-account token (serviceAccountToken; the runner does not rotate
+ * it) and downwardAPI metadata.namespace, the sources the service-account
+ * admission's own volume uses. Other sources are refused, not ignored.
+ */
+function projectedFiles(ctx: PodVolumeContext, vol: K8sObject): ProjectedFile[] {
+  const defaultMode: number = vol.projected.defaultMode ?? 0o644;
+  const files: ProjectedFile[] = [];
+  for (const s of vol.projected.sources ?? []) {
+    if (s.configMap) files.push(...sourceFiles(ctx, vol, s.configMap, true, defaultMode));
+    else if (s.secret) files.push(...sourceFiles(ctx, vol, s.secret, false, defaultMode));
+    else if (s.serviceAccountToken) {
+      if (!ctx.serviceAccountToken) throw new Error(`volume ${vol.name}: no service-account token to project`);
+      files.push({
+        rel: s.serviceAccountToken.path,
+        content: Buffer.from(ctx.serviceAccountToken()),
+        mode: defaultMode,
+      });
+    } else if (s.downwardAPI) {
+      for (const item of s.downwardAPI.items ?? []) {
+        if (item.fieldRef?.fieldPath !== "metadata.namespace")
+          throw new Error(`volume ${vol.name}: downwardAPI ${item.fieldRef?.fieldPath} is not modelled`);
+        files.push({
+          rel: item.path,
+          content: Buffer.from(ctx.namespace ?? "default"),
+          mode: item.mode ?? defaultMode,
+        });
+      }
+    } else throw new Error(`volume ${vol.name}: projected source ${Object.keys(s).join(",")} is not modelled`);
+  }
+  return files;
+}
+
+function writeProjection(ctx: PodVolumeContext, vol: K8sObject, dir: string): boolean {
+  const files: ProjectedFile[] = vol.projected
+    ? projectedFiles(ctx, vol)
+    : sourceFiles(
+        ctx,
+        vol,
+        vol.configMap ?? vol.secret,
+        !!vol.configMap,
+        (vol.configMap ?? vol.secret).defaultMode ?? 0o644,
+      );
   // With fsGroup the kubelet hands the files to that group and adds read for owner+group.
   for (const f of files) f.mode = (ctx.fsGroup ? f.mode | 0o440 : f.mode) & 0o7777;
   fs.mkdirSync(dir, { recursive: true });

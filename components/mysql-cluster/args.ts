@@ -97,6 +97,16 @@ const RULES: Record<string, Rule> = {
       ? ["memoryLimit", memoryLimit, `at least memoryRequest (${memoryRequest})`]
       : undefined;
   },
+  // A failover may only promote what a replica received: without semi-synchronous
+  // replication a lost primary takes acknowledged commits with it.
+  failoverNeedsSemiSync: ({ value: { failover, semiSync } }) =>
+    failover === true && semiSync === false
+      ? [
+          "failover",
+          failover,
+          "semiSync to be true too (or failover false): a failover must not lose acknowledged commits",
+        ]
+      : undefined,
   appUserNeedsAppDatabase: ({ value: { appUser, appDatabase } }) =>
     appUser !== undefined && appDatabase === undefined
       ? ["appUser", appUser, "appDatabase to be set too: the application user gets its own database"]

@@ -19,12 +19,24 @@ export function bufferPoolBytes(memoryLimit: string): number {
 }
 
 /**
+ * With failover a commit waits for a replica without a time limit (the
+ * largest timeout both servers accept, about 49 days): a primary cut off
+ * from every replica must not acknowledge what a promoted replica lacks.
+ * MariaDB: https://mariadb.com/kb/en/semisynchronous-replication/#rpl_semi_sync_master_timeout
+ * MySQL: https://dev.mysql.com/doc/refman/8.4/en/replication-options-source.html#sysvar_rpl_semi_sync_source_timeout
+ */
+export const SEMI_SYNC_NO_FALLBACK_MS = 4_294_967_295;
+
+/**
  * Semi-synchronous replication, enabled on every pod (each side only acts in
- * its role). With no replica connected the primary does not wait: a lone
- * primary stays writable; with replicas, a commit waits up to the timeout.
+ * its role). With no replica connected the primary does not wait at first, so
+ * a lone primary (or one whose first replica is still cloning) stays
+ * writable; with failover on, the agent makes it wait once a replica has
+ * connected (failover-agent.sh, strict_semi_sync). Without failover a commit
+ * waits up to semiSyncTimeoutMs, then the primary falls back to asynchronous.
  */
 function semiSyncConfig(args: ResolvedArgs): string {
-  const timeout = args.semiSyncTimeoutMs;
+  const timeout = args.failover ? SEMI_SYNC_NO_FALLBACK_MS : args.semiSyncTimeoutMs;
   if (args.flavor === "mariadb") {
     return [
       "# semi-synchronous replication (setting semiSync)",

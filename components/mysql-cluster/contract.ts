@@ -74,6 +74,18 @@ export const FILES = {
   apiNamespace: "namespace",
 } as const;
 
+/** The failover agent's marks on Kubernetes objects (failover-agent.sh, builders/failover.ts). */
+export const FAILOVER_MARKS = {
+  /** On each pod, set by its agent: "primary" or "replica"; the write Service selects "primary". */
+  roleLabel: "mysql-cluster/role",
+  /** On the Lease, written by the component: the pod the stack asks to be the primary (primaryOrdinal). */
+  switchoverRequest: "mysql-cluster/switchover-to",
+  /** On the Lease, written by the agents: the request last acted on, so an up after a failover moves nothing. */
+  switchoverDone: "mysql-cluster/switchover-done",
+  /** On the Lease, written by the agents: the holder before the current one (the pod to take out of the write Service). */
+  previousHolder: "mysql-cluster/previous-holder",
+} as const;
+
 /** Exit statuses with a meaning between scripts. */
 export const EXIT_CODES = {
   /** configure-replication.sh: only a re-clone can bring this replica back (purged binary logs, errant GTIDs). */
@@ -139,6 +151,10 @@ export const SHELL_CONTRACT: readonly ShellConstant[] = [
   { name: "SA_TOKEN_NAME", value: FILES.apiToken, about: "under SA_DIR: the bound service-account token" },
   { name: "SA_CA_NAME", value: FILES.apiCa, about: "under SA_DIR: the API server's CA" },
   { name: "SA_NAMESPACE_NAME", value: FILES.apiNamespace, about: "under SA_DIR: the pod's namespace" },
+  { name: "ROLE_LABEL", value: FAILOVER_MARKS.roleLabel, about: "the pod label the write Service selects on" },
+  { name: "REQUEST_ANNOTATION", value: FAILOVER_MARKS.switchoverRequest, about: "on the Lease: the stack's primary" },
+  { name: "DONE_ANNOTATION", value: FAILOVER_MARKS.switchoverDone, about: "on the Lease: the request acted on" },
+  { name: "PREVIOUS_ANNOTATION", value: FAILOVER_MARKS.previousHolder, about: "on the Lease: the holder before" },
   { name: "EXIT_RECLONE", value: EXIT_CODES.reclone, about: "configure-replication.sh: only a re-clone helps" },
 ];
 

@@ -196,6 +196,13 @@ export const DIALECT: readonly DialectEntry[] = [
   },
   {
     kind: "variable",
+    // Bounds the wait of SET GLOBAL read_only for a metadata lock (failover-lib.sh, fence_server).
+    name: "lock_wait_timeout",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html#sysvar_lock_wait_timeout",
+    mariadb: "https://mariadb.com/kb/en/server-system-variables/#lock_wait_timeout",
+  },
+  {
+    kind: "variable",
     name: "super_read_only",
     mysql: "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html#sysvar_super_read_only",
   },
@@ -378,6 +385,24 @@ export const DIALECT: readonly DialectEntry[] = [
   },
   {
     kind: "statement",
+    name: "STOP REPLICA IO_THREAD",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/stop-replica.html",
+  },
+  {
+    kind: "statement",
+    name: "STOP SLAVE IO_THREAD",
+    mariadb: "https://mariadb.com/kb/en/stop-replica/",
+    example: "STOP SLAVE IO_THREAD",
+  },
+  {
+    kind: "statement",
+    name: "SHOW GLOBAL STATUS",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/show-status.html",
+    mariadb: "https://mariadb.com/kb/en/show-status/",
+    example: "SHOW GLOBAL STATUS LIKE 'Uptime'",
+  },
+  {
+    kind: "statement",
     name: "SHUTDOWN",
     mysql: "https://dev.mysql.com/doc/refman/8.4/en/shutdown.html",
     mariadb: "https://mariadb.com/kb/en/shutdown/",
@@ -537,6 +562,11 @@ export const DIALECT: readonly DialectEntry[] = [
   },
   {
     kind: "function",
+    name: "GTID_SUBSET",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html#function_gtid-subset",
+  },
+  {
+    kind: "function",
     name: "WAIT_FOR_EXECUTED_GTID_SET",
     mysql: "https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html#function_wait-for-executed-gtid-set",
   },
@@ -614,10 +644,27 @@ export const DIALECT: readonly DialectEntry[] = [
     name: "Last_IO_Errno",
     mysql: "https://dev.mysql.com/doc/refman/8.4/en/show-replica-status.html",
   },
+  {
+    kind: "status-column",
+    name: "Retrieved_Gtid_Set",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/show-replica-status.html",
+  },
   { kind: "status-column", name: "Slave_IO_Running", mariadb: "https://mariadb.com/kb/en/show-replica-status/" },
   { kind: "status-column", name: "Slave_SQL_Running", mariadb: "https://mariadb.com/kb/en/show-replica-status/" },
   { kind: "status-column", name: "Master_Host", mariadb: "https://mariadb.com/kb/en/show-replica-status/" },
   { kind: "status-column", name: "Last_IO_Errno", mariadb: "https://mariadb.com/kb/en/show-replica-status/" },
+  { kind: "status-column", name: "Gtid_IO_Pos", mariadb: "https://mariadb.com/kb/en/show-replica-status/" },
+  {
+    kind: "status-variable",
+    name: "Rpl_semi_sync_source_clients",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-monitoring.html",
+    plugin: "semisync_source.so",
+  },
+  {
+    kind: "status-variable",
+    name: "Rpl_semi_sync_master_clients",
+    mariadb: "https://mariadb.com/kb/en/semisync/#rpl_semi_sync_master_clients",
+  },
   {
     kind: "error",
     name: "13114",
@@ -694,6 +741,8 @@ export const MYSQL_READ_IN_MANUAL: Readonly<Record<string, string>> = {
   "change-option SOURCE_SSL": "https://dev.mysql.com/doc/refman/8.4/en/change-replication-source-to.html (syntax)",
   "change-option SOURCE_SSL_CA": "https://dev.mysql.com/doc/refman/8.4/en/change-replication-source-to.html (syntax)",
   "function WAIT_FOR_EXECUTED_GTID_SET": "https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html",
+  "status-variable Rpl_semi_sync_source_clients":
+    "https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-monitoring.html (the number of semisynchronous replicas connected to the source)",
   "variable rpl_semi_sync_source_enabled":
     "https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-interface.html",
   "variable rpl_semi_sync_replica_enabled":

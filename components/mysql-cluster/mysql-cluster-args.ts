@@ -16,8 +16,10 @@ export interface MySqlClusterArgs {
    */
   replicas?: number;
   /**
-   * Ordinal of the pod that takes writes. A new cluster starts with 0; changing it on a running cluster is a
-   * planned switchover (no acknowledged commit lost; the write Service follows). Must be below replicas.
+   * Ordinal of the pod the stack asks to take writes. A new cluster starts there; changing it on a running cluster
+   * is a planned switchover (the primary hands over directly, no acknowledged commit lost; the write Service
+   * follows). After an automatic failover the primary stays where it is until this setting changes. Must be below
+   * replicas.
    * Default: `0`.
    */
   primaryOrdinal?: number;
@@ -165,10 +167,23 @@ export interface MySqlClusterArgs {
    */
   semiSync?: boolean;
   /**
-   * How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms.
+   * How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms (with
+   * failover off; with failover on a commit never falls back).
    * Default: `10000`.
    */
   semiSyncTimeoutMs?: number;
+  /**
+   * Automatic failover: when the primary is lost, the most advanced replica takes the cluster's Lease and the
+   * writes, with the old primary fenced first. Needs semiSync; a commit then waits for a replica without a time
+   * limit.
+   * Default: `true`.
+   */
+  failover?: boolean;
+  /**
+   * Lease duration in seconds: a primary not heard of for this long is replaced; it fences itself after 60% of it.
+   * Default: `10`.
+   */
+  failoverLeaseSeconds?: number;
   /**
    * Run a Prometheus mysqld exporter sidecar and a metrics Service (port 9104).
    * Default: `true`.
@@ -260,6 +275,8 @@ export interface ResolvedArgs {
   tolerations?: Toleration[];
   semiSync: boolean;
   semiSyncTimeoutMs: number;
+  failover: boolean;
+  failoverLeaseSeconds: number;
   metrics: boolean;
   exporterImage: string;
   serviceMonitor: boolean;

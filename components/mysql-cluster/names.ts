@@ -31,6 +31,10 @@ export interface ClusterNames {
   configMapPrefix: string;
   /** Name of the data volumeClaimTemplate; PVCs are "<claim>-<sts>-<N>". */
   dataClaim: string;
+  /** The Lease naming the primary (failover), written by the pods' agents. */
+  lease: string;
+  /** ServiceAccount, Role and RoleBinding of the failover agents. */
+  serviceAccount: string;
   selectorLabels: Record<string, string>;
   labels: Record<string, string>;
 }
@@ -72,6 +76,8 @@ export function clusterNames(
     backupPodLabels: { "app.kubernetes.io/name": "mysql-cluster-backup", "app.kubernetes.io/instance": args.name },
     configMapPrefix: `${args.name}-config`,
     dataClaim: "data",
+    lease: `${args.name}-primary`,
+    serviceAccount: `${args.name}-agent`,
     selectorLabels,
     labels: { ...selectorLabels, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/component": "database" },
   };

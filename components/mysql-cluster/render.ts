@@ -13,6 +13,7 @@ import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildDataClaims } from "./builders/data-claims";
 import { buildNetworkPolicy } from "./builders/network-policy";
 import { buildDisruptionBudget } from "./builders/disruption-budget";
+import { buildLease, buildRole, buildRoleBinding, buildServiceAccount } from "./builders/failover";
 import {
   buildHeadlessService,
   buildMetricsService,
@@ -208,10 +209,24 @@ export function renderCluster<V = string>(args: ResolvedArgs, given: Partial<Ren
         retainOnDelete: true,
       }),
     ),
+    // Failover (builders/failover.ts): the Lease the pods' agents hold and write, and their
+    // least privilege. The agents own the Lease's holder, times and their annotations; the
+    // component sets its duration and the switchover request only (server-side apply leaves
+    // other managers' fields alone), and ignores the agents' fields should a refresh read them.
+    entry("serviceAccount", `${name}-agent`, buildServiceAccount(args, names)),
+    entry("role", `${name}-agent-role`, buildRole(args, names)),
+    entry("roleBinding", `${name}-agent-role-binding`, buildRoleBinding(args, names), {
+      dependsOn: ["serviceAccount", "role"],
+    }),
+    entry("lease", `${name}-lease`, buildLease(args, names), {
+      ignoreChanges: ["spec.holderIdentity", "spec.acquireTime", "spec.renewTime", "spec.leaseTransitions"],
+    }),
     entry("statefulSet", name, buildStatefulSet(args, names, configMap.metadata.name), {
       dependsOn: [
         "configMap",
         "headlessService",
+        "roleBinding",
+        "lease",
         ...mounted,
         ...dataClaims.map((_, ordinal) => `dataClaim-${ordinal}`),
       ],

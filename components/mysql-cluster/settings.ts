@@ -141,8 +141,9 @@ export const SETTINGS = {
     kind: "integer",
     default: 0,
     description:
-      "Ordinal of the pod that takes writes. A new cluster starts with 0; changing it on a running cluster is a planned switchover " +
-      "(no acknowledged commit lost; the write Service follows). Must be below replicas.",
+      "Ordinal of the pod the stack asks to take writes. A new cluster starts there; changing it on a running cluster is a planned " +
+      "switchover (the primary hands over directly, no acknowledged commit lost; the write Service follows). After an automatic " +
+      "failover the primary stays where it is until this setting changes. Must be below replicas.",
     // Compared with replicas only when that is valid: a bad replicas is its own (one) problem.
     check: (s) => {
       const last = s.valid("replicas") ? (s.value("replicas") as number) - 1 : undefined;
@@ -155,7 +156,7 @@ export const SETTINGS = {
     },
     accepted:
       "whole number 0 to `replicas`−1: the pod that takes writes; `0` when the cluster is created, " +
-      "change it later for a planned switchover (the write endpoint follows)",
+      "change it later for a planned switchover (the write endpoint follows; a failover does not change it)",
   },
   flavor: {
     kind: "string",
@@ -390,9 +391,27 @@ export const SETTINGS = {
     kind: "integer",
     default: 10000,
     description:
-      "How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms.",
+      "How long a commit waits for a replica before the primary falls back to asynchronous replication, in ms " +
+      "(with failover off; with failover on a commit never falls back).",
     check: wholeNumber(100, 3_600_000, "a whole number of milliseconds from 100 to 3600000"),
     accepted: "whole number 100–3600000: how long a commit waits for a replica before falling back to asynchronous",
+  },
+  failover: {
+    kind: "boolean",
+    default: true,
+    description:
+      "Automatic failover: when the primary is lost, the most advanced replica takes the cluster's Lease and the writes, " +
+      "with the old primary fenced first. Needs semiSync; a commit then waits for a replica without a time limit.",
+    check: trueOrFalse,
+    accepted: "`true` or `false`: promote a replica by itself when the primary is lost (needs `semiSync`)",
+  },
+  failoverLeaseSeconds: {
+    kind: "integer",
+    default: 10,
+    description:
+      "Lease duration in seconds: a primary not heard of for this long is replaced; it fences itself after 60% of it.",
+    check: wholeNumber(5, 120, "a whole number of seconds from 5 to 120"),
+    accepted: "whole number 5–120: how long a silent primary keeps the Lease (it fences itself after 60% of it)",
   },
   metrics: {
     kind: "boolean",

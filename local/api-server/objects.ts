@@ -14,6 +14,8 @@ export const LEASES = {
 };
 export const PODS = { group: "", resource: "pods", kind: "Pod", apiVersion: "v1" };
 export const EVENTS = { group: "", resource: "events", kind: "Event", apiVersion: "v1" };
+/** Read only here: the failover agents read their StatefulSet's replicas. */
+export const STATEFULSETS = { group: "apps", resource: "statefulsets", kind: "StatefulSet", apiVersion: "apps/v1" };
 export type ResourceInfo = typeof LEASES;
 
 export class ApiError extends Error {

@@ -32,6 +32,7 @@ import {
   nowTime,
   orderedMeta,
   PODS,
+  STATEFULSETS,
   ResourceInfo,
 } from "./objects";
 import { PodStore } from "./pod-store";
@@ -68,6 +69,8 @@ export interface ApiServerOptions {
   /** 0 or absent: an ephemeral port. */
   port?: number;
   podStore?: PodStore;
+  /** The StatefulSets the server answers GETs for (the runner's applied objects); read only. */
+  statefulSets?: (namespace: string, name: string) => AnyObject | undefined;
 }
 
 const MAX_BODY = 1 << 20;
@@ -95,7 +98,7 @@ function parseRoute(method: string, url: URL): Route | undefined {
   } else if (parts[0] === "apis" && parts.length >= 3) {
     group = parts[1];
     rest = parts.slice(3);
-    if (!(group === LEASES.group && parts[2] === "v1")) return undefined;
+    if (!((group === LEASES.group || group === STATEFULSETS.group) && parts[2] === "v1")) return undefined;
   } else return undefined;
   if (rest[0] !== "namespaces" || rest.length < 3 || rest.length > 5) return undefined;
   const [, namespace, resource, name = "", subresource = ""] = rest;
@@ -110,7 +113,7 @@ function parseRoute(method: string, url: URL): Route | undefined {
     if (m) reqName = m[1];
   }
   if (!name && verb === "delete") verb = "deletecollection";
-  const info = [LEASES, PODS, EVENTS].find((r) => r.group === group && r.resource === resource);
+  const info = [LEASES, PODS, EVENTS, STATEFULSETS].find((r) => r.group === group && r.resource === resource);
   return { info, namespace, resource, group, name: reqName, subresource, verb, query: url.searchParams };
 }
 
@@ -131,11 +134,13 @@ export class LocalApiServer {
   private podRv = new Map<string, string>();
   private revision = 1;
   private podStore?: PodStore;
+  private statefulSets?: ApiServerOptions["statefulSets"];
 
   constructor(opts: ApiServerOptions) {
     this.host = opts.host;
     this.port = opts.port ?? 0;
     this.podStore = opts.podStore;
+    this.statefulSets = opts.statefulSets;
   }
 
   /** Generates the certificates and starts listening. */
@@ -323,9 +328,18 @@ export class LocalApiServer {
     return user;
   }
 
+  /** GET of a StatefulSet the runner applied (the agents read spec.replicas); nothing else is modelled. */
+  private statefulSetRequest(r: Route): [number, AnyObject] {
+    if (r.verb !== "get") throw errors.methodNotSupported(STATEFULSETS, r.verb);
+    const sts = this.statefulSets?.(r.namespace, r.name);
+    if (!sts) throw errors.notFound(STATEFULSETS, r.name);
+    return [200, sts];
+  }
+
   private dispatch(r: Route, body: AnyObject, ctype: string, manager: string): [number, AnyObject] {
     if (r.info === LEASES) return this.leaseRequest(r, body, ctype, manager);
     if (r.info === PODS) return this.podRequest(r, body, ctype);
+    if (r.info === STATEFULSETS) return this.statefulSetRequest(r);
     return this.eventRequest(r, body);
   }
 

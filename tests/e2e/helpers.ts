@@ -101,7 +101,30 @@ export class TestCluster {
     return { sizeMiB: size, usedMiB: used };
   }
 
-  /** `pulumi up` with primaryOrdinal changed: applies the new objects (topology ConfigMap, write Service). */
+  /** The ordinal of the pod holding the cluster's Lease (the primary, or the one becoming it), or undefined. */
+  leaseHolder(): number | undefined {
+    return this.runner.leaseHolder();
+  }
+
+  /** Waits until pod `ordinal` (any pod, when undefined) holds the Lease and takes writes; returns its ordinal. */
+  async waitPrimary(ordinal?: number, timeoutMs = 120_000): Promise<number> {
+    let found = -1;
+    await this.runner.waitFor(
+      `${ordinal === undefined ? "a pod" : `pod ${ordinal}`} to hold the Lease and take writes`,
+      async () => {
+        const holder = this.leaseHolder();
+        if (holder === undefined || (ordinal !== undefined && holder !== ordinal)) return false;
+        const readOnly = await this.rootSql(holder, "SELECT @@global.read_only").catch(() => "");
+        if (readOnly.trim() !== "0") return false;
+        found = holder;
+        return true;
+      },
+      timeoutMs,
+    );
+    return found;
+  }
+
+  /** `pulumi up` with primaryOrdinal changed: applies the new objects (the Lease's switchover request). */
   async switchover(ordinal: number): Promise<void> {
     this.primary = ordinal;
     await this.runner.apply(this.render(this.replicas) as never);
@@ -145,14 +168,15 @@ export class TestCluster {
     return connection;
   }
 
-  /** One query on a fresh connection, closed afterwards. */
+  /** One query on a fresh connection, closed and forgotten afterwards (a writer makes thousands). */
   async query<T = mysql.RowDataPacket[]>(ordinal: number, sql: string, as: "app" | "monitor" = "app"): Promise<T> {
     const connection = await this.connect(ordinal, as);
     try {
       const [rows] = await connection.query(sql);
       return rows as T;
     } finally {
-      await connection.end().catch(() => undefined);
+      await connection.end().catch(() => connection.destroy());
+      this.connections.splice(this.connections.indexOf(connection), 1);
     }
   }
 
@@ -255,7 +279,7 @@ export function metricsGet(host: string, pathAndQuery = "/metrics"): Promise<{ s
 export function startAcknowledgedWriter(
   cluster: TestCluster,
   table: string,
-  through: "pod0" | "writeService" = "pod0",
+  through: "pod0" | "writeService" | "leaseHolder" = "pod0",
 ) {
   const acknowledged: number[] = [];
   const acknowledgedAt: number[] = [];
@@ -264,7 +288,8 @@ export function startAcknowledgedWriter(
     for (let id = 1; !stopped; id++) {
       try {
         const sql = `INSERT INTO \`${table}\` VALUES (${id})`;
-        await (through === "pod0" ? cluster.query(0, sql) : cluster.queryWriteService(sql));
+        if (through === "writeService") await cluster.queryWriteService(sql);
+        else await cluster.query(through === "pod0" ? 0 : (cluster.leaseHolder() ?? 0), sql);
         acknowledged.push(id);
         acknowledgedAt.push(Date.now());
       } catch {

@@ -1,9 +1,9 @@
 // A planned switchover and a password rotation with the kubelet's real default
 // ConfigMap/Secret refresh (syncFrequency 1m with 50 % jitter per pod, so each
 // pod sees the change 0-90 s after `pulumi up`, each at its own moment; see
-// KUBELET_SYNC_FREQUENCY_MS in local/cluster.ts). Measures what a client sees:
-// the longest pause between acknowledged writes through the write Service
-// during the switchover, and how long the rotation takes to reach each pod.
+// KUBELET_SYNC_FREQUENCY_MS in local/cluster.ts). A switchover does not wait
+// for it (the request travels through the Lease, issue 16); a rotation does,
+// and each pod follows when its kubelet delivers the Secret.
 
 import * as assert from "assert";
 
@@ -39,7 +39,7 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
   });
   after(async () => cluster?.down());
 
-  it("switches over with no acknowledged commit lost; writes pause until both pods' kubelets deliver the topology", async () => {
+  it("switches over with no acknowledged commit lost, without waiting for any kubelet to refresh a volume", async () => {
     const writer = startAcknowledgedWriter(cluster, "acks", "writeService");
     await cluster.runner.waitFor(
       "writes acknowledged before the switchover",
@@ -49,12 +49,8 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
     const applied = Date.now();
     const topology = watchVolumeUpdates(cluster, "topology", [0, 1, 2], applied);
     await cluster.switchover(1);
-    await cluster.runner.waitFor(
-      "pod 1 to take writes",
-      async () =>
-        (await cluster.query(1, "SELECT @@global.read_only AS ro", "monitor").catch(() => [{ ro: 1 }]))[0].ro === 0,
-      bound * 1000 + 60_000,
-    );
+    await cluster.waitPrimary(1, 60_000);
+    const tookOver = (Date.now() - applied) / 1000;
     const before = writer.acknowledged.length;
     await cluster.runner.waitFor(
       "writes acknowledged after the switchover",
@@ -62,11 +58,6 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
       60_000,
     );
     await writer.stop();
-    await cluster.runner.waitFor(
-      "every pod's kubelet to deliver the topology",
-      () => Object.keys(topology.seen).length === 3,
-      bound * 1000 + 5_000,
-    );
     topology.stop();
 
     const onNewPrimary = new Set((await cluster.query<{ id: number }[]>(1, "SELECT id FROM acks")).map((r) => r.id));
@@ -77,15 +68,14 @@ describe("a switchover and a rotation with the kubelet's default refresh delay",
     );
     const gaps = writer.acknowledgedAt.slice(1).map((t, i) => t - writer.acknowledgedAt[i]);
     const pause = Math.max(...gaps) / 1000;
-    const delivered = [0, 1, 2].map((o) => `pod ${o} ${topology.seen[o].toFixed(1)} s`).join(", ");
-    console.log(`      topology delivered after: ${delivered}; longest write pause ${pause.toFixed(1)} s`);
-    // Writes resume once the later of the old primary (which must go read-only) and the new one has the topology.
-    const gate = Math.max(topology.seen[0], topology.seen[1]);
-    assert.ok(
-      pause <= gate + 15,
-      `the write pause (${pause.toFixed(1)} s) outlasted the topology's delivery (${gate.toFixed(1)} s) by more than 15 s`,
+    const delivered = Object.keys(topology.seen).length;
+    console.log(
+      `      pod 1 took writes ${tookOver.toFixed(1)} s after the apply; longest write pause ${pause.toFixed(1)} s; ` +
+        `${delivered} of 3 kubelets had delivered the topology by then`,
     );
-    assert.ok(gate <= bound + 1, `a kubelet took ${gate.toFixed(1)} s, more than 1.5 sync periods`);
+    // The request travels through the Lease, read every second: the kubelet's 60-90 s refresh is not in the way.
+    assert.ok(tookOver < 15, `the switchover took ${tookOver.toFixed(1)} s: it waited for something`);
+    assert.ok(pause < 15, `writes paused ${pause.toFixed(1)} s`);
     await cluster.waitConsistent([0, 2], 300_000, 1);
   });
 

@@ -194,7 +194,7 @@ describe("stack program index.ts", function () {
   });
 
   describe("with the production settings from stack config strings", function () {
-    it("passes tolerations (JSON), priorityClassName, hardSpread, spreadAcrossZones, semiSync, metrics and serviceMonitor through to the objects", async function () {
+    it("passes tolerations (JSON), priorityClassName, hardSpread, spreadAcrossZones, semiSync, failover, failoverLeaseSeconds, metrics and serviceMonitor through to the objects", async function () {
       const tolerations = '[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]';
       const mocks = await installMocks({
         config: stackConfig("dev", {
@@ -203,6 +203,8 @@ describe("stack program index.ts", function () {
           hardSpread: "true",
           spreadAcrossZones: "true",
           semiSync: "false",
+          failover: "false",
+          failoverLeaseSeconds: "20",
           serviceMonitor: "true",
         }),
       });
@@ -219,7 +221,24 @@ describe("stack program index.ts", function () {
       assert.strictEqual(pod.topologySpreadConstraints[0].whenUnsatisfiable, "DoNotSchedule");
       const cnf: string = scriptsConfigMap(mocks).data["server.cnf"];
       assert.ok(!/rpl_semi_sync/.test(cnf), "semiSync false still configures semi-sync");
+      const sidecar = (pod.containers as AnyObject[]).find((c) => c.name === "sidecar")!;
+      const env = Object.fromEntries((sidecar.env as AnyObject[]).map((e) => [e.name, e.value]));
+      assert.deepStrictEqual([env.FAILOVER, env.LEASE_SECONDS], ["false", "20"]);
+      assert.strictEqual(
+        (mocks.one("kubernetes:coordination.k8s.io/v1:Lease").inputs as AnyObject).spec.leaseDurationSeconds,
+        20,
+      );
       assert.strictEqual(mocks.ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor").length, 1);
+    });
+
+    it("fails naming failover for semiSync false with failover on (its default), and registers no Kubernetes object", async function () {
+      const mocks = await installMocks({ config: stackConfig("dev", { semiSync: "false" }) });
+      assert.throws(() => runProgram(), /setting "failover": got true; expected semiSync to be true too/);
+      await settle();
+      assert.deepStrictEqual(
+        mocks.resources.filter((r) => r.type.startsWith("kubernetes:")),
+        [],
+      );
     });
 
     it("fails naming tolerations for a value that is not a JSON array, and registers no Kubernetes object", async function () {

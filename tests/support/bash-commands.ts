@@ -437,6 +437,8 @@ export function externalCommands(
     if (word === "$@" || word === "$*") return; // the caller's words: checked where a caller passes them
     const rest = words.slice(i + 1);
     if (WRAPPERS[word]) {
+      // timeout, xargs, env and nohup are programs of their own (coreutils, findutils): the image must have them too.
+      if (!BUILTINS.has(word)) out.push({ name: word, where });
       const next = WRAPPERS[word](rest);
       if (next !== undefined) visit(rest.slice(next), where);
       return;

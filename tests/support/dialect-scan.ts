@@ -130,10 +130,12 @@ export function flavorRegions(script: string): Region[] {
   return regions;
 }
 
-/** Words of SQL statements whose next words name a flavor-specific statement. */
-const STATEMENT = /\b(?:CHANGE|START|STOP|RESET|SHOW|PURGE|FLUSH|SHUTDOWN)(?: [A-Z]+)*(?![A-Z_])/g;
+/** Words of SQL statements whose next words name a flavor-specific statement (IO_THREAD: a word with "_"). */
+const STATEMENT = /\b(?:CHANGE|START|STOP|RESET|SHOW|PURGE|FLUSH|SHUTDOWN)(?: [A-Z][A-Z_]*)*(?![A-Z_])/g;
 /** The generic words that end a statement name; what follows them is its argument. */
 const STATEMENT_END = /\b(TO|ALL)\b/;
+/** Generic words that start a statement's argument (SHOW GLOBAL STATUS LIKE 'x'): not part of its name. */
+const STATEMENT_ARGUMENT = /\s+(?:LIKE|WHERE)\b.*$/;
 
 /** Names of one kind in one region's text. */
 function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boolean }[] {
@@ -160,6 +162,7 @@ function namesIn(region: Region): { kind: DialectKind; name: string; loose?: boo
     let name = m[0];
     const end = STATEMENT_END.exec(name);
     if (end) name = name.slice(0, end.index + end[0].length);
+    name = name.replace(STATEMENT_ARGUMENT, "");
     if (name === "SHOW" || name === "CHANGE" || name === "FLUSH") continue;
     add("statement", name);
   }

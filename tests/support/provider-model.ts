@@ -245,10 +245,14 @@ export function forceNewFields(type: string, inputs: AnyObject, provider: Provid
       return [...fields, ".spec.accessModes", ".spec.selector", ".spec.storageClassName", ".spec.volumeName"];
     case "v1/Service":
       return [...fields, ".spec.clusterIP"];
+    case "rbac.authorization.k8s.io/v1/RoleBinding":
+      // diff.go roleBinding: a binding's roleRef cannot change (the API server refuses it too).
+      return [...fields, ".roleRef"];
     case "batch/v1/Job":
       return [...fields, ".spec.completions", ".spec.parallelism", ".spec.selector", ".spec.template"];
     default:
-      // policy/v1 PodDisruptionBudget, NetworkPolicy, CronJob: none beyond identity (only policy/v1beta1 PDBs are listed).
+      // policy/v1 PodDisruptionBudget, NetworkPolicy, CronJob, ServiceAccount, Role, coordination.k8s.io/v1 Lease:
+      // none beyond identity (only policy/v1beta1 PDBs are listed).
       return fields;
   }
 }
@@ -414,8 +418,18 @@ function dependsOn(all: RecordedResource[], r: RecordedResource, urn: string): b
   return dependents(all, new Set([urn])).has(key(r));
 }
 
-/** The objects a pod template mounts: ConfigMaps, Secrets and claims, with the resource that mounts them. */
-function mountedObjects(r: RecordedResource): { kind: string; namespace: string; name: string }[] {
+/**
+ * The objects a pod template needs: the ConfigMaps, Secrets and claims it mounts (projected
+ * sources included), its ServiceAccount (the ServiceAccount admission plugin refuses a pod whose
+ * account does not exist: kubernetes plugin/pkg/admission/serviceaccount/admission.go), and the
+ * RoleBindings of that account in `all` with the Roles they bind (without them its API calls get
+ * 403). kube-root-ca.crt is left out: the root CA publisher creates it in every namespace
+ * (kubernetes pkg/controller/certificates/rootcacertpublisher/publisher.go).
+ */
+function mountedObjects(
+  r: RecordedResource,
+  all: RecordedResource[] = [],
+): { kind: string; namespace: string; name: string }[] {
   const o = r.inputs as AnyObject;
   const ns = o.metadata?.namespace ?? "default";
   const pod =
@@ -431,6 +445,25 @@ function mountedObjects(r: RecordedResource): { kind: string; namespace: string;
     if (v.secret) out.push({ kind: "Secret", namespace: ns, name: v.secret.secretName });
     if (v.persistentVolumeClaim)
       out.push({ kind: "PersistentVolumeClaim", namespace: ns, name: v.persistentVolumeClaim.claimName });
+    for (const source of v.projected?.sources ?? []) {
+      if (source.configMap && source.configMap.name !== "kube-root-ca.crt")
+        out.push({ kind: "ConfigMap", namespace: ns, name: source.configMap.name });
+      if (source.secret) out.push({ kind: "Secret", namespace: ns, name: source.secret.name });
+    }
+  }
+  const account = pod.serviceAccountName;
+  if (account && account !== "default") {
+    out.push({ kind: "ServiceAccount", namespace: ns, name: account });
+    for (const b of all.filter((x) => objectKind(x) === "RoleBinding")) {
+      const binding = b.inputs as AnyObject;
+      if ((binding.metadata?.namespace ?? "default") !== ns) continue;
+      const bound = (binding.subjects ?? []).some(
+        (s: AnyObject) => s.kind === "ServiceAccount" && s.name === account && (s.namespace ?? ns) === ns,
+      );
+      if (!bound) continue;
+      out.push({ kind: "RoleBinding", namespace: ns, name: binding.metadata.name });
+      if (binding.roleRef?.kind === "Role") out.push({ kind: "Role", namespace: ns, name: binding.roleRef.name });
+    }
   }
   return out;
 }
@@ -634,7 +667,7 @@ export async function plan(input: PlanInput): Promise<Plan> {
   // and in place before the pods that mount them start.
   const external = new Set(input.external ?? []);
   for (const mounter of input.news.filter((x) => !notRun.has(key(x)))) {
-    for (const m of mountedObjects(mounter)) {
+    for (const m of mountedObjects(mounter, input.news)) {
       const id = `${m.kind}/${m.namespace}/${m.name}`;
       if (external.has(m.name)) continue;
       const owners = input.news.filter((r) => objectKind(r) === m.kind && objectId(m.kind, r.inputs) === id);

@@ -101,6 +101,10 @@ describe("tools/render.ts", function () {
           'Pulumi resource PersistentVolumeClaimPatch "mysql-data-0"',
           'Pulumi resource PersistentVolumeClaimPatch "mysql-data-1"',
           'Pulumi resource PersistentVolumeClaimPatch "mysql-data-2"',
+          'Pulumi resource ServiceAccount "mysql-agent"',
+          'Pulumi resource Role "mysql-agent-role"',
+          'Pulumi resource RoleBinding "mysql-agent-role-binding"',
+          'Pulumi resource Lease "mysql-lease"',
           'Pulumi resource StatefulSet "mysql"',
         ],
       );
@@ -119,7 +123,7 @@ describe("tools/render.ts", function () {
         assert.strictEqual(objects[i].metadata.annotations["pulumi.com/patchForce"], "true", headers[i]);
     });
 
-    it("prints one YAML document for each of the two Secrets and their data Patches, two ConfigMaps (scripts, topology) and the topology's data Patch, four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi and StatefulSet", function () {
+    it("prints one YAML document for each of the two Secrets and their data Patches, two ConfigMaps (scripts, topology) and the topology's data Patch, four Services, NetworkPolicy, PodDisruptionBudget, three data claims at 20Gi, the agents' ServiceAccount, Role, RoleBinding and Lease, and StatefulSet", function () {
       assert.deepStrictEqual(
         objects.map((o) => o.kind),
         [
@@ -139,8 +143,18 @@ describe("tools/render.ts", function () {
           "PersistentVolumeClaim",
           "PersistentVolumeClaim",
           "PersistentVolumeClaim",
+          "ServiceAccount",
+          "Role",
+          "RoleBinding",
+          "Lease",
           "StatefulSet",
         ],
+      );
+      assert.deepStrictEqual(
+        objects
+          .filter((o) => ["ServiceAccount", "Role", "RoleBinding", "Lease"].includes(o.kind))
+          .map((o) => `${o.kind}/${o.metadata.name}`),
+        ["ServiceAccount/mysql-agent", "Role/mysql-agent", "RoleBinding/mysql-agent", "Lease/mysql-primary"],
       );
       assert.deepStrictEqual(
         objects

@@ -60,7 +60,7 @@ export const containerSecurity = {
   capabilities: { drop: ["ALL"] },
 };
 
-const READ_ONLY_VOLUMES = new Set(["scripts", "secrets", "tls", "topology", "restore"]);
+const READ_ONLY_VOLUMES = new Set(["scripts", "secrets", "tls", "topology", "restore", "api-credentials"]);
 
 export function mounts(...which: (keyof typeof MOUNTS)[]) {
   return which.map((name) => ({ name, mountPath: MOUNTS[name], readOnly: READ_ONLY_VOLUMES.has(name) }));

@@ -4,6 +4,7 @@
 // a replica that lags, so the read endpoint serves fresh enough data.
 
 import { ResolvedArgs } from "../args";
+import { FAILOVER_MARKS } from "../contract";
 import { ClusterNames, PORTS } from "../names";
 import { ServiceObject } from "./types";
 
@@ -80,12 +81,16 @@ function endpointService(
   };
 }
 
-/** The write endpoint: the primary pod only, and only while it takes writes (its readiness). */
+/**
+ * The write endpoint: the pod whose failover agent holds the Lease and labelled itself
+ * primary, and only while it takes writes (its readiness). A new primary takes the
+ * label off the old one through the API before it opens (failover-agent.sh), so the
+ * selector never needs `pulumi up` to follow a switchover or a failover.
+ */
 export function buildWriteService(args: ResolvedArgs, names: ClusterNames): ServiceObject {
-  // The StatefulSet controller labels each pod with its name; a switchover moves this selector.
   return endpointService(args, names, names.writeService, {
     ...names.selectorLabels,
-    [POD_NAME_LABEL]: `${names.statefulSet}-${args.primaryOrdinal}`,
+    [FAILOVER_MARKS.roleLabel]: "primary",
   });
 }
 

@@ -17,6 +17,7 @@ import {
   scriptVolumes,
   secretsVolume,
 } from "./pod-parts";
+import { failoverEnv, serviceAccountVolume } from "./failover";
 import { ContainerObject, StatefulSetObject } from "./types";
 
 /** Where the exporter listens: the pod's loopback; the sidecar serves the metrics port (serve-metrics.sh). */
@@ -151,7 +152,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "sidecar",
       image: args.backupImage,
       command: script("sidecar.sh"),
-      env,
+      env: [...env, ...failoverEnv(args, names)],
       // The metrics port is the sidecar's: it passes plain GET /metrics on to the exporter (serve-metrics.sh).
       ports: [
         { name: "backup", containerPort: PORTS.backup },
@@ -168,6 +169,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
         "secrets",
         "tls",
         "topology",
+        // The API token: the failover agent's, in this container only.
+        "api-credentials",
       ),
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
@@ -193,7 +196,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
           // SIGTERM is a clean shutdown: the primary flushes, a replica stops its threads at a
           // transaction boundary. Give a large buffer pool time to do it before SIGKILL.
           terminationGracePeriodSeconds: 120,
-          // No container talks to the Kubernetes API: no service-account token in any of them.
+          // Only the sidecar talks to the Kubernetes API (the failover agent): its token is a
+          // projected volume mounted there alone, none is mounted into the other containers.
+          serviceAccountName: names.serviceAccount,
           automountServiceAccountToken: false,
           securityContext: podSecurity,
           ...placement(args, names),
@@ -213,6 +218,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             { name: "private", emptyDir: { medium: "Memory" } },
             ...(args.metrics ? [{ name: "exporter-login", emptyDir: { medium: "Memory" } }] : []),
             { name: "tmp", emptyDir: {} },
+            serviceAccountVolume(),
             // The backups a new cluster starts from; only init-data on the primary's first start reads it.
             ...(args.restoreFromClaim
               ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }]

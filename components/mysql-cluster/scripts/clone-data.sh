@@ -41,5 +41,6 @@ touch "$STAGING/$PREPARED_MARKER"
 # completes or undoes it after a crash between the two.
 [[ -d $DATADIR ]] && mv "$DATADIR" "$DATA_OLD"
 mv "$STAGING" "$DATADIR"
+[[ -d $DATA_OLD ]] && keep_errant_binlogs "$DATA_OLD"
 rm -rf "$DATA_OLD" "$RECLONE_MARKER"
 log "cloned from $source_host at GTID $gtid in $(( $(date +%s) - started ))s"

@@ -68,7 +68,9 @@ primary_ready_to_follow() {
   theirs=$(executed_gtids sql_remote "$primary" monitor "$SECRET_KEY_MONITOR") || return 1
   errant=$(errant_gtids "$mine" "$theirs") || return 1
   if [[ -n $errant ]]; then
-    log "this server holds transactions $primary lacks (errant GTIDs: $errant); it is re-cloned rather than attached to a diverged primary"
+    log "this server holds transactions $primary lacks (errant GTIDs: $errant); it is re-cloned rather than attached to a diverged primary, its binary logs kept"
+    # Named for the re-clone, which keeps the binary logs holding them (lib.sh keep_errant_binlogs).
+    printf '%s\n' "$errant" >"$ERRANT_NOTE"
     exit "$EXIT_RECLONE"
   fi
 }

@@ -104,10 +104,11 @@ api_request() {
 # managedFields ("f:holderIdentity"), labels, annotations or any other nested
 # object is not it. A body that is not such JSON gives "not found".
 
-# _json_field FIELD: sets _json_type (string, number, true, false, null, object,
-# array) and _json_raw (the string's content still escaped, or the scalar).
+# _json_field FIELD [annotations]: sets _json_type (string, number, true, false,
+# null, object, array) and _json_raw (the string's content still escaped, or
+# the scalar). With "annotations", FIELD is a key of metadata.annotations.
 _json_field() {
-  local want=$1 s=$api_body LC_ALL=C
+  local want=$1 within=${2:-} s=$api_body LC_ALL=C
   local -a cont=() names=()
   local -i depth=0 want_key=0
   local key='' tok type
@@ -159,8 +160,14 @@ _json_field() {
         ;;
     esac
     # A value: is it metadata.<want> or spec.<want> of the top-level object?
-    if ((depth == 2)) && [[ $key == "$want" && ${cont[1]} == o && ${cont[2]} == o ]] &&
+    if [[ -z $within ]] && ((depth == 2)) && [[ $key == "$want" && ${cont[1]} == o && ${cont[2]} == o ]] &&
       [[ ${names[2]} == metadata || ${names[2]} == spec ]]; then
+      _json_type=$type
+      [[ $type == object || $type == array ]] || _json_raw=$tok
+      return 0
+    fi
+    if [[ $within == annotations ]] && ((depth == 3)) && [[ $key == "$want" && ${cont[1]} == o && ${cont[2]} == o ]] &&
+      [[ ${cont[3]} == o && ${names[2]} == metadata && ${names[3]} == annotations ]]; then
       _json_type=$type
       [[ $type == object || $type == array ]] || _json_raw=$tok
       return 0
@@ -219,6 +226,13 @@ _json_unescape() {
 # api_body (see above); returns 1 when it is absent, null or not a string.
 json_string() {
   _json_field "$1" && [[ $_json_type == string ]] || return 1
+  _json_unescape "$_json_raw"
+}
+
+# json_annotation KEY: prints the value of metadata.annotations[KEY] in
+# api_body; returns 1 when it is absent or not a string.
+json_annotation() {
+  _json_field "$1" annotations && [[ $_json_type == string ]] || return 1
   _json_unescape "$_json_raw"
 }
 

@@ -15,6 +15,7 @@ readonly DATADIR=$DATA_ROOT/$DATA_DIR_NAME   # a complete, usable data directory
 readonly STAGING=$DATA_ROOT/clone.tmp        # a clone or initialisation in progress
 readonly DATA_OLD=$DATA_ROOT/data.old        # the previous data directory during a re-clone swap
 readonly RECLONE_MARKER=$DATA_ROOT/reclone-requested
+readonly ERRANT_NOTE=$DATA_ROOT/errant-gtids       # a re-clone for errant transactions: which ones (kept with them)
 readonly CONF=$CONF_DIR/my.cnf               # assembled by init-config.sh
 readonly SOCKET=$RUN_DIR/$SOCKET_NAME
 readonly PID_FILE=$RUN_DIR/$PID_NAME
@@ -71,17 +72,31 @@ server_id() { printf '%s\n' "$((100 + $(ordinal)))"; }
 
 peer_host() { printf '%s-%s.%s.%s.svc.%s\n' "$STS_NAME" "$1" "$HEADLESS_SERVICE" "$POD_NAMESPACE" "$CLUSTER_DOMAIN"; }
 
-# The ordinal the cluster wants as its primary (setting primaryOrdinal). Read
-# from the mounted topology ConfigMap on every call: the kubelet refreshes the
-# file when `pulumi up` changes it, which is how a switchover reaches the pods.
+# What the failover agent concluded (failover-agent.sh publishes it): sets
+# agent_role, agent_primary and agent_term; fails (all "none") while it has
+# published nothing yet, as in the init containers, which run before it.
+readonly AGENT_STATE=$RUN_DIR/agent-state
+agent_state() {
+  agent_role=none agent_primary=none agent_term=none
+  [[ -r $AGENT_STATE ]] || return 1
+  read -r agent_role agent_primary agent_term <"$AGENT_STATE" || return 1
+  [[ -n $agent_role ]]
+}
+
+# The ordinal of the primary: the Lease's holder as the agent last saw it.
+# Before the agent has said (the init containers), the ordinal `pulumi up`
+# asked for (setting primaryOrdinal, the topology ConfigMap), which is where
+# a new cluster starts.
 primary_ordinal() {
   local n=0
+  if agent_state && [[ $agent_primary =~ ^[0-9]+$ ]]; then printf '%s\n' "$agent_primary"; return 0; fi
   [[ -r $TOPOLOGY_FILE ]] && n=$(<"$TOPOLOGY_FILE")
   [[ $n =~ ^[0-9]+$ ]] || die "$TOPOLOGY_FILE holds \"$n\", not an ordinal"
   printf '%s\n' "$n"
 }
 primary_host() { peer_host "$(primary_ordinal)"; }
-is_wanted_primary() { (( $(ordinal) == $(primary_ordinal) )); }
+# Whether this pod is the primary: the agent holds the Lease and opened writes.
+is_wanted_primary() { agent_state && [[ $agent_role == primary ]]; }
 
 # Whether a server takes writes: its read_only is off. Arguments: a sql_root,
 # sql_as or sql_remote invocation prefix.
@@ -640,4 +655,24 @@ recover_interrupted_swap() {
     log "undoing an interrupted re-clone swap"
     mv "$DATA_OLD" "$DATADIR"
   fi
+}
+
+# keep_errant_binlogs OLD_DATADIR: before a data directory that held errant
+# transactions (a former primary's commits that were written but never
+# acknowledged, or a write made around read_only) is discarded, its newest two
+# binary logs, where those transactions are, move to
+# DATA_ROOT/errant-<UTC time>/ with the note naming them, for a person to
+# inspect (mysqlbinlog, mariadb-binlog) and replay or drop; the re-clone never
+# drops them silently. Does nothing without the note.
+keep_errant_binlogs() {
+  local old=$1 keep logs
+  [[ -f $ERRANT_NOTE ]] || return 0
+  keep=$DATA_ROOT/errant-$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$keep"
+  logs=("$old"/binlog.[0-9]*)
+  [[ -e ${logs[0]} ]] || logs=()
+  (( ${#logs[@]} > 2 )) && logs=("${logs[@]: -2}")
+  (( ${#logs[@]} > 0 )) && mv "${logs[@]}" "$keep/"
+  mv "$ERRANT_NOTE" "$keep/errant-gtids"
+  log "kept the binary logs holding the errant transactions in $keep (errant GTIDs: $(<"$keep/errant-gtids"))"
 }

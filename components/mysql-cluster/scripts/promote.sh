@@ -1,65 +1,54 @@
 #!/usr/bin/env bash
-# Makes this pod the writable primary, which the sidecar runs while the
-# topology ConfigMap names this pod (setting primaryOrdinal). Every server
-# starts read-only, so this is also how a primary comes back after a restart.
-# A replica takes over only from a primary that has stopped taking writes:
-# it waits until its source is read-only, applies everything the source
-# committed, and only then stops replicating and opens for writes, so no
-# acknowledged commit is left behind. Exit 0: this pod takes writes; exit 1:
-# not yet (the reason is logged); run it again.
+# Opens this server for writes. Only the failover agent runs it, once this
+# pod holds the cluster's Lease and has applied everything it received (a
+# planned handover waits for that before passing the Lease on; a takeover
+# applies its relay log first): so no acknowledged commit is left behind.
+# Usage: promote.sh DEADLINE, the seconds until the server fences itself
+# unless the agent renews ("never" with failover off), set before writes open.
+# Every server starts read-only, so this is also how a primary comes back
+# after a restart. Idempotent: each statement may run again.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "${0%/*}/lib.sh"  # scripts run by path (bash $SCRIPTS/NAME), so no dirname process
 
-is_writable sql_root && exit 0
-
-state=$(replication_state sql_root) || die "cannot read the replication state"
-read -r _ _ _ source _ <<<"$state"
-if [[ $source != none ]]; then
-  require_password "$SECRET_KEY_MONITOR"
-  if ! source_read_only=$(sql_remote "$source" monitor "$SECRET_KEY_MONITOR" -e 'SELECT @@global.read_only' 2>&1); then
-    log "waiting for the current primary $source to answer before taking over: $source_read_only"
-    exit 1
-  fi
-  if [[ $source_read_only != 1 ]]; then
-    log "waiting for the current primary $source to stop taking writes (its sidecar does that when it sees the new topology)"
-    exit 1
-  fi
-  final=$(executed_gtids sql_remote "$source" monitor "$SECRET_KEY_MONITOR") || { log "cannot read the executed transactions of $source"; exit 1; }
-  case $FLAVOR in
-    mariadb) final_pos=$(sql_remote "$source" monitor "$SECRET_KEY_MONITOR" -e 'SELECT @@global.gtid_binlog_pos')
-             caught_up=$(sql_root -e "SELECT MASTER_GTID_WAIT('$final_pos', 5)") ;;
-    mysql) caught_up=$(sql_root -e "SELECT WAIT_FOR_EXECUTED_GTID_SET('$final', 5)") ;;
-  esac
-  if [[ $caught_up != 0 ]]; then
-    log "applying the rest of what $source committed before taking over"
-    exit 1
-  fi
-  log "applied everything $source committed ($final); taking over as primary"
+deadline=${1:?usage: promote.sh SECONDS|never}
+if [[ $deadline == never ]]; then
+  deadline="'9999-12-31 00:00:00'"
+elif [[ $deadline =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+  deadline="UTC_TIMESTAMP(6) + INTERVAL $deadline SECOND"
+else
+  die "promote.sh: \"$deadline\" is neither a number of seconds nor never"
 fi
 
-# Replication is reset before writes open, and the markers of a replica's set-up
-# go, so that a later demotion starts from this server's own position.
+# The dead man's switch, this server's alone (binary log off: a replica must
+# not inherit a primary's deadline). The fence event turns the server
+# read-only and stops the scheduler once the deadline has passed; the
+# heartbeat writes only before it, so a fenced server's heartbeat stops too
+# (MariaDB's read_only does not stop root's events). Its wait for the global
+# read lock is bounded (commits that wait for an acknowledgement hold it; the
+# agent closes them): it tries again the next second.
+expired="(SELECT deadline FROM cluster_meta.fence WHERE id = 1) < UTC_TIMESTAMP(6)"
 case $FLAVOR in
-  mariadb) sql_root <<'SQL'
-STOP SLAVE;
-RESET SLAVE ALL;
-SET GLOBAL event_scheduler = ON;
-SET sql_log_bin = 0;
-ALTER EVENT cluster_meta.heartbeat ENABLE;
-SET GLOBAL read_only = OFF;
-SQL
-    ;;
-  mysql) sql_root <<'SQL'
-STOP REPLICA;
-RESET REPLICA ALL;
-SET GLOBAL super_read_only = OFF;
-SET GLOBAL event_scheduler = ON;
-SET sql_log_bin = 0;
-ALTER EVENT cluster_meta.heartbeat ENABLE;
-SET GLOBAL read_only = OFF;
-SQL
-    ;;
+  mariadb) fence_body="SET SESSION lock_wait_timeout = 1, GLOBAL read_only = IF($expired, 1, @@global.read_only), GLOBAL event_scheduler = IF($expired, 0, 1)"
+           stop_replication="STOP SLAVE; RESET SLAVE ALL;"
+           open_writes="SET GLOBAL read_only = OFF;" ;;
+  mysql) fence_body="SET SESSION lock_wait_timeout = 1, GLOBAL super_read_only = IF($expired, 1, @@global.super_read_only), GLOBAL event_scheduler = IF($expired, 0, 1)"
+         stop_replication="STOP REPLICA; RESET REPLICA ALL;"
+         open_writes="SET GLOBAL super_read_only = OFF; SET GLOBAL read_only = OFF;" ;;
 esac
+sql_root <<SQL
+SET sql_log_bin = 0;
+CREATE TABLE IF NOT EXISTS cluster_meta.fence (id INT PRIMARY KEY, deadline DATETIME(6) NOT NULL) ENGINE=InnoDB;
+REPLACE INTO cluster_meta.fence (id, deadline) VALUES (1, $deadline);
+CREATE EVENT IF NOT EXISTS cluster_meta.fence ON SCHEDULE EVERY 1 SECOND DO $fence_body;
+ALTER EVENT cluster_meta.fence ENABLE DO $fence_body;
+ALTER EVENT cluster_meta.heartbeat ENABLE DO
+  REPLACE INTO cluster_meta.heartbeat (id, ts) SELECT 1, UTC_TIMESTAMP(6) FROM cluster_meta.fence WHERE id = 1 AND deadline > UTC_TIMESTAMP(6);
+$stop_replication
+SET GLOBAL event_scheduler = ON;
+$open_writes
+SQL
+# The markers of a replica's set-up go, so that a later demotion starts from
+# this server's own position.
 rm -f "$DATADIR/$REPLICATION_DONE" "$DATADIR/$CLONE_GTID_FILE"
 log "this pod is the primary and takes writes"

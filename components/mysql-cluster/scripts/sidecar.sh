@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The sidecar (backup image): serves hot backups over mutual TLS to pods that
-# clone from this one, and keeps this pod in the role the topology ConfigMap
-# gives it: the primary is promoted (safely, see promote.sh) and keeps the
-# databases and the heartbeat (replicated to the others); a replica follows
-# the primary (configure-replication.sh), again after any restart or
-# switchover, and is re-cloned when it cannot catch up or has diverged.
+# clone from this one, runs the failover agent (failover-agent.sh), which
+# decides through the cluster's Lease whether this pod is the primary, and
+# brings the server along: the primary keeps the databases and the heartbeat
+# (replicated to the others); a replica follows the primary the agent names
+# (configure-replication.sh), again after any restart, switchover or
+# failover, and is re-cloned when it cannot catch up or has diverged.
 # It also keeps root's password in step with the Secret, applies the users'
 # passwords to its own server with the binary log off (every pod, so no
 # password is ever replicated), reloads the exporter's login, serves the
@@ -25,7 +26,20 @@ if [[ ${METRICS:-false} == true ]]; then
   listeners+=("$!")
   log "serving metrics on port $METRICS_PORT (GET /metrics only)"
 fi
-trap 'kill "${listeners[@]}" 2>/dev/null || true; exit 0' TERM INT
+# The failover agent holds or follows the cluster's Lease (failover-agent.sh).
+bash "$SCRIPTS/failover-agent.sh" &
+agent=$!
+listeners+=("$agent")
+# A stopping primary hands the Lease on before the pod goes: the agent gets
+# the TERM, fences this server and releases the Lease, then the rest stops.
+# shellcheck disable=SC2317  # run by the trap below
+stop() {
+  kill -TERM "$agent" 2>/dev/null || true
+  wait "$agent" 2>/dev/null || true
+  kill "${listeners[@]}" 2>/dev/null || true
+  exit 0
+}
+trap stop TERM INT
 
 # sync_root_password: makes ROOT_CNF hold a root password the server accepts,
 # and the Secret's: when the Secret's password changed (rotation), the one
@@ -101,15 +115,19 @@ while kill -0 "${listeners[@]}" 2>/dev/null; do
       # it reports mysql_up 0 from a rotation until it restarts.
       if reload_exporter; then log "the exporter re-read its login"; else log "the exporter did not confirm re-reading its login (POST /-/reload)"; fi
     fi
-    if is_wanted_primary; then
-      role=primary
-      bash "$SCRIPTS/promote.sh" || role=""
-    else
-      role=replica
-      status=0
-      bash "$SCRIPTS/configure-replication.sh" || status=$?
-      if (( status == EXIT_RECLONE )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi
-    fi
+    # The agent decides the role; this loop brings the server along. While a
+    # failover is under way (lost, promoting, fenced) replication is left as
+    # the agent set it.
+    role=""
+    agent_state || true
+    case $agent_role in
+      primary) role=primary ;;
+      replica)
+        role=replica
+        status=0
+        bash "$SCRIPTS/configure-replication.sh" || status=$?
+        if (( status == EXIT_RECLONE )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi ;;
+    esac
     if [[ -n $role ]]; then
       digest="$role $(secrets_digest)"
       if [[ $digest != "$applied_digest" ]]; then
@@ -141,12 +159,13 @@ while kill -0 "${listeners[@]}" 2>/dev/null; do
   # an idle pod about as much CPU as the SQL of its rounds (BENCHMARKS.md).
   rounds=1
   [[ $verdict == ready ]] && rounds=10
-  seen=$(primary_ordinal)
+  seen=""
+  [[ -r $AGENT_STATE ]] && seen=$(<"$AGENT_STATE")
   for (( i = 0; i < rounds; i++ )); do
     pause 0.5
-    wanted_primary=$seen
-    [[ -r $TOPOLOGY_FILE ]] && { read -r wanted_primary <"$TOPOLOGY_FILE" || true; }
-    [[ $wanted_primary == "$seen" ]] || break
+    now_state=""
+    [[ -r $AGENT_STATE ]] && now_state=$(<"$AGENT_STATE")
+    [[ $now_state == "$seen" ]] || break
   done
 done
 die "the backup listener exited"

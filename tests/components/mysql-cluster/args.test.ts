@@ -101,6 +101,13 @@ const INVALID: [string, MySqlClusterArgs, string, RegExp][] = [
     /whole number of milliseconds from 100 to 3600000/,
   ],
   ["semiSync", { semiSync: "on" as never }, "db", /true or false/],
+  // Failover promotes only what a replica acknowledged: without semi-sync it could lose commits.
+  ["failover", { semiSync: false }, "db", /semiSync to be true too \(or failover false\)/],
+  ["failover", { semiSync: false, failover: true }, "db", /semiSync to be true too \(or failover false\)/],
+  ["failover", { failover: "on" as never }, "db", /true or false/],
+  ["failoverLeaseSeconds", { failoverLeaseSeconds: 4 }, "db", /whole number of seconds from 5 to 120/],
+  ["failoverLeaseSeconds", { failoverLeaseSeconds: 121 }, "db", /whole number of seconds from 5 to 120/],
+  ["failoverLeaseSeconds", { failoverLeaseSeconds: 7.5 }, "db", /whole number of seconds from 5 to 120/],
   ["metrics", { metrics: "yes" as never }, "db", /true or false/],
   ["serviceMonitor", { serviceMonitor: true, metrics: false }, "db", /false when metrics is false/],
   ["serviceMonitor", { serviceMonitor: "true" as never }, "db", /true or false/],
@@ -232,6 +239,7 @@ describe("resolveArgs", function () {
         priorityClassName: "database-critical",
         tolerations: [{ key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule" }],
         semiSync: false,
+        failover: false,
         semiSyncTimeoutMs: 3_600_000,
         metrics: true,
         exporterImage: "registry.example/mysqld-exporter:v0.16.0",
@@ -277,6 +285,15 @@ describe("resolveArgs", function () {
         assert.strictEqual(resolved[key as keyof typeof resolved], value, key);
     });
 
+    it("accepts semiSync false with failover false, and the failoverLeaseSeconds boundaries 5 and 120", function () {
+      const off = resolveArgs("db", { semiSync: false, failover: false });
+      assert.deepStrictEqual([off.semiSync, off.failover], [false, false]);
+      assert.strictEqual(resolveArgs("db").failover, true);
+      assert.strictEqual(resolveArgs("db").failoverLeaseSeconds, 10);
+      assert.strictEqual(resolveArgs("db", { failoverLeaseSeconds: 5 }).failoverLeaseSeconds, 5);
+      assert.strictEqual(resolveArgs("db", { failoverLeaseSeconds: 120 }).failoverLeaseSeconds, 120);
+    });
+
     it("accepts the boundaries: 1 replica, 1Mi of storage, 256Mi of memory", function () {
       assert.doesNotThrow(() =>
         resolveArgs("db", {
@@ -308,6 +325,8 @@ describe("resolveArgs", function () {
         "tolerations",
         "semiSync",
         "semiSyncTimeoutMs",
+        "failover",
+        "failoverLeaseSeconds",
         "metrics",
         "exporterImage",
         "serviceMonitor",

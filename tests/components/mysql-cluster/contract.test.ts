@@ -37,7 +37,13 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 /** How a contract value shows when a script writes it literally. */
 function literalPattern({ name, value }: ShellConstant): RegExp {
   const text = String(value);
-  if (name.startsWith("EXIT_")) return new RegExp(`(?:\\bexit|\\breturn|==|-eq)\\s*"?${text}\\b`);
+  // An exit status: what exit or return gives, or what a status ($?, status, rc, ...) is compared with;
+  // not any number compared (a JSON parser's depth == 3 is no exit status).
+  if (name.startsWith("EXIT_"))
+    return new RegExp(
+      `(?:\\bexit|\\breturn|(?:\\$\\?|\\b\\w*(?:status|rc|code|ret)\\w*)\\}?"?\\s*(?:==|-eq))\\s*"?${text}\\b`,
+      "i",
+    );
   if (typeof value === "number") return new RegExp(`(?<![\\w.])${text}(?![\\w.])`);
   if (text.startsWith("/")) return new RegExp(`(?<![\\w$}.-])${escape(text)}(?![\\w.-])`);
   // A plain word (the data directory's name) only as a path segment; a name with a dot or dash anywhere.
@@ -142,6 +148,8 @@ describe("the TypeScript <-> shell contract (contract.ts, contract.sh)", functio
       "(( status == 3 )) && reclone",
       'ls "$DATA_ROOT/data"',
       "curl 127.0.0.1:9105",
+      '[[ $? -eq 3 ]] || [[ "${rc}" == 3 ]]',
+      "(( depth == 3 )) && found",
       "# a comment may say exit 3 or /etc/mysql-tls",
     ].join("\n");
     assert.deepStrictEqual(
@@ -155,6 +163,7 @@ describe("the TypeScript <-> shell contract (contract.ts, contract.sh)", functio
         "x.sh:5: EXIT_RECLONE",
         "x.sh:6: DATA_DIR_NAME",
         "x.sh:7: EXPORTER_LOCAL_PORT",
+        "x.sh:8: EXIT_RECLONE",
       ],
     );
     assert.deepStrictEqual(literalsIn("x.sh", 'exit "$EXIT_RECLONE"\ncat "$TOPOLOGY_FILE"\nexit 1'), []);

@@ -205,6 +205,27 @@ describe("MySQL / MariaDB dialect check", function () {
       );
     });
 
+    it("names a statement by its words with underscores (IO_THREAD) and without its LIKE argument, and finds status variables", function () {
+      assert.deepStrictEqual(
+        scan(
+          [
+            "case $FLAVOR in",
+            "  mariadb) sql -e \"STOP SLAVE IO_THREAD; SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'\" ;;",
+            "  mysql) sql -e \"STOP REPLICA IO_THREAD; SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_source_clients'\" ;;",
+            "esac",
+          ].join("\n"),
+        ),
+        [
+          "mariadb statement SHOW GLOBAL STATUS",
+          "mariadb statement STOP SLAVE IO_THREAD",
+          "mariadb status-variable Rpl_semi_sync_master_clients",
+          "mysql statement SHOW GLOBAL STATUS",
+          "mysql statement STOP REPLICA IO_THREAD",
+          "mysql status-variable Rpl_semi_sync_source_clients",
+        ],
+      );
+    });
+
     it("reads server.cnf's settings, loose_ ones marked (the other flavor's name is fine there)", function () {
       const used = scanConfig(
         "my.cnf",

@@ -15,7 +15,19 @@ import { externalCommands, functionsOf, simpleCommands } from "../../support/bas
 import { AnyObject } from "../../support/objects";
 import { argvsOf, SCRIPT_ARGV } from "../../support/scripts";
 
-/** The commands `bash /scripts/<name>` can start, following lib.sh and the scripts it runs by $SCRIPTS path. */
+/** The libraries a script sources by its own directory (`source "${0%/*}/X.sh"`), in order, with those they source. */
+function sourcedLibraries(scripts: Record<string, string>, name: string, seen = new Set<string>()): string[] {
+  const found: string[] = [];
+  for (const m of scripts[name].matchAll(/^\s*source "\$\{0%\/\*\}\/([A-Za-z0-9_.-]+\.sh)"/gm)) {
+    if (seen.has(m[1])) continue;
+    seen.add(m[1]);
+    assert.ok(scripts[m[1]] !== undefined, `${name} sources ${m[1]}, which the scripts ConfigMap does not hold`);
+    found.push(m[1], ...sourcedLibraries(scripts, m[1], seen));
+  }
+  return found;
+}
+
+/** The commands `bash /scripts/<name>` can start, following every library it sources and the scripts it runs by $SCRIPTS path. */
 function scriptCommands(
   scripts: Record<string, string>,
   name: string,
@@ -26,12 +38,11 @@ function scriptCommands(
   seen.add(name);
   const text = scripts[name];
   assert.ok(text !== undefined, `a pod runs /scripts/${name}, which the scripts ConfigMap does not hold`);
-  const own = functionsOf(text);
-  const sourcesLib = /^source "\$\{0%\/\*\}\/lib\.sh"/m.test(text);
-  const lib = sourcesLib ? functionsOf(scripts["lib.sh"]) : { functions: new Map(), topLevel: "" };
+  // A library's top level runs where it is sourced, and its functions are the script's: read them as one.
+  const parts = [...sourcedLibraries(scripts, name).map((lib) => functionsOf(scripts[lib])), functionsOf(text)];
   const found = externalCommands(
-    lib.topLevel + "\n" + own.topLevel,
-    new Map([...lib.functions, ...own.functions]),
+    parts.map((p) => p.topLevel).join("\n"),
+    new Map(parts.flatMap((p) => [...p.functions])),
     env,
   ).map((c) => ({
     name: c.name,
@@ -81,6 +92,7 @@ describe("commands each image runs", function () {
     const { functions, topLevel } = functionsOf(script);
     const names = externalCommands(topLevel, functions, { TOOL: "socat", F: "yes" }).map((c) => c.name);
     // case $F runs its first matching branch only: tail, not rm or touch; the first case (F matches no "a|b") its "*" branch.
+    // A wrapper that is a program (timeout) is a command too, and so is what it runs.
     assert.deepStrictEqual(names.sort(), [
       "basename",
       "cat",
@@ -91,6 +103,7 @@ describe("commands each image runs", function () {
       "socat",
       "sort",
       "tail",
+      "timeout",
     ]);
     assert.deepStrictEqual(
       simpleCommands("a 'b c' \"d $(e f)\"").map((c) => c.words),
@@ -99,6 +112,41 @@ describe("commands each image runs", function () {
         ["a", "b c", "d $(...)"],
       ],
     );
+  });
+
+  it("follows every library a script sources (lib.sh, k8s-api.sh, failover-lib.sh) into the functions it calls", function () {
+    for (const flavor of FLAVORS) {
+      const args = resolveArgs("db", { flavor, replicas: 3 });
+      const objects = renderObjects(args) as AnyObject[];
+      const scripts: Record<string, string> = objects.find(
+        (o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("db-config-"),
+      )!.data;
+      assert.deepStrictEqual(sourcedLibraries(scripts, "failover-agent.sh"), [
+        "lib.sh",
+        "k8s-api.sh",
+        "failover-lib.sh",
+      ]);
+      const sidecar = (
+        objects.find((o) => o.kind === "StatefulSet")!.spec.template.spec.containers as AnyObject[]
+      ).find((c) => c.name === "sidecar")!;
+      const env = Object.fromEntries((sidecar.env as AnyObject[]).map((e) => [e.name, e.value ?? ""]));
+      const used = scriptCommands(scripts, "failover-agent.sh", env);
+      // api_request (k8s-api.sh) talks to the API server through timeout and socat.
+      for (const command of ["socat", "timeout"])
+        assert.ok(
+          used.some((u) => u.name === command && /api_request/.test(u.where)),
+          `${flavor}: ${command} of k8s-api.sh's api_request is not followed`,
+        );
+      // No function of a sourced library is taken for an external command.
+      const libraryFunctions = ["lib.sh", "k8s-api.sh", "failover-lib.sh"].flatMap((lib) => [
+        ...functionsOf(scripts[lib]).functions.keys(),
+      ]);
+      assert.deepStrictEqual(
+        used.filter((u) => libraryFunctions.includes(u.name)).map((u) => u.name),
+        [],
+        flavor,
+      );
+    }
   });
 
   it("records a source for every confirmed command and grants none it calls unconfirmed", function () {

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { MySqlClusterArgs } from "../../../components/mysql-cluster";
 import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
+import { FAILOVER_MARKS } from "../../../components/mysql-cluster/contract";
 import {
   containsSecret,
   deployFresh,
@@ -38,6 +39,10 @@ const T = {
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
   serviceMonitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+  serviceAccount: "kubernetes:core/v1:ServiceAccount",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  lease: "kubernetes:coordination.k8s.io/v1:Lease",
   guard: "pulumi-nodejs:dynamic:Resource",
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
@@ -216,13 +221,26 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
         mocks.ofType(T.guard).map((r) => r.name),
         ["shopdb-settings-guard"],
       );
+      // The failover agents' Lease and least privilege, under the Pulumi names existing stacks will hold.
+      assert.deepStrictEqual(
+        [T.serviceAccount, T.role, T.roleBinding, T.lease].map((type) =>
+          mocks.ofType(type).map((r) => `${r.name} ${inputs(r).metadata.name}`),
+        ),
+        [
+          ["shopdb-agent shopdb-agent"],
+          ["shopdb-agent-role shopdb-agent"],
+          ["shopdb-agent-role-binding shopdb-agent"],
+          ["shopdb-lease shopdb-primary"],
+        ],
+      );
     });
 
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      // 2 Secrets and their 2 data Patches, 2 ConfigMaps and the topology's data Patch, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate.
-      assert.strictEqual(children.length, 2 + 2 + 2 + 1 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5);
+      // 2 Secrets and their 2 data Patches, 2 ConfigMaps and the topology's data Patch, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate,
+      // and the failover agents' ServiceAccount, Role, RoleBinding and Lease.
+      assert.strictEqual(children.length, 2 + 2 + 2 + 1 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5 + 4);
       for (const child of children)
         assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
@@ -279,21 +297,27 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       for (const [k, v] of Object.entries(selector)) assert.strictEqual(podLabels[k], v, `selector ${k}`);
     });
 
-    it("has every Service (headless, write, read, metrics) select the StatefulSet's pods, the write Service also by the pod-name label the StatefulSet controller sets", function () {
+    it("has every Service (headless, write, read, metrics) select the StatefulSet's pods, the write Service also by the role label the primary's failover agent sets", function () {
       const podLabels: Record<string, string> = statefulSet().spec.template.metadata.labels;
       const selectorLabels: Record<string, string> = statefulSet().spec.selector.matchLabels;
       for (const svc of services()) {
-        const { [POD_NAME_LABEL]: podName, ...labels } = svc.spec.selector as Record<string, string>;
+        const { [FAILOVER_MARKS.roleLabel]: role, ...labels } = svc.spec.selector as Record<string, string>;
         assert.ok(Object.keys(labels).length > 0, `${svc.metadata.name} selects something`);
         for (const [k, v] of Object.entries<string>(labels))
           assert.strictEqual(podLabels[k], v, `${svc.metadata.name} selector ${k}`);
         assert.strictEqual(
-          podName !== undefined,
+          role !== undefined,
           svc.metadata.name === "shopdb-write",
-          `${svc.metadata.name} selects by pod name: ${podName}`,
+          `${svc.metadata.name} selects by role: ${role}`,
         );
+        assert.ok(!(POD_NAME_LABEL in svc.spec.selector), `${svc.metadata.name} selects by pod name`);
       }
-      assert.deepStrictEqual(writeService().spec.selector, { ...selectorLabels, [POD_NAME_LABEL]: "shopdb-0" });
+      assert.deepStrictEqual(writeService().spec.selector, {
+        ...selectorLabels,
+        [FAILOVER_MARKS.roleLabel]: "primary",
+      });
+      // A new pod is in the write Service only once its agent labels it primary.
+      assert.ok(!(FAILOVER_MARKS.roleLabel in podLabels));
     });
 
     it("uses the headless Service as the StatefulSet's serviceName and publishes not-ready pods", function () {
@@ -933,18 +957,19 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
   });
 
   describe("primaryOrdinal (planned switchover)", function () {
-    const podNameSelected = () => writeService().spec.selector[POD_NAME_LABEL];
+    const lease = () => inputs(mocks.one(T.lease));
 
-    it("selects only the primary pod, <name>-<primaryOrdinal>, in the write Service, and moves the selector when primaryOrdinal changes", async function () {
+    it("asks for the primary <name>-<primaryOrdinal> on the Lease, and leaves the write Service's selector (the role label) alone when primaryOrdinal changes", async function () {
       await deploy("swo", { replicas: 3 });
       const first = writeService().spec.selector;
-      assert.strictEqual(podNameSelected(), "swo-0");
+      assert.deepStrictEqual(lease().metadata.annotations, { [FAILOVER_MARKS.switchoverRequest]: "swo-0" });
       await deploy("swo", { replicas: 3, primaryOrdinal: 2 });
-      assert.strictEqual(podNameSelected(), "swo-2");
-      const { [POD_NAME_LABEL]: _before, ...labelsBefore } = first;
-      const { [POD_NAME_LABEL]: _after, ...labelsAfter } = writeService().spec.selector;
-      assert.deepStrictEqual(labelsAfter, labelsBefore);
-      assert.deepStrictEqual(labelsAfter, statefulSet().spec.selector.matchLabels);
+      assert.deepStrictEqual(lease().metadata.annotations, { [FAILOVER_MARKS.switchoverRequest]: "swo-2" });
+      assert.deepStrictEqual(writeService().spec.selector, first);
+      assert.deepStrictEqual(writeService().spec.selector, {
+        ...statefulSet().spec.selector.matchLabels,
+        [FAILOVER_MARKS.roleLabel]: "primary",
+      });
     });
 
     it("writes primaryOrdinal into the topology ConfigMap, whose name <name>-topology stays the same when it changes", async function () {

@@ -14,6 +14,7 @@ import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Service } from "kubernetes-models/v1/Service";
 import { MySqlClusterArgs, resolveArgs, Toleration } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
+import { SEMI_SYNC_NO_FALLBACK_MS } from "../../../components/mysql-cluster/config-files";
 import { objectsByKey, renderCluster } from "../../../components/mysql-cluster/render";
 import { AnyObject } from "../../support/objects";
 import { libValues, makeSandbox, Sandbox } from "../../support/sandbox";
@@ -206,17 +207,18 @@ describe("semi-synchronous replication (server.cnf)", function () {
   /** Every line of server.cnf that configures semi-sync. */
   const semiSyncLines = (cnf: string) => cnf.split("\n").filter((l) => /semi_?sync/i.test(l) && !l.startsWith("#"));
 
-  it("is on by default for mysql: the source and replica plugins (8.0.26+ names), enabled, 10000 ms timeout, no wait without replicas, AFTER_SYNC, in [mysqld]", function () {
+  it("is on by default for mysql: the source and replica plugins (8.0.26+ names), enabled, no fallback to asynchronous (failover on), no wait without replicas, AFTER_SYNC, in [mysqld]", function () {
     const { cnf } = render();
-    assert.deepStrictEqual(semiSyncLines(cnf), MYSQL_LINES(10000));
-    for (const line of MYSQL_LINES(10000))
+    assert.strictEqual(SEMI_SYNC_NO_FALLBACK_MS, 4_294_967_295);
+    assert.deepStrictEqual(semiSyncLines(cnf), MYSQL_LINES(SEMI_SYNC_NO_FALLBACK_MS));
+    for (const line of MYSQL_LINES(SEMI_SYNC_NO_FALLBACK_MS))
       assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
   });
 
-  it("is on by default for mariadb with the built-in master/slave variables: 10000 ms timeout, no wait without slaves, AFTER_SYNC, in [mysqld]", function () {
+  it("is on by default for mariadb with the built-in master/slave variables: no fallback to asynchronous (failover on), no wait without slaves, AFTER_SYNC, in [mysqld]", function () {
     const { cnf } = render({ flavor: "mariadb" });
-    assert.deepStrictEqual(semiSyncLines(cnf), MARIADB_LINES(10000));
-    for (const line of MARIADB_LINES(10000))
+    assert.deepStrictEqual(semiSyncLines(cnf), MARIADB_LINES(SEMI_SYNC_NO_FALLBACK_MS));
+    for (const line of MARIADB_LINES(SEMI_SYNC_NO_FALLBACK_MS))
       assert.ok(mysqldSection(cnf).split("\n").includes(line), `${line} is not in [mysqld]`);
     assert.ok(
       !/plugin_load|loose_|_source_|_replica_/.test(semiSyncLines(cnf).join("\n")),
@@ -224,27 +226,45 @@ describe("semi-synchronous replication (server.cnf)", function () {
     );
   });
 
-  it("writes semiSyncTimeoutMs as the timeout for each flavor", function () {
-    assert.deepStrictEqual(semiSyncLines(render({ semiSyncTimeoutMs: 250 }).cnf), MYSQL_LINES(250));
+  it("writes semiSyncTimeoutMs as the timeout for each flavor with failover off (10000 ms by default)", function () {
+    assert.deepStrictEqual(semiSyncLines(render({ failover: false }).cnf), MYSQL_LINES(10000));
+    assert.deepStrictEqual(semiSyncLines(render({ flavor: "mariadb", failover: false }).cnf), MARIADB_LINES(10000));
+    assert.deepStrictEqual(semiSyncLines(render({ failover: false, semiSyncTimeoutMs: 250 }).cnf), MYSQL_LINES(250));
     assert.deepStrictEqual(
-      semiSyncLines(render({ flavor: "mariadb", semiSyncTimeoutMs: 3_600_000 }).cnf),
+      semiSyncLines(render({ flavor: "mariadb", failover: false, semiSyncTimeoutMs: 3_600_000 }).cnf),
       MARIADB_LINES(3_600_000),
     );
   });
 
+  it("writes the no-fallback timeout with failover on, whatever semiSyncTimeoutMs says (a commit a failover could lose is never acknowledged)", function () {
+    for (const failover of [undefined, true]) {
+      assert.deepStrictEqual(
+        semiSyncLines(render({ failover, semiSyncTimeoutMs: 250 }).cnf),
+        MYSQL_LINES(SEMI_SYNC_NO_FALLBACK_MS),
+      );
+      assert.deepStrictEqual(
+        semiSyncLines(render({ flavor: "mariadb", failover, semiSyncTimeoutMs: 3_600_000 }).cnf),
+        MARIADB_LINES(SEMI_SYNC_NO_FALLBACK_MS),
+      );
+    }
+  });
+
   it("is absent with semiSync false, for each flavor (a comment says it is off)", function () {
     for (const flavor of ["mysql", "mariadb"] as const) {
-      const { cnf } = render({ flavor, semiSync: false, semiSyncTimeoutMs: 4321 });
+      const { cnf } = render({ flavor, semiSync: false, failover: false, semiSyncTimeoutMs: 4321 });
       assert.deepStrictEqual(semiSyncLines(cnf), [], flavor);
       assert.ok(!cnf.includes("4321"), `${flavor}: the timeout is written with semiSync false`);
       assert.match(cnf, /^# semi-synchronous replication: off/m);
     }
   });
 
-  it("changes the ConfigMap's name (so pods roll) when semiSync or the timeout changes", function () {
+  it("changes the ConfigMap's name (so pods roll) when semiSync, failover or the timeout it writes changes", function () {
     const name = (args: MySqlClusterArgs) => render(args).m.configMap.metadata.name;
-    assert.notStrictEqual(name({ semiSync: false }), name({}));
-    assert.notStrictEqual(name({ semiSyncTimeoutMs: 500 }), name({}));
+    assert.notStrictEqual(name({ semiSync: false, failover: false }), name({}));
+    assert.notStrictEqual(name({ failover: false }), name({}));
+    assert.notStrictEqual(name({ failover: false, semiSyncTimeoutMs: 500 }), name({ failover: false }));
+    // With failover on the timeout is not written: changing it changes nothing and rolls no pod.
+    assert.strictEqual(name({ semiSyncTimeoutMs: 500 }), name({}));
   });
 });
 

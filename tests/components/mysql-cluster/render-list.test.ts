@@ -67,6 +67,10 @@ describe("the render list (renderCluster)", function () {
         "PodDisruptionBudget bk-disruption-budget",
         "PersistentVolumeClaimPatch bk-data-0",
         "PersistentVolumeClaimPatch bk-data-1",
+        "ServiceAccount bk-agent",
+        "Role bk-agent-role",
+        "RoleBinding bk-agent-role-binding",
+        "Lease bk-lease",
         "StatefulSet bk",
         "PersistentVolumeClaimPatch bk-backup-claim",
         "CronJob bk-backup",
@@ -179,22 +183,34 @@ describe("the render list (renderCluster)", function () {
           assert.ok(!JSON.stringify(r.object).includes(PATCH_FORCE), `${r.key} forces its fields`);
       });
 
-      it("makes the StatefulSet wait for its ConfigMap, the headless Service, the mounted objects' data and every data claim, and ignore its volumeClaimTemplates", function () {
+      it("makes the StatefulSet wait for its ConfigMap, the headless Service, the agents' RoleBinding and Lease, the mounted objects' data and every data claim, and ignore its volumeClaimTemplates", function () {
         const sts = entries.get("statefulSet")!;
         const mounted = ["credentialsSecretData", "tlsSecretData", "topologyConfigMapData"].filter(has);
         assert.deepStrictEqual(sts.dependsOn, [
           "configMap",
           "headlessService",
+          "roleBinding",
+          "lease",
           ...mounted,
           ...Array.from({ length: resolved.replicas }, (_, ordinal) => `dataClaim-${ordinal}`),
         ]);
         assert.deepStrictEqual(sts.ignoreChanges, ["spec.volumeClaimTemplates"]);
+        // The agents' Role must exist and be bound before a pod's agent calls the API.
+        assert.deepStrictEqual(entries.get("roleBinding")!.dependsOn, ["serviceAccount", "role"]);
+        // The agents own the holder and its times (they write them by compare-and-swap): a refresh must not undo them.
+        assert.deepStrictEqual(entries.get("lease")!.ignoreChanges, [
+          "spec.holderIdentity",
+          "spec.acquireTime",
+          "spec.renewTime",
+          "spec.leaseTransitions",
+        ]);
         if (resolved.backupSchedule) {
           assert.deepStrictEqual(entries.get("backupCronJob")!.dependsOn, ["configMap", "backupClaim", ...mounted]);
         }
         const waiting = rendered.resources.filter((r) => r.dependsOn.length > 0).map((r) => r.key);
         assert.deepStrictEqual(waiting, [
           ...mounted,
+          "roleBinding",
           "statefulSet",
           ...(resolved.backupSchedule ? ["backupCronJob"] : []),
         ]);

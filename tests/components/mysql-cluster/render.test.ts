@@ -8,16 +8,20 @@
 import * as assert from "assert";
 import fc from "fast-check";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { Lease } from "kubernetes-models/coordination.k8s.io/v1/Lease";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { MySqlClusterArgs, ResolvedArgs, resolveArgs } from "../../../components/mysql-cluster/args";
 import { requiredSecretKeys } from "../../../components/mysql-cluster/builders/credentials-secret";
-import { POD_NAME_LABEL } from "../../../components/mysql-cluster/builders/services";
-import { CONTRACT_FILE, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
+import { SEMI_SYNC_NO_FALLBACK_MS } from "../../../components/mysql-cluster/config-files";
+import { CONTRACT_FILE, FAILOVER_MARKS, SHELL_CONTRACT } from "../../../components/mysql-cluster/contract";
 import { clusterNames, SECRET_KEYS, TLS_KEYS } from "../../../components/mysql-cluster/names";
 import {
   objectsByKey,
@@ -44,6 +48,10 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "apps/v1/StatefulSet": StatefulSet,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "v1/ServiceAccount": ServiceAccount,
+  "rbac.authorization.k8s.io/v1/Role": Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
+  "coordination.k8s.io/v1/Lease": Lease,
 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -207,7 +215,7 @@ function checkAll(objects: AnyObject[]): void {
 // ---- What the pod scripts read from the environment ----
 
 /** Variables bash sets itself. */
-const BASH_VARIABLES = new Set(["BASH_SOURCE"]);
+const BASH_VARIABLES = new Set(["BASH_SOURCE", "BASH_REMATCH"]);
 
 /** Upper-case variables the scripts read without a default and never assign: they must come from the pod. */
 function requiredEnv(files: string[]): Set<string> {
@@ -475,7 +483,7 @@ const CONFIGURATIONS: [string, string, MySqlClusterArgs][] = [
     "open",
     { networkPolicy: false, passwordRotation: 7, appDatabase: "app", appUser: "app" },
   ],
-  ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, flavor: "mariadb" }],
+  ["no metrics and no semi-sync", "bare", { metrics: false, semiSync: false, failover: false, flavor: "mariadb" }],
   [
     "a ServiceMonitor and its own exporter image",
     "watched",
@@ -532,6 +540,10 @@ describe("renderObjects", function () {
           "PersistentVolumeClaim/data-mysql-0",
           "PersistentVolumeClaim/data-mysql-1",
           "PersistentVolumeClaim/data-mysql-2",
+          "ServiceAccount/mysql-agent",
+          "Role/mysql-agent",
+          "RoleBinding/mysql-agent",
+          "Lease/mysql-primary",
           "StatefulSet/mysql",
         ],
       );
@@ -620,6 +632,10 @@ describe("renderObjects", function () {
         "PersistentVolumeClaim/data-db-0",
         "PersistentVolumeClaim/data-db-1",
         "PersistentVolumeClaim/data-db-2",
+        "ServiceAccount/db-agent",
+        "Role/db-agent",
+        "RoleBinding/db-agent",
+        "Lease/db-primary",
         "StatefulSet/db",
       ],
     );
@@ -645,6 +661,10 @@ describe("renderObjects", function () {
       "PersistentVolumeClaim/data-db-0",
       "PersistentVolumeClaim/data-db-1",
       "PersistentVolumeClaim/data-db-2",
+      "ServiceAccount/db-agent",
+      "Role/db-agent",
+      "RoleBinding/db-agent",
+      "Lease/db-primary",
       "StatefulSet/db",
     ]);
     assert.deepStrictEqual(list({ metrics: false, networkPolicy: false }), [
@@ -659,6 +679,10 @@ describe("renderObjects", function () {
       "PersistentVolumeClaim/data-db-0",
       "PersistentVolumeClaim/data-db-1",
       "PersistentVolumeClaim/data-db-2",
+      "ServiceAccount/db-agent",
+      "Role/db-agent",
+      "RoleBinding/db-agent",
+      "Lease/db-primary",
       "StatefulSet/db",
     ]);
   });
@@ -747,17 +771,21 @@ describe("renderObjects", function () {
       assert.deepStrictEqual(objects.map((o) => o.kind).sort(), [
         "ConfigMap",
         "ConfigMap",
+        "Lease",
         "NetworkPolicy",
         "PersistentVolumeClaim",
         "PersistentVolumeClaim",
         "PersistentVolumeClaim",
         "PodDisruptionBudget",
+        "Role",
+        "RoleBinding",
         "Secret",
         "Secret",
         "Service",
         "Service",
         "Service",
         "Service",
+        "ServiceAccount",
         "ServiceMonitor",
         "StatefulSet",
       ]);
@@ -848,6 +876,8 @@ describe("renderObjects", function () {
           tolerations: fc.option(fc.array(toleration, { maxLength: 3 }), { nil: undefined }),
           semiSync: fc.option(fc.boolean(), { nil: undefined }),
           semiSyncTimeoutMs: fc.option(fc.integer({ min: 100, max: 3_600_000 }), { nil: undefined }),
+          failover: fc.option(fc.boolean(), { nil: undefined }),
+          failoverLeaseSeconds: fc.option(fc.integer({ min: 5, max: 120 }), { nil: undefined }),
           metrics: fc.option(fc.boolean(), { nil: undefined }),
           // Image references in distribution/reference's grammar (path components of [a-z0-9] joined by "." "_" "__" or dashes).
           exporterImage: fc.option(
@@ -872,6 +902,8 @@ describe("renderObjects", function () {
           r.networkPolicy !== false || (r.clientPodSelector === undefined && r.clientNamespaceSelector === undefined),
       )
       .filter((r) => r.existingSecret === undefined || !r.passwordRotation)
+      // Failover (on by default) without semi-sync is refused (args.test.ts): it could promote a replica missing commits.
+      .filter((r) => !(r.semiSync === false && r.failover !== false))
       .map((r) => {
         const args: MySqlClusterArgs = {
           namespace: r.namespace,
@@ -899,6 +931,8 @@ describe("renderObjects", function () {
           tolerations: r.tolerations,
           semiSync: r.semiSync,
           semiSyncTimeoutMs: r.semiSyncTimeoutMs,
+          failover: r.failover,
+          failoverLeaseSeconds: r.failoverLeaseSeconds,
           metrics: r.metrics,
           exporterImage: r.exporterImage,
           serviceMonitor: r.serviceMonitor,
@@ -951,13 +985,15 @@ describe("renderObjects", function () {
             objects.filter((o) => o.kind === "Service").map((o) => o.metadata.name),
             [name, `${name}-write`, `${name}-read`, ...(metrics ? [`${name}-metrics`] : [])],
           );
-          // The write Service selects the primary pod only; the topology names it.
+          // The write Service selects the pod its agent labels primary, which no pod template carries;
+          // the topology names the stack's primary.
           const primary = args.primaryOrdinal ?? 0;
           const write = objects.find((o) => o.kind === "Service" && o.metadata.name === `${name}-write`)!;
           assert.deepStrictEqual(write.spec.selector, {
             ...sts.spec.selector.matchLabels,
-            [POD_NAME_LABEL]: `${name}-${primary}`,
+            [FAILOVER_MARKS.roleLabel]: "primary",
           });
+          assert.ok(!(FAILOVER_MARKS.roleLabel in sts.spec.template.metadata.labels));
           assert.deepStrictEqual(
             objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${name}-topology`)?.data,
             { "primary-ordinal": String(primary) },
@@ -988,7 +1024,13 @@ describe("renderObjects", function () {
           const timeouts = [...cnf.matchAll(/^(?:loose_)?rpl_semi_sync_(?:master|source)_timeout = (\d+)$/gm)].map(
             (m) => Number(m[1]),
           );
-          assert.deepStrictEqual(timeouts, args.semiSync === false ? [] : [args.semiSyncTimeoutMs ?? 10000]);
+          // With failover a commit never falls back to asynchronous (config-files.ts, SEMI_SYNC_NO_FALLBACK_MS).
+          assert.deepStrictEqual(
+            timeouts,
+            args.semiSync === false
+              ? []
+              : [args.failover === false ? (args.semiSyncTimeoutMs ?? 10000) : SEMI_SYNC_NO_FALLBACK_MS],
+          );
           assert.strictEqual(pod.priorityClassName, args.priorityClassName);
           assert.deepStrictEqual(pod.tolerations, args.tolerations);
           const anti = pod.affinity.podAntiAffinity;

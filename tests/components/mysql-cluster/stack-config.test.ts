@@ -176,6 +176,8 @@ describe("argsFromConfig", function () {
       spreadAcrossZones: "true",
       hardSpread: "false",
       semiSync: "false",
+      failover: "false",
+      failoverLeaseSeconds: "30",
       semiSyncTimeoutMs: "2500",
       metrics: "true",
       serviceMonitor: "true",
@@ -187,6 +189,8 @@ describe("argsFromConfig", function () {
       spreadAcrossZones: true,
       hardSpread: false,
       semiSync: false,
+      failover: false,
+      failoverLeaseSeconds: 30,
       semiSyncTimeoutMs: 2500,
       metrics: true,
       serviceMonitor: true,
@@ -205,17 +209,33 @@ describe("argsFromConfig", function () {
         "tolerations",
         "semiSync",
         "semiSyncTimeoutMs",
+        "failover",
+        "failoverLeaseSeconds",
         "metrics",
         "exporterImage",
         "serviceMonitor",
       ].map((k) => types[k]),
-      ["boolean", "boolean", "string", "string", "boolean", "integer", "boolean", "string", "boolean"],
+      [
+        "boolean",
+        "boolean",
+        "string",
+        "string",
+        "boolean",
+        "integer",
+        "boolean",
+        "integer",
+        "boolean",
+        "string",
+        "boolean",
+      ],
     );
   });
 
   for (const [key, raw, accepted] of [
     ["semiSyncTimeoutMs", "abc", /whole number of milliseconds/],
     ["semiSyncTimeoutMs", "50", /whole number of milliseconds/],
+    ["failover", "yes", /true or false/],
+    ["failoverLeaseSeconds", "4", /whole number of seconds from 5 to 120/],
     ["metrics", "yes", /true or false/],
     ["hardSpread", "x", /true or false/],
   ] as const) {
@@ -231,6 +251,23 @@ describe("argsFromConfig", function () {
       );
     });
   }
+
+  it("reports semiSync=false with failover on (its default) as one problem naming failover, and accepts it with failover=false", function () {
+    for (const map of [{ semiSync: "false" }, { semiSync: "false", failover: "true" }] as Record<string, string>[]) {
+      const { name, args } = fromMap(map);
+      assert.throws(
+        () => resolveArgs(name, args),
+        (e: unknown) =>
+          e instanceof MySqlClusterConfigError &&
+          e.problems.length === 1 &&
+          e.problems[0].startsWith('setting "failover": got true; expected ') &&
+          /semiSync to be true too \(or failover false\)/.test(e.problems[0]),
+        JSON.stringify(map),
+      );
+    }
+    const { name, args } = fromMap({ semiSync: "false", failover: "false" });
+    assert.deepStrictEqual([resolveArgs(name, args).semiSync, resolveArgs(name, args).failover], [false, false]);
+  });
 
   it("treats an empty string as unset", function () {
     assert.deepStrictEqual(fromMap({ replicas: "", storageClass: "" }).args, {});

@@ -99,17 +99,22 @@ describe("changing a running stack, through the provider/engine model", function
     async replicas() {
       const up = await change({ replicas: 3 }, { replicas: 5 });
       clean(up, "3 -> 5");
+      // The agents' Role names exactly the pods that exist (resourceNames), so it follows the count in place.
       assert.deepStrictEqual(changedKinds(up), [
         "create PersistentVolumeClaimPatch db-data-3",
         "create PersistentVolumeClaimPatch db-data-4",
+        "update Role db-agent-role",
         "update StatefulSet db",
       ]);
+      const role = up.steps.find((s) => s.name === "db-agent-role")!;
+      assert.deepStrictEqual(role.changed, [".rules[2].resourceNames[3]", ".rules[2].resourceNames[4]"]);
       const down = await change({ replicas: 5 }, { replicas: 3 });
       clean(down, "5 -> 3");
       // The volumes stay: the claim Patches leave the state only [retain].
       assert.deepStrictEqual(changedKinds(down), [
         "retain PersistentVolumeClaimPatch db-data-3",
         "retain PersistentVolumeClaimPatch db-data-4",
+        "update Role db-agent-role",
         "update StatefulSet db",
       ]);
       // Scaling up after storageSize grew: pod 3's claim exists at the grown size before the StatefulSet creates pod 3 (defect 4).
@@ -135,8 +140,36 @@ describe("changing a running stack, through the provider/engine model", function
     async primaryOrdinal() {
       const p = await change({ replicas: 3 }, { replicas: 3, primaryOrdinal: 1 });
       clean(p, "switchover");
-      // The topology's data Patch and the write Service change in place; the topology ConfigMap itself and every pod stay.
-      assert.deepStrictEqual(changedKinds(p), ["update ConfigMapPatch db-topology-data", "update Service db-write"]);
+      // The topology's data Patch and the Lease's switchover request change in place; the write Service
+      // (it selects the role label the agents move), the topology ConfigMap itself and every pod stay.
+      assert.deepStrictEqual(changedKinds(p), ["update ConfigMapPatch db-topology-data", "update Lease db-lease"]);
+      const lease = p.steps.find((s) => s.name === "db-lease")!;
+      assert.deepStrictEqual(lease.changed, [".metadata.annotations.mysql-cluster/switchover-to"]);
+      // After a refresh has read what the agents wrote (holder, times, transitions), an up leaves it alone [ignore].
+      const olds = (await record({ replicas: 3 })).map((r) =>
+        r.name === "db-lease"
+          ? {
+              ...r,
+              inputs: {
+                ...r.inputs,
+                spec: {
+                  ...(r.inputs as AnyObject).spec,
+                  holderIdentity: "db-2",
+                  acquireTime: "2026-12-02T10:00:00.000000Z",
+                  renewTime: "2026-12-02T10:05:00.000000Z",
+                  leaseTransitions: 4,
+                },
+              },
+            }
+          : r,
+      );
+      const same = await plan({ olds, news: await record({ replicas: 3 }) });
+      clean(same, "up after a failover");
+      assert.deepStrictEqual(changedKinds(same), []);
+      const moved = await plan({ olds, news: await record({ replicas: 3, primaryOrdinal: 1 }) });
+      assert.deepStrictEqual(moved.steps.find((s) => s.name === "db-lease")!.changed, [
+        ".metadata.annotations.mysql-cluster/switchover-to",
+      ]);
     },
 
     async backupSchedule() {
@@ -266,7 +299,9 @@ describe("changing a running stack, through the provider/engine model", function
 
     async semiSync() {
       for (const to of [
-        { semiSync: false },
+        { semiSync: false, failover: false },
+        { failover: false },
+        { failoverLeaseSeconds: 20 },
         { metrics: false },
         { exporterImage: "prom/mysqld-exporter:v0.17.0" },
         { hardSpread: true },
@@ -278,6 +313,16 @@ describe("changing a running stack, through the provider/engine model", function
           `${JSON.stringify(to)}: ${changedKinds(p).join(", ")}`,
         );
       }
+      // The Lease's duration follows failoverLeaseSeconds in place.
+      const lease = await change({}, { failoverLeaseSeconds: 20 });
+      assert.ok(changedKinds(lease).includes("update Lease db-lease"), changedKinds(lease).join(", "));
+      // With failover on a commit never falls back to asynchronous: the timeout is not used, and nothing changes.
+      const timeout = await change({}, { semiSyncTimeoutMs: 500 });
+      clean(timeout, "semiSyncTimeoutMs with failover on");
+      assert.deepStrictEqual(changedKinds(timeout), []);
+      const timeoutOff = await change({ failover: false }, { failover: false, semiSyncTimeoutMs: 500 });
+      clean(timeoutOff, "semiSyncTimeoutMs with failover off");
+      assert.ok(changedKinds(timeoutOff).includes("update StatefulSet db"), changedKinds(timeoutOff).join(", "));
     },
 
     async serviceMonitor() {
@@ -453,6 +498,35 @@ describe("changing a running stack, through the provider/engine model", function
   });
 
   describe("the model itself", function () {
+    it("replaces a RoleBinding whose roleRef changes, and counts the pods' ServiceAccount, RoleBinding and Role as objects they need", async function () {
+      const olds = await record({});
+      const news = olds.map((r) =>
+        r.name === "db-agent-role-binding"
+          ? { ...r, inputs: { ...r.inputs, roleRef: { ...(r.inputs as AnyObject).roleRef, name: "other" } } }
+          : r,
+      );
+      const p = await plan({ olds, news });
+      const step = p.steps.find((s) => s.name === "db-agent-role-binding")!;
+      assert.deepStrictEqual([step.op, step.replaceBecause], ["replace", [".roleRef.name"]]);
+      assert.ok(
+        p.gaps.some((g) => g.object === "RoleBinding/default/db-agent" && /\[dbr\]/.test(g.why)),
+        JSON.stringify(p.gaps),
+      );
+      // A StatefulSet that does not wait for the agents' RoleBinding may start pods whose API calls get 403.
+      const fresh = await record({});
+      const unordered = fresh.map((r) =>
+        r.type === "kubernetes:apps/v1:StatefulSet" ? { ...r, dependencies: [] as string[] } : r,
+      );
+      const q = await plan({ olds: [], news: unordered, live: [] });
+      for (const object of ["ServiceAccount/default/db-agent", "RoleBinding/default/db-agent", "Role/default/db-agent"])
+        assert.ok(
+          q.gaps.some((g) => g.object === object && /does not wait/.test(g.why)),
+          `${object}: ${JSON.stringify(q.gaps)}`,
+        );
+      // The component's own order has no such gap.
+      assert.deepStrictEqual((await plan({ olds: [], news: fresh, live: [] })).gaps, []);
+    });
+
     it("replaces a plain ConfigMap or Secret whose data changes, deleting it first, and reports the gap", async function () {
       const olds = await record({});
       const news = olds.map((r) =>

@@ -1,14 +1,16 @@
 // What each container of a database pod can read (issue 14, holes 5 and 7):
 // root's option file on a memory-backed volume only init-data and the sidecar
 // mount; the exporter's login on one shared only by its writers and the
-// exporter; clone-data with only the Secret keys it reads; no service-account
-// token in any pod; and the exporter reachable only through the sidecar's
+// exporter; clone-data with only the Secret keys it reads; the service-account
+// token (the failover agent's) in the sidecar alone, in no other container and
+// not in the backup Job; and the exporter reachable only through the sidecar's
 // GET-/metrics-only port.
 
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
+import { buildBackupCronJob } from "../../../../components/mysql-cluster/builders/backup";
 import { MOUNTS } from "../../../../components/mysql-cluster/builders/pod-parts";
 import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
@@ -77,8 +79,36 @@ describe("what each container of a database pod can read", function () {
     assert.ok(!clone.volumeMounts.some((m: AnyObject) => m.name === "secrets"), "clone-data mounts every password");
   });
 
-  it("mounts no service-account token into any database pod", function () {
-    assert.strictEqual(pod().automountServiceAccountToken, false);
+  it("mounts the agents' service-account token into the sidecar only: no init container, server, exporter or backup Job has it", function () {
+    for (const args of [{}, { metrics: false }, { failover: false }, { flavor: "mariadb" as const, replicas: 5 }]) {
+      const where = JSON.stringify(args);
+      const spec = pod(args);
+      // No token where the kubelet would put one by default: it is mounted explicitly, below.
+      assert.strictEqual(spec.automountServiceAccountToken, false, where);
+      assert.strictEqual(spec.serviceAccountName, "db-agent", where);
+      const tokenVolumes = (spec.volumes as AnyObject[])
+        .filter((v) => (v.projected?.sources ?? []).some((s: AnyObject) => s.serviceAccountToken))
+        .map((v) => v.name);
+      assert.deepStrictEqual(tokenVolumes, ["api-credentials"], where);
+      assert.deepStrictEqual(mounting(spec, "api-credentials"), ["sidecar"], where);
+      const sidecar = spec.containers.find((c: AnyObject) => c.name === "sidecar");
+      assert.deepStrictEqual(
+        sidecar.volumeMounts.find((m: AnyObject) => m.name === "api-credentials"),
+        { name: "api-credentials", mountPath: MOUNTS["api-credentials"], readOnly: true },
+        where,
+      );
+      // Nor does any other container reach the token's directory through another volume.
+      for (const c of containers(spec).filter((x) => x.name !== "sidecar"))
+        for (const m of c.volumeMounts ?? [])
+          assert.ok(!String(m.mountPath).startsWith(MOUNTS["api-credentials"]), `${c.name} ${m.mountPath} ${where}`);
+    }
+    const resolved = resolveArgs("db", { backupSchedule: "@daily" });
+    const job = (buildBackupCronJob(resolved, clusterNames(resolved), "db-config-0123456789") as AnyObject).spec
+      .jobTemplate.spec.template.spec;
+    assert.strictEqual(job.automountServiceAccountToken, false);
+    assert.strictEqual(job.serviceAccountName, undefined, "the backup Job runs as the agents' service account");
+    assert.ok(!JSON.stringify(job).includes("serviceAccountToken"), "the backup Job mounts a token");
+    assert.ok(!JSON.stringify(job).includes("api-credentials"), "the backup Job mounts the API credentials");
   });
 
   it("runs the exporter on the pod's loopback; the metrics port is the sidecar's", function () {

@@ -1,5 +1,6 @@
 // buildWriteService: the write endpoint selects the primary pod only, by the
-// pod-name label the StatefulSet controller sets, and follows primaryOrdinal.
+// role label the pods' failover agents set (never by pod name, so it follows a
+// failover without `pulumi up`), and no pod is created carrying that label.
 
 import * as assert from "assert";
 import { MySqlClusterArgs, resolveArgs } from "../../../../components/mysql-cluster/args";
@@ -8,7 +9,10 @@ import {
   buildWriteService,
   POD_NAME_LABEL,
 } from "../../../../components/mysql-cluster/builders/services";
+import { buildStatefulSet } from "../../../../components/mysql-cluster/builders/statefulset";
+import { FAILOVER_MARKS } from "../../../../components/mysql-cluster/contract";
 import { clusterNames } from "../../../../components/mysql-cluster/names";
+import { renderObjects } from "../../../../components/mysql-cluster/render";
 import { AnyObject } from "../../../support/objects";
 
 function writeService(name: string, args: MySqlClusterArgs = {}) {
@@ -24,29 +28,41 @@ describe("buildWriteService", function () {
     assert.deepStrictEqual(service.spec.ports, [{ name: "mysql", port: 3306, targetPort: "mysql" }]);
   });
 
-  it("selects the cluster's pods and, by the StatefulSet controller's pod-name label, only pod <name>-0 by default", function () {
+  it("selects the cluster's pods labelled primary by their failover agent (the role label), never a pod by name", function () {
     const { service, names } = writeService("db");
-    assert.strictEqual(POD_NAME_LABEL, "statefulset.kubernetes.io/pod-name");
-    assert.deepStrictEqual(service.spec.selector, { ...names.selectorLabels, [POD_NAME_LABEL]: "db-0" });
+    assert.strictEqual(FAILOVER_MARKS.roleLabel, "mysql-cluster/role");
+    assert.deepStrictEqual(service.spec.selector, { ...names.selectorLabels, [FAILOVER_MARKS.roleLabel]: "primary" });
+    // A pod-name selector would need a `pulumi up` to follow a failover.
+    assert.ok(!(POD_NAME_LABEL in service.spec.selector));
   });
 
-  it("selects pod <name>-<primaryOrdinal>, moving to the new primary when primaryOrdinal changes", function () {
-    for (const primaryOrdinal of [0, 1, 4]) {
-      const { service, names } = writeService("orders", { replicas: 5, primaryOrdinal });
-      assert.deepStrictEqual(service.spec.selector, {
-        ...names.selectorLabels,
-        [POD_NAME_LABEL]: `orders-${primaryOrdinal}`,
-      });
-    }
-  });
-
-  it("changes only the pod-name label of its selector when primaryOrdinal changes", function () {
+  it("does not change when primaryOrdinal changes: the agents move the role label, not the stack", function () {
+    const selectors = [0, 1, 4].map(
+      (primaryOrdinal) => writeService("orders", { replicas: 5, primaryOrdinal }).service.spec.selector,
+    );
+    for (const selector of selectors) assert.deepStrictEqual(selector, selectors[0]);
     const before = writeService("db", { replicas: 3, primaryOrdinal: 0 }).service;
     const after = writeService("db", { replicas: 3, primaryOrdinal: 2 }).service;
-    assert.deepStrictEqual(
-      { ...after, spec: { ...after.spec, selector: { ...after.spec.selector, [POD_NAME_LABEL]: "db-0" } } },
-      before,
-    );
+    assert.deepStrictEqual(after, before);
+  });
+
+  it("selects no pod as created: no pod template carries the role label (a new pod joins only once its agent labels it)", function () {
+    for (const args of [{}, { replicas: 5, primaryOrdinal: 3 }, { failover: false }, { flavor: "mariadb" as const }]) {
+      const resolved = resolveArgs("db", args);
+      const names = clusterNames(resolved);
+      const sts = buildStatefulSet(resolved, names, "db-config") as AnyObject;
+      const templates: AnyObject[] = [sts.spec.template];
+      assert.ok(!(FAILOVER_MARKS.roleLabel in (sts.spec.template.metadata.labels ?? {})), JSON.stringify(args));
+      assert.ok(!(FAILOVER_MARKS.roleLabel in sts.spec.selector.matchLabels), JSON.stringify(args));
+      // Nor any other object the component renders (the backup Job's pods included).
+      const all = renderObjects(resolveArgs("db", { ...args, backupSchedule: "@daily" })) as AnyObject[];
+      for (const o of all) {
+        if (o.kind === "CronJob") templates.push(o.spec.jobTemplate.spec.template);
+        if (o.kind === "StatefulSet") templates.push(o.spec.template);
+      }
+      for (const t of templates)
+        assert.ok(!JSON.stringify(t.metadata ?? {}).includes(FAILOVER_MARKS.roleLabel), JSON.stringify(args));
+    }
   });
 
   it("routes to ready pods only (no publishNotReadyAddresses): the primary is ready only while it takes writes", function () {

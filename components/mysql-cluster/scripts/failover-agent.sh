@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# The failover agent (started by sidecar.sh, in the sidecar container, the
+# only one holding the pod's API token). The cluster's one source of truth on
+# who may take writes is a coordination.k8s.io Lease the component creates;
+# this agent is how each pod takes part:
+# - the holder renews it, keeps its server's dead man's switch ahead
+#   (failover-lib.sh), and hands it over when `pulumi up` asks for another
+#   primary (setting primaryOrdinal) or when its pod is stopped;
+# - the holder that cannot renew in time fences its server (read-only, then
+#   the clients' connections closed) unless a replica still follows it
+#   (the API is in trouble, not the primary: Patroni's failsafe mode);
+# - a replica that sees the record unchanged for a whole lease duration on its
+#   own clock, and has lost the holder too, stops listening to it; once every
+#   other replica answers and has done the same, the most advanced of them
+#   takes the Lease by compare-and-swap, waits out the old holder's fence,
+#   applies what it received, removes the old holder from the write Service
+#   and opens for writes.
+# It publishes its conclusion in AGENT_STATE for the sidecar loop. The
+# README's "Failover" section gives the reasoning and every timing.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "${0%/*}/lib.sh"
+# An API call that takes longer than this is a failed one: a round must stay
+# well inside the fence deadline (FENCE_AFTER_CS) even when the API server
+# accepts connections and never answers.
+API_TIMEOUT=2
+# shellcheck source=k8s-api.sh
+source "${0%/*}/k8s-api.sh"
+# shellcheck source=failover-lib.sh
+source "${0%/*}/failover-lib.sh"
+
+if ! [[ $LEASE_SECONDS =~ ^[0-9]+$ ]] || (( LEASE_SECONDS < 5 )); then
+  die "LEASE_SECONDS \"$LEASE_SECONDS\" is not a whole number of seconds >= 5 (setting failoverLeaseSeconds)"
+fi
+readonly LEASE_CS=$((LEASE_SECONDS * 100))
+# The holder renews five times per lease; the others read it every second,
+# which is also how fast a handover is noticed.
+readonly RENEW_CS=$((LEASE_CS / 5)) POLL_SECONDS=1
+# The holder's server fences itself this long after its last renewal was
+# sent, so it is read-only (the event runs every second) before any other
+# pod can have seen that renewal unchanged for LEASE_CS.
+readonly FENCE_AFTER_CS=$((LEASE_CS * 6 / 10))
+# A new holder that took an expired lease waits this long before opening:
+# the old holder's last failsafe extension ran out at least this long before.
+readonly TAKEOVER_MARGIN_CS=200
+readonly LEASE_PATH="/apis/coordination.k8s.io/v1/namespaces/$POD_NAMESPACE/leases/$LEASE_NAME"
+readonly STS_PATH="/apis/apps/v1/namespaces/$POD_NAMESPACE/statefulsets/$STS_NAME"
+
+me=$POD_NAME
+my_ordinal=$(ordinal)
+role=replica          # what this pod is now: replica, lost, promoting, primary, fenced
+term=0                # leaseTransitions as last read
+holder="" rv="" seen_rv="" seen_at=0 api_ok=0
+last_renew_sent=0     # when the last successful renewal was sent (monotonic)
+takeover_at=0 stopping=0 replicas=""
+
+# A pipe nobody writes to: read -t on it waits without a process, and a
+# trapped TERM interrupts it.
+exec {pause_fd}<> <(:)
+pause() { read -rt "$1" -u "$pause_fd" _ || true; }
+
+ordinal_of() { [[ $1 =~ -([0-9]+)$ ]] && printf '%s' "${BASH_REMATCH[1]}"; }
+
+# read_lease: GET the Lease; sets holder, rv, term, request, done_request, previous.
+read_lease() {
+  lease_get "$LEASE_NAME" || return 1
+  rv=$(json_string resourceVersion) || return 1
+  holder=$(json_string holderIdentity) || holder=""
+  term=$(json_number leaseTransitions) || term=0
+  request=$(json_annotation "$REQUEST_ANNOTATION") || request=""
+  done_request=$(json_annotation "$DONE_ANNOTATION") || done_request=""
+  previous=$(json_annotation "$PREVIOUS_ANNOTATION") || previous=""
+}
+
+# patch_lease SPEC_JSON [ANNOTATIONS_JSON]: a merge patch that carries the
+# resourceVersion read last, so the API server applies it only if nobody wrote
+# the Lease since (409 otherwise): every write of ours is compare-and-swap.
+patch_lease() {
+  local annotations=${2:+,\"annotations\":$2}
+  printf '{"metadata":{"resourceVersion":"%s"%s},"spec":%s}' "$rv" "$annotations" "$1" |
+    api_request PATCH "$LEASE_PATH" application/merge-patch+json || return 1
+  rv=$(json_string resourceVersion) || return 1
+  seen_rv=$rv
+}
+
+# The StatefulSet's replicas: who must answer before anyone takes over.
+read_replicas() {
+  api_request GET "$STS_PATH" </dev/null || return 1
+  local n
+  n=$(json_number replicas) || return 1
+  [[ $n =~ ^[0-9]+$ ]] && replicas=$n
+}
+
+label_pod() { # label_pod POD VALUE: sets this cluster's role label on a pod; a gone pod counts as done
+  printf '{"metadata":{"labels":{"%s":"%s"}}}' "$ROLE_LABEL" "$2" |
+    api_request PATCH "/api/v1/namespaces/$POD_NAMESPACE/pods/$1" application/merge-patch+json && return 0
+  [[ $api_status == 404 ]]
+}
+
+publish() {
+  local primary=none
+  [[ -n $holder ]] && primary=$(ordinal_of "$holder")
+  publish_state "$role" "${primary:-none}" "$term"
+}
+
+# ---- The holder --------------------------------------------------------------
+
+# renew: extends the Lease and, once that is recorded, the server's deadline.
+renew() {
+  local sent=$now
+  patch_lease "{\"holderIdentity\":\"$me\",\"renewTime\":\"$(micro_time)\"}" || return 1
+  last_renew_sent=$sent
+  extend_deadline "$sent"
+}
+
+# deadline_after SENT: the seconds left until FENCE_AFTER_CS after SENT, as
+# "S.CC" ("never" with failover off: the primary never fences itself).
+deadline_after() {
+  [[ $FAILOVER == true ]] || { printf never; return 0; }
+  mono_now
+  local left_cs=$((FENCE_AFTER_CS - (now - $1)))
+  (( left_cs > 0 )) || left_cs=0
+  printf '%s.%02d' "$((left_cs / 100))" "$((left_cs % 100))"
+}
+
+# extend_deadline SENT: the server fences itself FENCE_AFTER_CS after SENT.
+extend_deadline() {
+  [[ $role == primary ]] || return 0
+  set_fence_deadline "$(deadline_after "$1")" || log "could not move the fence deadline"
+}
+
+# followers_of_me: how many replicas answer and still replicate from this pod.
+followers_of_me() {
+  local o count=0 state io source
+  for (( o = 0; o < ${replicas:-0}; o++ )); do
+    (( o == my_ordinal )) && continue
+    # A short connect timeout: this runs while the deadline is close.
+    state=$(replication_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1 2>/dev/null) || continue
+    read -r io _ _ source _ <<<"$state"
+    [[ $io == Yes && $source == "$(peer_host "$my_ordinal")" ]] && count=$((count + 1))
+  done
+  printf '%s' "$count"
+}
+
+# strict_semi_sync: once a replica has connected to this primary, a commit
+# waits for one without limit, also while none is connected (server.cnf has
+# no timeout with failover on): cut off from every replica, this primary
+# acknowledges nothing a promoted replica would lack. Until the first replica
+# connects (a new cluster, a first replica still cloning, the survivor of a
+# two-pod cluster) it takes writes alone; a one-pod cluster always does.
+strict=""
+strict_semi_sync() {
+  [[ $FAILOVER == true && $role == primary ]] || return 0
+  local want=OFF clients
+  if (( ${replicas:-1} > 1 )); then
+    if [[ $strict == ON ]]; then want=ON; elif clients=$(semi_sync_clients) && (( clients > 0 )); then want=ON; fi
+  fi
+  [[ $want == "$strict" ]] && return 0
+  set_wait_without_replicas "$want" || return 0
+  strict=$want
+  if [[ $want == ON ]]; then log "a replica follows: commits now wait for one, also while none is connected"; fi
+}
+
+# event REASON MESSAGE [TYPE]: a Kubernetes Event on the Lease, for
+# `kubectl get events` (best effort: the API may be the trouble).
+event() { event_create Lease "$LEASE_NAME" "$1" "$me: $2" "${3:-Normal}" >/dev/null 2>&1 || true; }
+
+# become_replica: this server follows another from now on. A primary's
+# "wait for a replica even with none connected" must go: MariaDB's
+# semi-synchronous master waits on every commit written to the binary log,
+# the ones its own replication threads apply too (log_slave_updates), so a
+# demoted server would stop applying at its first transaction (measured:
+# the applier waits forever, "Waiting for room in worker thread event queue").
+become_replica() {
+  role=replica strict=""
+  set_wait_without_replicas OFF >/dev/null 2>&1 || log "could not stop waiting for replicas' acknowledgements"
+}
+
+# fence: this pod may no longer take writes.
+fence() {
+  log "fencing this server: $1"
+  event Fenced "$1" Warning
+  set_fence_deadline 0 >/dev/null 2>&1 || true
+  fence_server || true
+  role=fenced
+  publish
+}
+
+# become_primary: one step per round; the Lease is renewed between steps.
+become_primary() {
+  mono_now
+  (( now >= takeover_at )) || return 0
+  stop_listening >/dev/null 2>&1 || true
+  if ! applied_all_received 1; then
+    log "applying what this server received before taking writes"
+    return 0
+  fi
+  if [[ -n $previous && $previous != "$me" ]] && ! label_pod "$previous" replica; then
+    log "cannot remove $previous from the write Service yet (API answered $api_status)"
+    return 0
+  fi
+  bash "$SCRIPTS/promote.sh" "$(deadline_after "$last_renew_sent")" || return 0
+  label_pod "$me" primary || { log "cannot add this pod to the write Service yet (API answered $api_status)"; return 0; }
+  role=primary strict=""
+  publish
+  log "this pod holds the Lease (term $term) and takes writes"
+  event Promoted "holds the Lease (term $term) and takes writes"
+  strict_semi_sync
+}
+
+# hand_over TARGET: a planned switchover or a stopping pod. This server stops
+# taking writes first; the Lease goes to TARGET once TARGET has applied all
+# of it, so the target promotes at once, in about the time it takes to apply
+# the rest. Without a target (a stopping pod) the Lease is released, and the
+# most advanced replica takes it.
+hand_over() {
+  local target=$1 state io received executed
+  fence "handing over to ${target:-whichever replica is most advanced}"
+  if [[ -n $target ]]; then
+    local waited=0
+    while :; do
+      state=$(progress_state sql_remote "$(peer_host "$(ordinal_of "$target")")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || state=""
+      read -r io received executed <<<"$state"
+      [[ -n $state ]] && covers "$executed" "$(own_executed_word)" && break
+      (( waited++ < 20 )) || { log "$target did not apply everything within 10 s; keeping the Lease"; unfence; return 1; }
+      pause 0.5
+    done
+  fi
+  # A stopping pod leaves a pending request pending: it names no target.
+  local fulfilled=$done_request
+  [[ -n $target && $target == "$request" ]] && fulfilled=$request
+  patch_lease "{\"holderIdentity\":\"$target\",\"leaseTransitions\":$((term + 1)),\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
+    "{\"$PREVIOUS_ANNOTATION\":\"$me\",\"$DONE_ANNOTATION\":\"$fulfilled\"}" || { unfence; return 1; }
+  holder=$target term=$((term + 1))
+  label_pod "$me" replica || true
+  become_replica
+  publish
+  log "handed the Lease to ${target:-nobody (released)}"
+}
+
+own_executed_word() { local io received executed; read -r io received executed <<<"$(progress_state sql_root)"; printf '%s' "$executed"; }
+
+unfence() {
+  [[ $holder == "$me" ]] || return 0
+  role=promoting
+  takeover_at=0
+}
+
+# ---- A replica -----------------------------------------------------------------
+
+# try_takeover REASON: the holder's lease ran out or was released.
+try_takeover() {
+  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" mine o theirs
+  if [[ -n $old ]]; then old_ordinal=$(ordinal_of "$old"); old_host=$(peer_host "$old_ordinal"); fi
+  state=$(progress_state sql_root) || return 0
+  read -r io received executed <<<"$state"
+  if [[ $reason == expired && $role != lost ]]; then
+    # Still hearing from a holder that still takes writes: the API is in
+    # trouble, not the primary (it stays, in failsafe).
+    if [[ $io == Yes ]] && is_writable sql_remote "$old_host" monitor "$SECRET_KEY_MONITOR"; then return 0; fi
+  fi
+  if [[ $role != lost ]]; then
+    stop_listening >/dev/null 2>&1 || { log "cannot stop listening to $holder"; return 0; }
+    role=lost
+    publish
+    log "the Lease of ${old:-the primary} $reason; this replica stopped listening to it"
+    state=$(progress_state sql_root) || return 0
+    read -r io received executed <<<"$state"
+  fi
+  read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
+  mine=$(most_received "$received" "$executed")
+  for (( o = 0; o < replicas; o++ )); do
+    (( o == my_ordinal )) && continue
+    [[ $o == "$old_ordinal" ]] && continue
+    state=$(progress_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || {
+      log "not taking over: ordinal $o does not answer, and could hold an acknowledged commit"; return 0; }
+    read -r io received executed <<<"$state"
+    [[ $io == Yes ]] && { log "not taking over: ordinal $o still replicates from ${holder:-the primary}"; return 0; }
+    theirs=$(most_received "$received" "$executed")
+    covers "$mine" "$theirs" || { log "not taking over: ordinal $o has received more"; return 0; }
+    if covers "$theirs" "$mine" && (( o < my_ordinal )); then return 0; fi
+  done
+  # Compare-and-swap: of two candidates reading the same resourceVersion, one wins.
+  patch_lease "{\"holderIdentity\":\"$me\",\"leaseTransitions\":$((term + 1)),\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
+    "{\"$PREVIOUS_ANNOTATION\":\"$old\"}" || { log "another pod took the Lease first (API answered $api_status)"; return 0; }
+  mono_now
+  last_renew_sent=$now
+  [[ $reason == expired ]] && takeover_at=$((now + TAKEOVER_MARGIN_CS)) || takeover_at=0
+  previous=$old holder=$me term=$((term + 1)) role=promoting
+  publish
+  log "took the Lease (term $term) because the lease of ${previous:-the primary} $reason"
+}
+
+# ---- The loop ---------------------------------------------------------------------
+
+on_term() { stopping=1; }
+trap on_term TERM INT
+
+round() {
+  mono_now
+  if read_lease; then
+    api_ok=1
+    if [[ $rv != "$seen_rv" ]]; then seen_rv=$rv seen_at=$now; fi
+  else
+    api_ok=0
+    # The record must be seen unchanged without a break: a candidate that
+    # could not read it starts counting again (an API outage is no expiry).
+    seen_rv="" seen_at=$now
+  fi
+
+  if (( stopping )); then
+    if [[ $role == primary || $role == promoting ]] && (( api_ok )); then hand_over "" || true; fi
+    exit 0
+  fi
+
+  if (( api_ok )) && [[ $holder == "$me" ]]; then
+    [[ $role == primary || $role == promoting ]] || { role=promoting takeover_at=0; }
+    if (( now - last_renew_sent >= RENEW_CS )); then
+      renew || log "could not renew the Lease (API answered $api_status)"
+      read_replicas || true
+      # A server that restarted (or fenced itself while this agent stalled)
+      # starts read-only: promote it again, as the Lease is still ours.
+      if [[ $role == primary ]] && ! is_writable sql_root; then role=promoting takeover_at=0; fi
+      strict_semi_sync
+    fi
+    [[ $role == promoting ]] && become_primary
+    if [[ $role == primary && -n $request && $request != "$done_request" ]]; then
+      if [[ $request == "$me" ]]; then
+        patch_lease '{}' "{\"$DONE_ANNOTATION\":\"$request\"}" || true
+      elif [[ $(ordinal_of "$request") =~ ^[0-9]+$ ]] && read_replicas && (( $(ordinal_of "$request") < replicas )); then
+        hand_over "$request" || true
+      fi
+    fi
+  elif (( api_ok )); then
+    if [[ $role == primary || $role == promoting ]]; then fence "the Lease is held by ${holder:-nobody} now"; fi
+    if [[ $role == fenced ]]; then become_replica; fi
+    if [[ -z $holder && $term == 0 ]]; then
+      # A new cluster: the pod `pulumi up` names takes the empty Lease.
+      if [[ $request == "$me" ]]; then
+        patch_lease "{\"holderIdentity\":\"$me\",\"leaseTransitions\":1,\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
+          "{\"$DONE_ANNOTATION\":\"$me\"}" && { holder=$me term=1 role=promoting takeover_at=0 last_renew_sent=$now; log "took the new cluster's Lease"; }
+      fi
+    elif [[ -z $holder ]]; then
+      if [[ $FAILOVER == true || $previous == "$me" ]]; then try_takeover released; fi
+    elif [[ $FAILOVER == true ]] && (( now - seen_at >= LEASE_CS )); then
+      try_takeover expired
+    elif [[ $role == lost ]]; then
+      role=replica   # the holder renewed after all: listen to it again
+    fi
+  else
+    # No API: only the holder has something to decide. The time is taken after
+    # the failed read (which may have waited API_TIMEOUT), and every overdue
+    # round decides, so the deadline never runs out between two rounds.
+    mono_now
+    if [[ $role == primary && $FAILOVER == true ]] && (( now - last_renew_sent >= RENEW_CS )); then
+      # Asked up to three times: one slow TLS handshake must not fence a healthy primary.
+      local followers=0 attempt
+      for attempt in 1 2 3; do
+        followers=$(followers_of_me)
+        (( followers > 0 )) && break
+        (( attempt < 3 )) && pause 0.3
+      done
+      if (( followers > 0 )); then
+        extend_deadline "$now"
+      elif (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
+        fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
+      fi
+    fi
+  fi
+  publish
+}
+
+log "failover agent started (lease $LEASE_NAME, ${LEASE_SECONDS}s, automatic failover: $FAILOVER)"
+# Whatever an earlier run of this agent set: the holder sets it again once a replica follows.
+set_wait_without_replicas OFF >/dev/null 2>&1 || true
+read_replicas || true
+while :; do
+  round || log "a round failed; trying again"
+  pause "$POLL_SECONDS"
+done

@@ -1,0 +1,213 @@
+# shellcheck shell=bash disable=SC2034  # sets `now` for the agent that sources it
+# What the failover agent (failover-agent.sh) needs beyond lib.sh: the pod's
+# monotonic clock, the state it publishes for the pod's other scripts, a
+# server's replication progress as one comparable word, and the SQL of fencing
+# and of the server-side dead man's switch. Sourced after lib.sh, never run.
+# Plain bash: the agent runs in the backup image, where awk, sed and grep are
+# not confirmed for the mysql flavor (image-facts.ts).
+
+# The pod's monotonic clock in centiseconds, into the variable `now`:
+# /proc/uptime counts from boot and no clock setting moves it, so the lease
+# timings never compare two machines' clocks (the issue's rule; Patroni and
+# CloudNativePG time a lease the same way). No process is started.
+mono_now() {
+  local up
+  read -r up _ </proc/uptime
+  now=$((10#${up/./}))
+}
+
+# ---- What the agent publishes -------------------------------------------------
+# One line in AGENT_STATE (the pod's memory-backed RUN_DIR, no secret in it):
+# "<role> <primary ordinal or none> <term>", role being
+#   primary   this pod holds the Lease and takes writes;
+#   replica   it follows the holder named;
+#   lost      the holder's lease ran out and this pod stopped listening to it
+#             (a failover is under way: replication must not be restarted);
+#   fenced    this pod held the Lease and lost it or could not renew it.
+# The sidecar loop, the readiness verdict and the backup source choice read it.
+publish_state() {
+  printf '%s %s %s\n' "$1" "$2" "$3" >"$AGENT_STATE.tmp" && mv "$AGENT_STATE.tmp" "$AGENT_STATE"
+}
+
+# ---- Replication progress -------------------------------------------------------
+# progress_state PREFIX...: "io received executed" of a server, one line: its
+# IO thread state (Yes, No, Connecting or none when it is no replica), the
+# transactions it has received (applied or still in its relay log) and those
+# it has executed, each as one word ("" shown as "-"). What a replica has
+# received is what a semi-synchronous primary may have acknowledged.
+# MariaDB: Gtid_IO_Pos (SHOW SLAVE STATUS) and gtid_binlog_pos; MySQL:
+# Retrieved_Gtid_Set and Executed_Gtid_Set (SHOW REPLICA STATUS).
+# https://mariadb.com/kb/en/show-replica-status/
+# https://dev.mysql.com/doc/refman/8.4/en/show-replica-status.html
+progress_state() {
+  local status line key value io="" received="" executed="" io_col received_col
+  case $FLAVOR in
+    mariadb) io_col=Slave_IO_Running received_col=Gtid_IO_Pos
+             status=$("$@" --column-names --vertical -e 'SHOW REPLICA STATUS; SELECT @@global.gtid_binlog_pos AS Cluster_executed') || return 1 ;;
+    mysql) io_col=Replica_IO_Running received_col=Retrieved_Gtid_Set
+           status=$("$@" --column-names --vertical -e 'SHOW REPLICA STATUS; SELECT @@global.gtid_executed AS Cluster_executed') || return 1 ;;
+  esac
+  # A GTID set can span lines (MySQL's ",\n" between servers): continuation
+  # lines have no "Column:" and belong to the value before.
+  while IFS= read -r line; do
+    line=${line#"${line%%[! ]*}"}
+    if [[ $line =~ ^([A-Za-z_]+):\ ?(.*)$ ]]; then
+      key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    else
+      [[ $line == \*\** ]] && continue
+      value=$line
+    fi
+    case $key in
+      "$io_col") io=$value ;;
+      "$received_col") [[ $line == "$value" ]] && received+=$value || received=$value ;;
+      Cluster_executed) [[ $line == "$value" ]] && executed+=$value || executed=$value ;;
+    esac
+  done <<<"$status"
+  received=${received// /} executed=${executed// /}
+  received=${received//\\n/} executed=${executed//\\n/}
+  printf '%s %s %s\n' "${io:-none}" "${received:--}" "${executed:--}"
+}
+
+# covers MINE THEIRS: succeeds when the transactions MINE names include every
+# one THEIRS names ("-" is the empty set). MariaDB positions are
+# "domain-server-sequence" per domain and a domain's sequence only grows, so
+# MINE covers THEIRS when it is as far in every domain; MySQL compares GTID
+# sets with GTID_SUBSET, which merges the repeated UUIDs of a joined set.
+# https://mariadb.com/kb/en/gtid/  https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html
+covers() {
+  local mine=${1#-} theirs=${2#-}
+  [[ -z $theirs ]] && return 0
+  case $FLAVOR in
+    mariadb)
+      local entry domain seq entries
+      local -A have=()
+      IFS=, read -ra entries <<<"$mine"
+      for entry in "${entries[@]}"; do
+        IFS=- read -r domain _ seq <<<"$entry"
+        [[ $domain =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || continue
+        if [[ -z ${have[$domain]+set} ]] || (( have[$domain] < 10#$seq )); then have[$domain]=$((10#$seq)); fi
+      done
+      IFS=, read -ra entries <<<"$theirs"
+      for entry in "${entries[@]}"; do
+        IFS=- read -r domain _ seq <<<"$entry"
+        [[ $domain =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || return 1
+        [[ -n ${have[$domain]+set} ]] && (( have[$domain] >= 10#$seq )) || return 1
+      done ;;
+    mysql) [[ $(sql_root -e "SELECT GTID_SUBSET('$theirs', '$mine')") == 1 ]] ;;
+  esac
+}
+
+# most_received RECEIVED EXECUTED: the later of a replica's two positions, as
+# one word for covers (MySQL: the union, written as the joined sets).
+most_received() {
+  local received=${1#-} executed=${2#-}
+  case $FLAVOR in
+    mariadb) if covers "${received:--}" "${executed:--}"; then printf '%s' "${received:--}"; else printf '%s' "${executed:--}"; fi ;;
+    mysql) local joined=$received${received:+${executed:+,}}$executed; printf '%s' "${joined:--}" ;;
+  esac
+}
+
+# stop_listening: stops this replica's IO thread, so nothing more reaches it
+# from the old primary, and a primary that lost its lease cannot have another
+# commit acknowledged by it; the SQL thread goes on applying what arrived.
+stop_listening() {
+  case $FLAVOR in
+    mariadb) sql_root -e 'STOP SLAVE IO_THREAD' ;;
+    mysql) sql_root -e 'STOP REPLICA IO_THREAD' ;;
+  esac
+}
+
+# applied_all_received SECONDS: waits up to SECONDS for this server to execute
+# every transaction it received (its relay log), succeeding once it has.
+applied_all_received() {
+  local io received executed
+  read -r io received executed <<<"$(progress_state sql_root)" || return 1
+  [[ -n $io ]] || return 1
+  covers "$executed" "$received" && return 0
+  case $FLAVOR in
+    mariadb) [[ $(sql_root -e "SELECT MASTER_GTID_WAIT('${received#-}', $1)") == 0 ]] ;;
+    mysql) [[ $(sql_root -e "SELECT WAIT_FOR_EXECUTED_GTID_SET('${received#-}', $1)") == 0 ]] ;;
+  esac
+}
+
+# semi_sync_clients: how many replicas are connected to this primary as
+# semi-synchronous replicas (the ones that can acknowledge its commits).
+# https://mariadb.com/kb/en/semisynchronous-replication/#rpl_semi_sync_master_clients
+# https://dev.mysql.com/doc/refman/8.4/en/replication-semisync-monitoring.html
+semi_sync_clients() {
+  local name value
+  case $FLAVOR in
+    mariadb) read -r name value <<<"$(sql_root -e "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'")" ;;
+    mysql) read -r name value <<<"$(sql_root -e "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_source_clients'")" ;;
+  esac
+  [[ -n $name && $value =~ ^[0-9]+$ ]] || return 1
+  printf '%s\n' "$value"
+}
+
+# set_wait_without_replicas ON|OFF: whether the primary waits for a replica's
+# acknowledgement even while none is connected (with failover the timeout is
+# unbounded, so ON means a primary cut off from every replica acknowledges
+# nothing). https://mariadb.com/kb/en/semisynchronous-replication/#rpl_semi_sync_master_wait_no_slave
+# https://dev.mysql.com/doc/refman/8.4/en/replication-options-source.html#sysvar_rpl_semi_sync_source_wait_no_replica
+set_wait_without_replicas() {
+  case $FLAVOR in
+    mariadb) sql_root -e "SET GLOBAL rpl_semi_sync_master_wait_no_slave = $1" ;;
+    mysql) sql_root -e "SET GLOBAL rpl_semi_sync_source_wait_no_replica = $1" ;;
+  esac
+}
+
+# ---- The dead man's switch ------------------------------------------------------
+# The primary's server turns itself read-only when FENCE_TABLE's deadline
+# passes (the fence event, ensure-users.sh), and its heartbeat event stops
+# writing: so a primary whose agent is frozen, killed or cut off stops taking
+# writes by itself before anyone else may take over. The agent moves the
+# deadline forward after each renewal, with the binary log off: it is this
+# server's alone. set_fence_deadline SECONDS; "never" with failover off.
+set_fence_deadline() {
+  local deadline
+  if [[ $1 == never ]]; then deadline="'9999-12-31 00:00:00'"; else deadline="UTC_TIMESTAMP(6) + INTERVAL $1 SECOND"; fi
+  sql_root -e "SET sql_log_bin = 0; REPLACE INTO cluster_meta.fence (id, deadline) VALUES (1, $deadline)"
+}
+
+# sql_root_within SECONDS [client options...]: sql_root, bounded by coreutils'
+# timeout. For fencing: a server whose commits wait for an acknowledgement
+# that never comes holds a plain client (and SET GLOBAL read_only) forever.
+sql_root_within() {
+  local seconds=$1
+  shift
+  [[ -r $ROOT_CNF ]] || return 1
+  timeout "$seconds" "$DB_CLIENT" --defaults-extra-file="$ROOT_CNF" --socket="${SQL_SOCKET:-$SOCKET}" "$SOCKET_TLS_OFF" \
+    --batch --skip-column-names --connect-timeout=2 "$@"
+}
+
+# fence_server: stops this server taking writes, in the order the issue
+# gives: read-only, then close the connections so pools reconnect through the
+# write Service to the new primary instead of getting read-only errors, and if
+# the server still takes writes, shut it down (it restarts read-only, conf/
+# start-read-only.cnf). Setting read-only takes the global read lock, which
+# waits for commits in flight; a commit waiting for an acknowledgement that
+# never comes (a primary cut off from its replicas) would hold it forever, so
+# the wait is bounded and every session but the replicas' binlog dumps is
+# closed before trying again: its client sees the connection drop, never an
+# acknowledgement. The event scheduler's workers (the heartbeat, the fence
+# event itself) are among them. Succeeds when the server answers read-only.
+fence_server() {
+  local read_only_variable ids id
+  case $FLAVOR in
+    mariadb) read_only_variable=read_only ;;
+    mysql) read_only_variable=super_read_only ;;
+  esac
+  sql_root_within 3 -e "SET SESSION lock_wait_timeout = 1; SET GLOBAL $read_only_variable = ON" >/dev/null 2>&1 || true
+  ids=$(sql_root_within 3 -e "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()
+      AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon') AND USER NOT IN ('system user', 'event_scheduler')" 2>/dev/null) || ids=""
+  for id in $ids; do
+    [[ $id =~ ^[0-9]+$ ]] && { sql_root_within 2 -e "KILL CONNECTION $id" >/dev/null 2>&1 || true; }
+  done
+  sql_root_within 3 -e "SET GLOBAL event_scheduler = OFF" >/dev/null 2>&1 || true
+  [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]] && return 0
+  sql_root_within 5 -e "SET SESSION lock_wait_timeout = 3; SET GLOBAL $read_only_variable = ON" >/dev/null 2>&1 || true
+  [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]] && return 0
+  log "ERROR: the server did not turn read-only; shutting it down (it restarts read-only)"
+  sql_root_within 5 -e 'SHUTDOWN' >/dev/null 2>&1 || true
+  return 1
+}

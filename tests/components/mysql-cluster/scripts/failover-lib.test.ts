@@ -1,0 +1,84 @@
+// The failover agent's reading of replication progress (failover-lib.sh):
+// progress_state on what MariaDB 10.11's client really prints (captured from
+// a replica), covers and most_received on MariaDB GTID positions, and the
+// agent's published state as primary_ordinal and is_wanted_primary read it.
+// Run with no PATH, as in the backup image (no awk, sed or grep).
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { makeSandbox, runBash, Sandbox } from "../../../support/sandbox";
+
+/** SHOW REPLICA STATUS; SELECT @@global.gtid_binlog_pos AS Cluster_executed, --vertical, from a MariaDB 10.11 replica. */
+const MARIADB_PROGRESS =
+  "*************************** 1. row ***************************\n                Slave_IO_State: Waiting for master to send event\n                   Master_Host: 127.0.0.1\n                   Master_User: r\n                   Master_Port: 33060\n                 Connect_Retry: 60\n               Master_Log_File: binlog.000002\n           Read_Master_Log_Pos: 1560\n                Relay_Log_File: vm-relay-bin.000003\n                 Relay_Log_Pos: 1856\n         Relay_Master_Log_File: binlog.000002\n              Slave_IO_Running: Yes\n             Slave_SQL_Running: Yes\n               Replicate_Do_DB: \n           Replicate_Ignore_DB: \n            Replicate_Do_Table: \n        Replicate_Ignore_Table: \n       Replicate_Wild_Do_Table: \n   Replicate_Wild_Ignore_Table: \n                    Last_Errno: 0\n                    Last_Error: \n                  Skip_Counter: 0\n           Exec_Master_Log_Pos: 1560\n               Relay_Log_Space: 4482\n               Until_Condition: None\n                Until_Log_File: \n                 Until_Log_Pos: 0\n            Master_SSL_Allowed: No\n            Master_SSL_CA_File: \n            Master_SSL_CA_Path: \n               Master_SSL_Cert: \n             Master_SSL_Cipher: \n                Master_SSL_Key: \n         Seconds_Behind_Master: 0\n Master_SSL_Verify_Server_Cert: No\n                 Last_IO_Errno: 0\n                 Last_IO_Error: \n                Last_SQL_Errno: 0\n                Last_SQL_Error: \n   Replicate_Ignore_Server_Ids: \n              Master_Server_Id: 100\n                Master_SSL_Crl: \n            Master_SSL_Crlpath: \n                    Using_Gtid: Slave_Pos\n                   Gtid_IO_Pos: 0-100-15\n       Replicate_Do_Domain_Ids: \n   Replicate_Ignore_Domain_Ids: \n                 Parallel_Mode: optimistic\n                     SQL_Delay: 0\n           SQL_Remaining_Delay: NULL\n       Slave_SQL_Running_State: Slave has read all relay log; waiting for more updates\n              Slave_DDL_Groups: 9\nSlave_Non_Transactional_Groups: 1\n    Slave_Transactional_Groups: 5\n          Replicate_Rewrite_DB: \n*************************** 1. row ***************************\nCluster_executed: 0-100-15\n";
+
+describe("failover-lib.sh: replication progress as the agent compares it", function () {
+  let sandbox: Sandbox;
+  before(function () {
+    sandbox = makeSandbox();
+    fs.writeFileSync(path.join(sandbox.dir, "progress.txt"), MARIADB_PROGRESS);
+  });
+  after(() => sandbox.remove());
+
+  const bash = (body: string, env: Record<string, string> = {}) =>
+    runBash(
+      sandbox,
+      `source "$LIB"; source "${"${LIB%/*}"}/failover-lib.sh"
+PATH=/nonexistent
+sql_root() { printf '%s\\n' "$(<progress.txt)"; }
+${body}`,
+      env,
+    );
+
+  it("reads the IO thread, the received and the executed position from the server's own output", async function () {
+    const r = await bash("progress_state sql_root");
+    assert.strictEqual(r.stderr, "");
+    assert.strictEqual(r.stdout, "Yes 0-100-15 0-100-15\n");
+  });
+
+  it("orders MariaDB positions per domain: a position covers another only when it is as far in every domain", async function () {
+    const r = await bash(`
+for pair in "0-100-15 0-100-15" "0-101-16 0-100-15" "0-100-14 0-100-15" "0-100-15,1-100-3 1-101-2,0-101-15" \
+            "0-100-15 1-100-1" "- -" "0-100-1 -" "- 0-100-1"; do
+  read -r a b <<<"$pair"
+  if covers "$a" "$b"; then echo "$a>=$b yes"; else echo "$a>=$b no"; fi
+done`);
+    assert.deepStrictEqual(r.stdout.trim().split("\n"), [
+      "0-100-15>=0-100-15 yes",
+      "0-101-16>=0-100-15 yes",
+      "0-100-14>=0-100-15 no",
+      "0-100-15,1-100-3>=1-101-2,0-101-15 yes",
+      "0-100-15>=1-100-1 no",
+      "->=- yes",
+      "0-100-1>=- yes",
+      "->=0-100-1 no",
+    ]);
+  });
+
+  it("takes the later of what a replica received and what it executed", async function () {
+    const r = await bash(
+      `most_received 0-100-20 0-100-15; echo; most_received - 0-100-15; echo; most_received 0-100-3 0-100-9; echo`,
+    );
+    assert.deepStrictEqual(r.stdout.trim().split("\n"), ["0-100-20", "0-100-15", "0-100-9"]);
+  });
+
+  it("names the primary the agent published, and the topology's ordinal only before it has published", async function () {
+    const topology = path.join(sandbox.dir, "topology");
+    fs.mkdirSync(topology, { recursive: true });
+    fs.writeFileSync(path.join(topology, "primary-ordinal"), "0");
+    const lib = fs.readFileSync(path.join(sandbox.scripts, "lib.sh"), "utf8");
+    fs.writeFileSync(
+      path.join(sandbox.scripts, "lib.sh"),
+      lib.replace(/^readonly TOPOLOGY_DIR=\S+/m, `readonly TOPOLOGY_DIR=${topology}`),
+    );
+    const before = await bash(`primary_ordinal; is_wanted_primary && echo primary || echo not-primary`);
+    assert.deepStrictEqual(before.stdout.trim().split("\n"), ["0", "not-primary"]);
+    fs.writeFileSync(path.join(sandbox.run, "agent-state"), "primary 2 7\n");
+    const after = await bash(`primary_ordinal; is_wanted_primary && echo primary || echo not-primary`);
+    assert.deepStrictEqual(after.stdout.trim().split("\n"), ["2", "primary"]);
+    fs.writeFileSync(path.join(sandbox.run, "agent-state"), "lost 2 7\n");
+    const lost = await bash(`is_wanted_primary && echo primary || echo not-primary`);
+    assert.strictEqual(lost.stdout.trim(), "not-primary");
+  });
+});
