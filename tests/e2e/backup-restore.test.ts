@@ -94,14 +94,21 @@ describe("scheduled backups and restore into a new cluster", function () {
     );
     delete (restored.args as { restoreFromClaim?: string }).restoreFromClaim;
     await restored.scale(2);
-    await restored.query(0, "INSERT INTO items VALUES (20001, 'written to the restored cluster')");
-    await restored.waitConsistent([1]);
-    const status = await restored.replicaStatus(1);
+    // Unsetting restoreFromClaim rolls pod 0, which hands the Lease to the new replica as it stops.
+    const primary = await restored.waitPrimary(undefined, 120_000);
+    const replica = 1 - primary;
+    await restored.query(primary, "INSERT INTO items VALUES (20001, 'written to the restored cluster')");
+    await restored.waitConsistent([replica], 120_000, primary);
+    const status = await restored.replicaStatus(replica);
     assert.deepStrictEqual(
       [status.io, status.sql],
       ["Yes", "Yes"],
       `the restored cluster's replica does not replicate: ${status.error}`,
     );
-    assert.match(status.source, /^rst-0\.rst\./, "the restored cluster's replica follows the old cluster");
+    assert.match(
+      status.source,
+      new RegExp(`^rst-${primary}\\.rst\\.`),
+      "the restored cluster's replica follows the restored primary, not the old cluster",
+    );
   });
 });

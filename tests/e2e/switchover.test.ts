@@ -103,6 +103,8 @@ describe("a planned switchover under write load", function () {
   it("switches back to pod 0 and keeps every row", async () => {
     const rowsBefore = (await cluster.query<{ n: number }[]>(1, "SELECT COUNT(*) AS n FROM acks"))[0].n;
     await cluster.switchover(0);
+    // The write Service follows the Lease: it reaches pod 1 until pod 1 has handed over.
+    await cluster.waitPrimary(0, 120_000);
     await cluster.runner.waitFor(
       "the write Service to take writes on pod 0 again",
       async () => {

@@ -267,19 +267,27 @@ try_takeover() {
     state=$(progress_state sql_root) || return 0
     read -r io received executed <<<"$state"
   fi
-  read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
-  mine=$(most_received "$received" "$executed")
-  for (( o = 0; o < replicas; o++ )); do
-    (( o == my_ordinal )) && continue
-    [[ $o == "$old_ordinal" ]] && continue
-    state=$(progress_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || {
-      log "not taking over: ordinal $o does not answer, and could hold an acknowledged commit"; return 0; }
-    read -r io received executed <<<"$state"
-    [[ $io == Yes ]] && { log "not taking over: ordinal $o still replicates from ${holder:-the primary}"; return 0; }
-    theirs=$(most_received "$received" "$executed")
-    covers "$mine" "$theirs" || { log "not taking over: ordinal $o has received more"; return 0; }
-    if covers "$theirs" "$mine" && (( o < my_ordinal )); then return 0; fi
-  done
+  if [[ $reason == released && $old == "$me" ]]; then
+    # This pod released the Lease last and nobody held it since (a holder
+    # would have named itself previous-holder): nothing was acknowledged
+    # anywhere but here, so it takes it back without asking the others, who
+    # may not exist yet (a one-pod cluster rolling, a scale-up behind it).
+    :
+  else
+    read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
+    mine=$(most_received "$received" "$executed")
+    for (( o = 0; o < replicas; o++ )); do
+      (( o == my_ordinal )) && continue
+      [[ $o == "$old_ordinal" ]] && continue
+      state=$(progress_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || {
+        log "not taking over: ordinal $o does not answer, and could hold an acknowledged commit"; return 0; }
+      read -r io received executed <<<"$state"
+      [[ $io == Yes ]] && { log "not taking over: ordinal $o still replicates from ${holder:-the primary}"; return 0; }
+      theirs=$(most_received "$received" "$executed")
+      covers "$mine" "$theirs" || { log "not taking over: ordinal $o has received more"; return 0; }
+      if covers "$theirs" "$mine" && (( o < my_ordinal )); then return 0; fi
+    done
+  fi
   # Compare-and-swap: of two candidates reading the same resourceVersion, one wins.
   patch_lease "{\"holderIdentity\":\"$me\",\"leaseTransitions\":$((term + 1)),\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
     "{\"$PREVIOUS_ANNOTATION\":\"$old\"}" || { log "another pod took the Lease first (API answered $api_status)"; return 0; }
