@@ -7,6 +7,7 @@
 // namespace has, and what the kubelet gives each container
 // (KUBERNETES_SERVICE_HOST/PORT, a bound token in a projected volume).
 import { LocalApiServer, startApiServer } from "./api-server";
+import { applyMap } from "./api-server/pod-store";
 import type { MetadataPatch, PodStore } from "./api-server";
 import * as fs from "fs";
 import { K8sObject, ObjectStore } from "./k8s";
@@ -51,8 +52,8 @@ export class ClusterApi {
       patchMetadata: (namespace, name, patch: MetadataPatch) => {
         const pod = this.pod(namespace, name);
         if (!pod) throw new Error(`no pod ${namespace}/${name}`);
-        applyMap(pod.written.labels, patch.labels);
-        applyMap(pod.written.annotations, patch.annotations);
+        pod.written.labels = applyMap(pod.written.labels, patch.labels) ?? {};
+        pod.written.annotations = applyMap(pod.written.annotations, patch.annotations) ?? {};
         this.onLabelsChanged();
         return podObject(pod, namespace);
       },
@@ -151,13 +152,6 @@ export class ClusterApi {
   private pod(namespace: string, name: string): Pod | undefined {
     if (namespace !== this.store().namespace()) return undefined;
     return [...this.pods()].find((p) => p.name === name);
-  }
-}
-
-function applyMap(target: Record<string, string>, patch: Record<string, string | null> | undefined): void {
-  for (const [k, v] of Object.entries(patch ?? {})) {
-    if (v === null) delete target[k];
-    else target[k] = v;
   }
 }
 

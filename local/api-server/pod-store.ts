@@ -18,7 +18,11 @@ export interface PodStore {
   patchMetadata(namespace: string, name: string, patch: MetadataPatch): AnyObject;
 }
 
-function applyMap(current: Record<string, string> | undefined, patch: Record<string, string | null> | undefined) {
+/** A label or annotation map with a merge patch applied (RFC 7386: null removes); a new object. */
+export function applyMap(
+  current: Record<string, string> | undefined,
+  patch: Record<string, string | null> | undefined,
+) {
   if (patch === undefined) return current;
   const out = { ...(current ?? {}) };
   for (const [k, v] of Object.entries(patch)) {
