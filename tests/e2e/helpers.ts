@@ -26,6 +26,16 @@ export const E2E_ARGS: MySqlClusterArgs = {
   maxReadLagSeconds: 5,
 };
 
+/**
+ * The runner's id names host-wide things (bridge, network namespaces, /tmp dirs): three letters of the
+ * test's name for the logs plus three random ones, so two suites on one machine (a CI run beside a
+ * developer's) never reach for the same bridge.
+ */
+function uniqueClusterId(name: string): string {
+  const prefix = name.replace(/[^a-z0-9]/g, "").slice(0, 3);
+  return prefix + randomBytes(3).readUIntBE(0, 3).toString(36).padStart(5, "0").slice(-3);
+}
+
 export class TestCluster {
   readonly passwords: Record<string, string> = {};
   readonly tls: TlsMaterial<string>;
@@ -56,7 +66,7 @@ export class TestCluster {
     this.primary = args.primaryOrdinal ?? 0;
     this.runner = new LocalCluster({
       objects: this.render(this.replicas) as never,
-      clusterId: name.replace(/[^a-z0-9]/g, "").slice(0, 6),
+      clusterId: uniqueClusterId(name),
       log: process.env.E2E_VERBOSE ? (line) => console.log(`      [${name}] ${line}`) : undefined,
       readyTimeoutMs: 300_000,
       ...runner,
