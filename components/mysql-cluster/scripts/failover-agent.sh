@@ -43,7 +43,6 @@ readonly FENCE_AFTER_CS=$((LEASE_CS * 6 / 10))
 # A new holder that took an expired lease waits this long before opening:
 # the old holder's last failsafe extension ran out at least this long before.
 readonly TAKEOVER_MARGIN_CS=200
-readonly LEASE_PATH="/apis/coordination.k8s.io/v1/namespaces/$POD_NAMESPACE/leases/$LEASE_NAME"
 readonly STS_PATH="/apis/apps/v1/namespaces/$POD_NAMESPACE/statefulsets/$STS_NAME"
 
 me=$POD_NAME
@@ -72,14 +71,11 @@ read_lease() {
   previous=$(json_annotation "$PREVIOUS_ANNOTATION") || previous=""
 }
 
-# patch_lease SPEC_JSON [ANNOTATIONS_JSON]: a merge patch that carries the
-# resourceVersion read last, so the API server applies it only if nobody wrote
-# the Lease since (409 otherwise): every write of ours is compare-and-swap.
+# patch_lease SPEC_JSON [ANNOTATIONS_JSON]: every write of ours is
+# compare-and-swap on the resourceVersion read last (k8s-api.sh lease_patch).
 patch_lease() {
-  local annotations=${2:+,\"annotations\":$2}
-  printf '{"metadata":{"resourceVersion":"%s"%s},"spec":%s}' "$rv" "$annotations" "$1" |
-    api_request PATCH "$LEASE_PATH" application/merge-patch+json || return 1
-  rv=$(json_string resourceVersion) || return 1
+  lease_patch "$LEASE_NAME" "$rv" "$@" || return 1
+  rv=$lease_resource_version
   seen_rv=$rv
 }
 
@@ -92,8 +88,7 @@ read_replicas() {
 }
 
 label_pod() { # label_pod POD VALUE: sets this cluster's role label on a pod; a gone pod counts as done
-  printf '{"metadata":{"labels":{"%s":"%s"}}}' "$ROLE_LABEL" "$2" |
-    api_request PATCH "/api/v1/namespaces/$POD_NAMESPACE/pods/$1" application/merge-patch+json && return 0
+  pod_label "$1" "$ROLE_LABEL" "$2" && return 0
   [[ $api_status == 404 ]]
 }
 
@@ -270,9 +265,13 @@ try_takeover() {
   if [[ $reason == released && $old == "$me" ]]; then
     # This pod released the Lease last and nobody held it since (a holder
     # would have named itself previous-holder): nothing was acknowledged
-    # anywhere but here, so it takes it back without asking the others, who
-    # may not exist yet (a one-pod cluster rolling, a scale-up behind it).
-    :
+    # anywhere but here, so it may take it back without asking the others,
+    # who may not exist yet (a one-pod cluster rolling, a scale-up behind
+    # it). It leaves them a whole lease duration first: a pod deleted and
+    # recreated at once must not win the race against the replica meant to
+    # replace it (that would only lengthen the pause).
+    mono_now
+    if (( now - seen_at < LEASE_CS )) && { ! read_replicas || (( replicas > 1 )); }; then return 0; fi
   else
     read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
     mine=$(most_received "$received" "$executed")

@@ -313,6 +313,23 @@ EOF
   _lease_read
 }
 
+# lease_patch NAME RESOURCE_VERSION SPEC_JSON [ANNOTATIONS_JSON]: a JSON merge
+# patch of the Lease that carries RESOURCE_VERSION, so the server applies it
+# only if nobody wrote the Lease since (409 otherwise): compare-and-swap
+# without restating the whole record. SPEC_JSON is merged into spec and
+# ANNOTATIONS_JSON, when given, into metadata.annotations. On success the
+# lease_* variables hold the new record. The body comes from a here-document,
+# never a pipe: a pipeline would run api_request in a subshell and lose
+# api_status and api_body.
+lease_patch() {
+  local name=$1 rv=$2 spec=$3 annotations=${4:+,\"annotations\":$4} ns
+  ns=$(api_namespace) || return 1
+  api_request PATCH "$LEASES_API/namespaces/$ns/leases/$name" application/merge-patch+json <<EOF || return 1
+{"metadata":{"resourceVersion":$(json_quote "$rv")$annotations},"spec":$spec}
+EOF
+  _lease_read
+}
+
 # pod_label NAME KEY VALUE|null: sets (or, with null, removes) one label of a
 # pod by a JSON merge patch (no resourceVersion: last write wins).
 pod_label() {

@@ -130,6 +130,23 @@ describe("k8s-api.sh against the local API server", function () {
     );
   });
 
+  it("merge-patches the Lease by compare-and-swap, leaving the answer in the caller's shell", async () => {
+    const r = await runClient(
+      `lease_get db
+       old=$lease_resource_version
+       lease_patch db "$old" '{"holderIdentity":"db-1","leaseTransitions":1}' '{"mysql.example/previous":"db-0"}'
+       echo "patch $api_status holder=$lease_holder transitions=$lease_transitions moved=$([[ $lease_resource_version != "$old" ]] && echo yes)"
+       if lease_patch db "$old" '{"holderIdentity":"db-0"}'; then echo "stale accepted"; else echo "stale $api_status"; fi`,
+      env,
+    );
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout.trim().split("\n"), ["patch 200 holder=db-1 transitions=1 moved=yes", "stale 409"]);
+    const stored = server.getObject("Lease", "ns", "db");
+    assert.strictEqual(stored?.spec.holderIdentity, "db-1");
+    assert.strictEqual(stored?.spec.leaseDurationSeconds, 10, "a merge patch keeps the fields it does not name");
+    assert.deepStrictEqual(stored?.metadata.annotations, { "mysql.example/previous": "db-0" });
+  });
+
   it("keeps acquireTime while the holder renews and resets it on a takeover", async () => {
     const r = await runClient(
       `lease_get db
@@ -320,5 +337,20 @@ describe("k8s-api.sh JSON reading", () => {
     const out = await read("", "micro_time");
     assert.match(out, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     assert.ok(Math.abs(Date.parse(out) - Date.now()) < 5000, out);
+  });
+});
+
+describe("k8s-api.sh callers", () => {
+  it("never pipe into an API call, which would lose api_status and api_body in a subshell", () => {
+    const calls = /\|\s*(?:\\\s*)?(api_request|lease_get|lease_update|lease_patch|pod_label|event_create)\b/;
+    const offenders = fs
+      .readdirSync(SCRIPTS_DIR)
+      .filter((f) => f.endsWith(".sh"))
+      .flatMap((f) => {
+        const text = fs.readFileSync(path.join(SCRIPTS_DIR, f), "utf8").replace(/\|\|/g, "  ");
+        const m = calls.exec(text);
+        return m ? [`${f}: ${m[0].replace(/\s+/g, " ")}`] : [];
+      });
+    assert.deepStrictEqual(offenders, []);
   });
 });
