@@ -33,3 +33,7 @@ export const appPassword = cluster.appPassword;
 export const caCertificate = cluster.caCertificate;
 /** PVC holding the scheduled backups (another cluster's restoreFromClaim); undefined without backupSchedule. */
 export const backupClaim = cluster.backupClaim;
+/** The Lease whose holder is the primary: `kubectl get lease <primaryLease>` says where it is now. */
+export const primaryLease = cluster.primaryLease;
+/** The primary pod as of this stack's last read of the Lease (`pulumi refresh` after a failover). */
+export const primaryPod = cluster.primaryPod;

@@ -76,6 +76,14 @@ export class MySqlCluster extends pulumi.ComponentResource {
   readonly caCertificate: pulumi.Output<string | undefined>;
   /** The PVC the scheduled backups are kept in (a new cluster's restoreFromClaim); undefined without backupSchedule. */
   readonly backupClaim: pulumi.Output<string | undefined>;
+  /** The Lease whose holder is the primary (`kubectl get lease <primaryLease>` says where it is now). */
+  readonly primaryLease: pulumi.Output<string>;
+  /**
+   * The pod holding the Lease, that is the primary, as the provider last read it: after a
+   * failover this is current only after `pulumi refresh` (or `pulumi up --refresh`);
+   * undefined until a pod first holds it.
+   */
+  readonly primaryPod: pulumi.Output<string | undefined>;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly args: ResolvedArgs;
 
@@ -141,6 +149,7 @@ export class MySqlCluster extends pulumi.ComponentResource {
     const readService = registered.get("readService")!;
     const credentialsSecret = registered.get("credentialsSecret");
     const backupClaim = registered.get("backupClaim");
+    const lease = registered.get("lease") as k8s.coordination.v1.Lease;
     this.statefulSet = registered.get("statefulSet") as k8s.apps.v1.StatefulSet;
 
     const ends = endpoints(resolved);
@@ -155,6 +164,9 @@ export class MySqlCluster extends pulumi.ComponentResource {
     this.rootPassword = pulumi.secret(passwords[SECRET_KEYS.root] ?? pulumi.output(undefined));
     this.caCertificate = certificates ? certificates.ca : pulumi.output(undefined);
     this.backupClaim = backupClaim ? backupClaim.metadata.name : pulumi.output(undefined);
+    this.primaryLease = lease.metadata.name;
+    // The provider's read of the live object; an empty holder is a free Lease.
+    this.primaryPod = lease.spec.apply((spec) => spec?.holderIdentity || undefined);
 
     this.registerOutputs({
       writeEndpoint: this.writeEndpoint,
@@ -168,6 +180,8 @@ export class MySqlCluster extends pulumi.ComponentResource {
       rootPassword: this.rootPassword,
       caCertificate: this.caCertificate,
       backupClaim: this.backupClaim,
+      primaryLease: this.primaryLease,
+      primaryPod: this.primaryPod,
     });
   }
 }

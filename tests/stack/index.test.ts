@@ -59,6 +59,8 @@ describe("stack program index.ts", function () {
         "caCertificate",
         "namespace",
         "port",
+        "primaryLease",
+        "primaryPod",
         "readEndpoint",
         "secretName",
         "writeEndpoint",
@@ -177,6 +179,25 @@ describe("stack program index.ts", function () {
       await valueOf(outputs.writeEndpoint);
       await settle();
       assert.strictEqual(await valueOf(outputs.backupClaim), undefined);
+    });
+  });
+
+  describe("where the primary is", function () {
+    it("exports the Lease's name, and no primary pod before any pod holds it", async function () {
+      await installMocks({ config: stackConfig("dev") });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual(await valueOf(outputs.primaryLease), "mysql-primary");
+      assert.strictEqual(await valueOf(outputs.primaryPod), undefined);
+    });
+
+    it("exports the holder the provider reads back as primaryPod (after a failover and a refresh)", async function () {
+      await installMocks({ config: stackConfig("dev"), liveLeaseHolder: "mysql-2" });
+      const outputs = runProgram();
+      await valueOf(outputs.writeEndpoint);
+      await settle();
+      assert.strictEqual(await valueOf(outputs.primaryPod), "mysql-2");
     });
   });
 

@@ -39,6 +39,8 @@ export interface MockOptions {
   stackOutputs?: Record<string, unknown>;
   /** Names of the StackReference outputs the "engine" reports as secret. */
   secretOutputNames?: string[];
+  /** The holder the provider reads back for every Lease, as after `pulumi refresh` once a pod holds it. */
+  liveLeaseHolder?: string;
 }
 
 export const MOCK_PROJECT = "mysql-cluster";
@@ -191,6 +193,9 @@ export class MockRecorder {
           outputs: this.opts.stackOutputs ?? {},
           secretOutputNames: this.opts.secretOutputNames ?? [],
         };
+      case "kubernetes:coordination.k8s.io/v1:Lease":
+        if (this.opts.liveLeaseHolder === undefined) return args.inputs;
+        return { ...args.inputs, spec: { ...args.inputs.spec, holderIdentity: this.opts.liveLeaseHolder } };
       default:
         // Kubernetes objects without a name get one from the provider: "<resource name>-<suffix>".
         if (args.type.startsWith("kubernetes:") && args.inputs.metadata && !args.inputs.metadata.name) {
