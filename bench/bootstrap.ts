@@ -19,6 +19,7 @@ import {
   withCluster,
 } from "./common";
 import { componentSettings } from "./settings";
+import { MOUNTS, PATHS } from "../components/mysql-cluster/contract";
 
 export interface BootstrapPhases {
   /** Pod created -> clone-data logs "cloning from" (sandbox, init-config, source choice). */
@@ -83,7 +84,9 @@ export interface BootstrapResults {
 }
 
 const COPY_PORT = 3399;
-const COPY_DIR = "/var/lib/mysql/plaincopy";
+/** Beside the data directory, on the same claim (MOUNTS.data), so the copy lands on the same filesystem. */
+const COPY_DIR = `${MOUNTS.data}/plaincopy`;
+const LIB = `${MOUNTS.scripts}/lib.sh`;
 /**
  * Files of the data directory a clone does not carry, left out of the plain
  * copy too so both move the same data: the redo log (a backup carries only the
@@ -185,12 +188,12 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
     : `TCP:${c.runner.podIp(to)}:${COPY_PORT}`;
   const receive = exec(
     to,
-    `source /scripts/lib.sh; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`,
+    `source ${LIB}; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`,
   );
   // tar exits 1 when a live InnoDB file changed while it was read; the bytes still went through.
   const send = exec(
     from,
-    `source /scripts/lib.sh; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`,
+    `source ${LIB}; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C ${PATHS.dataDir} . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`,
   );
   await Promise.all([receive, send]);
   const seconds = (now() - t0) / 1000;

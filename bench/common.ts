@@ -5,6 +5,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { MySqlClusterArgs } from "../components/mysql-cluster";
+import { pollUntil, sleep } from "../local/sh";
 import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
 
 export interface BenchOptions {
@@ -58,7 +59,7 @@ export async function withCluster<T>(cluster: BenchCluster, fn: (c: BenchCluster
 }
 
 export const now = (): number => performance.now();
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 export const seconds = (ms: number): number => Math.round(ms) / 1000;
 
 /** Empties the page cache so every copy reads its source from disk, as on a node that did not just write it. */
@@ -77,7 +78,7 @@ export async function quietColdCache(): Promise<void> {
   dropCaches();
 }
 
-/** Polls fn every intervalMs until it returns true; returns the elapsed ms at success. */
+/** pollUntil (the runner's one way of waiting), timed: the elapsed ms at success. */
 export async function pollFor(
   what: string,
   fn: () => boolean | Promise<boolean>,
@@ -85,11 +86,8 @@ export async function pollFor(
   intervalMs = 100,
 ): Promise<number> {
   const start = now();
-  for (;;) {
-    if (await fn()) return now() - start;
-    if (now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(intervalMs);
-  }
+  await pollUntil(what, fn, timeoutMs, intervalMs);
+  return now() - start;
 }
 
 /** Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has files to spread over). */

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
+import { PORTS, SECRET_KEYS } from "../components/mysql-cluster/contract";
 import { APP } from "../tests/e2e/helpers";
 import { benchCluster, BenchCluster, BenchOptions, now, pollFor, sleep, withCluster } from "./common";
 
@@ -153,7 +154,7 @@ class Sampler {
 async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-sysbench-"));
   const config = path.join(dir, "sysbench.cfg");
-  fs.writeFileSync(config, `mysql-password=${c.passwords["app-password"]}\n`, { mode: 0o600 });
+  fs.writeFileSync(config, `mysql-password=${c.passwords[SECRET_KEYS.app]}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, "cacert.pem"), c.tls.ca);
   fs.writeFileSync(path.join(dir, "client-cert.pem"), c.tls.cert);
   fs.writeFileSync(path.join(dir, "client-key.pem"), c.tls.key, { mode: 0o600 });
@@ -166,7 +167,7 @@ async function sysbench(c: BenchCluster, args: string[], timeoutMs: number): Pro
           `--config-file=${config}`,
           "--db-driver=mysql",
           `--mysql-host=${c.runner.podIp(0)}`,
-          "--mysql-port=3306",
+          `--mysql-port=${PORTS.mysql}`,
           `--mysql-user=${APP.user}`,
           `--mysql-db=${APP.database}`,
           `--mysql-ssl=${c.args.requireTls === false ? "off" : "on"}`,

@@ -10,14 +10,13 @@ import { LocalApiServer, startApiServer } from "./api-server";
 import { applyMap } from "./api-server/pod-store";
 import type { MetadataPatch, PodStore } from "./api-server";
 import * as fs from "fs";
+import { ROOT_CA_CONFIGMAP } from "../components/mysql-cluster/builders/failover";
 import { K8sObject, ObjectStore } from "./k8s";
 import { PodNetwork } from "./network";
 import { Pod } from "./pod";
 
 /** The port of the in-cluster `kubernetes` Service (KUBERNETES_SERVICE_PORT). */
 export const API_PORT = 443;
-/** Published into every namespace by the kube-root-ca.crt publisher (kube-controller-manager). */
-export const ROOT_CA_CONFIGMAP = "kube-root-ca.crt";
 
 export interface LeaseView {
   holder: string;
@@ -109,8 +108,8 @@ export class ClusterApi {
       {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: ROOT_CA_CONFIGMAP, namespace },
-        data: { "ca.crt": fs.readFileSync(this.server.caPath, "utf8") },
+        metadata: { name: ROOT_CA_CONFIGMAP.name, namespace },
+        data: { [ROOT_CA_CONFIGMAP.key]: fs.readFileSync(this.server.caPath, "utf8") },
       },
     ];
   }

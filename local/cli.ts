@@ -5,6 +5,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
+import { MOUNTS } from "../components/mysql-cluster/contract";
 import { LocalCluster, PodStatus } from "./cluster";
 import { sleep } from "./sh";
 import {
@@ -236,7 +237,7 @@ async function up(p: Parsed, deps: CliDeps): Promise<number> {
     // No password is printed: root logs in over the pod's socket with the file the sidecar keeps.
     if (status.pods[0]) {
       console.log(
-        `as root: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source /scripts/lib.sh && sql_root -e "SELECT @@server_id"'`,
+        `as root: npm run local -- exec ${status.pods[0].name} -c sidecar -- bash -c 'source ${MOUNTS.scripts}/lib.sh && sql_root -e "SELECT @@server_id"'`,
       );
     }
     printConnection(status.connection);

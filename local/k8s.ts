@@ -2,6 +2,7 @@
 // lookups, Secret decoding, label selectors and resource quantities. Kept apart
 // so the process/network code never has to know the shape of the manifests.
 import * as os from "os";
+import { parseQuantity } from "../components/mysql-cluster/quantity";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type K8sObject = any;
@@ -86,37 +87,18 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-const BINARY_SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DECIMAL_SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  "": 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-
-/** Parse a Kubernetes quantity ("512Mi", "500m", "1.5", "2e3") into a plain number. */
-export function parseQuantity(q: string | number | undefined): number | undefined {
+/**
+ * A quantity as a manifest holds it ("512Mi", "500m", or a bare number from a
+ * hand-written object) in base units, read by the component's own parser so the
+ * runner sizes a claim exactly as validation and the API server read it;
+ * undefined when absent, an error when the API server would refuse it.
+ */
+export function quantityValue(q: string | number | undefined): number | undefined {
   if (q === undefined || q === null) return undefined;
   if (typeof q === "number") return q;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m) throw new Error(`cannot parse quantity ${JSON.stringify(q)}`);
-  const [, num, suffix] = m;
-  const mult = BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix];
-  if (mult === undefined) throw new Error(`unknown quantity suffix in ${JSON.stringify(q)}`);
-  return Number(num) * mult;
+  const value = parseQuantity(q);
+  if (value === undefined) throw new Error(`cannot parse quantity ${JSON.stringify(q)}`);
+  return value;
 }
 
 /**
@@ -127,11 +109,11 @@ export function parseQuantity(q: string | number | undefined): number | undefine
 export function resourceFieldValue(container: K8sObject, resource: string, divisor?: string): string {
   const [kind, res] = resource.split(".");
   const section = kind === "limits" ? container.resources?.limits : container.resources?.requests;
-  let value = parseQuantity(section?.[res]);
+  let value = quantityValue(section?.[res]);
   if (value === undefined && kind === "limits")
     value = res === "memory" ? os.totalmem() : res === "cpu" ? os.cpus().length : undefined;
   if (value === undefined) value = 0;
-  const div = parseQuantity(divisor ?? "1") || 1;
+  const div = quantityValue(divisor ?? "1") || 1;
   return String(Math.ceil(value / div - 1e-9));
 }
 

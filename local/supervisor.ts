@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import { TLS_KEYS } from "../components/mysql-cluster/contract";
 import { LocalCluster } from "./cluster";
 import { K8sObject } from "./k8s";
 import type { ClientAccess } from "./render-source";
@@ -74,7 +75,7 @@ export function writeClientAccess(id: string, app: ClientAccess, netns: string):
   const dir = clientDir(id);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
-  const ca = path.join(dir, "ca.crt");
+  const ca = path.join(dir, TLS_KEYS.ca);
   fs.writeFileSync(ca, app.ca, { mode: 0o644 });
   const optionFile = path.join(dir, `${app.user}.cnf`);
   // The password is generatePassword()'s [A-Za-z0-9_] (render-source.ts): no quoting needed in an option file.

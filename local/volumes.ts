@@ -8,7 +8,7 @@
 // so teardown can remove them again.
 import * as fs from "fs";
 import * as path from "path";
-import { K8sObject, ObjectStore, parseQuantity } from "./k8s";
+import { K8sObject, ObjectStore, quantityValue } from "./k8s";
 import { run } from "./sh";
 
 export const MYSQL_UID_NAME = "mysql";
@@ -59,7 +59,7 @@ export function claimDir(workDir: string, claim: string): string {
 
 /** A claim's requested size in bytes (spec.resources.requests.storage). */
 export function claimRequestBytes(claim: K8sObject): number {
-  const bytes = parseQuantity(claim?.spec?.resources?.requests?.storage);
+  const bytes = quantityValue(claim?.spec?.resources?.requests?.storage);
   if (!bytes || bytes <= 0) throw new Error(`claim ${claim?.metadata?.name}: no spec.resources.requests.storage`);
   return Math.ceil(bytes);
 }

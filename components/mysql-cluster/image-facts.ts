@@ -4,10 +4,31 @@
 // and a unit test checks every command each pod script can run against the
 // image the rendered pod spec runs it in. A tool nobody has confirmed in an
 // image is listed as unconfirmed and is NOT granted: a script must not need it.
+// Every fact cites the file it was read from: repository, path, commit, the
+// tag that commit builds (and how that is known) and the day it was read.
 // Check again when an image tag changes (IMAGE_FACTS_CHECKED).
 
-/** When the Dockerfiles below were last read. */
-export const IMAGE_FACTS_CHECKED = "2026-12-02";
+/** When the sources below were last read. */
+export const IMAGE_FACTS_CHECKED = "2026-12-03";
+
+/** A file read for the facts, at one commit. */
+export interface SourceFile {
+  /** GitHub owner/name. */
+  repo: string;
+  path: string;
+  /** The commit read, and its date. */
+  commit: string;
+  committed: string;
+  /** The image tag this file builds, and what says so. */
+  tag: string;
+  /** When it was read. */
+  read: string;
+}
+
+/** How a fact names its source: "github.com/<repo> <path> @<commit> (<date>; <tag>; read <day>)". */
+export function cite(file: SourceFile): string {
+  return `github.com/${file.repo} ${file.path} @${file.commit} (${file.committed}; ${file.tag}; read ${file.read})`;
+}
 
 export interface CommandFact {
   commands: string[];
@@ -38,15 +59,81 @@ const COREUTILS = (
   "uniq tee basename dirname readlink realpath stat du df id timeout mktemp sync seq expr od sha1sum sha256sum md5sum env nproc uname install"
 ).split(" ");
 
-const MYSQL_DOCKERFILE = "github.com/docker-library/mysql 8.4/Dockerfile.oracle @3447d2db (MYSQL_VERSION 8.4.10-1.el9)";
-const MYSQL_ENTRYPOINT =
-  "github.com/docker-library/mysql 8.4/docker-entrypoint.sh @06118821 (runs in the image on every start)";
-const MARIADB_DOCKERFILE =
-  "github.com/MariaDB/mariadb-docker 11.4/Dockerfile @c3bba22d (2026-05-29, MARIADB_VERSION 1:11.4.12+maria~ubu2404)";
-const PXB_DOCKERFILE =
-  "github.com/percona/percona-docker percona-xtrabackup-8.x/Dockerfile @fb1faaa5 (2026-07-29, XTRABACKUP_VERSION 8.4.0-6.1)";
-const EXPORTER_DOCKERFILE =
-  "github.com/prometheus/mysqld_exporter Dockerfile (FROM quay.io/prometheus/busybox; COPY mysqld_exporter /bin/mysqld_exporter)";
+// docker-library/official-images library/mysql @37079fb3 (2026-08-21) builds "8.4" (8.4.11) from
+// docker-library/mysql @01f90d87 8.4/Dockerfile.oracle; that commit is newer than the snapshot that
+// could be read, so master @99f090f (8.4.10) was read: its version bumps are the only kind of change
+// between the two in the repository's history of this file. (An earlier citation, @3447d2db, was a
+// pull request's branch, never built.)
+const MYSQL_TAG = "tag 8.4 is built from 8.4/ per official-images library/mysql @37079fb3";
+const MYSQL_DOCKERFILE = cite({
+  repo: "docker-library/mysql",
+  path: "8.4/Dockerfile.oracle",
+  commit: "99f090f",
+  committed: "2026-06-16, MYSQL_VERSION 8.4.10-1.el9",
+  tag: MYSQL_TAG,
+  read: "2026-12-03",
+});
+const MYSQL_ENTRYPOINT = cite({
+  repo: "docker-library/mysql",
+  path: "8.4/docker-entrypoint.sh",
+  commit: "6ea5fc5",
+  committed: "2026-04-22",
+  tag: `${MYSQL_TAG}; runs in the image on every start`,
+  read: "2026-12-03",
+});
+/** What Oracle's packaging removes from mysql-community-server-minimal ("Removing some tools"). */
+const MYSQL_MINIMAL_SPEC = cite({
+  repo: "mysql/mysql-server",
+  path: "packaging/rpm-docker/mysql.spec.in",
+  commit: "00ab1e0",
+  committed: "a 2017 (8.0) version, the newest stored: the 8.4 branch's could not be read here",
+  tag: "no tag: the package the tag 8.4's Dockerfile installs",
+  read: "2026-12-03",
+});
+const MARIADB_DOCKERFILE = cite({
+  repo: "MariaDB/mariadb-docker",
+  path: "11.4/Dockerfile",
+  commit: "53935c7",
+  committed: "2026-05-29, MARIADB_VERSION 1:11.4.12+maria~ubu2404",
+  tag: "tag 11.4 per official-images library/mariadb @37079fb3",
+  read: "2026-12-03",
+});
+const MARIADB_ENTRYPOINT = cite({
+  repo: "MariaDB/mariadb-docker",
+  path: "11.4/docker-entrypoint.sh and 11.4/healthcheck.sh",
+  commit: "53935c7",
+  committed: "2026-05-29",
+  tag: "tag 11.4 per official-images library/mariadb @37079fb3",
+  read: "2026-12-03",
+});
+// percona/percona-xtrabackup is Percona's own Docker Hub repository, not an official image: no
+// library file maps its tags to commits. percona-xtrabackup-8.x/ is the directory whose
+// XTRABACKUP_VERSION is 8.4; main @5c654083 (2026-08-20) has it unchanged since fb1faaa5.
+const PXB_TAG = "tag 8.4: XTRABACKUP_VERSION 8.4.0-6.1; Percona publishes no tag-to-commit map";
+const PXB_DOCKERFILE = cite({
+  repo: "percona/percona-docker",
+  path: "percona-xtrabackup-8.x/Dockerfile",
+  commit: "fb1faaa5",
+  committed: "2026-07-29",
+  tag: PXB_TAG,
+  read: "2026-12-03",
+});
+const PXB_ENTRYPOINT = cite({
+  repo: "percona/percona-docker",
+  path: "percona-xtrabackup-8.x/pxb-entry.sh",
+  commit: "fb1faaa5",
+  committed: "2026-07-29",
+  tag: `${PXB_TAG}; COPY'd as /docker-entrypoint.sh`,
+  read: "2026-12-03",
+});
+const EXPORTER_DOCKERFILE = cite({
+  repo: "prometheus/mysqld_exporter",
+  path: "Dockerfile",
+  commit: "c366424",
+  committed: "2024-11-08",
+  tag: "tag v0.16.0 (the exporterImage default)",
+  read: "2026-12-03",
+});
 
 /** By image repository (registry and tag ignored, see imageRepository in the runner). */
 export const IMAGE_FACTS: Record<string, ImageFacts> = {
@@ -58,7 +145,7 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       { commands: ["bash"], source: `${MYSQL_ENTRYPOINT}: #!/usr/bin/env bash` },
       {
         commands: COREUTILS,
-        source: `${MYSQL_DOCKERFILE}: its RUN steps run rm, chmod, mktemp, tee, mkdir, chown, uname; the entrypoint runs cat, date, dirname, id, ln, ls`,
+        source: `${MYSQL_DOCKERFILE}: its RUN steps run rm, chmod, mktemp, tee, mkdir, chown, uname; ${MYSQL_ENTRYPOINT}: runs cat, date, dirname, id, ln, ls`,
       },
       {
         commands: ["grep", "sed", "awk", "find", "xargs"],
@@ -66,7 +153,7 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       },
       {
         commands: ["mysqld", "mysql", "mysqladmin", "mysqldump", "mysql_tzinfo_to_sql"],
-        source: `${MYSQL_DOCKERFILE}: mysql-community-server-minimal (mysqld --version, mysql --version); the entrypoint runs mysqladmin and mysql_tzinfo_to_sql`,
+        source: `${MYSQL_DOCKERFILE}: mysql-community-server-minimal (mysqld --version, mysql --version); ${MYSQL_ENTRYPOINT}: mysqladmin shutdown, mysql_tzinfo_to_sql; ${MYSQL_MINIMAL_SPEC}: %files lists mysqldump`,
       },
       { commands: ["mysqlsh"], source: `${MYSQL_DOCKERFILE}: mysql-shell` },
       {
@@ -78,13 +165,17 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
     unconfirmed: [
       {
         commands: ["hostname", "ps", "tar"],
-        why: "not installed by the Dockerfile, and oraclelinux:9-slim's package list was not read",
+        why: "not installed by the Dockerfile; oraclelinux:9-slim's package list was not read (its root filesystem is a tarball in oracle/container-images, no list)",
       },
     ],
     lacks: [
       {
-        commands: ["xtrabackup", "xbstream", "socat", "ncat", "nc", "mysqlbinlog", "mysqld_safe"],
-        source: `${MYSQL_DOCKERFILE} (the minimal server package); ../shared/images.md, read 2026-11`,
+        commands: ["mysqlbinlog", "mysqld_safe"],
+        source: `${MYSQL_MINIMAL_SPEC}: "Removing some tools" deletes both from the minimal server package`,
+      },
+      {
+        commands: ["xtrabackup", "xbstream", "socat", "ncat", "nc"],
+        source: `${MYSQL_DOCKERFILE}: no package installed provides them (Percona's and networking tools); oraclelinux:9-slim's own package list was not read`,
       },
     ],
   },
@@ -95,7 +186,7 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
     confirmed: [
       {
         commands: ["bash"],
-        source: `${MARIADB_DOCKERFILE}: docker-entrypoint.sh and healthcheck.sh are bash scripts (Ubuntu: bash is Essential)`,
+        source: `${MARIADB_ENTRYPOINT}: both begin #!/bin/bash (and bash is Essential in Ubuntu)`,
       },
       {
         commands: COREUTILS,
@@ -115,7 +206,7 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
           "my_print_defaults",
           "resolveip",
         ],
-        source: `${MARIADB_DOCKERFILE}: apt-get install mariadb-server (CMD ["mariadbd"])`,
+        source: `${MARIADB_DOCKERFILE}: apt-get install mariadb-server (CMD ["mariadbd"]); ${MARIADB_ENTRYPOINT}: runs mariadb, mariadb-admin, mariadb-dump, mariadb-install-db, my_print_defaults, mariadb-upgrade; resolveip from the same package's file list (mariadb-server-core, as Debian's on this host ships it)`,
       },
       { commands: ["mariadb-backup", "mbstream"], source: `${MARIADB_DOCKERFILE}: apt-get install mariadb-backup` },
       { commands: ["socat"], source: `${MARIADB_DOCKERFILE}: apt-get install socat` },
@@ -131,13 +222,17 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       },
       {
         commands: ["ps", "hostname"],
-        why: "procps is not installed by the Dockerfile; ubuntu:noble's package list was not read",
+        why: "procps is not installed by the Dockerfile; ubuntu:noble's package list was not read (its root filesystem is built in Launchpad's cloud-images, which could not be read here)",
       },
     ],
     lacks: [
       {
-        commands: ["ncat", "nc", "pv", "wget"],
-        source: `${MARIADB_DOCKERFILE} (wget is purged after use); ../shared/images.md, read 2026-11`,
+        commands: ["wget"],
+        source: `${MARIADB_DOCKERFILE}: installed only for gosu's download, then apt-get purge --auto-remove`,
+      },
+      {
+        commands: ["ncat", "nc", "pv"],
+        source: `${MARIADB_DOCKERFILE}: no package installed provides them; ubuntu:noble's own package list was not read`,
       },
     ],
   },
@@ -146,7 +241,7 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
     base: "redhat/ubi9-minimal",
     user: "uid 1001 (USER 1001); the pods run it as 999",
     confirmed: [
-      { commands: ["bash"], source: `${PXB_DOCKERFILE}: ENTRYPOINT /docker-entrypoint.sh is #!/bin/bash` },
+      { commands: ["bash"], source: `${PXB_ENTRYPOINT}: #!/bin/bash, the image's ENTRYPOINT` },
       {
         commands: COREUTILS,
         source: `${PXB_DOCKERFILE}: its RUN steps run mktemp, rm, cp, chmod, mkdir, chown, install, uname, sha256sum`,
@@ -154,9 +249,12 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       { commands: ["find", "xargs"], source: `${PXB_DOCKERFILE}: microdnf install findutils` },
       {
         commands: ["xtrabackup", "xbstream", "xbcloud", "xbcrypt"],
-        source: `${PXB_DOCKERFILE}: percona-xtrabackup-84 (CMD ["/usr/bin/xtrabackup"])`,
+        source: `${PXB_DOCKERFILE}: microdnf install percona-xtrabackup-84 (CMD ["/usr/bin/xtrabackup"])`,
       },
-      { commands: ["mysql", "mysqladmin", "mysqldump"], source: `${PXB_DOCKERFILE}: percona-server-client` },
+      {
+        commands: ["mysql", "mysqladmin", "mysqldump"],
+        source: `${PXB_DOCKERFILE}: microdnf install percona-server-client`,
+      },
       {
         commands: ["socat", "hostname", "jq", "ps", "pgrep", "qpress", "lz4", "zstd", "tar", "unzip"],
         source: `${PXB_DOCKERFILE}: microdnf install socat hostname jq procps-ng qpress lz4 zstd tar unzip`,
@@ -168,13 +266,20 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
         why: "UBI 9 minimal leaves out 'some shell utilities' (Red Hat, Building, running and managing containers, 'Understanding the UBI minimal images'); no step of the Dockerfile installs or runs them",
       },
     ],
-    lacks: [{ commands: ["ncat", "nc"], source: "../shared/images.md, read 2026-11" }],
+    lacks: [
+      {
+        commands: ["ncat", "nc"],
+        source: `${PXB_DOCKERFILE}: no package installed provides them (socat is what it installs); ubi9-minimal's own package list was not read`,
+      },
+    ],
   },
   "prom/mysqld-exporter": {
-    image: "prom/mysqld-exporter",
-    base: "quay.io/prometheus/busybox",
+    image: "prom/mysqld-exporter:v0.16.0",
+    base: "quay.io/prometheus/busybox-linux-<arch>:latest",
     user: "nobody",
-    confirmed: [{ commands: ["mysqld_exporter"], source: EXPORTER_DOCKERFILE }],
+    confirmed: [
+      { commands: ["mysqld_exporter"], source: `${EXPORTER_DOCKERFILE}: COPY mysqld_exporter /bin/mysqld_exporter` },
+    ],
     unconfirmed: [
       {
         commands: ["sh"],

@@ -25,6 +25,7 @@ import {
   trueOrFalse,
   wholeNumber,
 } from "./checks";
+import { PORTS, TLS_KEYS } from "./contract";
 import { FLAVORS, FlavorSpec } from "./flavors";
 
 /**
@@ -311,12 +312,11 @@ export const SETTINGS = {
   tlsSecret: {
     kind: "string",
     unset: "none (generate)",
-    description:
-      "Name of an existing Secret with tls.crt, tls.key and ca.crt, used instead of the generated CA and certificate. Fixed at creation.",
+    description: `Name of an existing Secret with ${TLS_KEYS.cert}, ${TLS_KEYS.key} and ${TLS_KEYS.ca}, used instead of the generated CA and certificate. Fixed at creation.`,
     check: dnsSubdomain(
-      "the name of a Secret with tls.crt, tls.key and ca.crt in the same namespace, or unset to generate them",
+      `the name of a Secret with ${TLS_KEYS.cert}, ${TLS_KEYS.key} and ${TLS_KEYS.ca} in the same namespace, or unset to generate them`,
     ),
-    accepted: "name of a Secret with `tls.crt`, `tls.key`, `ca.crt`",
+    accepted: `name of a Secret with \`${TLS_KEYS.cert}\`, \`${TLS_KEYS.key}\`, \`${TLS_KEYS.ca}\``,
   },
   networkPolicy: {
     kind: "boolean",
@@ -416,7 +416,7 @@ export const SETTINGS = {
   metrics: {
     kind: "boolean",
     default: true,
-    description: "Run a Prometheus mysqld exporter sidecar and a metrics Service (port 9104).",
+    description: `Run a Prometheus mysqld exporter sidecar and a metrics Service (port ${PORTS.metrics}).`,
     check: trueOrFalse,
     accepted: "`true` or `false`: exporter sidecar and metrics Service",
   },

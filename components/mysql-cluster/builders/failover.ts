@@ -78,6 +78,13 @@ export function buildRoleBinding(args: ResolvedArgs, names: ClusterNames) {
 }
 
 /**
+ * The ConfigMap in which Kubernetes publishes the cluster's root CA into every
+ * namespace (kube-controller-manager's root-ca-cert-publisher), and its key.
+ * https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#root-ca-certificate-configmap
+ */
+export const ROOT_CA_CONFIGMAP = { name: "kube-root-ca.crt", key: "ca.crt" } as const;
+
+/**
  * The sidecar's API credentials, as the kubelet's own service-account
  * admission builds them (a projected volume of a bound token, the cluster's
  * CA from the kube-root-ca.crt ConfigMap every namespace has, and the
@@ -91,7 +98,7 @@ export function serviceAccountVolume() {
       defaultMode: 0o440,
       sources: [
         { serviceAccountToken: { path: FILES.apiToken, expirationSeconds: TOKEN_EXPIRATION_SECONDS } },
-        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: FILES.apiCa }] } },
+        { configMap: { name: ROOT_CA_CONFIGMAP.name, items: [{ key: ROOT_CA_CONFIGMAP.key, path: FILES.apiCa }] } },
         { downwardAPI: { items: [{ path: FILES.apiNamespace, fieldRef: { fieldPath: "metadata.namespace" } }] } },
       ],
     },

@@ -82,6 +82,20 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
 
   // The exporter's login is written by init-data and the sidecar, read by the exporter.
   const exporterLogin = args.metrics ? ["exporter-login" as const] : [];
+  // What init-data and the sidecar both mount: they are the two steps that keep the server's
+  // state (data directory, root's login, users, passwords), so they see the same files.
+  const stateMounts = [
+    "data",
+    "scripts",
+    "conf",
+    "run",
+    "private",
+    ...exporterLogin,
+    "tmp",
+    "secrets",
+    "tls",
+    "topology",
+  ] as const;
 
   const initContainers: ContainerObject[] = [
     {
@@ -111,19 +125,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       image: args.image,
       command: script("init-data.sh"),
       env: args.restoreFromClaim ? [...env, { name: "RESTORE_BACKUP", value: args.restoreBackup }] : env,
-      volumeMounts: mounts(
-        "data",
-        "scripts",
-        "conf",
-        "run",
-        "private",
-        ...exporterLogin,
-        "tmp",
-        "secrets",
-        "tls",
-        "topology",
-        ...(args.restoreFromClaim ? ["restore" as const] : []),
-      ),
+      volumeMounts: mounts(...stateMounts, ...(args.restoreFromClaim ? ["restore" as const] : [])),
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -159,16 +161,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
         ...(args.metrics ? [{ name: "metrics", containerPort: PORTS.metrics }] : []),
       ],
       volumeMounts: mounts(
-        "data",
-        "scripts",
-        "conf",
-        "run",
-        "private",
-        ...exporterLogin,
-        "tmp",
-        "secrets",
-        "tls",
-        "topology",
+        ...stateMounts,
         // The API token: the failover agent's, in this container only.
         "api-credentials",
       ),

@@ -2,8 +2,10 @@
 // ConfigMap carries it as contract.sh, which parses in bash and defines every
 // name with its value; lib.sh sources it first; no script writes a contract
 // value (a path, a port, a Secret key, a shared file name, an exit status)
-// literally instead of its name; and lib.sh checks FLAVOR once, so every
-// `case $FLAVOR` names both flavors and no default arm stands for one.
+// literally instead of its name, nor does any TypeScript but contract.ts (the
+// builders, the runner, the benchmarks and the shell they hand to pods, the tools);
+// and lib.sh checks FLAVOR once, so every `case $FLAVOR` names both flavors and
+// no default arm stands for one.
 
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -21,7 +23,7 @@ import {
 } from "../../../components/mysql-cluster/contract";
 import { FLAVORS } from "../../../components/mysql-cluster/flavors";
 import { clusterNames } from "../../../components/mysql-cluster/names";
-import { SCRIPTS_DIR } from "../../support/paths";
+import { ROOT, SCRIPTS_DIR } from "../../support/paths";
 import { scriptFiles, writeScripts } from "../../support/sandbox";
 
 /** Code lines of a script: comment lines and trailing "# ..." comments dropped. */
@@ -60,6 +62,83 @@ function literalsIn(file: string, text: string): string[] {
     }
   }
   return found;
+}
+
+/**
+ * The TypeScript that must take contract values from contract.ts, not restate them: the stack
+ * program, the component, the local pod runner, the benchmarks and the repository's tools (the
+ * shell they hand to pods included). Tests may spell values out; examples/app-stack is another
+ * program, which knows the cluster only by its stack outputs.
+ */
+const TS_SOURCES = ["index.ts", "components", "local", "bench", "tools"];
+const CONTRACT_TS = "components/mysql-cluster/contract.ts";
+
+/**
+ * Values these may write although they equal a contract value, because they are another fact:
+ * a host's or an image's, not what the builders and the scripts agree on.
+ */
+const TS_NOT_THE_CONTRACT: { file: string; name: string; why: string }[] = [
+  ...["TLS_CA_NAME", "SA_CA_NAME"].map((name) => ({
+    file: "components/mysql-cluster/builders/failover.ts",
+    name,
+    why: "ROOT_CA_CONFIGMAP's key: Kubernetes names the key of kube-root-ca.crt, the projection names the file",
+  })),
+  ...["MYSQL_PORT", "TLS_CA_NAME", "SA_CA_NAME"].map((name) => ({
+    file: "components/mysql-cluster/dialect.ts",
+    name,
+    why: "example statements the end-to-end dialect test has the server parse: any port, any file name",
+  })),
+  ...["RUN_DIR", "DATA_ROOT"].map((name) => ({
+    file: "local/images.ts",
+    name,
+    why:
+      "the directories the server images create (and this host's Debian server package uses), made private " +
+      "in every stand-in container so that no container sees the host's; a pod's mounts cover them where it has them",
+  })),
+];
+
+/** Contract values that mean something else on the host: its /tmp is not a pod's scratch mount. */
+const HOST_MEANING = new Set(["TMP_DIR"]);
+
+/** Code lines of a TypeScript file: comment lines and trailing "// ..." comments dropped. */
+function tsCodeLines(text: string): { line: number; code: string }[] {
+  return text
+    .split("\n")
+    .map((raw, i) => ({
+      line: i + 1,
+      code: /^\s*(\/\/|\/\*|\*)/.test(raw) ? "" : raw.replace(/\s\/\/\s.*$/, ""),
+    }))
+    .filter((l) => l.code.trim() !== "");
+}
+
+/** How a contract value shows when TypeScript writes it literally: an exit status is what a status is compared with. */
+function tsLiteralPattern(constant: ShellConstant): RegExp {
+  if (!constant.name.startsWith("EXIT_")) return literalPattern(constant);
+  return new RegExp(`(?:\\bexit\\s*\\(|\\b\\w*(?:status|code|rc)\\w*\\s*[!=]==?)\\s*${constant.value}\\b`, "i");
+}
+
+/** Every contract value a TypeScript file writes literally, as "file:line: NAME (value)". */
+function tsLiteralsIn(file: string, text: string): string[] {
+  const found: string[] = [];
+  for (const { line, code } of tsCodeLines(text)) {
+    for (const constant of SHELL_CONTRACT) {
+      if (HOST_MEANING.has(constant.name)) continue;
+      if (TS_NOT_THE_CONTRACT.some((x) => x.file === file && x.name === constant.name)) continue;
+      if (tsLiteralPattern(constant).test(code)) found.push(`${file}:${line}: ${constant.name} (${constant.value})`);
+    }
+  }
+  return found;
+}
+
+/** The .ts files of TS_SOURCES but contract.ts, relative to the repository root. */
+function tsFiles(): string[] {
+  const walk = (rel: string): string[] =>
+    fs.statSync(path.join(ROOT, rel)).isDirectory()
+      ? fs.readdirSync(path.join(ROOT, rel)).flatMap((name) => (name === "node_modules" ? [] : walk(`${rel}/${name}`)))
+      : rel.endsWith(".ts")
+        ? [rel]
+        : [];
+  return TS_SOURCES.flatMap(walk).filter((file) => file !== CONTRACT_TS);
 }
 
 /** The arms of each `case $FLAVOR in` of a script: their labels and whether the arm dies. */
@@ -172,6 +251,55 @@ describe("the TypeScript <-> shell contract (contract.ts, contract.sh)", functio
   it("has no script write a contract value (path, port, Secret key, file name, exit status) instead of its name", function () {
     const found = scripts.flatMap((file) => literalsIn(file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8")));
     assert.deepStrictEqual(found, []);
+  });
+
+  it("finds a contract value written literally in TypeScript (the check itself)", function () {
+    const code = [
+      'await exec(0, "source /scripts/lib.sh && sql_root");',
+      "const args = [`--mysql-port=3306`, `--port=${PORTS.backup}`];",
+      'const password = passwords["app-password"];',
+      "if (result.code === 3) reclone();",
+      'const file = path.join(dir, "ca.crt");',
+      "// a comment may say /var/lib/mysql or 9104",
+      " * and so may a JSDoc line: root-password",
+      'const url = "https://example.com/x"; // or a trailing one: exit(3)',
+      "process.exit(3);",
+      'fs.mkdtempSync("/tmp/bench-");',
+      "const retries = 3;",
+    ].join("\n");
+    assert.deepStrictEqual(
+      tsLiteralsIn("x.ts", code).map((f) => f.replace(/ \(.*$/, "")),
+      [
+        "x.ts:1: SCRIPTS",
+        "x.ts:2: MYSQL_PORT",
+        "x.ts:3: SECRET_KEY_APP",
+        "x.ts:4: EXIT_RECLONE",
+        "x.ts:5: TLS_CA_NAME",
+        "x.ts:5: SA_CA_NAME",
+        "x.ts:9: EXIT_RECLONE",
+      ],
+    );
+    // The allowance is for one file only.
+    assert.deepStrictEqual(tsLiteralsIn("local/images.ts", '{ path: "/var/lib/mysql" }'), []);
+    assert.strictEqual(tsLiteralsIn("local/pod.ts", '{ path: "/var/lib/mysql" }').length, 1);
+  });
+
+  it("has no TypeScript but contract.ts write a contract value instead of importing it", function () {
+    const files = tsFiles();
+    for (const file of ["index.ts", "components/mysql-cluster/builders/statefulset.ts", "local/cli.ts", "bench/lag.ts"])
+      assert.ok(files.includes(file), `${file} is not read: ${files.join(" ")}`);
+    const found = files.flatMap((file) => tsLiteralsIn(file, fs.readFileSync(path.join(ROOT, file), "utf8")));
+    assert.deepStrictEqual(found, []);
+    // Every allowance still stands for a literal that is there, so none outlives its reason.
+    for (const { file, name } of TS_NOT_THE_CONTRACT) {
+      const constant = SHELL_CONTRACT.find((c) => c.name === name);
+      assert.ok(constant, name);
+      const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+      assert.ok(
+        tsCodeLines(text).some(({ code }) => literalPattern(constant).test(code)),
+        `${file} no longer writes ${name}: drop its allowance`,
+      );
+    }
   });
 
   it("refuses an unknown FLAVOR once, in lib.sh, with one error naming the setting and both flavors", function () {
