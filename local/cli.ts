@@ -32,7 +32,10 @@ const USAGE = `usage: npm run local -- [--id ID] <command>
   restart <pod>                                            graceful delete, recreate, wait Ready
   kill <pod>                                               SIGKILL the pod, recreate, wait Ready
   down                                                     tear everything down
-ID defaults to $MYSQL_LOCAL_ID or "local".`;
+ID defaults to $MYSQL_LOCAL_ID or "local"; --help (or -h) anywhere prints this and starts nothing.`;
+
+/** The options that take a value; any other --option is refused before anything starts. */
+const VALUE_OPTIONS = new Set(["id", "stack", "replicas", "flavor", "objects"]);
 
 interface Parsed {
   id: string;
@@ -40,19 +43,40 @@ interface Parsed {
   positional: string[];
   flags: Record<string, string>;
   rest: string[];
+  help: boolean;
+  /** What was wrong with the command line: an unknown option, an option without its value. */
+  problems: string[];
 }
 
 function parse(argv: string[]): Parsed {
-  const out: Parsed = { id: process.env.MYSQL_LOCAL_ID ?? "local", cmd: "", positional: [], flags: {}, rest: [] };
+  const out: Parsed = {
+    id: process.env.MYSQL_LOCAL_ID ?? "local",
+    cmd: "",
+    positional: [],
+    flags: {},
+    rest: [],
+    help: false,
+    problems: [],
+  };
+  /** The value after option `a`, or a problem when there is none. */
+  const value = (a: string, i: number): string => {
+    const v = argv[i];
+    if (v === undefined || v === "--" || v.startsWith("-")) out.problems.push(`${a} needs a value`);
+    return v;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
       out.rest = argv.slice(i + 1);
       break;
     }
-    if (a === "--id") out.id = argv[++i];
-    else if (a.startsWith("--")) out.flags[a.slice(2)] = argv[++i];
-    else if (a === "-c") out.flags.container = argv[++i];
+    if (a === "--help" || a === "-h") out.help = true;
+    else if (a === "--id") out.id = value(a, ++i);
+    else if (a.startsWith("--")) {
+      if (VALUE_OPTIONS.has(a.slice(2))) out.flags[a.slice(2)] = value(a, ++i);
+      else out.problems.push(`unknown option ${a}`);
+    } else if (a === "-c") out.flags.container = value(a, ++i);
+    else if (a.startsWith("-")) out.problems.push(`unknown option ${a}`);
     else if (!out.cmd) out.cmd = a;
     else out.positional.push(a);
   }
@@ -259,6 +283,16 @@ async function withProgress<T>(id: string, fn: () => Promise<T>): Promise<T> {
 /** Runs one command; the exit code, or -1 when the process must keep running (the supervisor). */
 export async function main(argv: string[], deps: CliDeps = {}): Promise<number> {
   const p = parse(argv);
+  // Before anything starts: a misspelt option must not bring up a cluster with the defaults.
+  if (p.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (p.problems.length > 0) {
+    for (const problem of p.problems) console.error(problem);
+    console.error(USAGE);
+    return 2;
+  }
   if (p.cmd === "__supervise") {
     await runSupervisor({
       id: p.id,

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ResolvedArgs } from "./args";
-import { CONTRACT_FILE, FILES, PATHS, PORTS, renderShellContract } from "./contract";
+import { CONTRACT_FILE, FILES, MOUNTS, PATHS, PORTS, renderShellContract } from "./contract";
 import { FLAVOR_SPECS } from "./flavors";
 import { parseQuantity } from "./quantity";
 
@@ -65,7 +65,7 @@ export function serverConfig(args: ResolvedArgs): string {
 datadir = ${PATHS.dataDir}
 socket = ${PATHS.socket}
 pid_file = ${PATHS.pid}
-tmpdir = /tmp
+tmpdir = ${MOUNTS.tmp}
 port = ${PORTS.mysql}
 bind_address = *
 skip_name_resolve = ON

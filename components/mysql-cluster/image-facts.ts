@@ -59,81 +59,55 @@ const COREUTILS = (
   "uniq tee basename dirname readlink realpath stat du df id timeout mktemp sync seq expr od sha1sum sha256sum md5sum env nproc uname install"
 ).split(" ");
 
+/** The files of one repository, read on IMAGE_FACTS_CHECKED for the image tag `tag` builds. */
+function filesOf(repo: string, tag: string) {
+  return (path: string, commit: string, committed: string, about = "") =>
+    cite({ repo, path, commit, committed, tag: about ? `${tag}; ${about}` : tag, read: IMAGE_FACTS_CHECKED });
+}
+
 // docker-library/official-images library/mysql @37079fb3 (2026-08-21) builds "8.4" (8.4.11) from
 // docker-library/mysql @01f90d87 8.4/Dockerfile.oracle; that commit is newer than the snapshot that
 // could be read, so master @99f090f (8.4.10) was read: its version bumps are the only kind of change
 // between the two in the repository's history of this file. (An earlier citation, @3447d2db, was a
 // pull request's branch, never built.)
-const MYSQL_TAG = "tag 8.4 is built from 8.4/ per official-images library/mysql @37079fb3";
-const MYSQL_DOCKERFILE = cite({
-  repo: "docker-library/mysql",
-  path: "8.4/Dockerfile.oracle",
-  commit: "99f090f",
-  committed: "2026-06-16, MYSQL_VERSION 8.4.10-1.el9",
-  tag: MYSQL_TAG,
-  read: "2026-12-03",
-});
-const MYSQL_ENTRYPOINT = cite({
-  repo: "docker-library/mysql",
-  path: "8.4/docker-entrypoint.sh",
-  commit: "6ea5fc5",
-  committed: "2026-04-22",
-  tag: `${MYSQL_TAG}; runs in the image on every start`,
-  read: "2026-12-03",
-});
+const mysqlFile = filesOf(
+  "docker-library/mysql",
+  "tag 8.4 is built from 8.4/ per official-images library/mysql @37079fb3",
+);
+const MYSQL_DOCKERFILE = mysqlFile("8.4/Dockerfile.oracle", "99f090f", "2026-06-16, MYSQL_VERSION 8.4.10-1.el9");
+const MYSQL_ENTRYPOINT = mysqlFile("8.4/docker-entrypoint.sh", "6ea5fc5", "2026-04-22", "runs on every start");
 /** What Oracle's packaging removes from mysql-community-server-minimal ("Removing some tools"). */
-const MYSQL_MINIMAL_SPEC = cite({
-  repo: "mysql/mysql-server",
-  path: "packaging/rpm-docker/mysql.spec.in",
-  commit: "00ab1e0",
-  committed: "a 2017 (8.0) version, the newest stored: the 8.4 branch's could not be read here",
-  tag: "no tag: the package the tag 8.4's Dockerfile installs",
-  read: "2026-12-03",
-});
-const MARIADB_DOCKERFILE = cite({
-  repo: "MariaDB/mariadb-docker",
-  path: "11.4/Dockerfile",
-  commit: "53935c7",
-  committed: "2026-05-29, MARIADB_VERSION 1:11.4.12+maria~ubu2404",
-  tag: "tag 11.4 per official-images library/mariadb @37079fb3",
-  read: "2026-12-03",
-});
-const MARIADB_ENTRYPOINT = cite({
-  repo: "MariaDB/mariadb-docker",
-  path: "11.4/docker-entrypoint.sh and 11.4/healthcheck.sh",
-  commit: "53935c7",
-  committed: "2026-05-29",
-  tag: "tag 11.4 per official-images library/mariadb @37079fb3",
-  read: "2026-12-03",
-});
+const MYSQL_MINIMAL_SPEC = filesOf("mysql/mysql-server", "no tag: the package the tag 8.4's Dockerfile installs")(
+  "packaging/rpm-docker/mysql.spec.in",
+  "00ab1e0",
+  "a 2017 (8.0) version, the newest stored: the 8.4 branch's could not be read here",
+);
+const mariadbFile = filesOf("MariaDB/mariadb-docker", "tag 11.4 per official-images library/mariadb @37079fb3");
+const MARIADB_DOCKERFILE = mariadbFile(
+  "11.4/Dockerfile",
+  "53935c7",
+  "2026-05-29, MARIADB_VERSION 1:11.4.12+maria~ubu2404",
+);
+const MARIADB_ENTRYPOINT = mariadbFile("11.4/docker-entrypoint.sh and 11.4/healthcheck.sh", "53935c7", "2026-05-29");
 // percona/percona-xtrabackup is Percona's own Docker Hub repository, not an official image: no
 // library file maps its tags to commits. percona-xtrabackup-8.x/ is the directory whose
 // XTRABACKUP_VERSION is 8.4; main @5c654083 (2026-08-20) has it unchanged since fb1faaa5.
-const PXB_TAG = "tag 8.4: XTRABACKUP_VERSION 8.4.0-6.1; Percona publishes no tag-to-commit map";
-const PXB_DOCKERFILE = cite({
-  repo: "percona/percona-docker",
-  path: "percona-xtrabackup-8.x/Dockerfile",
-  commit: "fb1faaa5",
-  committed: "2026-07-29",
-  tag: PXB_TAG,
-  read: "2026-12-03",
-});
-const PXB_ENTRYPOINT = cite({
-  repo: "percona/percona-docker",
-  path: "percona-xtrabackup-8.x/pxb-entry.sh",
-  commit: "fb1faaa5",
-  committed: "2026-07-29",
-  tag: `${PXB_TAG}; COPY'd as /docker-entrypoint.sh`,
-  read: "2026-12-03",
-});
-const EXPORTER_DOCKERFILE = cite({
-  repo: "prometheus/mysqld_exporter",
-  path: "Dockerfile",
-  commit: "c366424",
-  committed: "2024-11-08",
-  tag: "tag v0.16.0 (the exporterImage default)",
-  read: "2026-12-03",
-});
+const pxbFile = filesOf(
+  "percona/percona-docker",
+  "tag 8.4: XTRABACKUP_VERSION 8.4.0-6.1; Percona publishes no tag-to-commit map",
+);
+const PXB_DOCKERFILE = pxbFile("percona-xtrabackup-8.x/Dockerfile", "fb1faaa5", "2026-07-29");
+const PXB_ENTRYPOINT = pxbFile(
+  "percona-xtrabackup-8.x/pxb-entry.sh",
+  "fb1faaa5",
+  "2026-07-29",
+  "COPY'd as /docker-entrypoint.sh",
+);
+const EXPORTER_DOCKERFILE = filesOf("prometheus/mysqld_exporter", "tag v0.16.0 (the exporterImage default)")(
+  "Dockerfile",
+  "c366424",
+  "2024-11-08",
+);
 
 /** By image repository (registry and tag ignored, see imageRepository in the runner). */
 export const IMAGE_FACTS: Record<string, ImageFacts> = {

@@ -86,6 +86,28 @@ describe("npm run local", function () {
     });
   });
 
+  it("prints its usage for --help anywhere, refuses an unknown or valueless option, and starts nothing either way", async () => {
+    const id = `hp${process.pid % 10000}`;
+    const help = await cli(["--id", id, "up", "--stack", "dev", "--help"]);
+    assert.strictEqual(help.code, 0);
+    assert.match(help.out, /^usage: npm run local -- \[--id ID\] <command>/);
+    assert.match(help.out, /up --stack NAME \[--replicas N\]/);
+    assert.strictEqual(help.err, "");
+    const misspelt = await cli(["--id", id, "up", "--stak", "dev"]);
+    assert.strictEqual(misspelt.code, 2);
+    assert.match(misspelt.err, /^unknown option --stak\nusage: npm run local/);
+    const valueless = await cli(["--id", id, "up", "--stack"]);
+    assert.strictEqual(valueless.code, 2);
+    assert.match(valueless.err, /^--stack needs a value\n/);
+    const short = await cli(["--id", id, "up", "-x"]);
+    assert.strictEqual(short.code, 2);
+    assert.match(short.err, /^unknown option -x\n/);
+    for (const r of [help, misspelt, valueless, short])
+      assert.doesNotMatch(r.out + r.err, /supervisor pid|listening on|created/);
+    for (const p of [socketPath(id), supervisorLog(id), clientDir(id), `/tmp/mysql-local/${id}`])
+      assert.ok(!fs.existsSync(p), `${p} was created`);
+  });
+
   it("on a host lacking the stand-ins' packages, names exactly what to install and starts nothing", async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-binaries-"));
     const id = `nb${process.pid % 10000}`;

@@ -22,6 +22,7 @@ import {
   settle,
   valueOf,
 } from "../../support/pulumi-mocks";
+import { renderCluster } from "../../../components/mysql-cluster/render";
 import { AnyObject } from "../../support/objects";
 import { SCRIPTS_DIR } from "../../support/paths";
 import { libValues } from "../../support/sandbox";
@@ -238,9 +239,10 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
     it("parents every resource to the component", async function () {
       const componentUrn = await valueOf(cluster.urn);
       const children = mocks.resources.filter((r) => r.type !== T.component);
-      // 2 Secrets and their 2 data Patches, 2 ConfigMaps and the topology's data Patch, 4 Services, NetworkPolicy, PodDisruptionBudget, StatefulSet, 6 passwords, 3 PVC patches, guard, 2 keys, CA, request, certificate,
-      // and the failover agents' ServiceAccount, Role, RoleBinding and Lease.
-      assert.strictEqual(children.length, 2 + 2 + 2 + 1 + 4 + 1 + 1 + 1 + 6 + 3 + 1 + 5 + 4);
+      // One Kubernetes resource per render-list entry, and beside them 6 passwords, the guard, 2 keys, CA, request, certificate.
+      const kubernetes = children.filter((r) => r.type.startsWith("kubernetes:"));
+      assert.strictEqual(kubernetes.length, renderCluster(cluster.args).resources.length);
+      assert.strictEqual(children.length - kubernetes.length, 6 + 1 + 5);
       for (const child of children)
         assert.strictEqual(child.parent, componentUrn, `${child.type} ${child.name} is not parented to the component`);
     });
@@ -512,22 +514,21 @@ describe("MySqlCluster component (Pulumi mocks)", function () {
       }
     });
 
-    it("puts no password or private key into the ConfigMaps, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches or guard", function () {
+    it("puts no password or private key into any resource but the Secrets: ConfigMaps, StatefulSet, Services, NetworkPolicy, PodDisruptionBudget, PVC patches, the agents' objects, the guard", function () {
       const secrets = [
         ...mocks.ofType(T.password).map((r) => mockPassword(r.name)),
         ...mocks.ofType(T.privateKey).map((r) => mockPrivateKey(r.name)),
       ];
       assert.strictEqual(secrets.length, 8);
-      const others = [
-        T.configMap,
-        T.statefulSet,
-        T.service,
-        T.networkPolicy,
-        T.disruptionBudget,
-        T.pvcPatch,
-        T.guard,
-      ].flatMap((t) => mocks.ofType(t));
-      assert.strictEqual(others.length, 2 + 1 + 4 + 1 + 1 + 3 + 1);
+      // Every Kubernetes resource but the Secrets and their Patches, and the guard: a new object is checked too.
+      const others = mocks.resources.filter(
+        (r) => (r.type.startsWith("kubernetes:") && !/:Secret(Patch)?$/.test(r.type)) || r.type === T.guard,
+      );
+      for (const type of [T.configMap, T.statefulSet, T.service, T.networkPolicy, T.pvcPatch, T.lease, T.guard])
+        assert.ok(
+          others.some((r) => r.type === type),
+          `no ${type} checked`,
+        );
       for (const r of others) {
         const text = JSON.stringify(r.inputs);
         for (const value of secrets) assert.ok(!text.includes(value), `${r.type} ${r.name} contains ${value}`);
