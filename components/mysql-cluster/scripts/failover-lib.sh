@@ -211,3 +211,70 @@ fence_server() {
   sql_root_within 5 -e 'SHUTDOWN' >/dev/null 2>&1 || true
   return 1
 }
+
+# ---- Failsafe: is this primary still followed? ---------------------------------
+# While the API does not answer, the holder keeps its server writable as long
+# as a replica still replicates from it (Patroni's failsafe mode): no replica
+# can take over without writing the Lease, and one that follows this server
+# is not a candidate anyway. The check runs while the server's deadline is
+# close, so it must stay short whatever the peers do: a lost node or a stopped
+# pod answers nothing and a frozen server accepts the connection and never
+# replies. So the replica that followed last time is asked first, the first
+# one that follows ends the check, and every question, TLS handshake and
+# query included, is bounded by coreutils' timeout, the whole check by a
+# budget the caller gives.
+
+# The ordinal that followed at the last check, asked first next time.
+last_follower=""
+# Each question's bound, in centiseconds: a healthy peer answers over TLS in
+# well under a second even on a busy node.
+readonly FOLLOWER_ASK_CS=120
+
+# bounded_client: the SQL client under coreutils' timeout (BOUND_SECONDS).
+bounded_client() { timeout -k 1 "$BOUND_SECONDS" "$BOUND_CLIENT" "$@"; }
+
+# follower_state CS ORDINAL: replication_state of a peer as the monitor user,
+# the whole call (connect, TLS, query) bounded by CS centiseconds.
+follower_state() {
+  local seconds
+  seconds=$(printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))")
+  BOUND_SECONDS=$seconds BOUND_CLIENT=$DB_CLIENT DB_CLIENT=bounded_client \
+    replication_state sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1
+}
+
+# a_follower SELF REPLICAS BUDGET_CS: succeeds as soon as one of the pods
+# 0..REPLICAS-1 other than SELF answers and replicates from SELF (its IO
+# thread runs and its source is SELF's name), asking again until BUDGET_CS
+# centiseconds have passed; remembers it in last_follower.
+a_follower() {
+  local self=$1 count=$2 end left o state io source self_host order=()
+  mono_now
+  end=$((now + $3))
+  self_host=$(peer_host "$self")
+  if [[ $last_follower =~ ^[0-9]+$ ]] && (( last_follower != self && last_follower < count )); then
+    order+=("$last_follower")
+  fi
+  for (( o = 0; o < count; o++ )); do
+    (( o == self )) || [[ $o == "$last_follower" ]] || order+=("$o")
+  done
+  (( ${#order[@]} > 0 )) || return 1
+  while :; do
+    for o in "${order[@]}"; do
+      mono_now
+      left=$((end - now))
+      (( left >= 20 )) || return 1
+      (( left <= FOLLOWER_ASK_CS )) || left=$FOLLOWER_ASK_CS
+      state=$(follower_state "$left" "$o" 2>/dev/null) || continue
+      read -r io _ _ source _ <<<"$state"
+      if [[ $io == Yes && $source == "$self_host" ]]; then
+        last_follower=$o
+        return 0
+      fi
+    done
+    # Every peer answered at once and none follows (refused, or replicating
+    # from elsewhere): ask again a little later, not in a tight loop.
+    mono_now
+    (( end - now >= 40 )) || return 1
+    sleep 0.2
+  done
+}
