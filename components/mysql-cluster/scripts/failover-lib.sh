@@ -230,16 +230,18 @@ last_follower=""
 # well under a second even on a busy node.
 readonly FOLLOWER_ASK_CS=120
 
-# bounded_client: the SQL client under coreutils' timeout (BOUND_SECONDS).
-bounded_client() { timeout -k 1 "$BOUND_SECONDS" "$BOUND_CLIENT" "$@"; }
+# bounded_client: the SQL client under coreutils' timeout (follower_state's
+# bound_seconds and bound_client).
+bounded_client() { timeout -k 1 "$bound_seconds" "$bound_client" "$@"; }
 
 # follower_state CS ORDINAL: replication_state of a peer as the monitor user,
 # the whole call (connect, TLS, query) bounded by CS centiseconds.
 follower_state() {
-  local seconds
-  seconds=$(printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))")
-  BOUND_SECONDS=$seconds BOUND_CLIENT=$DB_CLIENT DB_CLIENT=bounded_client \
-    replication_state sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1
+  # Locals are seen by the functions called from here (bash's dynamic scope):
+  # sql_remote runs "$DB_CLIENT", which is bounded_client for this call only.
+  local bound_seconds bound_client=$DB_CLIENT DB_CLIENT=bounded_client
+  bound_seconds=$(printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))")
+  replication_state sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1
 }
 
 # a_follower SELF REPLICAS BUDGET_CS: succeeds as soon as one of the pods
