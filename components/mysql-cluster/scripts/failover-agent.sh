@@ -128,15 +128,17 @@ extend_deadline() {
 # does not answer (failover-lib.sh a_follower: the last follower asked first,
 # each question bounded). The check must end well before the deadline the
 # server fences itself at (FENCE_AFTER_CS after the later of the last renewal
-# and the last failsafe extension, failsafe_from) so the extension lands
-# before the fence event's next run: 1.5 s of margin, and at most 3 s in all,
-# so a round stays short.
+# and the last failsafe extension, failsafe_from): 0.5 s of margin for the
+# extension's own write, and at most 3 s in all, so a round stays short. With
+# the API blackholed a round spends API_TIMEOUT on the read and POLL_SECONDS
+# between rounds, which leaves about 2 s of a 10 s lease's 6 s: one question
+# to the last follower and one to all the others at once.
 failsafe_from=0
 still_followed() {
   local from=$last_renew_sent budget
   (( failsafe_from > from )) && from=$failsafe_from
   mono_now
-  budget=$((from + FENCE_AFTER_CS - 150 - now))
+  budget=$((from + FENCE_AFTER_CS - 50 - now))
   (( budget <= 300 )) || budget=300
   (( budget > 0 )) && a_follower "$my_ordinal" "${replicas:-0}" "$budget"
 }
