@@ -133,7 +133,7 @@ extend_deadline() {
 # the API blackholed a round spends API_TIMEOUT on the read and POLL_SECONDS
 # between rounds, which leaves about 2 s of a 10 s lease's 6 s: one question
 # to the last follower and one to all the others at once.
-failsafe_from=0
+failsafe_from=0 failsafe_by=""
 still_followed() {
   local from=$last_renew_sent budget
   (( failsafe_from > from )) && from=$failsafe_from
@@ -371,9 +371,14 @@ round() {
       # never outlasts what the answer proves.
       local asked=$now
       if still_followed; then
-        failsafe_from=$asked
+        # Said once per outage, and again when another replica is the follower.
+        if (( failsafe_from <= last_renew_sent )) || [[ $last_follower != "$failsafe_by" ]]; then
+          log "the API does not answer (${api_status:-no status}); pod $last_follower follows this one: staying primary (failsafe)"
+        fi
+        failsafe_from=$asked failsafe_by=$last_follower
         extend_deadline "$asked"
       else
+        log "the API does not answer and no replica was found following this pod within $(( (asked - last_renew_sent) / 100 )) s of the last renewal"
         mono_now
         if (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
           fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
