@@ -3,6 +3,7 @@
 // measured value next to it. Generated, so the report and the JSON it was made
 // from cannot disagree; re-render with `npm run bench -- --report=<json>`.
 
+import { failoverSection } from "./failover-report";
 import * as fs from "fs";
 import * as path from "path";
 import { SOCAT_DEFAULT_BLOCK, type BootstrapRun } from "./bootstrap";
@@ -760,7 +761,7 @@ ${lag.text}
 ## 4. Defaults
 
 ${defaultsSection(r)}
-## Raw results
+${r.failover ? `## 5. Failover\n\n${failoverSection(r.failover)}\n` : ""}## Raw results
 
 [${rel(o.resultsFile)}](${rel(o.resultsFile)}) holds every run: per-phase times, bytes, per-second lag and GTID samples. Plots: ${o.plots.map((p) => `[${path.basename(p)}](${rel(p)})`).join(", ") || "none"}.
 `;

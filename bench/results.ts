@@ -3,6 +3,7 @@
 // module so the writers and the readers depend on it, not on each other.
 
 import type { BootstrapResults } from "./bootstrap";
+import type { FailoverResults } from "./failover-report";
 import type { LagResults } from "./lag";
 import type { MachineInfo } from "./machine";
 import type { ComponentSettings } from "./settings";
@@ -24,6 +25,8 @@ export interface BenchResults {
   lag?: LagResults;
   /** Experiment: the mysql container's startupProbe period, the commit's own against 1 s. */
   startupProbe?: StartupProbeResults;
+  /** Write unavailability when the primary is lost (bench/failover.ts). */
+  failover?: FailoverResults;
   errors: { step: string; message: string }[];
   /** Steps whose results were taken from an earlier run (--merge), with that run's file and start time. */
   merged?: { step: string; file: string; startedAt: string; commit: string }[];

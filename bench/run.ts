@@ -6,6 +6,8 @@
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
 //   npm run bench -- --only=bootstrap,ready,lag,startup   a subset (the report shows what was measured);
 //                                       startup is an experiment: the startupProbe period, the commit's own vs 1 s
+//   npm run bench -- --only=failover    write unavailability when the primary is lost (not in the default set:
+//                                       ~2 min per run, 5 cases x repetitions); --reps=N sets the repetitions
 //   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
 //   npm run bench -- --only=ready,lag --merge=bench/results/<file>.json
 //                                       measure some steps, take the others' results from an earlier run
@@ -25,6 +27,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { benchBootstrap } from "./bootstrap";
+import { benchFailover } from "./failover";
 import { activeClusters, BenchOptions, foreignHeavyJobs, settleDisk, waitQuiet } from "./common";
 import { benchLag, withHeartbeatDelays } from "./lag";
 import { machineInfo } from "./machine";
@@ -47,6 +50,7 @@ interface Args {
   at?: string;
   merge?: string;
   baseline?: string;
+  reps?: number;
 }
 
 /** Options naming a results file: made absolute before --at hands them to a run in another directory. */
@@ -62,6 +66,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--no-wait") out.wait = false;
     else if (a.startsWith("--only=")) out.only = a.slice(7).split(",");
     else if (a.startsWith("--report=")) out.report = a.slice(9);
+    else if (/^--reps=[1-9][0-9]*$/.test(a)) out.reps = Number(a.slice(7));
     else throw new Error(`unknown argument ${a} (see the header of bench/run.ts)`);
   }
   return out;
@@ -221,7 +226,7 @@ async function main(): Promise<void> {
       log(`${what}: other heavy jobs ran meanwhile (${jobs.join(" | ")}); measuring it again`);
     }
   };
-  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log, measure };
+  const opts: BenchOptions = { quick: args.quick, reps: args.reps ?? (args.quick ? 1 : 3), log, measure };
   const { resultsDir } = outputs(args.quick);
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
@@ -238,11 +243,12 @@ async function main(): Promise<void> {
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
   if (args.merge) {
     const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
-    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe"> = {
+    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe" | "failover"> = {
       bootstrap: "bootstrap",
       ready: "timeToReady",
       lag: "lag",
       startup: "startupProbe",
+      failover: "failover",
     };
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
@@ -268,6 +274,7 @@ async function main(): Promise<void> {
     ["ready", async () => void (results.timeToReady = await benchTimeToReady(opts))],
     ["lag", async () => void (results.lag = await benchLag(opts))],
     ["startup", async () => void (results.startupProbe = await benchStartupProbe(opts))],
+    ["failover", async () => void (results.failover = await benchFailover(opts))],
   ];
   for (const [name, step] of steps) {
     if (!args.only.includes(name)) continue;

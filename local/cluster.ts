@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ClusterApi, LeaseView } from "./api";
+import type { Fault } from "./api-server";
 import { ClusterContext } from "./cluster-context";
 import { stageDir } from "./container";
 import { ClusterDns } from "./dns";
@@ -301,6 +302,22 @@ export class LocalCluster {
     this.controller.pod(ord);
     await this.network.setLink(ord, true);
     this.event(`${this.stsName}-${ord} network restored`);
+  }
+
+  /**
+   * API trouble (issue 16, "API trouble is not a failover"): the API server answers every
+   * request from pod `ord` (every pod, when undefined) with `fault` until called again with
+   * undefined: `{ blackhole: true }` accepts the request and never answers (a client gives
+   * up at its own timeout), `{ status: 503 }` answers at once with that status,
+   * `{ latencyMs }` delays each answer (combinable with either). Faults set for one pod and
+   * for every pod are separate: undefined clears the one named (or the global one).
+   */
+  apiFault(fault: Fault | undefined, ord?: number): void {
+    const ip = ord === undefined ? "*" : this.network.podIp(ord);
+    if (fault) this.api.apiServer.setFault(ip, fault);
+    else this.api.apiServer.clearFault(ip);
+    const who = ord === undefined ? "every pod" : `${this.stsName}-${ord}`;
+    this.event(`API ${fault ? `fault for ${who}: ${JSON.stringify(fault)}` : `fault for ${who} cleared`}`);
   }
 
   exec(

@@ -8,10 +8,15 @@
 import * as mysql from "mysql2/promise";
 import { APP, TestCluster } from "./helpers";
 
-/** `@@global.read_only` of each pod every ~250 ms; a round where two pods answer 0 is a violation. */
+/**
+ * `@@global.read_only` of each pod every ~250 ms; a round where two pods answer 0 is a violation.
+ * `readOnlySeen` keeps, per pod, when it answered 1 (read-only) after having answered 0 in an
+ * earlier round: a primary that was demoted or fenced, even for one sample.
+ */
 export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
   const violations: string[] = [];
   const writableSeen = new Set<number>();
+  const readOnlySeen = new Map<number, number[]>();
   let rounds = 0;
   let stopped = false;
   const readOnly = async (o: number): Promise<string> => {
@@ -32,6 +37,9 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
       const started = Date.now();
       const answers = await Promise.all(ordinals.map(readOnly));
       const writable = ordinals.filter((_, i) => answers[i] === "0");
+      ordinals.forEach((o, i) => {
+        if (answers[i] === "1" && writableSeen.has(o)) readOnlySeen.set(o, [...(readOnlySeen.get(o) ?? []), started]);
+      });
       for (const o of writable) writableSeen.add(o);
       rounds++;
       if (writable.length > 1)
@@ -42,6 +50,7 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
   return {
     violations,
     writableSeen,
+    readOnlySeen,
     get rounds() {
       return rounds;
     },

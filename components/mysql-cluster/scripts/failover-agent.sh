@@ -124,17 +124,23 @@ extend_deadline() {
   set_fence_deadline "$(deadline_after "$1")" || log "could not move the fence deadline"
 }
 
-# followers_of_me: how many replicas answer and still replicate from this pod.
-followers_of_me() {
-  local o count=0 state io source
-  for (( o = 0; o < ${replicas:-0}; o++ )); do
-    (( o == my_ordinal )) && continue
-    # A short connect timeout: this runs while the deadline is close.
-    state=$(replication_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1 2>/dev/null) || continue
-    read -r io _ _ source _ <<<"$state"
-    [[ $io == Yes && $source == "$(peer_host "$my_ordinal")" ]] && count=$((count + 1))
-  done
-  printf '%s' "$count"
+# still_followed: whether a replica still follows this primary while the API
+# does not answer (failover-lib.sh a_follower: the last follower asked first,
+# each question bounded). The check must end well before the deadline the
+# server fences itself at (FENCE_AFTER_CS after the later of the last renewal
+# and the last failsafe extension, failsafe_from): 0.5 s of margin for the
+# extension's own write, and at most 3 s in all, so a round stays short. With
+# the API blackholed a round spends API_TIMEOUT on the read and POLL_SECONDS
+# between rounds, which leaves about 2 s of a 10 s lease's 6 s: one question
+# to the last follower and one to all the others at once.
+failsafe_from=0 failsafe_by=""
+still_followed() {
+  local from=$last_renew_sent budget
+  (( failsafe_from > from )) && from=$failsafe_from
+  mono_now
+  budget=$((from + FENCE_AFTER_CS - 50 - now))
+  (( budget <= 300 )) || budget=300
+  (( budget > 0 )) && a_follower "$my_ordinal" "${replicas:-0}" "$budget"
 }
 
 # strict_semi_sync: once a replica has connected to this primary, a commit
@@ -360,17 +366,23 @@ round() {
     # round decides, so the deadline never runs out between two rounds.
     mono_now
     if [[ $role == primary && $FAILOVER == true ]] && (( now - last_renew_sent >= RENEW_CS )); then
-      # Asked up to three times: one slow TLS handshake must not fence a healthy primary.
-      local followers=0 attempt
-      for attempt in 1 2 3; do
-        followers=$(followers_of_me)
-        (( followers > 0 )) && break
-        (( attempt < 3 )) && pause 0.3
-      done
-      if (( followers > 0 )); then
-        extend_deadline "$now"
-      elif (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
-        fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
+      # A healthy replica that follows is found first and fast (the one that
+      # did last time); the extension counts from before the question, so it
+      # never outlasts what the answer proves.
+      local asked=$now
+      if still_followed; then
+        # Said once per outage, and again when another replica is the follower.
+        if (( failsafe_from <= last_renew_sent )) || [[ $last_follower != "$failsafe_by" ]]; then
+          log "the API does not answer (${api_status:-no status}); pod $last_follower follows this one: staying primary (failsafe)"
+        fi
+        failsafe_from=$asked failsafe_by=$last_follower
+        extend_deadline "$asked"
+      else
+        log "the API does not answer and no replica was found following this pod within $(( (asked - last_renew_sent) / 100 )) s of the last renewal"
+        mono_now
+        if (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
+          fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
+        fi
       fi
     fi
   fi

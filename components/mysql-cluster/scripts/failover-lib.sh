@@ -211,3 +211,101 @@ fence_server() {
   sql_root_within 5 -e 'SHUTDOWN' >/dev/null 2>&1 || true
   return 1
 }
+
+# ---- Failsafe: is this primary still followed? ---------------------------------
+# While the API does not answer, the holder keeps its server writable as long
+# as a replica still replicates from it (Patroni's failsafe mode): no replica
+# can take over without writing the Lease, and one that follows this server
+# is not a candidate anyway. The check runs while the server's deadline is
+# close, so it must stay short whatever the peers do: a lost node or a stopped
+# pod answers nothing and a frozen server accepts the connection and never
+# replies. So the replica that followed last time is asked first and alone
+# (the usual case: one question); when it does not follow, every other one is
+# asked at once and the first that follows ends the check, so peers that do
+# not answer cost one question's bound together, not one each. Every
+# question, TLS handshake and query included, is bounded by coreutils'
+# timeout, the whole check by a budget the caller gives.
+
+# The ordinal that followed at the last check, asked first next time.
+last_follower=""
+# Each question's bound, in centiseconds: a healthy peer answers over TLS in
+# well under a second even on a busy node.
+readonly FOLLOWER_ASK_CS=100
+
+# bounded_client: the SQL client under coreutils' timeout (follower_state's
+# bound_seconds and bound_client).
+bounded_client() { timeout -k 1 "$bound_seconds" "$bound_client" "$@"; }
+
+# follower_state CS ORDINAL: replication_state of a peer as the monitor user,
+# the whole call (connect, TLS, query) bounded by CS centiseconds.
+follower_state() {
+  # Locals are seen by the functions called from here (bash's dynamic scope):
+  # sql_remote runs "$DB_CLIENT", which is bounded_client for this call only.
+  local bound_seconds bound_client=$DB_CLIENT DB_CLIENT=bounded_client
+  bound_seconds=$(printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))")
+  replication_state sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1
+}
+
+# follows_me CS ORDINAL SELF_HOST: succeeds when the peer answers within CS
+# and its IO thread runs with SELF_HOST as its source.
+follows_me() {
+  local state io source
+  state=$(follower_state "$1" "$2" 2>/dev/null) || return 1
+  read -r io _ _ source _ <<<"$state"
+  [[ $io == Yes && $source == "$3" ]]
+}
+
+# a_follower SELF REPLICAS BUDGET_CS: succeeds as soon as one of the pods
+# 0..REPLICAS-1 other than SELF answers and replicates from SELF, asking
+# again until BUDGET_CS centiseconds have passed; remembers it in
+# last_follower.
+a_follower() {
+  local self=$1 count=$2 end left o self_host first="" others=() pending
+  local -A asking=()
+  mono_now
+  end=$((now + $3))
+  self_host=$(peer_host "$self")
+  if [[ $last_follower =~ ^[0-9]+$ ]] && (( last_follower != self && last_follower < count )); then
+    first=$last_follower
+  fi
+  for (( o = 0; o < count; o++ )); do
+    (( o == self )) || [[ $o == "$first" ]] || others+=("$o")
+  done
+  [[ -n $first || ${#others[@]} -gt 0 ]] || return 1
+  while :; do
+    mono_now
+    left=$((end - now))
+    (( left >= 20 )) || return 1
+    (( left <= FOLLOWER_ASK_CS )) || left=$FOLLOWER_ASK_CS
+    if [[ -n $first ]]; then
+      if follows_me "$left" "$first" "$self_host"; then return 0; fi
+      # It does not follow (any more): from now on it is one of the others.
+      others=("$first" "${others[@]}")
+      first="" last_follower=""
+      continue
+    fi
+    # Everyone at once; each question a background job whose status is the answer.
+    asking=()
+    for o in "${others[@]}"; do
+      follows_me "$left" "$o" "$self_host" &
+      asking[$o]=$!
+    done
+    while (( ${#asking[@]} > 0 )); do
+      pending=0
+      for o in "${!asking[@]}"; do
+        if kill -0 "${asking[$o]}" 2>/dev/null; then pending=1; continue; fi
+        if wait "${asking[$o]}"; then
+          last_follower=$o
+          return 0
+        fi
+        unset "asking[$o]"
+      done
+      (( pending )) && sleep 0.05
+    done
+    # Every peer answered and none follows (refused, or replicating from
+    # elsewhere): ask again a little later, not in a tight loop.
+    mono_now
+    (( end - now >= 40 )) || return 1
+    sleep 0.2
+  done
+}
