@@ -34,6 +34,24 @@ interface Load {
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 /**
+ * When pod `old` last answered writable after `from`, and when pod `next` first did: the
+ * first must come before the second (a fenced server answers read-only, or not at all while
+ * it restarts read-only). Returns both, relative to `from`, for the figures.
+ */
+function fencedBeforeTakeover(sampler: Sampler, old: number, next: number, from: number): string {
+  const newWritable = sampler.firstAnswer(next, "0", from);
+  assert.ok(newWritable, `pod ${next} was never sampled writable`);
+  const oldLast = sampler.lastAnswer(old, "0", from);
+  assert.ok(
+    oldLast === undefined || oldLast < newWritable,
+    `pod ${old} was still writable at ${seconds((oldLast ?? 0) - from)} s, after pod ${next} took writes at ${seconds(newWritable - from)} s`,
+  );
+  const fenced = sampler.history.find((h) => h.at > (oldLast ?? from - 1) && h.answers[old] !== "0");
+  const how = fenced?.answers[old] === "1" ? "read-only" : "not answering";
+  return `pod ${old} ${how} from ${seconds((fenced?.at ?? from) - from)} s, pod ${next} took writes at ${seconds(newWritable - from)} s`;
+}
+
+/**
  * Runs `scenario` under the writers and the sampler, then waits for both writers to write
  * again, and asserts: no two writable servers in any sampled round, no acknowledged write
  * missing on the primary at the end. Prints the writers' longest pauses after the disruption.
@@ -204,16 +222,9 @@ describe("automatic failover: a primary cut off or stalled", function () {
         } finally {
           cluster.runner.freezeContainer(old, "sidecar", false);
         }
-        const fencedAt = sampler.firstAnswer(old, "1", t0);
-        assert.ok(fencedAt, `pod ${old} never turned read-only`);
-        const newWritable = sampler.firstAnswer(next, "0", t0)!;
-        assert.ok(fencedAt <= newWritable, `pod ${next} took writes before pod ${old} was read-only`);
         // The woken agent must not reopen its server: a few renewal periods after the thaw.
         await new Promise((resolve) => setTimeout(resolve, 6_000));
-        return (
-          `pod ${old} fenced itself (event) ${seconds(fencedAt - t0)} s after the freeze, ` +
-          `pod ${next} took writes at ${seconds(newWritable - t0)} s`
-        );
+        return `after the freeze: ${fencedBeforeTakeover(sampler, old, next, t0)}`;
       },
     );
     assert.notStrictEqual(after, old);
@@ -241,15 +252,12 @@ describe("automatic failover: a primary cut off or stalled", function () {
           120_000,
         );
         next = await cluster.waitPrimary(cluster.leaseHolder()!, 60_000);
-        const fencedAt = load.sampler.firstAnswer(old, "1", t0);
-        assert.ok(fencedAt, `pod ${old} never turned read-only`);
-        const newWritable = load.sampler.firstAnswer(next, "0", t0)!;
-        assert.ok(fencedAt <= newWritable, `pod ${next} took writes before pod ${old} was read-only`);
+        const figures = fencedBeforeTakeover(load.sampler, old, next, t0);
         // What the old primary holds that the new one lacks: written, never acknowledged.
         const onOld = await idsOn(cluster, old, table);
         const onNew = await idsOn(cluster, next, table);
         errant = [...onOld].filter((id) => !onNew.has(id));
-        return `fenced ${seconds(fencedAt - t0)} s after the cut, pod ${next} took writes at ${seconds(newWritable - t0)} s`;
+        return `after the cut: ${figures}`;
       } finally {
         await cluster.runner.restoreNetwork(old);
         healedAt = Date.now();
@@ -311,13 +319,9 @@ describe("automatic failover: a primary cut off or stalled", function () {
         const onNew = await idsOn(cluster, next, table);
         assert.ok(!onNew.has(CUT_ID), "the unacknowledged commit reached the new primary");
         errant = [...onOld].filter((id) => !onNew.has(id));
-        const fencedAt = load.sampler.firstAnswer(old, "1", t1);
-        assert.ok(fencedAt, `pod ${old} never turned read-only`);
-        const newWritable = load.sampler.firstAnswer(next, "0", t1)!;
-        assert.ok(fencedAt <= newWritable, `pod ${next} took writes before pod ${old} was read-only`);
         return (
           `the cut commit ${outcome} (${seconds(Date.now() - t0)} s after it was sent); ` +
-          `fenced ${seconds(fencedAt - t1)} s after the API was cut too, pod ${next} took writes at ${seconds(newWritable - t1)} s`
+          `after the API was cut too: ${fencedBeforeTakeover(load.sampler, old, next, t1)}`
         );
       } finally {
         await cluster.runner.restoreNetwork(old);

@@ -50,6 +50,10 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
     firstAnswer(ordinal: number, answer: string, from: number): number | undefined {
       return history.find((h) => h.at >= from && h.answers[ordinal] === answer)?.at;
     },
+    /** The start of the last round at or after `from` and before `until` in which pod `ordinal` answered `answer`. */
+    lastAnswer(ordinal: number, answer: string, from: number, until = Infinity): number | undefined {
+      return history.filter((h) => h.at >= from && h.at < until && h.answers[ordinal] === answer).pop()?.at;
+    },
     /** Rounds at or after `from` in which pod `ordinal` answered writable. */
     writableRoundsOf(ordinal: number, from: number): number[] {
       return history.filter((h) => h.at >= from && h.answers[ordinal] === "0").map((h) => h.at);

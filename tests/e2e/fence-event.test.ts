@@ -80,7 +80,10 @@ describe("the fence event on a server whose commits wait for an acknowledgement"
   });
 
   it("turns read-only within 2 s of the deadline, drops the waiting commits unacknowledged, keeps the scheduler", async () => {
-    const promote = await runBash(sandbox, `bash "${sandbox.scripts}/promote.sh" 3`, { SQL_SOCKET: socket });
+    const promote = await runBash(sandbox, `bash "${sandbox.scripts}/promote.sh" 3`, {
+      SQL_SOCKET: socket,
+      DB_CLIENT: "mariadb",
+    });
     assert.strictEqual(promote.code, 0, promote.stderr);
     const deadline = Date.now() + 3_000;
     // Semi-sync from here on (promote.sh's own statements would wait for a replica too).
