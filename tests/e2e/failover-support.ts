@@ -17,6 +17,8 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
   const violations: string[] = [];
   const writableSeen = new Set<number>();
   const readOnlySeen = new Map<number, number[]>();
+  /** Every round: when it started and each pod's answer ("1" read-only, "0" writable, "?" no answer). */
+  const history: { at: number; answers: Record<number, string> }[] = [];
   let rounds = 0;
   let stopped = false;
   const readOnly = async (o: number): Promise<string> => {
@@ -41,6 +43,7 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
         if (answers[i] === "1" && writableSeen.has(o)) readOnlySeen.set(o, [...(readOnlySeen.get(o) ?? []), started]);
       });
       for (const o of writable) writableSeen.add(o);
+      history.push({ at: started, answers: Object.fromEntries(ordinals.map((o, i) => [o, answers[i]])) });
       rounds++;
       if (writable.length > 1)
         violations.push(`${new Date(started).toISOString()}: pods ${writable.join(" and ")} both take writes`);
@@ -51,6 +54,19 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
     violations,
     writableSeen,
     readOnlySeen,
+    history,
+    /** The start of the first round at or after `from` in which pod `ordinal` answered `answer`. */
+    firstAnswer(ordinal: number, answer: string, from: number): number | undefined {
+      return history.find((h) => h.at >= from && h.answers[ordinal] === answer)?.at;
+    },
+    /** The start of the last round at or after `from` and before `until` in which pod `ordinal` answered `answer`. */
+    lastAnswer(ordinal: number, answer: string, from: number, until = Infinity): number | undefined {
+      return history.filter((h) => h.at >= from && h.at < until && h.answers[ordinal] === answer).pop()?.at;
+    },
+    /** Rounds at or after `from` in which pod `ordinal` answered writable. */
+    writableRoundsOf(ordinal: number, from: number): number[] {
+      return history.filter((h) => h.at >= from && h.answers[ordinal] === "0").map((h) => h.at);
+    },
     get rounds() {
       return rounds;
     },
@@ -65,8 +81,17 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
  * A pool of 4 connections through the write Service, inserting ids into `table` one at a
  * time; records each acknowledged id, each failure's time and the longest gap between two
  * acknowledged writes. A connection the server closes is replaced by the pool.
+ * `statementTimeoutMs`: each statement is bounded, and a connection whose statement timed
+ * out is destroyed rather than returned to the pool. Clients need this: a primary cut off
+ * mid-commit closes the session, but its close never reaches a client across the cut, so
+ * without a timeout the client waits for an answer forever.
  */
-export function startPooledWriter(cluster: TestCluster, table: string, firstId = 1_000_000) {
+export function startPooledWriter(
+  cluster: TestCluster,
+  table: string,
+  firstId = 1_000_000,
+  opts: { statementTimeoutMs?: number } = {},
+) {
   const service = cluster.runner.services().find((s) => s.name === `${cluster.name}-write`);
   if (!service) throw new Error(`no Service ${cluster.name}-write is proxied`);
   const pool = mysql.createPool({
@@ -86,7 +111,18 @@ export function startPooledWriter(cluster: TestCluster, table: string, firstId =
   const done = (async () => {
     for (let id = firstId; !stopped; id++) {
       try {
-        await pool.query(`INSERT INTO \`${table}\` VALUES (${id})`);
+        const sql = `INSERT INTO \`${table}\` VALUES (${id})`;
+        if (opts.statementTimeoutMs === undefined) await pool.query(sql);
+        else {
+          const connection = await pool.getConnection();
+          try {
+            await connection.query({ sql, timeout: opts.statementTimeoutMs });
+            connection.release();
+          } catch (e) {
+            connection.destroy();
+            throw e;
+          }
+        }
         acknowledged.push(id);
         acknowledgedAt.push(Date.now());
       } catch (e) {

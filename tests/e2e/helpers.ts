@@ -178,14 +178,28 @@ export class TestCluster {
     return connection;
   }
 
-  /** One query on a fresh connection, closed and forgotten afterwards (a writer makes thousands). */
-  async query<T = mysql.RowDataPacket[]>(ordinal: number, sql: string, as: "app" | "monitor" = "app"): Promise<T> {
+  /**
+   * One query on a fresh connection, closed and forgotten afterwards (a writer makes thousands).
+   * `timeoutMs` bounds the statement, as a client must against a server cut off mid-commit (no
+   * answer ever comes); a timed-out connection is destroyed, not ended.
+   */
+  async query<T = mysql.RowDataPacket[]>(
+    ordinal: number,
+    sql: string,
+    as: "app" | "monitor" = "app",
+    timeoutMs?: number,
+  ): Promise<T> {
     const connection = await this.connect(ordinal, as);
+    let failed = false;
     try {
-      const [rows] = await connection.query(sql);
+      const [rows] = await connection.query({ sql, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) });
       return rows as T;
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      await connection.end().catch(() => connection.destroy());
+      if (failed && timeoutMs !== undefined) connection.destroy();
+      else await connection.end().catch(() => connection.destroy());
       this.connections.splice(this.connections.indexOf(connection), 1);
     }
   }
@@ -290,6 +304,8 @@ export function startAcknowledgedWriter(
   cluster: TestCluster,
   table: string,
   through: "pod0" | "writeService" | "leaseHolder" = "pod0",
+  /** A statement timeout (leaseHolder and pod0 only): a commit cut off mid-way fails instead of hanging. */
+  statementTimeoutMs?: number,
 ) {
   const acknowledged: number[] = [];
   const acknowledgedAt: number[] = [];
@@ -299,7 +315,7 @@ export function startAcknowledgedWriter(
       try {
         const sql = `INSERT INTO \`${table}\` VALUES (${id})`;
         if (through === "writeService") await cluster.queryWriteService(sql);
-        else await cluster.query(through === "pod0" ? 0 : (cluster.leaseHolder() ?? 0), sql);
+        else await cluster.query(through === "pod0" ? 0 : (cluster.leaseHolder() ?? 0), sql, "app", statementTimeoutMs);
         acknowledged.push(id);
         acknowledgedAt.push(Date.now());
       } catch {

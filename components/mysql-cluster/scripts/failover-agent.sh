@@ -177,20 +177,38 @@ become_replica() {
   set_wait_without_replicas OFF >/dev/null 2>&1 || log "could not stop waiting for replicas' acknowledgements"
 }
 
-# fence: this pod may no longer take writes.
+# fence: this pod may no longer take writes. The server first, each step
+# bounded (the deadline moved to now, so the fence event takes over should
+# the agent stall; then read-only and the clients' connections closed), and
+# only then the Event: the API may be what is gone, and a call to it waits
+# API_TIMEOUT (measured before: 53 s to fence with the Event first).
 fence() {
   log "fencing this server: $1"
-  event Fenced "$1" Warning
-  set_fence_deadline 0 >/dev/null 2>&1 || true
+  sql_root_within 3 -e "SET sql_log_bin = 0; REPLACE INTO cluster_meta.fence (id, deadline) VALUES (1, UTC_TIMESTAMP(6))" >/dev/null 2>&1 || true
   fence_server || true
   role=fenced
   publish
+  event Fenced "$1" Warning
+}
+
+# renewed_recently: the last renewal the API recorded leaves this server's
+# deadline at least a second ahead. A holder opens its server only then: one
+# whose renewals failed until its deadline ran out (its server fenced itself)
+# may have lost the Lease to a takeover it has not read yet.
+renewed_recently() {
+  [[ $FAILOVER == true ]] || return 0
+  mono_now
+  (( now - last_renew_sent <= FENCE_AFTER_CS - 100 ))
 }
 
 # become_primary: one step per round; the Lease is renewed between steps.
 become_primary() {
   mono_now
   (( now >= takeover_at )) || return 0
+  if ! renewed_recently; then
+    log "not opening for writes: the last renewal recorded was $(( (now - last_renew_sent) / 100 )) s ago"
+    return 0
+  fi
   stop_listening >/dev/null 2>&1 || true
   if ! applied_all_received 1; then
     log "applying what this server received before taking writes"
@@ -327,13 +345,23 @@ round() {
   fi
 
   if (( api_ok )) && [[ $holder == "$me" ]]; then
-    [[ $role == primary || $role == promoting ]] || { role=promoting takeover_at=0; }
+    if [[ $role == lost ]]; then
+      # A takeover whose answer never came (the API timed out, the write
+      # landed): it still waits the takeover margin before opening, counted
+      # from now, later than the write.
+      role=promoting takeover_at=$((now + TAKEOVER_MARGIN_CS))
+      log "this pod holds the Lease (term $term): a takeover whose answer was lost; opening after the takeover margin"
+    elif [[ $role != primary && $role != promoting ]]; then
+      role=promoting takeover_at=0
+    fi
     if (( now - last_renew_sent >= RENEW_CS )); then
       renew || log "could not renew the Lease (API answered $api_status)"
       read_replicas || true
       # A server that restarted (or fenced itself while this agent stalled)
-      # starts read-only: promote it again, as the Lease is still ours.
-      if [[ $role == primary ]] && ! is_writable sql_root; then role=promoting takeover_at=0; fi
+      # starts read-only: promote it again, as the Lease is still ours, but
+      # only with a renewal recorded since: a failed one may mean another pod
+      # took the Lease, and this server must stay fenced until that is read.
+      if [[ $role == primary ]] && renewed_recently && ! is_writable sql_root; then role=promoting takeover_at=0; fi
       strict_semi_sync
     fi
     [[ $role == promoting ]] && become_primary

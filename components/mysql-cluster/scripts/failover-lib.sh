@@ -190,7 +190,8 @@ sql_root_within() {
 # the wait is bounded and every session but the replicas' binlog dumps is
 # closed before trying again: its client sees the connection drop, never an
 # acknowledgement. The event scheduler's workers (the heartbeat, the fence
-# event itself) are among them. Succeeds when the server answers read-only.
+# event itself) are among them; the scheduler stops once the server is
+# read-only. Succeeds when the server answers read-only.
 fence_server() {
   local read_only_variable ids id
   case $FLAVOR in
@@ -203,10 +204,18 @@ fence_server() {
   for id in $ids; do
     [[ $id =~ ^[0-9]+$ ]] && { sql_root_within 2 -e "KILL CONNECTION $id" >/dev/null 2>&1 || true; }
   done
-  sql_root_within 3 -e "SET GLOBAL event_scheduler = OFF" >/dev/null 2>&1 || true
-  [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]] && return 0
+  # The scheduler stops only once read-only holds: the fence event, which
+  # retries every second, is the server's own way there should this agent
+  # stall before the end.
+  if [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]]; then
+    sql_root_within 3 -e "SET GLOBAL event_scheduler = OFF" >/dev/null 2>&1 || true
+    return 0
+  fi
   sql_root_within 5 -e "SET SESSION lock_wait_timeout = 3; SET GLOBAL $read_only_variable = ON" >/dev/null 2>&1 || true
-  [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]] && return 0
+  if [[ $(sql_root_within 3 -e 'SELECT @@global.read_only' 2>/dev/null) == 1 ]]; then
+    sql_root_within 3 -e "SET GLOBAL event_scheduler = OFF" >/dev/null 2>&1 || true
+    return 0
+  fi
   log "ERROR: the server did not turn read-only; shutting it down (it restarts read-only)"
   sql_root_within 5 -e 'SHUTDOWN' >/dev/null 2>&1 || true
   return 1

@@ -1,0 +1,97 @@
+// The failover agent's holder decisions (failover-agent.sh), round by round
+// on a stubbed clock, API and server: the agent's own functions run, its
+// main loop does not (the test drives round()). What it proves: fence()
+// fences the server before it talks to the API; a takeover whose answer was
+// lost still waits the takeover margin; a holder whose renewal failed does not
+// reopen a server that fenced itself.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { makeSandbox, runBash, Sandbox } from "../../../support/sandbox";
+
+/** The agent up to its main loop, then stubs for everything that reaches the API, the server or the clock. */
+function driver(sandbox: Sandbox, body: string): string {
+  const agent = fs.readFileSync(path.join(sandbox.scripts, "failover-agent.sh"), "utf8");
+  const loop = agent.indexOf('\nlog "failover agent started');
+  assert.ok(loop > 0, "the agent's main loop starts with its 'failover agent started' line");
+  return `${agent.slice(0, loop)}
+# ---- test stubs ----
+# Into a file: the agent sends some of these calls' output to /dev/null.
+calls() { printf '%s\\n' "$*" >>"$CALLS"; }
+NOW=10000 LEASE_HOLDER=mysql-1 LEASE_RV=1 PATCH_OK=1 WRITABLE=0
+mono_now() { now=$NOW; }
+read_lease() { holder=$LEASE_HOLDER rv=$LEASE_RV term=2 request="" done_request="" previous=mysql-0; }
+patch_lease() { [[ $PATCH_OK == 1 ]] || { api_status=000; calls "patch failed"; return 1; }; calls "patch"; LEASE_RV=$((LEASE_RV + 1)); rv=$LEASE_RV seen_rv=$LEASE_RV; }
+read_replicas() { replicas=3; }
+is_writable() { [[ $WRITABLE == 1 ]]; }
+stop_listening() { :; }
+applied_all_received() { return 0; }
+label_pod() { calls "label $*"; }
+set_fence_deadline() { calls "deadline $*"; }
+sql_root_within() { calls "server: \${*: -1}"; }
+fence_server() { calls "fence_server"; }
+event_create() { calls "event $3"; }
+publish_state() { :; }
+strict_semi_sync() { :; }
+round_at() { NOW=$1; calls "-- round at $1 (role $role)"; round; }
+${body}
+`;
+}
+
+describe("failover-agent.sh: the holder's decisions, round by round", function () {
+  let sandbox: Sandbox;
+  before(function () {
+    sandbox = makeSandbox();
+    // promote.sh opens the server; here it only says so.
+    fs.writeFileSync(path.join(sandbox.scripts, "promote.sh"), 'printf "promote %s\\n" "$1" >>"$CALLS"\n');
+  });
+  after(() => sandbox.remove());
+
+  const run = async (body: string): Promise<string[]> => {
+    const file = path.join(sandbox.scripts, "agent-driver.sh");
+    const calls = path.join(sandbox.dir, "calls.log");
+    fs.writeFileSync(file, driver(sandbox, body));
+    fs.writeFileSync(calls, "");
+    const r = await runBash(sandbox, `bash "${file}"`, {
+      POD_NAME: "mysql-1",
+      POD_NAMESPACE: "ns",
+      STS_NAME: "mysql",
+      LEASE_NAME: "mysql-primary",
+      LEASE_SECONDS: "10",
+      FAILOVER: "true",
+      CALLS: calls,
+    });
+    assert.strictEqual(r.code, 0, r.stderr);
+    return fs.readFileSync(calls, "utf8").trim().split("\n");
+  };
+
+  it("fences the server (deadline now, read-only) before it posts the Event", async function () {
+    const lines = await run(`role=primary; fence "test"`);
+    const deadline = lines.findIndex((l) => /^server: .*REPLACE INTO cluster_meta\.fence/.test(l));
+    const fenced = lines.indexOf("fence_server");
+    const event = lines.indexOf("event Fenced");
+    assert.ok(deadline >= 0 && fenced > deadline, `the deadline, then read-only: ${lines.join(" | ")}`);
+    assert.ok(event > fenced, `the Event after the server: ${lines.join(" | ")}`);
+  });
+
+  it("a takeover whose answer was lost waits the takeover margin once it reads that it holds the Lease", async function () {
+    // The candidate stopped listening (lost); its PATCH timed out but landed: the Lease names it.
+    const lines = await run(`role=lost seen_rv=0
+round_at 10000; round_at 10100; round_at 10190; round_at 10210`);
+    const promoted = lines.findIndex((l) => l.startsWith("promote "));
+    const after = lines.findIndex((l) => l.startsWith("-- round at 10210"));
+    assert.ok(promoted > after, `opened before the margin (2 s) had passed: ${lines.join(" | ")}`);
+  });
+
+  it("a holder whose renewal failed does not reopen its fenced server; after a recorded renewal it does", async function () {
+    // Primary, server read-only (the fence event fired: the deadline ran out), last renewal 10 s ago.
+    const lines = await run(`role=primary last_renew_sent=9000 seen_rv=1 WRITABLE=0 PATCH_OK=0
+round_at 10000; round_at 10300
+PATCH_OK=1; round_at 10600`);
+    const promoted = lines.findIndex((l) => l.startsWith("promote "));
+    const renewed = lines.indexOf("patch");
+    assert.ok(promoted >= 0, `never reopened after a renewal: ${lines.join(" | ")}`);
+    assert.ok(promoted > renewed && renewed > lines.indexOf("-- round at 10600"), lines.join(" | "));
+  });
+});
