@@ -243,9 +243,14 @@ unfence() {
 
 # ---- A replica -----------------------------------------------------------------
 
-# try_takeover REASON: the holder's lease ran out or was released.
+# peer_progress ORDINAL: another member's progress_state, for may_take_over.
+peer_progress() { progress_state sql_remote "$(peer_host "$1")" monitor "$SECRET_KEY_MONITOR"; }
+
+# try_takeover REASON: the holder's lease ran out or was released. The
+# candidate choice itself is may_take_over (failover-lib.sh).
+declined=""
 try_takeover() {
-  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" mine o theirs
+  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" why
   if [[ -n $old ]]; then old_ordinal=$(ordinal_of "$old"); old_host=$(peer_host "$old_ordinal"); fi
   state=$(progress_state sql_root) || return 0
   read -r io received executed <<<"$state"
@@ -254,13 +259,12 @@ try_takeover() {
     # trouble, not the primary (it stays, in failsafe).
     if [[ $io == Yes ]] && is_writable sql_remote "$old_host" monitor "$SECRET_KEY_MONITOR"; then return 0; fi
   fi
-  if [[ $role != lost ]]; then
+  if [[ $role != lost && $io != none ]]; then
     stop_listening >/dev/null 2>&1 || { log "cannot stop listening to $holder"; return 0; }
     role=lost
     publish
     log "the Lease of ${old:-the primary} $reason; this replica stopped listening to it"
     state=$(progress_state sql_root) || return 0
-    read -r io received executed <<<"$state"
   fi
   if [[ $reason == released && $old == "$me" ]]; then
     # This pod released the Lease last and nobody held it since (a holder
@@ -274,19 +278,14 @@ try_takeover() {
     if (( now - seen_at < LEASE_CS )) && { ! read_replicas || (( replicas > 1 )); }; then return 0; fi
   else
     read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
-    mine=$(most_received "$received" "$executed")
-    for (( o = 0; o < replicas; o++ )); do
-      (( o == my_ordinal )) && continue
-      [[ $o == "$old_ordinal" ]] && continue
-      state=$(progress_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || {
-        log "not taking over: ordinal $o does not answer, and could hold an acknowledged commit"; return 0; }
-      read -r io received executed <<<"$state"
-      [[ $io == Yes ]] && { log "not taking over: ordinal $o still replicates from ${holder:-the primary}"; return 0; }
-      theirs=$(most_received "$received" "$executed")
-      covers "$mine" "$theirs" || { log "not taking over: ordinal $o has received more"; return 0; }
-      if covers "$theirs" "$mine" && (( o < my_ordinal )); then return 0; fi
-    done
+    if ! why=$(may_take_over "$my_ordinal" "$old_ordinal" "$replicas" "$state"); then
+      # Said once per reason: the agent asks every second.
+      [[ $why == "$declined" ]] || log "not taking over: $why"
+      declined=$why
+      return 0
+    fi
   fi
+  declined=""
   # Compare-and-swap: of two candidates reading the same resourceVersion, one wins.
   patch_lease "{\"holderIdentity\":\"$me\",\"leaseTransitions\":$((term + 1)),\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
     "{\"$PREVIOUS_ANNOTATION\":\"$old\"}" || { log "another pod took the Lease first (API answered $api_status)"; return 0; }
