@@ -128,7 +128,7 @@ export class StatefulSetController {
     const replicas: number = spec.replicas ?? 1;
     const parallel = spec.podManagementPolicy === "Parallel";
     const bound = this.hooks.timeoutMs;
-    await this.scaleDown(replicas, !parallel, deadline);
+    await this.scaleDown(!parallel, deadline);
     // Scale up: in ordinal order; OrderedReady waits for each pod to be Ready.
     for (let ord = 0; ord < replicas; ord++) {
       if (this.pods.has(ord)) continue;
@@ -154,12 +154,14 @@ export class StatefulSetController {
   /**
    * Scale down: highest ordinal first, one at a time with OrderedReady; PVC dirs
    * stay. While scaleDownStep waits, the controller syncs again whenever a pod
-   * changes (here: every 200 ms until `deadline`, when apply() gives up as the
-   * provider's await would).
+   * or the StatefulSet changes (here: every 200 ms until `deadline`, when
+   * apply() gives up as the provider's await would).
    */
-  private async scaleDown(replicas: number, monotonic: boolean, deadline: number): Promise<void> {
+  private async scaleDown(monotonic: boolean, deadline: number): Promise<void> {
     let said = "";
     for (;;) {
+      // Each sync reads the StatefulSet again: a later apply (scaled back up) ends the wait.
+      const replicas: number = this.sts.spec?.replicas ?? 1;
       const health = [...this.pods.values()].map((p) => ({
         ordinal: p.ordinal,
         terminating: p.phase() === "Terminating",

@@ -147,6 +147,10 @@ most_received() {
 #   asked might hold the last acknowledged commit) and have stopped listening
 #   to the old holder; this one must have received at least as much as each;
 #   ties go to the lowest ordinal.
+# - MEMBERS is the StatefulSet's spec.replicas; a scale-down waits for a
+#   failover (OrderedReady waits for every pod it keeps to be Ready), so pods
+#   past it may still run and hold the last acknowledged commit: those that
+#   answer are compared too, up to the first that does not.
 may_take_over() {
   local me=$1 old=$2 members=$3 io received executed mine theirs o state
   read -r io received executed <<<"$4"
@@ -155,11 +159,14 @@ may_take_over() {
     return 1
   fi
   mine=$(most_received "$received" "$executed")
-  for (( o = 0; o < members; o++ )); do
+  for (( o = 0; o < 100; o++ )); do
     (( o == me )) && continue
     [[ $o == "$old" ]] && continue
-    state=$(peer_progress "$o" 2>/dev/null) || {
-      printf '%s\n' "ordinal $o does not answer, and could hold an acknowledged commit"; return 1; }
+    if ! state=$(peer_progress "$o" 2>/dev/null); then
+      (( o >= members )) && break
+      printf '%s\n' "ordinal $o does not answer, and could hold an acknowledged commit"
+      return 1
+    fi
     read -r io received executed <<<"$state"
     [[ $io == none ]] && continue
     [[ $io == Yes ]] && { printf '%s\n' "ordinal $o still replicates from the primary"; return 1; }
