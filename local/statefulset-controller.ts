@@ -34,7 +34,8 @@ export interface PodHealth {
  * takes it (kubernetes/kubernetes pkg/controller/statefulset/stateful_set_control.go
  * at 0004b149, updateStatefulSet, processReplica and processCondemned). With
  * OrderedReady ("monotonic"), every pod it keeps (ordinal < replicas) is
- * processed first, and one that is terminating or not Running and Ready blocks
+ * processed first (a missing one is created first), and one that is
+ * terminating or not Running and Ready blocks
  * the whole sync ("StatefulSet is waiting for Pod to be Running and Ready");
  * then the condemned pods, highest ordinal first, one deletion per sync: a
  * terminating one blocks until it is gone, and one that is not Running and
@@ -52,6 +53,8 @@ export function scaleDownStep(
   const condemned = sorted.filter((p) => p.ordinal >= replicas);
   if (condemned.length === 0) return { remove: [] };
   if (!monotonic) return { remove: condemned.filter((p) => !p.terminating).map((p) => p.ordinal) };
+  for (let ord = 0; ord < replicas; ord++)
+    if (!kept.some((p) => p.ordinal === ord)) return { remove: [], waitingFor: `pod ${ord} to be created` };
   for (const p of kept) {
     if (p.terminating) return { remove: [], waitingFor: `pod ${p.ordinal} to terminate` };
     if (!p.runningAndReady) return { remove: [], waitingFor: `pod ${p.ordinal} to be Running and Ready` };
@@ -128,7 +131,6 @@ export class StatefulSetController {
     const replicas: number = spec.replicas ?? 1;
     const parallel = spec.podManagementPolicy === "Parallel";
     const bound = this.hooks.timeoutMs;
-    await this.scaleDown(!parallel, deadline);
     // Scale up: in ordinal order; OrderedReady waits for each pod to be Ready.
     for (let ord = 0; ord < replicas; ord++) {
       if (this.pods.has(ord)) continue;
@@ -136,6 +138,8 @@ export class StatefulSetController {
       if (!parallel) await this.waitReady(ord, deadline - Date.now(), bound);
     }
     if (parallel) for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now(), bound);
+    // Then the condemned pods, as the controller processes the pods it keeps first.
+    await this.scaleDown(!parallel, deadline);
     // Rolling update.
     const strategy = spec.updateStrategy ?? {};
     if (strategy.type === "OnDelete") return;

@@ -28,6 +28,7 @@ describe("local runner: StatefulSet scale-down (OrderedReady)", function () {
       remove: [],
       waitingFor: "pod 0 to terminate",
     });
+    assert.deepStrictEqual(scaleDownStep([pod(1), pod(2)], 2, true), { remove: [], waitingFor: "pod 0 to be created" });
   });
 
   it("removes an unready condemned pod only when it is the first unhealthy one, and waits for a terminating one", function () {
