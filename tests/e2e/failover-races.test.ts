@@ -149,9 +149,23 @@ describe("automatic failover: races", function () {
   });
   after(async () => cluster?.down());
 
+  /** Nodes lost and not yet back: a failed scenario leaves the next one a whole cluster. */
+  const lostNodes = new Set<number>();
+  async function loseNode(ordinal: number): Promise<void> {
+    lostNodes.add(ordinal);
+    await cluster.runner.loseNode(ordinal);
+  }
+  async function restoreNode(ordinal: number): Promise<void> {
+    lostNodes.delete(ordinal);
+    await cluster.runner.restoreNode(ordinal);
+  }
+  afterEach(async () => {
+    for (const o of [...lostNodes]) await restoreNode(o);
+  });
+
   /** Brings a lost node back and waits until every pod is Ready and holds the primary's data. */
   async function heal(lostNode: number): Promise<void> {
-    await cluster.runner.restoreNode(lostNode);
+    await restoreNode(lostNode);
     for (const o of ALL) await cluster.runner.waitReady(o, 300_000);
     await cluster.waitConsistent(ALL, 180_000, await cluster.waitPrimary());
   }
@@ -164,7 +178,7 @@ describe("automatic failover: races", function () {
       cluster.runner.freezeContainer(a, "sidecar", true);
       cluster.runner.freezeContainer(b, "sidecar", true);
       try {
-        await cluster.runner.loseNode(old);
+        await loseNode(old);
         await leaseSilentFor(cluster, LEASE_SECONDS + 2);
       } finally {
         cluster.runner.freezeContainer(a, "sidecar", false);
@@ -180,13 +194,13 @@ describe("automatic failover: races", function () {
     const first = cluster.leaseHolder()!;
     let second = -1;
     const { history, after } = await underLoad(cluster, `losing ${first}, then its successor`, async () => {
-      await cluster.runner.loseNode(first);
+      await loseNode(first);
       second = await cluster.waitPrimary(undefined, 90_000);
       assert.notStrictEqual(second, first);
-      await cluster.runner.loseNode(second);
+      await loseNode(second);
       // The last replica cannot know what the first primary holds until it answers: it comes back,
       // without replication set up (a former primary), and is no candidate.
-      await cluster.runner.restoreNode(first);
+      await restoreNode(first);
       await cluster.runner.waitFor(
         "a third pod to hold the Lease",
         () => ![first, second, undefined].includes(cluster.leaseHolder()),
@@ -214,7 +228,7 @@ describe("automatic failover: races", function () {
       cluster.runner.freezeContainer(cloning, "sidecar", true);
       const marker = await cluster.runner.exec(cloning, "sidecar", ["test", "-f", "/var/lib/mysql/reclone-requested"]);
       assert.strictEqual(marker.code, 0, "the re-clone was still under way when it was stopped");
-      await cluster.runner.loseNode(old);
+      await loseNode(old);
       // No takeover while the re-cloning pod cannot be asked.
       const survivorLog = cluster.logsSoFar(survivor, "sidecar").length;
       await logLine(
@@ -240,7 +254,7 @@ describe("automatic failover: races", function () {
     const old = cluster.leaseHolder()!;
     let scalingDown: Promise<void> | undefined;
     const { history } = await underLoad(cluster, `scaling 3 -> 2 -> 3 while ${old} is lost`, async () => {
-      await cluster.runner.loseNode(old);
+      await loseNode(old);
       scalingDown = cluster.scale(2);
       const next = await cluster.waitPrimary(undefined, 90_000);
       assert.notStrictEqual(next, old);
@@ -251,7 +265,7 @@ describe("automatic failover: races", function () {
       );
       // The node comes back; once its pod is Ready the scale-down goes on (removing pod 2, maybe the
       // new primary, which then hands the Lease over), and the cluster is scaled back up.
-      await cluster.runner.restoreNode(old);
+      await restoreNode(old);
       await scalingDown;
       assert.deepStrictEqual(
         cluster.runner.status().map((p) => p.ordinal),
