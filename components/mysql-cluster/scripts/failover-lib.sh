@@ -159,6 +159,7 @@ may_take_over() {
     return 1
   fi
   mine=$(most_received "$received" "$executed")
+  local my_executed=$executed
   for (( o = 0; o < 100; o++ )); do
     (( o == me )) && continue
     [[ $o == "$old" ]] && continue
@@ -172,7 +173,14 @@ may_take_over() {
     [[ $io == Yes ]] && { printf '%s\n' "ordinal $o still replicates from the primary"; return 1; }
     theirs=$(most_received "$received" "$executed")
     covers "$mine" "$theirs" || { printf '%s\n' "ordinal $o has received more"; return 1; }
-    if covers "$theirs" "$mine" && (( o < me )); then printf '%s\n' "ordinal $o has received as much and a lower ordinal"; return 1; fi
+    covers "$theirs" "$mine" || continue
+    # A tie: the one whose own binary log holds more of it. A fresh clone's
+    # binary log starts empty at its clone's position, and the others could
+    # not start replicating from it (MariaDB: the position they ask for is
+    # not in its binary log, error 1236, and they would re-clone from a
+    # primary that waits for their acknowledgements).
+    covers "$my_executed" "$executed" || { printf '%s\n' "ordinal $o has received as much and more of it in its binary log"; return 1; }
+    if covers "$executed" "$my_executed" && (( o < me )); then printf '%s\n' "ordinal $o has received as much and a lower ordinal"; return 1; fi
   done
   return 0
 }

@@ -125,6 +125,9 @@ if why=$(may_take_over ${me} "${old}" ${members} "${mine}"); then echo take; els
         // Scaled to 2 while pod 2 still runs (the scale-down waits): it is asked too, up to the first gone.
         choose(1, 0, 2, "No 0-100-9 0-100-9", { 2: "No 0-100-10 0-100-9" }),
         choose(1, 0, 2, "No 0-100-9 0-100-9", { 2: "down", 3: "No 0-100-10 0-100-9" }),
+        // A fresh clone (its binary log empty) ties with the replica it was cloned from: the replica wins.
+        choose(0, 2, 3, "Connecting 0-102-9 -", { 1: "No 0-102-9 0-102-9" }),
+        choose(1, 2, 3, "No 0-102-9 0-102-9", { 0: "Connecting 0-102-9 -" }),
       ]);
       assert.deepStrictEqual(
         cases.map((c) => c.stdout.trim()),
@@ -133,9 +136,11 @@ if why=$(may_take_over ${me} "${old}" ${members} "${mine}"); then echo take; els
           "no: ordinal 1 still replicates from the primary",
           "no: ordinal 1 has received more",
           "no: ordinal 1 has received as much and a lower ordinal",
+          "no: ordinal 2 has received as much and more of it in its binary log",
+          "no: ordinal 2 has received more",
+          "no: ordinal 2 has received more",
           "take",
-          "no: ordinal 2 has received more",
-          "no: ordinal 2 has received more",
+          "no: ordinal 1 has received as much and more of it in its binary log",
           "take",
         ],
       );
