@@ -3,11 +3,13 @@
 // are immutable), provisions the PersistentVolumeClaim objects, scales up in
 // ordinal order (OrderedReady waits for each pod) and down highest ordinal
 // first, and rolls a changed pod template highest ordinal first. The pods
-// themselves are run by pod.ts (the kubelet's part).
+// themselves are run by pod.ts (the kubelet's part). With OrderedReady a
+// scale-down waits, as the real controller does, until every pod it keeps is
+// Running and Ready (scaleDownStep).
 import { ClusterContext, forgetSandbox, newPod, startPod } from "./cluster-context";
 import { K8sObject } from "./k8s";
 import { Pod } from "./pod";
-import { pollUntil } from "./sh";
+import { pollUntil, sleep } from "./sh";
 import { claimRequestBytes, provisionClaim } from "./volumes";
 
 export interface ControllerHooks {
@@ -17,6 +19,52 @@ export interface ControllerHooks {
   tornDown(): boolean;
   /** Events so far (the describe() of a pod that is not Ready shows its own). */
   events(): string[];
+}
+
+/** What the scale-down decision looks at in each pod. */
+export interface PodHealth {
+  ordinal: number;
+  /** Deleted but not gone: graceful termination, or a pod on a lost node. */
+  terminating: boolean;
+  runningAndReady: boolean;
+}
+
+/**
+ * The next step of a scale-down to `replicas`, as the StatefulSet controller
+ * takes it (kubernetes/kubernetes pkg/controller/statefulset/stateful_set_control.go
+ * at 0004b149, updateStatefulSet, processReplica and processCondemned). With
+ * OrderedReady ("monotonic"), every pod it keeps (ordinal < replicas) is
+ * processed first (a missing one is created first), and one that is
+ * terminating or not Running and Ready blocks
+ * the whole sync ("StatefulSet is waiting for Pod to be Running and Ready");
+ * then the condemned pods, highest ordinal first, one deletion per sync: a
+ * terminating one blocks until it is gone, and one that is not Running and
+ * Ready blocks unless it is the first unhealthy pod ("... prior to scale
+ * down"). Parallel deletes every condemned pod at once. Returns the ordinals
+ * to delete now, or what it waits for, or neither when nothing is condemned.
+ */
+export function scaleDownStep(
+  pods: PodHealth[],
+  replicas: number,
+  monotonic: boolean,
+): { remove: number[]; waitingFor?: string } {
+  const sorted = [...pods].sort((a, b) => a.ordinal - b.ordinal);
+  const kept = sorted.filter((p) => p.ordinal < replicas);
+  const condemned = sorted.filter((p) => p.ordinal >= replicas);
+  if (condemned.length === 0) return { remove: [] };
+  if (!monotonic) return { remove: condemned.filter((p) => !p.terminating).map((p) => p.ordinal) };
+  for (let ord = 0; ord < replicas; ord++)
+    if (!kept.some((p) => p.ordinal === ord)) return { remove: [], waitingFor: `pod ${ord} to be created` };
+  for (const p of kept) {
+    if (p.terminating) return { remove: [], waitingFor: `pod ${p.ordinal} to terminate` };
+    if (!p.runningAndReady) return { remove: [], waitingFor: `pod ${p.ordinal} to be Running and Ready` };
+  }
+  const firstUnhealthy = condemned.find((p) => p.terminating || !p.runningAndReady);
+  const target = condemned[condemned.length - 1];
+  if (target.terminating) return { remove: [], waitingFor: `pod ${target.ordinal} to terminate prior to scale down` };
+  if (!target.runningAndReady && target !== firstUnhealthy)
+    return { remove: [], waitingFor: `pod ${firstUnhealthy!.ordinal} to be Running and Ready prior to scale down` };
+  return { remove: [target.ordinal] };
 }
 
 export class StatefulSetController {
@@ -83,12 +131,6 @@ export class StatefulSetController {
     const replicas: number = spec.replicas ?? 1;
     const parallel = spec.podManagementPolicy === "Parallel";
     const bound = this.hooks.timeoutMs;
-    // Scale down: highest ordinal first, one at a time; PVC dirs stay.
-    for (const ord of [...this.pods.keys()].sort((a, b) => b - a)) {
-      if (ord < replicas) continue;
-      this.ctx.log(`${this.stsName}-${ord}: scaling down`);
-      await this.deletePod(ord, false);
-    }
     // Scale up: in ordinal order; OrderedReady waits for each pod to be Ready.
     for (let ord = 0; ord < replicas; ord++) {
       if (this.pods.has(ord)) continue;
@@ -96,6 +138,8 @@ export class StatefulSetController {
       if (!parallel) await this.waitReady(ord, deadline - Date.now(), bound);
     }
     if (parallel) for (let ord = 0; ord < replicas; ord++) await this.waitReady(ord, deadline - Date.now(), bound);
+    // Then the condemned pods, as the controller processes the pods it keeps first.
+    await this.scaleDown(!parallel, deadline);
     // Rolling update.
     const strategy = spec.updateStrategy ?? {};
     if (strategy.type === "OnDelete") return;
@@ -108,6 +152,48 @@ export class StatefulSetController {
       await this.deletePod(ord, false);
       await this.createPod(ord);
       await this.waitReady(ord, deadline - Date.now(), bound);
+    }
+  }
+
+  /**
+   * Scale down: highest ordinal first, one at a time with OrderedReady; PVC dirs
+   * stay. While scaleDownStep waits, the controller syncs again whenever a pod
+   * or the StatefulSet changes (here: every 200 ms until `deadline`, when
+   * apply() gives up as the provider's await would).
+   */
+  private async scaleDown(monotonic: boolean, deadline: number): Promise<void> {
+    let said = "";
+    for (;;) {
+      // Each sync reads the StatefulSet again: a later apply (scaled back up) ends the wait.
+      const replicas: number = this.sts.spec?.replicas ?? 1;
+      const health = [...this.pods.values()].map((p) => ({
+        ordinal: p.ordinal,
+        terminating: p.phase() === "Terminating",
+        runningAndReady: p.isReady(),
+      }));
+      const step = scaleDownStep(health, replicas, monotonic);
+      if (step.remove.length) {
+        said = "";
+        await Promise.all(
+          step.remove.map((ord) => {
+            this.ctx.log(`${this.stsName}-${ord}: scaling down`);
+            return this.deletePod(ord, false);
+          }),
+        );
+        continue;
+      }
+      if (!step.waitingFor) return;
+      if (step.waitingFor !== said) {
+        this.ctx.event(`statefulset ${this.stsName} scale-down to ${replicas} is waiting for ${step.waitingFor}`);
+        said = step.waitingFor;
+      }
+      if (this.hooks.tornDown())
+        throw new Error(`cluster ${this.ctx.network.clusterId} was torn down while scaling down`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${this.hooks.timeoutMs / 1000}s scaling ${this.stsName} down to ${replicas}: waiting for ${step.waitingFor}`,
+        );
+      await sleep(200);
     }
   }
 

@@ -24,8 +24,10 @@ fi
 require_password "$SECRET_KEY_MONITOR"
 require_password "$SECRET_KEY_BACKUP"  # the stream token (lib.sh stream_token)
 
-# Prefer the nearest lower ordinal that is a caught-up replica; fall back to the primary.
-source_ordinal=$(caught_up_replica_below "$ord") || source_ordinal=$primary
+# The nearest lower caught-up replica, else the primary if it answers, else
+# the most advanced replica that answers (lib.sh clone_source): a retry never
+# waits on a lost primary.
+source_ordinal=$(clone_source "$ord") || die "no member answers to clone from; trying again"
 source_host=$(peer_host "$source_ordinal")
 rm -rf "$STAGING"
 mkdir -p "$STAGING"

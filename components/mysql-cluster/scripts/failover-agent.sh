@@ -149,12 +149,12 @@ still_followed() {
 # acknowledges nothing a promoted replica would lack. Until the first replica
 # connects (a new cluster, a first replica still cloning, the survivor of a
 # two-pod cluster) it takes writes alone; a one-pod cluster always does.
-strict=""
+strict="" strict_from_start=0
 strict_semi_sync() {
   [[ $FAILOVER == true && $role == primary ]] || return 0
   local want=OFF clients
   if (( ${replicas:-1} > 1 )); then
-    if [[ $strict == ON ]]; then want=ON; elif clients=$(semi_sync_clients) && (( clients > 0 )); then want=ON; fi
+    if [[ $strict == ON ]] || (( strict_from_start )); then want=ON; elif clients=$(semi_sync_clients) && (( clients > 0 )); then want=ON; fi
   fi
   [[ $want == "$strict" ]] && return 0
   set_wait_without_replicas "$want" || return 0
@@ -173,7 +173,7 @@ event() { event_create Lease "$LEASE_NAME" "$1" "$me: $2" "${3:-Normal}" >/dev/n
 # demoted server would stop applying at its first transaction (measured:
 # the applier waits forever, "Waiting for room in worker thread event queue").
 become_replica() {
-  role=replica strict=""
+  role=replica strict="" strict_from_start=0
   set_wait_without_replicas OFF >/dev/null 2>&1 || log "could not stop waiting for replicas' acknowledgements"
 }
 
@@ -217,6 +217,16 @@ become_primary() {
   if [[ -n $previous && $previous != "$me" ]] && ! label_pod "$previous" replica; then
     log "cannot remove $previous from the write Service yet (API answered $api_status)"
     return 0
+  fi
+  # Taking over from another pod with a third member left (a failover or a
+  # handover in a cluster of 3 or more): that member answered and follows
+  # within seconds, so no commit is acknowledged before one has it. Opening
+  # alone, as a new cluster does, acknowledged commits only this server held,
+  # lost when it failed again at once (MOCO #370; failover-races.test.ts).
+  # Set after the relay log is applied: a replica's applier waits for it too.
+  if [[ -n $previous && $previous != "$me" ]] && (( ${replicas:-1} > 2 )) && [[ $FAILOVER == true ]]; then
+    set_wait_without_replicas ON >/dev/null 2>&1 || { log "cannot make commits wait for a replica yet"; return 0; }
+    strict_from_start=1
   fi
   bash "$SCRIPTS/promote.sh" "$(deadline_after "$last_renew_sent")" || return 0
   label_pod "$me" primary || { log "cannot add this pod to the write Service yet (API answered $api_status)"; return 0; }
@@ -267,9 +277,14 @@ unfence() {
 
 # ---- A replica -----------------------------------------------------------------
 
-# try_takeover REASON: the holder's lease ran out or was released.
+# peer_progress ORDINAL: another member's progress_state, for may_take_over.
+peer_progress() { progress_state sql_remote "$(peer_host "$1")" monitor "$SECRET_KEY_MONITOR"; }
+
+# try_takeover REASON: the holder's lease ran out or was released. The
+# candidate choice itself is may_take_over (failover-lib.sh).
+declined=""
 try_takeover() {
-  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" mine o theirs
+  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" why
   if [[ -n $old ]]; then old_ordinal=$(ordinal_of "$old"); old_host=$(peer_host "$old_ordinal"); fi
   state=$(progress_state sql_root) || return 0
   read -r io received executed <<<"$state"
@@ -278,13 +293,12 @@ try_takeover() {
     # trouble, not the primary (it stays, in failsafe).
     if [[ $io == Yes ]] && is_writable sql_remote "$old_host" monitor "$SECRET_KEY_MONITOR"; then return 0; fi
   fi
-  if [[ $role != lost ]]; then
+  if [[ $role != lost && $io != none ]]; then
     stop_listening >/dev/null 2>&1 || { log "cannot stop listening to $holder"; return 0; }
     role=lost
     publish
     log "the Lease of ${old:-the primary} $reason; this replica stopped listening to it"
     state=$(progress_state sql_root) || return 0
-    read -r io received executed <<<"$state"
   fi
   if [[ $reason == released && $old == "$me" ]]; then
     # This pod released the Lease last and nobody held it since (a holder
@@ -298,19 +312,14 @@ try_takeover() {
     if (( now - seen_at < LEASE_CS )) && { ! read_replicas || (( replicas > 1 )); }; then return 0; fi
   else
     read_replicas || { log "cannot read the StatefulSet's replicas (API answered $api_status)"; return 0; }
-    mine=$(most_received "$received" "$executed")
-    for (( o = 0; o < replicas; o++ )); do
-      (( o == my_ordinal )) && continue
-      [[ $o == "$old_ordinal" ]] && continue
-      state=$(progress_state sql_remote "$(peer_host "$o")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || {
-        log "not taking over: ordinal $o does not answer, and could hold an acknowledged commit"; return 0; }
-      read -r io received executed <<<"$state"
-      [[ $io == Yes ]] && { log "not taking over: ordinal $o still replicates from ${holder:-the primary}"; return 0; }
-      theirs=$(most_received "$received" "$executed")
-      covers "$mine" "$theirs" || { log "not taking over: ordinal $o has received more"; return 0; }
-      if covers "$theirs" "$mine" && (( o < my_ordinal )); then return 0; fi
-    done
+    if ! why=$(may_take_over "$my_ordinal" "$old_ordinal" "$replicas" "$state"); then
+      # Said once per reason: the agent asks every second.
+      [[ $why == "$declined" ]] || log "not taking over: $why"
+      declined=$why
+      return 0
+    fi
   fi
+  declined=""
   # Compare-and-swap: of two candidates reading the same resourceVersion, one wins.
   patch_lease "{\"holderIdentity\":\"$me\",\"leaseTransitions\":$((term + 1)),\"acquireTime\":\"$(micro_time)\",\"renewTime\":\"$(micro_time)\"}" \
     "{\"$PREVIOUS_ANNOTATION\":\"$old\"}" || { log "another pod took the Lease first (API answered $api_status)"; return 0; }

@@ -70,41 +70,119 @@ progress_state() {
 
 # covers MINE THEIRS: succeeds when the transactions MINE names include every
 # one THEIRS names ("-" is the empty set). MariaDB positions are
-# "domain-server-sequence" per domain and a domain's sequence only grows, so
-# MINE covers THEIRS when it is as far in every domain; MySQL compares GTID
-# sets with GTID_SUBSET, which merges the repeated UUIDs of a joined set.
-# https://mariadb.com/kb/en/gtid/  https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html
+# "domain-server-sequence", the last transaction per domain; with
+# gtid_strict_mode a domain's sequence only grows along one history, so on one
+# history MINE covers THEIRS when it is as far in every domain. Two servers'
+# transactions with the same domain and sequence number are two histories
+# (MariaDB itself refuses a replica whose position it lacks: "which is not in
+# the master's binlog ... the slave has diverged", ER_GTID_POSITION_NOT_FOUND_IN_BINLOG2),
+# so they cover each other in neither direction. A position cannot tell a
+# longer diverged history (a former primary's unacknowledged commits, its own
+# server id) from a longer common one: such a server is kept out of the
+# comparison instead (may_take_over: its replication is not set up). MySQL
+# compares GTID sets with GTID_SUBSET, which merges the repeated UUIDs of a
+# joined set.
+# https://mariadb.com/kb/en/gtid/  https://mariadb.com/kb/en/mariadb-error-codes/ (1955)
+# https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html
 covers() {
   local mine=${1#-} theirs=${2#-}
   [[ -z $theirs ]] && return 0
   case $FLAVOR in
     mariadb)
-      local entry domain seq entries
-      local -A have=()
+      local entry domain server seq entries
+      local -A have=() by=()
       IFS=, read -ra entries <<<"$mine"
       for entry in "${entries[@]}"; do
-        IFS=- read -r domain _ seq <<<"$entry"
-        [[ $domain =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || continue
-        if [[ -z ${have[$domain]+set} ]] || (( have[$domain] < 10#$seq )); then have[$domain]=$((10#$seq)); fi
+        IFS=- read -r domain server seq <<<"$entry"
+        [[ $domain =~ ^[0-9]+$ && $server =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || continue
+        if [[ -z ${have[$domain]+set} ]] || (( have[$domain] < 10#$seq )); then have[$domain]=$((10#$seq)) by[$domain]=$((10#$server)); fi
       done
       IFS=, read -ra entries <<<"$theirs"
       for entry in "${entries[@]}"; do
-        IFS=- read -r domain _ seq <<<"$entry"
-        [[ $domain =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || return 1
+        IFS=- read -r domain server seq <<<"$entry"
+        [[ $domain =~ ^[0-9]+$ && $server =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || return 1
         [[ -n ${have[$domain]+set} ]] && (( have[$domain] >= 10#$seq )) || return 1
+        (( have[$domain] > 10#$seq || by[$domain] == 10#$server )) || return 1
       done ;;
     mysql) [[ $(sql_root -e "SELECT GTID_SUBSET('$theirs', '$mine')") == 1 ]] ;;
   esac
 }
 
 # most_received RECEIVED EXECUTED: the later of a replica's two positions, as
-# one word for covers (MySQL: the union, written as the joined sets).
+# one word for covers: MariaDB per domain (a replica may have executed in a
+# domain it receives nothing in, e.g. a write made around read_only), the
+# executed entry on a tie; MySQL the union, written as the joined sets.
 most_received() {
   local received=${1#-} executed=${2#-}
   case $FLAVOR in
-    mariadb) if covers "${received:--}" "${executed:--}"; then printf '%s' "${received:--}"; else printf '%s' "${executed:--}"; fi ;;
+    mariadb)
+      local entry domain seq entries out="" order=()
+      local -A best=() best_seq=()
+      IFS=, read -ra entries <<<"$executed,$received"
+      for entry in "${entries[@]}"; do
+        IFS=- read -r domain _ seq <<<"$entry"
+        [[ $domain =~ ^[0-9]+$ && $seq =~ ^[0-9]+$ ]] || continue
+        if [[ -z ${best[$domain]+set} ]]; then order+=("$domain"); elif (( best_seq[$domain] >= 10#$seq )); then continue; fi
+        best[$domain]=$entry best_seq[$domain]=$((10#$seq))
+      done
+      for domain in "${order[@]}"; do out+=${out:+,}${best[$domain]}; done
+      printf '%s' "${out:--}" ;;
     mysql) local joined=$received${received:+${executed:+,}}$executed; printf '%s' "${joined:--}" ;;
   esac
+}
+
+# may_take_over MY_ORDINAL OLD_ORDINAL MEMBERS MY_PROGRESS: the candidate
+# choice. Succeeds when this replica is the one to take an expired or released
+# Lease; otherwise prints why not (one line) and fails. MY_PROGRESS is this
+# server's progress_state line; the others' come from peer_progress ORDINAL
+# (the agent asks each pod's server; a failure means it does not answer).
+# - A server whose replication is not set up (io "none": a former primary not
+#   yet rejoined, a fresh clone not yet attached) is no candidate and is not
+#   compared: it acknowledged nothing for the primary that was lost (a commit
+#   is acknowledged by a connected replica), and what it holds beyond the
+#   others is unacknowledged, its own server id's (errant) transactions, which
+#   a MariaDB position cannot tell from a longer common history (covers).
+#   Promoting it would drop the acknowledged commits it lacks.
+# - Every other member but the old holder must answer (one that cannot be
+#   asked might hold the last acknowledged commit) and have stopped listening
+#   to the old holder; this one must have received at least as much as each;
+#   ties go to the lowest ordinal.
+# - MEMBERS is the StatefulSet's spec.replicas; a scale-down waits for a
+#   failover (OrderedReady waits for every pod it keeps to be Ready), so pods
+#   past it may still run and hold the last acknowledged commit: those that
+#   answer are compared too, up to the first that does not.
+may_take_over() {
+  local me=$1 old=$2 members=$3 io received executed mine theirs o state
+  read -r io received executed <<<"$4"
+  if [[ $io == none ]]; then
+    printf '%s\n' "this server's replication is not set up (a former primary not yet rejoined, or a clone not yet attached): it may lack acknowledged commits"
+    return 1
+  fi
+  mine=$(most_received "$received" "$executed")
+  local my_executed=$executed
+  for (( o = 0; o < 100; o++ )); do
+    (( o == me )) && continue
+    [[ $o == "$old" ]] && continue
+    if ! state=$(peer_progress "$o" 2>/dev/null); then
+      (( o >= members )) && break
+      printf '%s\n' "ordinal $o does not answer, and could hold an acknowledged commit"
+      return 1
+    fi
+    read -r io received executed <<<"$state"
+    [[ $io == none ]] && continue
+    [[ $io == Yes ]] && { printf '%s\n' "ordinal $o still replicates from the primary"; return 1; }
+    theirs=$(most_received "$received" "$executed")
+    covers "$mine" "$theirs" || { printf '%s\n' "ordinal $o has received more"; return 1; }
+    covers "$theirs" "$mine" || continue
+    # A tie: the one whose own binary log holds more of it. A fresh clone's
+    # binary log starts empty at its clone's position, and the others could
+    # not start replicating from it (MariaDB: the position they ask for is
+    # not in its binary log, error 1236, and they would re-clone from a
+    # primary that waits for their acknowledgements).
+    covers "$my_executed" "$executed" || { printf '%s\n' "ordinal $o has received as much and more of it in its binary log"; return 1; }
+    if covers "$executed" "$my_executed" && (( o < me )); then printf '%s\n' "ordinal $o has received as much and a lower ordinal"; return 1; fi
+  done
+  return 0
 }
 
 # stop_listening: stops this replica's IO thread, so nothing more reaches it

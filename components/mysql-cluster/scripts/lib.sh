@@ -557,6 +557,40 @@ caught_up_replica_below() {
   return 1
 }
 
+# clone_source N: prints the ordinal pod N clones from: the nearest lower
+# caught-up replica (caught_up_replica_below, sparing the primary), else the
+# primary when it answers. When the primary does not answer it may be lost,
+# and a failover waits for this very pod to answer (a replica that cannot be
+# asked might hold an acknowledged commit): choosing it again would wait
+# forever, so any member answering with its applier running will do, the one
+# with the freshest heartbeat (the most advanced). Scanned upwards; past N,
+# the first pod name that does not resolve (client error 2005) ends the
+# StatefulSet. Fails when nobody answers.
+clone_source() {
+  local ord=$1 primary candidate state sql lag best="" best_lag=0 errors
+  caught_up_replica_below "$ord" && return 0
+  primary=$(primary_ordinal)
+  if (( primary != ord )) && sql_remote "$(peer_host "$primary")" monitor "$SECRET_KEY_MONITOR" -e 'SELECT 1' >/dev/null 2>&1; then
+    printf '%s\n' "$primary"
+    return 0
+  fi
+  log "the primary (ordinal $primary) does not answer; cloning from the most advanced replica that does"
+  errors=$TMP_DIR/clone-source.err
+  for (( candidate = 0; candidate < 100; candidate++ )); do
+    (( candidate == ord || candidate == primary )) && continue
+    if ! state=$(replication_state sql_remote "$(peer_host "$candidate")" monitor "$SECRET_KEY_MONITOR" 2>"$errors"); then
+      (( candidate > ord )) && [[ -r $errors && $(<"$errors") == *"ERROR 2005"* ]] && break
+      continue
+    fi
+    read -r _ sql lag _ <<<"$state"
+    [[ $sql == Yes && $lag =~ ^[0-9]+$ ]] || { log "not using ordinal $candidate: applier $sql, heartbeat ${lag}s old"; continue; }
+    if [[ -z $best ]] || (( lag < best_lag )); then best=$candidate best_lag=$lag; fi
+  done
+  rm -f "$errors"
+  [[ -n $best ]] || return 1
+  printf '%s\n' "$best"
+}
+
 # receive_backup HOST DIR: streams a hot physical backup from HOST's backup port
 # into the empty directory DIR over mutual TLS, checks that it arrived whole
 # (its last file is an end marker the sender adds only after the backup

@@ -108,6 +108,17 @@ applied_digest=""
 last_error=""
 verdict=""
 while kill -0 "${listeners[@]}" 2>/dev/null; do
+  # A re-clone that did not finish: this container was restarted in the
+  # middle of one, or its source was lost. The server stays down while the
+  # marker is there (run-server.sh), so nothing else here can work until the
+  # clone is done; reclone.sh is idempotent and clone-data.sh chooses a
+  # source that answers. A failed attempt is tried again after a pause.
+  if [[ -f $RECLONE_MARKER ]] && ! bash "$SCRIPTS/reclone.sh"; then
+    log "re-clone failed; trying again in 5 s"
+    printf '%(%s)T %s\n' -1 "not ready: re-cloning this replica (see the sidecar's log)" >"$READINESS_FILE.tmp" && mv "$READINESS_FILE.tmp" "$READINESS_FILE"
+    pause 5
+    continue
+  fi
   if sync_root_password; then
     last_error=""
     if [[ $(write_exporter_config) == changed ]]; then
@@ -126,6 +137,7 @@ while kill -0 "${listeners[@]}" 2>/dev/null; do
         role=replica
         status=0
         bash "$SCRIPTS/configure-replication.sh" || status=$?
+        # A failed re-clone leaves its marker: the next round tries again (above).
         if (( status == EXIT_RECLONE )); then bash "$SCRIPTS/reclone.sh" || log "re-clone failed; trying again"; fi ;;
     esac
     if [[ -n $role ]]; then

@@ -1,0 +1,285 @@
+// Races around an automatic failover (issue 16), on real MariaDB servers and
+// the runner's API server: two candidates waking together, a second failover
+// right after the first (MOCO #370), a failover while a replica re-clones,
+// and a scale-down and up during one. Each runs under an acknowledged writer
+// (following the Lease's holder), a pooled client through the write Service
+// and the writable sampler (failover-support.ts), and asserts that no
+// acknowledged write is lost and that no two servers ever took writes at
+// once. Who won is read from the Lease itself, sampled throughout.
+
+import * as assert from "assert";
+import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
+import { longestPauseAfter, lostWrites, startPooledWriter, startWritableSampler } from "./failover-support";
+
+const REPLICAS = 3;
+const ALL = [0, 1, 2];
+/** failoverLeaseSeconds' default: how long a silent holder keeps the Lease. */
+const LEASE_SECONDS = 10;
+
+let tables = 0;
+
+/** Every distinct (holder, leaseTransitions) the Lease showed, sampled every 100 ms. */
+function startLeaseRecorder(cluster: TestCluster) {
+  const seen: { holder: string; transitions: number }[] = [];
+  const sample = () => {
+    const lease = cluster.runner.lease();
+    if (!lease) return;
+    const last = seen[seen.length - 1];
+    if (!last || last.holder !== lease.holder || last.transitions !== lease.transitions)
+      seen.push({ holder: lease.holder, transitions: lease.transitions });
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    seen,
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
+  };
+}
+
+/**
+ * Runs `disrupt` under the writers, the sampler and the Lease recorder; asserts the guarantees
+ * and returns the figures and the Lease's history (holders as ordinals, "" for none).
+ */
+async function underLoad(cluster: TestCluster, what: string, disrupt: () => Promise<void>) {
+  const table = `races${++tables}`;
+  await cluster.queryWriteService(`CREATE TABLE ${table} (id INT PRIMARY KEY)`);
+  const writer = startAcknowledgedWriter(cluster, table, "leaseHolder");
+  const pooled = startPooledWriter(cluster, table, 10_000_000);
+  const sampler = startWritableSampler(cluster, ALL);
+  let lease: ReturnType<typeof startLeaseRecorder> | undefined;
+  try {
+    await cluster.runner.waitFor(`writes before ${what}`, () => writer.acknowledged.length >= 20, 60_000);
+    lease = startLeaseRecorder(cluster);
+    const from = Date.now();
+    await disrupt();
+    const after = await cluster.waitPrimary(undefined, 120_000);
+    const recovered = Date.now();
+    const acked = writer.acknowledged.length;
+    await cluster.runner.waitFor(
+      `writes acknowledged after ${what}`,
+      () => writer.acknowledged.length >= acked + 20,
+      120_000,
+    );
+    await cluster.runner.waitFor(
+      `the pooled client's writes after ${what}`,
+      () => pooled.acknowledgedAt[pooled.acknowledgedAt.length - 1] > recovered,
+      120_000,
+    );
+    await writer.stop();
+    await pooled.stop();
+    await sampler.stop();
+    lease.stop();
+    assert.deepStrictEqual(sampler.violations, [], `${what}: two servers took writes at once`);
+    assert.ok(sampler.rounds > 10, `${what}: the sampler ran only ${sampler.rounds} rounds`);
+    const primary = await cluster.waitPrimary(undefined, 60_000);
+    const lost = await lostWrites(cluster, primary, table, [...writer.acknowledged, ...pooled.acknowledged]);
+    assert.deepStrictEqual(lost, [], `${what}: acknowledged writes missing on the primary ${primary}`);
+    const history = lease.seen.map((s) => ({
+      holder: s.holder ? cluster.runner.ordinalOf(s.holder) : -1,
+      transitions: s.transitions,
+    }));
+    const pause = longestPauseAfter(writer.acknowledgedAt, from);
+    const pooledPause = longestPauseAfter(pooled.acknowledgedAt, from);
+    console.log(
+      `      ${what}: Lease ${history.map((h) => `${h.holder}@${h.transitions}`).join(" -> ")}; ` +
+        `longest pause ${pause.toFixed(1)} s (pooled client ${pooledPause.toFixed(1)} s, ` +
+        `${pooled.failures.length} failed statements); ${writer.acknowledged.length + pooled.acknowledged.length} acknowledged writes, none lost`,
+    );
+    return { history, after, pause, pooledPause };
+  } finally {
+    lease?.stop();
+    await writer.stop();
+    await pooled.stop();
+    await sampler.stop();
+  }
+}
+
+/** Asserts that the Lease changed hands exactly once per step of `holders`, each a new term. */
+function assertHandovers(history: { holder: number; transitions: number }[], holders: number[], what: string) {
+  assert.deepStrictEqual(
+    history.map((h) => h.holder),
+    holders,
+    `${what}: the Lease's holders were ${JSON.stringify(history)}`,
+  );
+  for (let i = 1; i < history.length; i++)
+    assert.strictEqual(
+      history[i].transitions,
+      history[i - 1].transitions + 1,
+      `${what}: leaseTransitions went ${history[i - 1].transitions} -> ${history[i].transitions}`,
+    );
+}
+
+/** Waits until the Lease's resourceVersion has not changed for `seconds` (its holder stopped renewing). */
+async function leaseSilentFor(cluster: TestCluster, seconds: number): Promise<void> {
+  let version = "";
+  let since = Date.now();
+  await cluster.runner.waitFor(
+    `the Lease to stay unchanged for ${seconds} s`,
+    () => {
+      const now = cluster.runner.lease()?.resourceVersion ?? "";
+      if (now !== version) [version, since] = [now, Date.now()];
+      return Date.now() - since >= seconds * 1000;
+    },
+    120_000,
+  );
+}
+
+/** Waits until pod `ordinal`'s container log, past `offset` characters, matches `pattern`; returns the match. */
+async function logLine(cluster: TestCluster, ordinal: number, container: string, offset: number, pattern: RegExp) {
+  let match: RegExpExecArray | null = null;
+  await cluster.runner.waitFor(
+    `pod ${ordinal}'s ${container} to log ${pattern}`,
+    () => (match = pattern.exec(cluster.logsSoFar(ordinal, container).slice(offset))) !== null,
+    180_000,
+  );
+  return match!;
+}
+
+const others = (ordinal: number) => ALL.filter((o) => o !== ordinal);
+
+describe("automatic failover: races", function () {
+  this.timeout(900_000);
+  let cluster: TestCluster;
+
+  before(async () => {
+    cluster = await new TestCluster("races", { ...E2E_ARGS, replicas: REPLICAS }).up();
+    await cluster.waitPrimary(0);
+  });
+  after(async () => cluster?.down());
+
+  /** Nodes lost and not yet back: a failed scenario leaves the next one a whole cluster. */
+  const lostNodes = new Set<number>();
+  async function loseNode(ordinal: number): Promise<void> {
+    lostNodes.add(ordinal);
+    await cluster.runner.loseNode(ordinal);
+  }
+  async function restoreNode(ordinal: number): Promise<void> {
+    lostNodes.delete(ordinal);
+    await cluster.runner.restoreNode(ordinal);
+  }
+  afterEach(async () => {
+    for (const o of [...lostNodes]) await restoreNode(o);
+  });
+
+  /** Brings a lost node back and waits until every pod is Ready and holds the primary's data. */
+  async function heal(lostNode: number): Promise<void> {
+    await restoreNode(lostNode);
+    for (const o of ALL) await cluster.runner.waitReady(o, 300_000);
+    await cluster.waitConsistent(ALL, 180_000, await cluster.waitPrimary());
+  }
+
+  it("two candidates waking together for an expired Lease: exactly one takes it", async () => {
+    const old = cluster.leaseHolder()!;
+    const [a, b] = others(old);
+    const { history, after } = await underLoad(cluster, `replicas ${a} and ${b} racing`, async () => {
+      // Both agents stall, the primary's node goes, and both wake together long after its lease ran out.
+      cluster.runner.freezeContainer(a, "sidecar", true);
+      cluster.runner.freezeContainer(b, "sidecar", true);
+      try {
+        await loseNode(old);
+        await leaseSilentFor(cluster, LEASE_SECONDS + 2);
+      } finally {
+        cluster.runner.freezeContainer(a, "sidecar", false);
+        cluster.runner.freezeContainer(b, "sidecar", false);
+      }
+    });
+    assert.ok([a, b].includes(after));
+    assertHandovers(history, [old, after], "the race");
+    await heal(old);
+  });
+
+  it("a second failover right after the first (MOCO #370): the new primary lost as soon as it takes writes", async () => {
+    const first = cluster.leaseHolder()!;
+    let second = -1;
+    const { history, after } = await underLoad(cluster, `losing ${first}, then its successor`, async () => {
+      await loseNode(first);
+      second = await cluster.waitPrimary(undefined, 90_000);
+      assert.notStrictEqual(second, first);
+      await loseNode(second);
+      // The last replica cannot know what the first primary holds until it answers: it comes back,
+      // without replication set up (a former primary), and is no candidate.
+      await restoreNode(first);
+      await cluster.runner.waitFor(
+        "a third pod to hold the Lease",
+        () => ![first, second, undefined].includes(cluster.leaseHolder()),
+        120_000,
+      );
+    });
+    const third = others(first).find((o) => o !== second)!;
+    assert.strictEqual(after, third);
+    assertHandovers(history, [first, second, third], "two failovers");
+    await heal(second);
+  });
+
+  it("a failover while a replica re-clones: the clone finishes from a live replica, after its sidecar restarted", async () => {
+    const old = cluster.leaseHolder()!;
+    const [cloning, survivor] = others(old);
+    const host = (o: number) => new RegExp(`-${o}\\.`);
+    const { history, after } = await underLoad(cluster, `losing ${old} while ${cloning} re-clones`, async () => {
+      const offset = cluster.logsSoFar(cloning, "sidecar").length;
+      // The marker asks the sidecar for a re-clone (as configure-replication does when it must).
+      const touch = await cluster.runner.exec(cloning, "sidecar", ["touch", "/var/lib/mysql/reclone-requested"]);
+      assert.strictEqual(touch.code, 0, touch.stderr);
+      const from = await logLine(cluster, cloning, "sidecar", offset, /cloning from (\S+)/);
+      assert.match(from[1], host(old), "the first attempt streams from the primary");
+      // The clone stops half-way, and the primary's node goes.
+      cluster.runner.freezeContainer(cloning, "sidecar", true);
+      const marker = await cluster.runner.exec(cloning, "sidecar", ["test", "-f", "/var/lib/mysql/reclone-requested"]);
+      assert.strictEqual(marker.code, 0, "the re-clone was still under way when it was stopped");
+      await loseNode(old);
+      // No takeover while the re-cloning pod cannot be asked.
+      const survivorLog = cluster.logsSoFar(survivor, "sidecar").length;
+      await logLine(
+        cluster,
+        survivor,
+        "sidecar",
+        survivorLog,
+        new RegExp(`not taking over: ordinal ${cloning} does not answer`),
+      );
+      assert.strictEqual(cluster.leaseHolder(), old);
+      // The sidecar dies (its container restarts) and finds the marker: it resumes, from the survivor.
+      const restarted = cluster.logsSoFar(cloning, "sidecar").length;
+      await cluster.runner.killContainer(cloning, "sidecar");
+      const cloned = await logLine(cluster, cloning, "sidecar", restarted, /cloned from (\S+) at GTID/);
+      assert.match(cloned[1], host(survivor), "the resumed re-clone streams from the live replica");
+    });
+    assert.ok([cloning, survivor].includes(after));
+    assertHandovers(history, [old, after], "the failover during a re-clone");
+    await heal(old);
+  });
+
+  it("a scale-down and up during a failover: the scale-down waits for the lost pod, nothing acknowledged is lost", async () => {
+    const old = cluster.leaseHolder()!;
+    let scalingDown: Promise<void> | undefined;
+    const { history } = await underLoad(cluster, `scaling 3 -> 2 -> 3 while ${old} is lost`, async () => {
+      await loseNode(old);
+      scalingDown = cluster.scale(2);
+      const next = await cluster.waitPrimary(undefined, 90_000);
+      assert.notStrictEqual(next, old);
+      assert.deepStrictEqual(
+        cluster.runner.status().map((p) => p.ordinal),
+        ALL,
+        "no pod was removed while the lost pod was not Running and Ready (OrderedReady)",
+      );
+      // The node comes back; once its pod is Ready the scale-down goes on (removing pod 2, maybe the
+      // new primary, which then hands the Lease over), and the cluster is scaled back up.
+      await restoreNode(old);
+      await scalingDown;
+      assert.deepStrictEqual(
+        cluster.runner.status().map((p) => p.ordinal),
+        [0, 1],
+      );
+      await cluster.scale(3);
+    });
+    // The failover, and a hand-over if the scale-down removed the new primary: each a new term.
+    assert.strictEqual(history[0].holder, old);
+    assert.ok(history.length >= 2, `the Lease never left ${old}: ${JSON.stringify(history)}`);
+    for (let i = 1; i < history.length; i++)
+      assert.ok(history[i].transitions > history[i - 1].transitions, `the Lease: ${JSON.stringify(history)}`);
+    for (const o of ALL) await cluster.runner.waitReady(o, 300_000);
+    await cluster.waitConsistent(ALL, 180_000, await cluster.waitPrimary());
+  });
+});
