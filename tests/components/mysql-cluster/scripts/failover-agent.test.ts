@@ -34,6 +34,7 @@ fence_server() { calls "fence_server"; }
 event_create() { calls "event $3"; }
 publish_state() { :; }
 strict_semi_sync() { :; }
+set_wait_without_replicas() { calls "wait without replicas $*"; }
 round_at() { NOW=$1; calls "-- round at $1 (role $role)"; round; }
 ${body}
 `;
