@@ -38,7 +38,20 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1);
  * first must come before the second (a fenced server answers read-only, or not at all while
  * it restarts read-only). Returns both, relative to `from`, for the figures.
  */
-function fencedBeforeTakeover(sampler: Sampler, old: number, next: number, from: number): string {
+async function fencedBeforeTakeover(
+  cluster: TestCluster,
+  sampler: Sampler,
+  old: number,
+  next: number,
+  from: number,
+): Promise<string> {
+  // A sampler round waits for every pod's answer, up to 3 s from a pod cut off: it may lag
+  // behind what waitPrimary saw.
+  await cluster.runner.waitFor(
+    `the sampler to see pod ${next} writable`,
+    () => sampler.firstAnswer(next, "0", from) !== undefined,
+    30_000,
+  );
   const newWritable = sampler.firstAnswer(next, "0", from);
   assert.ok(newWritable, `pod ${next} was never sampled writable`);
   const oldLast = sampler.lastAnswer(old, "0", from);
@@ -224,7 +237,7 @@ describe("automatic failover: a primary cut off or stalled", function () {
         }
         // The woken agent must not reopen its server: a few renewal periods after the thaw.
         await new Promise((resolve) => setTimeout(resolve, 6_000));
-        return `after the freeze: ${fencedBeforeTakeover(sampler, old, next, t0)}`;
+        return `after the freeze: ${await fencedBeforeTakeover(cluster, sampler, old, next, t0)}`;
       },
     );
     assert.notStrictEqual(after, old);
@@ -252,7 +265,7 @@ describe("automatic failover: a primary cut off or stalled", function () {
           120_000,
         );
         next = await cluster.waitPrimary(cluster.leaseHolder()!, 60_000);
-        const figures = fencedBeforeTakeover(load.sampler, old, next, t0);
+        const figures = await fencedBeforeTakeover(cluster, load.sampler, old, next, t0);
         // What the old primary holds that the new one lacks: written, never acknowledged.
         const onOld = await idsOn(cluster, old, table);
         const onNew = await idsOn(cluster, next, table);
@@ -321,7 +334,7 @@ describe("automatic failover: a primary cut off or stalled", function () {
         errant = [...onOld].filter((id) => !onNew.has(id));
         return (
           `the cut commit ${outcome} (${seconds(Date.now() - t0)} s after it was sent); ` +
-          `after the API was cut too: ${fencedBeforeTakeover(load.sampler, old, next, t1)}`
+          `after the API was cut too: ${await fencedBeforeTakeover(cluster, load.sampler, old, next, t1)}`
         );
       } finally {
         await cluster.runner.restoreNetwork(old);
