@@ -30,6 +30,10 @@ export interface ComponentSettings {
   streamBlockBytes?: number;
   /** Whether the receiver unpacks the stream with backupParallelism writers (`-x --parallel=`) rather than one. */
   parallelUnpack?: boolean;
+  /** How often (s) the sidecar looks for the server's socket while the server is down; its round's wait where unset. */
+  sidecarDownPoll?: number;
+  /** How long (s) a failing startup or readiness probe looks again before it fails (probe.sh); 0: it fails at once. */
+  probeWaitSeconds?: number;
 }
 
 interface Probe {
@@ -56,6 +60,7 @@ export function componentSettings(): ComponentSettings {
     .filter(([k]) => k.endsWith(".cnf"))
     .map(([, v]) => v)
     .join("\n");
+  const downPoll = /pause ([\d.]+); \[\[ ! -S \$SOCKET/.exec(sidecar)?.[1];
   const threads = /^\s*slave_parallel_threads\s*=\s*(\d+)/m.exec(cnf)?.[1];
   return {
     readinessProbe: probe
@@ -73,6 +78,8 @@ export function componentSettings(): ComponentSettings {
     socketClientTlsOff: /SOCKET_TLS_OFF/.test(config["lib.sh"] ?? ""),
     streamBlockBytes: Number(/^readonly STREAM_BLOCK_BYTES=(\d+)/m.exec(config["lib.sh"] ?? "")?.[1] ?? 8192),
     parallelUnpack: /-x --parallel=/.test(config["lib.sh"] ?? ""),
+    sidecarDownPoll: downPoll === undefined ? undefined : Number(downPoll),
+    probeWaitSeconds: Number(/^readonly PROBE_WAIT_TENTHS=(\d+)/m.exec(config["probe.sh"] ?? "")?.[1] ?? 0) / 10,
   };
 }
 
