@@ -206,7 +206,9 @@ async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
 }
 
 export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResults> {
-  const sizesMB = opts.quick ? [64] : [256, 1024, 2048, 4096];
+  const sizesMB = opts.sizesMB ?? (opts.quick ? [64] : [256, 1024, 2048, 4096]);
+  // BENCH_SKIP_PARALLELISM=1: no backupParallelism comparison (it adds about 10 min at 1 GB).
+  const skipParallelism = process.env.BENCH_SKIP_PARALLELISM === "1";
   const defaultParallelism = componentSettings().backupParallelism;
   // The default is measured here too, after the same roll as the others: section 1's clones come
   // from a primary that has run since the load, whose larger redo backlog makes both stream and prepare longer.
@@ -281,7 +283,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
           `bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`,
         );
       }
-      if (sizeMB === results.parallelismSizeMB) await variantsAt(sizeMB);
+      if (sizeMB === results.parallelismSizeMB && !skipParallelism) await variantsAt(sizeMB);
     }
   });
   return results;

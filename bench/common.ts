@@ -18,6 +18,8 @@ export interface BenchOptions {
    * one showed up meanwhile. fn must leave the cluster as it found it.
    */
   measure: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+  /** The bootstrap's data sizes (MB), when not the default ones (--sizes). */
+  sizesMB?: number[];
 }
 
 /** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */

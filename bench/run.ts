@@ -4,8 +4,13 @@
 //
 //   npm run bench                       full run (~50 min), writes bench/results/, bench/*.png, BENCHMARKS.md
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
-//   npm run bench -- --only=bootstrap,ready,lag,startup   a subset (the report shows what was measured);
-//                                       startup is an experiment: the startupProbe period, the commit's own vs 1 s
+//   npm run bench -- --only=transport,bootstrap,ready,lag,startup,startup-probe   a subset (the report shows what was measured);
+//                                       transport: the secure stream's options beside a plain copy (transport.ts);
+//                                       startup: the fixed cost per replica and a 3-pod cluster's idle CPU, this
+//                                       commit beside the scripts before issue 18 (fixed-cost.ts);
+//                                       startup-probe: an experiment, the startupProbe period, the commit's own vs 1 s
+//   npm run bench -- --sizes=2048,4096  the bootstrap's data sizes in MB (default 256,1024,2048,4096);
+//                                       BENCH_SKIP_PARALLELISM=1 leaves out its backupParallelism comparison
 //   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
 //   npm run bench -- --only=ready,lag --merge=bench/results/<file>.json
 //                                       measure some steps, take the others' results from an earlier run
@@ -26,6 +31,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { benchBootstrap } from "./bootstrap";
 import { activeClusters, BenchOptions, foreignHeavyJobs, settleDisk, waitQuiet } from "./common";
+import { benchFixedCost } from "./fixed-cost";
 import { benchLag, withHeartbeatDelays } from "./lag";
 import { machineInfo } from "./machine";
 import { writePlots } from "./plot";
@@ -34,6 +40,7 @@ import type { BenchResults } from "./results";
 import { componentSettings, settingsAt } from "./settings";
 import { benchStartupProbe } from "./startup-probe";
 import { benchTimeToReady } from "./time-to-ready";
+import { benchTransport } from "./transport";
 
 /** Where outputs go: this checkout, or the one that started us with --at. */
 const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
@@ -47,13 +54,14 @@ interface Args {
   at?: string;
   merge?: string;
   baseline?: string;
+  sizes?: number[];
 }
 
 /** Options naming a results file: made absolute before --at hands them to a run in another directory. */
 const FILE_OPTIONS = ["--merge=", "--report=", "--baseline="];
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { quick: false, only: ["bootstrap", "ready", "lag", "startup"], wait: true };
+  const out: Args = { quick: false, only: ["transport", "bootstrap", "ready", "lag", "startup"], wait: true };
   for (const a of argv) {
     if (a === "--quick") out.quick = true;
     else if (a.startsWith("--baseline=")) out.baseline = path.resolve(a.slice(11));
@@ -62,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--no-wait") out.wait = false;
     else if (a.startsWith("--only=")) out.only = a.slice(7).split(",");
     else if (a.startsWith("--report=")) out.report = a.slice(9);
+    else if (a.startsWith("--sizes=")) out.sizes = a.slice(8).split(",").map(Number);
     else throw new Error(`unknown argument ${a} (see the header of bench/run.ts)`);
   }
   return out;
@@ -221,7 +230,7 @@ async function main(): Promise<void> {
       log(`${what}: other heavy jobs ran meanwhile (${jobs.join(" | ")}); measuring it again`);
     }
   };
-  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log, measure };
+  const opts: BenchOptions = { quick: args.quick, reps: args.quick ? 1 : 3, log, measure, sizesMB: args.sizes };
   const { resultsDir } = outputs(args.quick);
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
@@ -238,17 +247,22 @@ async function main(): Promise<void> {
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
   if (args.merge) {
     const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
-    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe"> = {
+    const fields: Record<string, "transport" | "bootstrap" | "timeToReady" | "lag" | "fixedCost" | "startupProbe"> = {
+      transport: "transport",
       bootstrap: "bootstrap",
       ready: "timeToReady",
       lag: "lag",
-      startup: "startupProbe",
+      startup: "fixedCost",
+      "startup-probe": "startupProbe",
     };
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
       // A section the earlier run itself merged keeps naming the run that measured it.
-      const measuredIn = earlier.merged?.find((m) => m.step === step);
+      // Runs before issue 18 called the startup-probe experiment "startup".
+      const measuredIn = earlier.merged?.find(
+        (m) => m.step === step || (step === "startup-probe" && m.step === "startup" && !earlier.fixedCost),
+      );
       (results.merged ??= []).push(
         measuredIn ?? {
           step,
@@ -258,16 +272,25 @@ async function main(): Promise<void> {
         },
       );
       const prefix =
-        { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
+        {
+          transport: "transport",
+          bootstrap: "bootstrap",
+          ready: "time to ready",
+          lag: "lag",
+          startup: "fixed cost",
+          "startup-probe": "startup probe",
+        }[step] ?? step;
       for (const c of earlier.contended ?? []) if (c.what.startsWith(prefix)) (results.contended ??= []).push(c);
     }
   }
 
   const steps: [string, () => Promise<void>][] = [
+    ["transport", async () => void (results.transport = await benchTransport(opts))],
     ["bootstrap", async () => void (results.bootstrap = await benchBootstrap(opts))],
+    ["startup", async () => void (results.fixedCost = await benchFixedCost(opts))],
     ["ready", async () => void (results.timeToReady = await benchTimeToReady(opts))],
     ["lag", async () => void (results.lag = await benchLag(opts))],
-    ["startup", async () => void (results.startupProbe = await benchStartupProbe(opts))],
+    ["startup-probe", async () => void (results.startupProbe = await benchStartupProbe(opts))],
   ];
   for (const [name, step] of steps) {
     if (!args.only.includes(name)) continue;

@@ -83,7 +83,7 @@ async function watch(
  * this process's children: the probes the runner execs (nsenter, the user
  * switch and probe.sh), which the harness starts nothing else of meanwhile.
  */
-async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
+export async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
   const read = (): number[] =>
     fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   // Fields 16 and 17 of /proc/self/stat: CPU of waited-for children, in the same clock ticks.
