@@ -121,6 +121,15 @@ function opensslConf(suites: string): string {
   ].join("\n");
 }
 
+/** Shell that cuts whole.bin into n equal pieces x<n>.0 … (head and tail: the image grants no split or dd). */
+function pieces(n: number, bytes: number): string {
+  const size = Math.ceil(bytes / n);
+  return Array.from(
+    { length: n },
+    (_, i) => `tail -c +${i * size + 1} ${DIR}/whole.bin | head -c ${size} >${DIR}/x${n}.${i}`,
+  ).join(" && ");
+}
+
 async function sh(c: BenchCluster, ord: number, script: string): Promise<string> {
   const r = await c.runner.exec(ord, "sidecar", ["bash", "-c", script], { timeoutMs: 600_000 });
   if (r.code !== 0) throw new Error(`pod ${ord}: ${script} exited ${r.code}: ${r.stderr}`);
@@ -166,13 +175,13 @@ export async function benchTransport(opts: BenchOptions): Promise<TransportResul
     const streams = [...new Set(TRANSPORT_VARIANTS.map((v) => v.streams))].filter((n) => n > 1);
     const confs = TRANSPORT_VARIANTS.filter((v) => v.tls13Suites)
       .map((v) => `printf '%s' '${opensslConf(v.tls13Suites!)}' >${DIR}/${v.name}.cnf`)
-      .join("; ");
+      .join(" && ");
     await sh(
       c,
       0,
-      `rm -rf ${DIR} && mkdir ${DIR} && head -c ${bytes} /dev/urandom >${DIR}/whole.bin && ${streams.map((n) => `(cd ${DIR} && split -n ${n} -d -a 1 whole.bin x${n}.)`).join(" && ")} && ${confs}`,
+      `set -eo pipefail; rm -rf ${DIR} && mkdir ${DIR} && head -c ${bytes} /dev/urandom >${DIR}/whole.bin && ${streams.map((n) => pieces(n, bytes)).join(" && ")} && ${confs}`,
     );
-    await sh(c, 1, `rm -rf ${DIR} && mkdir ${DIR} && ${confs}`);
+    await sh(c, 1, `set -e; rm -rf ${DIR} && mkdir ${DIR} && ${confs}`);
     for (let rep = 1; rep <= opts.reps; rep++) {
       // Variants alternate within a repetition, so drift on the shared machine hits them alike.
       for (const v of TRANSPORT_VARIANTS) {
