@@ -20,7 +20,8 @@
 //                                       catch-up) as the baseline run's median next to this run's, naming both
 //                                       commits and the settings each measured; works with a measured run and
 //                                       with --report= (e.g. --report=<new>.json --baseline=<old>.json)
-//   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
+//   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first;
+//                                       BENCH_QUIET_MAX_S=90 BENCH_ATTEMPTS=2: wait at most 90 s, at most 2 attempts
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
 //                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>-<pid>
 //                                       with this bench/ and runs there; outputs still land here
@@ -206,7 +207,12 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   installSignalHandlers(log);
   // Other engineers' e2e runs may start at any time: wait before every repetition, watch during it, redo it if one overlapped.
-  const quiet = (): Promise<void> => (args.wait ? waitQuiet(log) : Promise.resolve());
+  // BENCH_QUIET_MAX_S / BENCH_ATTEMPTS: on a machine others share until a deadline, wait at most that long for
+  // quiet (then measure anyway) and make at most that many attempts; a repetition kept despite others is flagged.
+  const quietMaxMs = Number(process.env.BENCH_QUIET_MAX_S ?? 3600) * 1000;
+  const attempts = Number(process.env.BENCH_ATTEMPTS ?? 3);
+  const quiet = (): Promise<void> =>
+    args.wait ? waitQuiet(log, quietMaxMs, quietMaxMs < 3_600_000) : Promise.resolve();
   const measure = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       await quiet();
@@ -222,8 +228,8 @@ async function main(): Promise<void> {
       }
       if (!seen.size || !args.wait) return result;
       const jobs = [...seen];
-      if (attempt >= 3) {
-        log(`${what}: other heavy jobs overlapped all 3 attempts; keeping the last (flagged in the report)`);
+      if (attempt >= attempts) {
+        log(`${what}: other heavy jobs overlapped all ${attempts} attempts; keeping the last (flagged in the report)`);
         (results.contended ??= []).push({ what, jobs });
         return result;
       }
