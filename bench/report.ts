@@ -519,7 +519,7 @@ function commitsText(r: BenchResults): string {
 }
 
 function settingsText(st: ComponentSettings | undefined): string[] {
-  if (!st) return ["not recorded", "not recorded", "not recorded", "not recorded", "not recorded", "not recorded"];
+  if (!st) return Array.from({ length: 8 }, () => "not recorded");
   const tls =
     st.socketClientTlsOff === undefined
       ? "not recorded"
@@ -537,6 +537,12 @@ function settingsText(st: ComponentSettings | undefined): string[] {
     probeText(st, "startupProbe"),
     tls,
     stream,
+    st.probeWaitSeconds
+      ? `look again every 0.1 s for ${st.probeWaitSeconds} s before failing`
+      : "fail at once (0 s: the next try is a period later)",
+    st.sidecarDownPoll
+      ? `ends its wait within ${st.sidecarDownPoll} s of the server's socket or a new agent state; rounds ${st.sidecarDownPoll} s apart for 5 rounds after the server came up`
+      : "looks for the socket and the agent's state once per round",
   ];
 }
 
@@ -691,8 +697,8 @@ function beforeAfterSection(
       });
     }
   }
-  const [bp, bs, bt, bu, bl, bb] = settingsText(b.settings);
-  const [ap, as, at, au, al, ab] = settingsText(r.settings);
+  const [bp, bs, bt, bu, bl, bb, bw, bd] = settingsText(b.settings);
+  const [ap, as, at, au, al, ab, aw, ad] = settingsText(r.settings);
   const out: string[] = [];
   out.push(
     `**Before**: [${rel(base.file)}](${rel(base.file)}), started ${b.startedAt.slice(0, 16).replace("T", " ")} UTC, commit ${commitsText(b)}. **After**: this run, commit ${commitsText(r)}. Same machine, same harness and method${copyBlocksDiffer(b, r) ? " except the plain copy's socat block size (row below), which moved the limit the bootstrap ratios divide by" : ""}; the figures are median (min–max) over each run's repetitions (${b.reps} before, ${r.reps} after), the change is after − before in the medians. Repetitions overlap a lot on this 2-core machine, so a change smaller than the spreads is not a change.`,
@@ -706,6 +712,8 @@ function beforeAfterSection(
     `| startup probe (gates the readiness probe) | ${bu} | ${au} |`,
     `| TLS of the pod scripts' SQL clients on the local socket | ${bl} | ${al} |`,
     `| backup stream: socat on both ends | ${bb} | ${ab} |`,
+    `| startup and readiness probes that fail | ${bw} | ${aw} |`,
+    `| sidecar while the pod is not Ready | ${bd} | ${ad} |`,
   );
   out.push("");
   out.push("| figure | before | after | change |", "|---|---|---|---|");
