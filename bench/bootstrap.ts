@@ -83,6 +83,7 @@ export interface BootstrapResults {
 }
 
 const COPY_PORT = 3399;
+const HOST_TAR = "/usr/bin/tar";
 const COPY_DIR = "/var/lib/mysql/plaincopy";
 /**
  * Files of the data directory a clone does not carry, left out of the plain
@@ -183,14 +184,16 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
   const connect = tls
     ? `OPENSSL:$(peer_host ${to}):${COPY_PORT},$(stream_tls_options)`
     : `TCP:${c.runner.podIp(to)}:${COPY_PORT}`;
+  // The host's tar by its path: the MariaDB image grants no tar (image-facts.ts), and the runner's PATH holds only
+  // what an image grants. The plain copy is the harness's reference, not a pod script.
   const receive = exec(
     to,
-    `source /scripts/lib.sh; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | tar -x -C ${COPY_DIR}`,
+    `source /scripts/lib.sh; set -o pipefail; socat -b ${COPY_BLOCK_BYTES} -u ${listen} STDOUT | ${HOST_TAR} -x -C ${COPY_DIR}`,
   );
   // tar exits 1 when a live InnoDB file changed while it was read; the bytes still went through.
   const send = exec(
     from,
-    `source /scripts/lib.sh; tar -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`,
+    `source /scripts/lib.sh; ${HOST_TAR} -c ${NOT_CLONED.map((p) => `--exclude='${p}'`).join(" ")} -C /var/lib/mysql/data . 2>/dev/null | socat -b ${COPY_BLOCK_BYTES} -u STDIN ${connect},retry=200,interval=0.05`,
   );
   await Promise.all([receive, send]);
   const seconds = (now() - t0) / 1000;
