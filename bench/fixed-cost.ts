@@ -32,7 +32,15 @@ export interface FixedCostResults {
   swapped: string[];
   runs: FixedCostRun[];
   /** Per variant and repetition: share of all cores busy (0–1) over 10 s with 3 pods Ready and idle, and the probes' part. */
-  idle: { variant: "current" | "baseline"; rep: number; pods: number; cpu: number; probeCpu: number }[];
+  idle: {
+    variant: "current" | "baseline";
+    rep: number;
+    pods: number;
+    cpu: number;
+    probeCpu: number;
+    /** Share of all cores used by this run's own process tree (runner, probes, pods): other jobs on the machine left out. */
+    treeCpu?: number;
+  }[];
 }
 
 interface ConfigMapLike {
@@ -72,14 +80,14 @@ export async function benchFixedCost(opts: BenchOptions): Promise<FixedCostResul
             timed.push({ variant, rep, ordinal: ord, phases: r.phases });
           }
           const cpu = await cpuBusy(10_000);
-          return { runs: timed, idle: { variant, rep, pods, cpu: cpu.busy, probeCpu: cpu.probes } };
+          return { runs: timed, idle: { variant, rep, pods, cpu: cpu.busy, probeCpu: cpu.probes, treeCpu: cpu.tree } };
         });
       });
       results.runs.push(...runs);
       results.idle.push(idle);
       const fixed = runs.map((x) => (x.phases.init + x.phases.start + x.phases.readiness).toFixed(2));
       opts.log(
-        `fixed cost ${variant} #${rep}: ${fixed.join(", ")} s (pods ${runs.map((x) => x.ordinal).join(", ")}); idle CPU with ${pods} pods ${(idle.cpu * 100).toFixed(0)}% (probes ${(idle.probeCpu * 100).toFixed(0)}%)`,
+        `fixed cost ${variant} #${rep}: ${fixed.join(", ")} s (pods ${runs.map((x) => x.ordinal).join(", ")}); idle CPU with ${pods} pods ${(idle.cpu * 100).toFixed(0)}% of the machine, ${((idle.treeCpu ?? NaN) * 100).toFixed(1)}% in the cluster's own processes (probes ${(idle.probeCpu * 100).toFixed(1)}%)`,
       );
     }
   }

@@ -176,10 +176,10 @@ function fixedCostSection(r: BenchResults): string {
   if (!f) return "Not measured in this run.\n";
   const out: string[] = [];
   out.push(
-    `Each repetition brings up a fresh one-pod cluster with no data, scales it to 2 and then 3 pods, timing each new replica from its pod's creation to Ready (phases as in section 1, from the pods' logs polled every 100 ms), then measures the machine's CPU over 10 s with the 3 pods Ready and idle. **This commit** and the **baseline** (\`${f.baselineCommit}\`'s ${f.swapped.join(" and ")} swapped into this commit's rendering: the probes failing at once and the sidecar's 0.5 s wait while the server is down) alternate within each of the ${r.reps} repetition(s). The fixed cost is init + start + readiness; the clone of an empty data directory (stream + prepare) is left out, as in section 1.`,
+    `Each repetition brings up a fresh one-pod cluster with no data, scales it to 2 and then 3 pods, timing each new replica from its pod's creation to Ready (phases as in section 1, from the pods' logs polled every 100 ms), then measures CPU over 10 s with the 3 pods Ready and idle: the machine's (/proc/stat, which other engineers' jobs on this shared machine inflate) and the cluster's own (utime + stime + reaped children's of the harness's process tree: the runner, its exec'd probes, the pods' servers, sidecars and their children; the verdict uses this one where recorded). **This commit** and the **baseline** (\`${f.baselineCommit}\`'s ${f.swapped.join(" and ")} swapped into this commit's rendering: the probes failing at once and the sidecar's 0.5 s wait while the server is down) alternate within each of the ${r.reps} repetition(s). The fixed cost is init + start + readiness; the clone of an empty data directory (stream + prepare) is left out, as in section 1.`,
     "",
-    "| scripts | init | start | readiness | **fixed cost (init + start + readiness)** | pod created → Ready | idle CPU, 3 pods | … of it in exec'd probes |",
-    "|---|---|---|---|---|---|---|---|",
+    "| scripts | init | start | readiness | **fixed cost (init + start + readiness)** | pod created → Ready | idle, 3 pods: machine's CPU busy | … used by the cluster's own processes | … of it in exec'd probes |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   for (const variant of ["current", "baseline"] as const) {
     const runs = f.runs.filter((x) => x.variant === variant);
@@ -187,7 +187,7 @@ function fixedCostSection(r: BenchResults): string {
     if (!runs.length) continue;
     const ph = (k: keyof BootstrapRun["phases"]): string => s(spread(runs.map((x) => x.phases[k])), 2);
     out.push(
-      `| ${variant === "current" ? `this commit (\`${(r.source?.commit ?? "?").slice(0, 7)}\`)` : `baseline (\`${f.baselineCommit}\`)`} | ${ph("init")} | ${ph("start")} | ${ph("readiness")} | **${s(spread(runs.map((x) => fixedOf(x.phases))), 2)}** | ${ph("total")} | ${fmt(spread(idle.map((x) => x.cpu * 100)), 0, "%")} | ${fmt(spread(idle.map((x) => x.probeCpu * 100)), 0, "%")} |`,
+      `| ${variant === "current" ? `this commit (\`${(r.source?.commit ?? "?").slice(0, 7)}\`)` : `baseline (\`${f.baselineCommit}\`)`} | ${ph("init")} | ${ph("start")} | ${ph("readiness")} | **${s(spread(runs.map((x) => fixedOf(x.phases))), 2)}** | ${ph("total")} | ${fmt(spread(idle.map((x) => x.cpu * 100)), 0, "%")} | ${fmt(spread(idle.map((x) => (x.treeCpu ?? NaN) * 100)), 1, "%")} | ${fmt(spread(idle.map((x) => x.probeCpu * 100)), 1, "%")} |`,
     );
   }
   out.push("");
@@ -224,17 +224,21 @@ function issue18Goals(r: BenchResults): string {
   const f = r.fixedCost;
   const fixed = (variant: string): Spread =>
     spread(f?.runs.filter((x) => x.variant === variant).map((x) => fixedOf(x.phases)) ?? []);
+  // The cluster's own processes where recorded (other jobs on the shared machine left out), else the machine's.
+  const own = f?.idle.every((x) => x.treeCpu !== undefined) ?? false;
   const cpu = (variant: string): Spread =>
-    spread(f?.idle.filter((x) => x.variant === variant).map((x) => x.cpu * 100) ?? []);
+    spread(f?.idle.filter((x) => x.variant === variant).map((x) => (own ? x.treeCpu! : x.cpu) * 100) ?? []);
   const cur = fixed("current");
   const bootFixed = spread(b?.runs.filter((x) => x.sizeMB >= 2048).map((x) => fixedOf(x.phases)) ?? []);
+  // The 4.1 s the issue starts from was measured in bootstraps with data: where those ran, they count too.
+  const fixedMet = cur.n ? cur.median <= 2 && (!bootFixed.n || bootFixed.median <= 2) : undefined;
   rows.push(
-    `| fixed cost per replica (init + server start + readiness) ≤ 2 s, from 4.1 s | ${cur.n ? `${s(cur, 2)} (baseline scripts in the same run: ${s(fixed("baseline"), 2)})` : "not measured"}${bootFixed.n ? `; in section 1's bootstraps at 2 and 4 GB: ${s(bootFixed, 2)}` : ""} | ${cur.n ? verdict(cur.median <= 2) : "–"} |`,
+    `| fixed cost per replica (init + server start + readiness) ≤ 2 s, from 4.1 s (judged on both figures) | ${cur.n ? `new replica of an empty cluster: ${s(cur, 2)} (baseline scripts in the same run: ${s(fixed("baseline"), 2)})` : "not measured"}${bootFixed.n ? `; in section 1's bootstraps at 2 and 4 GB: ${s(bootFixed, 2)}` : ""} | ${cur.n ? verdict(fixedMet) : "–"} |`,
   );
   const c = cpu("current");
   const cb = cpu("baseline");
   rows.push(
-    `| a 3-pod idle cluster's CPU reported, no worse than today's (rule: this commit's median within the baseline's spread or below) | ${c.n ? `${fmt(c, 0, "%")} of both cores (baseline scripts: ${fmt(cb, 0, "%")})` : "not measured"} | ${c.n && cb.n ? verdict(c.median <= cb.max) : "–"} |`,
+    `| a 3-pod idle cluster's CPU reported, no worse than today's (rule: this commit's median within the baseline's spread or below) | ${c.n ? `${fmt(c, 1, "%")} of both cores${own ? " in the cluster's own processes" : " (machine-wide)"} (baseline scripts: ${fmt(cb, 1, "%")})` : "not measured"} | ${c.n && cb.n ? verdict(c.median <= cb.max) : "–"} |`,
   );
   return ["| goal (issue 18) | measured (median (min–max)) | verdict |", "|---|---|---|", ...rows].join("\n");
 }
