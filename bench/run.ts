@@ -265,17 +265,19 @@ async function main(): Promise<void> {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
       // A section the earlier run itself merged keeps naming the run that measured it.
-      // Runs before issue 18 called the startup-probe experiment "startup".
+      // Runs measured before issue 18 (2026-12-03) called the startup-probe experiment "startup".
       const measuredIn = earlier.merged?.find(
-        (m) => m.step === step || (step === "startup-probe" && m.step === "startup" && !earlier.fixedCost),
+        (m) => m.step === step || (step === "startup-probe" && m.step === "startup" && m.startedAt < "2026-12-03"),
       );
       (results.merged ??= []).push(
-        measuredIn ?? {
-          step,
-          file: path.relative(ROOT, args.merge),
-          startedAt: earlier.startedAt,
-          commit: earlier.source?.commit ?? "?",
-        },
+        measuredIn
+          ? { ...measuredIn, step }
+          : {
+              step,
+              file: path.relative(ROOT, args.merge),
+              startedAt: earlier.startedAt,
+              commit: earlier.source?.commit ?? "?",
+            },
       );
       const prefix =
         {
