@@ -72,6 +72,8 @@ export const SOCAT_DEFAULT_BLOCK = 8192;
 export const COPY_BLOCK_BYTES = 1 << 20;
 
 export interface BootstrapResults {
+  /** Repetitions per size (the run's unless BENCH_BOOTSTRAP_REPS said otherwise; absent in older results). */
+  reps?: number;
   sizesMB: number[];
   runs: BootstrapRun[];
   /** backupParallelism compared at this size (the default's runs are those of `runs` at this size). */
@@ -212,6 +214,8 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
   const sizesMB = opts.sizesMB ?? (opts.quick ? [64] : [256, 1024, 2048, 4096]);
   // BENCH_SKIP_PARALLELISM=1: no backupParallelism comparison (it adds about 10 min at 1 GB).
   const skipParallelism = process.env.BENCH_SKIP_PARALLELISM === "1";
+  // BENCH_BOOTSTRAP_REPS: fewer repetitions of this (the longest) step when a run must end by a deadline.
+  const reps = Number(process.env.BENCH_BOOTSTRAP_REPS ?? opts.reps);
   const defaultParallelism = componentSettings().backupParallelism;
   // The default is measured here too, after the same roll as the others: section 1's clones come
   // from a primary that has run since the load, whose larger redo backlog makes both stream and prepare longer.
@@ -219,6 +223,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
   // backupParallelism is compared at 1 GB (the smallest size at which the stream dominates), not at the largest, to keep the run near 30 min.
   const parallelismSizeMB = sizesMB.includes(1024) ? 1024 : sizesMB[sizesMB.length - 1];
   const results: BootstrapResults = {
+    reps,
     sizesMB,
     runs: [],
     parallelismSizeMB,
@@ -263,7 +268,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
       opts.log(
         `bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`,
       );
-      for (let rep = 1; rep <= opts.reps; rep++) {
+      for (let rep = 1; rep <= reps; rep++) {
         const { run, cloneBytes, copy, copyTls } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, async () => {
           const r = await bootstrapOnce(c, 1);
           const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
