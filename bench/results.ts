@@ -4,11 +4,13 @@
 
 import type { BootstrapResults } from "./bootstrap";
 import type { FailoverResults } from "./failover-report";
+import type { FixedCostResults } from "./fixed-cost";
 import type { LagResults } from "./lag";
 import type { MachineInfo } from "./machine";
 import type { ComponentSettings } from "./settings";
 import type { StartupProbeResults } from "./startup-probe";
 import type { TimeToReadyResults } from "./time-to-ready";
+import type { TransportResults } from "./transport";
 
 export interface BenchResults {
   startedAt: string;
@@ -20,7 +22,11 @@ export interface BenchResults {
   source: { commit: string; dirty: boolean };
   /** The measured commit's defaults that the figures depend on (probe, sidecar poll, appliers), read from its rendering. */
   settings?: ComponentSettings;
+  /** Issue 18: the secure stream's options beside a plain copy. */
+  transport?: TransportResults;
   bootstrap?: BootstrapResults;
+  /** Issue 18: fixed cost per replica and a 3-pod cluster's idle CPU, this commit beside the scripts before the issue. */
+  fixedCost?: FixedCostResults;
   timeToReady?: TimeToReadyResults;
   lag?: LagResults;
   /** Experiment: the mysql container's startupProbe period, the commit's own against 1 s. */

@@ -4,8 +4,13 @@
 //
 //   npm run bench                       full run (~50 min), writes bench/results/, bench/*.png, BENCHMARKS.md
 //   npm run bench -- --quick            smoke run (small sizes, 1 repetition), writes only under bench/out/
-//   npm run bench -- --only=bootstrap,ready,lag,startup   a subset (the report shows what was measured);
-//                                       startup is an experiment: the startupProbe period, the commit's own vs 1 s
+//   npm run bench -- --only=transport,bootstrap,ready,lag,startup,startup-probe   a subset (the report shows what was measured);
+//                                       transport: the secure stream's options beside a plain copy (transport.ts);
+//                                       startup: the fixed cost per replica and a 3-pod cluster's idle CPU, this
+//                                       commit beside the scripts before issue 18 (fixed-cost.ts);
+//                                       startup-probe: an experiment, the startupProbe period, the commit's own vs 1 s
+//   npm run bench -- --sizes=2048,4096  the bootstrap's data sizes in MB (default 256,1024,2048,4096);
+//                                       BENCH_SKIP_PARALLELISM=1 leaves out its backupParallelism comparison
 //   npm run bench -- --only=failover    write unavailability when the primary is lost (not in the default set:
 //                                       ~2 min per run, 5 cases x repetitions); --reps=N sets the repetitions
 //   npm run bench -- --report=<results.json>      redo plots and report from saved results, measuring nothing
@@ -17,7 +22,8 @@
 //                                       catch-up) as the baseline run's median next to this run's, naming both
 //                                       commits and the settings each measured; works with a measured run and
 //                                       with --report= (e.g. --report=<new>.json --baseline=<old>.json)
-//   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first
+//   npm run bench -- --no-wait          do not wait for other heavy jobs (e2e runs) to finish first;
+//                                       BENCH_QUIET_MAX_S=90 BENCH_ATTEMPTS=2: wait at most 90 s, at most 2 attempts
 //   npm run bench -- --at=HEAD          measure a commit's component, not the working tree (which others
 //                                       may be editing mid-run): exports it to /tmp/bench-src-<commit>-<pid>
 //                                       with this bench/ and runs there; outputs still land here
@@ -29,6 +35,7 @@ import * as path from "path";
 import { benchBootstrap } from "./bootstrap";
 import { benchFailover } from "./failover";
 import { activeClusters, BenchOptions, foreignHeavyJobs, settleDisk, waitQuiet } from "./common";
+import { benchFixedCost } from "./fixed-cost";
 import { benchLag, withHeartbeatDelays } from "./lag";
 import { machineInfo } from "./machine";
 import { writePlots } from "./plot";
@@ -37,6 +44,7 @@ import type { BenchResults } from "./results";
 import { componentSettings, settingsAt } from "./settings";
 import { benchStartupProbe } from "./startup-probe";
 import { benchTimeToReady } from "./time-to-ready";
+import { benchTransport } from "./transport";
 
 /** Where outputs go: this checkout, or the one that started us with --at. */
 const ROOT = process.env.BENCH_OUTPUT_ROOT ?? path.dirname(__dirname);
@@ -51,13 +59,14 @@ interface Args {
   merge?: string;
   baseline?: string;
   reps?: number;
+  sizes?: number[];
 }
 
 /** Options naming a results file: made absolute before --at hands them to a run in another directory. */
 const FILE_OPTIONS = ["--merge=", "--report=", "--baseline="];
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { quick: false, only: ["bootstrap", "ready", "lag", "startup"], wait: true };
+  const out: Args = { quick: false, only: ["transport", "bootstrap", "ready", "lag", "startup"], wait: true };
   for (const a of argv) {
     if (a === "--quick") out.quick = true;
     else if (a.startsWith("--baseline=")) out.baseline = path.resolve(a.slice(11));
@@ -67,6 +76,7 @@ function parseArgs(argv: string[]): Args {
     else if (a.startsWith("--only=")) out.only = a.slice(7).split(",");
     else if (a.startsWith("--report=")) out.report = a.slice(9);
     else if (/^--reps=[1-9][0-9]*$/.test(a)) out.reps = Number(a.slice(7));
+    else if (a.startsWith("--sizes=")) out.sizes = a.slice(8).split(",").map(Number);
     else throw new Error(`unknown argument ${a} (see the header of bench/run.ts)`);
   }
   return out;
@@ -202,7 +212,12 @@ async function main(): Promise<void> {
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   installSignalHandlers(log);
   // Other engineers' e2e runs may start at any time: wait before every repetition, watch during it, redo it if one overlapped.
-  const quiet = (): Promise<void> => (args.wait ? waitQuiet(log) : Promise.resolve());
+  // BENCH_QUIET_MAX_S / BENCH_ATTEMPTS: on a machine others share until a deadline, wait at most that long for
+  // quiet (then measure anyway) and make at most that many attempts; a repetition kept despite others is flagged.
+  const quietMaxMs = Number(process.env.BENCH_QUIET_MAX_S ?? 3600) * 1000;
+  const attempts = Number(process.env.BENCH_ATTEMPTS ?? 3);
+  const quiet = (): Promise<void> =>
+    args.wait ? waitQuiet(log, quietMaxMs, quietMaxMs < 3_600_000) : Promise.resolve();
   const measure = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       await quiet();
@@ -218,15 +233,21 @@ async function main(): Promise<void> {
       }
       if (!seen.size || !args.wait) return result;
       const jobs = [...seen];
-      if (attempt >= 3) {
-        log(`${what}: other heavy jobs overlapped all 3 attempts; keeping the last (flagged in the report)`);
+      if (attempt >= attempts) {
+        log(`${what}: other heavy jobs overlapped all ${attempts} attempts; keeping the last (flagged in the report)`);
         (results.contended ??= []).push({ what, jobs });
         return result;
       }
       log(`${what}: other heavy jobs ran meanwhile (${jobs.join(" | ")}); measuring it again`);
     }
   };
-  const opts: BenchOptions = { quick: args.quick, reps: args.reps ?? (args.quick ? 1 : 3), log, measure };
+  const opts: BenchOptions = {
+    quick: args.quick,
+    reps: args.reps ?? (args.quick ? 1 : 3),
+    log,
+    measure,
+    sizesMB: args.sizes,
+  };
   const { resultsDir } = outputs(args.quick);
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, "").replace(/\..*/, "");
@@ -243,37 +264,56 @@ async function main(): Promise<void> {
   const save = (): void => fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + "\n");
   if (args.merge) {
     const earlier = JSON.parse(fs.readFileSync(args.merge, "utf8")) as BenchResults;
-    const fields: Record<string, "bootstrap" | "timeToReady" | "lag" | "startupProbe" | "failover"> = {
+    const fields: Record<
+      string,
+      "transport" | "bootstrap" | "timeToReady" | "lag" | "fixedCost" | "startupProbe" | "failover"
+    > = {
+      transport: "transport",
       bootstrap: "bootstrap",
       ready: "timeToReady",
       lag: "lag",
-      startup: "startupProbe",
+      startup: "fixedCost",
+      "startup-probe": "startupProbe",
       failover: "failover",
     };
     for (const [step, field] of Object.entries(fields)) {
       if (args.only.includes(step) || !earlier[field]) continue;
       (results as unknown as Record<string, unknown>)[field] = earlier[field];
       // A section the earlier run itself merged keeps naming the run that measured it.
-      const measuredIn = earlier.merged?.find((m) => m.step === step);
+      // Runs measured before issue 18 (2026-12-03) called the startup-probe experiment "startup".
+      const measuredIn = earlier.merged?.find(
+        (m) => m.step === step || (step === "startup-probe" && m.step === "startup" && m.startedAt < "2026-12-03"),
+      );
       (results.merged ??= []).push(
-        measuredIn ?? {
-          step,
-          file: path.relative(ROOT, args.merge),
-          startedAt: earlier.startedAt,
-          commit: earlier.source?.commit ?? "?",
-        },
+        measuredIn
+          ? { ...measuredIn, step }
+          : {
+              step,
+              file: path.relative(ROOT, args.merge),
+              startedAt: earlier.startedAt,
+              commit: earlier.source?.commit ?? "?",
+            },
       );
       const prefix =
-        { bootstrap: "bootstrap", ready: "time to ready", lag: "lag", startup: "startup probe" }[step] ?? step;
+        {
+          transport: "transport",
+          bootstrap: "bootstrap",
+          ready: "time to ready",
+          lag: "lag",
+          startup: "fixed cost",
+          "startup-probe": "startup probe",
+        }[step] ?? step;
       for (const c of earlier.contended ?? []) if (c.what.startsWith(prefix)) (results.contended ??= []).push(c);
     }
   }
 
   const steps: [string, () => Promise<void>][] = [
+    ["transport", async () => void (results.transport = await benchTransport(opts))],
     ["bootstrap", async () => void (results.bootstrap = await benchBootstrap(opts))],
+    ["startup", async () => void (results.fixedCost = await benchFixedCost(opts))],
     ["ready", async () => void (results.timeToReady = await benchTimeToReady(opts))],
     ["lag", async () => void (results.lag = await benchLag(opts))],
-    ["startup", async () => void (results.startupProbe = await benchStartupProbe(opts))],
+    ["startup-probe", async () => void (results.startupProbe = await benchStartupProbe(opts))],
     ["failover", async () => void (results.failover = await benchFailover(opts))],
   ];
   for (const [name, step] of steps) {

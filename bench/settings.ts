@@ -30,6 +30,10 @@ export interface ComponentSettings {
   streamBlockBytes?: number;
   /** Whether the receiver unpacks the stream with backupParallelism writers (`-x --parallel=`) rather than one. */
   parallelUnpack?: boolean;
+  /** While the pod is not Ready: how often (s) the sidecar looks whether the server's socket appeared or the agent published a new state, either ending its wait at once; unset: only once per round. */
+  sidecarDownPoll?: number;
+  /** How long (s) a failing startup or readiness probe looks again before it fails (probe.sh); 0: it fails at once. */
+  probeWaitSeconds?: number;
 }
 
 interface Probe {
@@ -56,6 +60,10 @@ export function componentSettings(): ComponentSettings {
     .filter(([k]) => k.endsWith(".cnf"))
     .map(([, v]) => v)
     .join("\n");
+  // Since issue 18 the loop waits in ticks: `rounds=5 tick=0.1` while not Ready, `rounds=10 tick=0.5` once Ready.
+  const ticks = /^\s*rounds=(\d+) tick=([\d.]+)$/m.exec(sidecar);
+  const readyTick = /\]\] && rounds=\d+ tick=([\d.]+)/.exec(sidecar);
+  const downPoll = ticks?.[2];
   const threads = /^\s*slave_parallel_threads\s*=\s*(\d+)/m.exec(cnf)?.[1];
   return {
     readinessProbe: probe
@@ -64,15 +72,25 @@ export function componentSettings(): ComponentSettings {
     startupProbe: startup
       ? { periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold }
       : undefined,
-    sidecarSleeps: [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) =>
-      Number(m[1] ?? m[2]),
-    ),
-    sidecarReadyRounds: Number(/\]\] && rounds=(\d+)/.exec(sidecar)?.[1] ?? 1),
+    sidecarSleeps:
+      ticks && readyTick
+        ? [Number((Number(ticks[1]) * Number(ticks[2])).toFixed(3))]
+        : [...sidecar.matchAll(/(?:sleep ([\d.]+) & wait|\bpause ([\d.]+)$)/gm)].map((m) => Number(m[1] ?? m[2])),
+    // Rounds of the not-Ready wait's length once Ready (10 × 0.5 s = 5 s in ticks; 10 waits of 0.5 s before).
+    sidecarReadyRounds:
+      ticks && readyTick
+        ? Math.round(
+            (Number(/\]\] && rounds=(\d+)/.exec(sidecar)?.[1]) * Number(readyTick[1])) /
+              (Number(ticks[1]) * Number(ticks[2])),
+          )
+        : Number(/\]\] && rounds=(\d+)/.exec(sidecar)?.[1] ?? 1),
     replicaParallelThreads: threads === undefined ? undefined : Number(threads),
     backupParallelism: args.backupParallelism,
     socketClientTlsOff: /SOCKET_TLS_OFF/.test(config["lib.sh"] ?? ""),
     streamBlockBytes: Number(/^readonly STREAM_BLOCK_BYTES=(\d+)/m.exec(config["lib.sh"] ?? "")?.[1] ?? 8192),
     parallelUnpack: /-x --parallel=/.test(config["lib.sh"] ?? ""),
+    sidecarDownPoll: downPoll === undefined ? undefined : Number(downPoll),
+    probeWaitSeconds: Number(/^readonly PROBE_WAIT_TENTHS=(\d+)/m.exec(config["probe.sh"] ?? "")?.[1] ?? 0) / 10,
   };
 }
 

@@ -83,7 +83,7 @@ async function watch(
  * this process's children: the probes the runner execs (nsenter, the user
  * switch and probe.sh), which the harness starts nothing else of meanwhile.
  */
-async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
+export async function cpuBusy(ms: number): Promise<{ busy: number; probes: number; tree: number }> {
   const read = (): number[] =>
     fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   // Fields 16 and 17 of /proc/self/stat: CPU of waited-for children, in the same clock ticks.
@@ -93,13 +93,51 @@ async function cpuBusy(ms: number): Promise<{ busy: number; probes: number }> {
   };
   const a = read();
   const ca = children();
+  const ta = treeTicks();
   await sleep(ms);
   const b = read();
   const cb = children();
+  const tb = treeTicks();
   const d = b.map((x, i) => x - a[i]);
   const total = d.reduce((x, y) => x + y, 0);
   const idle = d[3] + (d[4] ?? 0);
-  return total > 0 ? { busy: (total - idle) / total, probes: (cb - ca) / total } : { busy: NaN, probes: NaN };
+  return total > 0
+    ? { busy: (total - idle) / total, probes: (cb - ca) / total, tree: (tb - ta) / total }
+    : { busy: NaN, probes: NaN, tree: NaN };
+}
+
+/**
+ * CPU ticks of this process and every process below it (the runner, its exec'd
+ * probes, the pods' servers, sidecars and their children): utime + stime +
+ * cutime + cstime of each, so a child that exited and was reaped by a living
+ * ancestor still counts. Unlike /proc/stat it leaves out other people's jobs.
+ */
+export function treeTicks(): number {
+  const procs = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // After the command name: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+      procs.set(Number(name), {
+        ppid: Number(f[1]),
+        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+      if (p === process.pid) return true;
+      p = procs.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  let sum = 0;
+  for (const [pid, p] of procs) if (ours(pid)) sum += p.ticks;
+  return sum;
 }
 
 /** A fresh cluster of `maxPods` brought up from an empty namespace, each pod's creation and Ready timed; then 10 s of idle CPU. */
