@@ -10,6 +10,7 @@
 // figure is the transport's alone, not the disks'.
 
 import { BenchCluster, benchCluster, BenchOptions, now, withCluster } from "./common";
+import { MOUNTS } from "../components/mysql-cluster/contract";
 
 export interface TransportVariant {
   name: string;
@@ -48,7 +49,9 @@ export interface TransportResults {
 
 const MiB = 1 << 20;
 const PORT = 3390;
-const DIR = "/var/lib/mysql/transport";
+/** On the data claim, so the copy reads and writes the filesystem a clone does. */
+const DIR = `${MOUNTS.data}/transport`;
+const LIB = `${MOUNTS.scripts}/lib.sh`;
 
 export const TRANSPORT_VARIANTS: TransportVariant[] = [
   { name: "plain", label: "plain TCP (no TLS), 1 MiB blocks", tls: false, blockBytes: MiB, streams: 1 },
@@ -149,9 +152,9 @@ async function copyOnce(c: BenchCluster, v: TransportVariant, bytes: number): Pr
   // Every end in the background, then each waited for: a failed end fails the copy.
   const all = (cmd: (i: number, port: number) => string): string =>
     `pids=(); ${ports.map((p, i) => `${cmd(i, p)} & pids+=($!);`).join(" ")} for p in "\${pids[@]}"; do wait "$p"; done`;
-  const send = `source /scripts/lib.sh; ${env}set -eo pipefail; ${all((i, p) => `socat -b ${v.blockBytes} -u OPEN:${part(i)},rdonly ${listen(p)}`)}`;
+  const send = `source ${LIB}; ${env}set -eo pipefail; ${all((i, p) => `socat -b ${v.blockBytes} -u OPEN:${part(i)},rdonly ${listen(p)}`)}`;
   // socat -d -d on the receiving end names the protocol and suite it negotiated.
-  const receive = `source /scripts/lib.sh; ${env}set -eo pipefail; ${all((i, p) => `socat -d -d -b ${v.blockBytes} -u ${connect(p)},retry=200,interval=0.05 OPEN:/dev/null,wronly 2>${DIR}/recv.${i}.log`)}; grep -h -o 'SSL proto version used: .*\\|SSL connection using .*' ${DIR}/recv.0.log || true`;
+  const receive = `source ${LIB}; ${env}set -eo pipefail; ${all((i, p) => `socat -d -d -b ${v.blockBytes} -u ${connect(p)},retry=200,interval=0.05 OPEN:/dev/null,wronly 2>${DIR}/recv.${i}.log`)}; grep -h -o 'SSL proto version used: .*\\|SSL connection using .*' ${DIR}/recv.0.log || true`;
   const t0 = now();
   const [, out] = await Promise.all([sh(c, 0, send), sh(c, 1, receive)]);
   const seconds = (now() - t0) / 1000;
