@@ -10,13 +10,10 @@ import { APP, TestCluster } from "./helpers";
 
 /**
  * `@@global.read_only` of each pod every ~250 ms; a round where two pods answer 0 is a violation.
- * `readOnlySeen` keeps, per pod, when it answered 1 (read-only) after having answered 0 in an
- * earlier round: a primary that was demoted or fenced, even for one sample.
  */
 export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
   const violations: string[] = [];
   const writableSeen = new Set<number>();
-  const readOnlySeen = new Map<number, number[]>();
   /** Every round: when it started and each pod's answer ("1" read-only, "0" writable, "?" no answer). */
   const history: { at: number; answers: Record<number, string> }[] = [];
   let rounds = 0;
@@ -39,9 +36,6 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
       const started = Date.now();
       const answers = await Promise.all(ordinals.map(readOnly));
       const writable = ordinals.filter((_, i) => answers[i] === "0");
-      ordinals.forEach((o, i) => {
-        if (answers[i] === "1" && writableSeen.has(o)) readOnlySeen.set(o, [...(readOnlySeen.get(o) ?? []), started]);
-      });
       for (const o of writable) writableSeen.add(o);
       history.push({ at: started, answers: Object.fromEntries(ordinals.map((o, i) => [o, answers[i]])) });
       rounds++;
@@ -53,7 +47,6 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
   return {
     violations,
     writableSeen,
-    readOnlySeen,
     history,
     /** The start of the first round at or after `from` in which pod `ordinal` answered `answer`. */
     firstAnswer(ordinal: number, answer: string, from: number): number | undefined {
@@ -62,10 +55,6 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
     /** The start of the last round at or after `from` and before `until` in which pod `ordinal` answered `answer`. */
     lastAnswer(ordinal: number, answer: string, from: number, until = Infinity): number | undefined {
       return history.filter((h) => h.at >= from && h.at < until && h.answers[ordinal] === answer).pop()?.at;
-    },
-    /** Rounds at or after `from` in which pod `ordinal` answered writable. */
-    writableRoundsOf(ordinal: number, from: number): number[] {
-      return history.filter((h) => h.at >= from && h.answers[ordinal] === "0").map((h) => h.at);
     },
     get rounds() {
       return rounds;
