@@ -143,6 +143,36 @@ still_followed() {
   (( budget > 0 )) && a_follower "$my_ordinal" "${replicas:-0}" "$budget"
 }
 
+# failsafe: the holder could not reach the API (a read or a renewal went
+# unanswered). While a replica still follows, the fence deadline moves on;
+# once none does and the deadline is near, the server is fenced.
+failsafe() {
+  mono_now
+  [[ $role == primary && $FAILOVER == true ]] && (( now - last_renew_sent >= RENEW_CS )) || return 0
+  # A healthy replica that follows is found first and fast (the one that did
+  # last time); the extension counts from before the question, so it never
+  # outlasts what the answer proves.
+  local asked=$now
+  if still_followed; then
+    # Said once per outage, and again when another replica is the follower.
+    if (( failsafe_from <= last_renew_sent )) || [[ $last_follower != "$failsafe_by" ]]; then
+      log "the API does not answer (${api_status:-no status}); pod $last_follower follows this one: staying primary (failsafe)"
+    fi
+    failsafe_from=$asked failsafe_by=$last_follower
+    extend_deadline "$asked"
+  else
+    log "the API does not answer and no replica was found following this pod within $(( (asked - last_renew_sent) / 100 )) s of the last renewal"
+    mono_now
+    if (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
+      fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
+    fi
+  fi
+}
+
+# api_unanswered: the last API call got no answer or a server error (5xx),
+# as opposed to an answer that decides something (409 conflict, 403, 404).
+api_unanswered() { [[ ! ${api_status:-} =~ ^[1-4][0-9][0-9]$ ]]; }
+
 # strict_semi_sync: once a replica has connected to this primary, a commit
 # waits for one without limit, also while none is connected (server.cnf has
 # no timeout with failover on): cut off from every replica, this primary
@@ -364,8 +394,18 @@ round() {
       role=promoting takeover_at=0
     fi
     if (( now - last_renew_sent >= RENEW_CS )); then
-      renew || log "could not renew the Lease (API answered $api_status)"
-      read_replicas || true
+      if renew; then
+        read_replicas || true
+      else
+        log "could not renew the Lease (API answered ${api_status:-nothing})"
+        # The API stopped answering between the read and the renewal: this
+        # round is the failsafe's, now. Another call (read_replicas) would
+        # wait API_TIMEOUT again and the next round's read a third time,
+        # past the fence deadline: an outage that began at a renewal fenced
+        # a healthy primary (seen once in CI, failover-api.test.ts). A 409
+        # or 403 is an answer: the next read decides.
+        if [[ $role == primary ]] && api_unanswered; then failsafe; fi
+      fi
       # A server that restarted (or fenced itself while this agent stalled)
       # starts read-only: promote it again, as the Lease is still ours, but
       # only with a renewal recorded since: a failed one may mean another pod
@@ -402,26 +442,7 @@ round() {
     # the failed read (which may have waited API_TIMEOUT), and every overdue
     # round decides, so the deadline never runs out between two rounds.
     mono_now
-    if [[ $role == primary && $FAILOVER == true ]] && (( now - last_renew_sent >= RENEW_CS )); then
-      # A healthy replica that follows is found first and fast (the one that
-      # did last time); the extension counts from before the question, so it
-      # never outlasts what the answer proves.
-      local asked=$now
-      if still_followed; then
-        # Said once per outage, and again when another replica is the follower.
-        if (( failsafe_from <= last_renew_sent )) || [[ $last_follower != "$failsafe_by" ]]; then
-          log "the API does not answer (${api_status:-no status}); pod $last_follower follows this one: staying primary (failsafe)"
-        fi
-        failsafe_from=$asked failsafe_by=$last_follower
-        extend_deadline "$asked"
-      else
-        log "the API does not answer and no replica was found following this pod within $(( (asked - last_renew_sent) / 100 )) s of the last renewal"
-        mono_now
-        if (( now - last_renew_sent >= FENCE_AFTER_CS - 100 )); then
-          fence "could not renew the Lease for $(( (now - last_renew_sent) / 100 )) s and no replica follows this pod"
-        fi
-      fi
-    fi
+    [[ $role == primary ]] && failsafe
   fi
   publish
 }

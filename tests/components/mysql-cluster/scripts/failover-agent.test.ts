@@ -3,7 +3,8 @@
 // main loop does not (the test drives round()). What it proves: fence()
 // fences the server before it talks to the API; a takeover whose answer was
 // lost still waits the takeover margin; a holder whose renewal failed does not
-// reopen a server that fenced itself.
+// reopen a server that fenced itself; a renewal the API leaves unanswered
+// starts the failsafe in the same round, an answered refusal does not.
 
 import * as assert from "assert";
 import * as fs from "fs";
@@ -22,7 +23,8 @@ calls() { printf '%s\\n' "$*" >>"$CALLS"; }
 NOW=10000 LEASE_HOLDER=mysql-1 LEASE_RV=1 PATCH_OK=1 WRITABLE=0
 mono_now() { now=$NOW; }
 read_lease() { holder=$LEASE_HOLDER rv=$LEASE_RV term=2 request="" done_request="" previous=mysql-0; }
-patch_lease() { [[ $PATCH_OK == 1 ]] || { api_status=000; calls "patch failed"; return 1; }; calls "patch"; LEASE_RV=$((LEASE_RV + 1)); rv=$LEASE_RV seen_rv=$LEASE_RV; }
+PATCH_STATUS=000
+patch_lease() { [[ $PATCH_OK == 1 ]] || { api_status=$PATCH_STATUS; calls "patch failed"; return 1; }; calls "patch"; LEASE_RV=$((LEASE_RV + 1)); rv=$LEASE_RV seen_rv=$LEASE_RV; }
 read_replicas() { replicas=3; }
 is_writable() { [[ $WRITABLE == 1 ]]; }
 stop_listening() { :; }
@@ -94,5 +96,30 @@ PATCH_OK=1; round_at 10600`);
     const renewed = lines.indexOf("patch");
     assert.ok(promoted >= 0, `never reopened after a renewal: ${lines.join(" | ")}`);
     assert.ok(promoted > renewed && renewed > lines.indexOf("-- round at 10600"), lines.join(" | "));
+  });
+
+  it("a renewal the API leaves unanswered asks a follower and moves the deadline in that round, without another API call", async function () {
+    const body = (
+      status: string,
+    ) => `role=primary last_renew_sent=9800 seen_rv=1 WRITABLE=1 PATCH_OK=0 PATCH_STATUS=${status}
+a_follower() { calls "asked followers"; last_follower=2; }
+read_replicas() { calls "read_replicas"; replicas=3; }
+round_at 10000`;
+    const unanswered = await run(body("000"));
+    const failed = unanswered.indexOf("patch failed");
+    const asked = unanswered.indexOf("asked followers");
+    assert.ok(failed >= 0 && asked > failed, `no follower asked after the failed renewal: ${unanswered.join(" | ")}`);
+    assert.ok(
+      unanswered.slice(asked).some((l) => l.startsWith("deadline ")),
+      `the deadline was not moved: ${unanswered.join(" | ")}`,
+    );
+    assert.ok(
+      !unanswered.includes("read_replicas"),
+      `another API call after the failed renewal: ${unanswered.join(" | ")}`,
+    );
+    // A 503 is no answer either; a 409 is: the next read says who holds the Lease.
+    assert.ok((await run(body("503"))).includes("asked followers"), "a 503 renewal did not start the failsafe");
+    const conflict = await run(body("409"));
+    assert.ok(!conflict.includes("asked followers"), `a 409 started the failsafe: ${conflict.join(" | ")}`);
   });
 });
