@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# The object-store seam of issue 17, sourced after lib.sh by the scripts that
+# upload or restore. rclone is configured only through environment variables
+# set here, never arguments: remote `store:` is the S3 service (its
+# RCLONE_CONFIG_STORE_* set by the caller, or a `local` remote in unit tests),
+# remote `vault:` is rclone's crypt over store:<bucket>/<prefix>, so the bucket
+# holds only encrypted names and contents. The crypt password is obscured
+# through stdin: no key reaches a command line, an environment dump or a log.
+
+# The binary the `tools` init container copies from the rclone image.
+STORE_RCLONE=${STORE_RCLONE:-${TOOLS_DIR:-/tools}/rclone}
+# Written once into an empty vault; a key that cannot read it back is wrong
+# (crypt also encrypts names, so with a wrong key the object is "not found").
+readonly STORE_KEYCHECK=keycheck
+readonly STORE_KEYCHECK_TEXT=vault-keycheck-v1
+
+# store_configure KEYFILE TARGET: vault: = crypt over store:TARGET, TARGET being
+# "<bucket>/<prefix>". Quiet (errors only), few retries so a dead store fails fast.
+store_configure() {
+    local keyfile=$1 target=$2 obscured
+    export RCLONE_CONFIG="" RCLONE_LOG_LEVEL=ERROR RCLONE_RETRIES=2 RCLONE_LOW_LEVEL_RETRIES=3
+    export RCLONE_CONTIMEOUT=10s RCLONE_TIMEOUT=60s
+    [[ -s $keyfile ]] || { echo "store: the encryption key file is missing or empty" >&2; return 1; }
+    obscured=$("$STORE_RCLONE" obscure - <"$keyfile") || { echo "store: rclone could not read the encryption key" >&2; return 1; }
+    export RCLONE_CONFIG_VAULT_TYPE=crypt
+    export RCLONE_CONFIG_VAULT_REMOTE="store:$target"
+    export RCLONE_CONFIG_VAULT_PASSWORD="$obscured"
+    STORE_TARGET=$target
+}
+
+# store_put PATH: stdin -> object, streamed (rcat uploads in chunks, no temp file).
+store_put() { "$STORE_RCLONE" rcat "vault:$1"; }
+# store_get PATH: object -> stdout, streamed.
+store_get() { "$STORE_RCLONE" cat "vault:$1"; }
+# store_list DIR: the names directly under DIR, directories ending in "/"; nothing if DIR does not exist.
+store_list() { "$STORE_RCLONE" lsf "vault:$1" 2>/dev/null || true; }
+# store_delete PATH: an object, or a directory with everything under it; absent is fine.
+store_delete() {
+    if [[ $1 == */ ]]; then
+        "$STORE_RCLONE" purge "vault:${1%/}" 2>/dev/null || true
+    else
+        "$STORE_RCLONE" deletefile "vault:$1" 2>/dev/null || true
+    fi
+}
+
+# store_check: the store answers, and the key decrypts what the vault holds
+# (an empty vault gets the keycheck object). One line on stderr when not.
+store_check() {
+    local err raw text
+    if ! raw=$("$STORE_RCLONE" lsf "store:$STORE_TARGET" 2>&1 >/dev/null; echo "rc=$?"); then :; fi
+    if [[ $raw != *"rc=0" ]] && [[ $raw != *"directory not found"* ]]; then
+        err=${raw%rc=*}; err=${err%$'\n'}; err=${err##*$'\n'}
+        echo "store: unreachable or refused (store:${STORE_TARGET%%/*}): ${err:-rclone failed}" >&2
+        return 1
+    fi
+    if text=$("$STORE_RCLONE" cat "vault:$STORE_KEYCHECK" 2>/dev/null); then
+        [[ $text == "$STORE_KEYCHECK_TEXT" ]] && return 0
+        echo "store: wrong encryption key (the keycheck object decrypts to something else)" >&2
+        return 1
+    fi
+    raw=$("$STORE_RCLONE" lsf "store:$STORE_TARGET" 2>/dev/null || true)
+    if [[ -n $raw ]]; then
+        echo "store: wrong encryption key (objects exist under the prefix but the keycheck does not decrypt)" >&2
+        return 1
+    fi
+    printf '%s' "$STORE_KEYCHECK_TEXT" | store_put "$STORE_KEYCHECK" || {
+        echo "store: cannot write to store:${STORE_TARGET%%/*}" >&2
+        return 1
+    }
+}
