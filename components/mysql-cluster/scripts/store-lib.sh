@@ -5,7 +5,11 @@
 # RCLONE_CONFIG_STORE_* set by the caller, or a `local` remote in unit tests),
 # remote `vault:` is rclone's crypt over store:<bucket>/<prefix>, so the bucket
 # holds only encrypted names and contents. The crypt password is obscured
-# through stdin: no key reaches a command line, an environment dump or a log.
+# through stdin: no key reaches a command line or a log. Its obscured form
+# (reversible, rclone's own encoding) is in the environment of this script
+# and the rclone processes it starts, readable only by the same user.
+# Not yet used by any container: the settings, the `tools` init container and
+# the upload are issue 17's next steps.
 
 # The binary the `tools` init container copies from the rclone image.
 STORE_RCLONE=${STORE_RCLONE:-${TOOLS_DIR:-/tools}/rclone}
