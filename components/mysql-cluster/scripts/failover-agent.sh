@@ -169,10 +169,6 @@ failsafe() {
   fi
 }
 
-# api_unanswered: the last API call got no answer or a server error (5xx),
-# as opposed to an answer that decides something (409 conflict, 403, 404).
-api_unanswered() { [[ ! ${api_status:-} =~ ^[1-4][0-9][0-9]$ ]]; }
-
 # strict_semi_sync: once a replica has connected to this primary, a commit
 # waits for one without limit, also while none is connected (server.cnf has
 # no timeout with failover on): cut off from every replica, this primary
@@ -404,7 +400,7 @@ round() {
         # past the fence deadline: an outage that began at a renewal fenced
         # a healthy primary (seen once in CI, failover-api.test.ts). A 409
         # or 403 is an answer: the next read decides.
-        if [[ $role == primary ]] && api_unanswered; then failsafe; fi
+        if api_unanswered; then failsafe; fi
       fi
       # A server that restarted (or fenced itself while this agent stalled)
       # starts read-only: promote it again, as the Lease is still ours, but
@@ -438,11 +434,11 @@ round() {
       role=replica   # the holder renewed after all: listen to it again
     fi
   else
-    # No API: only the holder has something to decide. The time is taken after
-    # the failed read (which may have waited API_TIMEOUT), and every overdue
-    # round decides, so the deadline never runs out between two rounds.
-    mono_now
-    [[ $role == primary ]] && failsafe
+    # No API: only the holder has something to decide (failsafe takes the
+    # time after the failed read, which may have waited API_TIMEOUT, and
+    # every overdue round decides, so the deadline never runs out between
+    # two rounds).
+    failsafe
   fi
   publish
 }

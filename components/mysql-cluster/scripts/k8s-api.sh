@@ -95,6 +95,10 @@ api_request() {
   [[ $api_status == 2?? ]]
 }
 
+# api_unanswered: the last call got no answer (000) or a server error (5xx),
+# as opposed to an answer that decides something (409 conflict, 403, 404).
+api_unanswered() { [[ ! $api_status =~ ^[1-4][0-9][0-9]$ ]]; }
+
 # ---- reading api_body ----
 # The JSON supported is what the API server writes: one object, compact or
 # not, strings with the standard escapes (\uXXXX of the Basic Multilingual
