@@ -10,24 +10,13 @@
 // has not passed reliably; it is not in the suite.
 
 import * as assert from "assert";
-import { E2E_ARGS, startAcknowledgedWriter, TestCluster } from "./helpers";
-import { longestPauseAfter, lostWrites, startPooledWriter, startWritableSampler } from "./failover-support";
+import { E2E_ARGS, TestCluster } from "./helpers";
+import { Sampler, underLoad } from "./failover-support";
 
 const REPLICAS = 3;
 const ALL = [0, 1, 2];
 const LEASE_MS = 10_000; // failoverLeaseSeconds' default, which E2E_ARGS keeps
 const STATEMENT_TIMEOUT_MS = 5_000;
-
-let tables = 0;
-
-type Sampler = ReturnType<typeof startWritableSampler>;
-
-interface Load {
-  table: string;
-  writer: ReturnType<typeof startAcknowledgedWriter>;
-  pooled: ReturnType<typeof startPooledWriter>;
-  sampler: Sampler;
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -62,58 +51,9 @@ async function fencedBeforeTakeover(
   return `pod ${old} ${how} from ${seconds((fenced?.at ?? from) - from)} s, pod ${next} took writes at ${seconds(newWritable - from)} s`;
 }
 
-/**
- * Runs `scenario` under the writers and the sampler, then waits for both writers to write
- * again, and asserts: no two writable servers in any sampled round, no acknowledged write
- * missing on the primary at the end. Prints the writers' longest pauses after the disruption.
- */
-async function underLoad(
-  cluster: TestCluster,
-  what: string,
-  scenario: (load: Load) => Promise<string>,
-): Promise<{ primary: number; pause: number; pooledPause: number }> {
-  const table = `acks${++tables}`;
-  await cluster.queryWriteService(`CREATE TABLE ${table} (id INT PRIMARY KEY)`);
-  const writer = startAcknowledgedWriter(cluster, table, "leaseHolder", STATEMENT_TIMEOUT_MS);
-  const pooled = startPooledWriter(cluster, table, 10_000_000, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
-  const sampler = startWritableSampler(cluster, ALL);
-  try {
-    await cluster.runner.waitFor(`writes before ${what}`, () => writer.acknowledged.length >= 20, 60_000);
-    const from = Date.now();
-    const figures = await scenario({ table, writer, pooled, sampler });
-    const acked = writer.acknowledged.length;
-    await cluster.runner.waitFor(
-      `writes acknowledged after ${what}`,
-      () => writer.acknowledged.length >= acked + 20,
-      120_000,
-    );
-    const pooledNow = pooled.acknowledged.length;
-    await cluster.runner.waitFor(
-      `the pooled client's writes after ${what}`,
-      () => pooled.acknowledged.length >= pooledNow + 5,
-      120_000,
-    );
-    await writer.stop();
-    await pooled.stop();
-    await sampler.stop();
-    const primary = await cluster.waitPrimary();
-    assert.deepStrictEqual(sampler.violations, [], `${what}: two servers took writes at once`);
-    assert.ok(sampler.rounds > 10, `${what}: the sampler ran only ${sampler.rounds} rounds`);
-    const lost = await lostWrites(cluster, primary, table, [...writer.acknowledged, ...pooled.acknowledged]);
-    assert.deepStrictEqual(lost, [], `${what}: acknowledged writes missing on the primary ${primary}`);
-    const pause = longestPauseAfter(writer.acknowledgedAt, from);
-    const pooledPause = longestPauseAfter(pooled.acknowledgedAt, from);
-    console.log(
-      `      ${what}: ${figures}; longest write pause ${pause.toFixed(1)} s ` +
-        `(pooled client ${pooledPause.toFixed(1)} s, ${pooled.failures.length} failed statements)`,
-    );
-    return { primary, pause, pooledPause };
-  } finally {
-    await writer.stop();
-    await pooled.stop();
-    await sampler.stop();
-  }
-}
+/** The frame of every scenario here: writers with a statement timeout (see underLoad). */
+const underPartitionLoad = (cluster: TestCluster, what: string, scenario: Parameters<typeof underLoad>[3]) =>
+  underLoad(cluster, ALL, what, scenario, { statementTimeoutMs: STATEMENT_TIMEOUT_MS });
 
 describe("automatic failover: a primary cut off or stalled", function () {
   this.timeout(1_500_000);
@@ -135,18 +75,22 @@ describe("automatic failover: a primary cut off or stalled", function () {
     const primary = cluster.leaseHolder()!;
     const transitions = cluster.runner.lease()!.transitions;
     let fenced = "";
-    const { primary: after } = await underLoad(cluster, `pod ${primary}'s sidecar frozen 5 s`, async ({ sampler }) => {
-      const t0 = Date.now();
-      cluster.runner.freezeContainer(primary, "sidecar", true);
-      await new Promise((resolve) => setTimeout(resolve, 5_000)); // the scenario: a 5 s stall
-      cluster.runner.freezeContainer(primary, "sidecar", false);
-      await cluster.waitPrimary(primary, 30_000);
-      const readOnlyAt = sampler.firstAnswer(primary, "1", t0);
-      fenced = readOnlyAt
-        ? `its server fenced itself after ${seconds(readOnlyAt - t0)} s and reopened`
-        : "never fenced";
-      return `primary ${primary} kept the Lease, ${fenced}`;
-    });
+    const { primary: after } = await underPartitionLoad(
+      cluster,
+      `pod ${primary}'s sidecar frozen 5 s`,
+      async ({ sampler }) => {
+        const t0 = Date.now();
+        cluster.runner.freezeContainer(primary, "sidecar", true);
+        await new Promise((resolve) => setTimeout(resolve, 5_000)); // the scenario: a 5 s stall
+        cluster.runner.freezeContainer(primary, "sidecar", false);
+        await cluster.waitPrimary(primary, 30_000);
+        const readOnlyAt = sampler.firstAnswer(primary, "1", t0);
+        fenced = readOnlyAt
+          ? `its server fenced itself after ${seconds(readOnlyAt - t0)} s and reopened`
+          : "never fenced";
+        return `primary ${primary} kept the Lease, ${fenced}`;
+      },
+    );
     assert.strictEqual(after, primary, "the primary moved");
     assert.strictEqual(cluster.runner.lease()!.transitions, transitions, "the Lease changed hands");
     await settled(primary);
@@ -155,7 +99,7 @@ describe("automatic failover: a primary cut off or stalled", function () {
   it("a sidecar frozen past the lease: a replica takes over, the frozen one takes no write after it wakes", async () => {
     const old = cluster.leaseHolder()!;
     let takeoverAt = 0;
-    const { primary: after } = await underLoad(
+    const { primary: after } = await underPartitionLoad(
       cluster,
       `pod ${old}'s sidecar frozen past the lease`,
       async ({ sampler }) => {

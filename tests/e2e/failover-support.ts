@@ -3,10 +3,12 @@
 // off from the network is still seen), whether it takes writes, and records
 // every round in which two did; and a pooled client through the write
 // Service, as an application's connection pool, that records when its writes
-// failed and when they succeeded again.
+// failed and when they succeeded again; and `underLoad`, the frame every
+// failover scenario runs in, which asserts the guarantees.
 
+import * as assert from "assert";
 import * as mysql from "mysql2/promise";
-import { APP, TestCluster } from "./helpers";
+import { APP, startAcknowledgedWriter, TestCluster } from "./helpers";
 
 /**
  * `@@global.read_only` of each pod every ~250 ms; a round where two pods answer 0 is a violation.
@@ -58,6 +60,18 @@ export function startWritableSampler(cluster: TestCluster, ordinals: number[]) {
     },
     get rounds() {
       return rounds;
+    },
+    /**
+     * The longest time, in ms, between the starts of two consecutive rounds from the last
+     * round before `from` to the first at or after `until`: how long the sampler looked away.
+     */
+    longestGap(from: number, until: number): number {
+      const first = history.filter((h) => h.at < from).pop() ?? history[0];
+      const last = history.find((h) => h.at >= until) ?? history[history.length - 1];
+      const window = history.filter((h) => h.at >= first.at && h.at <= last.at);
+      let longest = 0;
+      for (let i = 1; i < window.length; i++) longest = Math.max(longest, window[i].at - window[i - 1].at);
+      return longest;
     },
     async stop(): Promise<void> {
       stopped = true;
@@ -149,4 +163,115 @@ export async function lostWrites(cluster: TestCluster, ordinal: number, table: s
   const rows = await cluster.query<{ id: number }[]>(ordinal, `SELECT id FROM \`${table}\``);
   const have = new Set(rows.map((r) => r.id));
   return acknowledged.filter((id) => !have.has(id));
+}
+
+/**
+ * How long the sampler may look away during a scenario. A round lasts as long as its slowest
+ * pod takes to answer (up to the 3 s exec bound for a pod that is cut off or frozen); twice
+ * that is the most a working sampler can miss.
+ */
+export const SAMPLER_MAX_GAP_MS = 6_000;
+
+export type Sampler = ReturnType<typeof startWritableSampler>;
+
+/** What a scenario runs under: its table, the two writers and the sampler. */
+export interface Load {
+  table: string;
+  writer: ReturnType<typeof startAcknowledgedWriter>;
+  pooled: ReturnType<typeof startPooledWriter>;
+  sampler: Sampler;
+}
+
+export interface LoadFigures {
+  /** The Lease's holder when the scenario began (-1 for none). */
+  before: number;
+  /** The pod holding the Lease and taking writes at the end. */
+  primary: number;
+  /** The writers' longest pauses after the scenario began, in seconds. */
+  pause: number;
+  pooledPause: number;
+}
+
+let loadTables = 0;
+
+/**
+ * Runs `scenario` under an acknowledged writer (following the Lease's holder), a pooled
+ * client through the write Service and the writable sampler of pods `ordinals`; waits until
+ * a primary takes writes (within `recoverWithinMs`) and both writers write again, then
+ * asserts that no two servers took writes in any sampled round, that the sampler looked at
+ * the whole scenario (no gap over SAMPLER_MAX_GAP_MS) and that the primary at the end holds
+ * every acknowledged write. `scenario` may return a sentence for the printed figures.
+ * `statementTimeoutMs` bounds each writer's statements: clients need it when a primary can
+ * be cut off mid-commit (its session's close never crosses the cut).
+ */
+export async function underLoad(
+  cluster: TestCluster,
+  ordinals: number[],
+  what: string,
+  scenario: (load: Load) => Promise<string | void>,
+  opts: { statementTimeoutMs?: number; recoverWithinMs?: number } = {},
+): Promise<LoadFigures> {
+  const table = `load${++loadTables}`;
+  await cluster.queryWriteService(`CREATE TABLE ${table} (id INT PRIMARY KEY)`);
+  const writer = startAcknowledgedWriter(cluster, table, "leaseHolder", opts.statementTimeoutMs);
+  const pooled = startPooledWriter(cluster, table, 10_000_000, { statementTimeoutMs: opts.statementTimeoutMs });
+  const sampler = startWritableSampler(cluster, ordinals);
+  const stopAll = async () => {
+    await writer.stop();
+    await pooled.stop();
+    await sampler.stop();
+  };
+  try {
+    await cluster.runner.waitFor(
+      `writes and sampled rounds before ${what}`,
+      () => writer.acknowledged.length >= 20 && sampler.rounds >= 2,
+      60_000,
+    );
+    const before = cluster.leaseHolder() ?? -1;
+    const from = Date.now();
+    const said = await scenario({ table, writer, pooled, sampler });
+    await cluster.waitPrimary(undefined, opts.recoverWithinMs ?? 120_000);
+    const recovered = Date.now();
+    const acked = writer.acknowledged.length;
+    await cluster.runner.waitFor(
+      `writes acknowledged after ${what}`,
+      () => writer.acknowledged.length >= acked + 20,
+      120_000,
+    );
+    await cluster.runner.waitFor(
+      `the pooled client's writes after ${what}`,
+      () => pooled.acknowledgedAt[pooled.acknowledgedAt.length - 1] > recovered,
+      120_000,
+    );
+    await cluster.runner.waitFor(
+      `a sampled round after ${what}`,
+      () => sampler.history.some((h) => h.at >= recovered),
+      30_000,
+    );
+    await stopAll();
+    assert.deepStrictEqual(sampler.violations, [], `${what}: two servers took writes at once`);
+    const gap = sampler.longestGap(from, recovered);
+    assert.ok(
+      gap <= SAMPLER_MAX_GAP_MS,
+      `${what}: the sampler looked away for ${(gap / 1000).toFixed(1)} s (at most ${SAMPLER_MAX_GAP_MS / 1000} s)`,
+    );
+    const primary = await cluster.waitPrimary(undefined, 60_000);
+    const lost = await lostWrites(cluster, primary, table, [...writer.acknowledged, ...pooled.acknowledged]);
+    assert.deepStrictEqual(lost, [], `${what}: acknowledged writes missing on the primary ${primary}`);
+    const figures = {
+      before,
+      primary,
+      pause: longestPauseAfter(writer.acknowledgedAt, from),
+      pooledPause: longestPauseAfter(pooled.acknowledgedAt, from),
+    };
+    console.log(
+      `      ${what}: ${said ? `${said}; ` : ""}primary ${before} -> ${primary}; ` +
+        `longest write pause ${figures.pause.toFixed(1)} s (pooled client ${figures.pooledPause.toFixed(1)} s, ` +
+        `${pooled.failures.length} failed statements); ` +
+        `${writer.acknowledged.length + pooled.acknowledged.length} acknowledged writes, none lost`,
+    );
+    return figures;
+  } finally {
+    await stopAll();
+  }
 }
