@@ -12,7 +12,7 @@
 # the upload are issue 17's next steps.
 
 # The binary the `tools` init container copies from the rclone image.
-STORE_RCLONE=${STORE_RCLONE:-${TOOLS_DIR:-/tools}/rclone}
+STORE_RCLONE=${STORE_RCLONE:-$TOOLS_DIR/rclone}
 # Written once into an empty vault; a key that cannot read it back is wrong
 # (crypt also encrypts names, so with a wrong key the object is "not found").
 readonly STORE_KEYCHECK=keycheck
