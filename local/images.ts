@@ -44,10 +44,14 @@ const STAND_INS: Record<string, Record<string, string | null>> = {
     mbstream: "mariadb-backup",
     sha1sum: "coreutils",
     sha256sum: "coreutils",
+    tar: "tar",
   },
   mysql: { bash: "bash", mysqld: null, mysql: null, mysqladmin: null },
   "percona/percona-xtrabackup": { bash: "bash", socat: "socat", xtrabackup: null, xbstream: null, mysql: null },
   "prom/mysqld-exporter": { mysqld_exporter: "prometheus-mysqld-exporter" },
+  // Debian's rclone 1.60 (dynamically linked; the image's 1.75 is static, which the runner cannot
+  // tell apart: its containers share the host's libraries). The `tools` init container copies it.
+  "rclone/rclone": { rclone: "rclone", cp: "coreutils" },
 };
 
 /**

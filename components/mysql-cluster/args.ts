@@ -81,6 +81,9 @@ interface Resolving {
 /** A rule between settings: the setting it blames, its value and what it would accept, or undefined when it holds. */
 type Rule = (r: Resolving) => [setting: string, value: unknown, accepted: string] | undefined;
 
+/** What every use of the object store needs (the region has a default, the prefix defaults to the name). */
+const STORE_SETTINGS = ["backupStoreEndpoint", "backupStoreBucket", "backupStoreSecret"] as const;
+
 const bytes = (value: unknown) => (typeof value === "string" ? parseQuantity(value) : undefined);
 
 /** The rules between settings, by name, each checked once every setting has passed or failed its own check. */
@@ -189,15 +192,65 @@ const RULES: Record<string, Rule> = {
             "and a ReadWriteOnce claim attaches to one node only; restore with replicas 1, then unset restoreFromClaim and scale up",
         ]
       : undefined,
-  restoreBackupNeedsClaim: ({ value: { restoreBackup, restoreFromClaim }, valid }) =>
-    valid("restoreBackup") && restoreBackup !== SETTINGS.restoreBackup.default && restoreFromClaim === undefined
+  restoreBackupNeedsClaim: ({ value: { restoreBackup, restoreFromClaim, restoreFromStore }, valid }) =>
+    valid("restoreBackup") &&
+    restoreBackup !== SETTINGS.restoreBackup.default &&
+    restoreFromClaim === undefined &&
+    restoreFromStore === undefined
       ? [
           "restoreBackup",
           restoreBackup,
-          "only together with restoreFromClaim, which names the volume holding the backups",
+          "only together with restoreFromClaim or restoreFromStore, which name where the backups are",
+        ]
+      : undefined,
+  // The store's settings come as a set: a target without its endpoint, bucket or credentials cannot upload.
+  storeTargetNeedsStore: ({ value, valid }) =>
+    valid("backupTarget") && value.backupTarget !== "claim" ? storeSettingsMissing("backupTarget", value) : undefined,
+  // The schedule makes the CronJob; a store target without it would upload nothing, silently.
+  storeTargetNeedsSchedule: ({ value: { backupTarget, backupSchedule }, valid }) =>
+    valid("backupTarget") && backupTarget !== "claim" && backupSchedule === undefined
+      ? [
+          "backupTarget",
+          backupTarget,
+          `"claim" without backupSchedule: only scheduled backups go to the store (set backupSchedule, e.g. "0 3 * * *")`,
+        ]
+      : undefined,
+  restoreFromStoreNeedsStore: ({ value, valid }) =>
+    value.restoreFromStore !== undefined && valid("restoreFromStore")
+      ? storeSettingsMissing("restoreFromStore", value)
+      : undefined,
+  restoreFromOnePlace: ({ value: { restoreFromStore, restoreFromClaim } }) =>
+    restoreFromStore !== undefined && restoreFromClaim !== undefined
+      ? [
+          "restoreFromStore",
+          restoreFromStore,
+          "unset when restoreFromClaim is set: a new cluster restores from one place (unset one of them)",
+        ]
+      : undefined,
+  // As restoreFromClaim: restore into pod 0 alone, then unset it and scale up (replicas clone from pod 0).
+  restoreFromStoreWithOneReplica: ({ value: { restoreFromStore, replicas }, valid }) =>
+    restoreFromStore !== undefined && valid("restoreFromStore") && valid("replicas") && replicas !== 1
+      ? [
+          "restoreFromStore",
+          restoreFromStore,
+          `replicas: 1 while restoring (got replicas ${replicas}): pod 0 restores, ` +
+            "then unset restoreFromStore and scale up (the new replicas clone from it)",
         ]
       : undefined,
 };
+
+/** The store settings a setting that uses the store needs: the one problem naming every missing one, or undefined. */
+function storeSettingsMissing(setting: string, value: Record<string, unknown>): ReturnType<Rule> {
+  const missing = STORE_SETTINGS.filter((key) => value[key] === undefined);
+  return missing.length > 0
+    ? [
+        setting,
+        value[setting],
+        `${STORE_SETTINGS.join(", ")} to be set too (missing: ${missing.join(", ")}): ` +
+          "the object store's address, its bucket and the Secret with its credentials and the encryption key",
+      ]
+    : undefined;
+}
 
 /** A client selector restricts nothing without the NetworkPolicy (every pod may connect). */
 function selectorNeedsNetworkPolicy(

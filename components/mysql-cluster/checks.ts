@@ -293,3 +293,66 @@ export function tolerationList(example: string): Checker {
     isTolerationList,
   );
 }
+
+/**
+ * An http(s) URL of an S3-compatible service: scheme, host (a DNS name, IPv4
+ * address or bracketed IPv6), an optional port and path of plain characters;
+ * no credentials, query or fragment (rclone's s3 endpoint is a base URL, and a
+ * key in it would end up in the Job's spec). Nothing in it is special to a shell.
+ */
+const STORE_ENDPOINT =
+  /^https?:\/\/([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[A-Za-z0-9._~-]*)*$/;
+
+export function isStoreEndpoint(value: unknown): value is string {
+  if (typeof value !== "string" || value.length > 2048 || !STORE_ENDPOINT.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.hostname !== "" && (url.port === "" || Number(url.port) <= 65535);
+  } catch {
+    return false;
+  }
+}
+
+export function storeEndpoint(accepted: string): Checker {
+  return checker(accepted, isStoreEndpoint);
+}
+
+/**
+ * An S3 bucket name (AWS "General purpose bucket naming rules"): 3-63
+ * characters of lower-case letters, digits, "." and "-", starting and ending
+ * with a letter or digit, no "..", not shaped like an IPv4 address, not
+ * starting with "xn--" or "sthree-" nor ending with "-s3alias" or "--ol-s3".
+ * Other S3 services accept a subset of what AWS does.
+ */
+export function isBucketName(value: unknown): value is string {
+  return (
+    typeof value === "string" &&
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
+    !value.includes("..") &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(value) &&
+    !/^(xn--|sthree-)/.test(value) &&
+    !/(-s3alias|--ol-s3)$/.test(value)
+  );
+}
+
+export function bucketName(accepted: string): Checker {
+  return checker(accepted, isBucketName);
+}
+
+/**
+ * A path inside the bucket: segments of letters, digits, ".", "_" and "-"
+ * separated by single "/", no "." or ".." segment, no leading or trailing "/",
+ * at most 256 characters. The scripts join it to the bucket name unquoted by
+ * anything but bash's own quoting, and rclone would read "." segments.
+ */
+export function isStorePrefix(value: unknown): value is string {
+  return (
+    typeof value === "string" &&
+    value.length <= 256 &&
+    value.split("/").every((segment) => /^[A-Za-z0-9._-]+$/.test(segment) && segment !== "." && segment !== "..")
+  );
+}
+
+export function storePrefix(accepted: string): Checker {
+  return checker(accepted, isStorePrefix);
+}

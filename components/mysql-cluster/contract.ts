@@ -25,6 +25,24 @@ export const SECRET_KEYS = {
   app: "app-password",
 } as const;
 
+/**
+ * Keys of the object-store Secret the user creates and names in backupStoreSecret
+ * (files under MOUNTS["store-secret"]): the S3 credentials and the key backups are
+ * encrypted with (rclone crypt's password).
+ */
+export const STORE_SECRET_KEYS = {
+  accessKeyId: "access-key-id",
+  secretAccessKey: "secret-access-key",
+  encryptionKey: "encryption-key",
+} as const;
+
+/**
+ * The object store's layout under the cluster's prefix (scripts/store-lib.sh's vault:):
+ * base/<UTC name>/data.tar and base/<UTC name>/manifest, written last (a base backup
+ * without a manifest does not exist).
+ */
+export const STORE_LAYOUT = { base: "base", data: "data.tar", manifest: "manifest" } as const;
+
 /** Where each volume is mounted, by volume name. */
 export const MOUNTS = {
   /** The data PVC. */
@@ -50,6 +68,10 @@ export const MOUNTS = {
   backups: "/backups",
   /** A backup PVC to restore from (setting restoreFromClaim). */
   restore: "/restore",
+  /** The object-store tool (rclone), copied by the `tools` init container; memory-backed. */
+  tools: "/tools",
+  /** The backupStoreSecret (STORE_SECRET_KEYS), only in the containers that talk to the store. */
+  "store-secret": "/etc/store-secret",
   /** The failover agent's API credentials (token, CA, namespace), in the sidecar only; the in-cluster default path. */
   "api-credentials": "/var/run/secrets/kubernetes.io/serviceaccount",
 } as const;
@@ -137,6 +159,14 @@ export const SHELL_CONTRACT: readonly ShellConstant[] = [
   { name: "PRIMARY_ORDINAL_NAME", value: FILES.primaryOrdinal, about: "under TOPOLOGY_DIR: the primary's ordinal" },
   { name: "BACKUPS_DIR", value: MOUNTS.backups, about: "the backup PVC, in the scheduled backup's pod" },
   { name: "RESTORE_DIR", value: MOUNTS.restore, about: "a backup PVC to restore from (setting restoreFromClaim)" },
+  { name: "TOOLS_DIR", value: MOUNTS.tools, about: "the object-store tool (rclone), from the tools init container" },
+  { name: "STORE_SECRET_DIR", value: MOUNTS["store-secret"], about: "the object-store Secret (upload/restore only)" },
+  { name: "STORE_KEY_ID_NAME", value: STORE_SECRET_KEYS.accessKeyId, about: "under STORE_SECRET_DIR" },
+  { name: "STORE_SECRET_KEY_NAME", value: STORE_SECRET_KEYS.secretAccessKey, about: "under STORE_SECRET_DIR" },
+  { name: "STORE_ENCRYPTION_KEY_NAME", value: STORE_SECRET_KEYS.encryptionKey, about: "under STORE_SECRET_DIR" },
+  { name: "STORE_BASE", value: STORE_LAYOUT.base, about: "in the store: the base backups' directory" },
+  { name: "STORE_DATA_NAME", value: STORE_LAYOUT.data, about: "in a base backup: the data as one tar" },
+  { name: "STORE_MANIFEST_NAME", value: STORE_LAYOUT.manifest, about: "in a base backup: written last" },
   { name: "MYSQL_PORT", value: PORTS.mysql, about: "the server" },
   { name: "BACKUP_PORT", value: PORTS.backup, about: "the backup stream (the sidecar)" },
   { name: "METRICS_PORT", value: PORTS.metrics, about: "GET /metrics only (the sidecar, serve-metrics.sh)" },

@@ -109,6 +109,19 @@ const EXPORTER_DOCKERFILE = filesOf("prometheus/mysqld_exporter", "tag v0.16.0 (
   "2024-11-08",
 );
 
+// rclone/rclone: tag 1.75 (the storeToolImage default) is pushed by rclone's own release workflow
+// for git tag v1.75.0 (.github/workflows/build_publish_docker_image.yml, docker/metadata-action
+// "type=semver,pattern={{major}}.{{minor}}"), built from the Dockerfile at that tag.
+const rcloneFile = filesOf("rclone/rclone", "tag 1.75 per .github/workflows/build_publish_docker_image.yml at v1.75.0");
+const RCLONE_DOCKERFILE = rcloneFile("Dockerfile", "9ee9d0a", "2026-07-31, git tag v1.75.0");
+const RCLONE_MAKEFILE = rcloneFile("Makefile", "9ee9d0a", "2026-07-31, git tag v1.75.0", "the Dockerfile's `make`");
+/** Alpine's busybox build configuration: which applets /bin/busybox has (Alpine links each to it). */
+const ALPINE_BUSYBOX = filesOf("alpinelinux/aports", "alpine:latest, the rclone image's final stage")(
+  "main/busybox/busyboxconfig",
+  "05253d2",
+  "busybox 1.27.2's configuration, the version stored here; cp, the only applet used, is in every later one",
+);
+
 /** By image repository (registry and tag ignored, see imageRepository in the runner). */
 export const IMAGE_FACTS: Record<string, ImageFacts> = {
   mysql: {
@@ -185,6 +198,10 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       { commands: ["mariadb-backup", "mbstream"], source: `${MARIADB_DOCKERFILE}: apt-get install mariadb-backup` },
       { commands: ["socat"], source: `${MARIADB_DOCKERFILE}: apt-get install socat` },
       {
+        commands: ["tar"],
+        source: `${MARIADB_DOCKERFILE}: FROM ubuntu:noble; tar is an Essential package (Essential: yes, Priority: required) in Ubuntu and Debian, so every Ubuntu image has it`,
+      },
+      {
         commands: ["zstd", "xz", "pwgen", "gpg", "gosu"],
         source: `${MARIADB_DOCKERFILE}: apt-get install xz-utils zstd pwgen gpg; /usr/local/bin/gosu`,
       },
@@ -244,6 +261,30 @@ export const IMAGE_FACTS: Record<string, ImageFacts> = {
       {
         commands: ["ncat", "nc"],
         source: `${PXB_DOCKERFILE}: no package installed provides them (socat is what it installs); ubi9-minimal's own package list was not read`,
+      },
+    ],
+  },
+  "rclone/rclone": {
+    image: "rclone/rclone:1.75",
+    base: "alpine:latest (final stage); the binary is built in golang:alpine",
+    user: "root (no USER; the Dockerfile adds user rclone, uid 1009, unused); the pods run it as 999",
+    confirmed: [
+      {
+        commands: ["rclone"],
+        source:
+          `${RCLONE_DOCKERFILE}: COPY --from=builder (the built rclone) /usr/local/bin/, ENTRYPOINT ["rclone"]; built by ` +
+          `\`make\` under ARG CGO_ENABLED=0 (${RCLONE_MAKEFILE}: go build), so a static binary that runs in any Linux image of the same architecture`,
+      },
+      {
+        commands: ["sh", "cp"],
+        source: `${RCLONE_DOCKERFILE}: FROM alpine:latest, whose RUN steps use /bin/sh (adduser -s /bin/sh); ${ALPINE_BUSYBOX}: CONFIG_CP=y`,
+      },
+    ],
+    unconfirmed: [],
+    lacks: [
+      {
+        commands: ["bash"],
+        source: `${RCLONE_DOCKERFILE}: bash is installed only in the builder stage (apk add make bash gawk git), not in the final image`,
       },
     ],
   },

@@ -228,14 +228,61 @@ export interface MySqlClusterArgs {
    */
   backupStorageClass?: string;
   /**
+   * Where scheduled backups go: "claim" (the backup PVC), "store" (an S3-compatible object store, encrypted by us;
+   * the backup PVC is not created) or "both". "store" and "both" need backupSchedule, backupStoreEndpoint,
+   * backupStoreBucket and backupStoreSecret.
+   * Default: `claim`.
+   */
+  backupTarget?: "claim" | "store" | "both";
+  /**
+   * URL of the S3-compatible object store (AWS S3, GCS interoperability, MinIO, Ceph RGW), e.g.
+   * "https://s3.eu-west-1.amazonaws.com".
+   * Default: none.
+   */
+  backupStoreEndpoint?: string;
+  /**
+   * Bucket in the object store; it must exist (the backups never create it).
+   * Default: none.
+   */
+  backupStoreBucket?: string;
+  /**
+   * Path inside the bucket this cluster's backups are kept under; unset for clusterName. Two clusters must not
+   * share one.
+   * Default: `clusterName`.
+   */
+  backupStorePrefix?: string;
+  /**
+   * Region the object store signs requests for (AWS: the bucket's region; most other services ignore it).
+   * Default: `us-east-1`.
+   */
+  backupStoreRegion?: string;
+  /**
+   * Name of a Secret in the namespace, created by you, with access-key-id, secret-access-key and encryption-key
+   * (the key backups are encrypted with; keep a copy outside the cluster: without it no backup can be read).
+   * Default: none.
+   */
+  backupStoreSecret?: string;
+  /**
+   * Image the object-store tool (rclone) is copied from into the pods that upload or restore; only its static
+   * binary is used.
+   * Default: `rclone/rclone:1.75`.
+   */
+  storeToolImage?: string;
+  /**
    * Name of a PVC in the namespace holding backups (e.g. another cluster's "<name>-backups"): a new cluster starts
    * from one of them.
    * Default: none.
    */
   restoreFromClaim?: string;
   /**
-   * Which backup restoreFromClaim restores: "latest" or a backup's name (its UTC start time, e.g.
-   * 20261125T030000Z).
+   * A prefix in the object store (backupStoreEndpoint, backupStoreBucket, backupStoreSecret), e.g. another
+   * cluster's backupStorePrefix: a new cluster starts from one of the backups under it. Not with restoreFromClaim.
+   * Default: none.
+   */
+  restoreFromStore?: string;
+  /**
+   * Which backup restoreFromClaim or restoreFromStore restores: "latest" or a backup's name (its UTC start time,
+   * e.g. 20261125T030000Z).
    * Default: `latest`.
    */
   restoreBackup?: string;
@@ -285,6 +332,14 @@ export interface ResolvedArgs {
   backupRetention: number;
   backupStorageSize: string;
   backupStorageClass?: string;
+  backupTarget: "claim" | "store" | "both";
+  backupStoreEndpoint?: string;
+  backupStoreBucket?: string;
+  backupStorePrefix?: string;
+  backupStoreRegion: string;
+  backupStoreSecret?: string;
+  storeToolImage: string;
   restoreFromClaim?: string;
+  restoreFromStore?: string;
   restoreBackup: string;
 }

@@ -8,6 +8,7 @@
 
 import { ResolvedArgs } from "./args";
 import { buildBackupClaim, buildBackupCronJob } from "./builders/backup";
+import { backupsToClaim } from "./builders/store";
 import { buildConfigMap, buildTopologyConfigMap } from "./builders/config-map";
 import { buildCredentialsSecret } from "./builders/credentials-secret";
 import { buildDataClaims } from "./builders/data-claims";
@@ -245,13 +246,18 @@ export function renderCluster<V = string>(args: ResolvedArgs, given: Partial<Ren
           // CHANGELOG 4.29.0, await.go Creation uses a client-side create; issue 13, defect 5).
           // Its Pulumi name is not "<name>-backups", the PersistentVolumeClaim resource of earlier
           // versions: that one leaves the program and, being retainOnDelete, only the state.
-          entry("backupClaim", `${name}-backup-claim`, forced(buildBackupClaim(args, names)), {
-            register: "patch",
-            retainOnDelete: true,
-          }),
+          // With backupTarget store there is no claim (the Job prepares each backup in a scratch volume).
+          ...(backupsToClaim(args)
+            ? [
+                entry("backupClaim", `${name}-backup-claim`, forced(buildBackupClaim(args, names)), {
+                  register: "patch",
+                  retainOnDelete: true,
+                }),
+              ]
+            : []),
           // Not after the StatefulSet: a long rollout must not hold back the schedule.
           entry("backupCronJob", `${name}-backup`, buildBackupCronJob(args, names, configMap.metadata.name), {
-            dependsOn: ["configMap", "backupClaim", ...mounted],
+            dependsOn: ["configMap", ...(backupsToClaim(args) ? ["backupClaim"] : []), ...mounted],
           }),
         ]
       : []),

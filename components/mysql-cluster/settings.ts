@@ -21,11 +21,14 @@ import {
   oneOf,
   quantity,
   sqlIdentifier,
+  storeEndpoint,
+  storePrefix,
+  bucketName,
   tolerationList,
   trueOrFalse,
   wholeNumber,
 } from "./checks";
-import { PORTS, TLS_KEYS } from "./contract";
+import { PORTS, STORE_SECRET_KEYS, TLS_KEYS } from "./contract";
 import { FLAVORS, FlavorSpec } from "./flavors";
 
 /**
@@ -61,6 +64,13 @@ export interface SettingSpec {
 }
 
 export const MAX_REPLICAS = 99;
+/** Where scheduled backups go (backupTarget). */
+export const BACKUP_TARGETS = ["claim", "store", "both"] as const;
+/**
+ * The default storeToolImage: rclone's own image. Tag 1.75 is what rclone's release
+ * workflow pushes for v1.75.x ({{major}}.{{minor}}); its facts are in image-facts.ts.
+ */
+export const STORE_TOOL_IMAGE = "rclone/rclone:1.75";
 /**
  * StatefulSet pods carry a controller-revision-hash label "<name>-<10 chars>",
  * and label values stop at 63 characters, so the name stops at 52.
@@ -484,6 +494,73 @@ export const SETTINGS = {
     check: dnsSubdomain("the name of a StorageClass (a DNS subdomain), or unset for the cluster's default"),
     accepted: "StorageClass name",
   },
+  backupTarget: {
+    kind: "string",
+    default: "claim",
+    description:
+      'Where scheduled backups go: "claim" (the backup PVC), "store" (an S3-compatible object store, encrypted by us; ' +
+      'the backup PVC is not created) or "both". "store" and "both" need backupSchedule, backupStoreEndpoint, ' +
+      "backupStoreBucket and backupStoreSecret.",
+    check: oneOf(BACKUP_TARGETS, '"claim", "store" or "both"'),
+    accepted:
+      "`claim` (the backup PVC), `store` (the object store only: a scratch volume of the data's size during each backup, no PVC) " +
+      "or `both`; `store`/`both` need `backupSchedule`, `backupStoreEndpoint`, `backupStoreBucket`, `backupStoreSecret`",
+  },
+  backupStoreEndpoint: {
+    kind: "string",
+    description:
+      "URL of the S3-compatible object store (AWS S3, GCS interoperability, MinIO, Ceph RGW), " +
+      'e.g. "https://s3.eu-west-1.amazonaws.com".',
+    check: storeEndpoint(
+      'an http:// or https:// URL with a host and optionally a port and path, no user, password, query or fragment, e.g. "https://s3.eu-west-1.amazonaws.com"',
+    ),
+    accepted: "`http://` or `https://` URL: host, optional port and path; no credentials, query or fragment",
+  },
+  backupStoreBucket: {
+    kind: "string",
+    description: "Bucket in the object store; it must exist (the backups never create it).",
+    check: bucketName(
+      'an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit, ' +
+        'no "..", not an IP address, not starting with "xn--" or "sthree-" nor ending with "-s3alias" or "--ol-s3"',
+    ),
+    accepted: "S3 bucket name (3–63 of `a-z 0-9 . -`, AWS's rules); the bucket must exist",
+  },
+  backupStorePrefix: {
+    kind: "string",
+    unset: "`clusterName`",
+    description:
+      "Path inside the bucket this cluster's backups are kept under; unset for clusterName. Two clusters must not share one.",
+    check: storePrefix(
+      'path segments of letters, digits, ".", "_" and "-" separated by single "/" (no "." or ".." segment, ' +
+        'no leading or trailing "/"), at most 256 characters, e.g. "prod/shop-db"',
+    ),
+    accepted: "path segments of `A-Z a-z 0-9 . _ -` separated by `/`, ≤ 256 characters; one prefix per cluster",
+  },
+  backupStoreRegion: {
+    kind: "string",
+    default: "us-east-1",
+    description:
+      "Region the object store signs requests for (AWS: the bucket's region; most other services ignore it).",
+    check: matching(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 letters, digits, "_" or "-", e.g. "eu-west-1"'),
+    accepted: "1–64 of `A-Z a-z 0-9 _ -`",
+  },
+  backupStoreSecret: {
+    kind: "string",
+    description:
+      `Name of a Secret in the namespace, created by you, with ${STORE_SECRET_KEYS.accessKeyId}, ` +
+      `${STORE_SECRET_KEYS.secretAccessKey} and ${STORE_SECRET_KEYS.encryptionKey} (the key backups are encrypted with; ` +
+      "keep a copy outside the cluster: without it no backup can be read).",
+    check: dnsSubdomain("the name of a Secret in the cluster's namespace (a DNS subdomain)"),
+    accepted: `name of a Secret with \`${STORE_SECRET_KEYS.accessKeyId}\`, \`${STORE_SECRET_KEYS.secretAccessKey}\`, \`${STORE_SECRET_KEYS.encryptionKey}\``,
+  },
+  storeToolImage: {
+    kind: "string",
+    default: STORE_TOOL_IMAGE,
+    description:
+      "Image the object-store tool (rclone) is copied from into the pods that upload or restore; only its static binary is used.",
+    check: imageReference(STORE_TOOL_IMAGE),
+    accepted: "image reference (an `rclone/rclone` image: its `/usr/local/bin/rclone` is copied)",
+  },
   restoreFromClaim: {
     kind: "string",
     description:
@@ -495,16 +572,29 @@ export const SETTINGS = {
       "name of a PVC in the namespace holding backups (e.g. another cluster's `<name>-backups`): a **new** cluster starts from a backup in it; " +
       "needs `replicas: 1` (see Restore in [Operations](#operations))",
   },
+  restoreFromStore: {
+    kind: "string",
+    description:
+      "A prefix in the object store (backupStoreEndpoint, backupStoreBucket, backupStoreSecret), e.g. another cluster's " +
+      "backupStorePrefix: a new cluster starts from one of the backups under it. Not with restoreFromClaim.",
+    check: storePrefix(
+      'a prefix in the bucket: path segments of letters, digits, ".", "_" and "-" separated by single "/", e.g. "olddb"',
+    ),
+    accepted:
+      "prefix in the same store and bucket (e.g. another cluster's `backupStorePrefix`): a **new** cluster starts from a backup under it; " +
+      "needs `replicas: 1`, `backupStoreEndpoint`, `backupStoreBucket`, `backupStoreSecret`; not with `restoreFromClaim`",
+  },
   restoreBackup: {
     kind: "string",
     default: "latest",
     description:
-      'Which backup restoreFromClaim restores: "latest" or a backup\'s name (its UTC start time, e.g. 20261125T030000Z).',
+      'Which backup restoreFromClaim or restoreFromStore restores: "latest" or a backup\'s name (its UTC start time, e.g. 20261125T030000Z).',
     check: matching(
       /^(latest|[0-9]{8}T[0-9]{6}Z)$/,
       '"latest" or a backup\'s name, its UTC start time like "20261125T030000Z"',
     ),
-    accepted: "`latest` or a backup's name (its UTC start time, e.g. `20261125T030000Z`); only with `restoreFromClaim`",
+    accepted:
+      "`latest` or a backup's name (its UTC start time, e.g. `20261125T030000Z`); only with `restoreFromClaim` or `restoreFromStore`",
   },
 } satisfies Record<string, SettingSpec>;
 

@@ -128,6 +128,7 @@ describe("npm run local", function () {
         "mariadb-server",
         "prometheus-mysqld-exporter",
         "socat",
+        "tar",
       ]);
       for (const p of [socketPath(id), supervisorLog(id), clientDir(id), `/tmp/mysql-local/${id}`])
         assert.ok(!fs.existsSync(p), `${p} was created`);
@@ -151,6 +152,7 @@ describe("npm run local", function () {
         "mbstream",
         "sha1sum",
         "sha256sum",
+        "tar",
         "prometheus-mysqld-exporter",
       ]) {
         fs.writeFileSync(path.join(dir, cmd), "#!/bin/sh\n", { mode: 0o755 });

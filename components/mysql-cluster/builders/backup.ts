@@ -1,6 +1,8 @@
 // Scheduled backups: a PVC that keeps them, and a CronJob whose pod streams a
 // hot backup from a caught-up replica (take-backup.sh), prepares it and keeps
-// the newest backupRetention. The pod runs the backup image with the scripts,
+// the newest backupRetention; with backupTarget store or both it also uploads
+// it, encrypted, to the object store (builders/store.ts: the tools init
+// container, the store's Secret mounted into the backup container only). The pod runs the backup image with the scripts,
 // the cluster's certificate (the stream is mutual TLS), the monitor password
 // (to pick a replica) and the backup password (the stream token proving
 // membership, see lib.sh stream_token); it holds no other password.
@@ -17,6 +19,15 @@ import {
   scriptVolumes,
   secretsVolume,
 } from "./pod-parts";
+import {
+  backupsToClaim,
+  backupsToStore,
+  STORE_MOUNTS,
+  storeEnv,
+  storePrefixOf,
+  storeVolumes,
+  toolsInitContainer,
+} from "./store";
 
 /**
  * A backup Job that runs longer than this is stopped (its pod killed) and
@@ -53,7 +64,10 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
     { name: "BACKUP_RETENTION", value: String(args.backupRetention) },
     // Which ordinals exist, to find a caught-up replica among them.
     { name: "CLUSTER_SIZE", value: String(args.replicas) },
+    { name: "BACKUP_TARGET", value: args.backupTarget },
+    ...(backupsToStore(args) ? storeEnv(args, { name: "STORE_PREFIX", value: storePrefixOf(args) }) : []),
   ];
+  const toStore = backupsToStore(args);
   return {
     apiVersion: "batch/v1" as const,
     kind: "CronJob" as const,
@@ -83,13 +97,17 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
               securityContext: podSecurity,
               ...(args.priorityClassName ? { priorityClassName: args.priorityClassName } : {}),
               ...(args.tolerations ? { tolerations: args.tolerations } : {}),
+              ...(toStore ? { initContainers: [toolsInitContainer(args)] } : {}),
               containers: [
                 {
                   name: "backup",
                   image: args.backupImage,
                   command: script("take-backup.sh"),
                   env,
-                  volumeMounts: mounts("scripts", "run", "tmp", "secrets", "tls", "topology", "backups"),
+                  volumeMounts: [
+                    ...mounts("scripts", "run", "tmp", "secrets", "tls", "topology", "backups"),
+                    ...(toStore ? STORE_MOUNTS : []),
+                  ],
                   resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
                   securityContext: containerSecurity,
                 },
@@ -101,7 +119,12 @@ export function buildBackupCronJob(args: ResolvedArgs, names: ClusterNames, conf
                 ),
                 { name: "run", emptyDir: { medium: "Memory" } },
                 { name: "tmp", emptyDir: {} },
-                { name: "backups", persistentVolumeClaim: { claimName: names.backupClaim } },
+                // With backupTarget store, the backup is prepared in a scratch volume (the data's size on
+                // the node's disk) and removed once uploaded; with claim or both it is kept on the PVC.
+                backupsToClaim(args)
+                  ? { name: "backups", persistentVolumeClaim: { claimName: names.backupClaim } }
+                  : { name: "backups", emptyDir: {} },
+                ...(toStore ? storeVolumes(args) : []),
               ],
             },
           },

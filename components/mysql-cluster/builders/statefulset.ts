@@ -18,6 +18,7 @@ import {
   secretsVolume,
 } from "./pod-parts";
 import { failoverEnv, serviceAccountVolume } from "./failover";
+import { STORE_MOUNTS, storeEnv, storeVolumes, toolsInitContainer } from "./store";
 import { ContainerObject, StatefulSetObject } from "./types";
 
 /** Where the exporter listens: the pod's loopback; the sidecar serves the metrics port (serve-metrics.sh). */
@@ -97,6 +98,7 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
     "topology",
   ] as const;
 
+  const fromStore = args.restoreFromStore !== undefined;
   const initContainers: ContainerObject[] = [
     {
       name: "init-config",
@@ -120,12 +122,21 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       resources: serverResources,
       securityContext: containerSecurity,
     },
+    // restoreFromStore: rclone for init-data, which restores from the store (only then, for now).
+    ...(fromStore ? [toolsInitContainer(args)] : []),
     {
       name: "init-data",
       image: args.image,
       command: script("init-data.sh"),
-      env: args.restoreFromClaim ? [...env, { name: "RESTORE_BACKUP", value: args.restoreBackup }] : env,
-      volumeMounts: mounts(...stateMounts, ...(args.restoreFromClaim ? ["restore" as const] : [])),
+      env: [
+        ...env,
+        ...(args.restoreFromClaim || fromStore ? [{ name: "RESTORE_BACKUP", value: args.restoreBackup }] : []),
+        ...(fromStore ? storeEnv(args, { name: "RESTORE_FROM_STORE", value: args.restoreFromStore! }) : []),
+      ],
+      volumeMounts: [
+        ...mounts(...stateMounts, ...(args.restoreFromClaim ? ["restore" as const] : [])),
+        ...(fromStore ? STORE_MOUNTS : []),
+      ],
       resources: serverResources,
       securityContext: containerSecurity,
     },
@@ -216,6 +227,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             ...(args.restoreFromClaim
               ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }]
               : []),
+            // The store a new cluster restores from: rclone and the store's Secret, for init-data only.
+            ...(fromStore ? storeVolumes(args) : []),
           ],
         },
       },

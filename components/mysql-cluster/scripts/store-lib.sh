@@ -8,11 +8,12 @@
 # through stdin: no key reaches a command line or a log. Its obscured form
 # (reversible, rclone's own encoding) is in the environment of this script
 # and the rclone processes it starts, readable only by the same user.
-# Not yet used by any container: the settings, the `tools` init container and
-# the upload are issue 17's next steps.
+# The pods that use it: the backup Job (backupTarget store/both) and init-data
+# with restoreFromStore; store_setup configures store: from their environment
+# (STORE_ENDPOINT, STORE_BUCKET, STORE_REGION) and the backupStoreSecret's files.
 
 # The binary the `tools` init container copies from the rclone image.
-STORE_RCLONE=${STORE_RCLONE:-${TOOLS_DIR:-/tools}/rclone}
+STORE_RCLONE=${STORE_RCLONE:-$TOOLS_DIR/rclone}
 # Written once into an empty vault; a key that cannot read it back is wrong
 # (crypt also encrypts names, so with a wrong key the object is "not found").
 readonly STORE_KEYCHECK=keycheck
@@ -30,6 +31,31 @@ store_configure() {
     export RCLONE_CONFIG_VAULT_REMOTE="store:$target"
     export RCLONE_CONFIG_VAULT_PASSWORD="$obscured"
     STORE_TARGET=$target
+}
+
+# store_setup PREFIX: store: = the S3 service of STORE_ENDPOINT/STORE_REGION with the
+# Secret's credentials (read by the shell, exported only to rclone's environment),
+# then vault: over STORE_BUCKET/PREFIX. One line naming what is missing when it cannot.
+store_setup() {
+    local prefix=$1 key id secret
+    for key in "$STORE_KEY_ID_NAME" "$STORE_SECRET_KEY_NAME" "$STORE_ENCRYPTION_KEY_NAME"; do
+        [[ -s $STORE_SECRET_DIR/$key ]] || {
+            echo "store: the Secret named by backupStoreSecret has no key $key, or it is empty" >&2
+            return 1
+        }
+    done
+    [[ -n ${STORE_ENDPOINT:-} && -n ${STORE_BUCKET:-} && -n $prefix ]] || {
+        echo "store: STORE_ENDPOINT, STORE_BUCKET or the prefix is not set (settings backupStoreEndpoint, backupStoreBucket)" >&2
+        return 1
+    }
+    id=$(<"$STORE_SECRET_DIR/$STORE_KEY_ID_NAME")
+    secret=$(<"$STORE_SECRET_DIR/$STORE_SECRET_KEY_NAME")
+    export RCLONE_CONFIG_STORE_TYPE=s3 RCLONE_CONFIG_STORE_PROVIDER=Other
+    export RCLONE_CONFIG_STORE_ENDPOINT=$STORE_ENDPOINT RCLONE_CONFIG_STORE_REGION=${STORE_REGION:-us-east-1}
+    # Path-style requests work with every S3 service (MinIO, Ceph RGW); the bucket is the user's: never created.
+    export RCLONE_CONFIG_STORE_FORCE_PATH_STYLE=true RCLONE_CONFIG_STORE_NO_CHECK_BUCKET=true
+    export RCLONE_CONFIG_STORE_ACCESS_KEY_ID=$id RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY=$secret
+    store_configure "$STORE_SECRET_DIR/$STORE_ENCRYPTION_KEY_NAME" "$STORE_BUCKET/$prefix"
 }
 
 # store_put PATH: stdin -> object, streamed (rcat uploads in chunks, no temp file).
@@ -57,7 +83,8 @@ store_check() {
         echo "store: unreachable or refused (store:${STORE_TARGET%%/*}): ${err:-rclone failed}" >&2
         return 1
     fi
-    if text=$("$STORE_RCLONE" cat "vault:$STORE_KEYCHECK" 2>/dev/null); then
+    # An absent object reads as empty on S3 (rclone cat of a "directory" with nothing in it), an error elsewhere.
+    if text=$("$STORE_RCLONE" cat "vault:$STORE_KEYCHECK" 2>/dev/null) && [[ -n $text ]]; then
         [[ $text == "$STORE_KEYCHECK_TEXT" ]] && return 0
         echo "store: wrong encryption key (the keycheck object decrypts to something else)" >&2
         return 1

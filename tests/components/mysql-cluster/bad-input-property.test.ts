@@ -25,6 +25,18 @@ const COMPANIONS: Record<string, Record<string, string>> = {
   restoreBackup: { replicas: "1", restoreFromClaim: "old-backups" },
   serviceMonitorLabels: { serviceMonitor: "true" },
   memoryRequest: { memoryLimit: "64Ti" },
+  backupTarget: {
+    backupSchedule: "0 3 * * *",
+    backupStoreEndpoint: "https://s3.example.com",
+    backupStoreBucket: "backups",
+    backupStoreSecret: "store",
+  },
+  restoreFromStore: {
+    replicas: "1",
+    backupStoreEndpoint: "https://s3.example.com",
+    backupStoreBucket: "backups",
+    backupStoreSecret: "store",
+  },
 };
 
 /** A valid value of each string setting, for the generator to break. */
@@ -55,6 +67,14 @@ const EXAMPLES: Record<string, string> = {
   backupStorageClass: "cold",
   restoreFromClaim: "old-backups",
   restoreBackup: "20261125T030000Z",
+  backupTarget: "both",
+  backupStoreEndpoint: "https://s3.eu-west-1.amazonaws.com:443/base",
+  backupStoreBucket: "acme-backups",
+  backupStorePrefix: "prod/shop",
+  backupStoreRegion: "eu-west-1",
+  backupStoreSecret: "store-credentials",
+  storeToolImage: "rclone/rclone:1.75",
+  restoreFromStore: "old/shop",
   exporterImage: "prom/mysqld-exporter:v0.16.0",
   serviceMonitorLabels: "release=kube-prometheus-stack",
 };

@@ -1,0 +1,134 @@
+// The object store in the rendered pods (issue 17): the backup CronJob with
+// backupTarget store / both (tools init container, the store's Secret mounted
+// into the backup container only, a scratch volume instead of the claim with
+// store), and the StatefulSet with restoreFromStore (tools and the Secret for
+// init-data only). No credential is in any env value or command.
+
+import * as assert from "assert";
+import { MySqlClusterArgs, resolveArgs } from "../../../components/mysql-cluster/args";
+import { MOUNTS } from "../../../components/mysql-cluster/contract";
+import { objectsByKey, renderCluster, renderObjects } from "../../../components/mysql-cluster/render";
+import { AnyObject } from "../../support/objects";
+
+const STORE: MySqlClusterArgs = {
+  backupStoreEndpoint: "https://s3.example.com",
+  backupStoreBucket: "backups",
+  backupStoreSecret: "db-store",
+  backupSchedule: "0 3 * * *",
+};
+const objects = (args: MySqlClusterArgs) =>
+  renderObjects(resolveArgs("db", { namespace: "data", ...args })) as AnyObject[];
+const jobPod = (args: MySqlClusterArgs) =>
+  objects(args).find((o) => o.kind === "CronJob")!.spec.jobTemplate.spec.template.spec;
+const envOf = (c: AnyObject) => Object.fromEntries((c.env ?? []).map((e: AnyObject) => [e.name, e.value]));
+const mountsOf = (c: AnyObject) =>
+  (c.volumeMounts ?? []).map((m: AnyObject) => `${m.name}:${m.mountPath}:${!!m.readOnly}`);
+
+describe("backup CronJob with the object store", function () {
+  it("claim (default): no tools, no store Secret, no store env; the backups volume is the claim", function () {
+    const pod = jobPod({ backupSchedule: "0 3 * * *" });
+    assert.strictEqual(pod.initContainers, undefined);
+    assert.ok(!JSON.stringify(pod).includes("store"), "a store piece in a claim-only Job");
+    assert.deepStrictEqual(pod.volumes.find((v: AnyObject) => v.name === "backups").persistentVolumeClaim, {
+      claimName: "db-backups",
+    });
+    assert.strictEqual(envOf(pod.containers[0]).BACKUP_TARGET, "claim");
+  });
+
+  for (const target of ["store", "both"] as const) {
+    describe(`backupTarget ${target}`, function () {
+      const pod = jobPod({ ...STORE, backupTarget: target, backupStorePrefix: "prod/db", backupStoreRegion: "eu-1" });
+      const backup = pod.containers[0];
+
+      it("copies rclone from storeToolImage into a memory-backed tools volume, as an init container", function () {
+        assert.deepStrictEqual(
+          pod.initContainers.map((c: AnyObject) => [c.name, c.image, c.command]),
+          [["tools", "rclone/rclone:1.75", ["cp", "/usr/local/bin/rclone", `${MOUNTS.tools}/rclone`]]],
+        );
+        assert.deepStrictEqual(mountsOf(pod.initContainers[0]), ["tools:/tools:false"]);
+        assert.deepStrictEqual(pod.volumes.find((v: AnyObject) => v.name === "tools").emptyDir.medium, "Memory");
+      });
+
+      it("mounts the tools read-only and the user's Secret into the backup container, and nowhere else", function () {
+        assert.ok(mountsOf(backup).includes("tools:/tools:true"), mountsOf(backup).join(" "));
+        assert.ok(mountsOf(backup).includes("store-secret:/etc/store-secret:true"));
+        assert.deepStrictEqual(pod.volumes.find((v: AnyObject) => v.name === "store-secret").secret, {
+          secretName: "db-store",
+          defaultMode: 0o440,
+        });
+        assert.ok(!mountsOf(pod.initContainers[0]).some((m: string) => m.startsWith("store-secret")));
+      });
+
+      it("hands the script the store's address and the prefix, no credential", function () {
+        const env = envOf(backup);
+        assert.deepStrictEqual(
+          [env.BACKUP_TARGET, env.STORE_ENDPOINT, env.STORE_BUCKET, env.STORE_REGION, env.STORE_PREFIX],
+          [target, "https://s3.example.com", "backups", "eu-1", "prod/db"],
+        );
+        assert.ok(!backup.env.some((e: AnyObject) => e.valueFrom?.secretKeyRef), "a Secret value in the env");
+      });
+
+      it(
+        target === "store"
+          ? "prepares the backup in a scratch emptyDir and creates no backup claim"
+          : "keeps the backup claim",
+        function () {
+          const volume = pod.volumes.find((v: AnyObject) => v.name === "backups");
+          const claims = objects({ ...STORE, backupTarget: target }).filter(
+            (o) => o.kind === "PersistentVolumeClaim" && o.metadata.name === "db-backups",
+          );
+          if (target === "store") {
+            assert.deepStrictEqual(volume, { name: "backups", emptyDir: {} });
+            assert.deepStrictEqual(claims, []);
+          } else {
+            assert.strictEqual(volume.persistentVolumeClaim.claimName, "db-backups");
+            assert.strictEqual(claims.length, 1);
+          }
+        },
+      );
+    });
+  }
+
+  it("defaults the prefix to the cluster's name", function () {
+    assert.strictEqual(envOf(jobPod({ ...STORE, backupTarget: "store" }).containers[0]).STORE_PREFIX, "db");
+  });
+
+  it("registers no backup claim and no dependency on it with backupTarget store", function () {
+    const list = renderCluster(resolveArgs("db", { ...STORE, backupTarget: "store" }));
+    const keys = list.resources.map((r) => r.key);
+    assert.ok(!keys.includes("backupClaim"), keys.join(", "));
+    assert.ok(!list.resources.find((r) => r.key === "backupCronJob")!.dependsOn.includes("backupClaim"));
+  });
+});
+
+describe("StatefulSet with restoreFromStore", function () {
+  const sts = (args: MySqlClusterArgs) =>
+    objectsByKey(renderCluster(resolveArgs("db", { namespace: "data", replicas: 1, ...args })))
+      .statefulSet as AnyObject;
+  const restored = sts({ ...STORE, restoreFromStore: "olddb", restoreBackup: "20261125T030000Z" });
+  const spec = restored.spec.template.spec;
+
+  it("runs tools right before init-data, and mounts rclone and the Secret into init-data only", function () {
+    const names = spec.initContainers.map((c: AnyObject) => c.name);
+    assert.deepStrictEqual(names, ["init-config", "clone-data", "tools", "init-data"]);
+    const withSecret = [...spec.initContainers, ...spec.containers]
+      .filter((c: AnyObject) => mountsOf(c).some((m: string) => m.startsWith("store-secret:")))
+      .map((c: AnyObject) => c.name);
+    assert.deepStrictEqual(withSecret, ["init-data"]);
+    const initData = spec.initContainers.find((c: AnyObject) => c.name === "init-data");
+    assert.ok(mountsOf(initData).includes("tools:/tools:true"));
+  });
+
+  it("tells init-data where to restore from: the store's address, RESTORE_FROM_STORE and RESTORE_BACKUP", function () {
+    const env = envOf(spec.initContainers.find((c: AnyObject) => c.name === "init-data"));
+    assert.deepStrictEqual(
+      [env.STORE_ENDPOINT, env.STORE_BUCKET, env.STORE_REGION, env.RESTORE_FROM_STORE, env.RESTORE_BACKUP],
+      ["https://s3.example.com", "backups", "us-east-1", "olddb", "20261125T030000Z"],
+    );
+  });
+
+  it("has none of it without restoreFromStore, even with store backups", function () {
+    const plain = sts({ ...STORE, backupTarget: "store" });
+    assert.ok(!JSON.stringify(plain.spec.template).includes("store"), "a store piece in the pods");
+  });
+});

@@ -1,0 +1,87 @@
+// An S3-compatible object store for the tests (issue 17): s3rver, an S3 REST
+// implementation from npm, on an address the caller picks (loopback for unit
+// tests, the pod bridge's gateway for e2e pods), with one bucket, its objects
+// as files under a directory the test can search. It can be stopped and
+// started again on the same address and port (the store unavailable, then
+// back). s3rver checks no request signature: refused credentials cannot be
+// tested with it.
+
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+// s3rver ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require("s3rver");
+
+interface S3rverInstance {
+  run(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export class ObjectStore {
+  /** Where s3rver keeps the bucket's objects (one directory per object, content and metadata files). */
+  readonly directory: string;
+  private server?: S3rverInstance;
+  private boundPort = 0;
+
+  constructor(
+    readonly address: string,
+    readonly bucket = "backups",
+  ) {
+    this.directory = fs.mkdtempSync(path.join(os.tmpdir(), "object-store-"));
+  }
+
+  /** http://address:port, as backupStoreEndpoint takes it. */
+  get endpoint(): string {
+    if (!this.boundPort) throw new Error("the object store was never started");
+    return `http://${this.address}:${this.boundPort}`;
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Starts it (again on the same port after stop()), with the bucket. */
+  async start(): Promise<this> {
+    if (this.server) return this;
+    const server: S3rverInstance = new S3rver({
+      port: this.boundPort,
+      address: this.address,
+      silent: true,
+      directory: this.directory,
+      configureBuckets: [{ name: this.bucket }],
+    });
+    const { port } = await server.run();
+    this.boundPort = port;
+    this.server = server;
+    return this;
+  }
+
+  /** Unavailable: nothing listens on the endpoint (connections are refused). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await server?.close();
+  }
+
+  /** Every file under the bucket's directory, relative to it. */
+  files(): string[] {
+    const root = path.join(this.directory, this.bucket);
+    if (!fs.existsSync(root)) return [];
+    return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) =>
+      fs.statSync(path.join(root, f)).isFile(),
+    );
+  }
+
+  /** Whether any stored byte sequence (object or name) contains `text`. */
+  holds(text: string): boolean {
+    const root = path.join(this.directory, this.bucket);
+    const needle = Buffer.from(text);
+    return this.files().some((f) => f.includes(text) || fs.readFileSync(path.join(root, f)).includes(needle));
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.directory, { recursive: true, force: true });
+  }
+}
