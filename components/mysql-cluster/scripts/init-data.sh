@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Init step 3 (server image): writes the metrics exporter's login, and on the
 # primary's first start creates its data directory: empty, or a copy of a
-# backup (setting restoreFromClaim; backups are stored prepared, so this is a
-# plain copy). Then it sets root's password and the cluster's users from the
+# backup (setting restoreFromClaim, or restoreFromStore: streamed from the
+# object store and unpacked; backups are stored prepared, so this is a plain
+# copy). Then it sets root's password and the cluster's users from the
 # Secret. The server runs without networking meanwhile, so the moment root has
 # no password (or the restored one, before it is replaced) is never reachable
 # from outside. Work happens in a staging directory that is renamed into place
@@ -23,11 +24,27 @@ for key in "$SECRET_KEY_REPLICATION" "$SECRET_KEY_BACKUP" "$SECRET_KEY_MONITOR";
 root_password=""
 read_password root_password "$SECRET_KEY_ROOT" || exit 1
 
-# Which backup to start from (setting restoreBackup, only with restoreFromClaim); empty: a new, empty cluster.
+# Which backup to start from (setting restoreBackup, with restoreFromClaim or
+# restoreFromStore); empty: a new, empty cluster.
 restore=${RESTORE_BACKUP:-}
 rm -rf "$STAGING"
 mkdir -p "$STAGING"
-if [[ -n $restore ]]; then
+if [[ -n $restore && -n ${RESTORE_FROM_STORE:-} ]]; then
+  # shellcheck source=store-lib.sh
+  source "${0%/*}/store-lib.sh"
+  { store_setup "$RESTORE_FROM_STORE" && store_check --read-only; } ||
+    die "cannot restore from the object store (setting restoreFromStore \"$RESTORE_FROM_STORE\")"
+  backup=$restore
+  if [[ $backup == latest ]]; then
+    backup=$(store_complete_backups | tail -n 1)
+    [[ -n $backup ]] || die "the object store holds no complete backup under \"$RESTORE_FROM_STORE\" (setting restoreFromStore)"
+  fi
+  log "restoring backup $backup from the object store (prefix $RESTORE_FROM_STORE)"
+  manifest=$(store_fetch_backup "$backup" "$STAGING") ||
+    die "backup \"$backup\" (setting restoreBackup) could not be restored from the object store"
+  log "restored backup $backup ($(tr '\n' ' ' <<<"$manifest"))"
+  rm -f "$STAGING/$BACKUP_INFO"
+elif [[ -n $restore ]]; then
   backup=$restore
   if [[ $backup == latest ]]; then
     backup=$(complete_backups "$RESTORE_DIR" | tail -n 1)

@@ -73,10 +73,11 @@ store_delete() {
     fi
 }
 
-# store_check: the store answers, and the key decrypts what the vault holds
-# (an empty vault gets the keycheck object). One line on stderr when not.
+# store_check [--read-only]: the store answers, and the key decrypts what the
+# vault holds (an empty vault gets the keycheck object; with --read-only, as a
+# restore asks, an empty vault is an error instead). One line on stderr when not.
 store_check() {
-    local err raw text
+    local err raw text read_only=${1:-}
     if ! raw=$("$STORE_RCLONE" lsf "store:$STORE_TARGET" 2>&1 >/dev/null; echo "rc=$?"); then :; fi
     if [[ $raw != *"rc=0" ]] && [[ $raw != *"directory not found"* ]]; then
         err=${raw%rc=*}; err=${err%$'\n'}; err=${err##*$'\n'}
@@ -94,8 +95,46 @@ store_check() {
         echo "store: wrong encryption key (objects exist under the prefix but the keycheck does not decrypt)" >&2
         return 1
     fi
+    if [[ $read_only == --read-only ]]; then
+        echo "store: nothing under store:$STORE_TARGET (no backup was ever uploaded there)" >&2
+        return 1
+    fi
     printf '%s' "$STORE_KEYCHECK_TEXT" | store_put "$STORE_KEYCHECK" || {
         echo "store: cannot write to store:${STORE_TARGET%%/*}" >&2
         return 1
     }
+}
+
+# store_complete_backups: the vault's complete base backups (those with a
+# manifest, which is written last), oldest first (their names are UTC times).
+store_complete_backups() {
+    local entry
+    while IFS= read -r entry; do
+        entry=${entry%/}
+        [[ $entry =~ $BACKUP_NAME_PATTERN ]] || continue
+        [[ -n $(store_list "$STORE_BASE/$entry/$STORE_MANIFEST_NAME") ]] && printf '%s\n' "$entry"
+    done < <(store_list "$STORE_BASE/" | sort)
+    return 0
+}
+
+# store_fetch_backup NAME DIR: unpacks complete base backup NAME into the
+# empty directory DIR, streamed (the store's tar straight into tar -x: no
+# second copy), and prints its manifest. Fails, with one line, when NAME is
+# not complete, or the download or the unpacking breaks off (pipefail: a
+# download cut short fails here even when tar saw a clean end). Crypt
+# authenticates every 64 KiB block, so a changed object never unpacks. DIR is
+# the caller's to discard then.
+store_fetch_backup() {
+    local name=$1 dir=$2 manifest complete
+    manifest=$(store_get "$STORE_BASE/$name/$STORE_MANIFEST_NAME" 2>/dev/null) || manifest=""
+    if [[ -z $manifest ]]; then
+        complete=$(store_complete_backups | tr '\n' ' ')
+        echo "store: $name is not a complete backup under store:$STORE_TARGET; complete backups: ${complete:-none}" >&2
+        return 1
+    fi
+    if ! store_get "$STORE_BASE/$name/$STORE_DATA_NAME" | tar -x -C "$dir"; then
+        echo "store: downloading or unpacking $name failed (see the lines above)" >&2
+        return 1
+    fi
+    printf '%s\n' "$manifest"
 }

@@ -29,17 +29,6 @@ case ${BACKUP_TARGET:=claim} in
   *) die "BACKUP_TARGET \"$BACKUP_TARGET\" is none of claim, store, both (setting backupTarget)" ;;
 esac
 
-# The store's complete base backups (those with a manifest), oldest first.
-store_complete_backups() {
-  local entry
-  while IFS= read -r entry; do
-    entry=${entry%/}
-    [[ $entry =~ $BACKUP_NAME_PATTERN ]] || continue
-    [[ -n $(store_list "$STORE_BASE/$entry/$STORE_MANIFEST_NAME") ]] && printf '%s\n' "$entry"
-  done < <(store_list "$STORE_BASE/" | sort)
-  return 0
-}
-
 if [[ $to_store == true ]]; then
   # One line (store_setup/store_check say what) and a failed Job when the store cannot be used.
   store_setup "$STORE_PREFIX" || die "the object store is not usable (settings backupStore*); no backup taken"

@@ -58,4 +58,55 @@ store_configure "$SECRETS_DIR/key" bkt/pfx; store_check; echo "rc=$?"`);
     assert.match(r.stderr, /^store: unreachable or refused \(store:bkt\): [^\n]+\n$/);
     assert.ok(Date.now() - t0 < 30_000);
   });
+
+  it("lists only backups with a manifest, oldest first, and unpacks one with its manifest", async function () {
+    const r = await bash(`set -e
+mkdir -p data/sub && echo one >data/sub/a && head -c 200000 /dev/urandom >data/b
+store_configure "$SECRETS_DIR/key" "$PWD/bucket3/pfx"
+store_check
+for n in 20261202T030000Z 20261201T030000Z; do
+  tar -C data -cf - . | store_put "$STORE_BASE/$n/$STORE_DATA_NAME"
+  printf 'gtid=0-1-%s\\n' "\${n:6:2}" | store_put "$STORE_BASE/$n/$STORE_MANIFEST_NAME"
+done
+tar -C data -cf - . | store_put "$STORE_BASE/20261203T030000Z/$STORE_DATA_NAME"  # cut off before its manifest
+echo "complete:$(store_complete_backups | tr '\\n' ,)"
+mkdir out
+store_fetch_backup 20261202T030000Z out
+diff -r data out && echo same`);
+    assert.strictEqual(r.stderr, "");
+    assert.strictEqual(r.stdout, "complete:20261201T030000Z,20261202T030000Z,\ngtid=0-1-02\nsame\n");
+  });
+
+  it("refuses in one line a backup without a manifest, and an empty vault when only reading", async function () {
+    const r = await bash(`store_configure "$SECRETS_DIR/key" "$PWD/bucket4/pfx"
+store_check --read-only; echo "empty rc=$?"
+store_check
+echo data | store_put "$STORE_BASE/20261203T030000Z/$STORE_DATA_NAME"
+mkdir out4; store_fetch_backup 20261203T030000Z out4; echo "partial rc=$?"
+echo "unpacked:$(ls out4)"`);
+    assert.strictEqual(r.stdout, "empty rc=1\npartial rc=1\nunpacked:\n");
+    const lines = r.stderr.trim().split("\n");
+    assert.strictEqual(lines.length, 2, r.stderr);
+    assert.match(lines[0], /^store: nothing under store:\S+bucket4\/pfx/);
+    assert.match(
+      lines[1],
+      /^store: 20261203T030000Z is not a complete backup under store:\S+; complete backups: none$/,
+    );
+  });
+
+  it("fails a restore whose data does not decrypt (changed at rest), with nothing mistaken for a backup", async function () {
+    const r = await bash(`set -e
+store_configure "$SECRETS_DIR/key" "$PWD/bucket5/pfx"
+store_check
+mkdir data5; head -c 300000 /dev/urandom >data5/big
+tar -C data5 -cf - . | store_put "$STORE_BASE/20261203T030000Z/$STORE_DATA_NAME"
+echo gtid=0-1-5 | store_put "$STORE_BASE/20261203T030000Z/$STORE_MANIFEST_NAME"
+# One byte flipped in the middle of the largest object: the encrypted data.
+obj=$(find bucket5 -type f -size +100k)
+printf 'x' | dd of="$obj" bs=1 seek=150000 conv=notrunc status=none
+mkdir out5
+if store_fetch_backup 20261203T030000Z out5 >/dev/null; then echo restored; else echo refused; fi`);
+    assert.strictEqual(r.stdout, "refused\n");
+    assert.match(r.stderr, /store: downloading or unpacking 20261203T030000Z failed/);
+  });
 });
