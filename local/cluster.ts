@@ -333,6 +333,14 @@ export class LocalCluster {
     return this.network.podIp(ord);
   }
 
+  /**
+   * The pod bridge's gateway: this machine as every pod reaches it (the API server listens
+   * here). A test service the pods must reach, such as the object store, listens here too.
+   */
+  hostAddress(): string {
+    return this.network.gateway();
+  }
+
   serviceAddress(name: string): { host: string; port: number } {
     return this.serviceSync.address(name);
   }
