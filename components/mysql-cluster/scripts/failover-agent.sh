@@ -310,14 +310,15 @@ peer_progress() { progress_state sql_remote "$(peer_host "$1")" monitor "$SECRET
 # candidate choice itself is may_take_over (failover-lib.sh).
 declined=""
 try_takeover() {
-  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" old_host="" why
-  if [[ -n $old ]]; then old_ordinal=$(ordinal_of "$old"); old_host=$(peer_host "$old_ordinal"); fi
+  local reason=$1 state io received executed old=${holder:-$previous} old_ordinal="" why
+  if [[ -n $old ]]; then old_ordinal=$(ordinal_of "$old"); fi
   state=$(progress_state sql_root) || return 0
   read -r io received executed <<<"$state"
   if [[ $reason == expired && $role != lost ]]; then
     # Still hearing from a holder that still takes writes: the API is in
     # trouble, not the primary (it stays, in failsafe).
-    if [[ $io == Yes ]] && is_writable sql_remote "$old_host" monitor "$SECRET_KEY_MONITOR"; then return 0; fi
+    # Bounded as the failsafe's questions are (a lost node never answers).
+    if [[ $io == Yes ]] && peer_writable "$FOLLOWER_ASK_CS" "$old_ordinal"; then return 0; fi
   fi
   if [[ $role != lost && $io != none ]]; then
     stop_listening >/dev/null 2>&1 || { log "cannot stop listening to $holder"; return 0; }

@@ -319,19 +319,28 @@ last_follower=""
 # well under a second even on a busy node.
 readonly FOLLOWER_ASK_CS=100
 
-# bounded_client: the SQL client under coreutils' timeout (follower_state's
+# bounded_client: the SQL client under coreutils' timeout (bounded_remote's
 # bound_seconds and bound_client).
 bounded_client() { timeout -k 1 "$bound_seconds" "$bound_client" "$@"; }
 
-# follower_state CS ORDINAL: replication_state of a peer as the monitor user,
+# bounded_remote CS ORDINAL ARGS...: sql_remote to a peer as the monitor user,
 # the whole call (connect, TLS, query) bounded by CS centiseconds.
-follower_state() {
+bounded_remote() {
   # Locals are seen by the functions called from here (bash's dynamic scope):
   # sql_remote runs "$DB_CLIENT", which is bounded_client for this call only.
   local bound_seconds bound_client=$DB_CLIENT DB_CLIENT=bounded_client
   bound_seconds=$(printf '%s.%02d' "$(($1 / 100))" "$(($1 % 100))")
-  replication_state sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1
+  sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1 "${@:3}"
 }
+
+# follower_state CS ORDINAL: replication_state of a peer, bounded by CS.
+follower_state() { replication_state bounded_remote "$1" "$2"; }
+
+# peer_writable CS ORDINAL: succeeds when the peer answers within CS that it
+# takes writes. A lost node answers nothing: without the bound each candidate
+# waited the client's 5 s connect timeout before it stopped listening, and the
+# others declined while it still listened (a lost node took 26 s, not 18).
+peer_writable() { is_writable bounded_remote "$1" "$2"; }
 
 # follows_me CS ORDINAL SELF_HOST: succeeds when the peer answers within CS
 # and its IO thread runs with SELF_HOST as its source.

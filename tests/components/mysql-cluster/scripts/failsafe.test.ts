@@ -26,7 +26,7 @@ describe("failover-lib.sh a_follower: is this primary still followed, within a b
   before(function () {
     sandbox = makeSandbox();
     client = path.join(sandbox.dir, "client");
-    // BEHAVIOUR_<ordinal>: follows (replicates from db-0), elsewhere (from db-9), refuses, hangs.
+    // BEHAVIOUR_<ordinal>: follows (replicates from db-0), elsewhere (from db-9), refuses, hangs, writable (read_only 0).
     fs.writeFileSync(
       client,
       `#!/usr/bin/env bash
@@ -39,6 +39,7 @@ case \${!behaviour:-refuses} in
   elsewhere) source_host=db-9.db.ns.svc.cluster.local ;;
   refuses) echo "ERROR 2002 (HY000): Can't connect" >&2; exit 1 ;;
   hangs) exec sleep 60 ;;
+  writable) echo 0; exit 0 ;;
 esac
 printf '*** 1. row ***\\n Slave_IO_Running: Yes\\n Slave_SQL_Running: Yes\\n Master_Host: %s\\n Last_IO_Errno: 0\\n*** 1. row ***\\nCluster_heartbeat_lag: 0\\n' "$source_host"
 `,
@@ -125,5 +126,15 @@ printf 'elapsed %s\n' "$(( (\${EPOCHREALTIME/./} - t0) / 1000 ))" >&2`,
     assert.strictEqual(r.stdout.trim(), "not followed");
     assert.deepStrictEqual(r.asked, []);
     assert.ok(r.ms < 1000);
+  });
+
+  it("peer_writable (a candidate's question to the old primary): one that never answers costs one bound, not the 5 s connect timeout", async function () {
+    const r = await check(
+      `peer_writable 100 1; echo "lost rc=$?"; peer_writable 100 2; echo "writable rc=$?"; peer_writable 100 3; echo "refuses rc=$?"`,
+      { 1: "hangs", 2: "writable", 3: "refuses" },
+    );
+    assert.strictEqual(r.stdout, "lost rc=1\nwritable rc=0\nrefuses rc=1\n");
+    assert.deepStrictEqual(r.asked, [1, 2, 3]);
+    assert.ok(r.ms < 2500, `took ${r.ms} ms`);
   });
 });
