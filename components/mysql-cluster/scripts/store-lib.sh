@@ -138,3 +138,21 @@ store_fetch_backup() {
     fi
     printf '%s\n' "$manifest"
 }
+
+# store_expect_bytes BYTES: sizes the S3 multipart upload of a stream of about
+# BYTES. A stream's size is unknown to rclone, so it uploads in parts of its
+# default chunk size (5 MiB), and S3 allows 10,000 parts: without this, a
+# backup over about 48 GiB failed at its end ("TotalPartsExceeded"; rclone
+# fs/chunksize, AWS S3 multipart limits). Parts are sized for 9,000 parts of
+# BYTES plus 5% (tar headers, crypt's 16 bytes per 64 KiB), at least 5 MiB;
+# rclone holds a part per concurrent upload in memory, so fewer run at once as
+# parts grow: at most 512 MiB held, or one part when a part is larger.
+store_expect_bytes() {
+    local bytes=$1 mib=$((1024 * 1024)) chunk concurrency
+    chunk=$(( (bytes * 21 / 20 / 9000 + mib - 1) / mib ))
+    (( chunk >= 5 )) || chunk=5
+    concurrency=$(( 512 / chunk ))
+    (( concurrency <= 4 )) || concurrency=4
+    (( concurrency >= 1 )) || concurrency=1
+    export RCLONE_CONFIG_STORE_CHUNK_SIZE=${chunk}Mi RCLONE_CONFIG_STORE_UPLOAD_CONCURRENCY=$concurrency
+}

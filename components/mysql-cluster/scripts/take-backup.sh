@@ -71,6 +71,7 @@ log "backup $name complete in $(( $(date +%s) - started ))s: $(du -sh "$BACKUPS_
 if [[ $to_store == true ]]; then
   uploading=$(date +%s)
   bytes=$(du -sb "$BACKUPS_DIR/$name" | cut -f1)
+  store_expect_bytes "$bytes"
   # One stream: tar reads the prepared files, rclone encrypts and uploads in chunks (no copy, no whole file in memory).
   tar -C "$BACKUPS_DIR/$name" -cf - . | store_put "$STORE_BASE/$name/$STORE_DATA_NAME" ||
     die "uploading $name to the object store failed (see the line above); it is not listed as a backup, the next run removes it"

@@ -109,4 +109,41 @@ if store_fetch_backup 20261203T030000Z out5 >/dev/null; then echo restored; else
     assert.strictEqual(r.stdout, "refused\n");
     assert.match(r.stderr, /store: downloading or unpacking 20261203T030000Z failed/);
   });
+
+  it("sizes upload parts so that a stream of any size up to S3's limit fits in 10,000 parts, holding at most 512 MiB", async function () {
+    const GiB = 1024 ** 3;
+    const sizes = [0, 1 * GiB, 47 * GiB, 50 * GiB, 1024 * GiB, 5 * 1024 * GiB, 40 * 1024 * GiB];
+    const r = await bash(
+      sizes
+        .map(
+          (b) =>
+            `store_expect_bytes ${b}; echo "$RCLONE_CONFIG_STORE_CHUNK_SIZE $RCLONE_CONFIG_STORE_UPLOAD_CONCURRENCY"`,
+        )
+        .join("\n"),
+    );
+    assert.strictEqual(r.stderr, "");
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => /^(\d+)Mi (\d+)$/.exec(l));
+    sizes.forEach((bytes, i) => {
+      const row = rows[i];
+      assert.ok(row, `no chunk size for ${bytes} bytes: ${r.stdout}`);
+      const chunk = Number(row[1]) * 1024 ** 2;
+      const concurrency = Number(row[2]);
+      assert.ok(chunk >= 5 * 1024 ** 2, `${bytes} bytes: parts under S3's 5 MiB minimum`);
+      // The stream is a little larger than the data (tar headers, crypt): 3% more must still fit.
+      assert.ok(
+        Math.ceil((bytes * 1.03) / chunk) <= 10_000,
+        `${bytes} bytes in ${chunk}-byte parts: over 10,000 parts`,
+      );
+      assert.ok(concurrency >= 1 && concurrency <= 4);
+      assert.ok(
+        chunk * concurrency <= 512 * 1024 ** 2 || concurrency === 1,
+        `${bytes} bytes: ${chunk} x ${concurrency} held`,
+      );
+    });
+    // rclone's default would have failed here: 10,000 parts of 5 MiB hold 48.8 GiB.
+    assert.notStrictEqual(rows[3]![1], "5");
+  });
 });
