@@ -43,6 +43,12 @@ export const STORE_SECRET_KEYS = {
  */
 export const STORE_LAYOUT = { base: "base", data: "data.tar", manifest: "manifest" } as const;
 
+/**
+ * Under MOUNTS.tools, beside rclone: the rclone image's CA bundle, copied with it so that
+ * rclone verifies an https endpoint whatever image it runs in (SSL_CERT_FILE).
+ */
+export const TOOLS_CA_BUNDLE = "ca-certificates.crt";
+
 /** Where each volume is mounted, by volume name. */
 export const MOUNTS = {
   /** The data PVC. */
@@ -80,6 +86,11 @@ export const MOUNTS = {
 export const FILES = {
   /** Under MOUNTS.data: a complete, usable data directory, or nothing. */
   dataDir: "data",
+  /**
+   * Under MOUNTS.data: a base backup downloaded whole from the object store (restoreFromStore,
+   * fetch-backup.sh), which init-data renames into its staging directory.
+   */
+  restoreDownload: "restore.download",
   /** Under MOUNTS.run. */
   socket: "mysqld.sock",
   /** Under MOUNTS.run. */
@@ -167,6 +178,8 @@ export const SHELL_CONTRACT: readonly ShellConstant[] = [
   { name: "STORE_BASE", value: STORE_LAYOUT.base, about: "in the store: the base backups' directory" },
   { name: "STORE_DATA_NAME", value: STORE_LAYOUT.data, about: "in a base backup: the data as one tar" },
   { name: "STORE_MANIFEST_NAME", value: STORE_LAYOUT.manifest, about: "in a base backup: written last" },
+  { name: "RESTORE_DOWNLOAD_NAME", value: FILES.restoreDownload, about: "under DATA_ROOT: a downloaded base backup" },
+  { name: "TOOLS_CA_BUNDLE", value: TOOLS_CA_BUNDLE, about: "under TOOLS_DIR: the rclone image's CA bundle" },
   { name: "MYSQL_PORT", value: PORTS.mysql, about: "the server" },
   { name: "BACKUP_PORT", value: PORTS.backup, about: "the backup stream (the sidecar)" },
   { name: "METRICS_PORT", value: PORTS.metrics, about: "GET /metrics only (the sidecar, serve-metrics.sh)" },

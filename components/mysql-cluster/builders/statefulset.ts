@@ -122,8 +122,27 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       resources: serverResources,
       securityContext: containerSecurity,
     },
-    // restoreFromStore: rclone for init-data, which restores from the store (only then, for now).
-    ...(fromStore ? [toolsInitContainer(args)] : []),
+    // restoreFromStore: rclone and its CA bundle, then the download, in the backup image, whose
+    // tar is confirmed in both flavors (the mysql server image's is not); init-data restores
+    // from the download as from a claim. Only fetch-backup holds the store's credentials.
+    ...(fromStore
+      ? [
+          toolsInitContainer(args),
+          {
+            name: "fetch-backup",
+            image: args.backupImage,
+            command: script("fetch-backup.sh"),
+            env: [
+              ...env,
+              { name: "RESTORE_BACKUP", value: args.restoreBackup },
+              ...storeEnv(args, { name: "RESTORE_FROM_STORE", value: args.restoreFromStore! }),
+            ],
+            volumeMounts: [...mounts("data", "scripts", "tmp", "topology"), ...STORE_MOUNTS],
+            resources: serverResources,
+            securityContext: containerSecurity,
+          },
+        ]
+      : []),
     {
       name: "init-data",
       image: args.image,
@@ -131,12 +150,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       env: [
         ...env,
         ...(args.restoreFromClaim || fromStore ? [{ name: "RESTORE_BACKUP", value: args.restoreBackup }] : []),
-        ...(fromStore ? storeEnv(args, { name: "RESTORE_FROM_STORE", value: args.restoreFromStore! }) : []),
+        ...(fromStore ? [{ name: "RESTORE_FROM_STORE", value: args.restoreFromStore! }] : []),
       ],
-      volumeMounts: [
-        ...mounts(...stateMounts, ...(args.restoreFromClaim ? ["restore" as const] : [])),
-        ...(fromStore ? STORE_MOUNTS : []),
-      ],
+      volumeMounts: mounts(...stateMounts, ...(args.restoreFromClaim ? ["restore" as const] : [])),
       resources: serverResources,
       securityContext: containerSecurity,
     },

@@ -6,12 +6,19 @@
 // store_setup): no credential reaches a command line or the pod spec.
 
 import { ResolvedArgs } from "../args";
-import { MOUNTS } from "../contract";
+import { MOUNTS, TOOLS_CA_BUNDLE } from "../contract";
 import { containerSecurity } from "./pod-parts";
 import { ContainerObject, EnvVarObject } from "./types";
 
 /** Where the rclone image keeps its binary (image-facts.ts, rclone/rclone: COPY ... /usr/local/bin/). */
 export const STORE_TOOL_BINARY = "/usr/local/bin/rclone";
+/**
+ * The rclone image's CA bundle: its final stage runs `apk add --no-cache ca-certificates`
+ * (rclone's Dockerfile), which Alpine installs at this path. rclone is a Go binary and
+ * verifies https with the bundle SSL_CERT_FILE names: copied with it, an https endpoint
+ * is verified the same way in the server and backup images, whatever bundle they carry.
+ */
+export const STORE_TOOL_CA_BUNDLE = `/etc/ssl/certs/${TOOLS_CA_BUNDLE}`; // cp keeps the name: TOOLS_DIR/TOOLS_CA_BUNDLE
 
 /** Whether scheduled backups upload to the object store. */
 export function backupsToStore(args: ResolvedArgs): boolean {
@@ -23,12 +30,12 @@ export function backupsToClaim(args: ResolvedArgs): boolean {
   return args.backupSchedule !== undefined && args.backupTarget !== "store";
 }
 
-/** The init container that copies rclone into the `tools` volume; cp is busybox's in that image. */
+/** The init container that copies rclone and its CA bundle into the `tools` volume; cp is busybox's in that image. */
 export function toolsInitContainer(args: ResolvedArgs): ContainerObject {
   return {
     name: "tools",
     image: args.storeToolImage,
-    command: ["cp", STORE_TOOL_BINARY, `${MOUNTS.tools}/rclone`],
+    command: ["cp", STORE_TOOL_BINARY, STORE_TOOL_CA_BUNDLE, `${MOUNTS.tools}/`],
     volumeMounts: [{ name: "tools", mountPath: MOUNTS.tools, readOnly: false }],
     // The copy lands in a memory-backed volume: its pages (the binary, about 70 MB) count against this limit.
     resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },

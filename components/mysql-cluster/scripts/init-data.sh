@@ -27,24 +27,27 @@ read_password root_password "$SECRET_KEY_ROOT" || exit 1
 # Which backup to start from (setting restoreBackup, with restoreFromClaim or
 # restoreFromStore); empty: a new, empty cluster.
 restore=${RESTORE_BACKUP:-}
-rm -rf "$STAGING"
-mkdir -p "$STAGING"
 if [[ -n $restore && -n ${RESTORE_FROM_STORE:-} ]]; then
-  # shellcheck source=store-lib.sh
-  source "${0%/*}/store-lib.sh"
-  { store_setup "$RESTORE_FROM_STORE" && store_check --read-only; } ||
-    die "cannot restore from the object store (setting restoreFromStore \"$RESTORE_FROM_STORE\")"
-  backup=$restore
-  if [[ $backup == latest ]]; then
-    backup=$(store_complete_backups | tail -n 1)
-    [[ -n $backup ]] || die "the object store holds no complete backup under \"$RESTORE_FROM_STORE\" (setting restoreFromStore)"
+  # The fetch-backup step downloaded it whole onto this volume: renamed into
+  # the staging directory, not copied (no second copy of the data on the
+  # volume). Init containers restart from the one that failed, so a crash
+  # after the rename resumes on the staging directory: every step below is
+  # recomputed from what the data holds.
+  download=$DATA_ROOT/$RESTORE_DOWNLOAD_NAME
+  if [[ -f $download/$BACKUP_INFO ]]; then
+    rm -rf "$STAGING"
+    mv "$download" "$STAGING"
+  elif [[ -f $STAGING/$BACKUP_INFO ]]; then
+    log "resuming the restore of the downloaded backup"
+  else
+    die "no downloaded backup to restore (the fetch-backup step); delete the pod to download it again"
   fi
-  log "restoring backup $backup from the object store (prefix $RESTORE_FROM_STORE)"
-  manifest=$(store_fetch_backup "$backup" "$STAGING") ||
-    die "backup \"$backup\" (setting restoreBackup) could not be restored from the object store"
-  log "restored backup $backup ($(tr '\n' ' ' <<<"$manifest"))"
-  rm -f "$STAGING/$BACKUP_INFO"
+  backup=""
+  while IFS='=' read -r key value; do [[ $key == name ]] && backup=$value; done <"$STAGING/$BACKUP_INFO"
+  log "restoring the downloaded backup ($(tr '\n' ' ' <"$STAGING/$BACKUP_INFO"))"
 elif [[ -n $restore ]]; then
+  rm -rf "$STAGING"
+  mkdir -p "$STAGING"
   backup=$restore
   if [[ $backup == latest ]]; then
     backup=$(complete_backups "$RESTORE_DIR" | tail -n 1)
@@ -56,6 +59,8 @@ elif [[ -n $restore ]]; then
   cp -R "$RESTORE_DIR/$backup/." "$STAGING/"
   rm -f "$STAGING/$BACKUP_INFO"
 else
+  rm -rf "$STAGING"
+  mkdir -p "$STAGING"
   log "initialising a new data directory"
   case $FLAVOR in
     mariadb) mariadb-install-db --defaults-file="$CONF" --datadir="$STAGING" --auth-root-authentication-method=normal \
@@ -120,5 +125,7 @@ SQL_SOCKET=$init_socket bash "$SCRIPTS/ensure-users.sh" --schema
 stop_init_server
 trap - EXIT
 
+# The downloaded backup's record marked a restore to resume until here.
+rm -f "$STAGING/$BACKUP_INFO"
 mv "$STAGING" "$DATADIR"
 log "initialised the primary's data directory${restore:+ from backup ${backup:-}}"

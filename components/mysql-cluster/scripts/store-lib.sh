@@ -55,6 +55,9 @@ store_setup() {
     # Path-style requests work with every S3 service (MinIO, Ceph RGW); the bucket is the user's: never created.
     export RCLONE_CONFIG_STORE_FORCE_PATH_STYLE=true RCLONE_CONFIG_STORE_NO_CHECK_BUCKET=true
     export RCLONE_CONFIG_STORE_ACCESS_KEY_ID=$id RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY=$secret
+    # The CA bundle the tools init container copied beside rclone (builders/store.ts): https
+    # endpoints are verified the same way in every image. Absent (unit tests): the system's.
+    if [[ -s $TOOLS_DIR/$TOOLS_CA_BUNDLE ]]; then export SSL_CERT_FILE=$TOOLS_DIR/$TOOLS_CA_BUNDLE; fi
     store_configure "$STORE_SECRET_DIR/$STORE_ENCRYPTION_KEY_NAME" "$STORE_BUCKET/$prefix"
 }
 

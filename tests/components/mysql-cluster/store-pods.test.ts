@@ -43,7 +43,13 @@ describe("backup CronJob with the object store", function () {
       it("copies rclone from storeToolImage into a memory-backed tools volume, as an init container", function () {
         assert.deepStrictEqual(
           pod.initContainers.map((c: AnyObject) => [c.name, c.image, c.command]),
-          [["tools", "rclone/rclone:1.75", ["cp", "/usr/local/bin/rclone", `${MOUNTS.tools}/rclone`]]],
+          [
+            [
+              "tools",
+              "rclone/rclone:1.75",
+              ["cp", "/usr/local/bin/rclone", "/etc/ssl/certs/ca-certificates.crt", `${MOUNTS.tools}/`],
+            ],
+          ],
         );
         assert.deepStrictEqual(mountsOf(pod.initContainers[0]), ["tools:/tools:false"]);
         assert.deepStrictEqual(pod.volumes.find((v: AnyObject) => v.name === "tools").emptyDir.medium, "Memory");
@@ -108,22 +114,36 @@ describe("StatefulSet with restoreFromStore", function () {
   const restored = sts({ ...STORE, restoreFromStore: "olddb", restoreBackup: "20261125T030000Z" });
   const spec = restored.spec.template.spec;
 
-  it("runs tools right before init-data, and mounts rclone and the Secret into init-data only", function () {
-    const names = spec.initContainers.map((c: AnyObject) => c.name);
-    assert.deepStrictEqual(names, ["init-config", "clone-data", "tools", "init-data"]);
-    const withSecret = [...spec.initContainers, ...spec.containers]
-      .filter((c: AnyObject) => mountsOf(c).some((m: string) => m.startsWith("store-secret:")))
-      .map((c: AnyObject) => c.name);
-    assert.deepStrictEqual(withSecret, ["init-data"]);
-    const initData = spec.initContainers.find((c: AnyObject) => c.name === "init-data");
-    assert.ok(mountsOf(initData).includes("tools:/tools:true"));
+  it("runs tools then fetch-backup (backup image) before init-data; only fetch-backup holds rclone and the Secret", function () {
+    const names = spec.initContainers.map((c: AnyObject) => `${c.name}:${c.image}`);
+    assert.deepStrictEqual(names, [
+      "init-config:mysql:8.4",
+      "clone-data:percona/percona-xtrabackup:8.4",
+      "tools:rclone/rclone:1.75",
+      "fetch-backup:percona/percona-xtrabackup:8.4",
+      "init-data:mysql:8.4",
+    ]);
+    const using = (volume: string) =>
+      [...spec.initContainers, ...spec.containers]
+        .filter((c: AnyObject) => mountsOf(c).some((m: string) => m.startsWith(`${volume}:`)))
+        .map((c: AnyObject) => c.name);
+    assert.deepStrictEqual(using("store-secret"), ["fetch-backup"]);
+    assert.deepStrictEqual(using("tools"), ["tools", "fetch-backup"]);
+    assert.ok(
+      mountsOf(spec.initContainers.find((c: AnyObject) => c.name === "fetch-backup")).includes("tools:/tools:true"),
+    );
   });
 
-  it("tells init-data where to restore from: the store's address, RESTORE_FROM_STORE and RESTORE_BACKUP", function () {
-    const env = envOf(spec.initContainers.find((c: AnyObject) => c.name === "init-data"));
+  it("tells fetch-backup where to download from, and init-data only that a download is what it restores", function () {
+    const fetch = envOf(spec.initContainers.find((c: AnyObject) => c.name === "fetch-backup"));
     assert.deepStrictEqual(
-      [env.STORE_ENDPOINT, env.STORE_BUCKET, env.STORE_REGION, env.RESTORE_FROM_STORE, env.RESTORE_BACKUP],
+      [fetch.STORE_ENDPOINT, fetch.STORE_BUCKET, fetch.STORE_REGION, fetch.RESTORE_FROM_STORE, fetch.RESTORE_BACKUP],
       ["https://s3.example.com", "backups", "us-east-1", "olddb", "20261125T030000Z"],
+    );
+    const initData = envOf(spec.initContainers.find((c: AnyObject) => c.name === "init-data"));
+    assert.deepStrictEqual(
+      [initData.STORE_ENDPOINT, initData.RESTORE_FROM_STORE, initData.RESTORE_BACKUP],
+      [undefined, "olddb", "20261125T030000Z"],
     );
   });
 
