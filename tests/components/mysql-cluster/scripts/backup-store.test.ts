@@ -119,6 +119,56 @@ describe("take-backup.sh to the object store (stubbed stream, s3rver)", function
       assert.ok(!store.holds(text), `the bucket holds "${text}" in plain`);
   });
 
+  /** An rclone that records each call's verb and object, then runs the real one (or, for `cut`, breaks off). */
+  function recordingRclone(cut = false): { bin: string; calls: () => string[] } {
+    const bin = path.join(s.dir, "rclone-recording");
+    const log = path.join(s.dir, "rclone-calls");
+    fs.writeFileSync(
+      bin,
+      `#!/bin/bash
+printf '%s %s\\n' "$1" "\${@: -1}" >>"${log}"
+if ${cut} && [[ $1 == rcat && $2 == */data.tar ]]; then
+  # An upload cut off mid-stream: part of the data reaches the store, then the connection is gone.
+  head -c 65536 | rclone rcat "$2"; echo "ERROR : connection reset by peer" >&2; exit 1
+fi
+exec rclone "$@"
+`,
+      { mode: 0o755 },
+    );
+    return { bin, calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []) };
+  }
+
+  it("writes the manifest only after data.tar's upload has returned", async function () {
+    const rclone = recordingRclone();
+    const r = await takeBackup("store", "c10", { STORE_RCLONE: rclone.bin });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const uploads = rclone.calls().filter((c) => c.startsWith("rcat ") && !c.endsWith("keycheck"));
+    assert.strictEqual(uploads.length, 2, uploads.join("\n"));
+    assert.match(uploads[0], /^rcat vault:base\/\d{8}T\d{6}Z\/data\.tar$/);
+    assert.match(uploads[1], /^rcat vault:base\/\d{8}T\d{6}Z\/manifest$/);
+  });
+
+  it("an upload cut off mid-stream fails the Job naming it, lists nothing; the next run removes it and succeeds", async function () {
+    const cut = await takeBackup("store", "c11", { STORE_RCLONE: recordingRclone(true).bin });
+    assert.notStrictEqual(cut.code, 0, "the Job succeeded with the upload cut off");
+    assert.match(
+      cut.stderr,
+      /ERROR: uploading \d{8}T\d{6}Z to the object store failed \(see the line above\); it is not listed/,
+    );
+    const left = (await inVault("c11", "store_list base/")).stdout.trim();
+    assert.match(left, /^\d{8}T\d{6}Z\/$/, "the cut-off upload left nothing to remove: the test proves nothing");
+    assert.deepStrictEqual(await complete("c11"), [], "a cut-off upload is listed as complete");
+    execFileSync("sleep", ["1.1"]);
+    const next = await takeBackup("store", "c11");
+    assert.strictEqual(next.code, 0, next.stderr);
+    assert.match(
+      next.stderr,
+      new RegExp(`removing ${left.replace("/", "")} from the store, left by an upload that did not finish`),
+    );
+    assert.strictEqual((await complete("c11")).length, 1);
+    assert.strictEqual((await inVault("c11", "store_list base/")).stdout.trim().split("\n").length, 1);
+  });
+
   it("both: keeps the backup on the claim and uploads it; retention keeps exactly BACKUP_RETENTION in each", async function () {
     for (let run = 1; run <= 3; run++) {
       const r = await takeBackup("both", "c2");
