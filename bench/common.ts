@@ -24,6 +24,9 @@ export interface BenchOptions {
   sizesMB?: number[];
 }
 
+/** How long a rolled primary may take to be Ready and writable again: generous, a roll after a 4 GB load included. */
+const WRITABLE_TIMEOUT_MS = 300_000;
+
 /** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */
 export class BenchCluster extends TestCluster {
   /** TestCluster renders from `args` on every scale(); replacing it keeps every other part of its rendering (TLS, passwords). */
@@ -31,9 +34,44 @@ export class BenchCluster extends TestCluster {
     (this as unknown as { args: MySqlClusterArgs }).args = { ...this.args, ...overrides };
   }
 
-  /** Apply the current args at the current replica count (rolls changed pods, primary last). */
+  /**
+   * Apply the current args at the current replica count (rolls changed pods, primary last), then wait
+   * until the primary takes writes again: a rolled primary starts read-only, like every server, and
+   * only its agent opens it, so a load right after the apply failed with --read-only (2026-12-03).
+   */
   async reapply(replicas: number): Promise<void> {
     await this.runner.apply(this.render(replicas) as never);
+    await this.waitWritablePrimary();
+  }
+
+  /**
+   * Polls the write path as an application would: pod `primary` Ready, and a query through the write
+   * Service reaching that pod (its hostname, the pod's name) with `@@global.read_only` = 0.
+   */
+  async waitWritablePrimary(timeoutMs = WRITABLE_TIMEOUT_MS): Promise<void> {
+    const pod = `${this.name}-${this.primary}`;
+    let last = "no answer yet";
+    const writable = async (): Promise<boolean> => {
+      if (!this.runner.isReady(this.primary)) {
+        last = `${pod} not Ready`;
+        return false;
+      }
+      try {
+        const [row] = await this.queryWriteService<{ host: string; ro: number }[]>(
+          "SELECT @@hostname AS host, @@global.read_only AS ro",
+        );
+        last = `the write Service reached ${row.host} with read_only = ${row.ro}`;
+        return row.host === pod && Number(row.ro) === 0;
+      } catch (e) {
+        last = `the write Service refused: ${(e as Error).message}`;
+        return false;
+      }
+    };
+    try {
+      await pollUntil(`${pod} Ready and writable through the write Service`, writable, timeoutMs, 500);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (last: ${last})`);
+    }
   }
 }
 
