@@ -263,7 +263,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
     };
     for (const sizeMB of sizesMB) {
       const t = now();
-      await loadData(c, sizeMB - loaded);
+      await loadData(c, sizeMB - loaded, opts.log);
       loaded = sizeMB;
       await purgeBinlogs(c);
       dataBytes = dirBytes(path.join(c.runner.pvcDir("data", 0), "data"));

@@ -3,11 +3,12 @@
 // runs even when a measurement fails, and the small host-side helpers (timing, polling, page-cache drop) the modules need.
 
 import { execFileSync } from "child_process";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { MySqlClusterArgs } from "../components/mysql-cluster";
 import { pollUntil, sleep } from "../local/sh";
-import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
+import { E2E_ARGS, TestCluster } from "../tests/e2e/helpers";
 
 export interface BenchOptions {
   quick: boolean;
@@ -37,41 +38,43 @@ export class BenchCluster extends TestCluster {
   /**
    * Apply the current args at the current replica count (rolls changed pods, primary last), then wait
    * until the primary takes writes again: a rolled primary starts read-only, like every server, and
-   * only its agent opens it, so a load right after the apply failed with --read-only (2026-12-03).
+   * only its agent opens it.
    */
   async reapply(replicas: number): Promise<void> {
     await this.runner.apply(this.render(replicas) as never);
-    await this.waitWritablePrimary();
+    await waitWritablePrimary(this);
   }
+}
 
-  /**
-   * Polls the write path as an application would: pod `primary` Ready, and a query through the write
-   * Service reaching that pod (its hostname, the pod's name) with `@@global.read_only` = 0.
-   */
-  async waitWritablePrimary(timeoutMs = WRITABLE_TIMEOUT_MS): Promise<void> {
-    const pod = `${this.name}-${this.primary}`;
-    let last = "no answer yet";
-    const writable = async (): Promise<boolean> => {
-      if (!this.runner.isReady(this.primary)) {
-        last = `${pod} not Ready`;
-        return false;
-      }
-      try {
-        const [row] = await this.queryWriteService<{ host: string; ro: number }[]>(
-          "SELECT @@hostname AS host, @@global.read_only AS ro",
-        );
-        last = `the write Service reached ${row.host} with read_only = ${row.ro}`;
-        return row.host === pod && Number(row.ro) === 0;
-      } catch (e) {
-        last = `the write Service refused: ${(e as Error).message}`;
-        return false;
-      }
-    };
-    try {
-      await pollUntil(`${pod} Ready and writable through the write Service`, writable, timeoutMs, 500);
-    } catch (e) {
-      throw new Error(`${(e as Error).message} (last: ${last})`);
+/**
+ * Waits until the primary takes writes, polling the write path as an application would: pod `primary`
+ * Ready, and a query through the write Service reaching that pod (its hostname, the pod's name) with
+ * `@@global.read_only` = 0. Returns the ms waited. A primary is read-only after a roll until its agent
+ * opens it, and again whenever it fenced itself (a Lease renewal late on a loaded machine).
+ */
+export async function waitWritablePrimary(cluster: TestCluster, timeoutMs = WRITABLE_TIMEOUT_MS): Promise<number> {
+  const pod = `${cluster.name}-${cluster.primary}`;
+  let last = "no answer yet";
+  const writable = async (): Promise<boolean> => {
+    if (!cluster.runner.isReady(cluster.primary)) {
+      last = `${pod} not Ready`;
+      return false;
     }
+    try {
+      const [row] = await cluster.queryWriteService<{ host: string; ro: number }[]>(
+        "SELECT @@hostname AS host, @@global.read_only AS ro",
+      );
+      last = `the write Service reached ${row.host} with read_only = ${row.ro}`;
+      return row.host === pod && Number(row.ro) === 0;
+    } catch (e) {
+      last = `the write Service refused: ${(e as Error).message}`;
+      return false;
+    }
+  };
+  try {
+    return await pollFor(`${pod} Ready and writable through the write Service`, writable, timeoutMs, 500);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (last: ${last})`);
   }
 }
 
@@ -131,10 +134,58 @@ export async function pollFor(
   return now() - start;
 }
 
-/** Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has files to spread over). */
-export async function loadData(cluster: TestCluster, megabytes: number, tables = 4, prefix = "bulk"): Promise<void> {
-  const per = megabytes / tables;
-  await Promise.all(Array.from({ length: tables }, (_, i) => writeBulk(cluster, `${prefix}_${i}`, per)));
+/** mysql2's code for MariaDB's error 1290, what a read-only server answers a write. */
+const READ_ONLY_ERROR = "ER_OPTION_PREVENTS_STATEMENT";
+/** A load gives up after the primary turned read-only this often under it. */
+const MAX_READ_ONLY_RETRIES = 5;
+
+/**
+ * Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has
+ * files to spread over), once the primary takes writes. Rows as tests/e2e/helpers.ts's writeBulk writes
+ * them (batches of 1000 rows of 1000 random bytes); a batch the primary refused as read-only (it fenced
+ * itself meanwhile: refused, so nothing of it was written) is sent again once it is writable, and logged.
+ */
+export async function loadData(
+  cluster: TestCluster,
+  megabytes: number,
+  log: (line: string) => void = console.log,
+  tables = 4,
+  prefix = "bulk",
+): Promise<void> {
+  const waited = await waitWritablePrimary(cluster);
+  if (waited > 1000) log(`load: waited ${(waited / 1000).toFixed(1)} s for the primary to take writes`);
+  let retries = 0;
+  const loadTable = async (table: string, mb: number): Promise<void> => {
+    let connection = await cluster.connect(cluster.primary);
+    try {
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
+      );
+      const rowsPerBatch = 1000;
+      const batches = Math.ceil((mb * 1024) / rowsPerBatch);
+      for (let i = 0; i < batches; i++) {
+        const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
+        for (;;) {
+          try {
+            await connection.query(`INSERT INTO \`${table}\` (payload) VALUES ?`, [values]);
+            break;
+          } catch (e) {
+            if ((e as { code?: string }).code !== READ_ONLY_ERROR || ++retries > MAX_READ_ONLY_RETRIES) throw e;
+            const t = now();
+            await waitWritablePrimary(cluster);
+            log(
+              `load: the primary turned read-only under the load (${table}, batch ${i + 1} of ${batches}); writable again after ${((now() - t) / 1000).toFixed(1)} s, batch sent again`,
+            );
+            await connection.end().catch(() => connection.destroy());
+            connection = await cluster.connect(cluster.primary);
+          }
+        }
+      }
+    } finally {
+      await connection.end().catch(() => connection.destroy());
+    }
+  };
+  await Promise.all(Array.from({ length: tables }, (_, i) => loadTable(`${prefix}_${i}`, megabytes / tables)));
 }
 
 /**
