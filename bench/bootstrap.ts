@@ -52,6 +52,8 @@ export interface BootstrapRun {
   copy?: PlainCopy;
   /** The same copy through socat with the clone stream's mutual-TLS options. */
   copyTls?: PlainCopy;
+  /** Lines the primary's sidecar logged during the repetition about fencing, failsafe or failures (none on a healthy run). */
+  primaryTrouble?: string[];
 }
 
 export interface PlainCopy {
@@ -207,6 +209,21 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
   return { seconds, bytes, blockBytes: COPY_BLOCK_BYTES };
 }
 
+/** What the primary's agent logs when it stops taking writes, or nearly does: worth a line in the results. */
+const TROUBLE = /fenc|failsafe|could not|does not answer|Lease is held/i;
+
+/** Runs fn, and returns with its result the primary's sidecar lines about fencing logged meanwhile. */
+async function watchPrimary<T>(c: BenchCluster, fn: () => Promise<T>): Promise<{ result: T; trouble: string[] }> {
+  const from = c.logsSoFar(c.primary, "sidecar").length;
+  const result = await fn();
+  const trouble = c
+    .logsSoFar(c.primary, "sidecar")
+    .slice(from)
+    .split("\n")
+    .filter((l) => TROUBLE.test(l));
+  return { result, trouble };
+}
+
 /** Removes replica `ord` and its volume, so the next scale-up clones from scratch. */
 async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
   await c.scale(ord);
@@ -244,17 +261,24 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         c.setArgs({ backupParallelism: parallelism });
         await c.reapply(1); // rolls pod 0 so its sidecar serves backups with the new setting
         for (let rep = 1; rep <= opts.reps; rep++) {
-          const run = await opts.measure(
-            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`,
-            async () => {
+          const run = await opts.measure(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`, () =>
+            watchPrimary(c, async () => {
               const r = await bootstrapOnce(c, 1);
               await removeReplica(c, 1);
               return r;
-            },
+            }),
           );
-          results.parallelismRuns.push({ sizeMB, rep, parallelism, dataBytes, ...run });
+          results.parallelismRuns.push({
+            sizeMB,
+            rep,
+            parallelism,
+            dataBytes,
+            ...run.result,
+            primaryTrouble: run.trouble,
+          });
+          for (const l of run.trouble) opts.log(`primary: ${l}`);
           opts.log(
-            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`,
+            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.result.phases.total.toFixed(1)}s (stream ${run.result.phases.stream.toFixed(1)}s)`,
           );
         }
       }
@@ -272,14 +296,20 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         `bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`,
       );
       for (let rep = 1; rep <= reps; rep++) {
-        const { run, cloneBytes, copy, copyTls } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, async () => {
-          const r = await bootstrapOnce(c, 1);
-          const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
-          const plain = await plainCopy(c, 0, 1);
-          const tls = await plainCopy(c, 0, 1, true);
-          await removeReplica(c, 1);
-          return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
-        });
+        const {
+          result: { run, cloneBytes, copy, copyTls },
+          trouble,
+        } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, () =>
+          watchPrimary(c, async () => {
+            const r = await bootstrapOnce(c, 1);
+            const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
+            const plain = await plainCopy(c, 0, 1);
+            const tls = await plainCopy(c, 0, 1, true);
+            await removeReplica(c, 1);
+            return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
+          }),
+        );
+        for (const l of trouble) opts.log(`primary: ${l}`);
         results.runs.push({
           sizeMB,
           rep,
@@ -289,6 +319,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
           ...run,
           copy,
           copyTls,
+          primaryTrouble: trouble,
         });
         opts.log(
           `bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`,
