@@ -240,9 +240,10 @@ export function foreignHeavyJobs(): string[] {
       .split("\n")
       .filter(Boolean)
       .filter((line) => !line.includes("<defunct>")) // a server that exited and awaits its parent's wait(): no load
-      // A job queued on the host-wide lock (`flock /tmp/e2e.lock mocha …`) runs nothing yet: counting it would make a
-      // bench that holds the lock wait for a job that waits for the bench. Its mocha, once started, is counted.
-      .filter((line) => !/^flock$/.test(path.basename(line.split(" ")[1] ?? "")))
+      // A job queued on the host-wide lock (`flock /tmp/e2e.lock mocha …`, also behind `timeout 900 flock …`) runs
+      // nothing yet: counting it would make a bench that holds the lock wait for a job that waits for the bench. Its
+      // mocha, once started, is counted (its own process); the wrappers never are.
+      .filter((line) => !/^(flock|timeout)$/.test(path.basename(line.split(" ")[1] ?? "")))
       .filter((line) => {
         const pid = Number(line.split(" ")[0]);
         if (!/mariadbd/.test(line.split(" ")[1] ?? "")) return true;
