@@ -13,6 +13,7 @@ import {
   largestFiles,
   loadData,
   now,
+  pollFor,
   purgeBinlogs,
   quietColdCache,
   sleep,
@@ -52,6 +53,8 @@ export interface BootstrapRun {
   copy?: PlainCopy;
   /** The same copy through socat with the clone stream's mutual-TLS options. */
   copyTls?: PlainCopy;
+  /** Lines the primary's sidecar logged during the repetition about fencing, failsafe or failures (none on a healthy run). */
+  primaryTrouble?: string[];
 }
 
 export interface PlainCopy {
@@ -207,10 +210,45 @@ export async function plainCopy(c: BenchCluster, from: number, to: number, tls =
   return { seconds, bytes, blockBytes: COPY_BLOCK_BYTES };
 }
 
-/** Removes replica `ord` and its volume, so the next scale-up clones from scratch. */
+/** What the primary's agent logs when it stops taking writes, or nearly does: worth a line in the results. */
+const TROUBLE = /fenc|failsafe|could not|does not answer|Lease is held/i;
+
+/** Runs fn, and returns with its result the primary's sidecar lines about fencing logged meanwhile. */
+async function watchPrimary<T>(c: BenchCluster, fn: () => Promise<T>): Promise<{ result: T; trouble: string[] }> {
+  const from = c.logsSoFar(c.primary, "sidecar").length;
+  const result = await fn();
+  const trouble = c
+    .logsSoFar(c.primary, "sidecar")
+    .slice(from)
+    .split("\n")
+    .filter((l) => TROUBLE.test(l));
+  return { result, trouble };
+}
+
+/**
+ * Removes replica `ord` and its volume, so the next scale-up clones from scratch, and waits until the
+ * primary is a one-pod cluster's again: commits no longer waiting for a replica's acknowledgement.
+ * Once a replica has followed, the agent makes every commit wait for one, also while none is
+ * connected, and lifts that only once it reads one replica in the StatefulSet. Scaled back to 2
+ * before it had, the next clone met a primary whose heartbeat commits hung: the backup's BACKUP
+ * STAGE BLOCK_COMMIT waited for them, the agent's write of its fence deadline waited for that, and
+ * the primary fenced itself, cutting the stream, which started over (2026-12-03 14:49-14:53: a
+ * 2048 MB bootstrap of 77 s, stream 75 s, against 20 s).
+ */
 async function removeReplica(c: BenchCluster, ord: number): Promise<void> {
   await c.scale(ord);
   await c.runner.deleteClaim("data", ord);
+  if (ord !== 1) return;
+  // MariaDB's name (the bench runs the mariadb flavor; dialect.ts has both).
+  await pollFor(
+    "the primary to stop waiting for a replica's acknowledgement (rpl_semi_sync_master_wait_no_slave OFF)",
+    async () =>
+      /^(0|OFF)$/.test(
+        (await c.rootSql(c.primary, "SELECT @@global.rpl_semi_sync_master_wait_no_slave").catch(() => "")).trim(),
+      ),
+    120_000,
+    200,
+  );
 }
 
 export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResults> {
@@ -244,17 +282,24 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         c.setArgs({ backupParallelism: parallelism });
         await c.reapply(1); // rolls pod 0 so its sidecar serves backups with the new setting
         for (let rep = 1; rep <= opts.reps; rep++) {
-          const run = await opts.measure(
-            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`,
-            async () => {
+          const run = await opts.measure(`bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}`, () =>
+            watchPrimary(c, async () => {
               const r = await bootstrapOnce(c, 1);
               await removeReplica(c, 1);
               return r;
-            },
+            }),
           );
-          results.parallelismRuns.push({ sizeMB, rep, parallelism, dataBytes, ...run });
+          results.parallelismRuns.push({
+            sizeMB,
+            rep,
+            parallelism,
+            dataBytes,
+            ...run.result,
+            primaryTrouble: run.trouble,
+          });
+          for (const l of run.trouble) opts.log(`primary: ${l}`);
           opts.log(
-            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s)`,
+            `bootstrap ${sizeMB} MB, backupParallelism ${parallelism} #${rep}: ${run.result.phases.total.toFixed(1)}s (stream ${run.result.phases.stream.toFixed(1)}s)`,
           );
         }
       }
@@ -263,7 +308,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
     };
     for (const sizeMB of sizesMB) {
       const t = now();
-      await loadData(c, sizeMB - loaded);
+      await loadData(c, sizeMB - loaded, opts.log);
       loaded = sizeMB;
       await purgeBinlogs(c);
       dataBytes = dirBytes(path.join(c.runner.pvcDir("data", 0), "data"));
@@ -272,14 +317,20 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
         `bootstrap: loaded ${sizeMB} MB in ${((now() - t) / 1000).toFixed(0)}s; data directory ${(dataBytes / 2 ** 20).toFixed(0)} MiB`,
       );
       for (let rep = 1; rep <= reps; rep++) {
-        const { run, cloneBytes, copy, copyTls } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, async () => {
-          const r = await bootstrapOnce(c, 1);
-          const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
-          const plain = await plainCopy(c, 0, 1);
-          const tls = await plainCopy(c, 0, 1, true);
-          await removeReplica(c, 1);
-          return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
-        });
+        const {
+          result: { run, cloneBytes, copy, copyTls },
+          trouble,
+        } = await opts.measure(`bootstrap ${sizeMB} MB #${rep}`, () =>
+          watchPrimary(c, async () => {
+            const r = await bootstrapOnce(c, 1);
+            const bytes = dirBytes(path.join(c.runner.pvcDir("data", 1), "data"));
+            const plain = await plainCopy(c, 0, 1);
+            const tls = await plainCopy(c, 0, 1, true);
+            await removeReplica(c, 1);
+            return { run: r, cloneBytes: bytes, copy: plain, copyTls: tls };
+          }),
+        );
+        for (const l of trouble) opts.log(`primary: ${l}`);
         results.runs.push({
           sizeMB,
           rep,
@@ -289,6 +340,7 @@ export async function benchBootstrap(opts: BenchOptions): Promise<BootstrapResul
           ...run,
           copy,
           copyTls,
+          primaryTrouble: trouble,
         });
         opts.log(
           `bootstrap ${sizeMB} MB #${rep}: ${run.phases.total.toFixed(1)}s (stream ${run.phases.stream.toFixed(1)}s, prepare ${run.phases.prepare.toFixed(1)}s); plain copy ${copy.seconds.toFixed(1)}s, with TLS ${copyTls.seconds.toFixed(1)}s`,

@@ -2,12 +2,14 @@
 // changed between applies (to compare settings on the same pods), cleanup that
 // runs even when a measurement fails, and the small host-side helpers (timing, polling, page-cache drop) the modules need.
 
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { promisify } from "util";
 import { MySqlClusterArgs } from "../components/mysql-cluster";
 import { pollUntil, sleep } from "../local/sh";
-import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
+import { E2E_ARGS, TestCluster } from "../tests/e2e/helpers";
 
 export interface BenchOptions {
   quick: boolean;
@@ -24,6 +26,9 @@ export interface BenchOptions {
   sizesMB?: number[];
 }
 
+/** How long a rolled primary may take to be Ready and writable again: generous, a roll after a 4 GB load included. */
+const WRITABLE_TIMEOUT_MS = 300_000;
+
 /** A TestCluster whose args can be changed later (e.g. backupParallelism), so a setting can be compared on the same data. */
 export class BenchCluster extends TestCluster {
   /** TestCluster renders from `args` on every scale(); replacing it keeps every other part of its rendering (TLS, passwords). */
@@ -31,9 +36,46 @@ export class BenchCluster extends TestCluster {
     (this as unknown as { args: MySqlClusterArgs }).args = { ...this.args, ...overrides };
   }
 
-  /** Apply the current args at the current replica count (rolls changed pods, primary last). */
+  /**
+   * Apply the current args at the current replica count (rolls changed pods, primary last), then wait
+   * until the primary takes writes again: a rolled primary starts read-only, like every server, and
+   * only its agent opens it.
+   */
   async reapply(replicas: number): Promise<void> {
     await this.runner.apply(this.render(replicas) as never);
+    await waitWritablePrimary(this);
+  }
+}
+
+/**
+ * Waits until the primary takes writes, polling the write path as an application would: pod `primary`
+ * Ready, and a query through the write Service reaching that pod (its hostname, the pod's name) with
+ * `@@global.read_only` = 0. Returns the ms waited. A primary is read-only after a roll until its agent
+ * opens it, and again whenever it fenced itself (a Lease renewal late on a loaded machine).
+ */
+export async function waitWritablePrimary(cluster: TestCluster, timeoutMs = WRITABLE_TIMEOUT_MS): Promise<number> {
+  const pod = `${cluster.name}-${cluster.primary}`;
+  let last = "no answer yet";
+  const writable = async (): Promise<boolean> => {
+    if (!cluster.runner.isReady(cluster.primary)) {
+      last = `${pod} not Ready`;
+      return false;
+    }
+    try {
+      const [row] = await cluster.queryWriteService<{ host: string; ro: number }[]>(
+        "SELECT @@hostname AS host, @@global.read_only AS ro",
+      );
+      last = `the write Service reached ${row.host} with read_only = ${row.ro}`;
+      return row.host === pod && Number(row.ro) === 0;
+    } catch (e) {
+      last = `the write Service refused: ${(e as Error).message}`;
+      return false;
+    }
+  };
+  try {
+    return await pollFor(`${pod} Ready and writable through the write Service`, writable, timeoutMs, 500);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (last: ${last})`);
   }
 }
 
@@ -65,10 +107,20 @@ export const now = (): number => performance.now();
 export { sleep };
 export const seconds = (ms: number): number => Math.round(ms) / 1000;
 
+/**
+ * Flushes what is dirty, off the event loop. The runner's API server (leases included) runs in this
+ * process: a synchronous `sync` after a few GB of writes blocked it for seconds, the primary's agent
+ * could not renew its Lease, fenced its server, and the fence cut the clone's backup stream, which
+ * then started over (2026-12-03 14:38: bootstraps at 2 GB of 39 and 41 s against 20 s).
+ */
+async function syncDisks(): Promise<void> {
+  await promisify(execFile)("sync");
+}
+
 /** Empties the page cache so every copy reads its source from disk, as on a node that did not just write it. */
-export function dropCaches(): void {
-  execFileSync("sync");
-  fs.writeFileSync("/proc/sys/vm/drop_caches", "3\n");
+export async function dropCaches(): Promise<void> {
+  await syncDisks();
+  await fs.promises.writeFile("/proc/sys/vm/drop_caches", "3\n");
 }
 
 /**
@@ -78,7 +130,7 @@ export function dropCaches(): void {
  */
 export async function quietColdCache(): Promise<void> {
   await settleDisk();
-  dropCaches();
+  await dropCaches();
 }
 
 /** pollUntil (the runner's one way of waiting), timed: the elapsed ms at success. */
@@ -93,10 +145,62 @@ export async function pollFor(
   return now() - start;
 }
 
-/** Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has files to spread over). */
-export async function loadData(cluster: TestCluster, megabytes: number, tables = 4, prefix = "bulk"): Promise<void> {
-  const per = megabytes / tables;
-  await Promise.all(Array.from({ length: tables }, (_, i) => writeBulk(cluster, `${prefix}_${i}`, per)));
+/**
+ * What a load meets when the primary fences itself: MariaDB's error 1290 (read-only) for a write that
+ * arrives after, a closed connection for one in flight (the fence closes the clients' connections).
+ * A batch cut off in flight may or may not have committed: the load is "about" its size either way.
+ */
+const REFUSED = ["ER_OPTION_PREVENTS_STATEMENT", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE"];
+/** A load gives up after the primary turned read-only this often under it. */
+const MAX_READ_ONLY_RETRIES = 5;
+
+/**
+ * Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has
+ * files to spread over), once the primary takes writes. Rows as tests/e2e/helpers.ts's writeBulk writes
+ * them (batches of 1000 rows of 1000 random bytes); a batch the primary refused as read-only (it fenced
+ * itself meanwhile: refused, so nothing of it was written) is sent again once it is writable, and logged.
+ */
+export async function loadData(
+  cluster: TestCluster,
+  megabytes: number,
+  log: (line: string) => void = console.log,
+  tables = 4,
+  prefix = "bulk",
+): Promise<void> {
+  const waited = await waitWritablePrimary(cluster);
+  if (waited > 1000) log(`load: waited ${(waited / 1000).toFixed(1)} s for the primary to take writes`);
+  let retries = 0;
+  const loadTable = async (table: string, mb: number): Promise<void> => {
+    let connection = await cluster.connect(cluster.primary);
+    try {
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
+      );
+      const rowsPerBatch = 1000;
+      const batches = Math.ceil((mb * 1024) / rowsPerBatch);
+      for (let i = 0; i < batches; i++) {
+        const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
+        for (;;) {
+          try {
+            await connection.query(`INSERT INTO \`${table}\` (payload) VALUES ?`, [values]);
+            break;
+          } catch (e) {
+            if (!REFUSED.includes((e as { code?: string }).code ?? "") || ++retries > MAX_READ_ONLY_RETRIES) throw e;
+            const t = now();
+            await waitWritablePrimary(cluster);
+            log(
+              `load: the primary stopped taking writes under the load (${table}, batch ${i + 1} of ${batches}: ${(e as Error).message}); writable again after ${((now() - t) / 1000).toFixed(1)} s, batch sent again`,
+            );
+            connection.destroy(); // it may be the one the fence closed: no goodbye on it
+            connection = await cluster.connect(cluster.primary);
+          }
+        }
+      }
+    } finally {
+      await connection.end().catch(() => connection.destroy());
+    }
+  };
+  await Promise.all(Array.from({ length: tables }, (_, i) => loadTable(`${prefix}_${i}`, megabytes / tables)));
 }
 
 /**
@@ -151,9 +255,10 @@ export function foreignHeavyJobs(): string[] {
       .split("\n")
       .filter(Boolean)
       .filter((line) => !line.includes("<defunct>")) // a server that exited and awaits its parent's wait(): no load
-      // A job queued on the host-wide lock (`flock /tmp/e2e.lock mocha …`) runs nothing yet: counting it would make a
-      // bench that holds the lock wait for a job that waits for the bench. Its mocha, once started, is counted.
-      .filter((line) => !/^flock$/.test(path.basename(line.split(" ")[1] ?? "")))
+      // A job queued on the host-wide lock (`flock /tmp/e2e.lock mocha …`, also behind `timeout 900 flock …`) runs
+      // nothing yet: counting it would make a bench that holds the lock wait for a job that waits for the bench. Its
+      // mocha, once started, is counted (its own process); the wrappers never are.
+      .filter((line) => !/^(flock|timeout)$/.test(path.basename(line.split(" ")[1] ?? "")))
       .filter((line) => {
         const pid = Number(line.split(" ")[0]);
         if (!/mariadbd/.test(line.split(" ")[1] ?? "")) return true;
@@ -196,7 +301,7 @@ function diskSectorsMoved(): number {
  * A section that follows the 4 GB bootstraps otherwise pays for their I/O.
  */
 export async function settleDisk(log: (l: string) => void = console.log, maxWaitMs = 300_000): Promise<void> {
-  execFileSync("sync");
+  await syncDisks();
   const start = now();
   let before = diskSectorsMoved();
   for (;;) {

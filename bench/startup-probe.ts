@@ -82,7 +82,7 @@ export async function benchStartupProbe(opts: BenchOptions): Promise<StartupProb
   const periods: (number | undefined)[] = [undefined, 1];
   await withCluster(c, async () => {
     await c.up();
-    await loadData(c, bootstrapSizeMB);
+    await loadData(c, bootstrapSizeMB, opts.log);
     await purgeBinlogs(c);
     for (let rep = 1; rep <= opts.reps; rep++) {
       for (const p of periods) {

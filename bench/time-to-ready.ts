@@ -171,7 +171,7 @@ export async function benchTimeToReady(opts: BenchOptions): Promise<TimeToReadyR
   const c = benchCluster("benchd", { replicas: 1 });
   await withCluster(c, async () => {
     await c.up();
-    await loadData(c, withDataMB);
+    await loadData(c, withDataMB, opts.log);
     await purgeBinlogs(c);
     for (let rep = 1; rep <= opts.reps; rep++) {
       const run = await opts.measure(`time to ready with ${withDataMB} MB #${rep}`, async () => {
