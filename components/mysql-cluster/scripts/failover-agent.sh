@@ -318,7 +318,7 @@ try_takeover() {
     # Still hearing from a holder that still takes writes: the API is in
     # trouble, not the primary (it stays, in failsafe).
     # Bounded as the failsafe's questions are (a lost node never answers).
-    if [[ $io == Yes ]] && peer_writable "$FOLLOWER_ASK_CS" "$old_ordinal"; then return 0; fi
+    if [[ $io == Yes ]] && peer_writable "$old_ordinal"; then return 0; fi
   fi
   if [[ $role != lost && $io != none ]]; then
     stop_listening >/dev/null 2>&1 || { log "cannot stop listening to $holder"; return 0; }

@@ -336,11 +336,12 @@ bounded_remote() {
 # follower_state CS ORDINAL: replication_state of a peer, bounded by CS.
 follower_state() { replication_state bounded_remote "$1" "$2"; }
 
-# peer_writable CS ORDINAL: succeeds when the peer answers within CS that it
-# takes writes. A lost node answers nothing: without the bound each candidate
-# waited the client's 5 s connect timeout before it stopped listening, and the
-# others declined while it still listened (a lost node took 26 s, not 18).
-peer_writable() { is_writable bounded_remote "$1" "$2"; }
+# peer_writable ORDINAL: succeeds when the peer answers within one question's
+# bound (FOLLOWER_ASK_CS) that it takes writes. A lost node answers nothing:
+# without the bound each candidate waited the client's 5 s connect timeout
+# before it stopped listening, and the others declined while it still
+# listened (a lost node took 26 s, not 18).
+peer_writable() { is_writable bounded_remote "$FOLLOWER_ASK_CS" "$1"; }
 
 # follows_me CS ORDINAL SELF_HOST: succeeds when the peer answers within CS
 # and its IO thread runs with SELF_HOST as its source.
