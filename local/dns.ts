@@ -6,6 +6,13 @@ import { PodNetwork } from "./network";
 import { Pod } from "./pod";
 
 export const CLUSTER_DOMAIN = "cluster.local";
+/**
+ * This machine as every cluster's pods reach it (its own bridge's gateway), under one name
+ * for all clusters, as Docker's host.docker.internal: a service the tests run for pods of
+ * more than one cluster (an object store a second cluster restores from) is addressed by
+ * this name, not by one cluster's gateway, which another cluster's pods cannot route to.
+ */
+export const RUNNER_HOST_NAME = "host.runner.internal";
 
 /** What the records are made from, read at each write. */
 export interface DnsView {
@@ -64,6 +71,7 @@ export class ClusterDns {
       }
     }
     for (const s of services) lines.push(`${s.vip}\t${fq(s.name).join(" ")}`);
+    lines.push(`${this.network.gateway()}\t${RUNNER_HOST_NAME}`);
     return lines.join("\n") + "\n";
   }
 

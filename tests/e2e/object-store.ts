@@ -7,6 +7,7 @@
 // tested with it.
 
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 // s3rver ships no type declarations.
@@ -23,6 +24,9 @@ export class ObjectStore {
   readonly directory: string;
   private server?: S3rverInstance;
   private boundPort = 0;
+  /** Listeners on other addresses (other clusters' gateways), passing each connection on to the store. */
+  private readonly forwarders: net.Server[] = [];
+  private readonly forwarded = new Set<net.Socket>();
 
   constructor(
     readonly address: string,
@@ -57,6 +61,40 @@ export class ObjectStore {
     return this;
   }
 
+  /** The endpoint by the runner's host name (RUNNER_HOST_NAME): the same for every cluster that `listenAlso` reaches. */
+  endpointNamed(host: string): string {
+    if (!this.boundPort) throw new Error("the object store was never started");
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  /**
+   * Also accepts connections on `address` (another cluster's gateway), on the same port,
+   * each passed on to the store: pods of that cluster reach the store by the runner's host name.
+   */
+  async listenAlso(address: string): Promise<void> {
+    if (!this.boundPort) throw new Error("the object store was never started");
+    const forwarder = net.createServer((client) => {
+      const upstream = net.connect(this.boundPort, this.address);
+      client.pipe(upstream).pipe(client);
+      this.forwarded.add(client).add(upstream);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+        this.forwarded.delete(client);
+        this.forwarded.delete(upstream);
+      };
+      client.on("close", close);
+      upstream.on("close", close);
+      client.on("error", close);
+      upstream.on("error", close);
+    });
+    await new Promise<void>((resolve, reject) => {
+      forwarder.once("error", reject);
+      forwarder.listen(this.boundPort, address, () => resolve());
+    });
+    this.forwarders.push(forwarder);
+  }
+
   /** Unavailable: nothing listens on the endpoint (connections are refused). */
   async stop(): Promise<void> {
     const server = this.server;
@@ -82,6 +120,8 @@ export class ObjectStore {
 
   async remove(): Promise<void> {
     await this.stop();
+    for (const socket of this.forwarded) socket.destroy();
+    for (const f of this.forwarders.splice(0)) await new Promise((resolve) => f.close(resolve));
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@ import * as path from "path";
 import { FILES } from "../../components/mysql-cluster/contract";
 import { E2E_ARGS, TestCluster } from "./helpers";
 import { ObjectStore } from "./object-store";
+import { RUNNER_HOST_NAME } from "../../local/dns";
 import { MySqlClusterArgs } from "../../components/mysql-cluster/mysql-cluster-args";
 
 const BUCKET = "backups";
@@ -36,7 +37,8 @@ describe("restoring a new cluster from the object store", function () {
       {
         ...E2E_ARGS,
         replicas: 1,
-        backupStoreEndpoint: store!.endpoint,
+        // By the runner's host name: this cluster's pods reach the store on their own gateway (listenAlso).
+        backupStoreEndpoint: store!.endpointNamed(RUNNER_HOST_NAME),
         backupStoreBucket: BUCKET,
         backupStoreSecret: `${name}-store`,
         restoreFromStore: "rss",
@@ -45,6 +47,27 @@ describe("restoring a new cluster from the object store", function () {
       {},
       storeSecret(`${name}-store`, keys),
     );
+
+  /**
+   * Starts `cluster` and, as soon as its network exists, lets its pods reach the store on their
+   * own gateway (a cluster's pods route to no other cluster's). Until then fetch-backup fails
+   * and is restarted, as a kubelet restarts a failed init container.
+   */
+  async function startReaching(cluster: TestCluster): Promise<{ starting: Promise<Error | TestCluster> }> {
+    const starting = cluster.up().catch((error: Error) => error);
+    await cluster.runner.waitFor(
+      `${cluster.name}'s network, to reach the store from it`,
+      async () => {
+        if (cluster.runner.hostAddress().includes("-1")) return false;
+        return store!.listenAlso(cluster.runner.hostAddress()).then(
+          () => true,
+          () => false, // the bridge's address is not assigned yet
+        );
+      },
+      60_000,
+    );
+    return { starting };
+  }
 
   before(async () => {
     source = new TestCluster(
@@ -64,7 +87,7 @@ describe("restoring a new cluster from the object store", function () {
     );
     await source.up();
     store = await new ObjectStore(source.runner.hostAddress(), BUCKET).start();
-    await source.reconfigure({ backupStoreEndpoint: store.endpoint });
+    await source.reconfigure({ backupStoreEndpoint: store.endpointNamed(RUNNER_HOST_NAME) });
     await source.query(0, "CREATE TABLE items (id INT PRIMARY KEY, note VARCHAR(40))");
     for (let i = 1; i <= 200; i++) await source.query(0, `INSERT INTO items VALUES (${i}, 'before the backup ${i}')`);
     checksumAtBackup = await source.checksums(0);
@@ -82,7 +105,8 @@ describe("restoring a new cluster from the object store", function () {
   it("starts a new cluster from the newest backup in the store: the backup point exactly, its own passwords", async () => {
     const restored = restoring("rsr", KEYS);
     try {
-      await restored.up();
+      const started = await (await startReaching(restored)).starting;
+      assert.ok(!(started instanceof Error), `the restoring cluster did not start: ${started}`);
       assert.strictEqual(
         await restored.checksums(0),
         checksumAtBackup,
@@ -114,7 +138,7 @@ describe("restoring a new cluster from the object store", function () {
 
   it("with the wrong encryption key: fetch-backup fails in one line naming the key, and no data directory is made", async () => {
     const wrong = restoring("rsw", { ...KEYS, "encryption-key": "not-the-key" });
-    const starting = wrong.up().catch((error: Error) => error);
+    const { starting } = await startReaching(wrong);
     try {
       await wrong.runner.waitFor(
         "fetch-backup to say the key is wrong",
@@ -145,7 +169,7 @@ describe("restoring a new cluster from the object store", function () {
 
   it("names the complete backups when restoreBackup names one the store does not hold", async () => {
     const missing = restoring("rsm", KEYS, { restoreBackup: "20200101T000000Z" });
-    const starting = missing.up().catch((error: Error) => error);
+    const { starting } = await startReaching(missing);
     try {
       await missing.runner.waitFor(
         "fetch-backup to name the complete backups",
