@@ -54,6 +54,9 @@ export class ObjectStore {
       silent: true,
       directory: this.directory,
       configureBuckets: [{ name: this.bucket }],
+      // Path-style only, as rclone sends it (force_path_style): otherwise s3rver takes a
+      // host name that is no IP (host.runner.internal) for a bucket's (CNAME-style).
+      vhostBuckets: false,
     });
     const { port } = await server.run();
     this.boundPort = port;
