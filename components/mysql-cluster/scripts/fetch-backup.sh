@@ -45,4 +45,4 @@ manifest=$(store_fetch_backup "$backup" "$download.partial") ||
 # The manifest (written last at upload) marks the download whole, and says what it is.
 printf 'name=%s\n%s\n' "$backup" "$manifest" >"$download.partial/$BACKUP_INFO"
 mv "$download.partial" "$download"
-log "downloaded backup $backup in $(( $(date +%s) - started ))s ($(tr '\n' ' ' <<<"$manifest"))"
+log "downloaded backup $backup in $(( $(date +%s) - started ))s ($(tr '\n' ' ' <"$download/$BACKUP_INFO"))"
