@@ -1,9 +1,13 @@
-// A scale-down and up during an automatic failover (issue 16): the primary's
-// node is lost, `replicas` goes 3 -> 2 while no pod holds the primary yet, the
-// node comes back, the scale-down completes and the cluster is scaled back to
-// 3. Runs in the failover frame with the Lease recorded (failover-support.ts
-// racing): no acknowledged write lost, never two writable servers, each change
-// of holder a new term.
+// A scale-down and up during an automatic failover (issue 16), arranged so
+// the scale-down removes the new primary: pod 1 is cut off from the primary
+// (pod 0), so only pod 2 acknowledges the commits that follow; pod 0's node is
+// lost and `replicas` goes 3 -> 2 at once. Pod 2, past the new replica count
+// but the only member holding every acknowledged commit, must be the one
+// promoted; once pod 0's node is back the scale-down removes it, its Lease
+// passes to a kept pod, and the cluster is scaled back to 3. Runs in the
+// failover frame with the Lease recorded (failover-support.ts racing): no
+// acknowledged write lost, never two writable servers, each change of holder
+// a new term.
 
 import * as assert from "assert";
 import { E2E_ARGS, TestCluster } from "../e2e/helpers";
@@ -14,7 +18,8 @@ const ALL = [0, 1, 2];
 describe("automatic failover: scaling during a failover", function () {
   this.timeout(900_000);
   let cluster: TestCluster;
-  let lost: number | undefined;
+  let lost = false;
+  let cut = false;
 
   before(async () => {
     cluster = await new TestCluster("fsc", { ...E2E_ARGS, replicas: 3 }).up();
@@ -22,39 +27,52 @@ describe("automatic failover: scaling during a failover", function () {
     await cluster.waitConsistent(ALL, 120_000, 0);
   });
   after(async () => {
-    if (lost !== undefined) await cluster?.runner.restoreNode(lost);
+    if (cut) await cluster?.runner.healPeers(1, [0]);
+    if (lost) await cluster?.runner.restoreNode(0);
     await cluster?.down();
   });
 
-  it("a scale-down and up during a failover: the scale-down waits for the lost pod, nothing acknowledged is lost", async () => {
-    const old = cluster.leaseHolder()!;
+  it("3 -> 2 -> 3 while the primary is lost: the pod scaled away is promoted, then hands over", async () => {
     const { history } = await withSidecarLogs(cluster, ALL, () =>
-      racing(cluster, ALL, `scaling 3 -> 2 -> 3 while ${old} is lost`, async () => {
-        lost = old;
-        await cluster.runner.loseNode(old);
+      racing(cluster, ALL, "scaling 3 -> 2 -> 3 while pod 0 is lost", async ({ writer }) => {
+        // Only pod 2 acknowledges from now on: 20 commits pod 1 never receives.
+        await cluster.runner.cutPeers(1, [0]);
+        cut = true;
+        const acked = writer.acknowledged.length;
+        await cluster.runner.waitFor(
+          "20 commits acknowledged while pod 1 is cut off from pod 0",
+          () => writer.acknowledged.length >= acked + 20,
+          60_000,
+        );
+        lost = true;
+        await cluster.runner.loseNode(0);
+        await cluster.runner.healPeers(1, [0]);
+        cut = false;
         const scalingDown = cluster.scale(2);
         const next = await cluster.waitPrimary(undefined, 90_000);
-        assert.notStrictEqual(next, old);
+        assert.strictEqual(next, 2, "pod 2, the only member holding every acknowledged commit, is promoted");
         assert.deepStrictEqual(
           cluster.runner.status().map((p) => p.ordinal),
           ALL,
           "no pod was removed while the lost pod was not Running and Ready (OrderedReady)",
         );
-        // The node comes back; once its pod is Ready the scale-down goes on (removing pod 2, maybe the
-        // new primary, which then hands the Lease over), and the cluster is scaled back up.
-        await cluster.runner.restoreNode(old);
-        lost = undefined;
+        // The node comes back; once its pod is Ready the scale-down removes pod 2, the primary,
+        // which hands the Lease over as it stops; then the cluster is scaled back up.
+        await cluster.runner.restoreNode(0);
+        lost = false;
         await scalingDown;
         assert.deepStrictEqual(
           cluster.runner.status().map((p) => p.ordinal),
           [0, 1],
         );
+        await cluster.waitPrimary(undefined, 90_000);
         await cluster.scale(3);
       }),
     );
-    // The failover, and a hand-over if the scale-down removed the new primary: each a new term.
-    assert.strictEqual(history[0].holder, old);
-    assert.ok(history.length >= 2, `the Lease never left ${old}: ${JSON.stringify(history)}`);
+    // Pod 2 took the Lease from pod 0; handed over (released) as it was scaled away; a kept pod took it.
+    const holders = history.map((h) => h.holder);
+    assert.deepStrictEqual(holders.slice(0, 2), [0, 2], `the Lease: ${JSON.stringify(history)}`);
+    assert.ok([0, 1].includes(holders[holders.length - 1]), `the Lease: ${JSON.stringify(history)}`);
     for (let i = 1; i < history.length; i++)
       assert.ok(history[i].transitions > history[i - 1].transitions, `the Lease: ${JSON.stringify(history)}`);
     for (const o of ALL) await cluster.runner.waitReady(o, 300_000);

@@ -306,7 +306,7 @@ export async function racing(
   cluster: TestCluster,
   ordinals: number[],
   what: string,
-  disrupt: (load: Load) => Promise<void>,
+  disrupt: (load: Load) => Promise<string | void>,
   opts: { statementTimeoutMs?: number; recoverWithinMs?: number } = {},
 ) {
   let lease: ReturnType<typeof startLeaseRecorder> | undefined;
@@ -317,7 +317,7 @@ export async function racing(
       what,
       async (load) => {
         lease = startLeaseRecorder(cluster);
-        await disrupt(load);
+        return disrupt(load);
       },
       { recoverWithinMs: 120_000, ...opts },
     );
@@ -390,4 +390,22 @@ export async function withSidecarLogs<T>(
     error.message = `${error.message}\n${logs.join("\n")}\n--- the runner's last events:\n${events}`;
     throw error;
   }
+}
+
+/** Waits until pod `ordinal`'s `container` log, past `offset` characters, matches `pattern`; returns the match. */
+export async function logLine(
+  cluster: TestCluster,
+  ordinal: number,
+  container: string,
+  offset: number,
+  pattern: RegExp,
+  timeoutMs = 180_000,
+): Promise<RegExpExecArray> {
+  let match: RegExpExecArray | null = null;
+  await cluster.runner.waitFor(
+    `pod ${ordinal}'s ${container} to log ${pattern}`,
+    () => (match = pattern.exec(cluster.logsSoFar(ordinal, container).slice(offset))) !== null,
+    timeoutMs,
+  );
+  return match!;
 }
