@@ -409,3 +409,37 @@ export async function logLine(
   );
   return match!;
 }
+
+/** Milliseconds as seconds, for the printed figures. */
+export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/**
+ * When pod `old` last answered writable after `from`, and when pod `next` first did: the
+ * first must come before the second (a fenced server answers read-only, or not at all while
+ * it restarts read-only). Returns both, relative to `from`, for the figures.
+ */
+export async function fencedBeforeTakeover(
+  cluster: TestCluster,
+  sampler: Sampler,
+  old: number,
+  next: number,
+  from: number,
+): Promise<string> {
+  // A sampler round waits for every pod's answer, up to 3 s from a pod cut off: it may lag
+  // behind what waitPrimary saw.
+  await cluster.runner.waitFor(
+    `the sampler to see pod ${next} writable`,
+    () => sampler.firstAnswer(next, "0", from) !== undefined,
+    30_000,
+  );
+  const newWritable = sampler.firstAnswer(next, "0", from);
+  assert.ok(newWritable, `pod ${next} was never sampled writable`);
+  const oldLast = sampler.lastAnswer(old, "0", from);
+  assert.ok(
+    oldLast === undefined || oldLast < newWritable,
+    `pod ${old} was still writable at ${seconds((oldLast ?? 0) - from)} s, after pod ${next} took writes at ${seconds(newWritable - from)} s`,
+  );
+  const fenced = sampler.history.find((h) => h.at > (oldLast ?? from - 1) && h.answers[old] !== "0");
+  const how = fenced?.answers[old] === "1" ? "read-only" : "not answering";
+  return `pod ${old} ${how} from ${seconds((fenced?.at ?? from) - from)} s, pod ${next} took writes at ${seconds(newWritable - from)} s`;
+}
