@@ -16,7 +16,7 @@ import { assertHandovers, logLine, racing, withSidecarLogs } from "../e2e/failov
 
 const ALL = [0, 1, 2];
 /** The sidecar's backup listener (sidecar.sh): the source end of every clone stream. */
-const LISTENER = /^socat .*OPENSSL-LISTEN:/;
+const LISTENER = /^(\S*\/)?socat .*OPENSSL-LISTEN:/;
 const host = (o: number) => new RegExp(`-${o}\\.`);
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
