@@ -12,14 +12,15 @@
 //   the cluster is scaled back to 3. Before the agent's fix the new holder
 //   waited for ever to relabel pod 2: no primary after the scale-down;
 // - a failover while a replica re-clones: the primary's backup listener is
-//   frozen before the lowest other pod is asked to re-clone, so that pod's
-//   server is down, its marker set and its stream waiting when the primary's
-//   node is lost. The survivor's listener is frozen too, so the re-clone's
-//   retry (from the survivor, the primary being gone) waits until the
+//   frozen before the lowest other pod is asked to re-clone, so its stream
+//   cannot start (each attempt is refused, and tried again 5 s later) and
+//   that pod's server is down, its marker set, when the primary's node is
+//   lost. The survivor's listener is frozen too, so the re-clone's retries
+//   (from the survivor, the primary being gone) cannot finish until the
 //   survivor's agent has said it will not take over while the re-cloning pod
-//   does not answer (it could hold an acknowledged commit); then the stream
-//   resumes, the clone finishes, and the survivor is promoted (a fresh clone,
-//   its replication not set up, is no candidate).
+//   does not answer (it could hold an acknowledged commit); then the
+//   listener thaws, the clone finishes, and the survivor is promoted (a fresh
+//   clone, its replication not set up, is no candidate).
 
 import * as assert from "assert";
 import { E2E_ARGS, TestCluster } from "../e2e/helpers";
@@ -28,9 +29,10 @@ import { assertHandovers, logLine, racing, seconds, withSidecarLogs } from "../e
 const ALL = [0, 1, 2];
 /** The sidecar's backup listener (sidecar.sh): the source end of every clone stream. */
 const LISTENER = /^(\S*\/)?socat .*OPENSSL-LISTEN:/;
+/** The line clone-data.sh logs as a clone's stream starts, naming its source pod. */
+const cloningFrom = (o: number) => new RegExp(`clone-data\\.sh: cloning from \\S*-${o}\\.`);
 /** The marker that asks a sidecar for a re-clone (lib.sh RECLONE_MARKER), as configure-replication sets it. */
 const RECLONE_MARKER = "/var/lib/mysql/reclone-requested";
-const host = (o: number) => new RegExp(`-${o}\\.`);
 
 describe("automatic failover: while the membership changes", function () {
   this.timeout(900_000);
@@ -126,8 +128,8 @@ describe("automatic failover: while the membership changes", function () {
         const cloningLog = cluster.logsSoFar(cloning, "sidecar").length;
         const touch = await cluster.runner.exec(cloning, "sidecar", ["touch", RECLONE_MARKER]);
         assert.strictEqual(touch.code, 0, touch.stderr);
-        const first = await logLine(cluster, cloning, "sidecar", cloningLog, /cloning from (\S+)/, 60_000);
-        assert.match(first[1], host(old), "the first attempt streams from the primary");
+        // The first attempt streams from the primary (its listener frozen: it cannot finish).
+        await logLine(cluster, cloning, "sidecar", cloningLog, cloningFrom(old), 60_000);
         // The survivor will be the only source left: its stream is held too, until the refusal below.
         freezeListener(survivor, true);
         const marker = await cluster.runner.exec(cloning, "sidecar", ["test", "-f", RECLONE_MARKER]);
@@ -146,11 +148,11 @@ describe("automatic failover: while the membership changes", function () {
         );
         const refusedAt = Date.now();
         assert.strictEqual(cluster.leaseHolder(), old, `nobody took the Lease while pod ${cloning} did not answer`);
-        const retry = await logLine(cluster, cloning, "sidecar", retryLog, /cloning from (\S+)/, 120_000);
-        assert.match(retry[1], host(survivor), "the retried re-clone streams from the live replica");
+        // The retry streams from the live replica, never from the lost primary again.
+        await logLine(cluster, cloning, "sidecar", retryLog, cloningFrom(survivor), 120_000);
         freezeListener(survivor, false);
         const cloned = await logLine(cluster, cloning, "sidecar", retryLog, /cloned from (\S+) at GTID (\S+)/, 180_000);
-        assert.match(cloned[1], host(survivor));
+        assert.match(cloned[1], new RegExp(`-${survivor}\\.`), "the clone came from the live replica");
         const clonedAt = Date.now();
         await cluster.runner.waitFor(
           `a pod other than ${old} to hold the Lease`,
