@@ -5,9 +5,8 @@
 // Service and the writable sampler (failover-support.ts), and asserts that no
 // acknowledged write is lost and that no two servers ever took writes at once.
 // Who won is read from the Lease itself, sampled throughout. A scale-down
-// and up during a failover is failover-scale.test.ts; a failover while a
-// replica re-clones waits in tests/e2e-pending/failover-reclone.test.ts
-// until it has passed every run.
+// and up during a failover is failover-scale.test.ts, a failover while a
+// replica re-clones failover-reclone.test.ts.
 
 import * as assert from "assert";
 import { E2E_ARGS, TestCluster } from "./helpers";

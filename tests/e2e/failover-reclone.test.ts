@@ -12,8 +12,8 @@
 // acknowledged write lost, never two writable servers, one change of holder.
 
 import * as assert from "assert";
-import { E2E_ARGS, TestCluster } from "../e2e/helpers";
-import { assertHandovers, logLine, racing, seconds, withSidecarLogs } from "../e2e/failover-support";
+import { E2E_ARGS, TestCluster } from "./helpers";
+import { assertHandovers, logLine, racing, seconds, withSidecarLogs } from "./failover-support";
 
 const ALL = [0, 1, 2];
 /** The sidecar's backup listener (sidecar.sh): the source end of every clone stream. */
