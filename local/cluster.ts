@@ -244,6 +244,19 @@ export class LocalCluster {
     this.event(`${this.stsName}-${ord} container ${container} ${frozen ? "frozen" : "thawed"}`);
   }
 
+  /**
+   * Freeze (SIGSTOP) or thaw only the processes of a container whose command line matches
+   * `pattern`: one stalled process (a stream's listener) while the rest of the pod runs.
+   * Returns how many processes were signalled.
+   */
+  freezeProcesses(ord: number, container: string, pattern: RegExp, frozen: boolean): number {
+    const n = this.controller.pod(ord).freezeProcesses(container, pattern, frozen);
+    this.event(
+      `${this.stsName}-${ord} container ${container}: ${n} processes matching ${pattern} ${frozen ? "frozen" : "thawed"}`,
+    );
+    return n;
+  }
+
   async killContainer(ord: number, container: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     this.controller.pod(ord).killContainer(container, signal);
   }

@@ -220,20 +220,36 @@ export class ContainerProcess {
    */
   signalAll(sig: NodeJS.Signals): void {
     if (!this.pid1) return this.signal(sig);
+    this.signalMatching(sig, () => true);
+  }
+
+  /**
+   * `sig` to the container's processes whose command line (arguments joined by spaces)
+   * `matches`: one stage of a pipeline stalled, the rest of the container running. Returns
+   * how many were signalled.
+   */
+  signalMatching(sig: NodeJS.Signals, matches: (commandLine: string) => boolean): number {
+    if (!this.pid1) return 0;
     let ns: string;
     try {
       ns = fs.readlinkSync(`/proc/${this.pid1}/ns/pid`);
     } catch {
-      return; // gone
+      return 0; // gone
     }
+    let signalled = 0;
     for (const entry of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) killPid(Number(entry), sig);
+        if (fs.readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
+        const commandLine = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+        if (!matches(commandLine)) continue;
+        killPid(Number(entry), sig);
+        signalled++;
       } catch {
         /* exited meanwhile */
       }
     }
+    return signalled;
   }
 
   /** PID 1 dying takes the whole PID namespace with it; the group kill covers the unshare wrapper. */

@@ -532,6 +532,13 @@ export class Pod {
     c.proc.signalAll(frozen ? "SIGSTOP" : "SIGCONT");
   }
 
+  /** Freeze or thaw only the container's processes whose command line matches `pattern`; returns how many. */
+  freezeProcesses(container: string, pattern: RegExp, frozen: boolean): number {
+    const c = this.findContainer(container);
+    if (c.state !== "running" || !c.proc) throw new Error(`container ${container} in pod ${this.name} is not running`);
+    return c.proc.signalMatching(frozen ? "SIGSTOP" : "SIGCONT", (commandLine) => pattern.test(commandLine));
+  }
+
   killContainer(container: string, signal: NodeJS.Signals = "SIGKILL"): void {
     const c = this.findContainer(container);
     if (c.state !== "running" || !c.proc) throw new Error(`container ${container} in pod ${this.name} is not running`);

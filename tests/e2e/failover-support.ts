@@ -4,7 +4,8 @@
 // every round in which two did; and a pooled client through the write
 // Service, as an application's connection pool, that records when its writes
 // failed and when they succeeded again; and `underLoad`, the frame every
-// failover scenario runs in, which asserts the guarantees.
+// failover scenario runs in, which asserts the guarantees; and `racing`, the
+// frame with the Lease recorded, for scenarios that assert who took it.
 
 import * as assert from "assert";
 import * as mysql from "mysql2/promise";
@@ -274,4 +275,171 @@ export async function underLoad(
   } finally {
     await stopAll();
   }
+}
+
+/** Every distinct (holder, leaseTransitions) the Lease showed, sampled every 100 ms. */
+export function startLeaseRecorder(cluster: TestCluster) {
+  const seen: { holder: string; transitions: number }[] = [];
+  const sample = () => {
+    const lease = cluster.runner.lease();
+    if (!lease) return;
+    const last = seen[seen.length - 1];
+    if (!last || last.holder !== lease.holder || last.transitions !== lease.transitions)
+      seen.push({ holder: lease.holder, transitions: lease.transitions });
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return {
+    seen,
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
+  };
+}
+
+/**
+ * Runs `disrupt` under the failover frame (underLoad) with the Lease recorded from its
+ * start; returns the new primary and the Lease's history (holders as ordinals, -1 for none).
+ */
+export async function racing(
+  cluster: TestCluster,
+  ordinals: number[],
+  what: string,
+  disrupt: (load: Load) => Promise<string | void>,
+  opts: { statementTimeoutMs?: number; recoverWithinMs?: number } = {},
+) {
+  let lease: ReturnType<typeof startLeaseRecorder> | undefined;
+  try {
+    const { primary } = await underLoad(
+      cluster,
+      ordinals,
+      what,
+      async (load) => {
+        lease = startLeaseRecorder(cluster);
+        return disrupt(load);
+      },
+      { recoverWithinMs: 120_000, ...opts },
+    );
+    lease!.stop();
+    const history = lease!.seen.map((s) => ({
+      holder: s.holder ? cluster.runner.ordinalOf(s.holder) : -1,
+      transitions: s.transitions,
+    }));
+    console.log(`      ${what}: Lease ${history.map((h) => `${h.holder}@${h.transitions}`).join(" -> ")}`);
+    return { history, after: primary };
+  } finally {
+    lease?.stop();
+  }
+}
+
+/** Asserts that the Lease changed hands exactly once per step of `holders`, each a new term. */
+export function assertHandovers(history: { holder: number; transitions: number }[], holders: number[], what: string) {
+  assert.deepStrictEqual(
+    history.map((h) => h.holder),
+    holders,
+    `${what}: the Lease's holders were ${JSON.stringify(history)}`,
+  );
+  for (let i = 1; i < history.length; i++)
+    assert.strictEqual(
+      history[i].transitions,
+      history[i - 1].transitions + 1,
+      `${what}: leaseTransitions went ${history[i - 1].transitions} -> ${history[i].transitions}`,
+    );
+}
+
+/** Waits until the Lease's resourceVersion has not changed for `seconds` (its holder stopped renewing). */
+export async function leaseSilentFor(cluster: TestCluster, seconds: number): Promise<void> {
+  let version = "";
+  let since = Date.now();
+  await cluster.runner.waitFor(
+    `the Lease to stay unchanged for ${seconds} s`,
+    () => {
+      const now = cluster.runner.lease()?.resourceVersion ?? "";
+      if (now !== version) [version, since] = [now, Date.now()];
+      return Date.now() - since >= seconds * 1000;
+    },
+    120_000,
+  );
+}
+
+/**
+ * Runs `body`; when it throws, throws again with the last `lines` lines each of pods
+ * `ordinals`' sidecars logged since `body` began (the agents' own account of what they saw),
+ * and the runner's last events, so a failure says why no one took over, not only that no
+ * one did.
+ */
+export async function withSidecarLogs<T>(
+  cluster: TestCluster,
+  ordinals: number[],
+  body: () => Promise<T>,
+  lines = 40,
+): Promise<T> {
+  const offsets = ordinals.map((o) => cluster.logsSoFar(o, "sidecar").length);
+  try {
+    return await body();
+  } catch (e) {
+    const logs = ordinals.map((o, i) => {
+      const log = cluster.logsSoFar(o, "sidecar");
+      // A restarted pod's log may be shorter than the offset: show it from its start.
+      const since = log.length >= offsets[i] ? log.slice(offsets[i]) : log;
+      return `--- pod ${o}'s sidecar:\n${since.split("\n").slice(-lines).join("\n")}`;
+    });
+    const events = cluster.runner.events().slice(-20).join("\n");
+    const error = e instanceof Error ? e : new Error(String(e));
+    error.message = `${error.message}\n${logs.join("\n")}\n--- the runner's last events:\n${events}`;
+    throw error;
+  }
+}
+
+/** Waits until pod `ordinal`'s `container` log, past `offset` characters, matches `pattern`; returns the match. */
+export async function logLine(
+  cluster: TestCluster,
+  ordinal: number,
+  container: string,
+  offset: number,
+  pattern: RegExp,
+  timeoutMs = 180_000,
+): Promise<RegExpExecArray> {
+  let match: RegExpExecArray | null = null;
+  await cluster.runner.waitFor(
+    `pod ${ordinal}'s ${container} to log ${pattern}`,
+    () => (match = pattern.exec(cluster.logsSoFar(ordinal, container).slice(offset))) !== null,
+    timeoutMs,
+  );
+  return match!;
+}
+
+/** Milliseconds as seconds, for the printed figures. */
+export const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/**
+ * When pod `old` last answered writable after `from`, and when pod `next` first did: the
+ * first must come before the second (a fenced server answers read-only, or not at all while
+ * it restarts read-only). Returns both, relative to `from`, for the figures.
+ */
+export async function fencedBeforeTakeover(
+  cluster: TestCluster,
+  sampler: Sampler,
+  old: number,
+  next: number,
+  from: number,
+): Promise<string> {
+  // A sampler round waits for every pod's answer, up to 3 s from a pod cut off: it may lag
+  // behind what waitPrimary saw.
+  await cluster.runner.waitFor(
+    `the sampler to see pod ${next} writable`,
+    () => sampler.firstAnswer(next, "0", from) !== undefined,
+    30_000,
+  );
+  const newWritable = sampler.firstAnswer(next, "0", from);
+  assert.ok(newWritable, `pod ${next} was never sampled writable`);
+  const oldLast = sampler.lastAnswer(old, "0", from);
+  assert.ok(
+    oldLast === undefined || oldLast < newWritable,
+    `pod ${old} was still writable at ${seconds((oldLast ?? 0) - from)} s, after pod ${next} took writes at ${seconds(newWritable - from)} s`,
+  );
+  const fenced = sampler.history.find((h) => h.at > (oldLast ?? from - 1) && h.answers[old] !== "0");
+  const how = fenced?.answers[old] === "1" ? "read-only" : "not answering";
+  return `pod ${old} ${how} from ${seconds((fenced?.at ?? from) - from)} s, pod ${next} took writes at ${seconds(newWritable - from)} s`;
 }

@@ -92,6 +92,22 @@ label_pod() { # label_pod POD VALUE: sets this cluster's role label on a pod; a 
   [[ $api_status == 404 ]]
 }
 
+# past_replicas POD: POD's ordinal is at or past the StatefulSet's replicas
+# as read last: a scale-down is removing it (or has), and the Role, which
+# names the pods 0..replicas-1 (builders/failover.ts), no longer lets anyone
+# label it.
+past_replicas() {
+  local o
+  o=$(ordinal_of "$1") && [[ $replicas =~ ^[0-9]+$ ]] && (( o >= replicas ))
+}
+
+# refused_past_replicas POD: the last label_pod of POD was refused (403)
+# because a scale-down left POD out of the Role: replicas is read again, as a
+# replica reads it only when it takes over.
+refused_past_replicas() {
+  [[ $api_status == 403 ]] && read_replicas && past_replicas "$1"
+}
+
 publish() {
   local primary=none
   [[ -n $holder ]] && primary=$(ordinal_of "$holder")
@@ -228,6 +244,7 @@ renewed_recently() {
 }
 
 # become_primary: one step per round; the Lease is renewed between steps.
+unlabelled=""  # a previous holder past the StatefulSet's replicas, said once
 become_primary() {
   mono_now
   (( now >= takeover_at )) || return 0
@@ -241,8 +258,19 @@ become_primary() {
     return 0
   fi
   if [[ -n $previous && $previous != "$me" ]] && ! label_pod "$previous" replica; then
-    log "cannot remove $previous from the write Service yet (API answered $api_status)"
-    return 0
+    # A previous holder a scale-down is removing cannot be relabelled (the
+    # Role names the kept pods only) and need not be: it fenced itself before
+    # anyone could take over (the fence, not the label, keeps two servers from
+    # taking writes) and leaves the write Service as its pod goes. Waiting on
+    # it left the cluster without a primary for good once the scale-down had
+    # removed it (failover-scale.test.ts).
+    if refused_past_replicas "$previous"; then
+      [[ $unlabelled == "$previous" ]] || log "not relabelling $previous: a scale-down to $replicas replicas removes it (it fenced itself before this takeover)"
+      unlabelled=$previous
+    else
+      log "cannot remove $previous from the write Service yet (API answered $api_status)"
+      return 0
+    fi
   fi
   # Taking over from another pod with a third member left (a failover or a
   # handover in a cluster of 3 or more): that member answered and follows
@@ -255,7 +283,18 @@ become_primary() {
     strict_from_start=1
   fi
   bash "$SCRIPTS/promote.sh" "$(deadline_after "$last_renew_sent")" || return 0
-  label_pod "$me" primary || { log "cannot add this pod to the write Service yet (API answered $api_status)"; return 0; }
+  if ! label_pod "$me" primary; then
+    # Promoted past the StatefulSet's replicas (a scale-down during a failover,
+    # this pod holding the last acknowledged commits): it takes writes outside
+    # the write Service, as promote.sh opened it, until it hands the Lease to
+    # a kept replica (hand_to_kept_replica, next round).
+    if refused_past_replicas "$me"; then
+      log "this pod is past the StatefulSet's $replicas replicas: not in the write Service; handing the Lease to a kept replica once one follows"
+    else
+      log "cannot add this pod to the write Service yet (API answered $api_status)"
+      return 0
+    fi
+  fi
   role=primary strict=""
   publish
   log "this pod holds the Lease (term $term) and takes writes"
@@ -291,6 +330,26 @@ hand_over() {
   become_replica
   publish
   log "handed the Lease to ${target:-nobody (released)}"
+}
+
+# hand_to_kept_replica: this holder is past the StatefulSet's replicas (a
+# scale-down removes it); the Lease goes, as in a planned switchover, to the
+# first kept pod that follows this one, before the StatefulSet controller
+# deletes this pod (or the scale-down, waiting for a failover, cannot
+# proceed); said once while none follows.
+handing_to_kept=""
+hand_to_kept_replica() {
+  local o self_host
+  self_host=$(peer_host "$my_ordinal")
+  for (( o = 0; o < replicas; o++ )); do
+    if follows_me 100 "$o" "$self_host"; then
+      log "past the StatefulSet's $replicas replicas: handing the Lease to $STS_NAME-$o, which follows this pod"
+      hand_over "$STS_NAME-$o" && return 0
+    fi
+  done
+  [[ $handing_to_kept == "$replicas" ]] || log "past the StatefulSet's $replicas replicas, and no kept pod follows this one yet: keeping the Lease"
+  handing_to_kept=$replicas
+  return 1
 }
 
 own_executed_word() { local io received executed; read -r io received executed <<<"$(progress_state sql_root)"; printf '%s' "$executed"; }
@@ -411,7 +470,9 @@ round() {
       strict_semi_sync
     fi
     [[ $role == promoting ]] && become_primary
-    if [[ $role == primary && -n $request && $request != "$done_request" ]]; then
+    if [[ $role == primary ]] && past_replicas "$me"; then
+      hand_to_kept_replica || true
+    elif [[ $role == primary && -n $request && $request != "$done_request" ]]; then
       if [[ $request == "$me" ]]; then
         patch_lease '{}' "{\"$DONE_ANNOTATION\":\"$request\"}" || true
       elif [[ $(ordinal_of "$request") =~ ^[0-9]+$ ]] && read_replicas && (( $(ordinal_of "$request") < replicas )); then

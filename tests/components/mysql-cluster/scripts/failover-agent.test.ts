@@ -4,7 +4,11 @@
 // fences the server before it talks to the API; a takeover whose answer was
 // lost still waits the takeover margin; a holder whose renewal failed does not
 // reopen a server that fenced itself; a renewal the API leaves unanswered
-// starts the failsafe in the same round, an answered refusal does not.
+// starts the failsafe in the same round, an answered refusal does not; a
+// scale-down during a failover (the Role names only pods below the
+// StatefulSet's replicas) neither blocks a new holder on relabelling a
+// previous one it removes nor leaves a holder past replicas outside the write
+// Service: it hands the Lease to a kept replica.
 
 import * as assert from "assert";
 import * as fs from "fs";
@@ -121,5 +125,43 @@ round_at 10000`;
     assert.ok((await run(body("503"))).includes("asked followers"), "a 503 renewal did not start the failsafe");
     const conflict = await run(body("409"));
     assert.ok(!conflict.includes("asked followers"), `a 409 started the failsafe: ${conflict.join(" | ")}`);
+  });
+
+  /** A Lease held by HOLDER after PREVIOUS, a StatefulSet of REPLICAS, and a Role naming pods below it (403 past it). */
+  const scaledDown = (holder: string, previous: string, replicas: number) => `
+read_lease() { holder=${holder} rv=$LEASE_RV term=2 request="" done_request="" previous=${previous}; }
+read_replicas() { replicas=${replicas}; }
+label_pod() { calls "label $*"; local o=\${1##*-}; (( o < ${replicas} )) || { api_status=403; return 1; }; }`;
+
+  it("a new holder promotes although it cannot relabel a previous holder that a scale-down removes", async function () {
+    // Pod 1 took the Lease from pod 2, which the scale-down to 2 left out of the Role.
+    const past = await run(`${scaledDown("mysql-1", "mysql-2", 2)}
+role=promoting seen_rv=1 last_renew_sent=10000
+round_at 10000`);
+    assert.ok(
+      past.some((l) => l.startsWith("promote ")),
+      `waited on relabelling a pod past replicas: ${past.join(" | ")}`,
+    );
+    assert.ok(past.includes("label mysql-1 primary"), past.join(" | "));
+    // The same refusal for a pod the StatefulSet keeps is an error to wait out, not to pass.
+    const kept = await run(`${scaledDown("mysql-1", "mysql-2", 3)}
+label_pod() { calls "label $*"; [[ $1 != mysql-2 ]] || { api_status=403; return 1; }; }
+role=promoting seen_rv=1 last_renew_sent=10000
+round_at 10000`);
+    assert.ok(!kept.some((l) => l.startsWith("promote ")), `promoted past a refused relabel: ${kept.join(" | ")}`);
+  });
+
+  it("a holder past the StatefulSet's replicas opens, then hands the Lease to a kept replica that follows it", async function () {
+    const lines = await run(`${scaledDown("mysql-2", "mysql-0", 2)}
+me=mysql-2 my_ordinal=2
+follows_me() { calls "asked $2"; [[ $2 == 1 ]]; }
+hand_over() { calls "hand_over $1"; holder=$1 role=replica; }
+role=promoting seen_rv=1 last_renew_sent=10000
+round_at 10000; round_at 10100`);
+    const promoted = lines.findIndex((l) => l.startsWith("promote "));
+    const handed = lines.indexOf("hand_over mysql-1");
+    assert.ok(promoted >= 0, `never opened: ${lines.join(" | ")}`);
+    assert.ok(handed > promoted, `never handed the Lease to the kept follower: ${lines.join(" | ")}`);
+    assert.ok(lines.indexOf("asked 0") < handed, `pod 0 (lost) was not asked first: ${lines.join(" | ")}`);
   });
 });
