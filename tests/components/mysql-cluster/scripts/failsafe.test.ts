@@ -49,7 +49,7 @@ printf '*** 1. row ***\\n Slave_IO_Running: Yes\\n Slave_SQL_Running: Yes\\n Mas
   after(() => sandbox.remove());
 
   /** Runs `body` after sourcing the libraries, with sql_remote reduced to the client call (no secrets or TLS here). */
-  async function check(body: string, behaviours: Record<number, string>) {
+  async function check(body: string, behaviours: Record<string, string>) {
     const asked = path.join(sandbox.dir, `asked-${Date.now()}`);
     fs.writeFileSync(asked, "");
     const env: Record<string, string> = { ...ENV, DB_CLIENT: client, ASKED: asked };
@@ -136,5 +136,12 @@ printf 'elapsed %s\n' "$(( (\${EPOCHREALTIME/./} - t0) / 1000 ))" >&2`,
     assert.strictEqual(r.stdout, "lost rc=1\nwritable rc=0\nrefuses rc=1\n");
     assert.deepStrictEqual(r.asked, [1, 2, 3]);
     assert.ok(r.ms < 2500, `took ${r.ms} ms`);
+  });
+
+  it("set_fence_deadline gives up after 2 s on a server whose commits hang, so the agent goes on to fence", async function () {
+    // The server's socket (no --host): a client that never returns, as behind a commit waiting for an acknowledgement.
+    const r = await check(`: >"$ROOT_CNF"; set_fence_deadline 5.00; echo "rc=$?"`, { "": "hangs" });
+    assert.strictEqual(r.stdout, "rc=124\n");
+    assert.ok(r.ms < 3000, `took ${r.ms} ms`);
   });
 });
