@@ -6,9 +6,7 @@
 // writable sampler, and asserts that no acknowledged write is lost and that no
 // two servers take writes at any sampled moment. It prints the fence and
 // takeover times it measures. The primary cut off from its peers and the API
-// (before and during a commit) is on the same frame in
-// tests/e2e-pending/failover-cutoff.test.ts, out of the suite until it has
-// passed every run.
+// (before and during a commit) is failover-cutoff.test.ts.
 
 import * as assert from "assert";
 import { E2E_ARGS, TestCluster } from "./helpers";

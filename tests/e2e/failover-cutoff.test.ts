@@ -16,8 +16,8 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { E2E_ARGS, TestCluster } from "../e2e/helpers";
-import { fencedBeforeTakeover, seconds, underLoad, withSidecarLogs } from "../e2e/failover-support";
+import { E2E_ARGS, TestCluster } from "./helpers";
+import { fencedBeforeTakeover, seconds, underLoad, withSidecarLogs } from "./failover-support";
 
 const ALL = [0, 1, 2];
 const STATEMENT_TIMEOUT_MS = 5_000;
