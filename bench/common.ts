@@ -3,13 +3,12 @@
 // runs even when a measurement fails, and the small host-side helpers (timing, polling, page-cache drop) the modules need.
 
 import { execFile, execFileSync } from "child_process";
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { MySqlClusterArgs } from "../components/mysql-cluster";
 import { pollUntil, sleep } from "../local/sh";
-import { E2E_ARGS, TestCluster } from "../tests/e2e/helpers";
+import { E2E_ARGS, TestCluster, writeBulk } from "../tests/e2e/helpers";
 
 export interface BenchOptions {
   quick: boolean;
@@ -146,19 +145,9 @@ export async function pollFor(
 }
 
 /**
- * What a load meets when the primary fences itself: MariaDB's error 1290 (read-only) for a write that
- * arrives after, a closed connection for one in flight (the fence closes the clients' connections).
- * A batch cut off in flight may or may not have committed: the load is "about" its size either way.
- */
-const REFUSED = ["ER_OPTION_PREVENTS_STATEMENT", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE"];
-/** A load gives up after the primary turned read-only this often under it. */
-const MAX_READ_ONLY_RETRIES = 5;
-
-/**
- * Loads about `megabytes` MB of incompressible rows spread over `tables` tables (so a parallel backup has
- * files to spread over), once the primary takes writes. Rows as tests/e2e/helpers.ts's writeBulk writes
- * them (batches of 1000 rows of 1000 random bytes); a batch the primary refused as read-only (it fenced
- * itself meanwhile: refused, so nothing of it was written) is sent again once it is writable, and logged.
+ * Loads about `megabytes` MB spread over `tables` tables `<prefix>_0`... (so a parallel backup has files
+ * to spread over), once the primary takes writes through the write Service; tests/e2e/helpers.ts's
+ * writeBulk writes the rows and sends again a batch a fence refused.
  */
 export async function loadData(
   cluster: TestCluster,
@@ -169,38 +158,7 @@ export async function loadData(
 ): Promise<void> {
   const waited = await waitWritablePrimary(cluster);
   if (waited > 1000) log(`load: waited ${(waited / 1000).toFixed(1)} s for the primary to take writes`);
-  let retries = 0;
-  const loadTable = async (table: string, mb: number): Promise<void> => {
-    let connection = await cluster.connect(cluster.primary);
-    try {
-      await connection.query(
-        `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
-      );
-      const rowsPerBatch = 1000;
-      const batches = Math.ceil((mb * 1024) / rowsPerBatch);
-      for (let i = 0; i < batches; i++) {
-        const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
-        for (;;) {
-          try {
-            await connection.query(`INSERT INTO \`${table}\` (payload) VALUES ?`, [values]);
-            break;
-          } catch (e) {
-            if (!REFUSED.includes((e as { code?: string }).code ?? "") || ++retries > MAX_READ_ONLY_RETRIES) throw e;
-            const t = now();
-            await waitWritablePrimary(cluster);
-            log(
-              `load: the primary stopped taking writes under the load (${table}, batch ${i + 1} of ${batches}: ${(e as Error).message}); writable again after ${((now() - t) / 1000).toFixed(1)} s, batch sent again`,
-            );
-            connection.destroy(); // it may be the one the fence closed: no goodbye on it
-            connection = await cluster.connect(cluster.primary);
-          }
-        }
-      }
-    } finally {
-      await connection.end().catch(() => connection.destroy());
-    }
-  };
-  await Promise.all(Array.from({ length: tables }, (_, i) => loadTable(`${prefix}_${i}`, megabytes / tables)));
+  await writeBulk(cluster, prefix, megabytes, { tables, log });
 }
 
 /**

@@ -334,20 +334,60 @@ export function startAcknowledgedWriter(
   };
 }
 
-/** Inserts about `megabytes` MB of rows into table `table` of the app database through the primary. */
-export async function writeBulk(cluster: TestCluster, table: string, megabytes: number): Promise<void> {
-  const connection = await cluster.connect(0);
-  try {
-    await connection.query(
-      `CREATE TABLE IF NOT EXISTS \`${table}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
-    );
-    const rowsPerBatch = 1000;
-    const batches = Math.ceil((megabytes * 1024) / rowsPerBatch);
-    for (let i = 0; i < batches; i++) {
-      const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
-      await connection.query(`INSERT INTO \`${table}\` (payload) VALUES ?`, [values]);
+/**
+ * What a bulk load takes for "the primary refused this batch, nothing of it was written": read-only (it
+ * fenced itself meanwhile: a Lease renewal late on a loaded machine) or, for a batch in flight, a closed
+ * connection (the fence closes the clients' connections; such a batch may or may not have committed, so
+ * a load is "about" its size either way).
+ */
+const REFUSED_BY_FENCE = ["ER_OPTION_PREVENTS_STATEMENT", "PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE"];
+/** A load gives up after the primary turned read-only this often under it. */
+const MAX_FENCED_BATCHES = 5;
+
+/**
+ * Inserts about `megabytes` MB of incompressible rows (batches of 1000 rows of 1000 random bytes) into
+ * table `table` of the app database through the pod that holds the Lease and takes writes, or into
+ * `tables` tables `<table>_0`... in parallel (so a parallel backup has files to spread over). A batch
+ * the primary refused is sent again once a primary takes writes, and logged.
+ */
+export async function writeBulk(
+  cluster: TestCluster,
+  table: string,
+  megabytes: number,
+  { tables = 1, log = () => undefined }: { tables?: number; log?: (line: string) => void } = {},
+): Promise<void> {
+  let fenced = 0;
+  const loadTable = async (name: string, mb: number): Promise<void> => {
+    let connection = await cluster.connect(await cluster.waitPrimary());
+    try {
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS \`${name}\` (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARBINARY(1024) NOT NULL)`,
+      );
+      const rowsPerBatch = 1000;
+      const batches = Math.ceil((mb * 1024) / rowsPerBatch);
+      for (let i = 0; i < batches; i++) {
+        const values = Array.from({ length: rowsPerBatch }, () => [randomBytes(1000)]);
+        for (;;) {
+          try {
+            await connection.query(`INSERT INTO \`${name}\` (payload) VALUES ?`, [values]);
+            break;
+          } catch (e) {
+            if (!REFUSED_BY_FENCE.includes((e as { code?: string }).code ?? "") || ++fenced > MAX_FENCED_BATCHES)
+              throw e;
+            const refusedAt = Date.now();
+            connection.destroy(); // it may be the one the fence closed: no goodbye on it
+            const primary = await cluster.waitPrimary();
+            log(
+              `load: the primary stopped taking writes under the load (${name}, batch ${i + 1} of ${batches}: ${(e as Error).message}); pod ${primary} writable after ${((Date.now() - refusedAt) / 1000).toFixed(1)} s, batch sent again`,
+            );
+            connection = await cluster.connect(primary);
+          }
+        }
+      }
+    } finally {
+      await connection.end().catch(() => connection.destroy());
     }
-  } finally {
-    await connection.end();
-  }
+  };
+  const names = tables === 1 ? [table] : Array.from({ length: tables }, (_, i) => `${table}_${i}`);
+  await Promise.all(names.map((name) => loadTable(name, megabytes / names.length)));
 }
