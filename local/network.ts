@@ -1,5 +1,5 @@
 // The pod network: one bridge per cluster in the root namespace, one network
-// namespace + veth per pod, and per-namespace /etc/hosts + resolv.conf that
+// namespace + veth per pod, and per-namespace /etc/hosts, resolv.conf and nsswitch.conf that
 // `ip netns exec` bind-mounts over /etc. This stands in for the CNI plugin and
 // cluster DNS. Only addresses in 10.213.0.0/16 on our own bridge are touched.
 import * as fs from "fs";
@@ -122,11 +122,15 @@ export class PodNetwork {
     const dir = path.join(NETNS_ETC, this.nsName(ordinal));
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "hosts"), hostsText);
-    // Nothing listens on the pod's loopback port 53: lookups that miss /etc/hosts fail fast, never reach real DNS.
+    // Never real DNS: nothing listens on the pod's loopback port 53.
     fs.writeFileSync(
       path.join(dir, "resolv.conf"),
       `search ${searchDomains.join(" ")}\nnameserver 127.0.0.1\noptions ndots:5 timeout:1 attempts:1\n`,
     );
+    // A name /etc/hosts lacks is unknown, as CoreDNS answers NXDOMAIN for a pod that does not exist.
+    // Through the resolver it was a "temporary failure" (EAI_AGAIN), which MariaDB's client retries
+    // for 8.4 s: a wait no cluster has, which held up every failover's candidate choice.
+    fs.writeFileSync(path.join(dir, "nsswitch.conf"), "hosts: files\n");
   }
 
   /** Remove everything of this cluster, including leftovers of earlier crashed runs with the same id. */

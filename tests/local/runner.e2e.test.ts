@@ -83,6 +83,10 @@ describe("local StatefulSet runner", function () {
       // As in Kubernetes, another pod's bare name is not resolvable; only its own is.
       const bare = await readFromPod(c, 0, "web-1", 8080);
       assert.notStrictEqual(bare.code, 0);
+      // A pod that does not exist is unknown at once (NXDOMAIN), not a temporary failure clients retry.
+      const absent = await readFromPod(c, 0, "web-9.web.default.svc.cluster.local", 8080);
+      assert.notStrictEqual(absent.code, 0);
+      assert.match(absent.stderr, /Name or service not known/);
       const resolv = await c.exec(0, "server", ["cat", "/etc/resolv.conf"]);
       assert.match(resolv.stdout, /nameserver 127\.0\.0\.1/);
     });
