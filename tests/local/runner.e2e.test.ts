@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as net from "net";
 import { KUBELET_SYNC_FREQUENCY_MS, LocalCluster, LocalClusterOptions, withCluster } from "../../local/cluster";
 import { nextVolumeSyncMs } from "../../local/pod";
-import { netnsPids, otherClustersRunning } from "../../local/network";
+import { BRIDGE_MAC, netnsPids, otherClustersRunning } from "../../local/network";
 import { hostMysqlUser } from "../../local/volumes";
 import { runnerFixture } from "./runner-fixture";
 
@@ -407,6 +407,33 @@ describe("local StatefulSet runner", function () {
       const order = lines.filter((l) => /rolling update/.test(l));
       assert.deepStrictEqual(order, ["web-1: rolling update", "web-0: rolling update"]);
       assert.match((await c.exec(0, "server", ["cat", "/data/boot-count"])).stdout, /^2\n$/);
+    });
+  });
+
+  it("keeps the gateway's MAC when pods go, so the others reach the host and API server at once", async () => {
+    await withCluster(opts(runnerFixture({ replicas: 4 })), async (c) => {
+      const listener = net.createServer((socket) => socket.end("host\n"));
+      await new Promise<void>((resolve) => listener.listen(0, c.hostAddress(), resolve));
+      const port = (listener.address() as net.AddressInfo).port;
+      try {
+        const bridgeMac = () =>
+          JSON.parse(execFileSync("ip", ["-j", "link", "show", `mcbr${c.clusterId}`], { encoding: "utf8" }))[0]
+            .address as string;
+        // Whichever pod's veth has the lowest MAC, the bridge keeps its own: pods 3, 2 and 1 go in turn.
+        for (const replicas of [3, 2, 1]) {
+          await c.apply(runnerFixture({ replicas }));
+          assert.strictEqual(bridgeMac(), BRIDGE_MAC, `the bridge's MAC after scaling to ${replicas}`);
+          // Pod 0's ARP entry for the gateway still holds: the host answers at once.
+          const r = await readFromPod(c, 0, c.hostAddress(), port);
+          assert.strictEqual(
+            r.stdout,
+            "host\n",
+            `pod 0 could not reach the host after scaling to ${replicas}: ${r.stderr}`,
+          );
+        }
+      } finally {
+        listener.close();
+      }
     });
   });
 
