@@ -64,9 +64,10 @@ readonly ERR_FILE=$TMP_DIR/archive-binlogs.err
 exec {log_fd}>&2
 say() { log "$@" 2>&"$log_fd"; }
 
-# fail WHAT: this round failed; logged once per failure, not per round.
+# fail WHAT [DETAIL]: this round failed; logged once per failure (the same WHAT
+# with another DETAIL, as a dead store's errors vary, is the same failure).
 fail() {
-  if [[ $1 != "$failure" ]]; then say "ERROR: $1; retrying every ${ROUND}s"; fi
+  if [[ $1 != "$failure" ]]; then say "ERROR: $1${2:+: $2}; retrying every ${ROUND}s"; fi
   failure=$1
   return 1
 }
@@ -82,7 +83,7 @@ try() {
   "$@" 2>"$ERR_FILE" && return 0
   e=$(<"$ERR_FILE")
   e=${e%$'\n'}
-  fail "$what${e:+: ${e##*$'\n'}}"
+  fail "$what" "${e##*$'\n'}"
 }
 
 write_metrics() {
