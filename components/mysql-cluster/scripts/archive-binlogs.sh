@@ -169,7 +169,7 @@ archive_file() {
   file_server_id=$(server_id)
   object="$file_server_id-$created-$file_name"
   if [[ -n $frontier ]]; then
-    gaps=$(archive_gaps "$file_before" "$file_end" "$frontier") || return 1
+    gaps=$(archive_gaps "$file_before" "$file_end" "$frontier" "${file_first_gtid#-}") || return 1
     if [[ -n $gaps ]]; then
       file_gap=${gaps//$'\n'/; }
       # Said once per file, not on every retry of its upload.

@@ -82,25 +82,33 @@ archive_merge() {
   archive_norm "${out%,}"
 }
 
-# archive_gaps BEFORE END FRONTIER: one line per key where the file that starts
-# at BEFORE (its Gtid_list / Previous_gtids) and ends at END does not follow on
-# directly from FRONTIER, the archive's end: its first transaction of the key is
-# not the one after the archive's last. A key the archive has and this file
-# starts without, yet ends with, came from elsewhere: a gap too. Nothing for an
-# empty FRONTIER (the first file ever archived) or a key new to the archive.
+# archive_gaps BEFORE END FRONTIER [FIRST]: one line per key where the file
+# that starts at BEFORE (its Gtid_list / Previous_gtids) and ends at END does
+# not follow on directly from FRONTIER, the archive's end: its first
+# transaction of the key is not the one after the archive's last. A key
+# BEFORE lacks starts at the file's first GTID FIRST when that is of the key
+# (a replica cloned with mariadb-backup starts its binary log with an empty
+# Gtid_list, its first event being the one after the clone's position);
+# otherwise, when the file holds the key past the archive's end, where it
+# starts is unknown and it counts as a gap. Nothing for an empty FRONTIER (the
+# first file ever archived) or a key new to the archive.
 archive_gaps() {
   # shellcheck disable=SC2034  # the *_text arrays are archive_parse's second output
-  local -A b=() b_text=() e=() e_text=() f=() f_text=()
+  local -A b=() b_text=() e=() e_text=() f=() f_text=() g=() g_text=()
   archive_parse "$1" b || return 1
   archive_parse "$2" e || return 1
   archive_parse "$3" f || return 1
+  archive_parse "${4:-}" g || return 1
   local key
   for key in "${!f[@]}"; do
     if [[ -n ${b[$key]:-} ]]; then
       (( b[$key] > f[$key] )) &&
         printf 'the archive ends at %s but the next file starts after %s\n' "${f_text[$key]}" "${b_text[$key]}"
+    elif [[ -n ${g[$key]:-} ]]; then
+      (( g[$key] - 1 > f[$key] )) &&
+        printf 'the archive ends at %s but the next file starts at %s\n' "${f_text[$key]}" "${g_text[$key]}"
     elif [[ -n ${e[$key]:-} ]] && (( e[$key] > f[$key] )); then
-      printf 'the archive ends at %s but the next file holds that domain only from its own start\n' "${f_text[$key]}"
+      printf 'the archive ends at %s but the next file holds that domain from an unknown start\n' "${f_text[$key]}"
     fi
   done
   return 0

@@ -61,13 +61,17 @@ echo "2:$(archive_gaps 0-101-4 0-102-9 0-101-6)"
 echo "3:$(archive_gaps 0-101-8 0-101-9 0-101-6)"
 echo "4:$(archive_gaps "" 0-101-9,7-101-2 "")"
 echo "5:$(archive_gaps 0-101-6 0-101-9,7-101-2 0-101-6)"
-echo "6:$(archive_gaps "" 0-102-9 0-101-6)"`);
+echo "6:$(archive_gaps "" 0-102-9 0-101-6)"
+echo "7:$(archive_gaps "" 0-102-9 0-101-6 0-101-5)"
+echo "8:$(archive_gaps "" 0-102-9 0-101-6 0-101-8)"`);
     assert.strictEqual(
       r.stdout,
       "1:\n2:\n" +
         "3:the archive ends at 0-101-6 but the next file starts after 0-101-8\n" +
         "4:\n5:\n" +
-        "6:the archive ends at 0-101-6 but the next file holds that domain only from its own start\n",
+        "6:the archive ends at 0-101-6 but the next file holds that domain from an unknown start\n" +
+        "7:\n" +
+        "8:the archive ends at 0-101-6 but the next file starts at 0-101-8\n",
     );
   });
 
