@@ -33,7 +33,7 @@ source "${0%/*}/archive-lib.sh"
 
 [[ ${BINLOG_ARCHIVE_MAX_AGE:-} =~ ^[1-9][0-9]*$ ]] ||
   die "BINLOG_ARCHIVE_MAX_AGE \"${BINLOG_ARCHIVE_MAX_AGE:-}\" is not a positive number (setting binlogArchiveMaxAgeSeconds)"
-readonly MAX_AGE=$BINLOG_ARCHIVE_MAX_AGE
+readonly MAX_AGE=${BINLOG_ARCHIVE_MAX_AGE:-}  # checked just above; only set where archiving is on
 readonly FLUSH_AGE=$(( MAX_AGE / 2 ))
 # A round every tenth of the bound, 1 to 10 s: the flush is late by at most a round.
 ROUND=$(( MAX_AGE / 10 ))
@@ -106,14 +106,8 @@ write_metrics() {
 # index_names: the index's entry names, oldest first; fails when the store does
 # not answer (an absent directory is an empty index, not a failure).
 index_names() {
-  local out rc=0 e
-  out=$("$STORE_RCLONE" lsf "vault:$STORE_BINLOG_INDEX" 2>"$ERR_FILE.lsf") || rc=$?
-  if (( rc != 0 )); then
-    e=$(<"$ERR_FILE.lsf")
-    [[ $e == *"directory not found"* ]] && return 0
-    printf 'listing the index failed: %s\n' "${e##*$'\n'}" >&2
-    return 1
-  fi
+  local out
+  out=$(store_list_checked "$STORE_BINLOG_INDEX") || return 1
   [[ -z $out ]] || printf '%s\n' "$out" | sort
 }
 
@@ -234,7 +228,7 @@ oldest_age() {
 round() {
   local rows name size i n f open first_pos
   if [[ $store_ready != true ]]; then
-    try "the object store is not usable" store_setup "$STORE_PREFIX" || return 1
+    try "the object store is not usable" store_setup "${STORE_PREFIX:-}" || return 1
     try "the object store is not usable" store_check || return 1
     store_ready=true
   fi

@@ -59,9 +59,7 @@ fi
 # end the body before them.
 while IFS= read -r -t 30 line <&"$exporter"; do
   [[ ${line%$'\r'} == "" ]] && { printf '\r\n'; break; }
-  shopt -s nocasematch
-  [[ $line == content-length:* ]] || printf '%s\n' "$line"
-  shopt -u nocasematch
+  [[ ${line,,} == content-length:* ]] || printf '%s\n' "$line"
 done
 cat <&"$exporter"
 cat "$ARCHIVE_METRICS"
