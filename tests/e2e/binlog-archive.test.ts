@@ -6,8 +6,9 @@
 // GTID gap, and every transaction is archived within the bound (the primary's
 // GTID position sampled every 2 s against the upload time of the first index
 // entry that covers it). The same across a planned switchover (the new primary
-// continues from the index's last GTID) and across a minute with the store
-// unavailable: one log line, no gap, and the archive catches up.
+// continues from the index's last GTID), across a minute with the store
+// unavailable (one log line, no gap, and the archive catches up) and across a
+// failover (the primary's node lost: the promoted replica continues, no gap).
 
 import * as assert from "assert";
 import { execFileSync, spawn } from "child_process";
@@ -365,5 +366,33 @@ describe("binary log archiving to an object store (s3rver, rclone crypt)", funct
         .slice(logBefore)
         .some((l) => l.includes("archiving works again")),
     );
+  });
+  it("continues on the promoted replica after the primary's node is lost, with no gap", async function () {
+    const lost = cluster!.leaseHolder()!;
+    const survivor = lost === 0 ? 1 : 0;
+    await cluster!.query(lost, "CREATE TABLE arch_w_failover (id INT PRIMARY KEY)");
+    const before = await entries();
+    const writer = startAcknowledgedWriter(cluster!, "arch_w_failover", "leaseHolder", 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const lostAt = Date.now();
+    await cluster!.runner.loseNode(lost);
+    await cluster!.waitPrimary(survivor, 180_000);
+    const promotedAfter = (Date.now() - lostAt) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    await writer.stop();
+    const list = await waitArchived("after the failover");
+    assertNoGap(list);
+    const added = list.filter((e) => !before.some((b) => b.name === e.name));
+    const fromSurvivor = added.filter((e) => e.fields.server_id === String(100 + survivor));
+    assert.ok(fromSurvivor.length > 0, `pod ${survivor} archived nothing as the primary`);
+    const ids = await archivedIds(added, "arch_w_failover");
+    const missing = writer.acknowledged.filter((id) => !ids.has(id));
+    console.log(
+      `      failover: pod ${survivor} took writes ${promotedAfter.toFixed(1)} s after pod ${lost}'s node was lost; ` +
+        `${writer.acknowledged.length} acknowledged writes, pod ${survivor} archived ${fromSurvivor.length} files`,
+    );
+    assert.deepStrictEqual(missing.slice(0, 10), [], `${missing.length} acknowledged rows are in no archived file`);
+    assert.ok(archiverLog(survivor).some((l) => /the archive ends at 0-10[01]-\d+/.test(l)));
+    assert.strictEqual(await metric(survivor, "mysql_binlog_archive_gap"), 0);
   });
 });
