@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ResolvedArgs } from "./args";
-import { CONTRACT_FILE, FILES, MOUNTS, PATHS, PORTS, renderShellContract } from "./contract";
+import { BINLOG_EXPIRE_SECONDS, CONTRACT_FILE, FILES, MOUNTS, PATHS, PORTS, renderShellContract } from "./contract";
 import { FLAVOR_SPECS } from "./flavors";
 import { parseQuantity } from "./quantity";
 
@@ -79,7 +79,7 @@ sync_binlog = 1
 # serve as a clone source and GTID positions agree across the cluster.
 log_bin = binlog
 binlog_format = ROW
-binlog_expire_logs_seconds = 604800
+binlog_expire_logs_seconds = ${BINLOG_EXPIRE_SECONDS}
 relay_log = relay-bin
 relay_log_recovery = ON
 # TLS for clients and replication; the files come from the TLS Secret.

@@ -41,7 +41,22 @@ export const STORE_SECRET_KEYS = {
  * base/<UTC name>/data.tar and base/<UTC name>/manifest, written last (a base backup
  * without a manifest does not exist).
  */
-export const STORE_LAYOUT = { base: "base", data: "data.tar", manifest: "manifest" } as const;
+export const STORE_LAYOUT = {
+  base: "base",
+  data: "data.tar",
+  manifest: "manifest",
+  /** Archived binary logs (archive-binlogs.sh): each file's bytes, named <server id>-<created>-<file>. */
+  binlogData: "binlogs/data",
+  /** One small object per archived file, written after its data: <microseconds>-<data object's name>. */
+  binlogIndex: "binlogs/index",
+} as const;
+
+/**
+ * How long the servers keep binary logs (server.cnf binlog_expire_logs_seconds): 7 days. With
+ * archiving, the primary's archiver turns the server's own expiry off and purges only what it
+ * has archived and is this old (archive-binlogs.sh), so an unarchived log is never purged.
+ */
+export const BINLOG_EXPIRE_SECONDS = 604800;
 
 /**
  * Under MOUNTS.tools, beside rclone: the rclone image's CA bundle, copied with it so that
@@ -178,6 +193,9 @@ export const SHELL_CONTRACT: readonly ShellConstant[] = [
   { name: "STORE_BASE", value: STORE_LAYOUT.base, about: "in the store: the base backups' directory" },
   { name: "STORE_DATA_NAME", value: STORE_LAYOUT.data, about: "in a base backup: the data as one tar" },
   { name: "STORE_MANIFEST_NAME", value: STORE_LAYOUT.manifest, about: "in a base backup: written last" },
+  { name: "STORE_BINLOG_DATA", value: STORE_LAYOUT.binlogData, about: "in the store: archived binary logs" },
+  { name: "STORE_BINLOG_INDEX", value: STORE_LAYOUT.binlogIndex, about: "in the store: their index entries" },
+  { name: "BINLOG_EXPIRE_SECONDS", value: BINLOG_EXPIRE_SECONDS, about: "server.cnf binlog_expire_logs_seconds" },
   { name: "RESTORE_DOWNLOAD_NAME", value: FILES.restoreDownload, about: "under DATA_ROOT: a downloaded base backup" },
   { name: "TOOLS_CA_BUNDLE", value: TOOLS_CA_BUNDLE, about: "under TOOLS_DIR: the rclone image's CA bundle" },
   { name: "MYSQL_PORT", value: PORTS.mysql, about: "the server" },

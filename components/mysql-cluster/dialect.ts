@@ -164,6 +164,12 @@ export const DIALECT: readonly DialectEntry[] = [
   },
   {
     kind: "variable",
+    name: "log_bin_basename",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/replication-options-binary-log.html#sysvar_log_bin_basename",
+    mariadb: "https://mariadb.com/kb/en/replication-and-binary-log-system-variables/#log_bin_basename",
+  },
+  {
+    kind: "variable",
     name: "binlog_expire_logs_seconds",
     mysql:
       "https://dev.mysql.com/doc/refman/8.4/en/replication-options-binary-log.html#sysvar_binlog_expire_logs_seconds",
@@ -407,6 +413,38 @@ export const DIALECT: readonly DialectEntry[] = [
     mysql: "https://dev.mysql.com/doc/refman/8.4/en/shutdown.html",
     mariadb: "https://mariadb.com/kb/en/shutdown/",
     example: "SHUTDOWN",
+  },
+  {
+    kind: "statement",
+    name: "SHOW BINARY LOGS",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/show-binary-logs.html",
+    mariadb: "https://mariadb.com/kb/en/show-binary-logs/",
+    example: "SHOW BINARY LOGS",
+    note: "archive-binlogs.sh reads the first two columns (Log_name, File_size); MySQL 8.4 adds Encrypted after them",
+  },
+  {
+    kind: "statement",
+    name: "SHOW BINLOG EVENTS IN",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/show-binlog-events.html",
+    mariadb: "https://mariadb.com/kb/en/show-binlog-events/",
+    example: "SHOW BINLOG EVENTS IN 'binlog.000001' LIMIT 12",
+    note:
+      "columns Log_name, Pos, Event_type, Server_id, End_log_pos, Info in both; the position before a file is MariaDB's " +
+      "Gtid_list event, MySQL's Previous_gtids (archive-lib.sh archive_head; the MySQL form is not run here)",
+  },
+  {
+    kind: "statement",
+    name: "FLUSH BINARY LOGS",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/flush.html#flush-binary-logs",
+    mariadb: "https://mariadb.com/kb/en/flush/",
+    example: "FLUSH BINARY LOGS",
+  },
+  {
+    kind: "statement",
+    name: "PURGE BINARY LOGS TO",
+    mysql: "https://dev.mysql.com/doc/refman/8.4/en/purge-binary-logs.html",
+    mariadb: "https://mariadb.com/kb/en/purge-binary-logs/",
+    example: "PURGE BINARY LOGS TO 'binlog.000001'",
   },
   {
     kind: "statement",

@@ -263,6 +263,14 @@ export interface MySqlClusterArgs {
    */
   backupStoreSecret?: string;
   /**
+   * The recovery point bound of continuous binary log archiving, which is on whenever backupTarget is "store" or
+   * "both": the primary uploads its binary logs, encrypted, to the object store, closing the open one when its
+   * oldest event not yet archived is half this old, so no committed transaction older than this is only on the
+   * cluster.
+   * Default: `300`.
+   */
+  binlogArchiveMaxAgeSeconds?: number;
+  /**
    * Image the object-store tool (rclone) is copied from into the pods that upload or restore; only its static
    * binary is used.
    * Default: `rclone/rclone:1.75`.
@@ -338,6 +346,7 @@ export interface ResolvedArgs {
   backupStorePrefix?: string;
   backupStoreRegion: string;
   backupStoreSecret?: string;
+  binlogArchiveMaxAgeSeconds: number;
   storeToolImage: string;
   restoreFromClaim?: string;
   restoreFromStore?: string;

@@ -553,6 +553,18 @@ export const SETTINGS = {
     check: dnsSubdomain("the name of a Secret in the cluster's namespace (a DNS subdomain)"),
     accepted: `name of a Secret with \`${STORE_SECRET_KEYS.accessKeyId}\`, \`${STORE_SECRET_KEYS.secretAccessKey}\`, \`${STORE_SECRET_KEYS.encryptionKey}\``,
   },
+  binlogArchiveMaxAgeSeconds: {
+    kind: "integer",
+    default: 300,
+    description:
+      'The recovery point bound of continuous binary log archiving, which is on whenever backupTarget is "store" or ' +
+      '"both": the primary uploads its binary logs, encrypted, to the object store, closing the open one when its ' +
+      "oldest event not yet archived is half this old, so no committed transaction older than this is only on the cluster.",
+    check: wholeNumber(30, 3600, "a whole number of seconds from 30 to 3600"),
+    accepted:
+      "whole number 30–3600: the recovery point bound, in seconds, of binary log archiving to the object store " +
+      "(on whenever `backupTarget` is `store` or `both`)",
+  },
   storeToolImage: {
     kind: "string",
     default: STORE_TOOL_IMAGE,

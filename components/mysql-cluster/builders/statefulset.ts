@@ -18,7 +18,7 @@ import {
   secretsVolume,
 } from "./pod-parts";
 import { failoverEnv, serviceAccountVolume } from "./failover";
-import { STORE_MOUNTS, storeEnv, storeVolumes, toolsInitContainer } from "./store";
+import { archiveEnv, archivesBinlogs, STORE_MOUNTS, storeEnv, storeVolumes, toolsInitContainer } from "./store";
 import { ContainerObject, StatefulSetObject } from "./types";
 
 /** Where the exporter listens: the pod's loopback; the sidecar serves the metrics port (serve-metrics.sh). */
@@ -99,6 +99,10 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
   ] as const;
 
   const fromStore = args.restoreFromStore !== undefined;
+  // Binary log archiving: the sidecar starts the archiver (archive-binlogs.sh), which uploads from this container.
+  const archiving = archivesBinlogs(args);
+  // rclone and its CA bundle, copied once per pod start, for fetch-backup and the archiver alike.
+  const needsTools = fromStore || archiving;
   const initContainers: ContainerObject[] = [
     {
       name: "init-config",
@@ -125,9 +129,9 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
     // restoreFromStore: rclone and its CA bundle, then the download, in the backup image, whose
     // tar is confirmed in both flavors (the mysql server image's is not); init-data restores
     // from the download as from a claim. Only fetch-backup holds the store's credentials.
+    ...(needsTools ? [toolsInitContainer(args)] : []),
     ...(fromStore
       ? [
-          toolsInitContainer(args),
           {
             name: "fetch-backup",
             image: args.backupImage,
@@ -181,17 +185,21 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
       name: "sidecar",
       image: args.backupImage,
       command: script("sidecar.sh"),
-      env: [...env, ...failoverEnv(args, names)],
+      env: [...env, ...failoverEnv(args, names), ...(archiving ? archiveEnv(args) : [])],
       // The metrics port is the sidecar's: it passes plain GET /metrics on to the exporter (serve-metrics.sh).
       ports: [
         { name: "backup", containerPort: PORTS.backup },
         ...(args.metrics ? [{ name: "metrics", containerPort: PORTS.metrics }] : []),
       ],
-      volumeMounts: mounts(
-        ...stateMounts,
-        // The API token: the failover agent's, in this container only.
-        "api-credentials",
-      ),
+      volumeMounts: [
+        ...mounts(
+          ...stateMounts,
+          // The API token: the failover agent's, in this container only.
+          "api-credentials",
+        ),
+        // rclone and the store's Secret, for the archiver only (it uploads from this container).
+        ...(archiving ? STORE_MOUNTS : []),
+      ],
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
       securityContext: containerSecurity,
     },
@@ -243,8 +251,8 @@ export function buildStatefulSet(args: ResolvedArgs, names: ClusterNames, config
             ...(args.restoreFromClaim
               ? [{ name: "restore", persistentVolumeClaim: { claimName: args.restoreFromClaim, readOnly: true } }]
               : []),
-            // The store a new cluster restores from: rclone and the store's Secret, for init-data only.
-            ...(fromStore ? storeVolumes(args) : []),
+            // rclone and the store's Secret: for fetch-backup (restoreFromStore) and the sidecar's archiver.
+            ...(needsTools ? storeVolumes(args) : []),
           ],
         },
       },

@@ -25,6 +25,22 @@ export function backupsToStore(args: ResolvedArgs): boolean {
   return args.backupSchedule !== undefined && args.backupTarget !== "claim";
 }
 
+/**
+ * Whether the primary archives its binary logs to the object store (archive-binlogs.sh, started by
+ * the sidecar): whenever backups go there. The sidecar then holds the store's Secret and rclone.
+ */
+export function archivesBinlogs(args: ResolvedArgs): boolean {
+  return backupsToStore(args);
+}
+
+/** The archiver's environment: the store's address, the cluster's prefix and the recovery point bound. */
+export function archiveEnv(args: ResolvedArgs): EnvVarObject[] {
+  return [
+    ...storeEnv(args, { name: "STORE_PREFIX", value: storePrefixOf(args) }),
+    { name: "BINLOG_ARCHIVE_MAX_AGE", value: String(args.binlogArchiveMaxAgeSeconds) },
+  ];
+}
+
 /** Whether scheduled backups are kept on the backup PVC. */
 export function backupsToClaim(args: ResolvedArgs): boolean {
   return args.backupSchedule !== undefined && args.backupTarget !== "store";

@@ -20,6 +20,7 @@ readonly CONF=$CONF_DIR/my.cnf               # assembled by init-config.sh
 readonly SOCKET=$RUN_DIR/$SOCKET_NAME
 readonly PID_FILE=$RUN_DIR/$PID_NAME
 readonly READINESS_FILE=$RUN_DIR/readiness   # the sidecar's verdict, read by the readiness probe
+readonly ARCHIVE_METRICS=$RUN_DIR/binlog-archive.prom  # archive-binlogs.sh's metrics, served by serve-metrics.sh
 readonly TOPOLOGY_FILE=$TOPOLOGY_DIR/$PRIMARY_ORDINAL_NAME  # which ordinal is the primary
 readonly TLS_CERT=$TLS_DIR/$TLS_CERT_NAME
 readonly TLS_KEY=$TLS_DIR/$TLS_KEY_NAME

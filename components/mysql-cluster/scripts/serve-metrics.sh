@@ -50,4 +50,16 @@ done
 exec {exporter}<>"/dev/tcp/127.0.0.1/$EXPORTER_LOCAL_PORT" || refuse "503 Service Unavailable" "the exporter does not answer"
 printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&"$exporter"
 # The answer goes back as it comes (HTTP/1.0: it ends when the exporter closes).
+if [[ ! -r $ARCHIVE_METRICS ]]; then
+  cat <&"$exporter"
+  exit 0
+fi
+# With binary log archiving, its metrics (archive-binlogs.sh) follow the
+# exporter's: the headers are passed on but a Content-Length, which would
+# end the body before them.
+while IFS= read -r -t 30 line <&"$exporter"; do
+  [[ ${line%$'\r'} == "" ]] && { printf '\r\n'; break; }
+  [[ ${line,,} == content-length:* ]] || printf '%s\n' "$line"
+done
 cat <&"$exporter"
+cat "$ARCHIVE_METRICS"

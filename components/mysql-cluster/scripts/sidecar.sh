@@ -30,13 +30,23 @@ fi
 bash "$SCRIPTS/failover-agent.sh" &
 agent=$!
 listeners+=("$agent")
+# Binary log archiving (backupTarget store or both): one loop that works while
+# the agent says this pod is the primary (archive-binlogs.sh). Not one of the
+# listeners: should it exit, the round below starts it again.
+archiver=""
+start_archiver() {
+  [[ -n ${BINLOG_ARCHIVE_MAX_AGE:-} ]] || return 0
+  bash "$SCRIPTS/archive-binlogs.sh" &
+  archiver=$!
+}
+start_archiver
 # A stopping primary hands the Lease on before the pod goes: the agent gets
 # the TERM, fences this server and releases the Lease, then the rest stops.
 # shellcheck disable=SC2317  # run by the trap below
 stop() {
   kill -TERM "$agent" 2>/dev/null || true
   wait "$agent" 2>/dev/null || true
-  kill "${listeners[@]}" 2>/dev/null || true
+  kill "${listeners[@]}" ${archiver:+"$archiver"} 2>/dev/null || true
   exit 0
 }
 trap stop TERM INT
@@ -109,6 +119,11 @@ last_error=""
 verdict=""
 just_started=0
 while kill -0 "${listeners[@]}" 2>/dev/null; do
+  if [[ -n $archiver ]] && ! kill -0 "$archiver" 2>/dev/null; then
+    exited=0; wait "$archiver" 2>/dev/null || exited=$?
+    log "the binary log archiver exited ($exited); starting it again"
+    start_archiver
+  fi
   # A re-clone that did not finish: this container was restarted in the
   # middle of one, or its source was lost. The server stays down while the
   # marker is there (run-server.sh), so nothing else here can work until the

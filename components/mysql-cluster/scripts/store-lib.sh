@@ -67,6 +67,19 @@ store_put() { "$STORE_RCLONE" rcat "vault:$1"; }
 store_get() { "$STORE_RCLONE" cat "vault:$1"; }
 # store_list DIR: the names directly under DIR, directories ending in "/"; nothing if DIR does not exist.
 store_list() { "$STORE_RCLONE" lsf "vault:$1" 2>/dev/null || true; }
+# store_list_checked DIR: as store_list, but fails (rclone's last line on stderr)
+# when the store does not answer; an absent DIR is empty, not a failure. On
+# success rclone (RCLONE_LOG_LEVEL=ERROR) writes nothing but the names.
+store_list_checked() {
+    local out rc=0
+    out=$("$STORE_RCLONE" lsf "vault:$1" 2>&1) || rc=$?
+    if (( rc != 0 )); then
+        [[ $out == *"directory not found"* ]] && return 0
+        printf 'listing %s failed: %s\n' "$1" "${out##*$'\n'}" >&2
+        return 1
+    fi
+    [[ -z $out ]] || printf '%s\n' "$out"
+}
 # store_delete PATH: an object, or a directory with everything under it; absent is fine.
 store_delete() {
     if [[ $1 == */ ]]; then

@@ -215,7 +215,7 @@ function checkAll(objects: AnyObject[]): void {
 // ---- What the pod scripts read from the environment ----
 
 /** Variables bash sets itself. */
-const BASH_VARIABLES = new Set(["BASH_SOURCE", "BASH_REMATCH"]);
+const BASH_VARIABLES = new Set(["BASH_SOURCE", "BASH_REMATCH", "EPOCHSECONDS", "EPOCHREALTIME"]);
 
 /** Upper-case variables the scripts read without a default and never assign: they must come from the pod. */
 function requiredEnv(files: string[]): Set<string> {

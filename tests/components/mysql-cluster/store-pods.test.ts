@@ -147,8 +147,63 @@ describe("StatefulSet with restoreFromStore", function () {
     );
   });
 
-  it("has none of it without restoreFromStore, even with store backups", function () {
-    const plain = sts({ ...STORE, backupTarget: "store" });
+  it("has none of it without restoreFromStore and store backups", function () {
+    const plain = sts({ ...STORE, backupTarget: "claim" });
     assert.ok(!JSON.stringify(plain.spec.template).includes("store"), "a store piece in the pods");
+  });
+});
+
+describe("StatefulSet with binary log archiving (backupTarget store or both)", function () {
+  const podSpec = (args: MySqlClusterArgs) =>
+    (objectsByKey(renderCluster(resolveArgs("db", { namespace: "data", ...args }))).statefulSet as AnyObject).spec
+      .template.spec;
+  const using = (spec: AnyObject, volume: string) =>
+    [...spec.initContainers, ...spec.containers]
+      .filter((c: AnyObject) => mountsOf(c).some((m: string) => m.startsWith(`${volume}:`)))
+      .map((c: AnyObject) => c.name);
+
+  for (const target of ["store", "both"] as const) {
+    it(`with ${target}: the sidecar alone holds the Secret and rclone (read-only), after the tools step`, function () {
+      const spec = podSpec({ ...STORE, backupTarget: target });
+      assert.deepStrictEqual(using(spec, "store-secret"), ["sidecar"]);
+      assert.deepStrictEqual(using(spec, "tools"), ["tools", "sidecar"]);
+      const sidecar = spec.containers.find((c: AnyObject) => c.name === "sidecar");
+      assert.ok(mountsOf(sidecar).includes("tools:/tools:true"));
+      assert.ok(mountsOf(sidecar).includes("store-secret:/etc/store-secret:true"));
+      assert.deepStrictEqual(
+        spec.initContainers.map((c: AnyObject) => c.name),
+        ["init-config", "clone-data", "tools", "init-data"],
+      );
+    });
+  }
+
+  it("tells the sidecar the store, the cluster's prefix and the bound, and no container any credential", function () {
+    const spec = podSpec({ ...STORE, backupTarget: "store", binlogArchiveMaxAgeSeconds: 60 });
+    const env = envOf(spec.containers.find((c: AnyObject) => c.name === "sidecar"));
+    assert.deepStrictEqual(
+      [env.STORE_ENDPOINT, env.STORE_BUCKET, env.STORE_REGION, env.STORE_PREFIX, env.BINLOG_ARCHIVE_MAX_AGE],
+      ["https://s3.example.com", "backups", "us-east-1", "db", "60"],
+    );
+    for (const c of [...spec.initContainers, ...spec.containers])
+      for (const e of c.env ?? []) assert.ok(!/KEY|SECRET_ACCESS/.test(e.name) || e.valueFrom === undefined, e.name);
+  });
+
+  it("defaults the bound to 300 s and has no archiving with backupTarget claim", function () {
+    const env = envOf(
+      podSpec({ ...STORE, backupTarget: "both" }).containers.find((c: AnyObject) => c.name === "sidecar"),
+    );
+    assert.strictEqual(env.BINLOG_ARCHIVE_MAX_AGE, "300");
+    const claim = envOf(
+      podSpec({ ...STORE, backupTarget: "claim" }).containers.find((c: AnyObject) => c.name === "sidecar"),
+    );
+    assert.strictEqual(claim.BINLOG_ARCHIVE_MAX_AGE, undefined);
+  });
+
+  it("refuses a bound outside 30-3600 s, naming the setting", function () {
+    for (const bad of [29, 3601, 1.5])
+      assert.throws(
+        () => resolveArgs("db", { ...STORE, backupTarget: "store", binlogArchiveMaxAgeSeconds: bad }),
+        /binlogArchiveMaxAgeSeconds[^\n]*30 to 3600/,
+      );
   });
 });

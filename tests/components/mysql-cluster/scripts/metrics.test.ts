@@ -51,6 +51,28 @@ describe("the metrics port and the exporter's login", function () {
     assert.doesNotMatch(exporter.requests[0], /x-injected|gzip/i);
   });
 
+  it("adds the binary log archiver's metrics after the exporter's, dropping the exporter's Content-Length", async () => {
+    // A stand-in that states its length, as Go's net/http does for a short body.
+    const lengthy = http.createServer((_req, res) => {
+      res.setHeader("Content-Length", "11");
+      res.end("mysql_up 1\n");
+    });
+    await new Promise<void>((resolve) => lengthy.listen(0, "127.0.0.1", resolve));
+    try {
+      sandbox = makeSandbox({ EXPORTER_LOCAL_PORT: String((lengthy.address() as AddressInfo).port) });
+      const plain = await serve("GET /metrics HTTP/1.1\r\nHost: pod\r\n\r\n");
+      assert.match(plain.stdout, /^Content-Length: 11\r$/im);
+      fs.writeFileSync(path.join(sandbox.run, "binlog-archive.prom"), "mysql_binlog_archive_gap 0\n");
+      const r = await serve("GET /metrics HTTP/1.1\r\nHost: pod\r\n\r\n");
+      assert.match(r.stdout, /^HTTP\/1\.[01] 200 OK\r\n/);
+      assert.doesNotMatch(r.stdout, /content-length/i);
+      const body = r.stdout.slice(r.stdout.indexOf("\r\n\r\n") + 4);
+      assert.strictEqual(body, "mysql_up 1\nmysql_binlog_archive_gap 0\n");
+    } finally {
+      lengthy.close();
+    }
+  });
+
   for (const request of [
     "GET /probe?target=10.0.0.9:3306 HTTP/1.1",
     "GET /metrics?target=10.0.0.9:3306 HTTP/1.1",
