@@ -386,8 +386,16 @@ export async function withSidecarLogs<T>(
       return `--- pod ${o}'s sidecar:\n${since.split("\n").slice(-lines).join("\n")}`;
     });
     const events = cluster.runner.events().slice(-20).join("\n");
+    // Who holds the Lease and who takes writes, as the failure left them.
+    const readOnly = await Promise.all(
+      ordinals.map(
+        async (o) => `pod ${o} ${(await cluster.rootSql(o, "SELECT @@global.read_only").catch(() => "?")).trim()}`,
+      ),
+    );
     const error = e instanceof Error ? e : new Error(String(e));
-    error.message = `${error.message}\n${logs.join("\n")}\n--- the runner's last events:\n${events}`;
+    error.message =
+      `${error.message}\n--- Lease holder: ${cluster.leaseHolder() ?? "none"}; read_only: ${readOnly.join(", ")}\n` +
+      `${logs.join("\n")}\n--- the runner's last events:\n${events}`;
     throw error;
   }
 }
