@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { SCRIPTS_DIR } from "../support/paths";
 import { E2E_ARGS, TestCluster } from "./helpers";
+import { RUNNER_HOST_NAME } from "../../local/dns";
 import { ObjectStore } from "./object-store";
 
 const NAME = /^[0-9]{8}T[0-9]{6}Z$/;
@@ -30,6 +31,7 @@ describe("base backups to an object store (s3rver, rclone crypt)", function () {
   const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "store-key-"));
 
   before(async () => {
+    store = await new ObjectStore("127.0.0.1", "backups").start();
     cluster = new TestCluster(
       "bst",
       {
@@ -38,8 +40,8 @@ describe("base backups to an object store (s3rver, rclone crypt)", function () {
         backupSchedule: "0 3 * * *",
         backupTarget: "store",
         backupRetention: 2,
-        // Replaced once the store listens on the bridge, which exists only once the cluster is up.
-        backupStoreEndpoint: "http://127.0.0.1:1",
+        // By the runner's host name: the pods reach the store on their gateway (upWith).
+        backupStoreEndpoint: store.endpointNamed(RUNNER_HOST_NAME),
         backupStoreBucket: "backups",
         backupStoreSecret: "bst-store",
       },
@@ -53,9 +55,7 @@ describe("base backups to an object store (s3rver, rclone crypt)", function () {
           stringData: { ...secret },
         }),
     );
-    await cluster.up();
-    store = await new ObjectStore(cluster.runner.hostAddress(), "backups").start();
-    await cluster.reconfigure({ backupStoreEndpoint: store.endpoint });
+    await store.upWith(cluster);
     await cluster.query(0, `CREATE TABLE ${CANARY_TABLE} (id INT PRIMARY KEY, note VARCHAR(60))`);
     await cluster.query(0, `INSERT INTO ${CANARY_TABLE} VALUES (1, '${CANARY_ROW}')`);
     await cluster.waitConsistent([1]);

@@ -220,7 +220,7 @@ describe("binary log archiving to an object store (s3rver, rclone crypt)", funct
         backupSchedule: "0 3 * * *",
         backupTarget: "store",
         binlogArchiveMaxAgeSeconds: MAX_AGE,
-        // By the runner's host name: the pods reach the store on their gateway once listenAlso runs.
+        // By the runner's host name: the pods reach the store on their gateway (upWith).
         backupStoreEndpoint: store.endpointNamed(RUNNER_HOST_NAME),
         backupStoreBucket: BUCKET,
         backupStoreSecret: "arc-store",
@@ -234,18 +234,7 @@ describe("binary log archiving to an object store (s3rver, rclone crypt)", funct
           stringData: { ...KEYS },
         }),
     );
-    const starting = cluster.up().catch((error: Error) => error);
-    await cluster.runner.waitFor(
-      "the cluster's network, to reach the store from it",
-      async () =>
-        store!.listenAlso(cluster!.runner.hostAddress()).then(
-          () => true,
-          () => false,
-        ),
-      120_000,
-    );
-    const started = await starting;
-    if (started instanceof Error) throw started;
+    await store.upWith(cluster);
     await cluster.query(0, "CREATE TABLE arch_w (id INT PRIMARY KEY)");
     await cluster.waitConsistent([1]);
   });

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { LocalCluster } from "../../local/cluster";
 // s3rver ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
@@ -96,6 +97,29 @@ export class ObjectStore {
       forwarder.listen(this.boundPort, address, () => resolve());
     });
     this.forwarders.push(forwarder);
+  }
+
+  /**
+   * Starts `cluster` with this store reachable from its pods at endpointNamed(RUNNER_HOST_NAME): the
+   * store listens on the cluster's gateway as soon as its bridge exists. A cluster given a placeholder
+   * endpoint and reconfigured afterwards would roll its pods (the archiver's environment holds the
+   * endpoint) under the test's first statements.
+   */
+  async upWith(cluster: { up(): Promise<unknown>; runner: LocalCluster }): Promise<void> {
+    const starting = cluster.up().catch((error: Error) => error);
+    await cluster.runner.waitFor(
+      "the cluster's network, to reach the store from it",
+      async () =>
+        // No bridge yet (its subnet unassigned), or its address not assigned yet: not yet.
+        !cluster.runner.hostAddress().includes("-1") &&
+        this.listenAlso(cluster.runner.hostAddress()).then(
+          () => true,
+          () => false,
+        ),
+      120_000,
+    );
+    const started = await starting;
+    if (started instanceof Error) throw started;
   }
 
   /** Unavailable: nothing listens on the endpoint (connections are refused). */

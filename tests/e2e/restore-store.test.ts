@@ -70,6 +70,7 @@ describe("restoring a new cluster from the object store", function () {
   }
 
   before(async () => {
+    store = await new ObjectStore("127.0.0.1", BUCKET).start();
     source = new TestCluster(
       "rss",
       {
@@ -77,17 +78,15 @@ describe("restoring a new cluster from the object store", function () {
         replicas: 1,
         backupSchedule: "0 3 * * *",
         backupTarget: "store",
-        // Set once the store listens on the bridge, which exists only once the cluster is up.
-        backupStoreEndpoint: "http://127.0.0.1:1",
+        // By the runner's host name: the pods reach the store on their gateway (upWith).
+        backupStoreEndpoint: store.endpointNamed(RUNNER_HOST_NAME),
         backupStoreBucket: BUCKET,
         backupStoreSecret: "rss-store",
       },
       {},
       storeSecret("rss-store", KEYS),
     );
-    await source.up();
-    store = await new ObjectStore(source.runner.hostAddress(), BUCKET).start();
-    await source.reconfigure({ backupStoreEndpoint: store.endpointNamed(RUNNER_HOST_NAME) });
+    await store.upWith(source);
     await source.query(0, "CREATE TABLE items (id INT PRIMARY KEY, note VARCHAR(40))");
     for (let i = 1; i <= 200; i++) await source.query(0, `INSERT INTO items VALUES (${i}, 'before the backup ${i}')`);
     checksumAtBackup = await source.checksums(0);
