@@ -276,7 +276,9 @@ while :; do
     if [[ $was_primary != true ]]; then
       say "this pod is the primary: archiving"
       was_primary=true frontier_known=false
-      archived=()
+      # A re-clone while this pod was a replica reuses the files' names with
+      # other contents: no head read before counts.
+      archived=() head_of=() bin_dir=""
     fi
     round || status=$?
   elif [[ $was_primary == true ]]; then

@@ -122,14 +122,22 @@ archive_head() {
   while IFS=$'\t' read -r _log pos type _server _end info; do
     case $type in
       Gtid_list|Previous_gtids)
-        [[ -z $before ]] && before=${info//[\[\] ]/} ;;
+        # MySQL prints a set of several sources with ",\n" between them, which
+        # the client's batch mode escapes as a literal \n.
+        if [[ -z $before ]]; then before=${info//\\n/}; before=${before//[\[\] ]/}; fi ;;
       Gtid)
         if [[ $first_pos == - ]]; then
           first_pos=$pos
-          # MariaDB: "BEGIN GTID 0-101-5" or "GTID 0-101-1"; MySQL: "SET @@SESSION.GTID_NEXT= 'uuid:6'".
-          word=${info##* }
-          word=${word//\'/}
-          first_gtid=$word
+          # MariaDB: "BEGIN GTID 0-101-5", "GTID 0-101-1", with " cid=N" after a
+          # group commit (or " START ALTER ..."): the word shaped as a GTID, not
+          # the last one. MySQL: "SET @@SESSION.GTID_NEXT= 'uuid:6'".
+          for word in $info; do
+            word=${word//\'/}
+            if [[ $word =~ ^[0-9]+-[0-9]+-[0-9]+$ || $word =~ ^[0-9a-fA-F-]+:[0-9]+$ ]]; then
+              first_gtid=$word
+              break
+            fi
+          done
         fi ;;
     esac
   done

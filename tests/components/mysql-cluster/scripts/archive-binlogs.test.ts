@@ -89,6 +89,20 @@ archive_head <m; archive_head <y; printf 'binlog.000003\\t256\\tGtid_list\\t1\\t
     );
   });
 
+  it("reads the first GTID of a group-committed MariaDB transaction (cid=) and a MySQL set of two sources", async () => {
+    // MariaDB's Gtid event after a group commit: "BEGIN GTID 0-101-5 cid=17" (Gtid_log_event::pack_info).
+    // MySQL's Previous_gtids of two sources: ",\n" between them, escaped by the client's batch mode.
+    const t = await lib(`PATH=/nonexistent
+printf 'binlog.000002\\t4\\tFormat_desc\\t101\\t256\\tServer ver: 10.11\\nbinlog.000002\\t256\\tGtid_list\\t101\\t299\\t[0-101-4]\\nbinlog.000002\\t339\\tGtid\\t101\\t381\\tBEGIN GTID 0-101-5 cid=17\\n' | archive_head
+printf 'binlog.000004\\t126\\tPrevious_gtids\\t1\\t197\\t3e11fa47-71ca-11e1-9e33-c80aa9429562:1-23,\\\\n5f0b8a9c-71ca-11e1-9e33-c80aa9429562:1-3\\nbinlog.000004\\t197\\tGtid\\t2\\t274\\tSET @@SESSION.GTID_NEXT= '"'"'5f0b8a9c-71ca-11e1-9e33-c80aa9429562:4'"'"'\\n' | archive_head`);
+    assert.strictEqual(t.stderr, "");
+    assert.strictEqual(
+      t.stdout,
+      "0-101-4 339 0-101-5\n" +
+        "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-23,5f0b8a9c-71ca-11e1-9e33-c80aa9429562:1-3 197 5f0b8a9c-71ca-11e1-9e33-c80aa9429562:4\n",
+    );
+  });
+
   it("reads an event's time from its header and writes the entry in UTC whatever the zone", async () => {
     const file = Buffer.alloc(64);
     file.writeUInt32LE(1796317917, 4);
