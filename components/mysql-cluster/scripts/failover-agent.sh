@@ -362,6 +362,9 @@ unfence() {
 
 # ---- A replica -----------------------------------------------------------------
 
+# peer_progress ORDINAL: another member's progress_state, for may_take_over.
+peer_progress() { progress_state sql_remote "$(peer_host "$1")" monitor "$SECRET_KEY_MONITOR"; }
+
 # try_takeover REASON: the holder's lease ran out or was released. The
 # candidate choice itself is may_take_over (failover-lib.sh).
 declined=""

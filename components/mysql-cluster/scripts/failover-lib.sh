@@ -338,20 +338,6 @@ bounded_remote() {
   sql_remote "$(peer_host "$2")" monitor "$SECRET_KEY_MONITOR" --connect-timeout=1 "${@:3}"
 }
 
-# A candidate's question to each peer about its progress, in centiseconds:
-# longer than a follower check's (a wrong "does not answer" only makes the
-# candidate decline and ask again a second later) and far under the
-# client's own 5 s connect timeout, which bounds neither the query nor the
-# name lookup. Unbounded, the question to the ordinal past the StatefulSet's
-# replicas (a pod that does not exist: a failed lookup the client retried for
-# 8.4 s) held up every takeover (measured: a lost node's writes back after
-# 23 s, a deleted pod's after 13 s), and a frozen peer would have held it
-# for good.
-readonly PEER_ASK_CS=200
-
-# peer_progress ORDINAL: another member's progress_state, for may_take_over.
-peer_progress() { progress_state bounded_remote "$PEER_ASK_CS" "$1"; }
-
 # follower_state CS ORDINAL: replication_state of a peer, bounded by CS.
 follower_state() { replication_state bounded_remote "$1" "$2"; }
 
