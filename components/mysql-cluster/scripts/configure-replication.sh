@@ -48,7 +48,14 @@ change_source() {
 
 # A former primary stops taking writes before anything else. Scheduler first,
 # so no heartbeat slips in between; setting read_only waits for commits in flight.
+# The agent's role is read again just before: the sidecar read it at the start
+# of its round, and the agent may have taken the Lease since and be opening
+# this server (it publishes "promoting" before it does).
 if is_writable sql_root; then
+  if agent_state && [[ $agent_role != replica ]]; then
+    log "not stopping writes: the failover agent's role is now $agent_role"
+    exit 0
+  fi
   log "this pod is no longer the primary ($primary is): stopping writes"
   case $FLAVOR in
     mariadb) sql_root -e 'SET GLOBAL event_scheduler = OFF; SET GLOBAL read_only = ON' ;;

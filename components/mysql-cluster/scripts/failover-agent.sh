@@ -34,8 +34,12 @@ if ! [[ $LEASE_SECONDS =~ ^[0-9]+$ ]] || (( LEASE_SECONDS < 5 )); then
 fi
 readonly LEASE_CS=$((LEASE_SECONDS * 100))
 # The holder renews five times per lease; the others read it every second,
-# which is also how fast a handover is noticed.
-readonly RENEW_CS=$((LEASE_CS / 5)) POLL_SECONDS=1
+# except the target of a pending switchover: it reads it every tenth of a
+# second, so it opens almost as soon as the holder hands over (the writes
+# pause from the holder's fence until then; a second's poll was half of the
+# planned switchover's pause), for at most TARGET_POLL_CS (a request the
+# holder cannot fulfil must not have the API read ten times a second).
+readonly RENEW_CS=$((LEASE_CS / 5)) POLL_SECONDS=1 TARGET_POLL_SECONDS=0.1 TARGET_POLL_CS=3000
 # The holder's server fences itself this long after its last renewal was
 # sent, so it is read-only (the event runs every second) before any other
 # pod can have seen that renewal unchanged for LEASE_CS.
@@ -191,7 +195,12 @@ failsafe() {
 # acknowledges nothing a promoted replica would lack. Until the first replica
 # connects (a new cluster, a first replica still cloning, the survivor of a
 # two-pod cluster) it takes writes alone; a one-pod cluster always does.
-strict="" strict_from_start=0
+# strict_term is the term it was last set in: a server that restarts under
+# the same holder (a crash, the fence's shutdown) comes back with the
+# configured OFF, and no replica is connected yet, so become_primary sets it
+# again before opening (else commits were acknowledged by this server alone
+# until a replica reconnected, up to MASTER_CONNECT_RETRY later).
+strict="" strict_from_start=0 strict_term=""
 strict_semi_sync() {
   [[ $FAILOVER == true && $role == primary ]] || return 0
   local want=OFF clients
@@ -201,6 +210,7 @@ strict_semi_sync() {
   [[ $want == "$strict" ]] && return 0
   set_wait_without_replicas "$want" || return 0
   strict=$want
+  if [[ $want == ON ]]; then strict_term=$term; else strict_term=""; fi
   if [[ $want == ON ]]; then log "a replica follows: commits now wait for one, also while none is connected"; fi
 }
 
@@ -215,7 +225,7 @@ event() { event_create Lease "$LEASE_NAME" "$1" "$me: $2" "${3:-Normal}" >/dev/n
 # demoted server would stop applying at its first transaction (measured:
 # the applier waits forever, "Waiting for room in worker thread event queue").
 become_replica() {
-  role=replica strict="" strict_from_start=0
+  role=replica strict="" strict_from_start=0 strict_term=""
   set_wait_without_replicas OFF >/dev/null 2>&1 || log "could not stop waiting for replicas' acknowledgements"
 }
 
@@ -278,10 +288,19 @@ become_primary() {
   # alone, as a new cluster does, acknowledged commits only this server held,
   # lost when it failed again at once (MOCO #370; failover-races.test.ts).
   # Set after the relay log is applied: a replica's applier waits for it too.
-  if [[ -n $previous && $previous != "$me" ]] && (( ${replicas:-1} > 2 )) && [[ $FAILOVER == true ]]; then
+  # Reopening in a term whose commits already waited for a replica (this
+  # server restarted): they wait again from the first one.
+  if [[ $FAILOVER == true ]] && (( ${replicas:-1} > 1 )) && { [[ $strict_term == "$term" ]] ||
+    { [[ -n $previous && $previous != "$me" ]] && (( ${replicas:-1} > 2 )); }; }; then
     set_wait_without_replicas ON >/dev/null 2>&1 || { log "cannot make commits wait for a replica yet"; return 0; }
     strict_from_start=1
   fi
+  # Said before the server opens: the sidecar loop demotes a writable server
+  # while the published role is replica (configure-replication.sh), and the
+  # last one published may be from before this pod read that it holds the
+  # Lease (seen under load: promoted, demoted by the sidecar, promoted again
+  # at the next renewal, 7 s of a switchover's pause).
+  publish
   bash "$SCRIPTS/promote.sh" "$(deadline_after "$last_renew_sent")" || return 0
   if ! label_pod "$me" primary; then
     # Promoted past the StatefulSet's replicas (a scale-down during a failover,
@@ -316,8 +335,8 @@ hand_over() {
       state=$(progress_state sql_remote "$(peer_host "$(ordinal_of "$target")")" monitor "$SECRET_KEY_MONITOR" 2>/dev/null) || state=""
       read -r io received executed <<<"$state"
       [[ -n $state ]] && covers "$executed" "$(own_executed_word)" && break
-      (( waited++ < 20 )) || { log "$target did not apply everything within 10 s; keeping the Lease"; unfence; return 1; }
-      pause 0.5
+      (( waited++ < 50 )) || { log "$target did not apply everything within 10 s; keeping the Lease"; unfence; return 1; }
+      pause 0.2
     done
   fi
   # A stopping pod leaves a pending request pending: it names no target.
@@ -505,11 +524,25 @@ round() {
   publish
 }
 
+# next_pause: sets pause_for, the wait before the next round; awaiting_since
+# is when this pod first read a pending request naming it.
+awaiting_since=0 pause_for=$POLL_SECONDS
+next_pause() {
+  pause_for=$POLL_SECONDS
+  if (( api_ok )) && [[ -n ${request:-} && $request == "$me" && $request != "${done_request:-}" && $holder != "$me" ]]; then
+    (( awaiting_since )) || awaiting_since=$now
+    if (( now - awaiting_since < TARGET_POLL_CS )); then pause_for=$TARGET_POLL_SECONDS; fi
+  else
+    awaiting_since=0
+  fi
+}
+
 log "failover agent started (lease $LEASE_NAME, ${LEASE_SECONDS}s, automatic failover: $FAILOVER)"
 # Whatever an earlier run of this agent set: the holder sets it again once a replica follows.
 set_wait_without_replicas OFF >/dev/null 2>&1 || true
 read_replicas || true
 while :; do
   round || log "a round failed; trying again"
-  pause "$POLL_SECONDS"
+  next_pause
+  pause "$pause_for"
 done

@@ -22,6 +22,8 @@ function driver(sandbox: Sandbox, body: string): string {
   assert.ok(loop > 0, "the agent's main loop starts with its 'failover agent started' line");
   return `${agent.slice(0, loop)}
 # ---- test stubs ----
+# The agent's own strict_semi_sync, for the tests that follow it (stubbed below).
+eval "agent_$(declare -f strict_semi_sync)"
 # Into a file: the agent sends some of these calls' output to /dev/null.
 calls() { printf '%s\\n' "$*" >>"$CALLS"; }
 NOW=10000 LEASE_HOLDER=mysql-1 LEASE_RV=1 PATCH_OK=1 WRITABLE=0
@@ -163,5 +165,56 @@ round_at 10000; round_at 10100`);
     assert.ok(promoted >= 0, `never opened: ${lines.join(" | ")}`);
     assert.ok(handed > promoted, `never handed the Lease to the kept follower: ${lines.join(" | ")}`);
     assert.ok(lines.indexOf("asked 0") < handed, `pod 0 (lost) was not asked first: ${lines.join(" | ")}`);
+  });
+
+  it("a primary whose server restarts makes commits wait for a replica again before it reopens", async function () {
+    // A two-pod cluster: pod 1 holds the Lease; its replica connected once (commits wait
+    // for it from then on), then went away; pod 1's server restarts with the configured OFF.
+    const lines = await run(`read_replicas() { replicas=2; }
+strict_semi_sync() { agent_strict_semi_sync; }
+CLIENTS=1; semi_sync_clients() { printf '%s' "$CLIENTS"; }
+role=primary seen_rv=1 last_renew_sent=9800 WRITABLE=1
+round_at 10000
+CLIENTS=0 WRITABLE=0
+round_at 10200; round_at 10400`);
+    const strictOn = lines.indexOf("wait without replicas ON");
+    const restart = lines.indexOf("-- round at 10200 (role primary)");
+    const promoted = lines.findIndex((l) => l.startsWith("promote "));
+    assert.ok(strictOn >= 0 && strictOn < restart, `never waited for the replica: ${lines.join(" | ")}`);
+    assert.ok(promoted > restart, `the restarted server was not reopened: ${lines.join(" | ")}`);
+    const again = lines.indexOf("wait without replicas ON", restart);
+    assert.ok(again > restart && again < promoted, `reopened before waiting again: ${lines.join(" | ")}`);
+    assert.ok(
+      !lines.slice(strictOn).includes("wait without replicas OFF"),
+      `acknowledged commits alone after the restart: ${lines.join(" | ")}`,
+    );
+  });
+
+  it("the target of a pending switchover reads the Lease ten times a second, for 30 s at most", async function () {
+    const lines = await run(`api_ok=1 holder=mysql-0 request=mysql-1 done_request=""
+at() { now=$1; next_pause; calls "$2 $pause_for"; }
+at 10000 pending; at 12900 "still pending"; at 13000 "after 30 s"
+done_request=mysql-1; at 13100 fulfilled
+done_request="" awaiting_since=0 request=mysql-2; at 13200 "another target"
+request=mysql-1 holder=mysql-1; at 13300 holder`);
+    assert.deepStrictEqual(lines, [
+      "pending 0.1",
+      "still pending 0.1",
+      "after 30 s 1",
+      "fulfilled 1",
+      "another target 1",
+      "holder 1",
+    ]);
+  });
+
+  it("says it is promoting before it opens the server, so the sidecar does not demote it", async function () {
+    // Pod 1 has just been handed the Lease; what it published last still says replica.
+    const lines = await run(`publish_state() { calls "publish $*"; }
+role=replica seen_rv=0 last_renew_sent=9000
+round_at 10000`);
+    const promoted = lines.findIndex((l) => l.startsWith("promote "));
+    const said = lines.indexOf("publish promoting 1 2");
+    assert.ok(promoted >= 0, `never opened: ${lines.join(" | ")}`);
+    assert.ok(said >= 0 && said < promoted, `opened while the published role was not promoting: ${lines.join(" | ")}`);
   });
 });
