@@ -23,36 +23,46 @@ describe("automatic failover: planned and unplanned loss of the primary", functi
   after(async () => cluster?.down());
 
   it("hands over directly on a planned switchover (no kubelet refresh), nothing lost", async () => {
-    const { primary } = await withSidecarLogs(cluster, ALL, () =>
-      underLoad(cluster, ALL, "a switchover to pod 1", async () => {
+    await withSidecarLogs(cluster, ALL, async () => {
+      const { primary } = await underLoad(cluster, ALL, "a switchover to pod 1", async () => {
         await cluster.switchover(1);
         await cluster.waitPrimary(1, 60_000);
-      }),
-    );
-    assert.strictEqual(primary, 1);
+      });
+      assert.strictEqual(primary, 1);
+    });
     await cluster.waitConsistent(ALL, 120_000, 1);
   });
 
   it("promotes the most advanced replica when the primary's pod is deleted, and the old one rejoins", async () => {
     const old = cluster.leaseHolder()!;
-    const { primary } = await withSidecarLogs(cluster, ALL, () =>
-      underLoad(cluster, ALL, `deleting the primary's pod ${old}`, () => cluster.runner.restartPod(old), {
-        recoverWithinMs: 60_000,
-      }),
-    );
-    assert.notStrictEqual(primary, old, "the deleted pod's Lease went to another pod");
+    await withSidecarLogs(cluster, ALL, async () => {
+      const { primary } = await underLoad(
+        cluster,
+        ALL,
+        `deleting the primary's pod ${old}`,
+        () => cluster.runner.restartPod(old),
+        { recoverWithinMs: 60_000 },
+      );
+      assert.notStrictEqual(primary, old, "the deleted pod's Lease went to another pod");
+    });
+    const primary = cluster.leaseHolder()!;
     await cluster.runner.waitReady(old, 300_000);
     await cluster.waitConsistent(ALL, 120_000, primary);
   });
 
   it("promotes a replica when the primary's node is lost, and the old primary follows it when the node is back", async () => {
     const old = cluster.leaseHolder()!;
-    const { primary } = await withSidecarLogs(cluster, ALL, () =>
-      underLoad(cluster, ALL, `losing the node of primary ${old}`, () => cluster.runner.loseNode(old), {
-        recoverWithinMs: 90_000,
-      }),
-    );
-    assert.notStrictEqual(primary, old);
+    const primary = await withSidecarLogs(cluster, ALL, async () => {
+      const figures = await underLoad(
+        cluster,
+        ALL,
+        `losing the node of primary ${old}`,
+        () => cluster.runner.loseNode(old),
+        { recoverWithinMs: 90_000 },
+      );
+      assert.notStrictEqual(figures.primary, old, "the lost node's Lease went to another pod");
+      return figures.primary;
+    });
     await cluster.runner.restoreNode(old);
     await cluster.runner.waitReady(old, 300_000);
     await cluster.waitConsistent(ALL, 120_000, primary);

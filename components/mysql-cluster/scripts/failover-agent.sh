@@ -234,13 +234,16 @@ become_replica() {
 # the agent stall; then read-only and the clients' connections closed), and
 # only then the Event: the API may be what is gone, and a call to it waits
 # API_TIMEOUT (measured before: 53 s to fence with the Event first).
+# A handover passes --no-event and posts its own once the Lease is passed on:
+# the writes pause from the fence until the target opens, and an API call
+# before the handover lengthened that pause by its round trip.
 fence() {
   log "fencing this server: $1"
   sql_root_within 3 -e "SET sql_log_bin = 0; REPLACE INTO cluster_meta.fence (id, deadline) VALUES (1, UTC_TIMESTAMP(6))" >/dev/null 2>&1 || true
   fence_server || true
   role=fenced
   publish
-  event Fenced "$1" Warning
+  [[ ${2:-} == --no-event ]] || event Fenced "$1" Warning
 }
 
 # renewed_recently: the last renewal the API recorded leaves this server's
@@ -328,7 +331,7 @@ become_primary() {
 # most advanced replica takes it.
 hand_over() {
   local target=$1 state io received executed
-  fence "handing over to ${target:-whichever replica is most advanced}"
+  fence "handing over to ${target:-whichever replica is most advanced}" --no-event
   if [[ -n $target ]]; then
     local waited=0
     while :; do
@@ -349,6 +352,7 @@ hand_over() {
   become_replica
   publish
   log "handed the Lease to ${target:-nobody (released)}"
+  event HandedOver "fenced this server and handed the Lease to ${target:-nobody (released)}"
 }
 
 # hand_to_kept_replica: this holder is past the StatefulSet's replicas (a

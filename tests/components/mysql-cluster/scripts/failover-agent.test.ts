@@ -217,4 +217,16 @@ round_at 10000`);
     assert.ok(promoted >= 0, `never opened: ${lines.join(" | ")}`);
     assert.ok(said >= 0 && said < promoted, `opened while the published role was not promoting: ${lines.join(" | ")}`);
   });
+
+  it("a handover passes the Lease on before it posts an Event", async function () {
+    const lines = await run(`progress_state() { printf 'Yes 0-1-5 0-1-5\\n'; }
+peer_host() { printf 'mysql-%s.peers\\n' "$1"; }
+role=primary holder=mysql-1 term=2 request=mysql-2 done_request="" seen_rv=1
+hand_over mysql-2`);
+    const fenced = lines.indexOf("fence_server");
+    const passed = lines.indexOf("patch");
+    const event = lines.findIndex((l) => l.startsWith("event "));
+    assert.ok(fenced >= 0 && passed > fenced, `not fenced, then passed on: ${lines.join(" | ")}`);
+    assert.ok(event > passed, `an API call before the Lease was passed on: ${lines.join(" | ")}`);
+  });
 });
