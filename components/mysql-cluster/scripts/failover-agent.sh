@@ -34,11 +34,13 @@ if ! [[ $LEASE_SECONDS =~ ^[0-9]+$ ]] || (( LEASE_SECONDS < 5 )); then
 fi
 readonly LEASE_CS=$((LEASE_SECONDS * 100))
 # The holder renews five times per lease; the others read it every second,
-# except the target of a pending switchover: it reads it every tenth of a
-# second, so it opens almost as soon as the holder hands over (the writes
-# pause from the holder's fence until then; a second's poll was half of the
-# planned switchover's pause), for at most TARGET_POLL_CS (a request the
-# holder cannot fulfil must not have the API read ten times a second).
+# except while a switchover is pending: then they read it every tenth of a
+# second, so the target opens almost as soon as the holder hands over and the
+# other replicas follow it at once (the writes pause from the holder's fence
+# until the target opens and, with 3 pods or more, a replica acknowledges
+# its first commit; a second's poll was half of the planned switchover's
+# pause), for at most TARGET_POLL_CS (a request the holder cannot fulfil must
+# not have the API read ten times a second by every pod).
 readonly RENEW_CS=$((LEASE_CS / 5)) POLL_SECONDS=1 TARGET_POLL_SECONDS=0.1 TARGET_POLL_CS=3000
 # The holder's server fences itself this long after its last renewal was
 # sent, so it is read-only (the event runs every second) before any other
@@ -529,11 +531,11 @@ round() {
 }
 
 # next_pause: sets pause_for, the wait before the next round; awaiting_since
-# is when this pod first read a pending request naming it.
+# is when this pod first read the pending request.
 awaiting_since=0 pause_for=$POLL_SECONDS
 next_pause() {
   pause_for=$POLL_SECONDS
-  if (( api_ok )) && [[ -n ${request:-} && $request == "$me" && $request != "${done_request:-}" && $holder != "$me" ]]; then
+  if (( api_ok )) && [[ -n ${request:-} && $request != "${done_request:-}" && $holder != "$me" ]]; then
     (( awaiting_since )) || awaiting_since=$now
     if (( now - awaiting_since < TARGET_POLL_CS )); then pause_for=$TARGET_POLL_SECONDS; fi
   else

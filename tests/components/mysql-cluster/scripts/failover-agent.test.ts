@@ -190,19 +190,21 @@ round_at 10200; round_at 10400`);
     );
   });
 
-  it("the target of a pending switchover reads the Lease ten times a second, for 30 s at most", async function () {
+  it("while a switchover is pending the other pods read the Lease ten times a second, for 30 s at most", async function () {
     const lines = await run(`api_ok=1 holder=mysql-0 request=mysql-1 done_request=""
 at() { now=$1; next_pause; calls "$2 $pause_for"; }
 at 10000 pending; at 12900 "still pending"; at 13000 "after 30 s"
 done_request=mysql-1; at 13100 fulfilled
 done_request="" awaiting_since=0 request=mysql-2; at 13200 "another target"
+request=""; at 13250 "no request"
 request=mysql-1 holder=mysql-1; at 13300 holder`);
     assert.deepStrictEqual(lines, [
       "pending 0.1",
       "still pending 0.1",
       "after 30 s 1",
       "fulfilled 1",
-      "another target 1",
+      "another target 0.1",
+      "no request 1",
       "holder 1",
     ]);
   });
